@@ -1,0 +1,111 @@
+/* Configuration: /etc/mcvpn.d/*.conf (libreswan conn syntax) and *.secrets
+ * (libreswan ipsec.secrets syntax) -> an immutable struct conf.  Only conf/
+ * knows the syntax; the daemon sees typed values. */
+#ifndef MCVPN_CONF_H
+#define MCVPN_CONF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct secret;
+
+struct conf_prefix {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network byte order; first 4 bytes for IPv4 */
+	uint8_t len;		/* prefix length */
+};
+
+/* One proposal as written in ike= / phase2alg= (esp=). Values are crypto/alg.h
+ * numbers; integ is AUTH_NONE for AES-GCM; prf is PRF_NONE for ESP; dh is
+ * DH_NONE when no group is given (for ESP: no PFS). */
+struct conf_alg {
+	uint16_t encr;
+	uint16_t encr_keybits;
+	uint16_t integ;
+	uint16_t prf;
+	uint16_t dh;
+};
+
+enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
+
+enum conf_id_type { CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_IPV6 = 5 };	/* IKEv2 ID types */
+
+struct conf_id {
+	enum conf_id_type type;
+	uint8_t data[256];	/* 4 or 16 address bytes, or the FQDN without '@' */
+	size_t len;
+	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example" */
+};
+
+#define CONF_MAX_ALGS 8
+#define CONF_MAX_ROUTES 32
+
+struct conf_conn {
+	char name[64];
+	char file[256];		/* where it was defined, for messages */
+	int line;
+
+	struct sockaddr_storage left;	/* local address (port 0) */
+	struct sockaddr_storage right;	/* peer address (port 0) */
+	struct conf_id leftid;		/* defaults to left's address */
+	struct conf_id rightid;		/* defaults to right's address */
+
+	enum conf_auto autostart;
+	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
+	bool has_mark;
+	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
+	char vti_interface[IFNAMSIZ];	/* TUN device name; default "vti-" + first 10 chars of name? see conf.c */
+	bool vti_routing;		/* vti-routing=yes: install routes for rightsubnet too */
+
+	struct conf_alg ike[CONF_MAX_ALGS];
+	size_t n_ike;
+	struct conf_alg esp[CONF_MAX_ALGS];
+	size_t n_esp;
+
+	uint32_t ikelifetime;		/* seconds; default 28800 */
+	uint32_t salifetime;		/* seconds; default 28800 (libreswan) */
+
+#define CONF_MAX_SUBNETS 4
+	/* Traffic selectors; default 0.0.0.0/0. A comma list may add ::/0 for IPv6 inner traffic. */
+	struct conf_prefix leftsubnet[CONF_MAX_SUBNETS];
+	size_t n_leftsubnet;
+	struct conf_prefix rightsubnet[CONF_MAX_SUBNETS];
+	size_t n_rightsubnet;
+	bool has_interface_ip;
+	struct conf_prefix interface_ip;	/* address with its prefix length, 192.168.2.1/30 */
+	struct conf_prefix routes[CONF_MAX_ROUTES];
+	size_t n_routes;
+
+	struct secret *psk;		/* owned; matched from the secrets files */
+};
+
+struct conf {
+	struct conf_conn *conns;	/* owned array */
+	size_t n_conns;
+};
+
+/* Problems found while loading, each "FILE:LINE: reason" (no secret content). */
+struct conf_diag {
+	char **msgs;
+	size_t n;
+};
+
+/* Load every *.conf and *.secrets in dir (sorted by name). Returns 0 and sets *out
+ * (caller frees with conf_free) when there were no problems; otherwise -1, *out
+ * NULL, and every problem found appended to diag (it goes on past the first). */
+int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag);
+
+/* The same from in-memory text (for tests): name is used in messages. */
+int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
+		   const char *secrets_text, struct conf **out, struct conf_diag *diag);
+
+void conf_free(struct conf *c);
+void conf_diag_free(struct conf_diag *d);
+
+/* Field-by-field equality of two conns (psk compared in constant time), for reload. */
+bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
+
+#endif

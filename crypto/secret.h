@@ -1,0 +1,25 @@
+/* Key material lives in a struct secret: heap buffer wiped on free.
+ * secret_wipe() is the only wipe other modules use (they don't include OpenSSL). */
+#ifndef MCVPN_CRYPTO_SECRET_H
+#define MCVPN_CRYPTO_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct secret {
+	size_t len;
+	uint8_t buf[];
+};
+
+/* Zero-filled secret of len bytes; caller frees with secret_free. NULL on ENOMEM. */
+struct secret *secret_new(size_t len);
+/* Copy of p[0..len); caller frees. */
+struct secret *secret_dup(const void *p, size_t len);
+/* Wipes then frees; NULL is a no-op. */
+void secret_free(struct secret *s);
+/* Wipe memory in a way the compiler cannot elide (OPENSSL_cleanse). */
+void secret_wipe(void *p, size_t len);
+/* Constant-time compare (CRYPTO_memcmp): 0 when equal. */
+int secret_memcmp(const void *a, const void *b, size_t len);
+
+#endif

@@ -1,0 +1,58 @@
+#include "daemon/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+
+static bool log_stderr = true;
+static int log_max = LOG_INFO;
+
+void log_init(bool to_stderr, int max_prio)
+{
+	log_stderr = to_stderr;
+	log_max = max_prio;
+}
+
+bool log_enabled(int prio)
+{
+	return prio <= log_max;
+}
+
+static const char *prio_name(int prio)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	};
+	return prio >= 0 && prio <= LOG_DEBUG ? names[prio] : "?";
+}
+
+void log_conn(int prio, const char *conn, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!log_enabled(prio))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (log_stderr) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		struct tm tm;
+		localtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s%s%s%s\n", tm.tm_hour, tm.tm_min,
+			tm.tm_sec, ts.tv_nsec / 1000000, prio_name(prio), conn ? "\"" : "",
+			conn ? conn : "", conn ? "\": " : "", msg);
+		return;
+	}
+	if (conn)
+		sd_journal_send("MESSAGE=\"%s\": %s", conn, msg, "PRIORITY=%d", prio,
+				"MCVPN_CONN=%s", conn, NULL);
+	else
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, NULL);
+}

@@ -1,0 +1,52 @@
+/* rtnetlink through libmnl: link state, addresses, routes, and a monitor of
+ * changes made by others.  Every call is synchronous (request + ACK) on the
+ * caller's thread.  Functions return 0 or a negative errno. */
+#ifndef MCVPN_NETLINK_NL_H
+#define MCVPN_NETLINK_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nl;
+
+struct nl_prefix {
+	int family;		/* AF_INET / AF_INET6 */
+	uint8_t addr[16];	/* network byte order */
+	uint8_t len;
+};
+
+/* A NETLINK_ROUTE socket for requests. Caller frees with nl_close. NULL on error (errno set). */
+struct nl *nl_open(void);
+void nl_close(struct nl *nl);
+
+/* Set the MTU (0 = leave) and bring the link up. */
+int nl_link_up(struct nl *nl, int ifindex, unsigned mtu);
+
+/* Add an address with prefix length (192.168.2.1/30); already present counts as success. */
+int nl_addr_add(struct nl *nl, int ifindex, const struct nl_prefix *p);
+int nl_addr_del(struct nl *nl, int ifindex, const struct nl_prefix *p);
+/* 1 if the interface has exactly this address/len, 0 if not, <0 on error. */
+int nl_addr_present(struct nl *nl, int ifindex, const struct nl_prefix *p);
+
+/* Route dst via the interface (scope link, no gateway) in the main table.
+ * metric 0 = none. Add uses NLM_F_REPLACE semantics. */
+int nl_route_add(struct nl *nl, int ifindex, const struct nl_prefix *dst, uint32_t metric);
+int nl_route_del(struct nl *nl, int ifindex, const struct nl_prefix *dst, uint32_t metric);
+int nl_route_present(struct nl *nl, int ifindex, const struct nl_prefix *dst);
+
+/* Monitor: a separate socket subscribed to link, IPv4/IPv6 address and route groups.
+ * Register nl_monitor_fd() with the event loop; nl_monitor_read() drains it and calls
+ * cb for each event. */
+enum nl_event_type { NL_EV_LINK_DEL, NL_EV_LINK_DOWN, NL_EV_ADDR_DEL, NL_EV_ROUTE_DEL };
+struct nl_event {
+	enum nl_event_type type;
+	int ifindex;
+	struct nl_prefix prefix;	/* for ADDR_DEL / ROUTE_DEL */
+};
+struct nl_monitor;
+struct nl_monitor *nl_monitor_open(void);
+void nl_monitor_close(struct nl_monitor *m);
+int nl_monitor_fd(const struct nl_monitor *m);
+int nl_monitor_read(struct nl_monitor *m, void (*cb)(const struct nl_event *ev, void *arg), void *arg);
+
+#endif
