@@ -1,5 +1,5 @@
-/* Configuration: /etc/mcvpn.d/*.conf (libreswan conn syntax) and *.secrets
- * (libreswan ipsec.secrets syntax) -> an immutable struct conf.  Only conf/
+/* Configuration: the *.conf (libreswan conn syntax) and *.secrets (libreswan
+ * ipsec.secrets syntax) files in /etc/mcvpn.d -> an immutable struct conf.  Only conf/
  * knows the syntax; the daemon sees typed values. */
 #ifndef MCVPN_CONF_H
 #define MCVPN_CONF_H
@@ -53,13 +53,16 @@ struct conf_conn {
 	struct conf_id leftid;		/* defaults to left's address */
 	struct conf_id rightid;		/* defaults to right's address */
 
-	enum conf_auto autostart;
+	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
-	char vti_interface[IFNAMSIZ];	/* TUN device name; default "vti-" + first 10 chars of name? see conf.c */
-	bool vti_routing;		/* vti-routing=yes: install routes for rightsubnet too */
+	char vti_interface[IFNAMSIZ];	/* TUN device name; required (mcvpn is route-based) */
+	bool vti_routing;		/* vti-routing=yes (libreswan's default): install routes for
+					 * rightsubnet too, never 0.0.0.0/0 or ::/0 */
 
+	/* Without ike=: aes_gcm256-sha2_512;dh19, aes_cbc256-sha2_256;modp2048.
+	 * Without phase2alg=: aes_gcm256 (no PFS). */
 	struct conf_alg ike[CONF_MAX_ALGS];
 	size_t n_ike;
 	struct conf_alg esp[CONF_MAX_ALGS];
@@ -69,7 +72,8 @@ struct conf_conn {
 	uint32_t salifetime;		/* seconds; default 28800 (libreswan) */
 
 #define CONF_MAX_SUBNETS 4
-	/* Traffic selectors; default 0.0.0.0/0. A comma list may add ::/0 for IPv6 inner traffic. */
+	/* Traffic selectors; default 0.0.0.0/0 (::/0 when left is IPv6). A comma list may add
+	 * ::/0 for IPv6 inner traffic. */
 	struct conf_prefix leftsubnet[CONF_MAX_SUBNETS];
 	size_t n_leftsubnet;
 	struct conf_prefix rightsubnet[CONF_MAX_SUBNETS];
@@ -93,19 +97,26 @@ struct conf_diag {
 	size_t n;
 };
 
-/* Load every *.conf and *.secrets in dir (sorted by name). Returns 0 and sets *out
+/* Load every *.conf and *.secrets in dir (sorted by name; hidden files and other
+ * names such as backups are skipped). Returns 0 and sets *out
  * (caller frees with conf_free) when there were no problems; otherwise -1, *out
- * NULL, and every problem found appended to diag (it goes on past the first). */
+ * NULL, and every problem found appended to diag (it goes on past the first).
+ * diag (caller-owned, start it zeroed, free its strings with conf_diag_free) may
+ * be NULL: the result still says whether there were problems. */
 int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag);
 
-/* The same from in-memory text (for tests): name is used in messages. */
+/* The same from in-memory text (for tests): name is used in messages. secrets_text
+ * may be NULL (no secrets); the file mode check does not apply. */
 int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
 		   const char *secrets_text, struct conf **out, struct conf_diag *diag);
 
+/* NULL is a no-op; PSKs are wiped. */
 void conf_free(struct conf *c);
+/* Frees the messages and zeroes *d (the struct itself is the caller's). */
 void conf_diag_free(struct conf_diag *d);
 
-/* Field-by-field equality of two conns (psk compared in constant time), for reload. */
+/* Field-by-field equality of two conns (psk compared in constant time), for reload.
+ * file and line are not compared: moving a conn in its file is no change. */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif

@@ -43,7 +43,9 @@ struct dp_sa_params {
 
 struct dp_sa_stats {
 	uint64_t bytes, packets;	/* inner bytes/packets through this SA */
-	uint64_t drop_replay, drop_auth, drop_ts, drop_other;	/* inbound SAs */
+	uint64_t drop_replay, drop_auth, drop_ts, drop_other;	/* inbound SAs;
+					 * outbound: drop_other (send failed, not IP,
+					 * sequence numbers exhausted) */
 	uint32_t last_packet;		/* CLOCK_MONOTONIC seconds of the last good packet; 0 none */
 };
 
@@ -52,7 +54,9 @@ struct dataplane *dp_new(void);
 /* Stops the threads, frees every SA (keys wiped). Borrowed fds are not closed. */
 void dp_free(struct dataplane *dp);
 
-/* Register a TUN fd (borrowed; stays open until dp_tunnel_remove returned) as tunnel id. */
+/* Register a TUN fd (borrowed; stays open until dp_tunnel_remove returned) as tunnel id.
+ * The fd carries bare IP packets (IFF_NO_PI); it is switched to O_NONBLOCK.
+ * All int-returning calls here: 0 or -errno (-EEXIST, -ENOENT, -EINVAL...). */
 int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd);
 int dp_tunnel_remove(struct dataplane *dp, int id);
 
@@ -67,9 +71,16 @@ int dp_socket_add(struct dataplane *dp, int udp_fd, int *ike_fd);
 int dp_socket_remove(struct dataplane *dp, int udp_fd);
 
 /* Inbound SA: accepted by SPI from now on. Outbound SA: becomes the tunnel's
- * current outbound SA (the previous one is kept until removed, but no longer used). */
+ * current outbound SA (the previous one is kept until removed, but no longer used).
+ * The tunnel (and for outbound the socket) must be registered: -ENOENT; SPIs
+ * are unique per direction: -EEXIST.  Removing the current outbound SA leaves
+ * the tunnel without one (drop_no_sa) until another is added or preferred.
+ * Inbound SAs with no traffic selectors accept no inner packet. */
 int dp_sa_add_inbound(struct dataplane *dp, const struct dp_sa_params *p);
 int dp_sa_add_outbound(struct dataplane *dp, const struct dp_sa_params *p);
+/* Make an installed outbound SA its tunnel's current one again (its sequence
+ * number carries on). -ENOENT if unknown. */
+int dp_sa_prefer_outbound(struct dataplane *dp, uint32_t spi);
 /* Remove by SPI (inbound: ours; outbound: the peer's). -ENOENT if unknown. */
 int dp_sa_remove(struct dataplane *dp, bool inbound, uint32_t spi);
 int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_sa_stats *out);

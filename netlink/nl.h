@@ -1,6 +1,9 @@
 /* rtnetlink through libmnl: link state, addresses, routes, and a monitor of
  * changes made by others.  Every call is synchronous (request + ACK) on the
- * caller's thread.  Functions return 0 or a negative errno. */
+ * caller's thread.  Functions return 0 or a negative errno: the kernel's,
+ * or -ENODEV for an ifindex <= 0, -EAFNOSUPPORT for a family other than
+ * AF_INET/AF_INET6, -EINVAL for a prefix length past 32/128.  Route calls
+ * clear a destination's host bits (10.105.1.2/16 is 10.105.0.0/16). */
 #ifndef MCVPN_NETLINK_NL_H
 #define MCVPN_NETLINK_NL_H
 
@@ -37,7 +40,10 @@ int nl_route_present(struct nl *nl, int ifindex, const struct nl_prefix *dst);
 /* Monitor: a separate socket subscribed to link, IPv4/IPv6 address and route groups.
  * Register nl_monitor_fd() with the event loop; nl_monitor_read() drains it and calls
  * cb for each event. */
-enum nl_event_type { NL_EV_LINK_DEL, NL_EV_LINK_DOWN, NL_EV_ADDR_DEL, NL_EV_ROUTE_DEL };
+/* NL_EV_RESYNC: the kernel dropped notifications (socket overrun); the
+ * caller cannot know what it missed and must re-check its links, addresses
+ * and routes.  ifindex is 0 and prefix is empty for it. */
+enum nl_event_type { NL_EV_LINK_DEL, NL_EV_LINK_DOWN, NL_EV_ADDR_DEL, NL_EV_ROUTE_DEL, NL_EV_RESYNC };
 struct nl_event {
 	enum nl_event_type type;
 	int ifindex;

@@ -1,0 +1,420 @@
+/* The one table of conn keys mcvpn knows: each key's parse function turns
+ * the text into typed fields of struct conf_conn, or says what it expected.
+ * libreswan keys mcvpn does not implement yet are listed so the message can
+ * say so instead of "unknown key". */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/internal.h"
+
+#define WHY_LEN 256
+
+/* Returns 0, or -1 with why set to what was expected. */
+typedef int (*key_fn)(struct conn_build *cb, const char *v, char *why, size_t wl);
+
+struct key_def {
+	const char *name;
+	enum key_id id;
+	key_fn parse;
+};
+
+static int yes_no(const char *v, bool *out, char *why, size_t wl)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+		*out = v[0] == 'y';
+		return 0;
+	}
+	snprintf(why, wl, "expected yes or no");
+	return -1;
+}
+
+/* Decimal or 0x hex, no sign, fits in 32 bits. */
+static int u32_parse(const char *s, uint32_t *out)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned base = hex ? 16 : 10;
+	uint64_t v = 0;
+
+	if (hex)
+		s += 2;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		int d = (*s >= '0' && *s <= '9') ? *s - '0' :
+			(hex && *s >= 'a' && *s <= 'f') ? *s - 'a' + 10 :
+			(hex && *s >= 'A' && *s <= 'F') ? *s - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * base + (unsigned)d;
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int addr_key(struct sockaddr_storage *ss, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (addr_parse(v, ss, &expect) == 0)
+		return 0;
+	snprintf(why, wl, "expected %s", expect);
+	return -1;
+}
+
+static int k_left(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return addr_key(&cb->c.left, v, why, wl);
+}
+
+static int k_right(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return addr_key(&cb->c.right, v, why, wl);
+}
+
+static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (id_parse(v, id, &expect) == 0)
+		return 0;
+	snprintf(why, wl, "expected %s", expect);
+	return -1;
+}
+
+static int k_leftid(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return id_key(&cb->c.leftid, v, why, wl);
+}
+
+static int k_rightid(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return id_key(&cb->c.rightid, v, why, wl);
+}
+
+static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "secret") == 0)
+		return 0;
+	if (strncmp(v, "rsa", 3) == 0 || strncmp(v, "ecdsa", 5) == 0 || strchr(v, '|'))
+		snprintf(why, wl, "certificates and raw keys are not supported by mcvpn; only authby=secret");
+	else if (strcmp(v, "null") == 0 || strcmp(v, "never") == 0)
+		snprintf(why, wl, "authby=%s is not supported by mcvpn; only authby=secret", v);
+	else
+		snprintf(why, wl, "expected secret (the only method mcvpn supports)");
+	return -1;
+}
+
+static int k_auto(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const char *const names[] = {
+		[CONF_AUTO_IGNORE] = "ignore", [CONF_AUTO_ADD] = "add", [CONF_AUTO_START] = "start",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0) {
+			cb->c.autostart = (enum conf_auto)i;
+			return 0;
+		}
+	if (strcmp(v, "ondemand") == 0 || strcmp(v, "route") == 0)
+		snprintf(why, wl, "auto=%s is not supported by mcvpn (use start or add)", v);
+	else
+		snprintf(why, wl, "expected start, add or ignore");
+	return -1;
+}
+
+/* mcvpn speaks only IKEv2, so every value that allows IKEv2 is taken as
+ * "IKEv2 only" (propose/permit included); the ones that forbid it are refused. */
+static int k_ikev2(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const char *const ok[] = { "insist", "yes", "propose", "permit" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(v, ok[i]) == 0)
+			return 0;
+	if (strcmp(v, "no") == 0 || strcmp(v, "never") == 0)
+		snprintf(why, wl, "mcvpn speaks only IKEv2; IKEv1 is not supported (use ikev2=insist)");
+	else
+		snprintf(why, wl, "expected insist or yes");
+	return -1;
+}
+
+static int k_keyexchange(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "ike") == 0 || strcmp(v, "ikev2") == 0)
+		return 0;
+	if (strcmp(v, "ikev1") == 0)
+		snprintf(why, wl, "mcvpn speaks only IKEv2; IKEv1 is not supported");
+	else
+		snprintf(why, wl, "expected ike or ikev2");
+	return -1;
+}
+
+static int k_type(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "tunnel") == 0)
+		return 0;
+	if (!strcmp(v, "transport") || !strcmp(v, "passthrough") || !strcmp(v, "drop") ||
+	    !strcmp(v, "reject"))
+		snprintf(why, wl, "type=%s is not supported by mcvpn (only tunnel)", v);
+	else
+		snprintf(why, wl, "expected tunnel");
+	return -1;
+}
+
+static int k_ike(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return algs_parse_ike(v, cb->c.ike, &cb->c.n_ike, why, wl);
+}
+
+static int k_esp(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return algs_parse_esp(v, cb->c.esp, &cb->c.n_esp, why, wl);
+}
+
+static int k_pfs(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return yes_no(v, &cb->pfs, why, wl);
+}
+
+/* yes forces UDP encapsulation; auto and no both mean "when NAT is detected". */
+static int k_encapsulation(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "auto") == 0) {
+		cb->c.encapsulation = false;
+		return 0;
+	}
+	if (yes_no(v, &cb->c.encapsulation, why, wl) == 0)
+		return 0;
+	snprintf(why, wl, "expected yes, no or auto");
+	return -1;
+}
+
+/* mark=N or N/MASK, each decimal or 0x hex; the mask defaults to 0xffffffff. */
+static int k_mark(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	char num[24];
+	const char *slash = strchr(v, '/');
+	size_t len = slash ? (size_t)(slash - v) : strlen(v);
+
+	cb->c.mark_mask = 0xffffffff;
+	snprintf(why, wl, "expected N or N/MASK (decimal or 0x hex, 32 bits), e.g. 5/0xffffffff");
+	if (len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (u32_parse(num, &cb->c.mark) < 0 || (slash && u32_parse(slash + 1, &cb->c.mark_mask) < 0))
+		return -1;
+	if (cb->c.mark & ~cb->c.mark_mask) {
+		snprintf(why, wl, "the mark has bits outside its mask");
+		return -1;
+	}
+	cb->c.has_mark = true;
+	return 0;
+}
+
+/* A Linux interface name: 1-15 bytes, no '/', ':' or whitespace, not "." or "..". */
+static int k_vti_interface(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	size_t len = strlen(v);
+
+	snprintf(why, wl, "expected an interface name of 1 to %d characters without '/', ':' or spaces",
+		 IFNAMSIZ - 1);
+	if (len == 0 || len >= IFNAMSIZ || !strcmp(v, ".") || !strcmp(v, ".."))
+		return -1;
+	for (const char *c = v; *c; c++)
+		if (*c <= ' ' || *c == '/' || *c == ':' || *c == 0x7f)
+			return -1;
+	memcpy(cb->c.vti_interface, v, len + 1);
+	return 0;
+}
+
+static int k_vti_routing(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return yes_no(v, &cb->c.vti_routing, why, wl);
+}
+
+static int k_leftsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return prefix_list_parse(v, cb->c.leftsubnet, CONF_MAX_SUBNETS, &cb->c.n_leftsubnet, why, wl);
+}
+
+static int k_rightsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return prefix_list_parse(v, cb->c.rightsubnet, CONF_MAX_SUBNETS, &cb->c.n_rightsubnet, why, wl);
+}
+
+/* libreswan durations: a number with an optional s, m, h or d suffix
+ * (plain number: seconds); mcvpn takes 1 s up to 24 h. */
+static int lifetime(const char *v, uint32_t *out, char *why, size_t wl)
+{
+	static const struct { char unit; uint32_t mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	uint32_t n, mult = 1;
+	char num[16];
+	size_t len = strlen(v);
+
+	snprintf(why, wl, "expected a duration such as 3600s, 60m, 8h or 1d (at most 24h)");
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (v[len - 1] == units[i].unit) {
+			mult = units[i].mult;
+			len--;
+			break;
+		}
+	memcpy(num, v, len);
+	num[len] = '\0';
+	if (len == 0 || num[strspn(num, "0123456789")] != '\0' || u32_parse(num, &n) < 0)
+		return -1;
+	if (n == 0 || (uint64_t)n * mult > 86400) {
+		snprintf(why, wl, n ? "at most 24h (86400s)" : "must be more than 0");
+		return -1;
+	}
+	*out = n * mult;
+	return 0;
+}
+
+static int k_ikelifetime(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return lifetime(v, &cb->c.ikelifetime, why, wl);
+}
+
+static int k_salifetime(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return lifetime(v, &cb->c.salifetime, why, wl);
+}
+
+/* The address of the tunnel device with its prefix: host bits are expected. */
+static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (prefix_parse(v, &cb->c.interface_ip, &expect) < 0) {
+		snprintf(why, wl, "expected %s", expect);
+		return -1;
+	}
+	cb->c.has_interface_ip = true;
+	return 0;
+}
+
+static int k_routes(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return prefix_list_parse(v, cb->c.routes, CONF_MAX_ROUTES, &cb->c.n_routes, why, wl);
+}
+
+static const struct key_def keys[] = {
+	{ "left", KEY_LEFT, k_left },
+	{ "right", KEY_RIGHT, k_right },
+	{ "leftid", KEY_LEFTID, k_leftid },
+	{ "rightid", KEY_RIGHTID, k_rightid },
+	{ "authby", KEY_AUTHBY, k_authby },
+	{ "auto", KEY_AUTO, k_auto },
+	{ "ikev2", KEY_IKEV2, k_ikev2 },
+	{ "keyexchange", KEY_KEYEXCHANGE, k_keyexchange },
+	{ "type", KEY_TYPE, k_type },
+	{ "ike", KEY_IKE, k_ike },
+	{ "phase2alg", KEY_ESP, k_esp },
+	{ "esp", KEY_ESP, k_esp },
+	{ "pfs", KEY_PFS, k_pfs },
+	{ "encapsulation", KEY_ENCAPSULATION, k_encapsulation },
+	{ "mark", KEY_MARK, k_mark },
+	{ "vti-interface", KEY_VTI_INTERFACE, k_vti_interface },
+	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
+	{ "leftsubnet", KEY_LEFTSUBNET, k_leftsubnet },
+	{ "rightsubnet", KEY_RIGHTSUBNET, k_rightsubnet },
+	{ "ikelifetime", KEY_IKELIFETIME, k_ikelifetime },
+	{ "salifetime", KEY_SALIFETIME, k_salifetime },
+	{ "keylife", KEY_SALIFETIME, k_salifetime },
+	{ "lifetime", KEY_SALIFETIME, k_salifetime },
+	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
+	{ "routes", KEY_ROUTES, k_routes },
+};
+
+/* libreswan keys an operator may carry over that mcvpn does not implement yet. */
+static const char *const not_yet[] = {
+	"also", "dpddelay", "dpdtimeout", "dpdaction", "rekey", "rekeymargin", "rekeyfuzz",
+	"keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
+	"leftnexthop", "rightnexthop", "leftsourceip", "rightsourceip", "leftupdown",
+	"rightupdown", "leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
+	"leftvti", "rightvti", "leftikeport", "rightikeport", "leftmodecfgserver",
+	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
+	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
+	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
+	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
+	"reqid", "mtu", "metric", "retransmit-timeout", "retransmit-interval", "ppk",
+	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",
+	"overlapip", "aggressive", "aggrmode", "phase2", "ah", "ikelifetime-max",
+	"policy-label", "accept-redirect", "send-redirect", "hostaddrfamily",
+	"clientaddrfamily", "connaddrfamily", "modecfgdns", "modecfgdomains",
+	"modecfgbanner", "cisco-unity", "remote-peer-type", "nm-configured",
+	"ipsec-interface", "sendca", "leftgroundhog", "xauthby", "xauthfail",
+	"ms-dh-downgrade", "pam-authorize", "dns-match-id", "session-resumption",
+	"ipsec-max-bytes", "ipsec-max-packets", "require-id-on-certificate",
+};
+
+static const struct key_def *key_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool key_not_yet(const char *name)
+{
+	for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
+		if (strcmp(not_yet[i], name) == 0)
+			return true;
+	return false;
+}
+
+const char *keys_name(enum key_id id)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].id == id)
+			return keys[i].name;
+	return "?";
+}
+
+void keys_defaults(struct conn_build *cb)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->c.autostart = CONF_AUTO_IGNORE;	/* libreswan: a conn without auto= is not loaded */
+	cb->c.vti_routing = true;		/* libreswan's default; 0.0.0.0/0 is never routed */
+	cb->c.ikelifetime = 28800;
+	cb->c.salifetime = 28800;
+}
+
+void keys_apply(struct loader *ld, struct conn_build *cb, const char *file,
+		const struct lex_item *it)
+{
+	const struct key_def *k = key_find(it->a);
+	const char *conn = cb->c.name;
+	char why[WHY_LEN];
+
+	if (!k) {
+		if (key_not_yet(it->a))
+			diag_add(ld, file, it->line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
+				 it->a, conn);
+		else
+			diag_add(ld, file, it->line, "unknown key '%s' in conn \"%s\"", it->a, conn);
+		return;
+	}
+	if (cb->key_line[k->id]) {
+		diag_add(ld, file, it->line, "duplicate key '%s' in conn \"%s\" (first set at line %d)",
+			 it->a, conn, cb->key_line[k->id]);
+		return;
+	}
+	/* Marked set even when it fails: a bad left= is not also a missing one. */
+	cb->key_line[k->id] = it->line;
+	cb->set[k->id] = true;
+	if (!*it->b)
+		snprintf(why, sizeof(why), "empty value");
+	else if (k->parse(cb, it->b, why, sizeof(why)) == 0)
+		return;
+	diag_add(ld, file, it->line, "conn \"%s\": %s=%.80s: %s", conn, it->a, it->b, why);
+}

@@ -1,0 +1,340 @@
+/* ipsec.secrets syntax (the PSK part of it):
+ *     ID1 ID2 : PSK "text"        ID1 : PSK 0x0123...        : PSK 0sBASE64==
+ * An entry may go on over indented lines.  '#' outside quotes starts a comment.
+ * Matching follows libreswan: an entry naming both the conn's IDs beats one
+ * naming one of them, which beats a wildcard (no ID, or %any).  Messages
+ * never quote the secret. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf/internal.h"
+#include "crypto/secret.h"
+
+#define ENTRY_MAX 8192
+
+struct entry_text {
+	char s[ENTRY_MAX];
+	size_t len;
+	int line;
+	bool too_long;
+};
+
+static void strip_comment(char *s)
+{
+	char quote = 0;
+
+	for (; *s; s++) {
+		if (quote && *s == quote)
+			quote = 0;
+		else if (!quote && (*s == '"' || *s == '\''))
+			quote = *s;
+		else if (!quote && *s == '#') {
+			*s = '\0';
+			return;
+		}
+	}
+}
+
+static void entry_append(struct entry_text *e, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (e->len + n + 2 > sizeof(e->s)) {
+		e->too_long = true;
+		return;
+	}
+	if (e->len)
+		e->s[e->len++] = ' ';
+	memcpy(e->s + e->len, s, n + 1);
+	e->len += n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 0x hex digits, '_' allowed between them as libreswan does. */
+static int hex_decode(const char *s, uint8_t *out, size_t cap, size_t *n)
+{
+	int hi = -1;
+
+	*n = 0;
+	for (; *s; s++) {
+		int v = hexval(*s);
+
+		if (*s == '_')
+			continue;
+		if (v < 0 || *n == cap)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		out[(*n)++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 && *n ? 0 : -1;
+}
+
+static int b64val(char c)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(alphabet, c) : NULL;
+
+	return p ? (int)(p - alphabet) : -1;
+}
+
+/* RFC 4648 section 4 base64; '=' padding optional but only at the end. */
+static int b64_decode(const char *s, uint8_t *out, size_t cap, size_t *n)
+{
+	uint32_t acc = 0;
+	size_t chars = 0;
+
+	*n = 0;
+	for (; *s && *s != '='; s++, chars++) {
+		int v = b64val(*s);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		if (chars % 4 == 0)
+			continue;
+		if (*n == cap)
+			return -1;
+		out[(*n)++] = (uint8_t)(acc >> (6 - 2 * (chars % 4)));
+		acc &= (1u << (6 - 2 * (chars % 4))) - 1;
+	}
+	s += strspn(s, "=");
+	return *s || chars % 4 == 1 || *n == 0 ? -1 : 0;
+}
+
+/* The value after "PSK": "text", 'text', 0xHEX or 0sBASE64. */
+static const char *psk_value(const char *v, struct secret **out)
+{
+	uint8_t raw[ENTRY_MAX];
+	size_t n = 0;
+	int r = -1;
+
+	if (*v == '"' || *v == '\'') {
+		const char *end = strchr(v + 1, *v);
+
+		if (!end)
+			return "unterminated quote in PSK";
+		if (end[1 + strspn(end + 1, " \t")])
+			return "text after the PSK's closing quote";
+		n = (size_t)(end - v - 1);
+		if (n == 0)
+			return "the PSK is empty";
+		*out = secret_dup(v + 1, n);
+		return *out ? NULL : "out of memory";
+	}
+	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		r = hex_decode(v + 2, raw, sizeof(raw), &n);
+	else if (v[0] == '0' && v[1] == 's')
+		r = b64_decode(v + 2, raw, sizeof(raw), &n);
+	else
+		return *v ? "a PSK is \"quoted\", 0xHEX or 0sBASE64" : "missing PSK value";
+	if (r == 0)
+		*out = secret_dup(raw, n);
+	secret_wipe(raw, sizeof(raw));
+	if (r < 0)
+		return v[1] == 's' ? "the PSK is not valid base64 after 0s" : "the PSK is not valid hex after 0x";
+	return *out ? NULL : "out of memory";
+}
+
+/* The standalone ':' between the IDs and the type: IPv6 IDs hold colons,
+ * and quoted text (a DN ID, the PSK itself) is skipped. */
+static char *find_colon(char *s)
+{
+	for (char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\'') {
+			char *end = strchr(p + 1, *p);
+
+			if (!end)
+				return NULL;
+			p = end;
+		} else if (*p == ':' && (p == s || isspace((unsigned char)p[-1])) &&
+			   (!p[1] || isspace((unsigned char)p[1]))) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* libreswan reads the unspecified addresses as %any too. */
+static bool id_is_any(const char *t)
+{
+	return !strcmp(t, "%any") || !strcmp(t, "%any6") || !strcmp(t, "0.0.0.0") || !strcmp(t, "::");
+}
+
+/* Whitespace separated IDs before the ':'. Returns the reason or NULL. */
+static const char *ids_parse(char *s, struct psk_entry *pe, char *why, size_t wl)
+{
+	const char *expect;
+	char *save = NULL;
+
+	for (char *t = strtok_r(s, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (id_is_any(t)) {
+			pe->any_written = true;
+			continue;
+		}
+		if (pe->n_ids == PSK_MAX_IDS)
+			return "too many IDs on one line";
+		if (t[0] == '"' || t[0] == '\'')
+			return "quoted (distinguished-name) IDs are not supported; use @fqdn or an IP address";
+		if (id_parse(t, &pe->ids[pe->n_ids++], &expect) < 0) {
+			snprintf(why, wl, "ID '%.80s': expected %s", t, expect);
+			return why;
+		}
+	}
+	if (!pe->n_ids)
+		pe->any_written = true;
+	return NULL;
+}
+
+static const char *type_check(const char *type)
+{
+	static const char *const refused[] = { "RSA", "ECDSA", "XAUTH", "EAP", "PIN", "PPKS", "NTLM" };
+
+	if (!*type)
+		return "missing secret type after ':' (expected PSK)";
+	if (strcasecmp(type, "PSK") == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (strcasecmp(type, refused[i]) == 0)
+			return "this secret type is not supported by mcvpn (only PSK)";
+	return "unknown secret type (expected PSK)";
+}
+
+/* "IDS : TYPE VALUE" into pe. Returns the reason, or NULL. */
+static const char *entry_parse(char *s, struct psk_entry *pe, char *why, size_t wl)
+{
+	char *colon = find_colon(s), *type, *value;
+	const char *bad;
+
+	if (!colon)
+		return "missing ':' between the IDs and the secret (ID ID : PSK \"...\")";
+	*colon = '\0';
+	bad = ids_parse(s, pe, why, wl);
+	if (bad)
+		return bad;
+	type = colon + 1 + strspn(colon + 1, " \t");
+	value = type + strcspn(type, " \t");
+	if (*value)
+		*value++ = '\0';
+	bad = type_check(type);
+	if (bad)
+		return bad;
+	value += strspn(value, " \t");
+	for (size_t n = strlen(value); n > 0 && isspace((unsigned char)value[n - 1]); n--)
+		value[n - 1] = '\0';
+	return psk_value(value, &pe->psk);
+}
+
+static void entry_store(struct loader *ld, const char *file, struct entry_text *e)
+{
+	char why[256];
+	struct psk_entry pe = { .line = e->line };
+	const char *bad;
+
+	if (e->too_long) {
+		diag_add(ld, file, e->line, "secrets entry too long");
+		return;
+	}
+	strncpy(pe.file, file, sizeof(pe.file) - 1);
+	bad = entry_parse(e->s, &pe, why, sizeof(why));
+	if (!bad && ld->n_psks == ld->cap_psks) {
+		size_t cap = ld->cap_psks ? ld->cap_psks * 2 : 8;
+		struct psk_entry *grown = realloc(ld->psks, cap * sizeof(*grown));
+
+		bad = grown ? NULL : "out of memory";
+		if (grown) {
+			ld->psks = grown;
+			ld->cap_psks = cap;
+		}
+	}
+	if (bad) {
+		secret_free(pe.psk);
+		diag_add(ld, file, e->line, "%s", bad);
+		return;
+	}
+	ld->psks[ld->n_psks++] = pe;
+}
+
+static void entry_flush(struct loader *ld, const char *file, struct entry_text *e)
+{
+	if (e->len || e->too_long)
+		entry_store(ld, file, e);
+	secret_wipe(e->s, sizeof(e->s));
+	e->len = 0;
+	e->too_long = false;
+}
+
+void secrets_parse(struct loader *ld, const char *file, const char *text, size_t len)
+{
+	struct entry_text e = { .len = 0 };
+	struct lexer lx;
+	bool too_long;
+
+	lexer_init(&lx, text, len);
+	while (lexer_line(&lx, &too_long)) {
+		char *s = lx.buf + strspn(lx.buf, " \t");
+
+		if (*s == '#' || (*s == '\0' && !too_long))
+			continue;
+		if (s == lx.buf || !e.len) {	/* column 0 (or nothing to continue): a new entry */
+			entry_flush(ld, file, &e);
+			e.line = lx.line;
+		}
+		e.too_long |= too_long;
+		strip_comment(s);
+		if (strncmp(s, "include", 7) == 0 && s == lx.buf && isspace((unsigned char)s[7]))
+			diag_add(ld, file, lx.line, "include is not supported: mcvpn reads every *.secrets file in its directory");
+		else
+			entry_append(&e, s);
+	}
+	entry_flush(ld, file, &e);
+	secret_wipe(lx.buf, sizeof(lx.buf));
+}
+
+/* 3: names both IDs; 2: names one (and nothing else specific); 1: wildcard. */
+static int entry_score(const struct psk_entry *pe, const struct conf_conn *c)
+{
+	bool l = false, r = false;
+
+	for (size_t i = 0; i < pe->n_ids; i++) {
+		l |= id_equal(&pe->ids[i], &c->leftid);
+		r |= id_equal(&pe->ids[i], &c->rightid);
+	}
+	if (pe->n_ids == 0)
+		return 1;
+	if (l && r && pe->n_ids >= 2)
+		return 3;
+	if ((l || r) && pe->n_ids == 1)
+		return 2;
+	return 0;
+}
+
+const struct psk_entry *secrets_match(const struct loader *ld, const struct conf_conn *c)
+{
+	const struct psk_entry *best = NULL;
+	int best_score = 0;
+
+	for (size_t i = 0; i < ld->n_psks; i++) {
+		int s = entry_score(&ld->psks[i], c);
+
+		if (s > best_score) {
+			best = &ld->psks[i];
+			best_score = s;
+		}
+	}
+	return best;
+}

@@ -1,0 +1,162 @@
+/* Conns at run time: the TUN device with its address and routes (installed
+ * at start, kept while the daemon runs, removed at exit), and starting the
+ * IKE SA of auto=start conns with a capped backoff after failures. */
+#include "daemon/conn.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/dataplane.h"
+#include "daemon/log.h"
+#include "daemon/tun.h"
+#include "netlink/nl.h"
+
+/* 1500 - IPv4 20 - UDP 8 - ESP 8 - IV 8 - ICV 16 - trailer 2, rounded down to 4:
+ * a 1400-byte ping (1428-byte packet) with DF set fits.  IPv6 outer: 20 less. */
+#define TUN_MTU_V4 1436
+#define TUN_MTU_V6 1416
+#define RETRY_FIRST_S 1
+#define RETRY_MAX_S 60
+
+static void to_nl(const struct conf_prefix *p, struct nl_prefix *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->family = p->family;
+	memcpy(n->addr, p->addr, sizeof(n->addr));
+	n->len = p->len;
+}
+
+/* Address and routes on the TUN; safe to call again (add is idempotent). */
+static int install_addrs(struct daemon *d, struct conn *c)
+{
+	const struct conf_conn *cfg = c->cfg;
+	struct nl_prefix p;
+	int r, failed = 0;
+
+	if (cfg->has_interface_ip) {
+		to_nl(&cfg->interface_ip, &p);
+		if ((r = nl_addr_add(d->nl, c->ifindex, &p))) {
+			log_conn(LOG_ERR, cfg->name, "cannot add interface-ip to %s: %s",
+				 cfg->vti_interface, strerror(-r));
+			failed = r;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_routes; i++) {
+		to_nl(&cfg->routes[i], &p);
+		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0))) {
+			log_conn(LOG_ERR, cfg->name, "cannot add route %zu via %s: %s", i + 1,
+				 cfg->vti_interface, strerror(-r));
+			failed = r;
+		}
+	}
+	return failed;
+}
+
+int conn_setup(struct daemon *d, struct conn *c)
+{
+	const struct conf_conn *cfg = c->cfg;
+	int r;
+
+	c->tun_fd = tun_open(cfg->vti_interface, &c->ifindex);
+	if (c->tun_fd < 0) {
+		log_conn(LOG_ERR, cfg->name, "cannot create TUN device %s: %s", cfg->vti_interface,
+			 strerror(-c->tun_fd));
+		return -1;
+	}
+	unsigned mtu = cfg->left.ss_family == AF_INET ? TUN_MTU_V4 : TUN_MTU_V6;
+	if ((r = nl_link_up(d->nl, c->ifindex, mtu))) {
+		log_conn(LOG_ERR, cfg->name, "cannot bring %s up: %s", cfg->vti_interface,
+			 strerror(-r));
+		return -1;
+	}
+	if (install_addrs(d, c))
+		return -1;
+	if ((r = dp_tunnel_add(d->dp, c->tunnel_id, c->tun_fd))) {
+		log_conn(LOG_ERR, cfg->name, "data plane refused %s: %s", cfg->vti_interface,
+			 strerror(-r));
+		return -1;
+	}
+	log_conn(LOG_INFO, cfg->name, "%s up (MTU %u), %zu route%s installed", cfg->vti_interface,
+		 mtu, cfg->n_routes, cfg->n_routes == 1 ? "" : "s");
+	return 0;
+}
+
+void conn_teardown(struct daemon *d, struct conn *c)
+{
+	if (c->retry_ev) {
+		event_free(c->retry_ev);
+		c->retry_ev = NULL;
+	}
+	if (c->tun_fd < 0)
+		return;
+	dp_tunnel_remove(d->dp, c->tunnel_id);
+	/* closing a non-persistent TUN deletes the device, and with it the
+	 * address and routes; delete them first so nothing is left if it was
+	 * made persistent by someone else */
+	for (size_t i = 0; i < c->cfg->n_routes; i++) {
+		struct nl_prefix p;
+		to_nl(&c->cfg->routes[i], &p);
+		nl_route_del(d->nl, c->ifindex, &p, 0);
+	}
+	tun_close(c->tun_fd);
+	c->tun_fd = -1;
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->d->stopping || c->ike)
+		return;
+	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
+	if (ike_initiate(&c->d->eng, c))
+		conn_down_cb(c->d, c, "cannot initiate");
+}
+
+void conn_start(struct conn *c)
+{
+	if (c->cfg->autostart != CONF_AUTO_START || c->ike)
+		return;
+	if (ike_initiate(&c->d->eng, c))
+		conn_down_cb(c->d, c, "cannot initiate");
+}
+
+void conn_down_cb(void *arg, struct conn *c, const char *why)
+{
+	struct daemon *d = arg;
+
+	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
+		return;
+	if (!c->retry_ev)
+		c->retry_ev = evtimer_new(d->base, retry_cb, c);
+	if (!c->retry_ev || evtimer_pending(c->retry_ev, NULL))
+		return;
+	unsigned s = c->retries < 6 ? RETRY_FIRST_S << c->retries : RETRY_MAX_S;
+	struct timeval tv = { s < RETRY_MAX_S ? s : RETRY_MAX_S, 0 };
+	c->retries++;
+	log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); retrying in %lds", why,
+		 (long)tv.tv_sec);
+	evtimer_add(c->retry_ev, &tv);
+}
+
+/* Someone removed our address or a route: put it back. */
+void conn_netlink_event(struct daemon *d, int type, int ifindex)
+{
+	for (size_t i = 0; i < d->n_conns; i++) {
+		struct conn *c = &d->conns[i];
+		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))
+			continue;
+		if (type == NL_EV_LINK_DEL) {
+			log_conn(LOG_ERR, c->cfg->name, "%s was deleted by someone else",
+				 c->cfg->vti_interface);
+			continue;
+		}
+		if (install_addrs(d, c) == 0)
+			log_conn(LOG_DEBUG, c->cfg->name, "address and routes checked");
+	}
+}

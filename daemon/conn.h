@@ -1,0 +1,27 @@
+/* A configured conn at run time: its config, the IKE SA that carries its
+ * traffic, its TUN device and its retry timer.  The IKE engine reads cfg and
+ * ike; everything else belongs to conn.c. */
+#ifndef MCVPN_CONN_H
+#define MCVPN_CONN_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct conf_conn;
+struct event;
+struct ike_sa;
+struct daemon;
+
+struct conn {
+	const struct conf_conn *cfg;	/* borrowed from the loaded config */
+	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL */
+	struct daemon *d;		/* borrowed */
+	int tunnel_id;
+	int tun_fd;			/* owned; -1 when none */
+	int ifindex;
+	struct event *retry_ev;		/* owned */
+	unsigned retries;
+	char last_error[128];
+};
+
+#endif

@@ -1,0 +1,190 @@
+/* The data plane object: its threads, the stop eventfd, tunnels and the
+ * global counters.  SAs live in dp_sa.c, sockets in dp_sock.c, the packet
+ * paths in dp_rx.c and dp_tx.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "daemon/dp_priv.h"
+#include "daemon/log.h"
+
+struct dp_tunnel *dp_tunnel_find(struct dataplane *dp, int id)
+{
+	struct dp_tunnel *t = dp->tunnels;
+
+	while (t && t->id != id)
+		t = t->next;
+	return t;
+}
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Threads start with every signal blocked: signals belong to the control
+ * thread, and a write to a closed TUN/socket must not raise SIGPIPE. */
+static int start_threads(struct dataplane *dp)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&dp->rx_thread, NULL, dp_rx_main, dp);
+	dp->rx_running = r == 0;
+	if (r == 0) {
+		r = pthread_create(&dp->tx_thread, NULL, dp_tx_main, dp);
+		dp->tx_running = r == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -r;
+}
+
+static int dp_init(struct dataplane *dp)
+{
+	pthread_rwlockattr_t attr;
+	int r;
+
+	/* Writer preference: control calls must get in between the data
+	 * threads' read locks even under full load. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&dp->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	dp->rx_epoll = epoll_create1(EPOLL_CLOEXEC);
+	dp->tx_epoll = epoll_create1(EPOLL_CLOEXEC);
+	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dp->rx_buf = malloc(DP_BUF_LEN);
+	dp->tx_buf = malloc(DP_BUF_LEN);
+	if (dp->rx_epoll < 0 || dp->tx_epoll < 0 || dp->stop_fd < 0)
+		return -errno;
+	if (!dp->rx_buf || !dp->tx_buf)
+		return -ENOMEM;
+	r = epoll_add(dp->rx_epoll, dp->stop_fd, DP_EV_STOP);
+	if (r == 0)
+		r = epoll_add(dp->tx_epoll, dp->stop_fd, DP_EV_STOP);
+	return r ? r : start_threads(dp);
+}
+
+struct dataplane *dp_new(void)
+{
+	struct dataplane *dp = calloc(1, sizeof(*dp));
+	int r;
+
+	if (!dp)
+		return NULL;
+	dp->rx_epoll = dp->tx_epoll = dp->stop_fd = -1;
+	r = dp_init(dp);
+	if (r < 0) {
+		log_err("data plane: cannot start: %s", strerror(-r));
+		dp_free(dp);
+		return NULL;
+	}
+	return dp;
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+void dp_free(struct dataplane *dp)
+{
+	uint64_t one = 1;
+
+	if (!dp)
+		return;
+	/* The eventfd stays readable (nobody reads it): both threads see it. */
+	if (dp->stop_fd >= 0 && write(dp->stop_fd, &one, sizeof(one)) < 0)
+		log_err("data plane: cannot signal stop: %s", strerror(errno));
+	if (dp->rx_running)
+		pthread_join(dp->rx_thread, NULL);
+	if (dp->tx_running)
+		pthread_join(dp->tx_thread, NULL);
+	dp_sa_free_all(dp);
+	dp_sock_free_all(dp);
+	while (dp->tunnels) {
+		struct dp_tunnel *t = dp->tunnels;
+
+		dp->tunnels = t->next;
+		free(t);
+	}
+	close_fd(dp->rx_epoll);
+	close_fd(dp->tx_epoll);
+	close_fd(dp->stop_fd);
+	pthread_rwlock_destroy(&dp->lock);
+	free(dp->rx_buf);
+	free(dp->tx_buf);
+	free(dp);
+}
+
+/* Under the write lock. */
+static int tunnel_link(struct dataplane *dp, struct dp_tunnel *t)
+{
+	int r;
+
+	if (dp_tunnel_find(dp, t->id))
+		return -EEXIST;
+	r = epoll_add(dp->tx_epoll, t->fd, (uint32_t)t->id);
+	if (r < 0)
+		return r;
+	t->next = dp->tunnels;
+	dp->tunnels = t;
+	return 0;
+}
+
+int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd)
+{
+	struct dp_tunnel *t;
+	int flags = fcntl(tun_fd, F_GETFL), r;
+
+	/* Reads and writes happen under the read lock: they must never block. */
+	if (flags < 0 || fcntl(tun_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->id = id;
+	t->fd = tun_fd;
+	pthread_rwlock_wrlock(&dp->lock);
+	r = tunnel_link(dp, t);
+	pthread_rwlock_unlock(&dp->lock);
+	if (r < 0)
+		free(t);
+	return r;
+}
+
+int dp_tunnel_remove(struct dataplane *dp, int id)
+{
+	struct dp_tunnel **pp, *t;
+
+	pthread_rwlock_wrlock(&dp->lock);
+	for (pp = &dp->tunnels; *pp && (*pp)->id != id; pp = &(*pp)->next)
+		;
+	t = *pp;
+	if (t) {
+		*pp = t->next;
+		epoll_ctl(dp->tx_epoll, EPOLL_CTL_DEL, t->fd, NULL);
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	if (!t)
+		return -ENOENT;
+	free(t);
+	return 0;
+}
+
+void dp_get_global_stats(struct dataplane *dp, struct dp_global_stats *out)
+{
+	pthread_rwlock_wrlock(&dp->lock);
+	*out = dp->stats;
+	pthread_rwlock_unlock(&dp->lock);
+}

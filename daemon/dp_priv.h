@@ -1,0 +1,87 @@
+/* Data plane internals shared by dataplane.c, dp_sa.c, dp_sock.c, dp_rx.c and
+ * dp_tx.c.  Not for other modules: they use dataplane.h.
+ *
+ * Locking: every table below is read under dp->lock held for reading (the
+ * two data threads, per packet) and changed under it held for writing (the
+ * control calls).  An SA's esp state and counters are touched only by the
+ * one data thread that owns it (inbound: rx, outbound: tx) while it holds
+ * the read lock; control calls that read counters take the write lock, so
+ * they never see a half-updated packet. */
+#ifndef MCVPN_DP_PRIV_H
+#define MCVPN_DP_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "daemon/dataplane.h"
+#include "daemon/esp.h"
+
+#define DP_SA_BUCKETS	256
+/* Largest UDP payload; an inner packet plus ESP overhead never exceeds it. */
+#define DP_MAX_DATAGRAM	65535
+#define DP_MAX_INNER	(DP_MAX_DATAGRAM - ESP_HEADROOM - ESP_TAILROOM)
+#define DP_BUF_LEN	(DP_MAX_DATAGRAM + ESP_TAILROOM)
+/* Packets handled per readiness event before going back to epoll, so one
+ * busy fd cannot starve the others. */
+#define DP_BUDGET	64
+/* epoll tag of the stop eventfd (tunnel ids and fds never reach it). */
+#define DP_EV_STOP	UINT64_MAX
+
+struct dp_sa {
+	struct dp_sa *next;		/* hash chain */
+	struct esp_sa *esp;		/* owned */
+	bool inbound;
+	int tunnel;
+	int sock;			/* outbound: registered UDP fd */
+	struct sockaddr_storage peer;	/* outbound */
+	socklen_t peer_len;
+	struct dp_sa_stats stats;
+};
+
+struct dp_tunnel {
+	struct dp_tunnel *next;
+	int id;
+	int fd;				/* borrowed TUN fd */
+	struct dp_sa *out;		/* current outbound SA (in dp->out); NULL none */
+};
+
+struct dp_sock {
+	struct dp_sock *next;
+	int fd;				/* borrowed UDP socket */
+	int ike_fd;			/* owned: our end of the IKE socketpair */
+	struct sockaddr_storage local;	/* getsockname(): family and port */
+};
+
+struct dataplane {
+	pthread_rwlock_t lock;
+	struct dp_sa *in[DP_SA_BUCKETS];	/* by our SPI */
+	struct dp_sa *out[DP_SA_BUCKETS];	/* by the peer's SPI */
+	struct dp_tunnel *tunnels;
+	struct dp_sock *socks;
+	struct dp_global_stats stats;	/* rx thread: all but drop_no_sa; tx: drop_no_sa */
+	int rx_epoll, tx_epoll;		/* owned */
+	int stop_fd;			/* owned eventfd, in both epoll sets */
+	pthread_t rx_thread, tx_thread;
+	bool rx_running, tx_running;
+	uint8_t *rx_buf, *tx_buf;	/* owned, DP_BUF_LEN each, one per thread */
+};
+
+/* Lookups: the caller holds dp->lock (either mode). NULL when absent. */
+struct dp_sa *dp_sa_find(struct dataplane *dp, bool inbound, uint32_t spi);
+struct dp_tunnel *dp_tunnel_find(struct dataplane *dp, int id);
+struct dp_sock *dp_sock_find(struct dataplane *dp, int fd);
+
+/* Teardown helpers for dp_free (threads already stopped, no lock needed). */
+void dp_sa_free_all(struct dataplane *dp);
+void dp_sock_free_all(struct dataplane *dp);
+
+/* Count a good packet on sa: inner bytes, packets, last_packet. */
+void dp_sa_count(struct dp_sa *sa, size_t inner_len);
+
+/* Thread bodies: arg is the struct dataplane. */
+void *dp_rx_main(void *arg);
+void *dp_tx_main(void *arg);
+
+#endif

@@ -1,0 +1,124 @@
+/* Data plane UDP sockets: registration, the IKE socketpair, and the socket
+ * options that tell the rx thread our address (IP_PKTINFO). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "daemon/dp_priv.h"
+
+struct dp_sock *dp_sock_find(struct dataplane *dp, int fd)
+{
+	struct dp_sock *s = dp->socks;
+
+	while (s && s->fd != fd)
+		s = s->next;
+	return s;
+}
+
+/* Ask for the destination address of every datagram, so IKE replies can
+ * leave from the address the peer used. */
+static int enable_pktinfo(int fd, int family)
+{
+	int on = 1;
+
+	if (family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)
+		return -1;
+	/* A dual-stack socket also reports IPv4 destinations this way; an
+	 * IPv6-only socket refuses, which is fine. */
+	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	return 0;
+}
+
+static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
+{
+	struct dp_sock *s = calloc(1, sizeof(*s));
+	socklen_t len = sizeof(struct sockaddr_storage);
+	int sv[2];
+
+	*err = -ENOMEM;
+	if (!s)
+		return NULL;
+	s->fd = udp_fd;
+	if (getsockname(udp_fd, (struct sockaddr *)&s->local, &len) < 0 ||
+	    enable_pktinfo(udp_fd, s->local.ss_family) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		*err = -errno;
+		free(s);
+		return NULL;
+	}
+	s->ike_fd = sv[0];
+	*theirs = sv[1];
+	return s;
+}
+
+static void sock_free(struct dp_sock *s)
+{
+	close(s->ike_fd);	/* the control plane reads EOF on its end */
+	free(s);
+}
+
+/* Under the write lock. */
+static int sock_link(struct dataplane *dp, struct dp_sock *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint32_t)s->fd };
+
+	if (dp_sock_find(dp, s->fd))
+		return -EEXIST;
+	if (epoll_ctl(dp->rx_epoll, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+		return -errno;
+	s->next = dp->socks;
+	dp->socks = s;
+	return 0;
+}
+
+int dp_socket_add(struct dataplane *dp, int udp_fd, int *ike_fd)
+{
+	int theirs = -1, r;
+	struct dp_sock *s = sock_new(udp_fd, &theirs, &r);
+
+	if (!s)
+		return r;
+	pthread_rwlock_wrlock(&dp->lock);
+	r = sock_link(dp, s);
+	pthread_rwlock_unlock(&dp->lock);
+	if (r) {
+		sock_free(s);
+		close(theirs);
+		return r;
+	}
+	*ike_fd = theirs;
+	return 0;
+}
+
+int dp_socket_remove(struct dataplane *dp, int udp_fd)
+{
+	struct dp_sock **pp, *s;
+
+	pthread_rwlock_wrlock(&dp->lock);
+	for (pp = &dp->socks; *pp && (*pp)->fd != udp_fd; pp = &(*pp)->next)
+		;
+	s = *pp;
+	if (s) {
+		*pp = s->next;
+		epoll_ctl(dp->rx_epoll, EPOLL_CTL_DEL, udp_fd, NULL);
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	if (!s)
+		return -ENOENT;
+	sock_free(s);
+	return 0;
+}
+
+void dp_sock_free_all(struct dataplane *dp)
+{
+	while (dp->socks) {
+		struct dp_sock *s = dp->socks;
+
+		dp->socks = s->next;
+		sock_free(s);
+	}
+}

@@ -1,0 +1,369 @@
+/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
+ * first Child SA with its traffic selectors. */
+#include "daemon/ike_sa.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/alg.h"
+#include "crypto/rand.h"
+#include "crypto/secret.h"
+#include "daemon/log.h"
+#include "daemon/proposal.h"
+#include "daemon/ts.h"
+
+/* ID payload body: type, 3 reserved bytes, data. Returns its length. */
+static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
+{
+	if (id->len + 4 > cap)
+		return 0;
+	out[0] = (uint8_t)id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	return id->len + 4;
+}
+
+static bool id_matches(const struct pl_data *got, const struct conf_id *want)
+{
+	return got->kind == want->type && got->len == want->len &&
+	       memcmp(got->data, want->data, want->len) == 0;
+}
+
+/* Describe a received ID for logs (addresses and FQDNs; other types by number). */
+static void id_describe(const struct pl_data *id, char *buf, size_t len)
+{
+	if (id->kind == ID_IPV4_ADDR && id->len == 4)
+		snprintf(buf, len, "%u.%u.%u.%u", id->data[0], id->data[1], id->data[2], id->data[3]);
+	else if (id->kind == ID_FQDN && id->len < 200)
+		snprintf(buf, len, "@%.*s", (int)id->len, (const char *)id->data);
+	else
+		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);
+}
+
+/* AUTH for the signer: prf(prf(PSK, pad), its first message | peer nonce | prf(SK_p, ID)). */
+static int psk_auth(const struct ike_sa *sa, bool initiator_side, const uint8_t *idb,
+		    size_t idlen, uint8_t *out)
+{
+	const struct secret *psk = sa->conn->cfg->psk;
+	if (!psk)
+		return -1;
+	if (initiator_side)
+		return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_req,
+				       sa->init_req_len, sa->nr, sa->nrlen, sa->keys.sk_pi, idb,
+				       idlen, out);
+	return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_resp, sa->init_resp_len,
+			       sa->ni, sa->nilen, sa->keys.sk_pr, idb, idlen, out);
+}
+
+static int verify_auth(const struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_initiator)
+{
+	const struct pl_data *id = peer_is_initiator ? &msg->idi : &msg->idr;
+	uint8_t want[64];
+	size_t n = prf_out_len(sa->alg.prf);
+
+	if (msg->auth.kind != AUTH_METHOD_PSK || msg->auth.len != n || n > sizeof(want))
+		return -1;
+	if (psk_auth(sa, peer_is_initiator, id->body, id->body_len, want))
+		return -1;
+	int r = secret_memcmp(want, msg->auth.data, n);
+	secret_wipe(want, sizeof(want));
+	return r ? -1 : 0;
+}
+
+static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
+{
+	uint8_t idb[300], auth[64];
+	size_t idlen = id_body(&sa->conn->cfg->leftid, idb, sizeof(idb));
+
+	if (!idlen || psk_auth(sa, sa->initiator, idb, idlen, auth))
+		return -1;
+	pl_build_data(b, id_type, idb[0], idb + 4, idlen - 4);
+	if (sa->initiator) {	/* tell the responder which identity we expect */
+		uint8_t rb[300];
+		size_t rlen = id_body(&sa->conn->cfg->rightid, rb, sizeof(rb));
+		if (rlen)
+			pl_build_data(b, PL_IDR, rb[0], rb + 4, rlen - 4);
+	}
+	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
+	secret_wipe(auth, sizeof(auth));
+	return 0;
+}
+
+static uint32_t new_spi(void)
+{
+	uint32_t spi = 0;
+	while (spi < 256)	/* 1-255 are reserved (RFC 4303 2.1) */
+		if (rand_bytes(&spi, sizeof(spi)))
+			return 0;
+	return spi;
+}
+
+static size_t local_ts(const struct conf_conn *cfg, struct ike_ts *out)
+{
+	return ts_from_prefixes(cfg->leftsubnet, cfg->n_leftsubnet, out);
+}
+
+static size_t remote_ts(const struct conf_conn *cfg, struct ike_ts *out)
+{
+	return ts_from_prefixes(cfg->rightsubnet, cfg->n_rightsubnet, out);
+}
+
+int ike_auth_start(struct ike_sa *sa)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_proposal props[CONF_MAX_ALGS];
+	struct ike_ts tsl[CONF_MAX_SUBNETS], tsr[CONF_MAX_SUBNETS];
+	uint8_t out[4096], inner[4096];
+	struct ike_msgb b;
+	struct ike_hdr h;
+	uint8_t spi[4];
+
+	sa->child_spi_in = new_spi();
+	if (!sa->child_spi_in)
+		return -1;
+	wbuf_put_u32_at(&(struct wbuf){ .p = spi, .cap = 4, .len = 4 }, 0, sa->child_spi_in);
+	ike_sa_hdr(sa, &h, IKE_AUTH, false, sa->next_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (add_id_auth(sa, &b, PL_IDI))
+		return -1;
+	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, false, props);
+	pl_build_sa(&b, props, n);
+	pl_build_ts(&b, PL_TSI, tsl, local_ts(cfg, tsl));
+	pl_build_ts(&b, PL_TSR, tsr, remote_ts(cfg, tsr));
+	sa->state = IKE_S_AUTH_SENT;
+	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
+}
+
+static struct child_sa *child_new(struct ike_sa *sa, const struct proposal_choice *c,
+				  uint32_t spi_in)
+{
+	struct child_sa *ch = calloc(1, sizeof(*ch));
+	struct secret *i2r = NULL, *r2i = NULL;
+	size_t each = encr_keymat_len(c->encr, c->encr_keybits) + integ_key_len(c->integ);
+
+	if (!ch)
+		return NULL;
+	if (keymat_child(sa->alg.prf, sa->keys.sk_d, NULL, sa->ni, sa->nilen, sa->nr, sa->nrlen,
+			 each, &i2r, &r2i)) {
+		free(ch);
+		return NULL;
+	}
+	ch->ike = sa;
+	ch->serial = sa->eng->next_serial++;
+	ch->spi_in = spi_in;
+	ch->spi_out = (uint32_t)c->spi[0] << 24 | (uint32_t)c->spi[1] << 16 |
+		      (uint32_t)c->spi[2] << 8 | c->spi[3];
+	ch->encr = c->encr;
+	ch->encr_keybits = c->encr_keybits;
+	ch->integ = c->integ;
+	ch->key_out = sa->initiator ? i2r : r2i;
+	ch->key_in = sa->initiator ? r2i : i2r;
+	ch->add_time = time(NULL);
+	return ch;
+}
+
+static void set_child_ts(struct child_sa *ch, const struct ike_ts *l, size_t nl,
+			 const struct ike_ts *r, size_t nr)
+{
+	ch->n_ts_local = (uint8_t)nl;
+	ch->n_ts_remote = (uint8_t)nr;
+	memcpy(ch->ts_local, l, nl * sizeof(*l));
+	memcpy(ch->ts_remote, r, nr * sizeof(*r));
+}
+
+/* ---- responder ---- */
+
+static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
+{
+	uint8_t out[1024], inner[1024];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, IKE_AUTH, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (with_auth && add_id_auth(sa, &b, PL_IDR))
+		return;
+	pl_build_notify(&b, 0, NULL, 0, type, NULL, 0);
+	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+}
+
+static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	uint64_t need = PL_BIT(PL_IDI) | PL_BIT(PL_AUTH);
+	char got[300];
+
+	if ((msg->inner & need) != need) {
+		IKE_SA_LOG(sa, LOG_WARNING, "IKE_AUTH request without IDi or AUTH");
+		respond_error(sa, N_INVALID_SYNTAX, false);
+		return false;
+	}
+	id_describe(&msg->idi, got, sizeof(got));
+	if (!id_matches(&msg->idi, &cfg->rightid)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer ID %s is not rightid %s",
+			   got, cfg->rightid.text);
+		respond_error(sa, N_AUTHENTICATION_FAILED, false);
+		return false;
+	}
+	if (verify_auth(sa, msg, true)) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK", got);
+		respond_error(sa, N_AUTHENTICATION_FAILED, false);
+		return false;
+	}
+	if ((msg->inner & PL_BIT(PL_IDR)) && !id_matches(&msg->idr, &cfg->leftid)) {
+		id_describe(&msg->idr, got, sizeof(got));
+		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
+			   got, cfg->leftid.text, cfg->leftid.text);
+	}
+	return true;
+}
+
+/* Child SA negotiation as responder; 0 or the error notify type. */
+static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ike_proposal *prop,
+			 struct ike_ts *tsi, size_t *ntsi, struct ike_ts *tsr, size_t *ntsr)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_ts ours[CONF_MAX_SUBNETS];
+	struct proposal_choice c;
+	uint8_t spi[4];
+	uint32_t spi_in = new_spi();
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
+
+	if ((msg->inner & need) != need)
+		return N_INVALID_SYNTAX;
+	wbuf_put_u32_at(&(struct wbuf){ .p = spi, .cap = 4, .len = 4 }, 0, spi_in);
+	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
+		return N_NO_PROPOSAL_CHOSEN;
+	}
+	*ntsi = ts_narrow(&msg->tsi, ours, remote_ts(cfg, ours), tsi, IKE_MAX_TS);
+	*ntsr = ts_narrow(&msg->tsr, ours, local_ts(cfg, ours), tsr, IKE_MAX_TS);
+	if (!*ntsi || !*ntsr) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "TS_UNACCEPTABLE: peer's selectors are outside leftsubnet/rightsubnet");
+		return N_TS_UNACCEPTABLE;
+	}
+	sa->child = child_new(sa, &c, spi_in);
+	if (!sa->child)
+		return N_TEMPORARY_FAILURE;
+	set_child_ts(sa->child, tsr, *ntsr, tsi, *ntsi);
+	return 0;
+}
+
+void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
+{
+	struct ike_proposal prop;
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	size_t ntsi = 0, ntsr = 0;
+	uint8_t out[4096], inner[4096];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	evtimer_del(sa->retx_ev);	/* the half-open timeout */
+	if (!auth_request_ok(sa, msg)) {
+		ike_sa_kill(sa, "authentication failed");
+		return;
+	}
+	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
+	if (err) {
+		respond_error(sa, (uint16_t)err, true);
+		sa->state = IKE_S_ESTABLISHED;
+		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
+		return;
+	}
+	ike_sa_hdr(sa, &h, IKE_AUTH, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (add_id_auth(sa, &b, PL_IDR)) {
+		ike_sa_kill(sa, "cannot compute AUTH");
+		return;
+	}
+	pl_build_sa(&b, &prop, 1);
+	pl_build_ts(&b, PL_TSI, tsi, ntsi);
+	pl_build_ts(&b, PL_TSR, tsr, ntsr);
+	if (ike_sa_send_sealed(sa, &b, true, PEND_NONE)) {
+		ike_sa_kill(sa, "cannot send IKE_AUTH response");
+		return;
+	}
+	ike_sa_established(sa);
+}
+
+/* ---- initiator ---- */
+
+static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	const struct pl_notify *err = ike_msg_error_notify(msg);
+	uint64_t need = PL_BIT(PL_IDR) | PL_BIT(PL_AUTH);
+	char got[300];
+
+	if ((msg->inner & need) != need) {
+		const char *why = err ? ike_notify_name(err->type) : "no IDr or AUTH";
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_AUTH: %s", why);
+		ike_sa_kill(sa, why);
+		return false;
+	}
+	id_describe(&msg->idr, got, sizeof(got));
+	if (!id_matches(&msg->idr, &cfg->rightid)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
+			   cfg->rightid.text);
+		ike_sa_kill(sa, "peer ID mismatch");
+		return false;
+	}
+	if (verify_auth(sa, msg, false)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK",
+			   got);
+		ike_sa_kill(sa, "AUTHENTICATION_FAILED");
+		return false;
+	}
+	return true;
+}
+
+static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_ts l[CONF_MAX_SUBNETS], r[CONF_MAX_SUBNETS];
+	struct proposal_choice c;
+	const struct pl_notify *err = ike_msg_error_notify(msg);
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
+	size_t nl = local_ts(cfg, l), nr = remote_ts(cfg, r);
+
+	if (err || (msg->inner & need) != need) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
+			   err ? ike_notify_name(err->type) : "no SA/TSi/TSr");
+		return -1;
+	}
+	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer chose an ESP proposal we did not offer");
+		return -1;
+	}
+	if (!ts_subset(&msg->tsi, l, nl) || !ts_subset(&msg->tsr, r, nr)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer's traffic selectors are wider than ours");
+		return -1;
+	}
+	sa->child = child_new(sa, &c, sa->child_spi_in);
+	if (!sa->child)
+		return -1;
+	set_child_ts(sa->child, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
+	return 0;
+}
+
+void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg)
+{
+	if (!auth_response_ok(sa, msg))
+		return;
+	ike_request_done(sa);
+	if (check_child(sa, msg)) {
+		sa->state = IKE_S_ESTABLISHED;
+		ike_info_send_delete(sa);
+		return;
+	}
+	ike_sa_established(sa);
+}

@@ -1,0 +1,111 @@
+/* Exchanges with window size 1 (RFC 7296 2.1-2.3): our one outstanding
+ * request is retransmitted with backoff until its response arrives; the last
+ * response we sent is kept and re-sent when the peer repeats its request. */
+#include "daemon/ike_sa.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ike_crypt.h"
+#include "daemon/log.h"
+
+/* 0.5 s doubling: 0.5 1 2 4 8 16 -> gives up about 32 s after the first send */
+#define RETX_FIRST_MS 500
+#define RETX_MAX 6
+
+int ike_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
+{
+	if (!eng->io.send)
+		return -1;
+	return eng->io.send(eng->io.arg, local, remote, natt, msg, len);
+}
+
+static void retx_arm(struct ike_sa *sa)
+{
+	unsigned ms = RETX_FIRST_MS << sa->retries;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(sa->retx_ev, &tv);
+}
+
+static void retx_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_sa *sa = arg;
+
+	if (!sa->req || sa->state == IKE_S_DEAD)
+		return;
+	if (sa->retries >= RETX_MAX) {
+		IKE_SA_LOG(sa, LOG_WARNING, "no response from peer after %u retransmissions",
+			   sa->retries);
+		ike_sa_kill(sa, "peer not responding");
+		return;
+	}
+	sa->retries++;
+	IKE_SA_LOG(sa, LOG_DEBUG, "retransmitting request (%u)", sa->retries);
+	ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, sa->req, sa->req_len);
+	retx_arm(sa);
+}
+
+int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len)
+{
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, msg, len);
+	free(sa->req);
+	sa->req = copy;
+	sa->req_len = len;
+	sa->pending = what;
+	sa->retries = 0;
+	evtimer_del(sa->retx_ev);
+	event_assign(sa->retx_ev, sa->eng->base, -1, 0, retx_cb, sa);
+	retx_arm(sa);
+	ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+	return 0;
+}
+
+void ike_request_done(struct ike_sa *sa)
+{
+	evtimer_del(sa->retx_ev);
+	free(sa->req);
+	sa->req = NULL;
+	sa->req_len = 0;
+	sa->pending = PEND_NONE;
+	sa->next_msgid++;
+	if (sa->delete_queued && sa->state == IKE_S_ESTABLISHED) {
+		sa->delete_queued = false;
+		ike_info_send_delete(sa);
+	}
+}
+
+int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, msg, len);
+	free(sa->resp);
+	sa->resp = copy;
+	sa->resp_len = len;
+	sa->peer_msgid++;
+	return ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+}
+
+int ike_sa_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
+		       enum ike_pending what)
+{
+	struct ike_crypt_keys k;
+
+	ike_sa_keys_out(sa, &k);
+	int len = ike_crypt_seal(b, &k);
+	if (len < 0) {
+		IKE_SA_LOG(sa, LOG_ERR, "cannot build encrypted message (too large?)");
+		return -1;
+	}
+	if (response)
+		return ike_send_response(sa, b->out.p, (size_t)len);
+	return ike_send_request(sa, what, b->out.p, (size_t)len);
+}

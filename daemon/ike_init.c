@@ -1,0 +1,369 @@
+/* IKE_SA_INIT (RFC 7296 1.2): proposals, KE, nonces, NAT detection; the
+ * initiator handles INVALID_KE_PAYLOAD and COOKIE by starting over. */
+#include "daemon/ike_sa.h"
+
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/alg.h"
+#include "crypto/dh.h"
+#include "crypto/rand.h"
+#include "crypto/secret.h"
+#include "daemon/log.h"
+#include "daemon/nat.h"
+#include "daemon/proposal.h"
+
+#define NONCE_LEN 32
+#define HALFOPEN_TIMEOUT_S 30
+#define MAX_INIT_RESTARTS 3
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n);
+	if (c)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* KE payload data of our DH key. */
+static int add_ke(struct ike_msgb *b, struct ike_sa *sa)
+{
+	uint8_t pub[1024];
+	size_t n = dh_pub_len(sa->dh_group);
+
+	if (n == 0 || n > sizeof(pub) || dh_public(sa->dh, pub, n))
+		return -1;
+	pl_build_data(b, PL_KE, (uint16_t)sa->dh_group, pub, n);
+	return 0;
+}
+
+int ike_init_start(struct ike_sa *sa)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_proposal props[CONF_MAX_ALGS];
+	uint8_t out[4096];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	sa->local = cfg->left;
+	sa->remote = cfg->right;
+	set_port(&sa->local, IKE_PORT);
+	set_port(&sa->remote, IKE_PORT);
+	sa->natt = false;
+	if (!sa->dh_group)
+		sa->dh_group = cfg->ike[0].dh;
+	dh_free(sa->dh);
+	sa->dh = dh_new(sa->dh_group);
+	sa->nilen = NONCE_LEN;
+	if (!sa->dh || rand_bytes(sa->ni, sa->nilen))
+		return -1;
+	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props);
+
+	sa->spir = 0;
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
+	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
+	if (sa->cookie)
+		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
+	pl_build_sa(&b, props, n);
+	if (add_ke(&b, sa))
+		return -1;
+	pl_build_data(&b, PL_NONCE, 0, sa->ni, sa->nilen);
+	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
+	int len = ike_msgb_finish_plain(&b);
+	if (len < 0)
+		return -1;
+	free(sa->init_req);
+	sa->init_req = dup_bytes(out, (size_t)len);
+	sa->init_req_len = (size_t)len;
+	sa->state = IKE_S_INIT_SENT;
+	IKE_SA_LOG(sa, LOG_INFO, "initiating IKE SA with %s (%s)", cfg->rightid.text,
+		   dh_name(sa->dh_group));
+	return sa->init_req ? ike_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
+}
+
+static bool group_offered(const struct conf_conn *cfg, unsigned group)
+{
+	for (size_t i = 0; i < cfg->n_ike; i++)
+		if (cfg->ike[i].dh == group)
+			return true;
+	return false;
+}
+
+/* INVALID_KE_PAYLOAD or COOKIE: start IKE_SA_INIT again. True if restarted. */
+static bool init_restart(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct pl_notify *n;
+
+	if (sa->init_restarts >= MAX_INIT_RESTARTS)
+		return false;
+	sa->init_restarts++;
+	if ((n = ike_msg_notify(msg, N_COOKIE)) && n->len >= 1 && n->len <= 64) {
+		free(sa->cookie);
+		sa->cookie = dup_bytes(n->data, n->len);
+		sa->cookie_len = n->len;
+	} else if ((n = ike_msg_notify(msg, N_INVALID_KE_PAYLOAD)) && n->len == 2) {
+		unsigned g = (unsigned)(n->data[0] << 8 | n->data[1]);
+		if (g == sa->dh_group || !group_offered(sa->conn->cfg, g)) {
+			IKE_SA_LOG(sa, LOG_WARNING, "peer wants DH group %s, which we do not offer",
+				   dh_name(g));
+			return false;
+		}
+		IKE_SA_LOG(sa, LOG_INFO, "peer asked for %s: INVALID_KE_PAYLOAD, retrying",
+			   dh_name(g));
+		sa->dh_group = g;
+	} else {
+		return false;
+	}
+	evtimer_del(sa->retx_ev);
+	if (ike_init_start(sa))
+		ike_sa_kill(sa, "cannot restart IKE_SA_INIT");
+	return true;
+}
+
+static void detect_nat(struct ike_sa *sa, const struct ike_msg *msg, uint64_t spir)
+{
+	sa->nat_local = !nat_match(msg, N_NAT_DETECTION_DESTINATION_IP, sa->spii, spir, &sa->local);
+	sa->nat_remote = !nat_match(msg, N_NAT_DETECTION_SOURCE_IP, sa->spii, spir, &sa->remote);
+}
+
+static int derive(struct ike_sa *sa, const struct pl_data *peer_ke)
+{
+	struct secret *gir = dh_shared(sa->dh, peer_ke->data, peer_ke->len);
+	int r;
+
+	if (!gir)
+		return -1;
+	r = keymat_ike(&sa->alg, gir, sa->ni, sa->nilen, sa->nr, sa->nrlen, sa->spii, sa->spir,
+		       &sa->keys);
+	secret_free(gir);
+	dh_free(sa->dh);
+	sa->dh = NULL;
+	return r;
+}
+
+static void set_alg(struct ike_sa *sa, const struct proposal_choice *c)
+{
+	sa->alg.encr = c->encr;
+	sa->alg.encr_keybits = c->encr_keybits;
+	sa->alg.prf = c->prf;
+	sa->alg.integ = c->integ;
+}
+
+void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct proposal_choice c;
+	const struct pl_notify *err;
+
+	if (init_restart(sa, msg))
+		return;
+	if ((err = ike_msg_error_notify(msg))) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_SA_INIT: %s",
+			   ike_notify_name(err->type));
+		ike_sa_kill(sa, ike_notify_name(err->type));
+		return;
+	}
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
+	if ((msg->outer & need) != need || msg->hdr.spir == 0 || msg->nonce.len > sizeof(sa->nr)) {
+		IKE_SA_LOG(sa, LOG_INFO, "ignoring IKE_SA_INIT response without SA, KE or Nonce");
+		return;
+	}
+	if (proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
+	    c.dh != sa->dh_group || msg->ke.kind != sa->dh_group) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer chose an IKE proposal we did not offer");
+		ike_sa_kill(sa, "NO_PROPOSAL_CHOSEN");
+		return;
+	}
+	sa->spir = msg->hdr.spir;
+	memcpy(sa->nr, msg->nonce.data, msg->nonce.len);
+	sa->nrlen = msg->nonce.len;
+	set_alg(sa, &c);
+	free(sa->init_resp);
+	sa->init_resp = dup_bytes(msg->raw, msg->raw_len);
+	sa->init_resp_len = msg->raw_len;
+	detect_nat(sa, msg, sa->spir);
+	if (!sa->init_resp || derive(sa, &msg->ke)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "invalid KE from peer or key derivation failed");
+		ike_sa_kill(sa, "key exchange failed");
+		return;
+	}
+	if (sa->nat_local || sa->nat_remote || cfg->encapsulation) {
+		sa->natt = true;	/* RFC 3948: IKE moves to 4500, ESP in UDP */
+		set_port(&sa->local, IKE_NATT_PORT);
+		set_port(&sa->remote, IKE_NATT_PORT);
+	}
+	ike_request_done(sa);
+	if (ike_auth_start(sa))
+		ike_sa_kill(sa, "cannot build IKE_AUTH");
+}
+
+/* ---- responder ---- */
+
+static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote)
+{
+	for (size_t i = 0; i < eng->n_conns; i++) {
+		const struct conf_conn *cfg = eng->conns[i]->cfg;
+		if (cfg->autostart == CONF_AUTO_IGNORE || !addr_eq(&cfg->right, remote))
+			continue;
+		if (local->ss_family == AF_UNSPEC || addr_eq(&cfg->left, local))
+			return eng->conns[i];
+	}
+	return NULL;
+}
+
+static void send_error(struct ike_engine *eng, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote, const struct ike_msg *req,
+		       uint16_t type, const uint8_t *data, size_t len)
+{
+	uint8_t out[512];
+	struct ike_msgb b;
+	struct ike_hdr h = { .spii = req->hdr.spii, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
+
+	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
+	pl_build_notify(&b, 0, NULL, 0, type, data, len);
+	int n = ike_msgb_finish_plain(&b);
+	if (n > 0)
+		ike_send_raw(eng, local, remote, false, out, (size_t)n);
+}
+
+static void halfopen_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct ike_sa *sa = arg;
+	if (sa->state == IKE_S_INIT_DONE)
+		ike_sa_kill(sa, "no IKE_AUTH from the initiator");
+}
+
+/* Prefer one of our proposals whose group is the one the peer's KE uses. */
+static int select_ike(const struct conf_conn *cfg, const struct ike_msg *msg,
+		      struct ike_proposal *resp, struct proposal_choice *c)
+{
+	struct conf_alg same[CONF_MAX_ALGS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_ike; i++)
+		if (cfg->ike[i].dh == msg->ke.kind)
+			same[n++] = cfg->ike[i];
+	if (n && proposal_select(&msg->sa, same, n, PROTO_IKE, true, NULL, 0, resp, c) == 0)
+		return 0;
+	return proposal_select(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, NULL, 0, resp, c);
+}
+
+static int build_init_response(struct ike_sa *sa, const struct ike_proposal *prop,
+			       uint8_t *out, size_t cap)
+{
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
+	ike_msgb_init(&b, out, cap, NULL, 0, &h);
+	pl_build_sa(&b, prop, 1);
+	if (add_ke(&b, sa))
+		return -1;
+	pl_build_data(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
+	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,
+			   sa->conn->cfg->encapsulation);
+	return ike_msgb_finish_plain(&b);
+}
+
+static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
+				   const struct sockaddr_storage *local,
+				   const struct sockaddr_storage *remote, const struct ike_msg *msg,
+				   const struct proposal_choice *c)
+{
+	struct ike_sa *sa = ike_sa_new(eng, conn, false);
+
+	if (!sa)
+		return NULL;
+	sa->spii = msg->hdr.spii;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->peer_msgid = 0;
+	sa->dh_group = c->dh;
+	set_alg(sa, c);
+	memcpy(sa->ni, msg->nonce.data, msg->nonce.len);
+	sa->nilen = msg->nonce.len;
+	sa->nrlen = NONCE_LEN;
+	sa->dh = dh_new(c->dh);
+	sa->init_req = dup_bytes(msg->raw, msg->raw_len);
+	sa->init_req_len = msg->raw_len;
+	if (!sa->dh || !sa->init_req || rand_bytes(sa->nr, sa->nrlen)) {
+		ike_sa_kill(sa, "out of memory");
+		return NULL;
+	}
+	detect_nat(sa, msg, 0);
+	return sa;
+}
+
+void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote, struct ike_msg *msg)
+{
+	struct ike_proposal prop;
+	struct proposal_choice c;
+	uint8_t out[4096];
+	struct conn *conn = find_conn(eng, local, remote);
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
+
+	if (!conn) {
+		log_info("IKE_SA_INIT from a peer no conn is configured for; ignored");
+		return;
+	}
+	if ((msg->outer & need) != need) {
+		log_conn(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
+		return;
+	}
+	if (select_ike(conn->cfg, msg, &prop, &c)) {
+		log_conn(LOG_WARNING, conn->cfg->name,
+			 "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
+		send_error(eng, local, remote, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (msg->ke.kind != c.dh) {
+		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
+		log_conn(LOG_INFO, conn->cfg->name, "asking peer for %s (INVALID_KE_PAYLOAD)",
+			 dh_name(c.dh));
+		send_error(eng, local, remote, msg, N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	struct ike_sa *sa = responder_sa(eng, conn, local, remote, msg, &c);
+	if (!sa)
+		return;
+	/* the response carries our public value, so build it before derive() frees the key */
+	int len = build_init_response(sa, &prop, out, sizeof(out));
+	if (len < 0 || !(sa->init_resp = dup_bytes(out, (size_t)len)) || derive(sa, &msg->ke)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "invalid KE from peer or key derivation failed");
+		ike_sa_kill(sa, "key exchange failed");
+		return;
+	}
+	sa->init_resp_len = (size_t)len;
+	sa->state = IKE_S_INIT_DONE;
+	IKE_SA_LOG(sa, LOG_INFO, "responding to IKE_SA_INIT (%s%s)", dh_name(c.dh),
+		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
+	/* we move to port 4500 when the initiator does (ike_recv follows it) */
+	ike_send_response(sa, out, (size_t)len);
+	struct timeval tv = { HALFOPEN_TIMEOUT_S, 0 };
+	event_assign(sa->retx_ev, eng->base, -1, 0, halfopen_timeout, sa);
+	evtimer_add(sa->retx_ev, &tv);
+}

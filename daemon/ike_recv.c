@@ -1,0 +1,166 @@
+/* Entry point for received IKE messages: cheap checks first (header, SPI,
+ * message ID), then payload parsing, decryption, and the exchange handler. */
+#include "daemon/ike_sa.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/secret.h"
+#include "daemon/ike_crypt.h"
+#include "daemon/log.h"
+
+static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		port = ntohs(s->sin_port);
+	} else {
+		const struct sockaddr_in6 *s = (const void *)ss;
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		port = ntohs(s->sin6_port);
+	}
+	snprintf(buf, len, "%s:%u", a, port);
+}
+
+static void init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
+			 const struct sockaddr_storage *remote, struct ike_msg *msg)
+{
+	char from[64];
+	struct ike_sa *sa = ike_sa_find_halfopen(eng, msg->hdr.spii, remote);
+
+	if (msg->hdr.spir != 0 || msg->hdr.msgid != 0)
+		return;
+	if (sa) {	/* a retransmission: answer from the cache */
+		if (sa->resp && sa->state == IKE_S_INIT_DONE)
+			ike_send_raw(eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
+		return;
+	}
+	int r = ike_msg_parse_payloads(msg);
+	if (r) {
+		addr_str(remote, from, sizeof(from));
+		log_info("dropping IKE_SA_INIT from %s: %s", from, ike_parse_strerror(r));
+		return;
+	}
+	ike_init_respond(eng, local, remote, msg);
+}
+
+/* After a message authenticated: follow the peer to port 4500 / a new NAT mapping. */
+static void follow_peer(struct ike_sa *sa, const struct sockaddr_storage *local,
+			const struct sockaddr_storage *remote, bool natt)
+{
+	if (natt && !sa->natt)
+		sa->natt = true;
+	if (natt) {
+		sa->local = *local;
+		sa->remote = *remote;
+	}
+}
+
+static int decrypt(struct ike_sa *sa, struct ike_msg *msg, uint8_t *plain, size_t cap)
+{
+	struct ike_crypt_keys k;
+	size_t n = 0;
+	int r = ike_msg_parse_payloads(msg);
+
+	if (r) {
+		IKE_SA_LOG(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
+			   ike_parse_strerror(r));
+		return -1;
+	}
+	ike_sa_keys_in(sa, &k);
+	if (!(msg->outer & PL_BIT(PL_SK)) || ike_crypt_open(msg, &k, plain, cap, &n)) {
+		IKE_SA_LOG(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
+			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
+		return -1;
+	}
+	r = ike_msg_parse_inner(msg, plain, n);
+	if (r) {
+		IKE_SA_LOG(sa, LOG_INFO, "dropping %s %u: inner payloads: %s",
+			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
+			   ike_parse_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
+{
+	switch (msg->hdr.exchange) {
+	case IKE_AUTH:
+		if (response && sa->pending == PEND_AUTH)
+			ike_auth_process_response(sa, msg);
+		else if (!response && sa->state == IKE_S_INIT_DONE)
+			ike_auth_respond(sa, msg);
+		return;
+	case INFORMATIONAL:
+		if (response)
+			ike_info_process_response(sa, msg);
+		else
+			ike_info_respond(sa, msg);
+		return;
+	case CREATE_CHILD_SA:
+		if (!response)
+			ike_child_refuse(sa, msg);
+		return;
+	}
+	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
+}
+
+/* Message-ID rules: a response must answer our outstanding request; a request
+ * must be the next one, or the previous one repeated (answered from cache). */
+static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response)
+{
+	if (response)
+		return sa->req && msg->hdr.msgid == sa->next_msgid;
+	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {
+		ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
+		return false;
+	}
+	return msg->hdr.msgid == sa->peer_msgid;
+}
+
+void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, bool natt, const uint8_t *buf, size_t len)
+{
+	static uint8_t plain[IKE_MAX_MSG];
+	struct ike_msg msg;
+	char from[64];
+	int r = ike_msg_parse_header(buf, len, &msg);
+
+	if (r) {
+		addr_str(remote, from, sizeof(from));
+		log_debug("dropping datagram from %s: %s", from, ike_parse_strerror(r));
+		return;
+	}
+	bool response = msg.hdr.flags & IKE_FLAG_R;
+	bool from_initiator = msg.hdr.flags & IKE_FLAG_I;
+	if (msg.hdr.exchange == IKE_SA_INIT && !response) {
+		init_request(eng, local, remote, &msg);
+		return;
+	}
+	uint64_t spi = from_initiator ? msg.hdr.spir : msg.hdr.spii;
+	struct ike_sa *sa = ike_sa_find(eng, spi, !from_initiator);
+	if (!sa || sa->state == IKE_S_DEAD) {
+		addr_str(remote, from, sizeof(from));
+		log_debug("dropping %s from %s: unknown IKE SA", ike_exchange_name(msg.hdr.exchange),
+			  from);
+		return;
+	}
+	if (msg.hdr.exchange == IKE_SA_INIT) {
+		if (sa->state == IKE_S_INIT_SENT && msg.hdr.msgid == 0 &&
+		    ike_msg_parse_payloads(&msg) == IKE_OK)
+			ike_init_process_response(sa, &msg);
+		return;
+	}
+	if (sa->state == IKE_S_INIT_SENT || !msgid_ok(sa, &msg, response))
+		return;
+	if (decrypt(sa, &msg, plain, sizeof(plain)) == 0) {
+		follow_peer(sa, local, remote, natt);
+		dispatch(sa, &msg, response);
+	}
+	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);
+}

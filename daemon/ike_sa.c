@@ -1,0 +1,234 @@
+/* IKE SA objects: creation, lookup, logging, teardown.  An SA is freed from a
+ * zero-delay timer so that no handler frees the object its caller still uses. */
+#include "daemon/ike_sa.h"
+
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/dh.h"
+#include "crypto/rand.h"
+#include "crypto/secret.h"
+#include "daemon/ike_crypt.h"
+#include "daemon/log.h"
+
+const char *ike_state_name(enum ike_state s)
+{
+	switch (s) {
+	case IKE_S_INIT_SENT: return "IKE_SA_INIT sent";
+	case IKE_S_AUTH_SENT: return "IKE_AUTH sent";
+	case IKE_S_INIT_DONE: return "IKE_SA_INIT answered";
+	case IKE_S_ESTABLISHED: return "established";
+	case IKE_S_DELETING: return "deleting";
+	case IKE_S_DEAD: return "dead";
+	}
+	return "?";
+}
+
+void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!log_enabled(prio))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_conn(prio, sa->conn && sa->conn->cfg ? sa->conn->cfg->name : NULL, "#%u: %s",
+		 sa->serial, msg);
+}
+
+void ike_engine_init(struct ike_engine *eng, struct event_base *base, const struct ike_io *io)
+{
+	memset(eng, 0, sizeof(*eng));
+	eng->base = base;
+	eng->io = *io;
+	eng->next_serial = 1;
+}
+
+void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n)
+{
+	eng->conns = conns;
+	eng->n_conns = n;
+}
+
+static void free_cb(evutil_socket_t fd, short what, void *arg);
+
+struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	uint64_t spi = 0;
+
+	if (!sa)
+		return NULL;
+	while (spi == 0)
+		if (rand_bytes(&spi, sizeof(spi)))
+			goto fail;
+	sa->eng = eng;
+	sa->conn = conn;
+	sa->initiator = initiator;
+	sa->serial = eng->next_serial++;
+	if (initiator)
+		sa->spii = spi;
+	else
+		sa->spir = spi;
+	sa->retx_ev = evtimer_new(eng->base, NULL, NULL);	/* callback set on first use */
+	sa->free_ev = evtimer_new(eng->base, free_cb, sa);
+	if (!sa->retx_ev || !sa->free_ev)
+		goto fail;
+	sa->next = eng->sas;
+	eng->sas = sa;
+	return sa;
+fail:
+	if (sa->retx_ev)
+		event_free(sa->retx_ev);
+	if (sa->free_ev)
+		event_free(sa->free_ev);
+	free(sa);
+	return NULL;
+}
+
+static void unlink_sa(struct ike_sa *sa)
+{
+	for (struct ike_sa **pp = &sa->eng->sas; *pp; pp = &(*pp)->next) {
+		if (*pp == sa) {
+			*pp = sa->next;
+			return;
+		}
+	}
+}
+
+static void sa_free(struct ike_sa *sa)
+{
+	unlink_sa(sa);
+	child_sa_free(sa->child);
+	dh_free(sa->dh);
+	ike_keys_wipe(&sa->keys);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->cookie);
+	free(sa->req);
+	free(sa->resp);
+	event_free(sa->retx_ev);
+	event_free(sa->free_ev);
+	secret_wipe(sa->ni, sizeof(sa->ni));
+	secret_wipe(sa->nr, sizeof(sa->nr));
+	free(sa);
+}
+
+static void free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sa_free(arg);
+}
+
+/* Another IKE SA of the same conn to take over its traffic: an established
+ * one first, else one still being set up. */
+static struct ike_sa *sibling(struct ike_sa *sa)
+{
+	struct ike_sa *live = NULL;
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
+		if (o == sa || o->conn != sa->conn || o->state == IKE_S_DEAD ||
+		    o->state == IKE_S_DELETING)
+			continue;
+		if (o->state == IKE_S_ESTABLISHED)
+			return o;
+		live = live ? live : o;
+	}
+	return live;
+}
+
+void ike_sa_kill(struct ike_sa *sa, const char *why)
+{
+	struct conn *conn = sa->conn;
+	struct ike_io *io = &sa->eng->io;
+
+	if (sa->state == IKE_S_DEAD)
+		return;
+	IKE_SA_LOG(sa, LOG_INFO, "IKE SA down (%s)", why);
+	sa->state = IKE_S_DEAD;
+	evtimer_del(sa->retx_ev);
+	if (sa->child && sa->child->installed)
+		child_sa_uninstall(sa, sa->child);
+	if (conn && conn->ike == sa) {
+		struct ike_sa *o = sibling(sa);
+		conn->ike = o;
+		if (o && o->child && o->child->installed && io->child_prefer)
+			io->child_prefer(io->arg, conn, o->child);
+	}
+	if (conn && !conn->ike && io->conn_down)
+		io->conn_down(io->arg, conn, why);
+	struct timeval now = { 0, 0 };
+	evtimer_add(sa->free_ev, &now);
+}
+
+void ike_engine_clear(struct ike_engine *eng)
+{
+	while (eng->sas)
+		sa_free(eng->sas);
+}
+
+struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated)
+{
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		if (we_initiated ? sa->initiator && sa->spii == spi : !sa->initiator && sa->spir == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_addr.s_addr == y->sin_addr.s_addr && x->sin_port == y->sin_port;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 && x->sin6_port == y->sin6_port;
+}
+
+struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
+				    const struct sockaddr_storage *remote)
+{
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next)
+		if (!sa->initiator && sa->spii == spii && same_addr(&sa->remote, remote) &&
+		    sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
+		uint32_t msgid)
+{
+	memset(h, 0, sizeof(*h));
+	h->spii = sa->spii;
+	h->spir = sa->spir;
+	h->exchange = exchange;
+	h->flags = (uint8_t)((sa->initiator ? IKE_FLAG_I : 0) | (response ? IKE_FLAG_R : 0));
+	h->msgid = msgid;
+}
+
+void ike_sa_keys_out(const struct ike_sa *sa, struct ike_crypt_keys *k)
+{
+	k->encr = sa->alg.encr;
+	k->encr_keybits = sa->alg.encr_keybits;
+	k->integ = sa->alg.integ;
+	k->ke = sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
+	k->ka = sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
+}
+
+void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k)
+{
+	k->encr = sa->alg.encr;
+	k->encr_keybits = sa->alg.encr_keybits;
+	k->integ = sa->alg.integ;
+	k->ke = sa->initiator ? sa->keys.sk_er : sa->keys.sk_ei;
+	k->ka = sa->initiator ? sa->keys.sk_ar : sa->keys.sk_ai;
+}

@@ -1,0 +1,116 @@
+/* An IKE SA that completed IKE_AUTH: its Child SA goes into the data plane,
+ * and if both peers initiated at once, the duplicate is resolved the way
+ * RFC 7296 2.8.1 resolves rekey collisions: the SA holding the lowest of the
+ * four nonces is redundant, so both sides pick the same survivor. */
+#include "daemon/ike_sa.h"
+
+#include <string.h>
+
+#include "conf/conf.h"
+#include "daemon/log.h"
+#include "daemon/proposal.h"
+
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+	return r ? r : (alen > blen) - (alen < blen);
+}
+
+static const uint8_t *lowest(const struct ike_sa *sa, size_t *len)
+{
+	bool ni_low = nonce_cmp(sa->ni, sa->nilen, sa->nr, sa->nrlen) < 0;
+	*len = ni_low ? sa->nilen : sa->nrlen;
+	return ni_low ? sa->ni : sa->nr;
+}
+
+/* Which of two established SAs of one conn is redundant. */
+static struct ike_sa *redundant(struct ike_sa *a, struct ike_sa *b)
+{
+	size_t la, lb;
+	const uint8_t *na = lowest(a, &la), *nb = lowest(b, &lb);
+	return nonce_cmp(na, la, nb, lb) < 0 ? a : b;
+}
+
+static struct ike_sa *other_established(struct ike_sa *sa)
+{
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED)
+			return o;
+	return NULL;
+}
+
+static void log_up(struct ike_sa *sa)
+{
+	struct proposal_choice c = { .encr = sa->alg.encr, .encr_keybits = sa->alg.encr_keybits,
+				     .prf = sa->alg.prf, .integ = sa->alg.integ,
+				     .dh = sa->dh_group };
+	char algs[160];
+
+	proposal_describe(&c, algs, sizeof(algs));
+	IKE_SA_LOG(sa, LOG_NOTICE, "IKE SA established as %s (%s)%s",
+		   sa->initiator ? "initiator" : "responder", algs,
+		   sa->natt ? ", NAT-T on port 4500" : "");
+	if (sa->child) {
+		struct proposal_choice e = { .encr = sa->child->encr,
+					     .encr_keybits = sa->child->encr_keybits,
+					     .integ = sa->child->integ };
+		proposal_describe(&e, algs, sizeof(algs));
+		IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established: ESP %s, SPIs %08x in / %08x out",
+			   sa->child->serial, algs, sa->child->spi_in, sa->child->spi_out);
+	}
+}
+
+void ike_sa_established(struct ike_sa *sa)
+{
+	struct conn *conn = sa->conn;
+
+	sa->state = IKE_S_ESTABLISHED;
+	sa->established = time(NULL);
+	log_up(sa);
+	if (sa->child && child_sa_install(sa, sa->child)) {
+		IKE_SA_LOG(sa, LOG_ERR, "cannot install Child SA #%u in the data plane",
+			   sa->child->serial);
+		ike_info_send_delete(sa);
+		return;
+	}
+	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
+		conn->ike = sa;
+	struct ike_sa *o = other_established(sa);
+	if (!o)
+		return;
+	struct ike_sa *loser = redundant(sa, o), *winner = loser == sa ? o : sa;
+	IKE_SA_LOG(sa, LOG_INFO, "both sides initiated: keeping IKE SA #%u, deleting #%u",
+		   winner->serial, loser->serial);
+	conn->ike = winner;
+	if (winner->child && winner->child->installed && sa->eng->io.child_prefer)
+		sa->eng->io.child_prefer(sa->eng->io.arg, conn, winner->child);
+	ike_info_send_delete(loser);
+}
+
+int ike_initiate(struct ike_engine *eng, struct conn *conn)
+{
+	struct ike_sa *sa = ike_sa_new(eng, conn, true);
+
+	if (!sa)
+		return -1;
+	if (!conn->ike)
+		conn->ike = sa;
+	if (ike_init_start(sa)) {
+		ike_sa_kill(sa, "cannot build IKE_SA_INIT");
+		return -1;
+	}
+	return 0;
+}
+
+void ike_delete_conn(struct ike_engine *eng, struct conn *conn)
+{
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		if (conn && sa->conn != conn)
+			continue;
+		if (sa->state == IKE_S_ESTABLISHED) {
+			sa->pending = PEND_NONE;	/* shutting down: no need to wait */
+			ike_info_send_delete(sa);
+		}
+		ike_sa_kill(sa, "shutting down");
+	}
+}

@@ -1,0 +1,96 @@
+/* The IKE engine's view of the world: sending through the UDP sockets and
+ * installing Child SAs in the data plane. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/secret.h"
+#include "daemon/daemon.h"
+#include "daemon/dataplane.h"
+#include "daemon/log.h"
+#include "daemon/ts.h"
+
+static int io_send(void *arg, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
+{
+	struct daemon *d = arg;
+	return udp_send_ike(&d->udp, local, remote, natt, msg, len);
+}
+
+static void params(struct conn *c, const struct child_sa *ch, bool inbound,
+		   struct dp_sa_params *p)
+{
+	const struct secret *k = inbound ? ch->key_in : ch->key_out;
+	const struct ike_sa *sa = ch->ike;
+
+	memset(p, 0, sizeof(*p));
+	p->spi = inbound ? ch->spi_in : ch->spi_out;
+	p->encr = ch->encr;
+	p->encr_keybits = ch->encr_keybits;
+	p->integ = ch->integ;
+	p->keymat_len = k->len <= sizeof(p->keymat) ? k->len : 0;
+	memcpy(p->keymat, k->buf, p->keymat_len);
+	p->tunnel = c->tunnel_id;
+	struct udp_sock *s = udp_find(&c->d->udp, &sa->local);
+	p->sock = s ? s->fd4500 : -1;
+	p->peer = sa->remote;
+	/* ESP always travels in UDP 4500 (RFC 3948); the peer's NAT port if it has one */
+	if (!sa->natt) {
+		if (p->peer.ss_family == AF_INET)
+			((struct sockaddr_in *)&p->peer)->sin_port = htons(4500);
+		else
+			((struct sockaddr_in6 *)&p->peer)->sin6_port = htons(4500);
+	}
+	p->n_remote_ts = ts_to_ranges(ch->ts_remote, ch->n_ts_remote, p->remote_ts, DP_MAX_TS);
+	p->n_local_ts = ts_to_ranges(ch->ts_local, ch->n_ts_local, p->local_ts, DP_MAX_TS);
+}
+
+static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
+{
+	struct daemon *d = arg;
+	struct dp_sa_params in, out;
+	int r;
+
+	params(c, ch, true, &in);
+	params(c, ch, false, &out);
+	if (in.sock < 0 || !in.keymat_len || !out.keymat_len) {
+		r = -EINVAL;
+	} else if ((r = dp_sa_add_inbound(d->dp, &in)) == 0) {
+		r = dp_sa_add_outbound(d->dp, &out);
+		if (r)
+			dp_sa_remove(d->dp, true, in.spi);
+	}
+	secret_wipe(&in, sizeof(in));
+	secret_wipe(&out, sizeof(out));
+	if (r)
+		log_conn(LOG_ERR, c->cfg->name, "data plane refused Child SA #%u: %s", ch->serial,
+			 strerror(-r));
+	return r ? -1 : 0;
+}
+
+static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
+{
+	struct daemon *d = arg;
+	dp_sa_remove(d->dp, false, ch->spi_out);
+	dp_sa_remove(d->dp, true, ch->spi_in);
+}
+
+static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch)
+{
+	struct daemon *d = arg;
+
+	if (dp_sa_prefer_outbound(d->dp, ch->spi_out))
+		log_conn(LOG_ERR, c->cfg->name, "cannot switch to Child SA #%u", ch->serial);
+}
+
+void daemon_io(struct daemon *d, struct ike_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->arg = d;
+	io->send = io_send;
+	io->child_up = io_child_up;
+	io->child_down = io_child_down;
+	io->child_prefer = io_child_prefer;
+	io->conn_down = conn_down_cb;
+}

@@ -1,0 +1,111 @@
+/* mcvpnd: arguments, config load, then the daemon. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "daemon/ctl.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+#ifndef MCVPN_VERSION
+#define MCVPN_VERSION "0"
+#endif
+#define DEFAULT_CONFIG_DIR "/etc/mcvpn.d"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mcvpnd [--config-dir DIR] [--socket PATH] [--foreground] [--check] [--debug]\n"
+		"  --config-dir DIR  read DIR/*.conf and DIR/*.secrets (default %s)\n"
+		"  --socket PATH     control socket for mcvpnctl (default %s)\n"
+		"  --foreground      log to stderr instead of the journal\n"
+		"  --check           check the configuration, print every problem, and exit\n"
+		"  --debug           log debug messages too\n",
+		DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH);
+}
+
+struct args {
+	const char *config_dir, *socket;
+	bool foreground, check, debug;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	*a = (struct args){ DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH, false, false, false };
+	while ((o = getopt_long(argc, argv, "c:s:fkdhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': a->config_dir = optarg; break;
+		case 's': a->socket = optarg; break;
+		case 'f': a->foreground = true; break;
+		case 'k': a->check = true; break;
+		case 'd': a->debug = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("mcvpnd %s\n", MCVPN_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mcvpnd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static struct conf *load(const char *dir, bool quiet_ok)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *conf = NULL;
+
+	if (conf_load_dir(dir, &conf, &diag)) {
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "%s\n", diag.msgs[i]);
+		fprintf(stderr, "mcvpnd: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", dir);
+		conf_diag_free(&diag);
+		return NULL;
+	}
+	conf_diag_free(&diag);
+	if (!quiet_ok)
+		printf("%s: configuration OK, %zu conn%s\n", dir, conf->n_conns,
+		       conf->n_conns == 1 ? "" : "s");
+	return conf;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct daemon d;
+
+	if (parse_args(argc, argv, &a))
+		return 2;
+	struct conf *conf = load(a.config_dir, !a.check);
+	if (a.check || !conf) {
+		conf_free(conf);
+		return conf ? 0 : 1;
+	}
+	log_init(a.foreground || isatty(STDERR_FILENO), a.debug ? LOG_DEBUG : LOG_INFO);
+	if (daemon_init(&d, conf, a.socket)) {
+		log_err("start-up failed; cleaning up");
+		daemon_free(&d);
+		return 1;
+	}
+	daemon_run(&d);
+	daemon_free(&d);
+	log_notice("mcvpnd stopped");
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* mcvpnctl status and trafficstatus output. trafficstatus keeps libreswan's
+ * line format so existing scripts and habits carry over. */
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/dataplane.h"
+#include "daemon/proposal.h"
+#include "daemon/ts.h"
+
+static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len, bool port)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned p = 0;
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+		p = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+		p = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	}
+	if (port)
+		snprintf(buf, len, "%s:%u", a, p);
+	else
+		snprintf(buf, len, "%s", a);
+}
+
+static void prefix_str(const struct conf_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->len);
+}
+
+static uint64_t sa_bytes(struct daemon *d, bool inbound, uint32_t spi)
+{
+	struct dp_sa_stats st;
+	return dp_sa_get_stats(d->dp, inbound, spi, &st) == 0 ? st.bytes : 0;
+}
+
+void status_trafficstatus(struct daemon *d, struct evbuffer *out)
+{
+	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
+		const struct child_sa *ch = sa->child;
+		if (sa->state != IKE_S_ESTABLISHED || !ch || !ch->installed)
+			continue;
+		evbuffer_add_printf(out,
+				    "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%" PRIu64
+				    ", outBytes=%" PRIu64 ", maxBytes=2^63B, id='%s'\n",
+				    ch->serial, sa->conn->cfg->name, (long long)ch->add_time,
+				    sa_bytes(d, true, ch->spi_in), sa_bytes(d, false, ch->spi_out),
+				    sa->conn->cfg->rightid.text);
+	}
+}
+
+static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
+{
+	struct proposal_choice c = { .encr = sa->alg.encr, .encr_keybits = sa->alg.encr_keybits,
+				     .prf = sa->alg.prf, .integ = sa->alg.integ,
+				     .dh = sa->dh_group };
+	char algs[160], local[64], remote[64];
+
+	proposal_describe(&c, algs, sizeof(algs));
+	addr_str(&sa->local, local, sizeof(local), true);
+	addr_str(&sa->remote, remote, sizeof(remote), true);
+	evbuffer_add_printf(out, "  IKE SA #%u: %s", sa->serial, ike_state_name(sa->state));
+	if (sa->state == IKE_S_ESTABLISHED)
+		evbuffer_add_printf(out, " %llds ago", (long long)(now - sa->established));
+	evbuffer_add_printf(out, ", %s, %s <-> %s\n", sa->initiator ? "initiator" : "responder",
+			    local, remote);
+	if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DELETING)
+		return;
+	evbuffer_add_printf(out, "    %s, SPIs %016llx_i %016llx_r\n", algs,
+			    (unsigned long long)sa->spii, (unsigned long long)sa->spir);
+	evbuffer_add_printf(out, "    NAT-T: %s (NAT %s us: %s, in front of peer: %s)\n",
+			    sa->natt ? "yes, UDP 4500" : "no", "in front of",
+			    sa->nat_local ? "yes" : "no", sa->nat_remote ? "yes" : "no");
+}
+
+static void child_line(struct daemon *d, const struct child_sa *ch, struct evbuffer *out)
+{
+	struct proposal_choice e = { .encr = ch->encr, .encr_keybits = ch->encr_keybits,
+				     .integ = ch->integ };
+	char algs[160], l[96], r[96];
+
+	proposal_describe(&e, algs, sizeof(algs));
+	l[0] = r[0] = 0;
+	if (ch->n_ts_local)
+		ts_describe(&ch->ts_local[0], l, sizeof(l));
+	if (ch->n_ts_remote)
+		ts_describe(&ch->ts_remote[0], r, sizeof(r));
+	evbuffer_add_printf(out,
+			    "  Child SA #%u: ESP %s in UDP, SPIs %08x_i %08x_o, %s === %s,"
+			    " in %" PRIu64 " bytes, out %" PRIu64 " bytes%s\n",
+			    ch->serial, algs, ch->spi_in, ch->spi_out, l, r,
+			    sa_bytes(d, true, ch->spi_in), sa_bytes(d, false, ch->spi_out),
+			    ch->installed ? "" : " (not installed)");
+}
+
+static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, time_t now)
+{
+	const struct conf_conn *cfg = c->cfg;
+	char left[64], right[64], ip[64] = "none";
+	const char *autos[] = { "ignore", "add", "start" };
+	bool up = c->ike && c->ike->state == IKE_S_ESTABLISHED;
+
+	addr_str(&cfg->left, left, sizeof(left), false);
+	addr_str(&cfg->right, right, sizeof(right), false);
+	if (cfg->has_interface_ip)
+		prefix_str(&cfg->interface_ip, ip, sizeof(ip));
+	evbuffer_add_printf(out, "\"%s\": %s[%s]...%s[%s], auto=%s, %s\n", cfg->name, left,
+			    cfg->leftid.text, right, cfg->rightid.text, autos[cfg->autostart],
+			    up ? "UP" : c->ike ? "CONNECTING" : "DOWN");
+	evbuffer_add_printf(out, "  interface %s%s, address %s, routes", cfg->vti_interface,
+			    c->tun_fd >= 0 ? "" : " (missing)", ip);
+	for (size_t i = 0; i < cfg->n_routes; i++) {
+		prefix_str(&cfg->routes[i], ip, sizeof(ip));
+		evbuffer_add_printf(out, "%s%s", i ? "," : " ", ip);
+	}
+	evbuffer_add_printf(out, "%s\n", cfg->n_routes ? "" : " none");
+	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state == IKE_S_DEAD)
+			continue;
+		ike_line(sa, out, now);
+		if (sa->child)
+			child_line(d, sa->child, out);
+	}
+	if (!c->ike && c->last_error[0])
+		evbuffer_add_printf(out, "  last failure: %s (attempt %u)\n", c->last_error,
+				    c->retries);
+}
+
+void status_write(struct daemon *d, struct evbuffer *out)
+{
+	time_t now = time(NULL);
+
+	evbuffer_add_printf(out, "mcvpnd: %zu conn%s, up %llds\n", d->n_conns,
+			    d->n_conns == 1 ? "" : "s", (long long)(now - d->started));
+	for (size_t i = 0; i < d->n_conns; i++)
+		conn_block(d, &d->conns[i], out, now);
+}

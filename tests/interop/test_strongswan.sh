@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Interop: mcvpnd (AWS side) against strongSwan charon (OCI side).
+#
+#   mcv-aws-PID                  mcv-inet-PID                      mcv-oci-PID
+#  +--------------------+      +------------------------------+      +----------------------+
+#  | mcvpnd             |      | nft 1:1 NAT:                 |      | charon kernel-libipsec|
+#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | ipsec0 192.168.2.2/30 |
+#  | lo 10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200|     | lo 10.105.0.10/32     |
+#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24 |
+#  +--------------------+      +------------------------------+      +----------------------+
+#   routes 10.105/16, 10.106/16 -> vti1        routes 10.2/16, 10.3/16 -> ipsec0
+#
+# Case 1: strongSwan responds, mcvpnd (auto=start) initiates.
+# Case 2: strongSwan initiates (swanctl --initiate), mcvpnd (auto=add) responds.
+# Each case checks the negotiated algorithms as strongSwan reports them, pings
+# both ways across 192.168.2.0/30 and the routed subnets (plus a 1400-byte DF
+# ping from the mcvpnd side), and mcvpnctl trafficstatus.
+#
+# PEER_BOTH_STRONGSWAN=1 runs charon on the AWS side too (no mcvpnd needed): a
+# self-check of the topology, the NAT and the strongSwan settings.
+#
+# Usage: sudo tests/interop/test_strongswan.sh     Ends with "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+. "$HERE/../lib/topo.sh"
+. "$HERE/../lib/mcvpn.sh"
+. "$HERE/../lib/strongswan.sh"
+
+BOTH=${PEER_BOTH_STRONGSWAN:-0}
+CASE=0
+
+need_root
+[ -x "$CHARON" ] && command -v swanctl >/dev/null ||
+	die "strongSwan not installed (run tests/deps.sh)"
+[ "$BOTH" = 1 ] || mcvpn_need_bins
+cleanup_init
+
+if [ "$BOTH" = 1 ]; then
+	AWS_PEER="strongSwan (self-check)"
+else
+	AWS_PEER=mcvpnd
+fi
+
+# Start the AWS side; INIT=1 when it should initiate.
+start_aws() {
+	local init=$1
+	if [ "$BOTH" = 1 ]; then
+		sw_write_config aws
+		sw_start aws || return 1
+		if [ "$init" = 1 ]; then
+			sw_initiate aws >"$(sw_dir aws)/initiate.out" 2>&1 &
+		fi
+	else
+		if [ "$init" = 1 ]; then
+			mcvpn_write_config aws start
+		else
+			mcvpn_write_config aws add
+		fi
+		mcvpnd_start aws || return 1
+	fi
+}
+
+aws_up() {
+	if [ "$BOTH" = 1 ]; then sw_up aws; else mcvpn_up aws; fi
+}
+
+both_up() { sw_up oci && aws_up; }
+
+dump_logs() {
+	sw_dump_logs
+	[ "$BOTH" = 1 ] || mcvpn_dump_logs
+}
+
+check_pings() {
+	check "ping aws -> oci 192.168.2.2" topo_ping aws 192.168.2.2
+	check "ping oci -> aws 192.168.2.1" topo_ping oci 192.168.2.1
+	check "ping aws 10.2.0.10 -> oci subnet 10.105.0.10" topo_ping aws 10.105.0.10 -I 10.2.0.10
+	check "ping oci 10.105.0.10 -> aws subnet 10.2.0.10" topo_ping oci 10.2.0.10 -I 10.105.0.10
+	check "ping aws -> oci private 10.106.1.200 (routed)" topo_ping aws 10.106.1.200
+	check "ping oci -> aws private 10.3.1.200 (routed)" topo_ping oci 10.3.1.200
+	# strongSwan's ipsec0 has MTU 1400 (fixed): its largest DF ping is 1372
+	# bytes; mcvpnd's vti1 (MTU 1436) carries 1400 (the reply from strongSwan's
+	# side, not DF, comes back in fragments).
+	if [ "$BOTH" = 1 ]; then
+		check "1372-byte DF ping aws -> oci" topo_ping aws 192.168.2.2 -M "do" -s 1372
+	else
+		check "1400-byte DF ping aws -> oci" topo_ping aws 192.168.2.2 -M "do" -s 1400
+	fi
+	check "1372-byte DF ping oci -> aws" topo_ping oci 192.168.2.1 -M "do" -s 1372
+}
+
+# run_case TITLE INITIATOR: INITIATOR is "aws" or "oci".
+run_case() {
+	local title=$1 initiator=$2 fails=$FAIL sas line aws_init=0
+
+	section "$title"
+	CASE=$((CASE + 1))
+	RUNDIR="$WORK/case$CASE"
+	mkdir -p "$RUNDIR"
+	topo_up
+	[ "$initiator" = aws ] && aws_init=1
+
+	sw_write_config oci
+	if ! sw_start oci; then
+		fail "strongSwan (oci) starts"
+		sw_dump_logs
+		teardown
+		return
+	fi
+	pass "strongSwan (oci) starts, ipsec0 has 192.168.2.2/30"
+	if ! start_aws "$aws_init"; then
+		fail "$AWS_PEER (aws) starts"
+		dump_logs
+		teardown
+		return
+	fi
+	pass "$AWS_PEER (aws) starts"
+
+	if [ "$initiator" = oci ]; then
+		check "swanctl --initiate from oci" sw_initiate oci
+	fi
+	if wait_for 20 both_up; then
+		pass "SA up on both sides within 20 s ($initiator initiated)"
+	else
+		fail "SA up on both sides within 20 s ($initiator initiated)" \
+			"strongSwan (oci) up: $(sw_up oci && echo yes || echo no)" \
+			"$AWS_PEER (aws) up: $(aws_up && echo yes || echo no)"
+	fi
+	# charon (re)adds its catch-all rule when the Child SA is installed.
+	sw_drop_table220 oci
+	[ "$BOTH" = 1 ] && sw_drop_table220 aws
+
+	sas=$(sw_ctl oci --list-sas 2>&1)
+	printf '%s\n' "$sas" | sed 's/^/    | /'
+	check_match "IKE SA uses AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536" \
+		'AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536' "$sas"
+	check_match "Child SA uses ESP:AES_GCM_16-256" 'ESP:AES_GCM_16-256' "$sas"
+	check_match "Child SA is TUNNEL-in-UDP" 'INSTALLED, TUNNEL-in-UDP' "$sas"
+	check_match "IKE SA with the right ids" "remote '198.51.100.10'" "$sas"
+
+	check_pings
+
+	if [ "$BOTH" != 1 ]; then
+		line=$(mcvpn_sa_lines aws)
+		printf '    | %s\n' "$line"
+		check_eq "mcvpnctl trafficstatus shows one Child SA" 1 "$(mcvpn_sa_count aws)"
+		check_match "trafficstatus has the peer id" "id='203.0.113.20'" "$line"
+		check_gt "trafficstatus inBytes > 0 after pings" "$(mcvpn_field aws inBytes)" 0
+		check_gt "trafficstatus outBytes > 0 after pings" "$(mcvpn_field aws outBytes)" 0
+	fi
+
+	[ "$FAIL" -eq "$fails" ] || dump_logs
+	teardown
+}
+
+teardown() {
+	mcvpnd_stop_all
+	sw_stop_all
+	topo_down
+}
+
+say "aws side: $AWS_PEER; oci side: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon 2>/dev/null)"
+if [ "$BOTH" = 1 ]; then
+	run_case "strongSwan responds, strongSwan (aws) initiates" aws
+else
+	run_case "strongSwan responds, mcvpnd initiates (auto=start)" aws
+fi
+run_case "strongSwan initiates, $AWS_PEER responds" oci
+
+summary

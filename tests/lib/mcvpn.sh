@@ -1,0 +1,148 @@
+# shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
+# Running mcvpnd inside the test namespaces.  Needs common.sh and topo.sh.
+#
+# Per side ("aws" or "oci") everything lives in $RUNDIR/SIDE/ ($RUNDIR
+# defaults to $WORK; a script with several cases sets one per case):
+#   conf/      the config dir (oracle-tunnel-1.conf, .secrets mode 0600)
+#   mcvpnd.sock  the control socket      mcvpnd.log  the daemon's stderr
+
+MCVPND=${MCVPND:-$REPO/build/daemon/mcvpnd}
+MCVPNCTL=${MCVPNCTL:-$REPO/build/daemon/mcvpnctl}
+CONN=oracle-tunnel-1
+
+declare -A MCVPND_PID=()
+MCVPND_REGISTERED=0
+STOP_RC=
+STOP_SECS=
+
+mcvpn_need_bins() {
+	local b
+	for b in "$MCVPND" "$MCVPNCTL"; do
+		[ -x "$b" ] || die "$b not found: build first (meson setup build && ninja -C build)"
+	done
+}
+
+mcvpn_dir()  { printf '%s/%s' "${RUNDIR:-$WORK}" "$1"; }
+mcvpn_sock() { printf '%s/mcvpnd.sock' "$(mcvpn_dir "$1")"; }
+mcvpn_log()  { printf '%s/mcvpnd.log' "$(mcvpn_dir "$1")"; }
+
+# mcvpn_write_config SIDE AUTO [DIR]: copy the example config of SIDE from
+# tests/configs/SIDE with auto=AUTO ("start" or "add") to DIR (default: the
+# config dir the daemon of SIDE is started with).
+mcvpn_write_config() {
+	local side=$1 auto=$2 dir=${3:-}
+	[ -n "$dir" ] || dir="$(mcvpn_dir "$side")/conf"
+	mkdir -p "$dir" && chmod 700 "$dir" || die "mkdir $dir failed"
+	sed "s/^\([[:space:]]*auto=\).*/\1$auto/" "$REPO/tests/configs/$side/$CONN.conf" \
+		>"$dir/$CONN.conf" || die "writing $dir/$CONN.conf failed"
+	install -m 600 "$REPO/tests/configs/$side/$CONN.secrets" "$dir/$CONN.secrets" ||
+		die "writing $dir/$CONN.secrets failed"
+}
+
+mcvpnd_stop_all() {
+	local side
+	for side in "${!MCVPND_PID[@]}"; do
+		stop_pid "${MCVPND_PID[$side]}"
+		unset "MCVPND_PID[$side]"
+	done
+}
+
+# mcvpnd_start SIDE: start the daemon in SIDE's namespace, in the foreground,
+# its log in $WORK/SIDE/mcvpnd.log.
+mcvpnd_start() {
+	local side=$1 ns
+	ns=$(ns_of "$side")
+	if [ "$MCVPND_REGISTERED" -eq 0 ]; then
+		at_exit mcvpnd_stop_all
+		MCVPND_REGISTERED=1
+	fi
+	ip netns exec "$ns" "$MCVPND" --config-dir "$(mcvpn_dir "$side")/conf" \
+		--socket "$(mcvpn_sock "$side")" --foreground \
+		</dev/null >>"$(mcvpn_log "$side")" 2>&1 &
+	MCVPND_PID[$side]=$!
+	# Give it a moment to fail on its own (bad config, missing TUN ...).
+	sleep 0.3
+	if ! pid_alive "${MCVPND_PID[$side]}"; then
+		wait "${MCVPND_PID[$side]}"
+		warn "mcvpnd ($side) exited at once with status $?; its log:"
+		sed 's/^/    | /' "$(mcvpn_log "$side")" >&2
+		unset "MCVPND_PID[$side]"
+		return 1
+	fi
+	wait_for 5 test -S "$(mcvpn_sock "$side")" ||
+		warn "mcvpnd ($side): no control socket at $(mcvpn_sock "$side") after 5 s"
+	return 0
+}
+
+# mcvpnd_stop SIDE [TIMEOUT]: SIGTERM, then wait up to TIMEOUT (default 5) s.
+# Sets STOP_RC (exit status, or "timeout") and STOP_SECS; kills it on timeout.
+mcvpnd_stop() {
+	local side=$1 limit=${2:-5} pid start i
+	pid=${MCVPND_PID[$side]:-}
+	STOP_RC=none
+	STOP_SECS=0
+	[ -n "$pid" ] || return 1
+	start=$(date +%s%N)
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < limit * 20; i++)); do
+		pid_alive "$pid" || break
+		sleep 0.05
+	done
+	STOP_SECS=$(( ($(date +%s%N) - start) / 1000000 ))
+	STOP_SECS="$((STOP_SECS / 1000)).$(printf '%03d' $((STOP_SECS % 1000)))"
+	if pid_alive "$pid"; then
+		STOP_RC=timeout
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	else
+		wait "$pid"
+		STOP_RC=$?
+	fi
+	unset "MCVPND_PID[$side]"
+	[ "$STOP_RC" = 0 ]
+}
+
+# mcvpnctl SIDE ARGS...: the control client against SIDE's daemon.
+mcvpnctl() {
+	local side=$1
+	shift
+	nsx "$side" "$MCVPNCTL" --socket "$(mcvpn_sock "$side")" "$@"
+}
+
+# The trafficstatus lines for our conn (one per established Child SA).
+mcvpn_sa_lines() {
+	mcvpnctl "$1" trafficstatus 2>/dev/null | grep -E "^#[0-9]+: \"$CONN\""
+}
+
+mcvpn_sa_count() {
+	local n
+	n=$(mcvpn_sa_lines "$1" | wc -l)
+	printf '%s' "$n"
+}
+
+mcvpn_up() { [ "$(mcvpn_sa_count "$1")" -ge 1 ]; }
+
+mcvpn_both_up() { mcvpn_up aws && mcvpn_up oci; }
+
+# mcvpn_field SIDE FIELD: a field of the first trafficstatus line
+# (inBytes, outBytes, add_time, id) or "sa" for its "#N" serial.
+mcvpn_field() {
+	local line
+	line=$(mcvpn_sa_lines "$1" | head -n 1)
+	case $2 in
+	sa) printf '%s' "${line%%:*}" ;;
+	id) printf '%s' "$line" | sed -n "s/.* id='\([^']*\)'.*/\1/p" ;;
+	*) printf '%s' "$line" | sed -n "s/.*[ ,]$2=\([^,]*\).*/\1/p" ;;
+	esac
+}
+
+# Show the last lines of both daemons' logs (on failure).
+mcvpn_dump_logs() {
+	local side f
+	for side in aws oci; do
+		f=$(mcvpn_log "$side")
+		[ -s "$f" ] || continue
+		printf '  --- last 40 lines of mcvpnd (%s) log %s\n' "$side" "$f"
+		tail -n 40 "$f" | sed 's/^/    | /'
+	done
+}

@@ -1,0 +1,218 @@
+# shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
+# strongSwan (charon with kernel-libipsec) as a peer inside a test namespace.
+# Needs common.sh and topo.sh.  See shared/notes/strongswan-peer.md for why
+# it is set up this way:
+#  - the kernel here has no ESP: kernel-libipsec does ESP in userspace over a
+#    TUN named ipsec0, and must come before kernel-netlink in the load list;
+#  - each instance gets its own strongswan.conf (STRONGSWAN_CONF), vici
+#    socket and log, and its own /run (bind mount; the pid file is fixed);
+#  - with 0.0.0.0/0 selectors charon routes everything into ipsec0 through
+#    table 220; we delete that rule and route the test subnets ourselves;
+#  - ipsec0's MTU is fixed at 1400 in 5.9.8 (no setting; libipsec reads the
+#    TUN with a buffer of that size, so raising it with `ip link` truncates
+#    packets): the largest DF ping from the strongSwan side is -s 1372.
+#
+# Per side everything lives in $RUNDIR/sw-SIDE/ ($RUNDIR defaults to $WORK):
+# strongswan.conf, swanctl.conf, charon.vici, charon.log, run/ (over /run).
+
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+SW_CONN=oracle-tunnel-1
+SW_PLUGINS="random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici updown"
+
+declare -A CHARON_PID=()
+CHARON_REGISTERED=0
+
+sw_dir() { printf '%s/sw-%s' "${RUNDIR:-$WORK}" "$1"; }
+sw_uri() { printf 'unix://%s/charon.vici' "$(sw_dir "$1")"; }
+
+# Facts of each side: local private address, remote public address, local
+# id, remote id, tunnel address, subnets routed into the tunnel.
+sw_side_facts() {
+	case $1 in
+	aws) SW_LOCAL=10.3.1.200 SW_REMOTE=203.0.113.20 SW_LID=198.51.100.10 SW_RID=203.0.113.20
+	     SW_IFADDR=192.168.2.1/30 SW_ROUTES="10.105.0.0/16 10.106.0.0/16" ;;
+	oci) SW_LOCAL=10.106.1.200 SW_REMOTE=198.51.100.10 SW_LID=203.0.113.20 SW_RID=198.51.100.10
+	     SW_IFADDR=192.168.2.2/30 SW_ROUTES="10.2.0.0/16 10.3.0.0/16" ;;
+	*) die "sw_side_facts: unknown side '$1'" ;;
+	esac
+}
+
+# The PSK of the example configs, so both kinds of peer share one secret.
+sw_psk() {
+	sed -n 's/.*PSK "\(.*\)".*/\1/p' "$REPO/tests/configs/aws/oracle-tunnel-1.secrets" | head -n 1
+}
+
+# sw_write_config SIDE: strongswan.conf and swanctl.conf for SIDE.
+sw_write_config() {
+	local side=$1 dir psk
+	dir=$(sw_dir "$side")
+	sw_side_facts "$side"
+	psk=$(sw_psk)
+	[ -n "$psk" ] || die "no PSK found in tests/configs/aws/oracle-tunnel-1.secrets"
+	mkdir -p "$dir/run" && chmod 700 "$dir" || die "mkdir $dir failed"
+
+	cat >"$dir/strongswan.conf" <<-EOF
+	charon {
+		load = $SW_PLUGINS
+		install_routes = no
+		install_virtual_ip = no
+		retransmit_tries = 3
+		plugins {
+			vici {
+				socket = $(sw_uri "$side")
+			}
+		}
+		filelog {
+			test {
+				path = $dir/charon.log
+				time_format = %H:%M:%S
+				ike_name = yes
+				default = 1
+				ike = 2
+				cfg = 1
+				knl = 1
+			}
+		}
+		syslog {
+			daemon {
+				default = -1
+			}
+		}
+	}
+	EOF
+
+	cat >"$dir/swanctl.conf" <<-EOF
+	connections {
+		$SW_CONN {
+			version = 2
+			local_addrs = $SW_LOCAL
+			remote_addrs = $SW_REMOTE
+			encap = yes
+			mobike = no
+			proposals = aes256-sha384-modp1536
+			rekey_time = 28800s
+			local {
+				auth = psk
+				id = $SW_LID
+			}
+			remote {
+				auth = psk
+				id = $SW_RID
+			}
+			children {
+				$SW_CONN {
+					mode = tunnel
+					local_ts = 0.0.0.0/0
+					remote_ts = 0.0.0.0/0
+					esp_proposals = aes256gcm16-modp1536
+					rekey_time = 3600s
+					start_action = none
+				}
+			}
+		}
+	}
+	secrets {
+		ike-$SW_CONN {
+			id-local = $SW_LID
+			id-remote = $SW_RID
+			secret = "$psk"
+		}
+	}
+	EOF
+	chmod 600 "$dir/swanctl.conf"
+}
+
+sw_stop_all() {
+	local side
+	for side in "${!CHARON_PID[@]}"; do
+		stop_pid "${CHARON_PID[$side]}"
+		unset "CHARON_PID[$side]"
+	done
+}
+
+sw_stop() {
+	local side=$1
+	[ -n "${CHARON_PID[$side]:-}" ] || return 0
+	stop_pid "${CHARON_PID[$side]}"
+	unset "CHARON_PID[$side]"
+}
+
+# swanctl SIDE ARGS...: swanctl against SIDE's charon.
+sw_ctl() {
+	local side=$1
+	shift
+	STRONGSWAN_CONF="$(sw_dir "$side")/strongswan.conf" \
+		swanctl "$@" --uri "$(sw_uri "$side")"
+}
+
+# Delete the catch-all policy-routing rule charon adds (table 220).
+sw_drop_table220() {
+	local side=$1 i
+	for ((i = 0; i < 10; i++)); do
+		nsx "$side" ip rule del table 220 2>/dev/null || break
+	done
+	nsx "$side" ip route flush table 220 2>/dev/null
+	return 0
+}
+
+# sw_start SIDE: start charon in SIDE's namespace, load swanctl.conf, put the
+# tunnel address and routes on ipsec0.
+sw_start() {
+	local side=$1 dir ns r
+	dir=$(sw_dir "$side")
+	ns=$(ns_of "$side")
+	sw_side_facts "$side"
+	if [ "$CHARON_REGISTERED" -eq 0 ]; then
+		at_exit sw_stop_all
+		CHARON_REGISTERED=1
+	fi
+	# shellcheck disable=SC2016  # $1/$2 expand in the inner shell
+	STRONGSWAN_CONF="$dir/strongswan.conf" ip netns exec "$ns" \
+		sh -c 'mount --bind "$1" /run && exec "$2"' sh "$dir/run" "$CHARON" \
+		</dev/null >"$dir/charon.out" 2>&1 &
+	CHARON_PID[$side]=$!
+	if ! wait_for 10 test -S "$dir/charon.vici"; then
+		warn "charon ($side) did not open its vici socket; output and log:"
+		tail -n 30 "$dir/charon.out" "$dir/charon.log" 2>/dev/null | sed 's/^/    | /' >&2
+		return 1
+	fi
+	sw_ctl "$side" --load-all --file "$dir/swanctl.conf" >"$dir/load.out" 2>&1 || {
+		warn "swanctl --load-all ($side) failed:"
+		sed 's/^/    | /' "$dir/load.out" >&2
+		return 1
+	}
+	wait_for 5 nsx "$side" ip link show ipsec0 || {
+		warn "charon ($side): no ipsec0 after 5 s"
+		return 1
+	}
+	nsx "$side" sysctl -qw net.ipv4.conf.ipsec0.rp_filter=0
+	nsx "$side" ip link set ipsec0 up &&
+	nsx "$side" ip addr add "$SW_IFADDR" dev ipsec0 || return 1
+	for r in $SW_ROUTES; do
+		nsx "$side" ip route add "$r" dev ipsec0 || return 1
+	done
+	sw_drop_table220 "$side"
+}
+
+# True when SIDE has an established IKE SA with an installed Child SA.
+sw_up() {
+	local out
+	out=$(sw_ctl "$1" --list-sas 2>/dev/null) || return 1
+	printf '%s\n' "$out" | grep -q ESTABLISHED &&
+		printf '%s\n' "$out" | grep -q INSTALLED
+}
+
+# Initiate the Child SA (and its IKE SA) from SIDE.
+sw_initiate() {
+	sw_ctl "$1" --initiate --child "$SW_CONN" --timeout 20
+}
+
+sw_dump_logs() {
+	local side f
+	for side in aws oci; do
+		f="$(sw_dir "$side")/charon.log"
+		[ -s "$f" ] || continue
+		printf '  --- last 40 lines of charon (%s) log %s\n' "$side" "$f"
+		tail -n 40 "$f" | sed 's/^/    | /'
+	done
+}

@@ -1,0 +1,150 @@
+# shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
+# The two-cloud test topology, in three network namespaces named per run
+# (suffix = the calling script's PID, so parallel runs never collide):
+#
+#   mcv-aws-PID                  mcv-inet-PID                      mcv-oci-PID
+#  +--------------------+      +------------------------------+      +---------------------+
+#  | lo  10.2.0.10/32   |      | nft 1:1 NAT ("public" IPs):  |      | lo  10.105.0.10/32  |
+#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | vti1 192.168.2.2/30 |
+#  |   (made by mcvpnd) |      |  203.0.113.20 <-> 10.106.1.200|     |   (made by mcvpnd)  |
+#  |                    |      | forwards only NATed flows    |      |                     |
+#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24|
+#  | default via 10.3.1.1      |                              |      | default via 10.106.1.1
+#  +--------------------+      +------------------------------+      +---------------------+
+#
+# The middle namespace plays the internet plus both clouds' 1:1 NAT. It drops
+# forwarded packets that were not NATed, so the private subnets (10.2/16,
+# 10.3/16 on one side, 10.105/16, 10.106/16 on the other) are reachable only
+# through the tunnel, as between two real clouds.
+#
+# Needs common.sh (at_exit, die).
+
+NS_AWS="mcv-aws-$$"
+NS_OCI="mcv-oci-$$"
+NS_INET="mcv-inet-$$"
+TOPO_REGISTERED=0
+
+# ns_of SIDE: the namespace of "aws", "oci" or "inet".
+ns_of() {
+	case $1 in
+	aws) printf '%s' "$NS_AWS" ;;
+	oci) printf '%s' "$NS_OCI" ;;
+	inet) printf '%s' "$NS_INET" ;;
+	*) die "ns_of: unknown side '$1'" ;;
+	esac
+}
+
+# nsx SIDE CMD...: run CMD inside SIDE's namespace.
+nsx() {
+	local ns
+	ns=$(ns_of "$1") || return 1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# sysctls every namespace gets: forwarding on, reverse-path filter off (packets
+# for lo addresses arrive on vti1 / ipsec0).
+topo_sysctls() {
+	local ns=$1 dev
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || return 1
+	for dev in $(ip -n "$ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+		ip netns exec "$ns" sysctl -qw "net.ipv4.conf.$dev.rp_filter=0" || return 1
+	done
+}
+
+topo_nat_rules() {
+	cat <<-'EOF'
+	table ip mcvpn_test {
+		chain nat_pre {
+			type nat hook prerouting priority dstnat; policy accept;
+			ip daddr 198.51.100.10 dnat to 10.3.1.200
+			ip daddr 203.0.113.20 dnat to 10.106.1.200
+		}
+		chain nat_post {
+			type nat hook postrouting priority srcnat; policy accept;
+			ip saddr 10.3.1.200 snat to 198.51.100.10
+			ip saddr 10.106.1.200 snat to 203.0.113.20
+		}
+		chain filter_fwd {
+			type filter hook forward priority filter; policy drop;
+			ct status dnat accept
+			ct state established,related accept
+		}
+	}
+	EOF
+}
+
+topo_up() {
+	local ns
+	if [ "$TOPO_REGISTERED" -eq 0 ]; then
+		at_exit topo_down
+		TOPO_REGISTERED=1
+	fi
+	for ns in "$NS_INET" "$NS_AWS" "$NS_OCI"; do
+		ip netns add "$ns" || die "ip netns add $ns failed"
+		ip -n "$ns" link set lo up || die "lo up in $ns failed"
+		topo_sysctls "$ns" || die "sysctl in $ns failed"
+	done
+
+	ip -n "$NS_INET" link add aws0 type veth peer name wan0 netns "$NS_AWS" ||
+		die "veth inet<->aws failed"
+	ip -n "$NS_INET" link add oci0 type veth peer name wan0 netns "$NS_OCI" ||
+		die "veth inet<->oci failed"
+
+	ip -n "$NS_INET" addr add 10.3.1.1/24 dev aws0 &&
+	ip -n "$NS_INET" addr add 10.106.1.1/24 dev oci0 &&
+	ip -n "$NS_INET" link set aws0 up &&
+	ip -n "$NS_INET" link set oci0 up || die "inet addresses failed"
+	topo_nat_rules | ip netns exec "$NS_INET" nft -f - || die "nft NAT rules failed"
+
+	ip -n "$NS_AWS" addr add 10.3.1.200/24 dev wan0 &&
+	ip -n "$NS_AWS" link set wan0 up &&
+	ip -n "$NS_AWS" route add default via 10.3.1.1 &&
+	ip -n "$NS_AWS" addr add 10.2.0.10/32 dev lo || die "aws addresses failed"
+
+	ip -n "$NS_OCI" addr add 10.106.1.200/24 dev wan0 &&
+	ip -n "$NS_OCI" link set wan0 up &&
+	ip -n "$NS_OCI" route add default via 10.106.1.1 &&
+	ip -n "$NS_OCI" addr add 10.105.0.10/32 dev lo || die "oci addresses failed"
+
+	for ns in "$NS_INET" "$NS_AWS" "$NS_OCI"; do
+		topo_sysctls "$ns" || die "sysctl in $ns failed"
+	done
+
+	# The public addresses answer through the NAT before anything else runs.
+	wait_for 5 ip netns exec "$NS_AWS" ping -c 1 -W 1 203.0.113.20 ||
+		die "topology: aws cannot reach 203.0.113.20 through the NAT"
+	wait_for 5 ip netns exec "$NS_OCI" ping -c 1 -W 1 198.51.100.10 ||
+		die "topology: oci cannot reach 198.51.100.10 through the NAT"
+}
+
+# Kill whatever still runs in our namespaces (by PID), then delete them.
+topo_down() {
+	local ns pid
+	for ns in "$NS_AWS" "$NS_OCI" "$NS_INET"; do
+		[ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# topo_ping SIDE DEST [ping options...]: 3 echoes, success if any comes back.
+topo_ping() {
+	local side=$1 dest=$2
+	shift 2
+	nsx "$side" ping -n -c 3 -i 0.2 -W 2 "$@" "$dest"
+}
+
+# Before any tunnel: the far side's private addresses must be unreachable
+# (the middle namespace forwards NATed flows only), or a ping through "the
+# tunnel" would prove nothing.  Uses check_not from common.sh.
+topo_check_isolation() {
+	check_not "without a tunnel aws cannot reach oci's 10.106.1.200" \
+		nsx aws ping -n -c 1 -W 1 10.106.1.200
+	check_not "without a tunnel oci cannot reach aws's 10.3.1.200" \
+		nsx oci ping -n -c 1 -W 1 10.3.1.200
+}

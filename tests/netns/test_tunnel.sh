@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Integration test: two mcvpnd, the AWS and the OCI side, both auto=start,
+# started together, behind the two clouds' 1:1 NAT.
+#
+#   mcv-aws-PID                  mcv-inet-PID                      mcv-oci-PID
+#  +--------------------+      +------------------------------+      +---------------------+
+#  | mcvpnd             |      | nft 1:1 NAT:                 |      | mcvpnd              |
+#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | vti1 192.168.2.2/30 |
+#  | lo 10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200|     | lo 10.105.0.10/32   |
+#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24|
+#  +--------------------+      +------------------------------+      +---------------------+
+#   routes 10.105/16, 10.106/16 -> vti1          routes 10.2/16, 10.3/16 -> vti1
+#
+# Checks: mcvpnd --check on good and broken configs; the tunnel comes up within
+# 20 s with exactly one Child SA per side and stays so; interface address, MTU
+# and routes; pings both ways on 192.168.2.0/30 and the routed subnets, a
+# 1400-byte DF ping; byte counters grow; SIGTERM sends DELETE, exits 0 within
+# 5 s and removes vti1 and its routes.
+#
+# Usage: sudo tests/netns/test_tunnel.sh   (after a build; MCVPND= and
+# MCVPNCTL= override the binaries).  Ends with "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+. "$HERE/../lib/topo.sh"
+. "$HERE/../lib/mcvpn.sh"
+
+need_root
+mcvpn_need_bins
+cleanup_init
+
+# ------------------------------------------------------------ mcvpnd --check
+
+# check_config DIR: run --check inside the aws namespace (it must not touch
+# the network: no vti1 may appear).  Sets CHECK_RC and CHECK_OUT.
+check_config() {
+	CHECK_OUT=$(nsx aws "$MCVPND" --check --config-dir "$1" 2>&1)
+	CHECK_RC=$?
+}
+
+test_check() {
+	local dir line
+	section "mcvpnd --check"
+
+	dir="$WORK/check-good"
+	mcvpn_write_config aws start "$dir"
+	check_config "$dir"
+	check_eq "--check accepts the example config (exit status)" 0 "$CHECK_RC" ||
+		printf '%s\n' "$CHECK_OUT" | sed 's/^/         | /'
+	check_not "--check creates no vti1" nsx aws ip link show vti1
+
+	dir="$WORK/check-unknown-key"
+	cp -a "$WORK/check-good" "$dir"
+	line=$(grep -n 'authby=secret' "$dir/$CONN.conf" | cut -d: -f1)
+	sed -i "${line}a\\    frobnicate=yes" "$dir/$CONN.conf"
+	line=$((line + 1))
+	check_config "$dir"
+	check_not "--check rejects an unknown key (exit status $CHECK_RC)" test "$CHECK_RC" -eq 0
+	check_match "--check names the unknown key's file:line" \
+		"$CONN\\.conf:$line: .+" "$CHECK_OUT"
+
+	dir="$WORK/check-secrets-mode"
+	cp -a "$WORK/check-good" "$dir"
+	chmod 644 "$dir/$CONN.secrets"
+	check_config "$dir"
+	check_not "--check rejects a secrets file of mode 0644 (exit status $CHECK_RC)" \
+		test "$CHECK_RC" -eq 0
+	check_match "--check names the secrets file with file:line: reason" \
+		"$CONN\\.secrets:[0-9]+: .+" "$CHECK_OUT"
+}
+
+# ------------------------------------------------------------ the tunnel
+
+check_iface() {
+	local side=$1 addr=$2 r1=$3 r2=$4 link routes
+	link=$(nsx "$side" ip -o addr show dev vti1 2>&1)
+	check_match "$side: vti1 has $addr" "inet $addr " "$link"
+	link=$(nsx "$side" ip -o link show dev vti1 2>&1)
+	check_match "$side: vti1 has MTU 1436 and is up" "[<,]UP[,>].* mtu 1436 " "$link"
+	routes=$(nsx "$side" ip route show dev vti1 2>&1)
+	check_match "$side: route $r1 dev vti1" "^$r1( |$)" "$routes"
+	check_match "$side: route $r2 dev vti1" "^$r2( |$)" "$routes"
+}
+
+no_sa() { [ "$(mcvpn_sa_count "$1")" -eq 0 ]; }
+
+check_gone() {
+	local side=$1 r1=$2 r2=$3
+	check_not "$side: vti1 is gone" nsx "$side" ip link show vti1
+	check_eq "$side: no route to $r1 left" "" "$(nsx "$side" ip route show "$r1" 2>&1)"
+	check_eq "$side: no route to $r2 left" "" "$(nsx "$side" ip route show "$r2" 2>&1)"
+}
+
+test_tunnel() {
+	local side sa1 sa2 t1 t2 n
+	local -A before=()
+
+	section "topology"
+	topo_up
+	pass "namespaces $NS_AWS, $NS_INET, $NS_OCI with 1:1 NAT"
+	topo_check_isolation
+
+	section "start both sides (auto=start)"
+	mcvpn_write_config aws start
+	mcvpn_write_config oci start
+	mcvpnd_start aws &&
+		mcvpnd_start oci ||
+		fail "both daemons start" "see the logs below"
+
+	if wait_for 20 mcvpn_both_up; then
+		pass "tunnel up on both sides within 20 s"
+	else
+		fail "tunnel up on both sides within 20 s" \
+			"Child SAs: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
+	fi
+	sleep 2	# let a simultaneous start settle (duplicate SAs are deleted)
+	for side in aws oci; do
+		mcvpn_sa_lines "$side" | sed "s/^/    | $side: /"
+		check_eq "$side: exactly one Child SA in trafficstatus" 1 "$(mcvpn_sa_count "$side")"
+	done
+	sa1=$(mcvpn_field aws sa)
+	t1=$(mcvpn_field aws add_time)
+	sa2=$(mcvpn_field oci sa)
+	t2=$(mcvpn_field oci add_time)
+	sleep 5
+	for side in aws oci; do
+		check_eq "$side: still exactly one Child SA 5 s later" 1 "$(mcvpn_sa_count "$side")"
+	done
+	check_eq "aws: same Child SA 5 s later (serial, add_time)" "$sa1 $t1" \
+		"$(mcvpn_field aws sa) $(mcvpn_field aws add_time)"
+	check_eq "oci: same Child SA 5 s later (serial, add_time)" "$sa2 $t2" \
+		"$(mcvpn_field oci sa) $(mcvpn_field oci add_time)"
+	check_eq "aws: trafficstatus id is the peer's" 203.0.113.20 "$(mcvpn_field aws id)"
+	check_eq "oci: trafficstatus id is the peer's" 198.51.100.10 "$(mcvpn_field oci id)"
+
+	section "status and interfaces"
+	for side in aws oci; do
+		n=$(mcvpnctl "$side" status 2>&1)
+		printf '%s\n' "$n" | sed "s/^/    | $side: /"
+		check_match "$side: mcvpnctl status shows $CONN" "$CONN" "$n"
+	done
+	check_iface aws 192.168.2.1/30 10.105.0.0/16 10.106.0.0/16
+	check_iface oci 192.168.2.2/30 10.2.0.0/16 10.3.0.0/16
+
+	section "traffic"
+	for side in aws oci; do
+		before[$side.in]=$(mcvpn_field "$side" inBytes)
+		before[$side.out]=$(mcvpn_field "$side" outBytes)
+	done
+	check "ping aws -> oci 192.168.2.2" topo_ping aws 192.168.2.2
+	check "ping oci -> aws 192.168.2.1" topo_ping oci 192.168.2.1
+	check "ping aws 10.2.0.10 -> oci subnet 10.105.0.10" topo_ping aws 10.105.0.10 -I 10.2.0.10
+	check "ping oci 10.105.0.10 -> aws subnet 10.2.0.10" topo_ping oci 10.2.0.10 -I 10.105.0.10
+	check "ping aws -> oci private 10.106.1.200 (routed)" topo_ping aws 10.106.1.200
+	check "ping oci -> aws private 10.3.1.200 (routed)" topo_ping oci 10.3.1.200
+	check "1400-byte DF ping aws -> oci" topo_ping aws 192.168.2.2 -M "do" -s 1400
+	check "1400-byte DF ping oci -> aws" topo_ping oci 192.168.2.1 -M "do" -s 1400
+	for side in aws oci; do
+		for n in in out; do
+			t1=${before[$side.$n]:-?}
+			t2=$(mcvpn_field "$side" "${n}Bytes")
+			check_gt "$side: ${n}Bytes grew with the pings ($t1 -> ${t2:-?})" "${t2:-x}" "$t1"
+		done
+		check_eq "$side: still exactly one Child SA after traffic" 1 "$(mcvpn_sa_count "$side")"
+	done
+
+	section "SIGTERM"
+	mcvpnd_stop aws 5
+	check_eq "aws: mcvpnd exits with status 0 within 5 s of SIGTERM (took ${STOP_SECS}s)" 0 "$STOP_RC"
+	check_gone aws 10.105.0.0/16 10.106.0.0/16
+	if wait_for 5 no_sa oci; then
+		pass "oci: Child SA gone within 5 s (aws sent DELETE)"
+	else
+		fail "oci: Child SA gone within 5 s (aws sent DELETE)" \
+			"expected: 0 trafficstatus lines, got: $(mcvpn_sa_count oci)"
+	fi
+	mcvpnd_stop oci 5
+	check_eq "oci: mcvpnd exits with status 0 within 5 s of SIGTERM (took ${STOP_SECS}s)" 0 "$STOP_RC"
+	check_gone oci 10.2.0.0/16 10.3.0.0/16
+}
+
+topo_up
+test_check
+topo_down
+test_tunnel
+[ "$FAIL" -eq 0 ] || mcvpn_dump_logs
+summary

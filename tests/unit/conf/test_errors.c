@@ -1,0 +1,176 @@
+/* Every problem is reported as "FILE:LINE: reason", and all of them are
+ * reported, not just the first. */
+#include "conf_test.h"
+
+/* A valid conn (lines 1-4) followed by extra from line 5 on. */
+static void bad(const char *extra, const char *want)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti9\n%s\n", extra);
+	CHECK_DIAG(text, TEST_SECRETS, want);
+}
+
+static void test_keys(void)
+{
+	bad("\tfoo=bar", "t.conf:5: unknown key 'foo' in conn \"t\"");
+	bad("\tdpddelay=10", "t.conf:5: key 'dpddelay' in conn \"t\" is not supported by mcvpn yet");
+	bad("\trekeymargin=3m", "t.conf:5: key 'rekeymargin' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tleftcert=a.pem", "t.conf:5: key 'leftcert' in conn \"t\" is not supported by mcvpn yet");
+	bad("\talso=base", "t.conf:5: key 'also' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tleft=192.0.2.5", "t.conf:5: duplicate key 'left' in conn \"t\" (first set at line 2)");
+	bad("\tphase2alg=aes_gcm256\n\tesp=aes_gcm128", "t.conf:6: duplicate key 'esp' in conn \"t\" (first set at line 5)");
+	bad("\tmark", "t.conf:5: expected key=value");
+	bad("\tmark=", "t.conf:5: conn \"t\": mark=: empty value");
+	bad("\tleftid=\"@x", "t.conf:5: unterminated quote in value");
+}
+
+static void test_values(void)
+{
+	bad("\tmark=abc", "t.conf:5: conn \"t\": mark=abc: expected N or N/MASK");
+	bad("\tmark=0x100000000", "t.conf:5: conn \"t\": mark=0x100000000: expected N or N/MASK");
+	bad("\tmark=3/1", "t.conf:5: conn \"t\": mark=3/1: the mark has bits outside its mask");
+	bad("\tauthby=rsasig", "t.conf:5: conn \"t\": authby=rsasig: certificates and raw keys are not supported by mcvpn; only authby=secret");
+	bad("\tauthby=foo", "expected secret");
+	bad("\tauto=route", "t.conf:5: conn \"t\": auto=route: auto=route is not supported by mcvpn (use start or add)");
+	bad("\tauto=ondemand", "auto=ondemand is not supported by mcvpn");
+	bad("\tauto=go", "t.conf:5: conn \"t\": auto=go: expected start, add or ignore");
+	bad("\tikev2=no", "t.conf:5: conn \"t\": ikev2=no: mcvpn speaks only IKEv2");
+	bad("\tikev2=never", "ikev2=never: mcvpn speaks only IKEv2");
+	bad("\tkeyexchange=ikev1", "keyexchange=ikev1: mcvpn speaks only IKEv2");
+	bad("\ttype=transport", "type=transport: type=transport is not supported by mcvpn (only tunnel)");
+	bad("\tencapsulation=maybe", "encapsulation=maybe: expected yes, no or auto");
+	bad("\tvti-routing=on", "vti-routing=on: expected yes or no");
+	bad("\tpfs=1", "pfs=1: expected yes or no");
+	bad("\tleftid=%fromcert", "t.conf:5: conn \"t\": leftid=%fromcert: expected @fqdn or an IP address (%fromcert");
+	bad("\trightid=vpn.example", "write @NAME for an FQDN ID");
+	bad("\trightid=\"C=US, CN=x\"", "distinguished-name IDs are not supported");
+	bad("\trightid=@", "expected a name after '@'");
+}
+
+static void test_addresses(void)
+{
+	CHECK_DIAG("conn t\n\tleft=%defaultroute\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:2: conn \"t\": left=%defaultroute: expected an IP address (%defaultroute");
+	CHECK_DIAG("conn t\n\tleft=vpn.example.com\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:2: conn \"t\": left=vpn.example.com: expected an IPv4 or IPv6 address (DNS names are not resolved)");
+	bad("\troutes=10.105.0.1/16", "t.conf:5: conn \"t\": routes=10.105.0.1/16: 10.105.0.1/16 has host bits set, did you mean 10.105.0.0/16");
+	bad("\troutes=10.105.0.0/16,10.106.0.0/33", "'10.106.0.0/33': expected a prefix length from 0 to 32 after '/'");
+	bad("\troutes=10.105.0.0/16,,10.1.0.0/16", "empty element in the list");
+	bad("\trightsubnet=10.0.0.0/8,10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16", "more than 4 prefixes (the limit)");
+	bad("\tleftsubnet=2001:db8::1/32", "2001:db8::1/32 has host bits set, did you mean 2001:db8::/32");
+	bad("\tinterface-ip=192.168.2.1/40", "interface-ip=192.168.2.1/40: expected a prefix length from 0 to 32");
+	bad("\tinterface-ip=fe80::1%eth0/64", "interface-ip=fe80::1%eth0/64: expected an address/prefix");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=2001:db8::2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:3: conn \"t\": left and right are not of the same address family");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.1\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:3: conn \"t\": left and right are the same address");
+}
+
+static void test_limits(void)
+{
+	bad("\tikelifetime=25h", "t.conf:5: conn \"t\": ikelifetime=25h: at most 24h (86400s)");
+	bad("\tsalifetime=86401", "salifetime=86401: at most 24h (86400s)");
+	bad("\tsalifetime=2d", "salifetime=2d: at most 24h");
+	bad("\tikelifetime=0", "ikelifetime=0: must be more than 0");
+	bad("\tsalifetime=10x", "salifetime=10x: expected a duration such as 3600s");
+	bad("\tsalifetime=-5s", "expected a duration");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=abcdefghijklmnop\n", TEST_SECRETS,
+		   "t.conf:4: conn \"t\": vti-interface=abcdefghijklmnop: expected an interface name of 1 to 15 characters");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti/1\n", TEST_SECRETS,
+		   "vti-interface=vti/1: expected an interface name");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=\"vti 1\"\n", TEST_SECRETS,
+		   "vti-interface=vti 1: expected an interface name");
+}
+
+static void test_algs(void)
+{
+	bad("\tike=3des-sha1;modp1024", "t.conf:5: conn \"t\": ike=3des-sha1;modp1024: proposal '3des-sha1;modp1024': encryption '3des' is not supported by mcvpn");
+	bad("\tike=blah-sha1;modp1024", "unknown encryption algorithm 'blah'");
+	bad("\tike=aes512-sha1;modp1024", "unknown encryption algorithm 'aes512'");
+	bad("\tike=aes_gcm8-sha2_256;dh19", "encryption 'aes_gcm8' is not supported by mcvpn");
+	bad("\tike=aes256-sha2_256", "proposal 'aes256-sha2_256': a DH group is needed");
+	bad("\tike=aes256;modp2048", "AES-CBC needs an integrity algorithm");
+	bad("\tike=aes_gcm256;modp2048", "a PRF is needed");
+	bad("\tike=aes_gcm256-sha2_256-sha2_384;dh19", "AES-GCM has no integrity algorithm: write ENC-PRF");
+	bad("\tike=aes256-md5;modp2048", "integrity 'md5' is not supported by mcvpn");
+	bad("\tike=aes256-sha1;modp999", "unknown DH group 'modp999'");
+	bad("\tike=aes256-sha1-modp2048-sha1", "unexpected 'sha1' (the order is ENC-INTEG-PRF;DH)");
+	bad("\tike=aes256-sha1;modp2048;dh19", "more than one ';'");
+	bad("\tike=aes256+aes128-sha1;modp2048", "one algorithm per position");
+	bad("\tike=aes256-sha1;modp2048,", "empty proposal in the list");
+	bad("\tike=aes256-256-sha1;modp2048", "two key lengths for 'aes256'");
+	bad("\tike=aes-64-sha1;modp2048", "key length '64': expected 128, 192 or 256");
+	bad("\tike=aes-sha1-sha1-a-a-a-a;modp2048", "too many '-' separated parts");
+	bad("\tike=aes-sha1;dh2,aes-sha1;dh2,aes-sha1;dh2,aes-sha1;dh2,aes-sha1;dh2,aes-sha1;dh2,"
+	    "aes-sha1;dh2,aes-sha1;dh2,aes-sha1;dh2", "more than 8 proposals (the limit)");
+	bad("\tphase2alg=aes_gcm256-sha1", "t.conf:5: conn \"t\": phase2alg=aes_gcm256-sha1: proposal 'aes_gcm256-sha1': AES-GCM has no integrity algorithm");
+	bad("\tesp=aes_cbc256", "esp=aes_cbc256: proposal 'aes_cbc256': AES-CBC needs an integrity algorithm");
+	bad("\tesp=aes256-sha1-sha2_256", "ESP takes one integrity algorithm");
+	bad("\tpfs=no\n\tphase2alg=aes_gcm256;modp1536", "t.conf:5: conn \"t\": pfs=no but phase2alg names DH group MODP_1536");
+	bad("\tpfs=yes\n\tphase2alg=aes_gcm256", "t.conf:5: conn \"t\": pfs=yes needs a DH group in every phase2alg proposal");
+}
+
+static void test_sections(void)
+{
+	CHECK_DIAG("\tleft=192.0.2.1\nconn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:1: key 'left' outside a conn (put it under a 'conn NAME' line)");
+	CHECK_DIAG("conn t\nleft=192.0.2.1\n", TEST_SECRETS,
+		   "t.conf:2: key=value at column 0: key lines must be indented under a 'conn NAME' line");
+	CHECK_DIAG("config setup\n\tlogfile=/var/log/pluto.log\n", TEST_SECRETS,
+		   "t.conf:2: key 'logfile' in config setup is not supported by mcvpn yet");
+	CHECK_DIAG("config foo\n", TEST_SECRETS, "t.conf:1: expected 'config setup'");
+	CHECK_DIAG("include /etc/ipsec.d/*.conf\n", TEST_SECRETS, "t.conf:1: include is not supported");
+	CHECK_DIAG("conn a b\n", TEST_SECRETS, "t.conf:1: a section header is 'conn NAME' or 'config setup'");
+	CHECK_DIAG("conn\n", TEST_SECRETS, "t.conf:1: section header without a name");
+	CHECK_DIAG("setup x\n", TEST_SECRETS, "t.conf:1: expected 'conn NAME' or 'config setup' at column 0");
+	CHECK_DIAG("conn bad/name\n\tleft=192.0.2.1\n", TEST_SECRETS, "t.conf:1: conn name 'bad/name': expected 1 to 63 letters");
+	CHECK_DIAG("conn t\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:1: conn \"t\": missing left= (the local address)");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:1: conn \"t\": missing right= (the peer's address)");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n", TEST_SECRETS,
+		   "t.conf:1: conn \"t\": missing vti-interface=: mcvpn is route-based");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n"
+		   "conn t\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=w\n", TEST_SECRETS,
+		   "t.conf:5: duplicate conn \"t\" (first defined at t.conf:1)");
+	CHECK_DIAG("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n"
+		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=vti1\n", TEST_SECRETS,
+		   "t.conf:8: conn \"b\": vti-interface=vti1 is already used by conn \"a\" (t.conf:1)");
+	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n", NULL,
+		   "t.conf:1: conn \"t\": no PSK in *.secrets matches leftid 192.0.2.1 and rightid 192.0.2.2");
+}
+
+/* Every problem is collected: three bad lines give three messages. */
+static void test_all_collected(void)
+{
+	struct conf_diag d = { 0 };
+	struct conf *cf = NULL;
+
+	CHECK_INT(conf_load_text("t.conf", "conn t\n\tfoo=1\n\tleft=192.0.2.1\n\tright=192.0.2.2\n"
+				 "\tvti-interface=v\n\tmark=x\n\tbar=2\n", "s", TEST_SECRETS, &cf, &d), -1);
+	CHECK_INT(d.n, 3);
+	if (d.n == 3) {
+		CHECK_CONTAINS(d.msgs[0], "t.conf:2: unknown key 'foo'");
+		CHECK_CONTAINS(d.msgs[1], "t.conf:6: conn \"t\": mark=x");
+		CHECK_CONTAINS(d.msgs[2], "t.conf:7: unknown key 'bar'");
+	}
+	diag_print(&d);
+	conf_diag_free(&d);
+	/* A NULL diag still fails the load. */
+	CHECK_INT(conf_load_text("t.conf", "conn t\n\tfoo=1\n", NULL, NULL, &cf, NULL), -1);
+	CHECK(cf == NULL);
+}
+
+int main(void)
+{
+	test_keys();
+	test_values();
+	test_addresses();
+	test_limits();
+	test_algs();
+	test_sections();
+	test_all_collected();
+	return check_summary("conf-errors");
+}

@@ -1,0 +1,129 @@
+/* Secrets: value forms, libreswan's matching rules, and errors that never
+ * quote the secret. */
+#include "conf_test.h"
+
+static const char conn_ab[] =
+	"conn t\n\tleft=192.0.2.1\n\tleftid=@a.example\n\tright=192.0.2.2\n\tvti-interface=v\n";
+
+/* Load conn_ab with these secrets; the PSK found, as a string (or NULL). */
+static const char *psk_of(const char *conf_text, const char *secrets)
+{
+	static char got[256];
+	struct conf_diag d = { 0 };
+	struct conf *cf = NULL;
+
+	got[0] = '\0';
+	if (conf_load_text("t.conf", conf_text, "t.secrets", secrets, &cf, &d) < 0) {
+		diag_print(&d);
+		conf_diag_free(&d);
+		return NULL;
+	}
+	if (cf->conns[0].psk && cf->conns[0].psk->len < sizeof(got)) {
+		memcpy(got, cf->conns[0].psk->buf, cf->conns[0].psk->len);
+		got[cf->conns[0].psk->len] = '\0';
+	}
+	conf_free(cf);
+	conf_diag_free(&d);
+	return got;
+}
+
+static void test_forms(void)
+{
+	struct conf *cf = NULL;
+	struct conf_diag d = { 0 };
+	unsigned char want[4];
+
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK \"with space # and hash\"\n"),
+		  "with space # and hash");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 'single'  # comment\n"), "single");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : psk \"lower-case type\"\n"), "lower-case type");
+	/* RFC 4648 section 10 test vectors. */
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0sZm9vYmFy\n"), "foobar");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0sZm9vYmE=\n"), "fooba");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0sZg==\n"), "f");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0x666f_6f62_6172\n"), "foobar");
+	/* An entry continued on indented lines. */
+	CHECK_STR(psk_of(conn_ab, "# comment\n@a.example 192.0.2.2 :\n    PSK \"continued\"\n"), "continued");
+	/* Binary PSK bytes come through as they are. */
+	CHECK_INT(conf_load_text("t.conf", conn_ab, "t.secrets", ": PSK 0x00ff10ee\n", &cf, &d), 0);
+	if (cf) {
+		check_unhex("00ff10ee", want, sizeof(want));
+		CHECK_INT(cf->conns[0].psk->len, 4);
+		CHECK_MEM(cf->conns[0].psk->buf, want, 4);
+	}
+	conf_free(cf);
+	conf_diag_free(&d);
+}
+
+static void test_matching(void)
+{
+	static const char all[] =
+		": PSK \"wild\"\n"
+		"@a.example : PSK \"one\"\n"
+		"192.0.2.2 @A.EXAMPLE : PSK \"both\"\n"
+		"@a.example 192.0.2.2 : PSK \"both-second\"\n";
+
+	/* Both IDs beat one ID beats the wildcard, whatever the order. */
+	CHECK_STR(psk_of(conn_ab, all), "both");
+	CHECK_STR(psk_of(conn_ab, ": PSK \"wild\"\n@a.example : PSK \"one\"\n"), "one");
+	CHECK_STR(psk_of(conn_ab, "192.0.2.2 : PSK \"right-only\"\n%any : PSK \"wild\"\n"), "right-only");
+	CHECK_STR(psk_of(conn_ab, "@a.example %any : PSK \"one-and-any\"\n: PSK \"wild\"\n"), "one-and-any");
+	CHECK_STR(psk_of(conn_ab, "%any : PSK \"any\"\n"), "any");
+	CHECK_STR(psk_of(conn_ab, ": PSK \"wild\"\n"), "wild");
+	/* A line naming one of our IDs and a stranger does not match. */
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.9 : PSK \"stranger\"\n: PSK \"wild\"\n"), "wild");
+	CHECK_DIAG(conn_ab, "@a.example 192.0.2.9 : PSK \"stranger\"\n",
+		   "t.conf:1: conn \"t\": no PSK in *.secrets matches leftid @a.example and rightid 192.0.2.2");
+	/* IDs compare as IDs: an address in another spelling is the same address. */
+	CHECK_STR(psk_of("conn t\n\tleft=2001:db8::1\n\tright=2001:db8::2\n\tvti-interface=v\n",
+			 "2001:DB8:0::2 2001:db8:0:0::1 : PSK \"v6\"\n"), "v6");
+	/* Address IDs are not FQDNs: "@192.0.2.2" does not match an address. */
+	CHECK_STR(psk_of(conn_ab, "@192.0.2.2 @a.example : PSK \"fqdn\"\n: PSK \"wild\"\n"), "wild");
+}
+
+static void check_no_leak(const char *secrets, const char *secret_text, const char *want)
+{
+	struct conf_diag d = { 0 };
+	struct conf *cf = NULL;
+
+	CHECK_INT(conf_load_text("t.conf", conn_ab, "t.secrets", secrets, &cf, &d), -1);
+	CHECK(diag_find(&d, want) != NULL);
+	if (!diag_find(&d, want)) {
+		fprintf(stderr, "  wanted: %s\n", want);
+		diag_print(&d);
+	}
+	CHECK(diag_find(&d, secret_text) == NULL);
+	conf_diag_free(&d);
+}
+
+static void test_errors(void)
+{
+	check_no_leak("@a.example 192.0.2.2 PSK \"hunter2\"\n", "hunter2",
+		      "t.secrets:1: missing ':' between the IDs and the secret");
+	check_no_leak("\n@a.example : RSA \"hunter2\"\n", "hunter2",
+		      "t.secrets:2: this secret type is not supported by mcvpn (only PSK)");
+	check_no_leak("@a.example : XYZ hunter2\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
+	check_no_leak("# c\n\n@a.example : PSK \"hunter2\n", "hunter2", "t.secrets:3: unterminated quote in PSK");
+	check_no_leak("@a.example : PSK \"hunter2\" extra\n", "hunter2", "t.secrets:1: text after the PSK's closing quote");
+	check_no_leak("@a.example : PSK hunter2\n", "hunter2", "t.secrets:1: a PSK is \"quoted\", 0xHEX or 0sBASE64");
+	check_no_leak("@a.example : PSK 0xhunter2\n", "hunter2", "t.secrets:1: the PSK is not valid hex after 0x");
+	check_no_leak("@a.example : PSK 0x123\n", "0x123", "t.secrets:1: the PSK is not valid hex after 0x");
+	check_no_leak("@a.example : PSK 0shunter2!\n", "hunter2", "t.secrets:1: the PSK is not valid base64 after 0s");
+	check_no_leak("@a.example : PSK 0sZm9v=YmFy\n", "Zm9v", "t.secrets:1: the PSK is not valid base64 after 0s");
+	check_no_leak("@a.example : PSK \"\"\n", "\"\"", "t.secrets:1: the PSK is empty");
+	check_no_leak("@a.example : PSK\n", "hunter2", "t.secrets:1: missing PSK value");
+	check_no_leak("@a.example :\n", "hunter2", "t.secrets:1: missing secret type after ':' (expected PSK)");
+	check_no_leak("a.example : PSK \"hunter2\"\n", "hunter2",
+		      "t.secrets:1: ID 'a.example': expected @fqdn or an IP address (write @NAME");
+	check_no_leak("\"C=US, CN=x\" : PSK \"hunter2\"\n", "hunter2",
+		      "t.secrets:1: quoted (distinguished-name) IDs are not supported");
+	check_no_leak("include /etc/ipsec.d/*.secrets\n", "hunter2", "t.secrets:1: include is not supported");
+}
+
+int main(void)
+{
+	test_forms();
+	test_matching();
+	test_errors();
+	return check_summary("conf-secrets");
+}

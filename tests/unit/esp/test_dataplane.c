@@ -1,0 +1,430 @@
+/* Two data planes in one process, no namespaces, no root:
+ *
+ *   test --tunA[0]==tunA[1]--> [dp A] --udpA--> tap --(test relays)--> udpB --> [dp B] --tunB[1]==tunB[0]--> test
+ *   test <--tunA[0]==tunA[1]-- [dp A] <--udpA------------------------- udpB <-- [dp B] <--tunB[1]==tunB[0]-- test
+ *
+ * A "TUN" is a SOCK_SEQPACKET socketpair: one packet per read/write, like a
+ * TUN fd.  A's ESP goes to a tap socket so the test can look at it, replay
+ * it, tamper with it and then pass it on to B.  Every wait is bounded. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "crypto/alg.h"
+#include "daemon/dataplane.h"
+#include "daemon/esp.h"
+#include "esp_test_util.h"
+
+#define SPI_AB	0xab000001u	/* A -> B */
+#define SPI_AB2	0xab000002u	/* A -> B after rekey */
+#define SPI_BA	0xba000001u	/* B -> A */
+#define TUN_ID	1
+#define WAIT_MS	2000
+
+struct side {
+	struct dataplane *dp;
+	int udp, ike;
+	struct sockaddr_in addr;
+	int tun[2];		/* [0] the test's end, [1] the data plane's */
+};
+
+static const uint8_t a_host[4] = { 10, 1, 0, 1 }, b_host[4] = { 10, 2, 0, 1 };
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(*addr);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(fd >= 0);
+	CHECK_INT(bind(fd, (struct sockaddr *)addr, sizeof(*addr)), 0);
+	CHECK_INT(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
+}
+
+static void side_up(struct side *s)
+{
+	s->dp = dp_new();
+	CHECK(s->dp != NULL);
+	s->udp = udp_socket(&s->addr);
+	CHECK_INT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s->tun), 0);
+	CHECK_INT(dp_tunnel_add(s->dp, TUN_ID, s->tun[1]), 0);
+	CHECK_INT(dp_socket_add(s->dp, s->udp, &s->ike), 0);
+}
+
+static void side_down(struct side *s)
+{
+	dp_free(s->dp);
+	close(s->udp);
+	close(s->ike);
+	close(s->tun[0]);
+	close(s->tun[1]);
+}
+
+/* Key i, selectors remote -> local as /16s, outbound to peer. */
+static struct dp_sa_params sa_params(uint32_t spi, uint8_t key, const struct side *s,
+				     const struct sockaddr_in *peer, const uint8_t remote[4],
+				     const uint8_t local[4])
+{
+	struct dp_sa_params p = {
+		.spi = spi, .encr = ENCR_AES_GCM_16, .encr_keybits = 256, .integ = AUTH_NONE,
+		.keymat_len = 36, .tunnel = TUN_ID, .sock = s->udp,
+		.n_remote_ts = 1, .n_local_ts = 1,
+	};
+	uint8_t lo[4], hi[4];
+
+	for (size_t i = 0; i < p.keymat_len; i++)
+		p.keymat[i] = (uint8_t)(key + i * 3);
+	if (peer)
+		memcpy(&p.peer, peer, sizeof(*peer));
+	memcpy(lo, remote, 2), lo[2] = 0, lo[3] = 0;
+	memcpy(hi, remote, 2), hi[2] = 255, hi[3] = 255;
+	p.remote_ts[0] = range4(lo, hi);
+	memcpy(lo, local, 2);
+	memcpy(hi, local, 2);
+	p.local_ts[0] = range4(lo, hi);
+	return p;
+}
+
+/* One datagram/packet from fd within WAIT_MS (or ms); -1 on timeout. */
+static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	return recv(fd, buf, cap, MSG_DONTWAIT);
+}
+
+static struct dp_global_stats gstats(struct dataplane *dp)
+{
+	struct dp_global_stats g;
+
+	dp_get_global_stats(dp, &g);
+	return g;
+}
+
+static struct dp_sa_stats sstats(struct dataplane *dp, bool inbound, uint32_t spi)
+{
+	struct dp_sa_stats st = { 0 };
+
+	CHECK_INT(dp_sa_get_stats(dp, inbound, spi, &st), 0);
+	return st;
+}
+
+/* Counters move on another thread: poll them, bounded. */
+#define WAIT_FOR(cond) do { \
+	for (int w_ = 0; w_ < WAIT_MS / 10 && !(cond); w_++) \
+		usleep(10000); \
+} while (0)
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static struct side A, B;
+static int tap;
+static struct sockaddr_in tap_addr;
+
+static void send_to_b(const void *p, size_t len)
+{
+	CHECK_INT(sendto(tap, p, len, 0, (struct sockaddr *)&B.addr, sizeof(B.addr)), len);
+}
+
+/* Write inner into A's TUN and catch the ESP datagram at the tap. */
+static ssize_t a_sends(const uint8_t *inner, size_t len, uint8_t *esp, size_t cap)
+{
+	CHECK_INT(write(A.tun[0], inner, len), len);
+	return recv_wait(tap, esp, cap, WAIT_MS);
+}
+
+static void test_install_errors(void)
+{
+	struct dp_sa_params p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
+
+	p.tunnel = 7;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -ENOENT);
+	p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
+	p.sock = 12345;
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), -ENOENT);
+	p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
+	p.encr = ENCR_AES_CBC;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EPROTONOSUPPORT);
+	p.encr = ENCR_AES_GCM_16;
+	p.keymat_len = 32;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EINVAL);
+	p.keymat_len = 36;
+	p.peer.ss_family = AF_UNIX;
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), -EAFNOSUPPORT);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EEXIST);
+	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), 0);
+	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), -ENOENT);
+	CHECK_INT(dp_sa_remove(A.dp, false, 0x1234), -ENOENT);
+	CHECK_INT(dp_tunnel_add(A.dp, TUN_ID, A.tun[1]), -EEXIST);
+	CHECK_INT(dp_tunnel_remove(A.dp, 99), -ENOENT);
+	CHECK_INT(dp_socket_remove(A.dp, 12345), -ENOENT);
+}
+
+static void install_sas(void)
+{
+	struct dp_sa_params p;
+
+	p = sa_params(SPI_AB, 1, &A, &tap_addr, b_host, a_host);
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), 0);
+	p = sa_params(SPI_AB, 1, &B, NULL, a_host, b_host);
+	CHECK_INT(dp_sa_add_inbound(B.dp, &p), 0);
+	p = sa_params(SPI_BA, 2, &B, &A.addr, a_host, b_host);
+	CHECK_INT(dp_sa_add_outbound(B.dp, &p), 0);
+	p = sa_params(SPI_BA, 2, &A, NULL, b_host, a_host);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);
+}
+
+static void test_a_to_b(void)
+{
+	uint8_t in[100], esp[2048], out[2048];
+	ssize_t n;
+
+	make_ipv4(in, sizeof(in), a_host, b_host);
+	n = a_sends(in, sizeof(in), esp, sizeof(esp));
+	CHECK_INT(n, ESP_HEADROOM + 100 + 2 + 2 + ESP_ICV_LEN);
+	CHECK_INT(be32(esp), SPI_AB);
+	CHECK_INT(be32(esp + 4), 1);
+	CHECK(memmem(esp, (size_t)(n > 0 ? n : 0), in + 20, 16) == NULL);	/* encrypted */
+	send_to_b(esp, (size_t)n);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), sizeof(in));
+	CHECK_MEM(out, in, sizeof(in));
+
+	/* The same datagram again: a replay, and nothing reaches the TUN. */
+	send_to_b(esp, (size_t)n);
+	WAIT_FOR(sstats(B.dp, true, SPI_AB).drop_replay == 1);
+	CHECK_INT(sstats(B.dp, true, SPI_AB).drop_replay, 1);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), 100), -1);
+}
+
+/* A forged copy of seq 2 is refused and does not spend seq 2. */
+static void test_tampered(void)
+{
+	uint8_t in[64], esp[2048], bad[2048], out[2048];
+	ssize_t n;
+
+	make_ipv4(in, sizeof(in), a_host, b_host);
+	n = a_sends(in, sizeof(in), esp, sizeof(esp));
+	CHECK(n > 0);
+	memcpy(bad, esp, (size_t)n);
+	bad[n - 1] ^= 1;
+	send_to_b(bad, (size_t)n);
+	WAIT_FOR(sstats(B.dp, true, SPI_AB).drop_auth == 1);
+	CHECK_INT(sstats(B.dp, true, SPI_AB).drop_auth, 1);
+	send_to_b(esp, (size_t)n);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), sizeof(in));
+}
+
+static void test_b_to_a(void)
+{
+	uint8_t in[1400], out[2048];
+
+	make_ipv4(in, sizeof(in), b_host, a_host);
+	CHECK_INT(write(B.tun[0], in, sizeof(in)), sizeof(in));
+	CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), sizeof(in));
+	CHECK_MEM(out, in, sizeof(in));
+}
+
+static void test_counters(void)
+{
+	struct dp_sa_stats ao = sstats(A.dp, false, SPI_AB), bi = sstats(B.dp, true, SPI_AB);
+	struct dp_sa_stats bo = sstats(B.dp, false, SPI_BA), ai = sstats(A.dp, true, SPI_BA);
+
+	CHECK_INT(ao.packets, 2);
+	CHECK_INT(ao.bytes, 164);
+	CHECK(ao.last_packet != 0);
+	CHECK_INT(bi.packets, 2);
+	CHECK_INT(bi.bytes, 164);
+	CHECK(bi.last_packet != 0);
+	CHECK_INT(bo.packets, 1);
+	CHECK_INT(bo.bytes, 1400);
+	CHECK_INT(ai.packets, 1);
+	CHECK_INT(ai.bytes, 1400);
+	CHECK_INT(ai.drop_replay + ai.drop_auth + ai.drop_ts + ai.drop_other, 0);
+}
+
+static void test_selector_drop(void)
+{
+	uint8_t in[60], esp[2048], out[2048];
+	ssize_t n;
+
+	make_ipv4(in, sizeof(in), (uint8_t[]){ 10, 9, 0, 1 }, b_host);
+	n = a_sends(in, sizeof(in), esp, sizeof(esp));
+	CHECK(n > 0);
+	send_to_b(esp, (size_t)n);
+	WAIT_FOR(sstats(B.dp, true, SPI_AB).drop_ts == 1);
+	CHECK_INT(sstats(B.dp, true, SPI_AB).drop_ts, 1);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), 50), -1);
+}
+
+static void test_ike_forwarding(void)
+{
+	const char msg[] = "\0\0\0\0IKE_SA_INIT";
+	uint8_t got[512];
+	struct dp_ike_hdr hdr;
+	const struct sockaddr_in *from = (const struct sockaddr_in *)&hdr.from;
+	const struct sockaddr_in *to = (const struct sockaddr_in *)&hdr.to;
+	ssize_t n;
+
+	send_to_b(msg, sizeof(msg) - 1);
+	n = recv_wait(B.ike, got, sizeof(got), WAIT_MS);
+	CHECK_INT(n, sizeof(hdr) + sizeof(msg) - 1 - 4);
+	if (n < (ssize_t)sizeof(hdr))
+		return;
+	memcpy(&hdr, got, sizeof(hdr));
+	CHECK_MEM(got + sizeof(hdr), "IKE_SA_INIT", 11);
+	CHECK_INT(from->sin_family, AF_INET);
+	CHECK_INT(from->sin_port, tap_addr.sin_port);
+	CHECK_INT(from->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CHECK_INT(to->sin_family, AF_INET);
+	CHECK_INT(to->sin_port, B.addr.sin_port);
+	CHECK_INT(to->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+}
+
+/* A dual-stack IPv6 socket receiving IPv4: both addresses v4-mapped. */
+static void test_ike_dual_stack(void)
+{
+	struct sockaddr_in6 addr = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	const uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), off = 0, ike = -1;
+	uint8_t got[512];
+	struct dp_ike_hdr hdr;
+	const struct sockaddr_in6 *from = (const struct sockaddr_in6 *)&hdr.from;
+	const struct sockaddr_in6 *to = (const struct sockaddr_in6 *)&hdr.to;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fprintf(stderr, "no IPv6 socket here (%s): dual-stack case skipped\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	CHECK_INT(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	CHECK_INT(dp_socket_add(B.dp, fd, &ike), 0);
+	to4.sin_port = addr.sin6_port;
+	CHECK_INT(sendto(tap, "\0\0\0\0v6", 6, 0, (struct sockaddr *)&to4, sizeof(to4)), 6);
+	CHECK_INT(recv_wait(ike, got, sizeof(got), WAIT_MS), sizeof(hdr) + 2);
+	memcpy(&hdr, got, sizeof(hdr));
+	CHECK_INT(from->sin6_family, AF_INET6);
+	CHECK_MEM(from->sin6_addr.s6_addr, mapped, 16);
+	CHECK_INT(from->sin6_port, tap_addr.sin_port);
+	CHECK_INT(to->sin6_family, AF_INET6);
+	CHECK_MEM(to->sin6_addr.s6_addr, mapped, 16);
+	CHECK_INT(to->sin6_port, addr.sin6_port);
+	CHECK_INT(dp_socket_remove(B.dp, fd), 0);
+	close(ike);
+	close(fd);
+}
+
+static void test_odd_datagrams(void)
+{
+	uint8_t ka = 0xff, junk[40] = { 1, 2, 3, 4 }, known[28] = { 0xab, 0, 0, 1, 0, 0, 0, 9 };
+	struct dp_global_stats g;
+
+	send_to_b(&ka, 1);
+	WAIT_FOR(gstats(B.dp).keepalives_rx == 1);
+	send_to_b(junk, sizeof(junk));				/* nobody's SPI */
+	WAIT_FOR(gstats(B.dp).drop_unknown_spi == 1);
+	send_to_b(junk, 3);					/* shorter than SPI|seq */
+	send_to_b("\0\0\0\0", 4);				/* marker, no message */
+	send_to_b(known, sizeof(known));			/* SA's SPI, too short */
+	WAIT_FOR(gstats(B.dp).drop_malformed == 3);
+	g = gstats(B.dp);
+	CHECK_INT(g.keepalives_rx, 1);
+	CHECK_INT(g.drop_unknown_spi, 1);
+	CHECK_INT(g.drop_malformed, 3);
+	CHECK_INT(g.drop_no_sa, 0);
+	CHECK_INT(recv_wait(B.ike, junk, sizeof(junk), 50), -1);
+}
+
+/* Not an IP packet on the TUN: dropped, counted on the outbound SA. */
+static void test_non_ip(void)
+{
+	uint8_t in[20] = { 0x10 }, esp[2048];
+
+	CHECK_INT(write(A.tun[0], in, sizeof(in)), sizeof(in));
+	WAIT_FOR(sstats(A.dp, false, SPI_AB).drop_other == 1);
+	CHECK_INT(sstats(A.dp, false, SPI_AB).drop_other, 1);
+	CHECK_INT(recv_wait(tap, esp, sizeof(esp), 50), -1);
+}
+
+/* A new outbound SA takes over; the old one can be made current again and
+ * carries on with its own sequence numbers.  Removing the current one
+ * leaves the tunnel without an SA: packets are dropped, never sent in the
+ * clear nor with another SA. */
+static void test_rekey_and_remove(void)
+{
+	struct dp_sa_params p = sa_params(SPI_AB2, 3, &A, &tap_addr, b_host, a_host);
+	uint8_t in[80], esp[2048];
+
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), 0);
+	make_ipv4(in, sizeof(in), a_host, b_host);
+	CHECK(a_sends(in, sizeof(in), esp, sizeof(esp)) > 0);
+	CHECK_INT(be32(esp), SPI_AB2);
+	CHECK_INT(be32(esp + 4), 1);
+	CHECK_INT(dp_sa_prefer_outbound(A.dp, SPI_AB), 0);
+	CHECK(a_sends(in, sizeof(in), esp, sizeof(esp)) > 0);
+	CHECK_INT(be32(esp), SPI_AB);
+	CHECK_INT(be32(esp + 4), 4);
+	CHECK_INT(dp_sa_prefer_outbound(A.dp, SPI_AB2), 0);
+	CHECK_INT(dp_sa_prefer_outbound(A.dp, 0x77777777), -ENOENT);
+	CHECK(a_sends(in, sizeof(in), esp, sizeof(esp)) > 0);
+	CHECK_INT(be32(esp), SPI_AB2);
+	CHECK_INT(be32(esp + 4), 2);
+	CHECK_INT(dp_sa_remove(A.dp, false, SPI_AB2), 0);
+	CHECK_INT(write(A.tun[0], in, sizeof(in)), sizeof(in));
+	WAIT_FOR(gstats(A.dp).drop_no_sa == 1);
+	CHECK_INT(gstats(A.dp).drop_no_sa, 1);
+	CHECK_INT(recv_wait(tap, esp, sizeof(esp), 50), -1);
+	CHECK_INT(dp_sa_get_stats(A.dp, false, SPI_AB2, &(struct dp_sa_stats){ 0 }), -ENOENT);
+	CHECK_INT(sstats(A.dp, false, SPI_AB).packets, 4);
+	CHECK_INT(dp_sa_prefer_outbound(A.dp, SPI_AB2), -ENOENT);
+}
+
+static void test_socket_remove(void)
+{
+	uint8_t b[8];
+
+	CHECK_INT(dp_socket_remove(B.dp, B.udp), 0);
+	CHECK_INT(recv_wait(B.ike, b, sizeof(b), WAIT_MS), 0);	/* EOF */
+	CHECK_INT(dp_tunnel_remove(B.dp, TUN_ID), 0);
+}
+
+int main(void)
+{
+	tap = udp_socket(&tap_addr);
+	side_up(&A);
+	side_up(&B);
+	test_install_errors();
+	install_sas();
+	test_a_to_b();
+	test_tampered();
+	test_b_to_a();
+	test_counters();
+	test_selector_drop();
+	test_ike_forwarding();
+	test_ike_dual_stack();
+	test_odd_datagrams();
+	test_non_ip();
+	test_rekey_and_remove();
+	test_socket_remove();
+	side_down(&A);
+	side_down(&B);
+	close(tap);
+	return check_summary("esp-dataplane");
+}
