@@ -75,6 +75,8 @@ void ike_sa_established(struct ike_sa *sa)
 	}
 	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
 		conn->ike = sa;
+	conn->retries = 0;
+	conn->last_error[0] = 0;
 	struct ike_sa *o = other_established(sa);
 	if (!o)
 		return;

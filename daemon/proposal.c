@@ -137,11 +137,18 @@ int proposal_check_answer(const struct pl_sa *answer, const struct conf_alg *our
 	return -1;
 }
 
+/* IANA names without the registry prefix, as strongSwan and libreswan print them. */
+static const char *bare(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(name, prefix, n) == 0 ? name + n : name;
+}
+
 void proposal_describe(const struct proposal_choice *c, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s-%u", encr_name(c->encr), c->encr_keybits);
+	int n = snprintf(buf, len, "%s-%u", bare(encr_name(c->encr), "ENCR_"), c->encr_keybits);
 	if (c->integ != AUTH_NONE && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "/%s", integ_name(c->integ));
+		n += snprintf(buf + n, len - (size_t)n, "/%s", bare(integ_name(c->integ), "AUTH_"));
 	if (c->prf != PRF_NONE && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "/%s", prf_name(c->prf));
 	if (c->dh != DH_NONE && n > 0 && (size_t)n < len)

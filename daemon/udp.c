@@ -106,7 +106,7 @@ static void read4500(evutil_socket_t fd, short what, void *arg)
 	struct dp_ike_hdr h;
 
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < (ssize_t)sizeof(h))
 			return;
 		memcpy(&h, buf, sizeof(h));

@@ -16,7 +16,7 @@
 #include "crypto/secret.h"
 
 static unsigned char ni[256], nr[256], gir[1024], gir_new[1024], spi[16];
-static unsigned char want[2048], got[2048], seed[1024];
+static unsigned char want[2048], got[2048], seed[2048];
 static size_t nilen, nrlen, girlen, gir_newlen;
 
 static uint64_t be64(const unsigned char *p)
