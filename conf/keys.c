@@ -178,16 +178,19 @@ static int k_pfs(struct conn_build *cb, const char *v, char *why, size_t wl)
 	return yes_no(v, &cb->pfs, why, wl);
 }
 
-/* yes forces UDP encapsulation; auto and no both mean "when NAT is detected". */
+/* mcvpn's data plane carries ESP only in UDP (RFC 3948), so encapsulation is
+ * always forced: yes and auto are accepted, no cannot be honoured. */
 static int k_encapsulation(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	if (strcmp(v, "auto") == 0) {
-		cb->c.encapsulation = false;
+	if (strcmp(v, "yes") == 0 || strcmp(v, "auto") == 0) {
+		cb->c.encapsulation = true;
 		return 0;
 	}
-	if (yes_no(v, &cb->c.encapsulation, why, wl) == 0)
-		return 0;
-	snprintf(why, wl, "expected yes, no or auto");
+	if (strcmp(v, "no") == 0)
+		snprintf(why, wl, "mcvpn always carries ESP in UDP 4500 (no kernel ESP); "
+			 "use yes or auto");
+	else
+		snprintf(why, wl, "expected yes or auto");
 	return -1;
 }
 
@@ -384,6 +387,7 @@ void keys_defaults(struct conn_build *cb)
 {
 	memset(cb, 0, sizeof(*cb));
 	cb->c.autostart = CONF_AUTO_IGNORE;	/* libreswan: a conn without auto= is not loaded */
+	cb->c.encapsulation = true;		/* always: see k_encapsulation */
 	cb->c.vti_routing = true;		/* libreswan's default; 0.0.0.0/0 is never routed */
 	cb->c.ikelifetime = 28800;
 	cb->c.salifetime = 28800;

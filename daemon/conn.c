@@ -45,8 +45,8 @@ static int install_addrs(struct daemon *d, struct conn *c)
 			failed = r;
 		}
 	}
-	for (size_t i = 0; i < cfg->n_routes; i++) {
-		to_nl(&cfg->routes[i], &p);
+	for (size_t i = 0; i < c->n_routes; i++) {
+		to_nl(&c->routes[i], &p);
 		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0))) {
 			log_conn(LOG_ERR, cfg->name, "cannot add route %zu via %s: %s", i + 1,
 				 cfg->vti_interface, strerror(-r));
@@ -56,11 +56,26 @@ static int install_addrs(struct daemon *d, struct conn *c)
 	return failed;
 }
 
+/* routes= plus, with vti-routing=yes, rightsubnet= (never a default route:
+ * 0.0.0.0/0 selectors mean "anything the routes send here", as with a VTI). */
+static void collect_routes(struct conn *c)
+{
+	const struct conf_conn *cfg = c->cfg;
+
+	c->n_routes = 0;
+	for (size_t i = 0; i < cfg->n_routes && c->n_routes < CONN_MAX_ROUTES; i++)
+		c->routes[c->n_routes++] = cfg->routes[i];
+	for (size_t i = 0; cfg->vti_routing && i < cfg->n_rightsubnet; i++)
+		if (cfg->rightsubnet[i].len > 0 && c->n_routes < CONN_MAX_ROUTES)
+			c->routes[c->n_routes++] = cfg->rightsubnet[i];
+}
+
 int conn_setup(struct daemon *d, struct conn *c)
 {
 	const struct conf_conn *cfg = c->cfg;
 	int r;
 
+	collect_routes(c);
 	c->tun_fd = tun_open(cfg->vti_interface, &c->ifindex);
 	if (c->tun_fd < 0) {
 		log_conn(LOG_ERR, cfg->name, "cannot create TUN device %s: %s", cfg->vti_interface,
@@ -81,7 +96,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 		return -1;
 	}
 	log_conn(LOG_INFO, cfg->name, "%s up (MTU %u), %zu route%s installed", cfg->vti_interface,
-		 mtu, cfg->n_routes, cfg->n_routes == 1 ? "" : "s");
+		 mtu, c->n_routes, c->n_routes == 1 ? "" : "s");
 	return 0;
 }
 
@@ -97,9 +112,9 @@ void conn_teardown(struct daemon *d, struct conn *c)
 	/* closing a non-persistent TUN deletes the device, and with it the
 	 * address and routes; delete them first so nothing is left if it was
 	 * made persistent by someone else */
-	for (size_t i = 0; i < c->cfg->n_routes; i++) {
+	for (size_t i = 0; i < c->n_routes; i++) {
 		struct nl_prefix p;
-		to_nl(&c->cfg->routes[i], &p);
+		to_nl(&c->routes[i], &p);
 		nl_route_del(d->nl, c->ifindex, &p, 0);
 	}
 	tun_close(c->tun_fd);

@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "conf/conf.h"
+
+#define CONN_MAX_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
+
 struct conf_conn;
 struct event;
 struct ike_sa;
@@ -19,6 +23,8 @@ struct conn {
 	int tunnel_id;
 	int tun_fd;			/* owned; -1 when none */
 	int ifindex;
+	struct conf_prefix routes[CONN_MAX_ROUTES];	/* routes= and, with vti-routing, rightsubnet= */
+	size_t n_routes;
 	struct event *retry_ev;		/* owned */
 	unsigned retries;
 	char last_error[128];

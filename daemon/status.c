@@ -118,11 +118,11 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 			    up ? "UP" : c->ike ? "CONNECTING" : "DOWN");
 	evbuffer_add_printf(out, "  interface %s%s, address %s, routes", cfg->vti_interface,
 			    c->tun_fd >= 0 ? "" : " (missing)", ip);
-	for (size_t i = 0; i < cfg->n_routes; i++) {
-		prefix_str(&cfg->routes[i], ip, sizeof(ip));
+	for (size_t i = 0; i < c->n_routes; i++) {
+		prefix_str(&c->routes[i], ip, sizeof(ip));
 		evbuffer_add_printf(out, "%s%s", i ? "," : " ", ip);
 	}
-	evbuffer_add_printf(out, "%s\n", cfg->n_routes ? "" : " none");
+	evbuffer_add_printf(out, "%s\n", c->n_routes ? "" : " none");
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		if (sa->conn != c || sa->state == IKE_S_DEAD)
 			continue;

@@ -40,7 +40,8 @@ static void test_values(void)
 	bad("\tikev2=never", "ikev2=never: mcvpn speaks only IKEv2");
 	bad("\tkeyexchange=ikev1", "keyexchange=ikev1: mcvpn speaks only IKEv2");
 	bad("\ttype=transport", "type=transport: type=transport is not supported by mcvpn (only tunnel)");
-	bad("\tencapsulation=maybe", "encapsulation=maybe: expected yes, no or auto");
+	bad("\tencapsulation=maybe", "encapsulation=maybe: expected yes or auto");
+	bad("\tencapsulation=no", "encapsulation=no: mcvpn always carries ESP in UDP 4500");
 	bad("\tvti-routing=on", "vti-routing=on: expected yes or no");
 	bad("\tpfs=1", "pfs=1: expected yes or no");
 	bad("\tleftid=%fromcert", "t.conf:5: conn \"t\": leftid=%fromcert: expected @fqdn or an IP address (%fromcert");

@@ -29,7 +29,7 @@ static void test_defaults(void)
 	if (!c)
 		return;
 	CHECK_INT(c->autostart, CONF_AUTO_IGNORE);
-	CHECK(!c->encapsulation);
+	CHECK(c->encapsulation);	/* ESP always in UDP */
 	CHECK(!c->has_mark);
 	CHECK(c->vti_routing);
 	CHECK_INT(c->ikelifetime, 28800);
@@ -75,10 +75,9 @@ static void test_simple_keys(void)
 	one("\ttype=tunnel");
 	if ((c = one("\tencapsulation=yes")))
 		CHECK(c->encapsulation);
-	if ((c = one("\tencapsulation=no")))
-		CHECK(!c->encapsulation);
+
 	if ((c = one("\tencapsulation=auto")))
-		CHECK(!c->encapsulation);
+		CHECK(c->encapsulation);
 	if ((c = one("\tvti-routing=no")))
 		CHECK(!c->vti_routing);
 	if ((c = one("\tvti-routing=yes")))
