@@ -82,18 +82,31 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 			    sa->nat_local ? "yes" : "no", sa->nat_remote ? "yes" : "no");
 }
 
+/* "0.0.0.0/0,::/0" for a selector list. */
+static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		char one[96];
+		ts_describe(&ts[i], one, sizeof(one));
+		int w = snprintf(buf + used, len - used, "%s%s", i ? "," : "", one);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
 static void child_line(struct daemon *d, const struct child_sa *ch, struct evbuffer *out)
 {
 	struct proposal_choice e = { .encr = ch->encr, .encr_keybits = ch->encr_keybits,
 				     .integ = ch->integ };
-	char algs[160], l[96], r[96];
+	char algs[160], l[400], r[400];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	l[0] = r[0] = 0;
-	if (ch->n_ts_local)
-		ts_describe(&ch->ts_local[0], l, sizeof(l));
-	if (ch->n_ts_remote)
-		ts_describe(&ch->ts_remote[0], r, sizeof(r));
+	ts_list(ch->ts_local, ch->n_ts_local, l, sizeof(l));
+	ts_list(ch->ts_remote, ch->n_ts_remote, r, sizeof(r));
 	evbuffer_add_printf(out,
 			    "  Child SA #%u: ESP %s in UDP, SPIs %08x_i %08x_o, %s === %s,"
 			    " in %" PRIu64 " bytes, out %" PRIu64 " bytes%s\n",
