@@ -23,9 +23,18 @@ static const uint8_t *lowest(const struct ike_sa *sa, size_t *len)
 	return ni_low ? sa->ni : sa->nr;
 }
 
+/* Two SAs established this close together come from both peers initiating at
+ * once; otherwise the newer one replaces an older one the peer has forgotten
+ * (it restarted), and the older one goes. */
+#define SIMULTANEOUS_S 10
+
 /* Which of two established SAs of one conn is redundant. */
 static struct ike_sa *redundant(struct ike_sa *a, struct ike_sa *b)
 {
+	if (a->established + SIMULTANEOUS_S < b->established)
+		return a;
+	if (b->established + SIMULTANEOUS_S < a->established)
+		return b;
 	size_t la, lb;
 	const uint8_t *na = lowest(a, &la), *nb = lowest(b, &lb);
 	return nonce_cmp(na, la, nb, lb) < 0 ? a : b;
@@ -81,7 +90,9 @@ void ike_sa_established(struct ike_sa *sa)
 	if (!o)
 		return;
 	struct ike_sa *loser = redundant(sa, o), *winner = loser == sa ? o : sa;
-	IKE_SA_LOG(sa, LOG_INFO, "both sides initiated: keeping IKE SA #%u, deleting #%u",
+	IKE_SA_LOG(sa, LOG_INFO, "%s: keeping IKE SA #%u, deleting #%u",
+		   loser == o && o->established + SIMULTANEOUS_S < sa->established
+			   ? "peer replaced an older IKE SA" : "both sides initiated",
 		   winner->serial, loser->serial);
 	conn->ike = winner;
 	if (winner->child && winner->child->installed && sa->eng->io.child_prefer)
