@@ -85,6 +85,8 @@ static int setup_conns(struct daemon *d)
 	}
 	for (size_t i = 0; i < d->n_conns; i++) {
 		const struct conf_conn *cfg = d->conns[i].cfg;
+		if (cfg->autostart == CONF_AUTO_IGNORE)
+			continue;	/* as in libreswan: written down, not loaded */
 		uint32_t mark = cfg->has_mark ? cfg->mark & cfg->mark_mask : 0;
 		if (!udp_open(&d->udp, &cfg->left, mark) || conn_setup(d, &d->conns[i]))
 			return -1;

@@ -10,7 +10,7 @@
 #include "daemon/ike_crypt.h"
 #include "daemon/log.h"
 
-/* 0.5 s doubling: 0.5 1 2 4 8 16 -> gives up about 32 s after the first send */
+/* 0.5 s doubling: sent 7 times (0.5 1 2 4 8 16 32 s apart), given up 63.5 s after the first */
 #define RETX_FIRST_MS 500
 #define RETX_MAX 6
 

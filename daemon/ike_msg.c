@@ -246,7 +246,8 @@ static int body_parse(struct ike_msg *m, uint8_t type, struct cur *b)
 			return IKE_ERR_TOO_MANY;
 		return pl_delete_parse(b, &m->del[m->n_delete++]);
 	}
-	return IKE_OK;	/* CERT, CERTREQ, V, CP, EAP, SKF: accepted, not used */
+	cur_skip(b, cur_left(b));	/* CERT, CERTREQ, V, CP, EAP, SKF: accepted, not used */
+	return IKE_OK;
 }
 
 static int chain_parse(struct ike_msg *m, struct cur *c, uint8_t next, bool inner)

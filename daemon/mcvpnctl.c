@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands (answered by mcvpnd):\n"
 		"  status          daemon, connections and SAs\n"
-		"  trafficstatus   byte and packet counters of the child SAs\n"
+		"  trafficstatus   one line per Child SA with its byte counters (libreswan's format)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"

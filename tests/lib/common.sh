@@ -154,6 +154,16 @@ check_not() {
 	return 1
 }
 
+# check_rc_nonzero DESC RC: an exit status that must not be 0.
+check_rc_nonzero() {
+	if [ "$2" != 0 ]; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1" "expected: a non-zero exit status, got: 0"
+	return 1
+}
+
 # check_eq DESC EXPECTED GOT
 check_eq() {
 	if [ "$2" = "$3" ]; then

@@ -102,11 +102,12 @@ mcvpnd_stop() {
 	[ "$STOP_RC" = 0 ]
 }
 
-# mcvpnctl SIDE ARGS...: the control client against SIDE's daemon.
+# mcvpnctl SIDE ARGS...: the control client against SIDE's daemon (a daemon
+# that accepts but never answers must not hang the test).
 mcvpnctl() {
 	local side=$1
 	shift
-	nsx "$side" "$MCVPNCTL" --socket "$(mcvpn_sock "$side")" "$@"
+	nsx "$side" timeout 5 "$MCVPNCTL" --socket "$(mcvpn_sock "$side")" "$@"
 }
 
 # The trafficstatus lines for our conn (one per established Child SA).

@@ -142,7 +142,7 @@ sw_ctl() {
 	local side=$1
 	shift
 	STRONGSWAN_CONF="$(sw_dir "$side")/strongswan.conf" \
-		swanctl "$@" --uri "$(sw_uri "$side")"
+		timeout 30 swanctl "$@" --uri "$(sw_uri "$side")"
 }
 
 # Delete the catch-all policy-routing rule charon adds (table 220).

@@ -36,7 +36,7 @@ cleanup_init
 # check_config DIR: run --check inside the aws namespace (it must not touch
 # the network: no vti1 may appear).  Sets CHECK_RC and CHECK_OUT.
 check_config() {
-	CHECK_OUT=$(nsx aws "$MCVPND" --check --config-dir "$1" 2>&1)
+	CHECK_OUT=$(nsx aws timeout 10 "$MCVPND" --check --config-dir "$1" 2>&1)
 	CHECK_RC=$?
 }
 
@@ -57,7 +57,7 @@ test_check() {
 	sed -i "${line}a\\    frobnicate=yes" "$dir/$CONN.conf"
 	line=$((line + 1))
 	check_config "$dir"
-	check_not "--check rejects an unknown key (exit status $CHECK_RC)" test "$CHECK_RC" -eq 0
+	check_rc_nonzero "--check rejects an unknown key (exit status)" "$CHECK_RC"
 	check_match "--check names the unknown key's file:line" \
 		"$CONN\\.conf:$line: .+" "$CHECK_OUT"
 
@@ -65,8 +65,7 @@ test_check() {
 	cp -a "$WORK/check-good" "$dir"
 	chmod 644 "$dir/$CONN.secrets"
 	check_config "$dir"
-	check_not "--check rejects a secrets file of mode 0644 (exit status $CHECK_RC)" \
-		test "$CHECK_RC" -eq 0
+	check_rc_nonzero "--check rejects a secrets file of mode 0644 (exit status)" "$CHECK_RC"
 	check_match "--check names the secrets file with file:line: reason" \
 		"$CONN\\.secrets:[0-9]+: .+" "$CHECK_OUT"
 }

@@ -1,0 +1,658 @@
+/* The two-engine test network: queue, NAT translation, recorded io
+ * callbacks with a fake data plane, virtual time, log capture.  See harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "crypto/secret.h"
+#include "daemon/ike_crypt.h"
+
+#define STEP_MS 10
+#define RUN_MAX_DELIVERIES 2000
+
+/* ---- virtual monotonic time ----
+ * libevent (and anything else in this process) reads the monotonic clocks
+ * through clock_gettime; this definition in the executable takes precedence
+ * over libc's.  They stand still at the first reading plus virt_ns. */
+static int64_t virt_ns;
+static struct timespec mono_base;
+static bool mono_frozen;
+
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	switch (clk) {
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_BOOTTIME:
+		if (!mono_frozen) {
+			if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono_base))
+				return -1;
+			mono_frozen = true;
+		}
+		int64_t ns = mono_base.tv_nsec + virt_ns;
+		ts->tv_sec = mono_base.tv_sec + (time_t)(ns / 1000000000);
+		ts->tv_nsec = (long)(ns % 1000000000);
+		return 0;
+	default:
+		return (int)syscall(SYS_clock_gettime, clk, ts);
+	}
+}
+
+uint64_t net_now_ms(void)
+{
+	return (uint64_t)(virt_ns / 1000000);
+}
+
+/* ---- addresses ---- */
+
+static void set_addr(struct sockaddr_storage *ss, const char *ip)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &s->sin_addr);
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == AF_INET && b->ss_family == AF_INET &&
+	       ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+}
+
+static struct sockaddr_storage with_port(const struct sockaddr_storage *ip, uint16_t port)
+{
+	struct sockaddr_storage r = *ip;
+	((struct sockaddr_in *)&r)->sin_port = htons(port);
+	return r;
+}
+
+/* ---- queues ---- */
+
+static int push(struct pkt **arr, size_t *n, size_t *cap, const struct pkt *p)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct pkt *na = realloc(*arr, nc * sizeof(*na));
+		if (!na)
+			return -1;
+		*arr = na;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = *p;
+	return 0;
+}
+
+static struct pkt pop_at(struct pkt *arr, size_t *n, size_t i)
+{
+	struct pkt p = arr[i];
+	memmove(arr + i, arr + i + 1, (*n - i - 1) * sizeof(*arr));
+	(*n)--;
+	return p;
+}
+
+static uint8_t *dup_buf(const uint8_t *b, size_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+	if (c)
+		memcpy(c, b, len);
+	return c;
+}
+
+/* ---- io callbacks ---- */
+
+static void io_note(struct side *s, enum io_kind kind, const struct child_sa *c, const char *why)
+{
+	if (s->n_io == SIDE_MAX_REC) {
+		s->dp_errors++;
+		return;
+	}
+	struct io_rec *r = &s->io[s->n_io++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	if (c) {
+		r->spi_in = c->spi_in;
+		r->spi_out = c->spi_out;
+	}
+	if (why)
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	r->ms = net_now_ms();
+}
+
+static int inst_index(const struct side *s, uint32_t spi_in)
+{
+	for (unsigned i = 0; i < s->n_inst; i++)
+		if (s->inst_in[i] == spi_in)
+			return (int)i;
+	return -1;
+}
+
+static int io_send(void *arg, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
+{
+	struct side *s = arg;
+	struct net *n = s->net;
+	struct pkt p = { .from = s->idx, .src = *local, .dst = *remote, .natt = natt, .len = len };
+	struct ike_msg m;
+
+	p.buf = dup_buf(msg, len);
+	p.sent_ms = net_now_ms();
+	p.seq = (unsigned)n->ntrace + 1;
+	if (ike_msg_parse_header(msg, len, &m) == IKE_OK)
+		p.hdr = m.hdr;
+	struct pkt t = p;
+	t.buf = dup_buf(msg, len);
+	if (!p.buf || !t.buf || push(&n->trace, &n->ntrace, &n->captrace, &t) ||
+	    push(&n->q, &n->nq, &n->capq, &p)) {
+		n->send_fail++;
+		return -1;
+	}
+	return 0;
+}
+
+static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
+{
+	struct side *s = arg;
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	io_note(s, IO_UP, c, NULL);
+	if (inst_index(s, c->spi_in) >= 0 || s->n_inst == SIDE_MAX_REC ||
+	    s->n_up == SIDE_MAX_REC || !c->key_in || !c->key_out ||
+	    c->key_in->len > sizeof(s->up[0].key_in) || c->key_out->len > sizeof(s->up[0].key_out)) {
+		s->dp_errors++;	/* the real data plane refuses a duplicate SPI (-EEXIST) */
+		return -1;
+	}
+	struct child_rec *r = &s->up[s->n_up++];
+	memset(r, 0, sizeof(*r));
+	r->serial = c->serial;
+	r->spi_in = c->spi_in;
+	r->spi_out = c->spi_out;
+	r->encr = c->encr;
+	r->encr_keybits = c->encr_keybits;
+	r->integ = c->integ;
+	r->key_in_len = c->key_in->len;
+	r->key_out_len = c->key_out->len;
+	memcpy(r->key_in, c->key_in->buf, c->key_in->len);
+	memcpy(r->key_out, c->key_out->buf, c->key_out->len);
+	r->ike_spii = c->ike ? c->ike->spii : 0;
+	r->ike_spir = c->ike ? c->ike->spir : 0;
+	r->ms = net_now_ms();
+	s->inst_in[s->n_inst] = c->spi_in;
+	s->inst_out[s->n_inst++] = c->spi_out;
+	s->dp_out = c->spi_out;	/* an added outbound SA becomes the current one */
+	return 0;
+}
+
+static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c)
+{
+	struct side *s = arg;
+	int i = inst_index(s, c->spi_in);
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	io_note(s, IO_DOWN, c, NULL);
+	s->n_down++;
+	if (i < 0) {
+		s->dp_errors++;	/* removing what is not installed */
+		return;
+	}
+	s->inst_in[i] = s->inst_in[s->n_inst - 1];
+	s->inst_out[i] = s->inst_out[s->n_inst - 1];
+	s->n_inst--;
+	if (s->dp_out == c->spi_out)
+		s->dp_out = 0;
+}
+
+static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa *c)
+{
+	struct side *s = arg;
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	io_note(s, IO_PREFER, c, NULL);
+	s->n_prefer++;
+	if (inst_index(s, c->spi_in) < 0) {
+		s->dp_errors++;	/* dp_sa_prefer_outbound: -ENOENT */
+		return;
+	}
+	s->dp_out = c->spi_out;
+}
+
+static void io_conn_down(void *arg, struct conn *conn, const char *why)
+{
+	struct side *s = arg;
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	io_note(s, IO_CONN_DOWN, NULL, why);
+	s->n_conn_down++;
+	snprintf(s->conn_down_why, sizeof(s->conn_down_why), "%s", why ? why : "(null)");
+	s->conn_down_ms = net_now_ms();
+}
+
+/* ---- set-up ---- */
+
+#define DEFAULT_PSK "exchange-test: a pre-shared key of decent length 0123456789"
+
+static int side_load(struct side *s, const struct side_opts *o, const char *left,
+		     const char *leftid, const char *right)
+{
+	char text[2048], secrets[256];
+	struct conf_diag diag = { 0 };
+	int len;
+
+	len = snprintf(text, sizeof(text),
+		       "conn %s\n"
+		       "    left=%s\n    leftid=%s\n    right=%s\n"
+		       "    authby=secret\n    auto=%s\n    vti-interface=vti1\n"
+		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n",
+		       s->name, left, leftid, right, o && o->autostart ? o->autostart : "start",
+		       o && o->ike ? o->ike : "aes_cbc256-sha2_384;modp1536",
+		       o && o->esp ? o->esp : "aes_gcm256;modp1536");
+	if (o && o->leftsubnet)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "    leftsubnet=%s\n",
+				o->leftsubnet);
+	if (o && o->rightsubnet)
+		snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
+			 o->rightsubnet);
+	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n",
+		 o && o->psk ? o->psk : DEFAULT_PSK);
+	if (conf_load_text(s->name, text, "test.secrets", secrets, &s->conf, &diag) ||
+	    s->conf->n_conns != 1) {
+		fprintf(stderr, "config of side %s does not load:\n", s->name);
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "  %s\n", diag.msgs[i]);
+		conf_diag_free(&diag);
+		return -1;
+	}
+	conf_diag_free(&diag);
+	return 0;
+}
+
+static void side_init(struct net *n, int idx)
+{
+	struct side *s = &n->s[idx];
+	struct ike_io io = {
+		.arg = s, .send = io_send, .child_up = io_child_up, .child_down = io_child_down,
+		.child_prefer = io_child_prefer, .conn_down = io_conn_down,
+	};
+
+	s->conn.cfg = &s->conf->conns[0];
+	s->conn.tun_fd = -1;
+	s->conns[0] = &s->conn;
+	ike_engine_init(&s->eng, n->base, &io);
+	ike_engine_set_conns(&s->eng, s->conns, 1);
+}
+
+int net_init(struct net *n, const struct side_opts *a, const struct side_opts *b)
+{
+	memset(n, 0, sizeof(*n));
+	n->s[SIDE_A] = (struct side){ .net = n, .idx = SIDE_A, .name = "A" };
+	n->s[SIDE_B] = (struct side){ .net = n, .idx = SIDE_B, .name = "B" };
+	set_addr(&n->s[SIDE_A].priv, "10.3.1.200");
+	set_addr(&n->s[SIDE_A].pub, "198.51.100.10");
+	set_addr(&n->s[SIDE_B].priv, "10.106.1.200");
+	set_addr(&n->s[SIDE_B].pub, "203.0.113.20");
+	n->rng = 1;
+	n->base = event_base_new();
+	if (!n->base ||
+	    side_load(&n->s[SIDE_A], a, "10.3.1.200", "198.51.100.10", "203.0.113.20") ||
+	    side_load(&n->s[SIDE_B], b, "10.106.1.200", "203.0.113.20", "198.51.100.10")) {
+		net_free(n);
+		return -1;
+	}
+	side_init(n, SIDE_A);
+	side_init(n, SIDE_B);
+	return 0;
+}
+
+static void free_pkts(struct pkt *arr, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(arr[i].buf);
+	free(arr);
+}
+
+void net_free(struct net *n)
+{
+	for (int i = 0; i < 2; i++) {
+		if (n->s[i].eng.base)
+			ike_engine_clear(&n->s[i].eng);
+		conf_free(n->s[i].conf);
+	}
+	free_pkts(n->q, n->nq);
+	free_pkts(n->held, n->nheld);
+	free_pkts(n->trace, n->ntrace);
+	if (n->base)
+		event_base_free(n->base);
+	memset(n, 0, sizeof(*n));
+}
+
+int net_initiate(struct net *n, int side)
+{
+	return ike_initiate(&n->s[side].eng, &n->s[side].conn);
+}
+
+void net_inject(struct net *n, int from, bool natt, const uint8_t *buf, size_t len)
+{
+	uint16_t port = natt ? IKE_NATT_PORT : IKE_PORT;
+	struct sockaddr_storage src = with_port(&n->s[from].priv, port);
+	struct sockaddr_storage dst = with_port(&n->s[!from].pub, port);
+
+	io_send(&n->s[from], &src, &dst, natt, buf, len);
+}
+
+static void clock_probe(evutil_socket_t fd, short what, void *arg)
+{
+	*(bool *)arg = true;
+}
+
+bool net_clock_works(void)
+{
+	struct event_base *b = event_base_new();
+	bool fired = false, early = false;
+	struct event *ev = b ? evtimer_new(b, clock_probe, &fired) : NULL;
+	struct timeval tv = { 5, 0 };
+
+	if (!ev || evtimer_add(ev, &tv))
+		goto out;
+	for (int i = 0; i < 499; i++) {
+		virt_ns += 10000000;
+		event_base_loop(b, EVLOOP_NONBLOCK);
+	}
+	early = fired;
+	virt_ns += 20000000;
+	event_base_loop(b, EVLOOP_NONBLOCK);
+out:
+	if (ev)
+		event_free(ev);
+	if (b)
+		event_base_free(b);
+	return fired && !early;
+}
+
+/* ---- decoding a message with the receiver's keys ---- */
+
+static struct ike_sa *sa_by_spis(const struct side *s, uint64_t spii, uint64_t spir)
+{
+	for (struct ike_sa *sa = s->eng.sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_DEAD && sa->spii == spii && sa->spir == spir &&
+		    sa->keys.sk_ei)
+			return sa;
+	return NULL;
+}
+
+static void view_fill(struct pkt_view *v, const struct ike_msg *m)
+{
+	v->ke_group = m->ke.kind;
+	v->n_notify = 0;
+	for (unsigned i = 0; i < m->n_notify && i < NET_MAX_NOTIFY; i++)
+		v->notify[v->n_notify++] = m->notify[i].type;
+	v->n_delete = m->n_delete;
+	v->delete_proto = m->n_delete ? m->del[0].protocol : 0;
+}
+
+static void decode(const struct side *to, struct pkt *p)
+{
+	static struct ike_msg m;
+	static uint8_t plain[IKE_MAX_MSG];
+	struct pkt_view *v = &p->view;
+	size_t n = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m))
+		return;
+	v->parsed = true;
+	v->outer = m.outer;
+	v->first_payload = m.hdr.next;
+	if (!(m.outer & PL_BIT(PL_SK))) {
+		v->opened = true;
+		view_fill(v, &m);
+		return;
+	}
+	struct ike_sa *sa = sa_by_spis(to, m.hdr.spii, m.hdr.spir);
+	struct ike_crypt_keys k;
+	if (!sa)
+		return;
+	ike_sa_keys_in(sa, &k);
+	if (ike_crypt_open(&m, &k, plain, sizeof(plain), &n) ||
+	    ike_msg_parse_inner(&m, plain, n))
+		return;
+	v->opened = true;
+	v->inner = m.inner;
+	view_fill(v, &m);
+}
+
+bool view_has_notify(const struct pkt_view *v, uint16_t type)
+{
+	for (unsigned i = 0; i < v->n_notify; i++)
+		if (v->notify[i] == type)
+			return true;
+	return false;
+}
+
+/* ---- delivery ---- */
+
+static void deliver(struct net *n, struct pkt *p)
+{
+	struct side *from = &n->s[p->from], *to = &n->s[!p->from];
+	uint16_t want = p->natt ? IKE_NATT_PORT : IKE_PORT;
+
+	if (!same_ip(&p->src, &from->priv) || !same_ip(&p->dst, &to->pub)) {
+		n->misrouted++;
+		return;
+	}
+	if (port_of(&p->src) != want || port_of(&p->dst) != want)
+		n->bad_ports++;
+	struct pkt *t = &n->trace[p->seq - 1];
+	if (t->deliveries++ == 0) {
+		decode(to, p);
+		t->view = p->view;
+	}
+	/* the NATs: source to the sender's public address, destination to the receiver's own */
+	struct sockaddr_storage src = with_port(&from->pub, port_of(&p->src));
+	struct sockaddr_storage dst = with_port(&to->priv, port_of(&p->dst));
+	ike_receive(&to->eng, &dst, &src, p->natt, p->buf, p->len);
+}
+
+static size_t pick(struct net *n)
+{
+	switch (n->order) {
+	case ORDER_LIFO:
+		return n->nq - 1;
+	case ORDER_RANDOM:
+		n->rng = n->rng * 1103515245u + 12345u;
+		return (n->rng >> 8) % n->nq;
+	case ORDER_FIFO:
+		break;
+	}
+	return 0;
+}
+
+static void loop_once(struct net *n)
+{
+	event_base_loop(n->base, EVLOOP_NONBLOCK);
+}
+
+void net_run(struct net *n)
+{
+	unsigned delivered = 0;
+
+	loop_once(n);
+	while (n->nq) {
+		if (delivered++ == RUN_MAX_DELIVERIES) {
+			n->storm++;
+			return;
+		}
+		struct pkt p = pop_at(n->q, &n->nq, pick(n));
+		enum verdict v = n->hook ? n->hook(n, &p, n->hook_arg) : V_PASS;
+		if (v == V_HOLD && push(&n->held, &n->nheld, &n->capheld, &p) == 0) {
+			continue;
+		}
+		if (v == V_PASS || v == V_DUP)
+			deliver(n, &p);
+		if (v == V_DUP)
+			deliver(n, &p);
+		free(p.buf);
+		loop_once(n);
+	}
+	loop_once(n);
+}
+
+void net_release(struct net *n)
+{
+	for (size_t i = 0; i < n->nheld; i++)
+		if (push(&n->q, &n->nq, &n->capq, &n->held[i]))
+			free(n->held[i].buf);
+	n->nheld = 0;
+}
+
+void net_advance(struct net *n, unsigned ms)
+{
+	net_run(n);
+	for (unsigned t = 0; t < ms; t += STEP_MS) {
+		virt_ns += (int64_t)STEP_MS * 1000000;
+		net_run(n);
+	}
+}
+
+bool net_run_until(struct net *n, bool (*cond)(struct net *n), unsigned max_ms)
+{
+	net_run(n);
+	for (unsigned t = 0; t < max_ms && !cond(n); t += STEP_MS) {
+		virt_ns += (int64_t)STEP_MS * 1000000;
+		net_run(n);
+	}
+	return cond(n);
+}
+
+/* ---- queries ---- */
+
+unsigned side_n_live(const struct side *s)
+{
+	unsigned k = 0;
+	for (struct ike_sa *sa = s->eng.sas; sa; sa = sa->next)
+		k += sa->state != IKE_S_DEAD;
+	return k;
+}
+
+struct ike_sa *side_live(const struct side *s, unsigned i)
+{
+	for (struct ike_sa *sa = s->eng.sas; sa; sa = sa->next)
+		if (sa->state != IKE_S_DEAD && i-- == 0)
+			return sa;
+	return NULL;
+}
+
+const struct child_rec *side_up_rec(const struct side *s, uint32_t spi_in)
+{
+	for (unsigned i = 0; i < s->n_up; i++)
+		if (s->up[i].spi_in == spi_in)
+			return &s->up[i];
+	return NULL;
+}
+
+bool side_installed(const struct side *s, uint32_t spi_in)
+{
+	return inst_index(s, spi_in) >= 0;
+}
+
+static bool matches(const struct pkt *p, int from, unsigned exchange, int response)
+{
+	bool r = p->hdr.flags & IKE_FLAG_R;
+	return (from < 0 || p->from == from) && (!exchange || p->hdr.exchange == exchange) &&
+	       (response < 0 || r == (response == 1));
+}
+
+unsigned net_count(const struct net *n, int from, unsigned exchange, int response)
+{
+	unsigned k = 0;
+	for (size_t i = 0; i < n->ntrace; i++)
+		k += matches(&n->trace[i], from, exchange, response);
+	return k;
+}
+
+const struct pkt *net_find(const struct net *n, int from, unsigned exchange, int response,
+			   unsigned nth)
+{
+	for (size_t i = 0; i < n->ntrace; i++)
+		if (matches(&n->trace[i], from, exchange, response) && nth-- == 0)
+			return &n->trace[i];
+	return NULL;
+}
+
+bool pkt_tamper_sk(struct pkt *p)
+{
+	static struct ike_msg m;
+
+	if (ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m) ||
+	    !(m.outer & PL_BIT(PL_SK)) || m.sk.len == 0)
+		return false;
+	size_t off = (size_t)(m.sk.data - p->buf) + m.sk.len / 2;
+	p->buf[off] ^= 0x01;
+	return true;
+}
+
+/* ---- log capture ---- */
+
+static FILE *cap_file;
+static int cap_saved_fd = -1;
+
+void logcap_start(void)
+{
+	fflush(stderr);
+	if (!cap_file && !(cap_file = tmpfile()))
+		return;
+	if (ftruncate(fileno(cap_file), 0) || lseek(fileno(cap_file), 0, SEEK_SET) < 0)
+		return;
+	cap_saved_fd = dup(2);
+	dup2(fileno(cap_file), 2);
+}
+
+char *logcap_text(void)
+{
+	fflush(stderr);
+	if (!cap_file)
+		return NULL;
+	off_t len = lseek(fileno(cap_file), 0, SEEK_END);
+	char *t = malloc(len > 0 ? (size_t)len + 1 : 1);
+	if (!t)
+		return NULL;
+	ssize_t got = len > 0 ? pread(fileno(cap_file), t, (size_t)len, 0) : 0;
+	t[got > 0 ? got : 0] = 0;
+	return t;
+}
+
+void logcap_stop(bool dump)
+{
+	char *t = logcap_text();
+
+	if (cap_saved_fd >= 0) {
+		dup2(cap_saved_fd, 2);
+		close(cap_saved_fd);
+		cap_saved_fd = -1;
+	}
+	if (t && dump) {
+		fputs(t, stderr);
+	} else if (t) {	/* at least the failed checks */
+		for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
+			if (strncmp(line, "FAIL ", 5) == 0 || strncmp(line, "  ", 2) == 0)
+				fprintf(stderr, "%s\n", line);
+	}
+	free(t);
+}

@@ -1,0 +1,2 @@
+#include "harness.h"
+int main(void) { CHECK(1); return check_summary("lifetime"); }

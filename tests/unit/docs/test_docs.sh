@@ -1,0 +1,165 @@
+#!/bin/sh
+# The manual pages against the code they describe.
+#
+#   test_docs.sh SOURCE_ROOT [MCVPND]
+#
+# 1. Every page renders without a single groff or man warning.
+# 2. Every key in the key table of conf/keys.c has an entry of its own in
+#    mcvpn.conf(5) (a .TP tag "key=..."), and every key of its not-supported list is
+#    named in the page's KEYS NOT SUPPORTED section.
+# 3. Every long option of mcvpnd and mcvpnctl has an entry in its page, and every
+#    command the daemon's control handler answers is in mcvpnctl(8).
+# 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
+#    and (given MCVPND) each side passes "mcvpnd --check".
+# Needs groff (Debian: groff-base) and man (Debian: man-db).
+set -u
+
+src=${1:?usage: test_docs.sh SOURCE_ROOT [MCVPND]}
+mcvpnd=${2:-}
+man_dir=$src/man
+conf_page=$man_dir/mcvpn.conf.5
+pages="$man_dir/mcvpnd.8 $man_dir/mcvpnctl.8 $conf_page"
+failures=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# roff source -> the words a reader sees: "\-" is "-", font changes go.
+plain() {
+	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\f(..//g' -e 's/\\&//g' \
+	    -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' "$1"
+}
+
+# The lines of file between the first line matching start and the next
+# line matching end (both EREs), neither included.
+between() {
+	awk -v s="$2" -v e="$3" 'on && $0 ~ e { exit } on { print } $0 ~ s { on = 1 }' "$1"
+}
+
+# ---- 1. rendering ----
+for tool in groff man; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "FAIL: '$tool' is not installed (Debian packages: groff-base man-db)"
+		exit 1
+	fi
+done
+for page in $pages; do
+	name=$(basename "$page")
+	if [ ! -f "$page" ]; then
+		fail "$name: missing"
+		continue
+	fi
+	LC_ALL=C groff -man -ww -z "$page" 2>"$tmp/groff.err"
+	if [ -s "$tmp/groff.err" ]; then
+		fail "$name: groff -man -ww warns (expected no output):"
+		sed 's/^/    /' "$tmp/groff.err"
+	fi
+	LC_ALL=C MANWIDTH=80 MANPAGER=cat PAGER=cat \
+		man --warnings -E UTF-8 -l "$page" >"$tmp/man.out" 2>"$tmp/man.err"
+	if [ -s "$tmp/man.err" ]; then
+		fail "$name: man --warnings warns (expected no output):"
+		sed 's/^/    /' "$tmp/man.err"
+	fi
+	if [ "$(wc -l <"$tmp/man.out")" -lt 20 ]; then
+		fail "$name: man rendered only $(wc -l <"$tmp/man.out") lines"
+	fi
+done
+
+# ---- 2. configuration keys ----
+plain "$conf_page" >"$tmp/conf.txt"
+between "$src/conf/keys.c" 'struct key_def keys\[\] *= *\{' '^\};' |
+	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/keys"
+between "$src/conf/keys.c" 'not_yet\[\] *= *\{' '^\};' |
+	grep -o '"[^"]*"' | tr -d '"' >"$tmp/not_yet"
+n_keys=$(wc -l <"$tmp/keys")
+n_not_yet=$(wc -l <"$tmp/not_yet")
+if [ "$n_keys" -lt 15 ]; then
+	fail "found $n_keys keys in conf/keys.c's key table (expected at least 15: did the table's layout change?)"
+fi
+if [ "$n_not_yet" -lt 20 ]; then
+	fail "found $n_not_yet keys in conf/keys.c's not_yet list (expected at least 20: did its layout change?)"
+fi
+# The keys that have an entry of their own: a tag line after .TP or .TQ.
+awk 'prev ~ /^\.T[PQ]$/ && /^\.B[IR]? [a-z0-9_-]+=/ {
+	sub(/^\.B[IR]? /, ""); sub(/=.*/, ""); print } { prev = $0 }' "$tmp/conf.txt" >"$tmp/tags"
+while read -r key; do
+	case $key in
+	*[!a-z0-9_-]*) fail "odd key name '$key' extracted from conf/keys.c"; continue ;;
+	esac
+	grep -qx "$key" "$tmp/tags" ||
+		fail "mcvpn.conf.5 has no entry for '$key=' (a .TP/.TQ tag '.B $key=...'; it is in conf/keys.c's key table)"
+done <"$tmp/keys"
+between "$tmp/conf.txt" '^\.SH KEYS NOT SUPPORTED' '^\.SH' >"$tmp/not_yet.txt"
+while read -r key; do
+	case $key in
+	*[!a-z0-9_-]*) fail "odd key name '$key' extracted from conf/keys.c"; continue ;;
+	esac
+	grep -Eq "^\.BR? $key( |$)" "$tmp/not_yet.txt" ||
+		fail "mcvpn.conf.5 KEYS NOT SUPPORTED does not list '$key' as '.B $key' or '.BR $key ,' (it is in conf/keys.c's not_yet list)"
+done <"$tmp/not_yet"
+echo "checked $n_keys keys and $n_not_yet not-supported keys against mcvpn.conf.5"
+
+# ---- 3. options and commands ----
+check_options() {	# C_FILE PAGE
+	between "$1" 'struct option opts\[\] *= *\{' '^[[:space:]]*\};' |
+		sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/opts"
+	[ -s "$tmp/opts" ] || fail "no long options found in $1 (did its option table change?)"
+	# the tag lines (after .TP) of the page: each option has one
+	plain "$2" | awk 'prev == ".TP" { print } { prev = $0 }' >"$tmp/page.tags"
+	while read -r opt; do
+		grep -Eq -- "--$opt( |\"|$)" "$tmp/page.tags" ||
+			fail "$(basename "$2") has no entry for --$opt (it is in $(basename "$1"))"
+	done <"$tmp/opts"
+}
+check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
+check_options "$src/daemon/mcvpnctl.c" "$man_dir/mcvpnctl.8"
+
+grep -o 'strcmp(argv\[0\], "[a-z_-]*") == 0)' "$src/daemon/daemon.c" |
+	sed 's/.*"\(.*\)".*/\1/' | sort -u >"$tmp/commands"
+[ -s "$tmp/commands" ] || fail "no control commands found in daemon/daemon.c (did ctl_handler change?)"
+between "$man_dir/mcvpnctl.8" '^\.SH COMMANDS' '^\.SH' >"$tmp/commands.txt"
+while read -r cmd; do
+	grep -qx "\.B $cmd" "$tmp/commands.txt" ||
+		fail "mcvpnctl.8 COMMANDS does not list '$cmd' (daemon/daemon.c answers it)"
+done <"$tmp/commands"
+
+# ---- 4. the example pair ----
+between "$tmp/conf.txt" '^\.SH EXAMPLES' '^\.SH' >"$tmp/examples.txt"
+awk -v dir="$tmp" '
+	/^\.EX/ { n++; on = 1; next }
+	/^\.EE/ { on = 0; next }
+	on { print > (dir "/example." n) }' "$tmp/examples.txt"
+for side in aws oci; do
+	case $side in aws) ex=$tmp/example.1 ;; oci) ex=$tmp/example.2 ;; esac
+	for ref in "$src/tests/configs/$side"/*.conf; do break; done
+	if [ ! -f "$ex" ] || [ ! -f "$ref" ]; then
+		fail "EXAMPLES: no $side example in mcvpn.conf.5 or no tests/configs/$side/*.conf"
+		continue
+	fi
+	grep -v '^#' "$ref" >"$tmp/ref.conf"
+	if ! diff -u "$tmp/ref.conf" "$ex" >"$tmp/diff"; then
+		fail "EXAMPLES: the $side example in mcvpn.conf.5 differs from $ref (expected the same conn, comments aside):"
+		sed 's/^/    /' "$tmp/diff"
+	fi
+	[ -n "$mcvpnd" ] || continue
+	mkdir -p "$tmp/$side.d"
+	cp "$ex" "$tmp/$side.d/example.conf"
+	grep ': PSK' "$tmp/example.3" >"$tmp/$side.d/example.secrets" 2>/dev/null
+	chmod 600 "$tmp/$side.d/example.secrets"
+	if ! "$mcvpnd" --config-dir "$tmp/$side.d" --check >"$tmp/check.out" 2>&1; then
+		fail "EXAMPLES: mcvpnd --check refuses the $side example (expected it to load):"
+		sed 's/^/    /' "$tmp/check.out"
+	else
+		echo "mcvpnd --check accepts the $side example"
+	fi
+done
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures problem(s) in the manual pages"
+	exit 1
+fi
+echo "manual pages OK"
