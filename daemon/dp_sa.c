@@ -39,16 +39,31 @@ void dp_sa_count(struct dp_sa *sa, size_t inner_len)
 	sa->stats.last_packet = now.tv_sec > 0 ? (uint32_t)now.tv_sec : 1;
 }
 
-/* Only AES-GCM-16 without a separate integrity algorithm (RFC 4106). */
+/* AES-GCM-16 without a separate integrity algorithm (RFC 4106), or AES-CBC
+ * (RFC 3602) with one of the HMACs of RFC 2404 / RFC 4868.  keymat =
+ * encryption key (| GCM salt) | integrity key. */
+static bool integ_fits(unsigned encr, unsigned integ)
+{
+	switch (encr) {
+	case ENCR_AES_GCM_16:
+		return integ == AUTH_NONE;
+	case ENCR_AES_CBC:
+		return integ == AUTH_HMAC_SHA1_96 || integ == AUTH_HMAC_SHA2_256_128 ||
+		       integ == AUTH_HMAC_SHA2_384_192 || integ == AUTH_HMAC_SHA2_512_256;
+	}
+	return false;
+}
+
 static int check_params(const struct dp_sa_params *p)
 {
 	unsigned kb = p->encr_keybits;
 
-	if (p->encr != ENCR_AES_GCM_16 || p->integ != AUTH_NONE)
+	if (!integ_fits(p->encr, p->integ))
 		return -EPROTONOSUPPORT;
 	if (kb != 128 && kb != 192 && kb != 256)
 		return -EINVAL;
-	if (p->keymat_len != kb / 8 + 4 || p->keymat_len > sizeof(p->keymat))
+	if (p->keymat_len != encr_keymat_len(p->encr, kb) + integ_key_len(p->integ) ||
+	    p->keymat_len > sizeof(p->keymat))
 		return -EINVAL;
 	if (p->n_remote_ts > DP_MAX_TS || p->n_local_ts > DP_MAX_TS)
 		return -EINVAL;
@@ -68,7 +83,7 @@ static void sa_free(struct dp_sa *sa)
 {
 	if (!sa)
 		return;
-	esp_sa_free(sa->esp);	/* the aead wipes its key */
+	esp_sa_free(sa->esp);	/* the cipher objects wipe their keys */
 	free(sa);
 }
 
@@ -80,7 +95,8 @@ static struct dp_sa *sa_new(const struct dp_sa_params *p, bool inbound, int *err
 	*err = -ENOMEM;
 	if (!sa)
 		return NULL;
-	sa->esp = esp_sa_new(p->spi, p->keymat, p->keymat_len);
+	sa->esp = esp_sa_new_alg(p->spi, p->encr, p->encr_keybits, p->integ, p->keymat,
+				 p->keymat_len);
 	if (!sa->esp) {
 		free(sa);
 		return NULL;

@@ -1,5 +1,6 @@
-/* ESP tunnel mode with AES-GCM-16: encapsulation, decapsulation and the
- * checks on the inner packet.  Layout and order of checks: see esp.h. */
+/* ESP tunnel mode with AES-GCM-16 or AES-CBC + HMAC: encapsulation,
+ * decapsulation and the checks on the inner packet.  Layouts, IVs and the
+ * order of checks: see esp.h. */
 #include "daemon/esp.h"
 
 #include <errno.h>
@@ -7,7 +8,12 @@
 #include <string.h>
 
 #include "crypto/aead.h"
+#include "crypto/alg.h"
+#include "crypto/cbc_ctx.h"
+#include "crypto/integ_ctx.h"
 #include "daemon/cursor.h"
+
+#define ESP_GCM_SALT_LEN 4	/* RFC 4106 8.1: the key material's last 4 bytes */
 
 static const char *const err_names[] = {
 	[ESP_OK] = "ESP_OK",
@@ -31,20 +37,61 @@ const char *esp_err_name(enum esp_err e)
 	return err_names[e];
 }
 
-struct esp_sa *esp_sa_new(uint32_t spi, const uint8_t *keymat, size_t keymat_len)
+/* GCM takes no integrity transform; CBC needs one of the four HMACs. */
+static bool integ_fits(unsigned encr, unsigned integ)
 {
-	struct esp_sa *sa = calloc(1, sizeof(*sa));
+	if (encr == ENCR_AES_GCM_16)
+		return integ == AUTH_NONE;
+	return encr == ENCR_AES_CBC && integ_supported(integ);
+}
 
+/* Key the cipher objects; keymat_len is already checked. */
+static int sa_key(struct esp_sa *sa, unsigned integ, const uint8_t *keymat, size_t keymat_len,
+		  size_t enc_len)
+{
+	if (sa->encr == ENCR_AES_GCM_16) {
+		sa->iv_len = ESP_IV_LEN;
+		sa->block_len = 4;		/* RFC 4303 2.4: 4-byte alignment */
+		sa->icv_len = ESP_ICV_LEN;
+		sa->aead = aead_new(keymat, keymat_len);
+		return sa->aead ? 0 : -1;
+	}
+	sa->iv_len = ESP_CBC_IV_LEN;
+	sa->block_len = CBC_BLOCK_LEN;
+	sa->icv_len = integ_icv_len(integ);
+	sa->cbc = cbc_ctx_new(keymat, enc_len);
+	sa->integ = integ_ctx_new(integ, keymat + enc_len, keymat_len - enc_len);
+	return sa->cbc && sa->integ ? 0 : -1;
+}
+
+struct esp_sa *esp_sa_new_alg(uint32_t spi, unsigned encr, unsigned encr_keybits, unsigned integ,
+			      const uint8_t *keymat, size_t keymat_len)
+{
+	size_t enc_len = encr_keymat_len(encr, encr_keybits);	/* 0: unsupported */
+	struct esp_sa *sa;
+
+	if (!enc_len || !integ_fits(encr, integ) || keymat_len != enc_len + integ_key_len(integ))
+		return NULL;
+	sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return NULL;
 	sa->spi = spi;
-	sa->aead = aead_new(keymat, keymat_len);
-	if (!sa->aead) {
-		free(sa);
+	sa->encr = encr;
+	if (sa_key(sa, integ, keymat, keymat_len, enc_len)) {
+		esp_sa_free(sa);
 		return NULL;
 	}
 	replay_init(&sa->replay);
 	return sa;
+}
+
+struct esp_sa *esp_sa_new(uint32_t spi, const uint8_t *keymat, size_t keymat_len)
+{
+	/* AES key | salt: the key length tells the key bits. */
+	if (keymat_len < ESP_GCM_SALT_LEN || keymat_len > ESP_GCM_SALT_LEN + 32)
+		return NULL;
+	return esp_sa_new_alg(spi, ENCR_AES_GCM_16, (unsigned)(keymat_len - ESP_GCM_SALT_LEN) * 8,
+			      AUTH_NONE, keymat, keymat_len);
 }
 
 void esp_sa_free(struct esp_sa *sa)
@@ -52,6 +99,8 @@ void esp_sa_free(struct esp_sa *sa)
 	if (!sa)
 		return;
 	aead_free(sa->aead);
+	cbc_ctx_free(sa->cbc);
+	integ_ctx_free(sa->integ);
 	free(sa);
 }
 
@@ -69,10 +118,15 @@ int esp_sa_set_ts(struct esp_sa *sa, const struct dp_range *remote, size_t n_rem
 
 /* ---- outbound ---- */
 
-/* Padding so that payload | pad | pad len | next header ends on 4 bytes. */
-static size_t pad_len_for(size_t len)
+/* Padding so that payload | pad | pad len | next header ends on a block. */
+static size_t pad_len_for(const struct esp_sa *sa, size_t len)
 {
-	return (4 - (len + 2) % 4) % 4;
+	return (sa->block_len - (len + 2) % sa->block_len) % sa->block_len;
+}
+
+size_t esp_sa_out_len(const struct esp_sa *sa, size_t len)
+{
+	return ESP_HDR_LEN + sa->iv_len + len + pad_len_for(sa, len) + 2 + sa->icv_len;
 }
 
 static void put_be64(uint8_t out[8], uint64_t v)
@@ -83,43 +137,62 @@ static void put_be64(uint8_t out[8], uint64_t v)
 	}
 }
 
-enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint32_t seq, const uint8_t iv[ESP_IV_LEN],
+/* Encrypt pt[0 .. plen) in place behind the header and append the ICV. */
+static int seal(struct esp_sa *sa, uint8_t *buf, const uint8_t *iv, uint8_t *pt, size_t plen)
+{
+	size_t signed_len = (size_t)(pt - buf) + plen;
+
+	if (sa->aead)
+		return aead_encrypt(sa->aead, iv, buf, ESP_HDR_LEN, pt, plen, pt, pt + plen);
+	if (cbc_ctx_encrypt(sa->cbc, iv, pt, pt, plen))
+		return -1;
+	return integ_ctx_compute(sa->integ, buf, signed_len, buf + signed_len);
+}
+
+enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint32_t seq, const uint8_t *iv,
 			     uint8_t *buf, size_t cap, size_t len, uint8_t next_header,
 			     size_t *out_len)
 {
-	size_t npad = pad_len_for(len), plen = len + npad + 2;
-	uint8_t *pt = buf + ESP_HEADROOM;
+	size_t start = ESP_HDR_LEN + sa->iv_len, npad = pad_len_for(sa, len);
+	size_t plen = len + npad + 2;
+	uint8_t *pt = buf + start;
 	struct wbuf w;
 
-	if (cap < ESP_HEADROOM + ESP_ICV_LEN || plen > cap - ESP_HEADROOM - ESP_ICV_LEN)
+	if (cap < start + sa->icv_len || len > cap - start - sa->icv_len ||
+	    plen > cap - start - sa->icv_len)
 		return ESP_ERR_NOSPACE;
+	if (start != ESP_HEADROOM)		/* CBC: make room for the longer IV */
+		memmove(pt, buf + ESP_HEADROOM, len);
 	for (size_t i = 0; i < npad; i++)
 		pt[len + i] = (uint8_t)(i + 1);
 	pt[len + npad] = (uint8_t)npad;
 	pt[len + npad + 1] = next_header;
-	w = wbuf_init(buf, ESP_HEADROOM);
+	w = wbuf_init(buf, start);
 	wbuf_u32(&w, sa->spi);
 	wbuf_u32(&w, seq);
-	wbuf_bytes(&w, iv, ESP_IV_LEN);
-	if (aead_encrypt(sa->aead, iv, buf, ESP_HDR_LEN, pt, plen, pt, pt + plen) != 0)
+	wbuf_bytes(&w, iv, sa->iv_len);
+	if (seal(sa, buf, iv, pt, plen) != 0)
 		return ESP_ERR_CRYPTO;
-	*out_len = ESP_HEADROOM + plen + ESP_ICV_LEN;
+	*out_len = start + plen + sa->icv_len;
 	return ESP_OK;
 }
 
 enum esp_err esp_sa_encap(struct esp_sa *sa, uint8_t *buf, size_t cap, size_t len,
 			  uint8_t next_header, size_t *out_len)
 {
-	uint8_t iv[ESP_IV_LEN];
+	uint8_t iv[ESP_CBC_IV_LEN];
 
 	/* RFC 4303 3.3.3: never let the counter cycle; the control plane
 	 * rekeys long before this. */
 	if (sa->seq == UINT32_MAX)
 		return ESP_ERR_SEQ_EXHAUSTED;
-	if (cap < ESP_HEADROOM + len + pad_len_for(len) + 2 + ESP_ICV_LEN)
+	if (len > cap || cap < esp_sa_out_len(sa, len))
 		return ESP_ERR_NOSPACE;
 	sa->seq++;
-	put_be64(iv, sa->seq);
+	if (sa->aead)
+		put_be64(iv, sa->seq);
+	else if (cbc_ctx_iv(sa->cbc, sa->seq, iv))
+		return ESP_ERR_CRYPTO;		/* the number stays spent */
 	return esp_sa_encap_iv(sa, sa->seq, iv, buf, cap, len, next_header, out_len);
 }
 
@@ -139,31 +212,45 @@ static enum esp_err check_padding(const uint8_t *pt, size_t plen, size_t *inner_
 	return ESP_OK;
 }
 
+/* 0 when the packet is authentic.  GCM decrypts in the same pass; CBC
+ * only checks the HMAC over header, IV and ciphertext. */
+static int open_auth(struct esp_sa *sa, const uint8_t *pkt, const uint8_t *iv, uint8_t *pt,
+		     size_t plen)
+{
+	if (sa->aead)
+		return aead_decrypt(sa->aead, iv, pkt, ESP_HDR_LEN, pt, plen, pt, pt + plen);
+	return integ_ctx_verify(sa->integ, pkt, (size_t)(pt - pkt) + plen, pt + plen);
+}
+
 enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
 			    uint8_t **payload, size_t *payload_len, uint8_t *next_header)
 {
 	struct cur c = cur_init(pkt, len);
+	size_t start = ESP_HDR_LEN + sa->iv_len, plen;
 	uint32_t spi, seq;
 	const uint8_t *iv;
-	uint8_t *pt = pkt + ESP_HEADROOM;
-	size_t plen;
+	uint8_t *pt = pkt + start;
 
-	if (len < ESP_MIN_LEN || (len - ESP_HEADROOM - ESP_ICV_LEN) % 4 != 0)
+	/* At least one block of payload: it holds pad length and next header. */
+	if (len < start + sa->block_len + sa->icv_len ||
+	    (len - start - sa->icv_len) % sa->block_len != 0)
 		return ESP_ERR_LENGTH;
-	plen = len - ESP_HEADROOM - ESP_ICV_LEN;
+	plen = len - start - sa->icv_len;
 	spi = cur_u32(&c);
 	seq = cur_u32(&c);
-	iv = cur_take(&c, ESP_IV_LEN);
+	iv = cur_take(&c, sa->iv_len);
 	if (!iv)
 		return ESP_ERR_LENGTH;
 	if (spi != sa->spi)
 		return ESP_ERR_SPI;
 	if (!replay_check(&sa->replay, seq))
 		return ESP_ERR_REPLAY;
-	if (aead_decrypt(sa->aead, iv, pkt, ESP_HDR_LEN, pt, plen, pt, pt + plen) != 0)
+	if (open_auth(sa, pkt, iv, pt, plen) != 0)
 		return ESP_ERR_AUTH;
 	/* Authentic: the number is spent even if the content is bad. */
 	replay_update(&sa->replay, seq);
+	if (sa->cbc && cbc_ctx_decrypt(sa->cbc, iv, pt, pt, plen) != 0)
+		return ESP_ERR_CRYPTO;
 	*next_header = pt[plen - 1];
 	*payload = pt;
 	return check_padding(pt, plen, payload_len);

@@ -131,6 +131,12 @@ int ike_auth_start(struct ike_sa *sa)
 	if (add_id_auth(sa, &b, PL_IDI))
 		return -1;
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, false, props);
+	bool first = true;
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED)
+			first = false;
+	if (first)
+		pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	pl_build_sa(&b, props, n);
 	pl_build_ts(&b, PL_TSI, tsl, local_ts(cfg, tsl));
 	pl_build_ts(&b, PL_TSR, tsr, remote_ts(cfg, tsr));
@@ -271,6 +277,11 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, "authentication failed");
 		return;
 	}
+	if (ike_msg_notify(msg, N_INITIAL_CONTACT))
+		for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+			if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED &&
+			    o->est_mark <= sa->serial)
+				ike_sa_kill(o, "replaced (INITIAL_CONTACT)");
 	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
 	if (err) {
 		respond_error(sa, (uint16_t)err, true);
@@ -338,6 +349,7 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	if (err || (msg->inner & need) != need) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
 			   err ? ike_notify_name(err->type) : "no SA/TSi/TSr");
+		sa->down_why = err ? ike_notify_name(err->type) : "Child SA refused";
 		return -1;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {

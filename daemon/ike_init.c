@@ -63,11 +63,12 @@ int ike_init_start(struct ike_sa *sa)
 	sa->natt = false;
 	if (!sa->dh_group)
 		sa->dh_group = cfg->ike[0].dh;
-	dh_free(sa->dh);
-	sa->dh = dh_new(sa->dh_group);
-	sa->nilen = NONCE_LEN;
-	if (!sa->dh || rand_bytes(sa->ni, sa->nilen))
-		return -1;
+	if (!sa->dh) {	/* a COOKIE retry keeps the key and nonce */
+		sa->dh = dh_new(sa->dh_group);
+		sa->nilen = NONCE_LEN;
+		if (!sa->dh || rand_bytes(sa->ni, sa->nilen))
+			return -1;
+	}
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props);
 
 	sa->spir = 0;
@@ -122,6 +123,8 @@ static bool init_restart(struct ike_sa *sa, const struct ike_msg *msg)
 		IKE_SA_LOG(sa, LOG_INFO, "peer asked for %s: INVALID_KE_PAYLOAD, retrying",
 			   dh_name(g));
 		sa->dh_group = g;
+		dh_free(sa->dh);
+		sa->dh = NULL;
 	} else {
 		return false;
 	}

@@ -111,7 +111,7 @@ int pl_sa_parse(struct cur *c, struct pl_sa *sa)
 		/* numbered from 1, each the same as or one more than the previous */
 		uint8_t num = sa->prop[sa->n_prop].num;
 		uint8_t prev = sa->n_prop ? sa->prop[sa->n_prop - 1].num : 0;
-		if (num != prev + 1 && (sa->n_prop == 0 || num != prev))
+		if (sa->n_prop == 0 ? num == 0 : num != prev + 1 && num != prev)
 			return IKE_ERR_SYNTAX;
 		sa->n_prop++;
 	}

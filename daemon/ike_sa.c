@@ -148,6 +148,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 
 	if (sa->state == IKE_S_DEAD)
 		return;
+	if (sa->down_why)
+		why = sa->down_why;
 	IKE_SA_LOG(sa, LOG_INFO, "IKE SA down (%s)", why);
 	sa->state = IKE_S_DEAD;
 	evtimer_del(sa->retx_ev);

@@ -88,6 +88,8 @@ struct ike_sa {
 	uint32_t child_spi_in;		/* initiator: SPI offered in IKE_AUTH */
 	time_t established;		/* wall clock */
 	struct event *free_ev;		/* owned: deferred free */
+	const char *down_why;		/* static: reported instead of the kill reason */
+	unsigned est_mark;		/* eng->next_serial when established, for INITIAL_CONTACT */
 };
 
 /* What the engine needs from the world (set by the daemon, or by a test). */

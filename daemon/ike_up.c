@@ -75,6 +75,7 @@ void ike_sa_established(struct ike_sa *sa)
 
 	sa->state = IKE_S_ESTABLISHED;
 	sa->established = time(NULL);
+	sa->est_mark = sa->eng->next_serial;
 	log_up(sa);
 	if (sa->child && child_sa_install(sa, sa->child)) {
 		IKE_SA_LOG(sa, LOG_ERR, "cannot install Child SA #%u in the data plane",

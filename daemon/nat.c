@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "crypto/hash.h"
-#include "crypto/rand.h"
 
 int nat_hash(uint64_t spii, uint64_t spir, const struct sockaddr_storage *addr, uint8_t out[20])
 {
@@ -46,10 +45,9 @@ void nat_build_notifies(struct ike_msgb *b, uint64_t spii, uint64_t spir,
 {
 	uint8_t h[20];
 
+	nat_hash(spii, spir, local, h);
 	if (fake_source)
-		rand_bytes(h, sizeof(h));
-	else
-		nat_hash(spii, spir, local, h);
+		h[0] ^= 0xff;
 	pl_build_notify(b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
 	nat_hash(spii, spir, remote, h);
 	pl_build_notify(b, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));

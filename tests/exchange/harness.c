@@ -18,33 +18,52 @@
 #define STEP_MS 10
 #define RUN_MAX_DELIVERIES 2000
 
-/* ---- virtual monotonic time ----
- * libevent (and anything else in this process) reads the monotonic clocks
- * through clock_gettime; this definition in the executable takes precedence
- * over libc's.  They stand still at the first reading plus virt_ns. */
+/* ---- virtual time ----
+ * libevent (and anything else in this process) reads the clocks through
+ * clock_gettime, and the engine stamps SAs with time(); these definitions in
+ * the executable take precedence over libc's.  Every clock stands still at its
+ * first reading plus virt_ns. */
 static int64_t virt_ns;
-static struct timespec mono_base;
-static bool mono_frozen;
+
+static int frozen(clockid_t real, struct timespec *base, bool *set, struct timespec *ts)
+{
+	if (!*set) {
+		if (syscall(SYS_clock_gettime, real, base))
+			return -1;
+		*set = true;
+	}
+	int64_t ns = base->tv_nsec + virt_ns;
+	ts->tv_sec = base->tv_sec + (time_t)(ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
+	return 0;
+}
 
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
+	static struct timespec mono, wall;
+	static bool mono_set, wall_set;
+
 	switch (clk) {
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_BOOTTIME:
-		if (!mono_frozen) {
-			if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &mono_base))
-				return -1;
-			mono_frozen = true;
-		}
-		int64_t ns = mono_base.tv_nsec + virt_ns;
-		ts->tv_sec = mono_base.tv_sec + (time_t)(ns / 1000000000);
-		ts->tv_nsec = (long)(ns % 1000000000);
-		return 0;
+		return frozen(CLOCK_MONOTONIC, &mono, &mono_set, ts);
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		return frozen(CLOCK_REALTIME, &wall, &wall_set, ts);
 	default:
 		return (int)syscall(SYS_clock_gettime, clk, ts);
 	}
+}
+
+time_t time(time_t *t)
+{
+	struct timespec ts;
+	time_t now = clock_gettime(CLOCK_REALTIME, &ts) ? (time_t)-1 : ts.tv_sec;
+	if (t)
+		*t = now;
+	return now;
 }
 
 uint64_t net_now_ms(void)
@@ -115,10 +134,17 @@ static uint8_t *dup_buf(const uint8_t *b, size_t len)
 
 /* ---- io callbacks ---- */
 
+static void dp_error(struct side *s, const char *what, const struct child_sa *c)
+{
+	if (!s->dp_errors++)
+		snprintf(s->dp_error, sizeof(s->dp_error), "%s (Child SA #%u, SPIs %08x in / %08x out)",
+			 what, c ? c->serial : 0, c ? c->spi_in : 0, c ? c->spi_out : 0);
+}
+
 static void io_note(struct side *s, enum io_kind kind, const struct child_sa *c, const char *why)
 {
 	if (s->n_io == SIDE_MAX_REC) {
-		s->dp_errors++;
+		dp_error(s, "more io callbacks than the harness records", c);
 		return;
 	}
 	struct io_rec *r = &s->io[s->n_io++];
@@ -174,7 +200,9 @@ static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 	if (inst_index(s, c->spi_in) >= 0 || s->n_inst == SIDE_MAX_REC ||
 	    s->n_up == SIDE_MAX_REC || !c->key_in || !c->key_out ||
 	    c->key_in->len > sizeof(s->up[0].key_in) || c->key_out->len > sizeof(s->up[0].key_out)) {
-		s->dp_errors++;	/* the real data plane refuses a duplicate SPI (-EEXIST) */
+		/* the real data plane refuses a duplicate SPI (-EEXIST) */
+		dp_error(s, inst_index(s, c->spi_in) >= 0 ? "child_up of an installed SPI"
+							  : "child_up the harness cannot record", c);
 		return -1;
 	}
 	struct child_rec *r = &s->up[s->n_up++];
@@ -208,7 +236,7 @@ static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c
 	io_note(s, IO_DOWN, c, NULL);
 	s->n_down++;
 	if (i < 0) {
-		s->dp_errors++;	/* removing what is not installed */
+		dp_error(s, "child_down of an SA that is not installed", c);
 		return;
 	}
 	s->inst_in[i] = s->inst_in[s->n_inst - 1];
@@ -227,7 +255,7 @@ static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa 
 	io_note(s, IO_PREFER, c, NULL);
 	s->n_prefer++;
 	if (inst_index(s, c->spi_in) < 0) {
-		s->dp_errors++;	/* dp_sa_prefer_outbound: -ENOENT */
+		dp_error(s, "child_prefer of an SA that is not installed", c);	/* -ENOENT */
 		return;
 	}
 	s->dp_out = c->spi_out;
@@ -243,6 +271,23 @@ static void io_conn_down(void *arg, struct conn *conn, const char *why)
 	s->n_conn_down++;
 	snprintf(s->conn_down_why, sizeof(s->conn_down_why), "%s", why ? why : "(null)");
 	s->conn_down_ms = net_now_ms();
+	if (s->net->retry_ms && s->conn.cfg->autostart == CONF_AUTO_START && !s->retry_at_ms)
+		s->retry_at_ms = s->conn_down_ms + s->net->retry_ms;
+}
+
+/* conn.c's retry, reduced: initiate again if still without an IKE SA. */
+static void retries_due(struct net *n)
+{
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &n->s[i];
+		if (!s->retry_at_ms || net_now_ms() < s->retry_at_ms)
+			continue;
+		s->retry_at_ms = 0;
+		if (!s->conn.ike) {
+			s->n_retries++;
+			ike_initiate(&s->eng, &s->conn);
+		}
+	}
 }
 
 /* ---- set-up ---- */
@@ -341,6 +386,17 @@ void net_free(struct net *n)
 	if (n->base)
 		event_base_free(n->base);
 	memset(n, 0, sizeof(*n));
+}
+
+void side_restart(struct net *n, int side)
+{
+	struct side *s = &n->s[side];
+
+	ike_engine_clear(&s->eng);
+	s->conn.ike = NULL;
+	s->n_inst = 0;
+	s->dp_out = 0;
+	s->retry_at_ms = 0;
 }
 
 int net_initiate(struct net *n, int side)
@@ -527,6 +583,7 @@ void net_advance(struct net *n, unsigned ms)
 	net_run(n);
 	for (unsigned t = 0; t < ms; t += STEP_MS) {
 		virt_ns += (int64_t)STEP_MS * 1000000;
+		retries_due(n);
 		net_run(n);
 	}
 }
@@ -536,6 +593,7 @@ bool net_run_until(struct net *n, bool (*cond)(struct net *n), unsigned max_ms)
 	net_run(n);
 	for (unsigned t = 0; t < max_ms && !cond(n); t += STEP_MS) {
 		virt_ns += (int64_t)STEP_MS * 1000000;
+		retries_due(n);
 		net_run(n);
 	}
 	return cond(n);
@@ -638,7 +696,7 @@ char *logcap_text(void)
 	return t;
 }
 
-void logcap_stop(bool dump)
+void logcap_stop(bool dump, const char *title)
 {
 	char *t = logcap_text();
 
@@ -647,6 +705,8 @@ void logcap_stop(bool dump)
 		close(cap_saved_fd);
 		cap_saved_fd = -1;
 	}
+	if (title)
+		fprintf(stderr, "%s\n", title);
 	if (t && dump) {
 		fputs(t, stderr);
 	} else if (t) {	/* at least the failed checks */

@@ -11,8 +11,9 @@
  * hold back or tamper with each message; the queue may be served in FIFO,
  * LIFO or random order.
  *
- * Time is virtual: this test executable defines clock_gettime() so that the
- * monotonic clock libevent reads only moves when the test calls net_advance().
+ * Time is virtual: this test executable defines clock_gettime() and time() so
+ * that the clocks (monotonic, which libevent's timers use, and the wall clock,
+ * which the engine stamps SAs with) only move when the test calls net_advance().
  * Every loop turn is EVLOOP_NONBLOCK, so 60 s of retransmission timers take no
  * real time.  Each engine's io callbacks are recorded per side and feed a
  * fake data plane that refuses what the real one would refuse (a second SA
@@ -83,7 +84,7 @@ typedef enum verdict (*net_hook)(struct net *n, struct pkt *p, void *arg);
 
 enum net_order { ORDER_FIFO, ORDER_LIFO, ORDER_RANDOM };
 
-#define SIDE_MAX_REC 32
+#define SIDE_MAX_REC 128
 
 struct child_rec {		/* a child_up call, by value */
 	unsigned serial;
@@ -126,7 +127,10 @@ struct side {
 	uint32_t inst_in[SIDE_MAX_REC], inst_out[SIDE_MAX_REC];
 	unsigned n_inst;
 	uint32_t dp_out;		/* the outbound SPI the tunnel sends on, 0 none */
+	uint64_t retry_at_ms;		/* net.retry_ms: when to initiate again, 0 none */
+	unsigned n_retries;
 	unsigned dp_errors;		/* refused or impossible calls */
+	char dp_error[160];		/* the first one, described */
 	unsigned wrong_conn;		/* callbacks with a conn that is not ours */
 };
 
@@ -143,6 +147,8 @@ struct net {
 	uint32_t rng;
 	net_hook hook;
 	void *hook_arg;
+	unsigned retry_ms;		/* like conn.c: an auto=start conn whose conn_down was
+					 * called initiates again this much later; 0 never */
 	unsigned misrouted;		/* not from own address to the peer's public one */
 	unsigned bad_ports;		/* natt and the ports disagree */
 	unsigned storm;			/* net_run gave up: messages kept coming */
@@ -155,6 +161,9 @@ int net_init(struct net *n, const struct side_opts *a, const struct side_opts *b
 /* ike_engine_clear on both, then everything freed. */
 void net_free(struct net *n);
 
+/* The side's daemon restarts: its SAs vanish without a word to the peer, and
+ * its data plane is empty again (its records of io calls are kept). */
+void side_restart(struct net *n, int side);
 /* ike_initiate for a side's conn; 0 or -1. */
 int net_initiate(struct net *n, int side);
 /* Deliver queued messages and run due timers until nothing moves. */
@@ -195,8 +204,9 @@ bool pkt_tamper_sk(struct pkt *p);
 void logcap_start(void);
 /* What was written since start (caller frees). */
 char *logcap_text(void);
-/* Restore fd 2; dump: copy the captured text to it; else only the FAIL lines. */
-void logcap_stop(bool dump);
+/* Restore fd 2, print title (if not NULL), then the captured text if dump,
+ * else only its FAIL lines. */
+void logcap_stop(bool dump, const char *title);
 
 /* ---- checks shared by the scenarios (they count in the test's check.h) ---- */
 
@@ -216,14 +226,17 @@ static inline void scenario_begin(const char *name)
 static inline bool scenario_end(bool dump_if_failed)
 {
 	bool failed = check_fail_count != scenario_fail_before;
-	if (failed)
-		fprintf(stderr, "---- scenario \"%s\" FAILED (%u checks); its log: ----\n",
-			scenario_name, check_fail_count - scenario_fail_before);
-	logcap_stop((failed && dump_if_failed) || getenv("EXCHANGE_LOG"));
+	char title[200];
+
+	fflush(stdout);	/* keep "ok" lines and failure reports in order */
+	snprintf(title, sizeof(title), "---- scenario \"%s\" FAILED (%u checks) ----",
+		 scenario_name, check_fail_count - scenario_fail_before);
+	logcap_stop((failed && dump_if_failed) || getenv("EXCHANGE_LOG"), failed ? title : NULL);
 	if (failed)
 		fprintf(stderr, "---- end of scenario \"%s\" ----\n", scenario_name);
 	else if (!scenario_quiet)
 		printf("ok   %s\n", scenario_name);
+	fflush(stdout);
 	return !failed;
 }
 
@@ -252,6 +265,8 @@ static inline void check_net_sane(const struct net *n)
 	CHECK_INT(n->storm, 0);
 	CHECK_INT(n->send_fail, 0);
 	for (int i = 0; i < 2; i++) {
+		if (n->s[i].dp_errors)
+			fprintf(stderr, "  side %s: %s\n", n->s[i].name, n->s[i].dp_error);
 		CHECK_INT(n->s[i].dp_errors, 0);
 		CHECK_INT(n->s[i].wrong_conn, 0);
 	}

@@ -140,6 +140,12 @@ run_case() {
 	check_match "Child SA uses ESP:AES_GCM_16-256" 'ESP:AES_GCM_16-256' "$sas"
 	check_match "Child SA is TUNNEL-in-UDP" 'INSTALLED, TUNNEL-in-UDP' "$sas"
 	check_match "IKE SA with the right ids" "remote '198.51.100.10'" "$sas"
+	# list-sas marks our own SPI with '*': SPIi is the initiator's.
+	if [ "$initiator" = oci ]; then
+		check_match "strongSwan (oci) is the IKE initiator" '[0-9a-f]+_i\* [0-9a-f]+_r$' "$sas"
+	else
+		check_match "$AWS_PEER (aws) is the IKE initiator" '[0-9a-f]+_i [0-9a-f]+_r\*$' "$sas"
+	fi
 
 	check_pings
 

@@ -6,6 +6,7 @@
 #   conf/      the config dir (oracle-tunnel-1.conf, .secrets mode 0600)
 #   mcvpnd.sock  the control socket      mcvpnd.log  the daemon's stderr
 
+# MCVPND, MCVPNCTL: the binaries; MCVPND_ARGS: extra options (e.g. --debug).
 MCVPND=${MCVPND:-$REPO/build/daemon/mcvpnd}
 MCVPNCTL=${MCVPNCTL:-$REPO/build/daemon/mcvpnctl}
 CONN=oracle-tunnel-1
@@ -56,8 +57,9 @@ mcvpnd_start() {
 		at_exit mcvpnd_stop_all
 		MCVPND_REGISTERED=1
 	fi
+	# shellcheck disable=SC2086  # MCVPND_ARGS is a list of words
 	ip netns exec "$ns" "$MCVPND" --config-dir "$(mcvpn_dir "$side")/conf" \
-		--socket "$(mcvpn_sock "$side")" --foreground \
+		--socket "$(mcvpn_sock "$side")" --foreground ${MCVPND_ARGS:-} \
 		</dev/null >>"$(mcvpn_log "$side")" 2>&1 &
 	MCVPND_PID[$side]=$!
 	# Give it a moment to fail on its own (bad config, missing TUN ...).

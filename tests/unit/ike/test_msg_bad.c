@@ -491,6 +491,7 @@ static void test_ts_body(void)
 	CHECK_PARSE(ts_parse(b, 21), IKE_ERR_SYNTAX);	/* trailing byte */
 	b[0] = 0;
 	CHECK_PARSE(ts_parse(b, 20), IKE_ERR_SYNTAX);	/* count 0 */
+	CHECK_PARSE(ts_parse(b, 4), IKE_ERR_SYNTAX);	/* count 0, nothing after */
 	b[0] = 2;
 	CHECK_PARSE(ts_parse(b, 20), IKE_ERR_SYNTAX);	/* count 2, one there */
 	b[0] = 1;

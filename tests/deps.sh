@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what mcvpn needs to build and to run its tests (Debian 12).
+# Idempotent and fast when nothing is missing: it asks dpkg first and runs
+# apt-get (one update, --no-install-recommends) only for missing packages.
+#
+# Usage: sudo tests/deps.sh
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libssl-dev libmnl-dev libevent-dev libsystemd-dev
+	# the manual pages' test (tests/unit/docs) renders them
+	groff-base man-db
+	# fuzzing (libFuzzer ships in libclang-rt)
+	clang libclang-rt-14-dev
+	# netns tests
+	iproute2 nftables iputils-ping procps
+	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
+	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-standard-plugins libstrongswan-extra-plugins
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages installed"
+	exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || { echo "deps: missing ${missing[*]}; run as root" >&2; exit 1; }
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-q -y -o DPkg::Lock::Timeout=300)
+apt-get "${apt_opts[@]}" update
+apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" </dev/null
+echo "deps: done"

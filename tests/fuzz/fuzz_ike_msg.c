@@ -1,0 +1,165 @@
+/* libFuzzer target: the IKE message parsers (daemon/ike_msg.c) on any bytes.
+ *
+ * One input goes through
+ *   - the header and the outer payload chain, then the SK contents as if
+ *     they were the decrypted inner chain (duplicates across both),
+ *   - the inner chain alone, its first payload type taken from byte 0,
+ *   - each payload body parser (SA, TS, Notify, Delete) through a cursor.
+ * After a successful parse every borrowed pointer is checked to lie inside
+ * the input and read back, so the sanitizers see any range that does not. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ike_msg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t *in_p;
+static size_t in_n;
+static volatile uint8_t sink;
+
+/* p[0..n) must be inside the input; read every byte of it. */
+static void touch(const uint8_t *p, size_t n)
+{
+	uint8_t x = 0;
+
+	if (n == 0)
+		return;
+	if (!p || p < in_p || n > in_n || p - in_p > (ptrdiff_t)(in_n - n))
+		abort();
+	for (size_t i = 0; i < n; i++)
+		x ^= p[i];
+	sink ^= x;
+}
+
+static void touch_data(const struct ike_msg *m, const struct pl_data *d, uint8_t type)
+{
+	if (!((m->outer | m->inner) & PL_BIT(type)))
+		return;
+	touch(d->body, d->body_len);
+	touch(d->data, d->len);
+	if (d->data < d->body || d->len > d->body_len)
+		abort();
+	if (type == PL_NONCE && (d->len < 16 || d->len > 256))
+		abort();
+}
+
+static void check_ts(const struct ike_msg *m, const struct pl_ts *ts, uint8_t type)
+{
+	if (!((m->outer | m->inner) & PL_BIT(type)))
+		return;
+	if (ts->n == 0 || ts->n > IKE_MAX_TS)
+		abort();
+	for (unsigned i = 0; i < ts->n; i++)
+		if (ts->ts[i].type != TS_IPV4_ADDR_RANGE && ts->ts[i].type != TS_IPV6_ADDR_RANGE)
+			abort();
+}
+
+static void check_sa(const struct pl_sa *sa)
+{
+	if (sa->n_prop == 0 || sa->n_prop > IKE_MAX_PROPOSALS || sa->prop[0].num != 1)
+		abort();
+	for (unsigned i = 0; i < sa->n_prop; i++)
+		if (sa->prop[i].n_trans > IKE_MAX_TRANSFORMS ||
+		    sa->prop[i].spi_size > sizeof(sa->prop[i].spi))
+			abort();
+}
+
+/* Invariants of a message that parsed without error. */
+static void check_msg(const struct ike_msg *m)
+{
+	touch_data(m, &m->ke, PL_KE);
+	touch_data(m, &m->nonce, PL_NONCE);
+	touch_data(m, &m->idi, PL_IDI);
+	touch_data(m, &m->idr, PL_IDR);
+	touch_data(m, &m->auth, PL_AUTH);
+	check_ts(m, &m->tsi, PL_TSI);
+	check_ts(m, &m->tsr, PL_TSR);
+	if ((m->outer | m->inner) & PL_BIT(PL_SA))
+		check_sa(&m->sa);
+	if (m->n_notify > IKE_MAX_NOTIFY || m->n_delete > IKE_MAX_DELETE)
+		abort();
+	for (unsigned i = 0; i < m->n_notify; i++) {
+		touch(m->notify[i].spi, m->notify[i].spi_size);
+		touch(m->notify[i].data, m->notify[i].len);
+	}
+	for (unsigned i = 0; i < m->n_delete; i++)
+		touch(m->del[i].spis, (size_t)m->del[i].n_spi * m->del[i].spi_size);
+	if (m->outer & PL_BIT(PL_SK))
+		touch(m->sk.data, m->sk.len);
+	(void)ike_msg_error_notify(m);
+}
+
+static void fuzz_message(const uint8_t *data, size_t size)
+{
+	struct ike_msg m;
+
+	if (ike_msg_parse_header(data, size, &m) != IKE_OK)
+		return;
+	if (m.raw != data || m.raw_len != size || m.hdr.length != size)
+		abort();
+	int r = ike_msg_parse_payloads(&m);
+	if (r == IKE_ERR_CRITICAL && m.unsupported_critical == 0)
+		abort();
+	if (r != IKE_OK)
+		return;
+	check_msg(&m);
+	if (!(m.outer & PL_BIT(PL_SK)))
+		return;
+	/* the SK bytes as the plaintext: an inner chain after an outer one */
+	if (m.sk.offset + 4 + m.sk.len != size)
+		abort();
+	if (ike_msg_parse_inner(&m, m.sk.data, m.sk.len) == IKE_OK)
+		check_msg(&m);
+}
+
+static void fuzz_inner(const uint8_t *data, size_t size)
+{
+	struct ike_msg m;
+
+	if (size == 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.sk.first_inner = data[0];
+	if (ike_msg_parse_inner(&m, data + 1, size - 1) == IKE_OK) {
+		if (m.outer != 0)
+			abort();
+		check_msg(&m);
+	}
+}
+
+static void fuzz_bodies(const uint8_t *data, size_t size)
+{
+	struct cur c;
+	struct pl_sa sa;
+	struct pl_ts ts;
+	struct pl_notify n;
+	struct pl_delete d;
+
+	c = cur_init(data, size);
+	if (pl_sa_parse(&c, &sa) == IKE_OK)
+		check_sa(&sa);
+	c = cur_init(data, size);
+	if (pl_ts_parse(&c, &ts) == IKE_OK && (ts.n == 0 || ts.n > IKE_MAX_TS))
+		abort();
+	c = cur_init(data, size);
+	if (pl_notify_parse(&c, &n) == IKE_OK) {
+		touch(n.spi, n.spi_size);
+		touch(n.data, n.len);
+	}
+	c = cur_init(data, size);
+	if (pl_delete_parse(&c, &d) == IKE_OK)
+		touch(d.spis, (size_t)d.n_spi * d.spi_size);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	in_p = data;
+	in_n = size;
+	fuzz_message(data, size);
+	fuzz_inner(data, size);
+	fuzz_bodies(data, size);
+	return 0;
+}

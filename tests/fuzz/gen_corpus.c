@@ -1,0 +1,391 @@
+/* Writes the seed corpora of the fuzz targets, from the daemon's own
+ * builders, so they can be made again after a wire format change:
+ *
+ *   build-fuzz/tests/fuzz/fuzz-gen-corpus tests/fuzz/corpus tests/configs
+ *
+ * Each seed is one realistic message framed the way its target reads input
+ * (see the comment at the top of each fuzz_*.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/aead.h"
+#include "crypto/alg.h"
+#include "crypto/cipher.h"
+#include "crypto/secret.h"
+#include "daemon/ctl_proto.h"
+#include "daemon/esp.h"
+#include "daemon/ike_crypt.h"
+#include "daemon/nat.h"
+
+static const char *root;
+static int failed;
+
+static void put(const char *target, const char *name, const void *p, size_t n)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, target);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		failed = 1;
+	snprintf(path, sizeof(path), "%s/%s/%s", root, target, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n) {
+		fprintf(stderr, "gen-corpus: cannot write %s\n", path);
+		failed = 1;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* ---- IKE ---- */
+
+static const uint8_t nonce[32] = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87 };
+static const uint8_t ke[64] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17 };
+
+static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
+static struct ike_crypt_keys cbc, gcm;
+
+static struct secret *fixed(size_t len, uint8_t seed)
+{
+	struct secret *s = secret_new(len);
+
+	for (size_t i = 0; s && i < len; i++)
+		s->buf[i] = (uint8_t)(seed + i * 3);
+	return s;
+}
+
+static int sa_init(uint8_t *out, size_t cap, bool response)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .exchange = IKE_SA_INIT,
+			     .flags = response ? IKE_FLAG_R : IKE_FLAG_I };
+	struct ike_proposal p[2] = {
+		{ .num = 1, .protocol = PROTO_IKE, .n_trans = 4, .trans = {
+			{ TRANS_ENCR, ENCR_AES_CBC, 256 }, { TRANS_PRF, PRF_HMAC_SHA2_384, 0 },
+			{ TRANS_INTEG, AUTH_HMAC_SHA2_384_192, 0 }, { TRANS_DH, ECP_256, 0 } } },
+		{ .num = 2, .protocol = PROTO_IKE, .n_trans = 3, .trans = {
+			{ TRANS_ENCR, ENCR_AES_GCM_16, 256 }, { TRANS_PRF, PRF_HMAC_SHA2_512, 0 },
+			{ TRANS_DH, CURVE25519, 0 } } },
+	};
+	struct sockaddr_storage a = { .ss_family = AF_INET }, b = { .ss_family = AF_INET6 };
+	uint8_t inner[16];
+	struct ike_msgb mb;
+
+	if (response)
+		h.spir = 0xfedcba9876543210ull;
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	pl_build_sa(&mb, p, response ? 1 : 2);
+	pl_build_data(&mb, PL_KE, ECP_256, ke, sizeof(ke));
+	pl_build_data(&mb, PL_NONCE, 0, nonce, sizeof(nonce));
+	nat_build_notifies(&mb, h.spii, h.spir, &a, &b, false);
+	pl_build_notify(&mb, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	return ike_msgb_finish_plain(&mb);
+}
+
+/* IKE_AUTH request payloads, into the SK payload or in the clear. */
+static void auth_payloads(struct ike_msgb *mb)
+{
+	struct ike_proposal esp = { .num = 1, .protocol = PROTO_ESP, .spi_size = 4,
+				    .spi = { 0xc0, 0xff, 0xee, 0x01 }, .n_trans = 2, .trans = {
+					    { TRANS_ENCR, ENCR_AES_GCM_16, 256 }, { TRANS_ESN, 0, 0 } } };
+	struct ike_ts ts[2] = {
+		{ .type = TS_IPV4_ADDR_RANGE, .end_port = 65535, .end = { 255, 255, 255, 255 } },
+		{ .type = TS_IPV6_ADDR_RANGE, .end_port = 65535,
+		  .start = { 0x20, 0x01, 0x0d, 0xb8 }, .end = { 0x20, 0x01, 0x0d, 0xb8, 0xff } },
+	};
+	const uint8_t auth[48] = { 0xa1 }, id[4] = { 198, 51, 100, 10 };
+
+	pl_build_data(mb, PL_IDI, ID_IPV4_ADDR, id, sizeof(id));
+	pl_build_notify(mb, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_build_data(mb, PL_IDR, ID_FQDN, (const uint8_t *)"vpn.example", 11);
+	pl_build_data(mb, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+	pl_build_sa(mb, &esp, 1);
+	pl_build_ts(mb, PL_TSI, ts, 2);
+	pl_build_ts(mb, PL_TSR, ts, 1);
+}
+
+static int ike_auth(uint8_t *out, size_t cap, const struct ike_crypt_keys *k)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
+	uint8_t inner[2048];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&mb);
+	auth_payloads(&mb);
+	return ike_crypt_seal(&mb, k);
+}
+
+static int informational(uint8_t *out, size_t cap, const struct ike_crypt_keys *k)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = INFORMATIONAL, .flags = IKE_FLAG_R, .msgid = 7 };
+	const uint8_t spis[8] = { 0xc0, 0xff, 0xee, 0x01, 0xc0, 0xff, 0xee, 0x02 };
+	uint8_t inner[256];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&mb);
+	pl_build_delete(&mb, PROTO_ESP, 4, spis, 2);
+	pl_build_delete(&mb, PROTO_IKE, 0, NULL, 0);
+	return ike_crypt_seal(&mb, k);
+}
+
+/* The IKE_AUTH payloads in the clear: the SK-less view the inner parser sees. */
+static int ike_auth_plain(uint8_t *out, size_t cap)
+{
+	struct ike_hdr h = { .spii = 1, .spir = 2, .exchange = IKE_AUTH, .flags = IKE_FLAG_I,
+			     .msgid = 1 };
+	uint8_t inner[16];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	auth_payloads(&mb);
+	return ike_msgb_finish_plain(&mb);
+}
+
+/* fuzz_ike_sk "sealed here" seeds: mode byte, first inner type, plaintext
+ * (the inner chain as it is after the IKE header, then pad length 0...). */
+static void sk_plain_seed(const char *name, uint8_t mode, const uint8_t *plain_msg, int len)
+{
+	uint8_t seed[4096];
+	size_t chain = (size_t)len - IKE_HDR_LEN, n = 2 + chain;
+
+	seed[0] = mode;
+	seed[1] = plain_msg[16];
+	memcpy(seed + 2, plain_msg + IKE_HDR_LEN, chain);
+	/* pad so that chain | pad | padlen is whole CBC blocks */
+	size_t pad = (16 - (chain + 1) % 16) % 16;
+	memset(seed + n, 0, pad);
+	n += pad;
+	seed[n++] = (uint8_t)pad;
+	put("fuzz_ike_sk", name, seed, n);
+}
+
+static void gen_ike(void)
+{
+	uint8_t m[4096], seed[4097];
+	int n;
+
+	cbc_ke = fixed(32, 0x01);
+	cbc_ka = fixed(48, 0x40);
+	gcm_ke = fixed(36, 0x80);
+	cbc = (struct ike_crypt_keys){ .encr = ENCR_AES_CBC, .encr_keybits = 256,
+				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
+	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
+				       .integ = AUTH_NONE, .ke = gcm_ke };
+
+	n = sa_init(m, sizeof(m), false);
+	put("fuzz_ike_msg", "ike_sa_init_request", m, (size_t)n);
+	n = sa_init(m, sizeof(m), true);
+	put("fuzz_ike_msg", "ike_sa_init_response", m, (size_t)n);
+	put("fuzz_ike_msg", "sa_body", m + IKE_HDR_LEN + 4, 44);	/* one proposal */
+	n = ike_auth_plain(m, sizeof(m));
+	put("fuzz_ike_msg", "ike_auth_cleartext", m, (size_t)n);
+	sk_plain_seed("cbc_sealed_here_ike_auth", 0x02, m, n);
+	sk_plain_seed("gcm_sealed_here_ike_auth", 0x03, m, n);
+	n = ike_auth(m, sizeof(m), &cbc);
+	put("fuzz_ike_msg", "ike_auth_sk_cbc", m, (size_t)n);
+	seed[0] = 0x00;
+	memcpy(seed + 1, m, (size_t)n);
+	put("fuzz_ike_sk", "cbc_ike_auth", seed, (size_t)n + 1);
+	n = ike_auth(m, sizeof(m), &gcm);
+	seed[0] = 0x01;
+	memcpy(seed + 1, m, (size_t)n);
+	put("fuzz_ike_sk", "gcm_ike_auth", seed, (size_t)n + 1);
+	n = informational(m, sizeof(m), &gcm);
+	put("fuzz_ike_msg", "informational_delete_gcm", m, (size_t)n);
+	memcpy(seed + 1, m, (size_t)n);
+	put("fuzz_ike_sk", "gcm_informational", seed, (size_t)n + 1);
+	secret_free(cbc_ke);
+	secret_free(cbc_ka);
+	secret_free(gcm_ke);
+}
+
+/* ---- ESP (key, SPI and selectors as in fuzz_esp.c) ---- */
+
+static const uint8_t esp_key[36] = {
+	0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b,
+	0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0xca, 0xfe, 0xba, 0xbe,
+};
+
+/* IPv4 UDP 10.1.0.1 -> 10.2.0.1 or IPv6 fd00:1::1 -> fd00:2::1, len bytes. */
+static size_t inner_packet(uint8_t *p, size_t len, bool v6)
+{
+	memset(p, 0, len);
+	if (v6) {
+		p[0] = 0x60;
+		p[4] = (uint8_t)((len - 40) >> 8);
+		p[5] = (uint8_t)(len - 40);
+		p[6] = 17;
+		p[7] = 64;
+		memcpy(p + 8, (const uint8_t[]){ 0xfd, 0, 0, 1, [15] = 1 }, 16);
+		memcpy(p + 24, (const uint8_t[]){ 0xfd, 0, 0, 2, [15] = 1 }, 16);
+	} else {
+		p[0] = 0x45;
+		p[2] = (uint8_t)(len >> 8);
+		p[3] = (uint8_t)len;
+		p[8] = 64;
+		p[9] = 17;
+		memcpy(p + 12, (const uint8_t[]){ 10, 1, 0, 1 }, 4);
+		memcpy(p + 16, (const uint8_t[]){ 10, 2, 0, 1 }, 4);
+	}
+	return len;
+}
+
+/* Append one record: kind, u16 length, bytes. */
+static size_t record(uint8_t *out, uint8_t kind, const uint8_t *b, size_t n)
+{
+	out[0] = kind;
+	out[1] = (uint8_t)(n >> 8);
+	out[2] = (uint8_t)n;
+	memcpy(out + 3, b, n);
+	return 3 + n;
+}
+
+/* A real packet from esp_sa_encap_iv with sequence number seq. */
+static size_t real_packet(struct esp_sa *sa, uint32_t seq, bool v6, size_t len, uint8_t *out)
+{
+	uint8_t buf[2048], iv[8] = { 0, 0, 0, 0, (uint8_t)(seq >> 24), (uint8_t)(seq >> 16),
+				     (uint8_t)(seq >> 8), (uint8_t)seq };
+	size_t n = 0;
+
+	inner_packet(buf + ESP_HEADROOM, len, v6);
+	if (esp_sa_encap_iv(sa, seq, iv, buf, sizeof(buf), len, v6 ? ESP_NH_IPV6 : ESP_NH_IPV4,
+			    &n) != ESP_OK)
+		failed = 1;
+	memcpy(out, buf, n);
+	return n;
+}
+
+/* seq | inner | pad 1,2.. | pad length | next header, for the sealed kind. */
+static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
+{
+	uint8_t b[2048];
+	size_t n = 4, pad = (4 - (len + 2) % 4) % 4;
+
+	b[0] = (uint8_t)(seq >> 24);
+	b[1] = (uint8_t)(seq >> 16);
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	n += inner_packet(b + n, len, v6);
+	for (size_t i = 0; i < pad; i++)
+		b[n++] = (uint8_t)(i + 1);
+	b[n++] = (uint8_t)pad;
+	b[n++] = v6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
+	return record(out, 1, b, n);
+}
+
+static void gen_esp(void)
+{
+	struct esp_sa *sa = esp_sa_new(0x0a0b0c0d, esp_key, sizeof(esp_key));
+	uint8_t seed[8192], pkt[2048];
+	size_t n, k;
+
+	if (!sa) {
+		failed = 1;
+		return;
+	}
+	k = real_packet(sa, 1, false, 60, pkt);
+	n = record(seed, 0, pkt, k);
+	put("fuzz_esp", "ipv4_packet", seed, n);
+	k = real_packet(sa, 1, true, 101, pkt);
+	n = record(seed, 0, pkt, k);
+	put("fuzz_esp", "ipv6_packet", seed, n);
+	/* a window story: 1, 3, 2, 2 again, then 200 */
+	n = 0;
+	const uint32_t seqs[] = { 1, 3, 2, 2, 200 };
+	for (unsigned i = 0; i < 5; i++) {
+		k = real_packet(sa, seqs[i], i % 2, 40 + 20 * i, pkt);
+		n += record(seed + n, 0, pkt, k);
+	}
+	put("fuzz_esp", "replay_sequence", seed, n);
+	n = plain_record(seed, 5, false, 33);
+	put("fuzz_esp", "sealed_here_ipv4", seed, n);
+	n = plain_record(seed, 6, true, 48);
+	put("fuzz_esp", "sealed_here_ipv6", seed, n);
+	esp_sa_free(sa);
+}
+
+/* ---- configuration and control protocol ---- */
+
+static void gen_conf(const char *configs, const char *which)
+{
+	char path[1024], buf[65536];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/oracle-tunnel-1.conf", configs, which);
+	f = fopen(path, "rb");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) / 2, f);
+		fclose(f);
+	}
+	buf[n++] = '\0';
+	snprintf(path, sizeof(path), "%s/%s/oracle-tunnel-1.secrets", configs, which);
+	f = fopen(path, "rb");
+	if (f) {
+		n += fread(buf + n, 1, sizeof(buf) / 2 - 1, f);
+		fclose(f);
+	}
+	if (n < 2) {
+		fprintf(stderr, "gen-corpus: nothing read from %s/%s\n", configs, which);
+		failed = 1;
+		return;
+	}
+	put("fuzz_conf", which, buf, n);
+}
+
+static void ctl_request(const char *name, int argc, char *const *argv)
+{
+	uint8_t buf[512];
+	struct wbuf w = wbuf_init(buf, sizeof(buf));
+
+	if (ctl_proto_request_build(&w, argc, argv) != CTL_PROTO_OK)
+		failed = 1;
+	put("fuzz_ctl", name, buf + CTL_PROTO_LEN_SIZE, w.len - CTL_PROTO_LEN_SIZE);
+}
+
+static void ctl_response(const char *name, enum ctl_status st, const char *text)
+{
+	uint8_t buf[512];
+	size_t n = strlen(text);
+
+	ctl_proto_response_prefix(buf, st, n);
+	memcpy(buf + CTL_RESP_PREFIX_LEN, text, n);
+	put("fuzz_ctl", name, buf + CTL_PROTO_LEN_SIZE, CTL_PROTO_HDR_LEN + n);
+}
+
+static void gen_ctl(void)
+{
+	char *status[] = { "status" };
+	char *up[] = { "up", "oracle-tunnel-1" };
+	char *empty_word[] = { "trafficstatus", "", "x" };
+
+	ctl_request("request_status", 1, status);
+	ctl_request("request_up", 2, up);
+	ctl_request("request_empty_word", 3, empty_word);
+	ctl_response("response_ok", CTL_STATUS_OK,
+		     "oracle-tunnel-1: ESTABLISHED, ESP SPI in c0ffee01 out 0a0b0c0d\n");
+	ctl_response("response_error", CTL_STATUS_ERROR, "no such conn: nope");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s CORPUS_DIR CONFIGS_DIR\n", argv[0]);
+		return 2;
+	}
+	root = argv[1];
+	gen_ike();
+	gen_esp();
+	gen_conf(argv[2], "aws");
+	gen_conf(argv[2], "oci");
+	gen_ctl();
+	return failed;
+}

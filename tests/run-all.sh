@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Run every mcvpn test: dependencies, build, unit tests (meson test), a short
+# libFuzzer run per fuzz target, the netns integration test and the strongSwan
+# interop tests.  Each suite's output streams as it runs and is kept in
+# build-logs/SUITE.log; the last line sums them up as "N passed, N failed,
+# N skipped" (a suite that prints its own "N passed, N failed" adds those
+# numbers, any other suite counts as one).  Exit status non-zero on any failure.
+#
+# Usage: sudo tests/run-all.sh
+# Environment: FUZZ_SECONDS (per fuzz target, default 20),
+#              SKIP_FUZZ=1, SKIP_NETNS=1, SKIP_INTEROP=1 to leave suites out,
+#              BUILDDIR (default build), FUZZ_BUILDDIR (default build-fuzz).
+# shellcheck source-path=SCRIPTDIR
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/common.sh"
+. "$HERE/lib/build.sh"
+
+need_root
+cd "$REPO" || die "cannot cd to $REPO"
+
+LOGDIR="$REPO/build-logs"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+BUILDDIR=${BUILDDIR:-build}
+FUZZ_BUILDDIR=${FUZZ_BUILDDIR:-build-fuzz}
+export MCVPND="$REPO/$BUILDDIR/daemon/mcvpnd" MCVPNCTL="$REPO/$BUILDDIR/daemon/mcvpnctl"
+mkdir -p "$LOGDIR" || die "cannot create $LOGDIR"
+
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+RESULTS=()
+
+# record NAME RESULT-TEXT
+record() { RESULTS+=("$(printf '  %-28s %s' "$1" "$2")"); }
+
+# A suite that exits 77 was skipped; its last line says why.
+skip_suite() {
+	T_SKIP=$((T_SKIP + 1))
+	record "$1" "skipped: $2"
+	say "  (skipped: $2)"
+}
+
+fail_suite() {
+	T_FAIL=$((T_FAIL + 1))
+	record "$1" "FAILED: $2"
+}
+
+# run_suite NAME TIMEOUT CMD...: run CMD (no stdin, bounded by TIMEOUT
+# seconds), stream and keep its output, add its counts to the totals.
+run_suite() {
+	local name=$1 limit=$2 log rc p f start secs line
+	shift 2
+	log="$LOGDIR/$name.log"
+	section "$name"
+	start=$(date +%s)
+	timeout -k 30 "$limit" "$@" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - start))
+	[ "$rc" -ne 124 ] || say "  (timed out after $limit s)"
+	if [ "$rc" -eq 77 ]; then
+		skip_suite "$name" "$(tail -n 1 "$log")"
+		return 0
+	fi
+
+	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(printf '%s' "$line" | sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/')
+		f=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		T_PASS=$((T_PASS + p))
+		T_FAIL=$((T_FAIL + f))
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			T_FAIL=$((T_FAIL + 1))
+			f="$f (+1: exit status $rc)"
+		fi
+		record "$name" "$p passed, $f failed, ${secs}s"
+	elif [ "$rc" -eq 0 ]; then
+		T_PASS=$((T_PASS + 1))
+		record "$name" "ok, ${secs}s"
+	else
+		fail_suite "$name" "exit status $rc, ${secs}s, log $log"
+	fi
+	return "$rc"
+}
+
+# ------------------------------------------------------------ unit tests
+
+# meson test prints "Ok: N", "Fail: N" ...; turn that into our closing line.
+unit_tests() {
+	local out rc ok bad skip
+	out=$(meson test -C "$BUILDDIR" --print-errorlogs 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	if printf '%s\n' "$out" | grep -q 'No tests defined'; then
+		echo "no unit tests defined yet"
+		return 77
+	fi
+	ok=$(printf '%s\n' "$out" | awk '/^Ok:/ { s += $2 } /^Expected Fail:/ { s += $3 } END { print s + 0 }')
+	bad=$(printf '%s\n' "$out" | awk '/^Fail:/ { s += $2 } /^Unexpected Pass:/ { s += $3 } /^Timeout:/ { s += $2 } END { print s + 0 }')
+	skip=$(printf '%s\n' "$out" | awk '/^Skipped:/ { s += $2 } END { print s + 0 }')
+	printf '\nunit: %d passed, %d failed, %d skipped\n' "$ok" "$bad" "$skip"
+	return "$rc"
+}
+
+# ------------------------------------------------------------ fuzzing
+
+fuzz_targets() {
+	meson introspect "$FUZZ_BUILDDIR" --targets | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and "/tests/fuzz/" in t["defined_in"]:
+        for f in t["filename"]:
+            print(f)'
+}
+
+# The seed corpus of target NAME: tests/fuzz/corpus/NAME (the convention),
+# or a few other places one might put it.
+fuzz_seeds() {
+	local n=$1 d
+	for d in "tests/fuzz/corpus/$n" "tests/fuzz/corpus/${n#fuzz_}" "tests/fuzz/corpus/${n#fuzz-}" \
+		"tests/fuzz/$n" "tests/fuzz/${n}_corpus" "tests/fuzz/${n#fuzz_}"; do
+		if [ -d "$d" ]; then
+			printf '%s' "$d"
+			return
+		fi
+	done
+}
+
+# The fuzz targets' own runner (tests/fuzz/run.sh) when there is one, else a
+# generic run of every libFuzzer executable the fuzz build defines.
+fuzz_all() {
+	if [ -x tests/fuzz/run.sh ] && [ "$FUZZ_BUILDDIR" = build-fuzz ]; then
+		tests/fuzz/run.sh "$FUZZ_SECONDS"
+		return
+	fi
+	fuzz_generic
+}
+
+fuzz_generic() {
+	local bin name seeds work rc p=0 f=0
+	CC=clang build_setup "$FUZZ_BUILDDIR" -Dfuzz=true >"$LOGDIR/fuzz-setup.log" 2>&1 || {
+		tail -n 30 "$LOGDIR/fuzz-setup.log"
+		echo "fuzz: meson setup $FUZZ_BUILDDIR failed"
+		return 1
+	}
+	ninja -C "$FUZZ_BUILDDIR" || { echo "fuzz: build failed"; return 1; }
+	for bin in $(fuzz_targets); do
+		name=$(basename "$bin")
+		# helpers built beside the targets (corpus generators) are no targets
+		grep -q LLVMFuzzerTestOneInput "$bin" || continue
+		seeds=$(fuzz_seeds "$name")
+		work=$(mktemp -d) || return 1
+		echo "-- $name for ${FUZZ_SECONDS}s, seeds: ${seeds:-none}"
+		# The first corpus dir takes new inputs: a temporary one, so the
+		# checked-in seeds stay as they are.
+		timeout -k 10 $((FUZZ_SECONDS + 60)) "$bin" -max_total_time="$FUZZ_SECONDS" \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$LOGDIR/$name-" "$work" ${seeds:+"$seeds"} \
+			>"$LOGDIR/fuzz-$name.log" 2>&1
+		rc=$?
+		rm -rf "$work"
+		if [ "$rc" -eq 0 ]; then
+			p=$((p + 1))
+			echo "  ok   $name ($(grep -Eo 'stat::number_of_executed_units: *[0-9]+' \
+				"$LOGDIR/fuzz-$name.log" | grep -Eo '[0-9]+$') runs)"
+		else
+			f=$((f + 1))
+			echo "  FAIL $name: exit status $rc; last lines of $LOGDIR/fuzz-$name.log:"
+			tail -n 40 "$LOGDIR/fuzz-$name.log" | sed 's/^/         | /'
+		fi
+	done
+	if [ $((p + f)) -eq 0 ]; then
+		echo "the fuzz build defines no targets"
+		return 77
+	fi
+	printf '\nfuzz: %d passed, %d failed\n' "$p" "$f"
+	[ "$f" -eq 0 ]
+}
+
+fuzz_defined() {
+	grep -v '^[[:space:]]*#' tests/fuzz/meson.build 2>/dev/null | grep -q 'executable('
+}
+
+# ------------------------------------------------------------ the run
+
+# The steps that are shell functions run through this script again, so that
+# run_suite can bound them with timeout(1) like the others.
+if [ "${1:-}" = --suite ]; then
+	case ${2:-} in
+	build) build_setup "$BUILDDIR" && ninja -C "$BUILDDIR" ;;
+	unit) unit_tests ;;
+	fuzz) fuzz_all ;;
+	*) die "unknown suite '${2:-}'" ;;
+	esac
+	exit
+fi
+
+say "mcvpn run-all: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r), logs in $LOGDIR"
+START=$(date +%s)
+
+run_suite deps 1200 tests/deps.sh
+
+BUILD_OK=0
+run_suite build 1200 "$0" --suite build && BUILD_OK=1
+
+if [ "$BUILD_OK" = 1 ]; then
+	run_suite unit 900 "$0" --suite unit
+else
+	section unit
+	fail_suite unit "not run: the build failed"
+fi
+
+if [ -n "${SKIP_FUZZ:-}" ]; then
+	section fuzz
+	skip_suite fuzz "SKIP_FUZZ is set"
+elif ! fuzz_defined; then
+	section fuzz
+	skip_suite fuzz "no fuzz targets in tests/fuzz/meson.build yet"
+else
+	run_suite fuzz 1800 "$0" --suite fuzz
+fi
+
+if [ -n "${SKIP_NETNS:-}" ]; then
+	section netns
+	skip_suite netns "SKIP_NETNS is set"
+else
+	run_suite netns 600 tests/netns/test_tunnel.sh
+fi
+
+if [ -n "${SKIP_INTEROP:-}" ]; then
+	section interop
+	skip_suite interop "SKIP_INTEROP is set"
+else
+	# The strongSwan-on-both-sides self-check first: if it fails, the
+	# machine (kernel, strongSwan, NAT) is at fault, not mcvpnd.
+	PEER_BOTH_STRONGSWAN=1 run_suite interop-selfcheck 300 tests/interop/test_strongswan.sh
+	run_suite interop 600 tests/interop/test_strongswan.sh
+fi
+
+section "Summary ($(( $(date +%s) - START )) s)"
+printf '%s\n' "${RESULTS[@]}"
+printf '\n%d passed, %d failed, %d skipped\n' "$T_PASS" "$T_FAIL" "$T_SKIP"
+[ "$T_FAIL" -eq 0 ]
