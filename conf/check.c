@@ -37,6 +37,32 @@ static void finish_defaults(struct conn_build *cb)
 		algs_default_ike(c->ike, &c->n_ike);
 	if (!cb->set[KEY_ESP])
 		algs_default_esp(c->esp, &c->n_esp);
+	/* liveness checks are on for conns we keep up ourselves */
+	if (!cb->set[KEY_DPDDELAY])
+		c->dpddelay = c->autostart == CONF_AUTO_START ? 30 : 0;
+	if (!cb->set[KEY_DPDACTION])
+		c->dpdaction = c->autostart == CONF_AUTO_START ? CONF_DPD_RESTART : CONF_DPD_HOLD;
+}
+
+/* Lifetimes must leave room for the rekey margin (and its fuzz). */
+static void check_lifetimes(struct loader *ld, const struct conn_build *cb)
+{
+	const struct conf_conn *c = &cb->c;
+	uint64_t margin = c->rekeymargin + (uint64_t)c->rekeymargin * c->rekeyfuzz / 100;
+	enum key_id at = cb->set[KEY_REKEYMARGIN] ? KEY_REKEYMARGIN : KEY_SALIFETIME;
+
+	if (c->rekey && margin >= c->salifetime)
+		diag_add(ld, c->file, line_of(cb, at),
+			 "conn \"%s\": rekeymargin %us (+%u%% fuzz) leaves no time before salifetime %us ends",
+			 c->name, c->rekeymargin, c->rekeyfuzz, c->salifetime);
+	else if (c->rekey && margin >= c->ikelifetime)
+		diag_add(ld, c->file, line_of(cb, cb->set[KEY_REKEYMARGIN] ? KEY_REKEYMARGIN : KEY_IKELIFETIME),
+			 "conn \"%s\": rekeymargin %us (+%u%% fuzz) leaves no time before ikelifetime %us ends",
+			 c->name, c->rekeymargin, c->rekeyfuzz, c->ikelifetime);
+	if (c->dpddelay && c->dpdtimeout <= c->dpddelay)
+		diag_add(ld, c->file, line_of(cb, cb->set[KEY_DPDTIMEOUT] ? KEY_DPDTIMEOUT : KEY_DPDDELAY),
+			 "conn \"%s\": dpdtimeout %us must be longer than dpddelay %us",
+			 c->name, c->dpdtimeout, c->dpddelay);
 }
 
 static bool addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -100,6 +126,7 @@ static void check_one(struct loader *ld, struct conn_build *cb)
 			 "conn \"%s\": missing vti-interface=: mcvpn is route-based and needs the name of its tunnel device, e.g. vti-interface=vti1",
 			 c->name);
 	check_pfs(ld, cb);
+	check_lifetimes(ld, cb);
 }
 
 /* Names and tunnel devices are unique over all files. */

@@ -31,6 +31,10 @@ struct conf_alg {
 
 enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
 
+/* After DPD declares the peer dead: restart (initiate again), clear (drop the SAs
+ * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
+enum conf_dpdaction { CONF_DPD_RESTART, CONF_DPD_CLEAR, CONF_DPD_HOLD };
+
 enum conf_id_type { CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_IPV6 = 5 };	/* IKEv2 ID types */
 
 struct conf_id {
@@ -70,6 +74,12 @@ struct conf_conn {
 
 	uint32_t ikelifetime;		/* seconds; default 28800 */
 	uint32_t salifetime;		/* seconds; default 28800 (libreswan) */
+	bool rekey;			/* rekey=yes (default): rekey before the lifetimes end */
+	uint32_t rekeymargin;		/* seconds before expiry to rekey; default 540 */
+	uint32_t rekeyfuzz;		/* percent of rekeymargin added at random; default 100 */
+	uint32_t dpddelay;		/* seconds of silence before a liveness check; 0 = off */
+	uint32_t dpdtimeout;		/* seconds without an answer until the peer is dead */
+	enum conf_dpdaction dpdaction;
 
 #define CONF_MAX_SUBNETS 4
 	/* Traffic selectors; default 0.0.0.0/0 (::/0 when left is IPv6). A comma list may add

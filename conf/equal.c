@@ -66,6 +66,9 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->mark == b->mark && a->mark_mask == b->mark_mask &&
 	       strcmp(a->vti_interface, b->vti_interface) == 0 && a->vti_routing == b->vti_routing &&
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&
+	       a->rekey == b->rekey && a->rekeymargin == b->rekeymargin &&
+	       a->rekeyfuzz == b->rekeyfuzz && a->dpddelay == b->dpddelay &&
+	       a->dpdtimeout == b->dpdtimeout && a->dpdaction == b->dpdaction &&
 	       a->has_interface_ip == b->has_interface_ip;
 }
 

@@ -290,6 +290,63 @@ static int k_salifetime(struct conn_build *cb, const char *v, char *why, size_t 
 	return lifetime(v, &cb->c.salifetime, why, wl);
 }
 
+static int k_rekey(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return yes_no(v, &cb->c.rekey, why, wl);
+}
+
+static int k_rekeymargin(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return lifetime(v, &cb->c.rekeymargin, why, wl);
+}
+
+/* rekeyfuzz=N%: libreswan's percentage of rekeymargin added at random. */
+static int k_rekeyfuzz(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	char num[16];
+	size_t len = strlen(v);
+	uint32_t n;
+
+	snprintf(why, wl, "expected a percentage such as 100%%, from 0%% to 1000%%");
+	if (len < 2 || v[len - 1] != '%' || len - 1 >= sizeof(num))
+		return -1;
+	memcpy(num, v, len - 1);
+	num[len - 1] = '\0';
+	if (num[strspn(num, "0123456789")] != '\0' || u32_parse(num, &n) < 0 || n > 1000)
+		return -1;
+	cb->c.rekeyfuzz = n;
+	return 0;
+}
+
+/* dpddelay=0 turns liveness checks off; otherwise a duration. */
+static int k_dpddelay(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "0") == 0 || strcmp(v, "0s") == 0) {
+		cb->c.dpddelay = 0;
+		return 0;
+	}
+	return lifetime(v, &cb->c.dpddelay, why, wl);
+}
+
+static int k_dpdtimeout(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return lifetime(v, &cb->c.dpdtimeout, why, wl);
+}
+
+static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_dpdaction a; } t[] = {
+		{ "restart", CONF_DPD_RESTART }, { "clear", CONF_DPD_CLEAR }, { "hold", CONF_DPD_HOLD },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(v, t[i].name) == 0) {
+			cb->c.dpdaction = t[i].a;
+			return 0;
+		}
+	snprintf(why, wl, "expected restart, clear or hold");
+	return -1;
+}
+
 /* The address of the tunnel device with its prefix: host bits are expected. */
 static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
@@ -332,14 +389,20 @@ static const struct key_def keys[] = {
 	{ "salifetime", KEY_SALIFETIME, k_salifetime },
 	{ "keylife", KEY_SALIFETIME, k_salifetime },
 	{ "lifetime", KEY_SALIFETIME, k_salifetime },
+	{ "ipsec-lifetime", KEY_SALIFETIME, k_salifetime },
+	{ "rekey", KEY_REKEY, k_rekey },
+	{ "rekeymargin", KEY_REKEYMARGIN, k_rekeymargin },
+	{ "rekeyfuzz", KEY_REKEYFUZZ, k_rekeyfuzz },
+	{ "dpddelay", KEY_DPDDELAY, k_dpddelay },
+	{ "dpdtimeout", KEY_DPDTIMEOUT, k_dpdtimeout },
+	{ "dpdaction", KEY_DPDACTION, k_dpdaction },
 	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
 	{ "routes", KEY_ROUTES, k_routes },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"also", "dpddelay", "dpdtimeout", "dpdaction", "rekey", "rekeymargin", "rekeyfuzz",
-	"keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+	"also", "keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
 	"leftnexthop", "rightnexthop", "leftsourceip", "rightsourceip", "leftupdown",
 	"rightupdown", "leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
@@ -391,6 +454,11 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.vti_routing = true;		/* libreswan's default; 0.0.0.0/0 is never routed */
 	cb->c.ikelifetime = 28800;
 	cb->c.salifetime = 28800;
+	cb->c.rekey = true;
+	cb->c.rekeymargin = 540;		/* libreswan: 9m */
+	cb->c.rekeyfuzz = 100;
+	cb->c.dpdtimeout = 150;			/* libreswan's default */
+	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 
 void keys_apply(struct loader *ld, struct conn_build *cb, const char *file,

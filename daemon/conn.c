@@ -9,16 +9,14 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "crypto/alg.h"
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
 #include "daemon/log.h"
 #include "daemon/tun.h"
 #include "netlink/nl.h"
 
-/* 1500 - IPv4 20 - UDP 8 - ESP 8 - IV 8 - ICV 16 - trailer 2, rounded down to 4:
- * a 1400-byte ping (1428-byte packet) with DF set fits.  IPv6 outer: 20 less. */
-#define TUN_MTU_V4 1436
-#define TUN_MTU_V6 1416
+#define PATH_MTU 1500
 #define RETRY_FIRST_S 1
 #define RETRY_MAX_S 60
 
@@ -70,6 +68,24 @@ static void collect_routes(struct conn *c)
 			c->routes[c->n_routes++] = cfg->rightsubnet[i];
 }
 
+/* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,
+ * for the costliest proposal: outer IP, UDP 8, ESP header 8, IV, padding to the
+ * block, trailer 2, ICV.  AES-GCM over IPv4: 1438; AES-CBC + SHA2-256: 1422. */
+static unsigned tun_mtu(const struct conf_conn *cfg)
+{
+	unsigned ip = cfg->left.ss_family == AF_INET ? 20 : 40, best = PATH_MTU;
+
+	for (size_t i = 0; i < cfg->n_esp; i++) {
+		bool gcm = cfg->esp[i].encr == ENCR_AES_GCM_16;
+		unsigned iv = gcm ? 8 : 16, block = gcm ? 4 : 16;
+		unsigned icv = gcm ? 16 : (unsigned)integ_icv_len(cfg->esp[i].integ);
+		unsigned room = PATH_MTU - ip - 8 - 8 - iv - icv;
+		unsigned mtu = room / block * block - 2;
+		best = mtu < best ? mtu : best;
+	}
+	return best;
+}
+
 int conn_setup(struct daemon *d, struct conn *c)
 {
 	const struct conf_conn *cfg = c->cfg;
@@ -82,7 +98,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 			 strerror(-c->tun_fd));
 		return -1;
 	}
-	unsigned mtu = cfg->left.ss_family == AF_INET ? TUN_MTU_V4 : TUN_MTU_V6;
+	unsigned mtu = tun_mtu(cfg);
 	if ((r = nl_link_up(d->nl, c->ifindex, mtu))) {
 		log_conn(LOG_ERR, cfg->name, "cannot bring %s up: %s", cfg->vti_interface,
 			 strerror(-r));
@@ -147,6 +163,10 @@ void conn_down_cb(void *arg, struct conn *c, const char *why)
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
+	if (c->hold) {
+		log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); dpdaction says wait for the peer", why);
+		return;
+	}
 	if (!c->retry_ev)
 		c->retry_ev = evtimer_new(d->base, retry_cb, c);
 	if (!c->retry_ev || evtimer_pending(c->retry_ev, NULL))

@@ -27,6 +27,7 @@ struct conn {
 	size_t n_routes;
 	struct event *retry_ev;		/* owned */
 	unsigned retries;
+	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */
 	char last_error[128];
 };
 

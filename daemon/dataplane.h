@@ -34,6 +34,7 @@ struct dp_sa_params {
 	/* outbound: where ESP goes and on which socket */
 	int sock;			/* a UDP socket given to dp_socket_add */
 	struct sockaddr_storage peer;	/* address and port (4500 or the NAT's) */
+	bool standby;			/* outbound: install, but keep the current SA in use */
 	/* inbound: inner packets must have src in remote_ts and dst in local_ts */
 	struct dp_range remote_ts[DP_MAX_TS];
 	size_t n_remote_ts;

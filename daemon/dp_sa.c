@@ -115,7 +115,7 @@ static struct dp_sa *sa_new(const struct dp_sa_params *p, bool inbound, int *err
 }
 
 /* Under the write lock: refuse duplicates and dangling references. */
-static int sa_link(struct dataplane *dp, struct dp_sa *sa)
+static int sa_link(struct dataplane *dp, struct dp_sa *sa, bool make_current)
 {
 	struct dp_sa **head = &table_of(dp, sa->inbound)[bucket_of(sa->esp->spi)];
 	struct dp_tunnel *t = dp_tunnel_find(dp, sa->tunnel);
@@ -126,7 +126,7 @@ static int sa_link(struct dataplane *dp, struct dp_sa *sa)
 		return -ENOENT;
 	sa->next = *head;
 	*head = sa;
-	if (!sa->inbound)
+	if (!sa->inbound && make_current)
 		t->out = sa;
 	return 0;
 }
@@ -144,7 +144,7 @@ static int sa_add(struct dataplane *dp, const struct dp_sa_params *p, bool inbou
 	if (!sa)
 		return r;
 	pthread_rwlock_wrlock(&dp->lock);
-	r = sa_link(dp, sa);
+	r = sa_link(dp, sa, !p->standby);
 	pthread_rwlock_unlock(&dp->lock);
 	if (r)
 		sa_free(sa);

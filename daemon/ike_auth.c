@@ -92,25 +92,6 @@ static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
 	return 0;
 }
 
-static uint32_t new_spi(void)
-{
-	uint32_t spi = 0;
-	while (spi < 256)	/* 1-255 are reserved (RFC 4303 2.1) */
-		if (rand_bytes(&spi, sizeof(spi)))
-			return 0;
-	return spi;
-}
-
-static size_t local_ts(const struct conf_conn *cfg, struct ike_ts *out)
-{
-	return ts_from_prefixes(cfg->leftsubnet, cfg->n_leftsubnet, out);
-}
-
-static size_t remote_ts(const struct conf_conn *cfg, struct ike_ts *out)
-{
-	return ts_from_prefixes(cfg->rightsubnet, cfg->n_rightsubnet, out);
-}
-
 int ike_auth_start(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -121,7 +102,7 @@ int ike_auth_start(struct ike_sa *sa)
 	struct ike_hdr h;
 	uint8_t spi[4];
 
-	sa->child_spi_in = new_spi();
+	sa->child_spi_in = child_spi_new();
 	if (!sa->child_spi_in)
 		return -1;
 	wbuf_put_u32_at(&(struct wbuf){ .p = spi, .cap = 4, .len = 4 }, 0, sa->child_spi_in);
@@ -138,47 +119,10 @@ int ike_auth_start(struct ike_sa *sa)
 	if (first)
 		pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	pl_build_sa(&b, props, n);
-	pl_build_ts(&b, PL_TSI, tsl, local_ts(cfg, tsl));
-	pl_build_ts(&b, PL_TSR, tsr, remote_ts(cfg, tsr));
+	pl_build_ts(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
+	pl_build_ts(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
 	sa->state = IKE_S_AUTH_SENT;
 	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
-}
-
-static struct child_sa *child_new(struct ike_sa *sa, const struct proposal_choice *c,
-				  uint32_t spi_in)
-{
-	struct child_sa *ch = calloc(1, sizeof(*ch));
-	struct secret *i2r = NULL, *r2i = NULL;
-	size_t each = encr_keymat_len(c->encr, c->encr_keybits) + integ_key_len(c->integ);
-
-	if (!ch)
-		return NULL;
-	if (keymat_child(sa->alg.prf, sa->keys.sk_d, NULL, sa->ni, sa->nilen, sa->nr, sa->nrlen,
-			 each, &i2r, &r2i)) {
-		free(ch);
-		return NULL;
-	}
-	ch->ike = sa;
-	ch->serial = sa->eng->next_serial++;
-	ch->spi_in = spi_in;
-	ch->spi_out = (uint32_t)c->spi[0] << 24 | (uint32_t)c->spi[1] << 16 |
-		      (uint32_t)c->spi[2] << 8 | c->spi[3];
-	ch->encr = c->encr;
-	ch->encr_keybits = c->encr_keybits;
-	ch->integ = c->integ;
-	ch->key_out = sa->initiator ? i2r : r2i;
-	ch->key_in = sa->initiator ? r2i : i2r;
-	ch->add_time = time(NULL);
-	return ch;
-}
-
-static void set_child_ts(struct child_sa *ch, const struct ike_ts *l, size_t nl,
-			 const struct ike_ts *r, size_t nr)
-{
-	ch->n_ts_local = (uint8_t)nl;
-	ch->n_ts_remote = (uint8_t)nr;
-	memcpy(ch->ts_local, l, nl * sizeof(*l));
-	memcpy(ch->ts_remote, r, nr * sizeof(*r));
 }
 
 /* ---- responder ---- */
@@ -238,7 +182,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 	struct ike_ts ours[CONF_MAX_SUBNETS];
 	struct proposal_choice c;
 	uint8_t spi[4];
-	uint32_t spi_in = new_spi();
+	uint32_t spi_in = child_spi_new();
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 
 	if ((msg->inner & need) != need)
@@ -249,17 +193,17 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
-	*ntsi = ts_narrow(&msg->tsi, ours, remote_ts(cfg, ours), tsi, IKE_MAX_TS);
-	*ntsr = ts_narrow(&msg->tsr, ours, local_ts(cfg, ours), tsr, IKE_MAX_TS);
+	*ntsi = ts_narrow(&msg->tsi, ours, ts_remote_conf(cfg, ours), tsi, IKE_MAX_TS);
+	*ntsr = ts_narrow(&msg->tsr, ours, ts_local_conf(cfg, ours), tsr, IKE_MAX_TS);
 	if (!*ntsi || !*ntsr) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "TS_UNACCEPTABLE: peer's selectors are outside leftsubnet/rightsubnet");
 		return N_TS_UNACCEPTABLE;
 	}
-	sa->child = child_new(sa, &c, spi_in);
+	sa->child = child_sa_new(sa, &c, spi_in, false, sa->ni, sa->nilen, sa->nr, sa->nrlen, NULL);
 	if (!sa->child)
 		return N_TEMPORARY_FAILURE;
-	set_child_ts(sa->child, tsr, *ntsr, tsi, *ntsi);
+	child_sa_set_ts(sa->child, tsr, *ntsr, tsi, *ntsi);
 	return 0;
 }
 
@@ -344,7 +288,7 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	struct proposal_choice c;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
-	size_t nl = local_ts(cfg, l), nr = remote_ts(cfg, r);
+	size_t nl = ts_local_conf(cfg, l), nr = ts_remote_conf(cfg, r);
 
 	if (err || (msg->inner & need) != need) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
@@ -360,10 +304,11 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 		IKE_SA_LOG(sa, LOG_WARNING, "peer's traffic selectors are wider than ours");
 		return -1;
 	}
-	sa->child = child_new(sa, &c, sa->child_spi_in);
+	sa->child = child_sa_new(sa, &c, sa->child_spi_in, true, sa->ni, sa->nilen, sa->nr,
+				 sa->nrlen, NULL);
 	if (!sa->child)
 		return -1;
-	set_child_ts(sa->child, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
+	child_sa_set_ts(sa->child, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
 	return 0;
 }
 

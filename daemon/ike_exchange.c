@@ -74,9 +74,36 @@ void ike_request_done(struct ike_sa *sa)
 	sa->req_len = 0;
 	sa->pending = PEND_NONE;
 	sa->next_msgid++;
-	if (sa->delete_queued && sa->state == IKE_S_ESTABLISHED) {
+	ike_sa_run_queue(sa);
+}
+
+/* Queued work, most important first; one request at a time (window size 1). */
+void ike_sa_run_queue(struct ike_sa *sa)
+{
+	if (sa->pending != PEND_NONE || sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->delete_queued) {
 		sa->delete_queued = false;
 		ike_info_send_delete(sa);
+	} else if (sa->want_delete_child) {
+		struct child_sa *c = child_sa_by_spi_in(sa, sa->want_delete_child);
+		sa->want_delete_child = 0;
+		if (c)
+			ike_info_send_delete_child(sa, c);
+		else
+			ike_sa_run_queue(sa);
+	} else if (sa->want_rekey_ike) {
+		sa->want_rekey_ike = false;
+		if (ike_rekey_ike_start(sa))
+			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the IKE SA rekey");
+	} else if (sa->want_rekey_child) {
+		uint32_t spi = sa->want_rekey_child;
+		sa->want_rekey_child = 0;
+		if (ike_rekey_child_start(sa, spi))
+			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the Child SA rekey");
+	} else if (sa->want_dpd) {
+		sa->want_dpd = false;
+		ike_dpd_send(sa);
 	}
 }
 

@@ -2,6 +2,7 @@
  * and the refusal of CREATE_CHILD_SA until rekeying is implemented. */
 #include "daemon/ike_sa.h"
 
+#include <event2/event.h>
 #include <string.h>
 
 #include "daemon/log.h"
@@ -25,21 +26,57 @@ static void respond(struct ike_sa *sa, uint8_t exchange, const uint32_t *del_spi
 	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
 }
 
-static bool deletes_our_child(const struct ike_sa *sa, const struct pl_delete *d)
+/* ESP DELETE from the peer: each SPI is its inbound one, our outbound. Our
+ * answer lists our inbound SPIs of the same SAs (RFC 7296 1.4.1). */
+static size_t delete_children(struct ike_sa *sa, const struct pl_delete *d, uint32_t *ours,
+			      size_t cap)
 {
-	if (!sa->child || d->protocol != PROTO_ESP)
-		return false;
+	size_t n = 0;
+
 	for (unsigned i = 0; i < d->n_spi; i++) {
 		const uint8_t *p = d->spis + 4 * i;
 		uint32_t spi = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-		if (spi == sa->child->spi_out)
-			return true;
+		struct child_sa *c = child_sa_by_spi_out(sa, spi);
+		if (!c)
+			continue;
+		if (n < cap && !c->deleting)
+			ours[n++] = c->spi_in;
+		IKE_SA_LOG(sa, LOG_INFO, "peer deleted Child SA #%u", c->serial);
+		/* a rekeyed SA's successor takes over the traffic */
+		for (struct child_sa *r = sa->children; r; r = r->next)
+			if (r->replaces == c->spi_in && !r->deleting && (sa->child == c || r->out_standby))
+				child_sa_use(sa, r);
+		child_sa_destroy(c);
 	}
-	return false;
+	return n;
+}
+
+static void respond_delete(struct ike_sa *sa, const uint32_t *spis, size_t n)
+{
+	uint8_t out[1024], inner[768], buf[4 * 64];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, INFORMATIONAL, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	for (size_t i = 0; i < n && i < 64; i++) {
+		buf[4 * i] = (uint8_t)(spis[i] >> 24);
+		buf[4 * i + 1] = (uint8_t)(spis[i] >> 16);
+		buf[4 * i + 2] = (uint8_t)(spis[i] >> 8);
+		buf[4 * i + 3] = (uint8_t)spis[i];
+	}
+	if (n)
+		pl_build_delete(&b, PROTO_ESP, 4, buf, (uint16_t)(n < 64 ? n : 64));
+	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 {
+	uint32_t ours[64];
+	size_t n = 0;
+	bool esp_delete = false;
+
 	for (unsigned i = 0; i < msg->n_delete; i++) {
 		if (msg->del[i].protocol == PROTO_IKE) {
 			IKE_SA_LOG(sa, LOG_INFO, "peer deleted the IKE SA");
@@ -47,28 +84,57 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 			ike_sa_kill(sa, "deleted by peer");
 			return;
 		}
-		if (deletes_our_child(sa, &msg->del[i])) {
-			uint32_t spi = sa->child->spi_in;
-			IKE_SA_LOG(sa, LOG_INFO, "peer deleted Child SA #%u", sa->child->serial);
-			respond(sa, INFORMATIONAL, &spi, 0);
-			/* without its Child SA this IKE SA carries nothing: end it too */
-			ike_info_send_delete(sa);
-			return;
-		}
+		esp_delete = true;
+		n += delete_children(sa, &msg->del[i], ours + n, 64 - n);
 	}
 	const struct pl_notify *err = ike_msg_error_notify(msg);
 	if (err)
 		IKE_SA_LOG(sa, LOG_WARNING, "peer reports %s", ike_notify_name(err->type));
-	respond(sa, INFORMATIONAL, NULL, 0);	/* also the answer to a liveness check */
+	respond_delete(sa, ours, n);	/* also the answer to a liveness check */
+	if (esp_delete && !sa->children) {
+		/* without a Child SA this IKE SA carries nothing: end it too */
+		ike_info_send_delete(sa);
+	}
 }
 
 void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	enum ike_pending what = sa->pending;
 
+	if (what == PEND_DELETE_CHILD) {
+		struct child_sa *c = child_sa_by_spi_in(sa, sa->rk_del);
+		if (c)
+			child_sa_destroy(c);
+	}
 	ike_request_done(sa);
 	if (what == PEND_DELETE)
 		ike_sa_kill(sa, "deleted");
+}
+
+int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
+{
+	uint8_t out[512], inner[256], spi[4];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	c->deleting = true;	/* no new rekey of it; its inbound SA stays until answered */
+	if (c->rekey_ev)
+		evtimer_del(c->rekey_ev);
+	if (sa->pending != PEND_NONE) {
+		sa->want_delete_child = c->spi_in;
+		return 0;
+	}
+	spi[0] = (uint8_t)(c->spi_in >> 24);
+	spi[1] = (uint8_t)(c->spi_in >> 16);
+	spi[2] = (uint8_t)(c->spi_in >> 8);
+	spi[3] = (uint8_t)c->spi_in;
+	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
+	sa->rk_del = c->spi_in;
+	IKE_SA_LOG(sa, LOG_INFO, "deleting Child SA #%u", c->serial);
+	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
 }
 
 int ike_info_send_delete(struct ike_sa *sa)
@@ -88,13 +154,9 @@ int ike_info_send_delete(struct ike_sa *sa)
 	ike_msgb_begin_encrypted(&b);
 	pl_build_delete(&b, PROTO_IKE, 0, NULL, 0);
 	sa->state = IKE_S_DELETING;
-	if (sa->child && sa->child->installed)
-		child_sa_uninstall(sa, sa->child);
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if (c->installed)
+			child_sa_uninstall(sa, c);
 	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE);
 }
 
-void ike_child_refuse(struct ike_sa *sa, struct ike_msg *msg)
-{
-	IKE_SA_LOG(sa, LOG_INFO, "refusing CREATE_CHILD_SA: rekeying is not supported yet");
-	respond(sa, CREATE_CHILD_SA, NULL, N_NO_ADDITIONAL_SAS);
-}

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/secret.h"
 #include "daemon/ike_crypt.h"
@@ -97,14 +98,20 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 			ike_auth_respond(sa, msg);
 		return;
 	case INFORMATIONAL:
-		if (response)
+		if (response && sa->pending == PEND_DPD)
+			ike_dpd_response(sa);
+		else if (response)
 			ike_info_process_response(sa, msg);
 		else
 			ike_info_respond(sa, msg);
 		return;
 	case CREATE_CHILD_SA:
 		if (!response)
-			ike_child_refuse(sa, msg);
+			ike_create_child_respond(sa, msg);
+		else if (sa->pending == PEND_REKEY_CHILD)
+			ike_rekey_child_response(sa, msg);
+		else if (sa->pending == PEND_REKEY_IKE)
+			ike_rekey_ike_response(sa, msg);
 		return;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
@@ -159,6 +166,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 	if (sa->state == IKE_S_INIT_SENT || !msgid_ok(sa, &msg, response))
 		return;
 	if (decrypt(sa, &msg, plain, sizeof(plain)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
 		follow_peer(sa, local, remote, natt);
 		dispatch(sa, &msg, response);
 	}

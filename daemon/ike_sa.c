@@ -105,8 +105,19 @@ static void unlink_sa(struct ike_sa *sa)
 static void sa_free(struct ike_sa *sa)
 {
 	unlink_sa(sa);
-	child_sa_free(sa->child);
+	while (sa->children) {
+		struct child_sa *c = sa->children;
+		sa->children = c->next;
+		child_sa_free(c);
+	}
 	dh_free(sa->dh);
+	dh_free(sa->rk_dh);
+	if (sa->rekey_ev)
+		event_free(sa->rekey_ev);
+	if (sa->expire_ev)
+		event_free(sa->expire_ev);
+	if (sa->dpd_ev)
+		event_free(sa->dpd_ev);
 	ike_keys_wipe(&sa->keys);
 	free(sa->init_req);
 	free(sa->init_resp);
@@ -153,9 +164,25 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	IKE_SA_LOG(sa, LOG_INFO, "IKE SA down (%s)", why);
 	sa->state = IKE_S_DEAD;
 	evtimer_del(sa->retx_ev);
-	if (sa->child && sa->child->installed)
-		child_sa_uninstall(sa, sa->child);
-	if (conn && conn->ike == sa) {
+	if (sa->rekey_ev)
+		evtimer_del(sa->rekey_ev);
+	if (sa->expire_ev)
+		evtimer_del(sa->expire_ev);
+	if (sa->dpd_ev)
+		evtimer_del(sa->dpd_ev);
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (c->installed)
+			child_sa_uninstall(sa, c);
+		if (c->rekey_ev)
+			evtimer_del(c->rekey_ev);
+		if (c->expire_ev)
+			evtimer_del(c->expire_ev);
+		if (c->switch_ev)
+			evtimer_del(c->switch_ev);
+	}
+	if (conn && conn->ike == sa && sa->rekeyed_to && sa->rekeyed_to->state != IKE_S_DEAD) {
+		conn->ike = sa->rekeyed_to;	/* its Child SAs moved there */
+	} else if (conn && conn->ike == sa) {
 		struct ike_sa *o = sibling(sa);
 		conn->ike = o;
 		if (o && o->child && o->child->installed && io->child_prefer)

@@ -33,10 +33,14 @@ const char *ike_state_name(enum ike_state s);
 
 enum ike_pending {		/* what our outstanding request is */
 	PEND_NONE, PEND_INIT, PEND_AUTH, PEND_DELETE, PEND_INFO,
+	PEND_REKEY_CHILD, PEND_REKEY_IKE, PEND_DELETE_CHILD, PEND_DPD,
 };
+
+#define NONCE_MAX 64
 
 struct child_sa {
 	struct ike_sa *ike;		/* owner */
+	struct child_sa *next;		/* in ike->children */
 	unsigned serial;		/* #N in trafficstatus */
 	uint32_t spi_in, spi_out;	/* host order */
 	unsigned encr, encr_keybits, integ;
@@ -45,7 +49,14 @@ struct child_sa {
 	uint8_t n_ts_local, n_ts_remote;
 	time_t add_time;		/* wall clock, for trafficstatus */
 	bool installed;
-	bool redundant;			/* lost a duplicate resolution; waiting for DELETE */
+	bool out_standby;		/* rekey responder: outbound installed, not yet used */
+	bool we_initiated;		/* of the exchange that created it: selects i2r/r2i */
+	bool deleting;			/* our DELETE for it is out / it was replaced */
+	uint32_t replaces;		/* spi_in of the Child SA this one rekeyed; 0 none */
+	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];	/* of the creating exchange (collisions) */
+	size_t nilen, nrlen;
+	struct event *rekey_ev, *expire_ev, *switch_ev;	/* owned */
+	unsigned switch_ticks;		/* seconds waited for the initiator to switch */
 };
 
 struct ike_sa {
@@ -84,8 +95,26 @@ struct ike_sa {
 	size_t resp_len;
 	bool delete_queued;		/* send DELETE once the outstanding exchange ends */
 
-	struct child_sa *child;		/* owned; the one Child SA of this IKE SA */
+	struct child_sa *children;	/* owned list */
+	struct child_sa *child;		/* borrowed from children: the one carrying traffic */
 	uint32_t child_spi_in;		/* initiator: SPI offered in IKE_AUTH */
+
+	/* a CREATE_CHILD_SA we initiated, while it is in flight */
+	struct dh *rk_dh;		/* owned */
+	uint8_t rk_ni[NONCE_MAX];
+	size_t rk_nilen;
+	uint32_t rk_spi_in;		/* Child rekey: our new inbound SPI */
+	uint64_t rk_spi;		/* IKE rekey: our new IKE SPI */
+	uint32_t rk_old;		/* Child rekey: spi_in of the Child SA being rekeyed */
+	unsigned rk_group;		/* DH group to use (after INVALID_KE_PAYLOAD) */
+	/* work waiting for the exchange window (ike_exchange.c runs it) */
+	bool want_rekey_ike, want_dpd;
+	uint32_t want_rekey_child;	/* spi_in of a Child SA due for rekey; 0 none */
+	uint32_t want_delete_child;	/* spi_in of a Child SA to delete; 0 none */
+	uint32_t rk_del;		/* spi_in of the Child SA our DELETE is about */
+	struct event *rekey_ev, *expire_ev, *dpd_ev;	/* owned: IKE SA lifetime, liveness */
+	struct timespec last_rx;	/* CLOCK_MONOTONIC of the last authenticated message */
+	struct ike_sa *rekeyed_to;	/* this SA was rekeyed into that one */
 	time_t established;		/* wall clock */
 	struct event *free_ev;		/* owned: deferred free */
 	const char *down_why;		/* static: reported instead of the kill reason */
@@ -104,6 +133,8 @@ struct ike_io {
 	void (*child_down)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* Make this (installed) Child SA the one the tunnel sends on. */
 	void (*child_prefer)(void *arg, struct conn *conn, const struct child_sa *child);
+	/* Seconds since the Child SA last received a good packet (huge if never). */
+	double (*child_idle)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* The conn has no working IKE SA any more (failed or deleted). */
 	void (*conn_down)(void *arg, struct conn *conn, const char *why);
 };
@@ -165,12 +196,50 @@ void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg);
 void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg);
 void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_info_send_delete(struct ike_sa *sa);
-void ike_child_refuse(struct ike_sa *sa, struct ike_msg *msg);
 
 /* Child SAs (child_sa.c). */
+struct proposal_choice;
+/* Keys from SK_d, [g^ir,] and the creating exchange's nonces; we_initiated selects
+ * which half is ours. Added to sa->children. */
+struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c,
+			      uint32_t spi_in, bool we_initiated, const uint8_t *ni, size_t nilen,
+			      const uint8_t *nr, size_t nrlen, const struct secret *gir);
 void child_sa_free(struct child_sa *c);
+/* A random SPI outside the reserved 1-255; 0 on failure. */
+uint32_t child_spi_new(void);
+void child_sa_set_ts(struct child_sa *ch, const struct ike_ts *l, size_t nl,
+		     const struct ike_ts *r, size_t nr);
+/* Unlink from its IKE SA, remove from the data plane, free. */
+void child_sa_destroy(struct child_sa *c);
 int child_sa_install(struct ike_sa *sa, struct child_sa *c);
 void child_sa_uninstall(struct ike_sa *sa, struct child_sa *c);
+struct child_sa *child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
+/* Make c the Child SA carrying traffic (its outbound SA the tunnel's current one). */
+void child_sa_use(struct ike_sa *sa, struct child_sa *c);
+/* Arm the rekey and hard-expiry timers from salifetime (initiator rekeys earlier). */
+void child_sa_start_timers(struct child_sa *c);
+/* Move every Child SA of from to to (IKE SA rekey). */
+void child_sa_move_all(struct ike_sa *from, struct ike_sa *to);
+
+/* Rekeying and liveness (ike_rekey.c, ike_ike_rekey.c, ike_dpd.c). */
+int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
+void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg);
+int ike_rekey_ike_start(struct ike_sa *sa);
+void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg);
+void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg);
+int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
+void ike_dpd_start(struct ike_sa *sa);
+int ike_dpd_send(struct ike_sa *sa);
+void ike_dpd_response(struct ike_sa *sa);
+void ike_sa_start_timers(struct ike_sa *sa);
+/* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
+void ike_sa_run_queue(struct ike_sa *sa);
+/* Lifetime with libreswan's rekeymargin/rekeyfuzz: seconds until rekey. */
+unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
+/* Monotonic seconds, for lifetimes and liveness. */
+double ike_now(void);
 
 #define IKE_SA_LOG(sa, prio, ...) ike_sa_log(sa, prio, __VA_ARGS__)
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)

@@ -83,9 +83,14 @@ void ike_sa_established(struct ike_sa *sa)
 		ike_info_send_delete(sa);
 		return;
 	}
+	if (sa->child)
+		child_sa_start_timers(sa->child);
+	ike_sa_start_timers(sa);
+	ike_dpd_start(sa);
 	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
 		conn->ike = sa;
 	conn->retries = 0;
+	conn->hold = false;
 	conn->last_error[0] = 0;
 	struct ike_sa *o = other_established(sa);
 	if (!o)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "crypto/secret.h"
@@ -42,6 +43,7 @@ static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 		else
 			((struct sockaddr_in6 *)&p->peer)->sin6_port = htons(4500);
 	}
+	p->standby = !inbound && ch->out_standby;
 	p->n_remote_ts = ts_to_ranges(ch->ts_remote, ch->n_ts_remote, p->remote_ts, DP_MAX_TS);
 	p->n_local_ts = ts_to_ranges(ch->ts_local, ch->n_ts_local, p->local_ts, DP_MAX_TS);
 }
@@ -84,6 +86,18 @@ static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch
 		log_conn(LOG_ERR, c->cfg->name, "cannot switch to Child SA #%u", ch->serial);
 }
 
+static double io_child_idle(void *arg, struct conn *c, const struct child_sa *ch)
+{
+	struct daemon *d = arg;
+	struct dp_sa_stats st;
+	struct timespec now;
+
+	if (dp_sa_get_stats(d->dp, true, ch->spi_in, &st) || !st.last_packet)
+		return 1e9;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec - st.last_packet;
+}
+
 void daemon_io(struct daemon *d, struct ike_io *io)
 {
 	memset(io, 0, sizeof(*io));
@@ -92,5 +106,6 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_up = io_child_up;
 	io->child_down = io_child_down;
 	io->child_prefer = io_child_prefer;
+	io->child_idle = io_child_idle;
 	io->conn_down = conn_down_cb;
 }

@@ -32,6 +32,16 @@ size_t ts_from_prefixes(const struct conf_prefix *p, size_t n, struct ike_ts *ou
 	return n;
 }
 
+size_t ts_local_conf(const struct conf_conn *cfg, struct ike_ts *out)
+{
+	return ts_from_prefixes(cfg->leftsubnet, cfg->n_leftsubnet, out);
+}
+
+size_t ts_remote_conf(const struct conf_conn *cfg, struct ike_ts *out)
+{
+	return ts_from_prefixes(cfg->rightsubnet, cfg->n_rightsubnet, out);
+}
+
 static int cmp(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	return memcmp(a, b, n);

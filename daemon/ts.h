@@ -19,6 +19,10 @@ size_t ts_narrow(const struct pl_ts *proposed, const struct ike_ts *ours, size_t
 		 struct ike_ts *out, size_t cap);
 /* Is every selector in got inside one of ours? */
 int ts_subset(const struct pl_ts *got, const struct ike_ts *ours, size_t n_ours);
+/* Our side's (leftsubnet) and the peer's (rightsubnet) selectors from the config. */
+struct conf_conn;
+size_t ts_local_conf(const struct conf_conn *cfg, struct ike_ts *out);
+size_t ts_remote_conf(const struct conf_conn *cfg, struct ike_ts *out);
 size_t ts_to_ranges(const struct ike_ts *ts, size_t n, struct dp_range *out, size_t cap);
 /* "0.0.0.0/0" style text of one selector into buf. */
 void ts_describe(const struct ike_ts *ts, char *buf, size_t len);

@@ -4,7 +4,9 @@
  *   - the header and the outer payload chain, then the SK contents as if
  *     they were the decrypted inner chain (duplicates across both),
  *   - the inner chain alone, its first payload type taken from byte 0,
- *   - each payload body parser (SA, TS, Notify, Delete) through a cursor.
+ *   - each payload body parser (SA, TS, Notify, Delete) through a cursor;
+ *     an SA or TS body that parses is built again with the ike_msgb
+ *     writer and must parse back to the same values.
  * After a successful parse every borrowed pointer is checked to lie inside
  * the input and read back, so the sanitizers see any range that does not. */
 #include <stddef.h>
@@ -59,7 +61,7 @@ static void check_ts(const struct ike_msg *m, const struct pl_ts *ts, uint8_t ty
 
 static void check_sa(const struct pl_sa *sa)
 {
-	if (sa->n_prop == 0 || sa->n_prop > IKE_MAX_PROPOSALS || sa->prop[0].num != 1)
+	if (sa->n_prop == 0 || sa->n_prop > IKE_MAX_PROPOSALS || sa->prop[0].num == 0)
 		abort();
 	for (unsigned i = 0; i < sa->n_prop; i++)
 		if (sa->prop[i].n_trans > IKE_MAX_TRANSFORMS ||
@@ -130,6 +132,62 @@ static void fuzz_inner(const uint8_t *data, size_t size)
 	}
 }
 
+/* Build one payload with the writer; its body is at out + 28 + 4. */
+static size_t rebuild(uint8_t *out, size_t cap, const struct pl_sa *sa, const struct pl_ts *ts)
+{
+	static const struct ike_hdr h = { .exchange = IKE_AUTH };
+	uint8_t inner[16];
+	struct ike_msgb b;
+
+	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &h);
+	if (sa)
+		pl_build_sa(&b, sa->prop, sa->n_prop);
+	else
+		pl_build_ts(&b, PL_TSI, ts->ts, ts->n);
+	int len = ike_msgb_finish_plain(&b);
+	if (len < IKE_HDR_LEN + 4)
+		abort();	/* everything parsed fits the writer */
+	return (size_t)len - IKE_HDR_LEN - 4;
+}
+
+static bool same_prop(const struct ike_proposal *a, const struct ike_proposal *b)
+{
+	if (a->num != b->num || a->protocol != b->protocol || a->spi_size != b->spi_size ||
+	    memcmp(a->spi, b->spi, a->spi_size) || a->n_trans != b->n_trans)
+		return false;
+	for (unsigned i = 0; i < a->n_trans; i++)
+		if (a->trans[i].type != b->trans[i].type || a->trans[i].id != b->trans[i].id ||
+		    a->trans[i].keylen != b->trans[i].keylen)
+			return false;
+	return true;
+}
+
+static void sa_roundtrip(const struct pl_sa *sa)
+{
+	static uint8_t out[IKE_MAX_MSG];
+	struct pl_sa again;
+	size_t n = rebuild(out, sizeof(out), sa, NULL);
+	struct cur c = cur_init(out + IKE_HDR_LEN + 4, n);
+
+	if (pl_sa_parse(&c, &again) != IKE_OK || again.n_prop != sa->n_prop)
+		abort();
+	for (unsigned i = 0; i < sa->n_prop; i++)
+		if (!same_prop(&sa->prop[i], &again.prop[i]))
+			abort();
+}
+
+static void ts_roundtrip(const struct pl_ts *ts)
+{
+	uint8_t out[IKE_HDR_LEN + 4 + 4 + 40 * IKE_MAX_TS];
+	struct pl_ts again;
+	size_t n = rebuild(out, sizeof(out), NULL, ts);
+	struct cur c = cur_init(out + IKE_HDR_LEN + 4, n);
+
+	if (pl_ts_parse(&c, &again) != IKE_OK || again.n != ts->n ||
+	    memcmp(again.ts, ts->ts, ts->n * sizeof(ts->ts[0])))
+		abort();
+}
+
 static void fuzz_bodies(const uint8_t *data, size_t size)
 {
 	struct cur c;
@@ -139,11 +197,17 @@ static void fuzz_bodies(const uint8_t *data, size_t size)
 	struct pl_delete d;
 
 	c = cur_init(data, size);
-	if (pl_sa_parse(&c, &sa) == IKE_OK)
+	if (pl_sa_parse(&c, &sa) == IKE_OK) {
 		check_sa(&sa);
+		sa_roundtrip(&sa);
+	}
 	c = cur_init(data, size);
-	if (pl_ts_parse(&c, &ts) == IKE_OK && (ts.n == 0 || ts.n > IKE_MAX_TS))
-		abort();
+	memset(&ts, 0, sizeof(ts));
+	if (pl_ts_parse(&c, &ts) == IKE_OK) {
+		if (ts.n == 0 || ts.n > IKE_MAX_TS)
+			abort();
+		ts_roundtrip(&ts);
+	}
 	c = cur_init(data, size);
 	if (pl_notify_parse(&c, &n) == IKE_OK) {
 		touch(n.spi, n.spi_size);

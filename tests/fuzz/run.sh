@@ -22,6 +22,8 @@ targets="fuzz_ike_msg fuzz_ike_sk fuzz_esp fuzz_conf fuzz_ctl"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup -Dfuzz=true "$build" "$src" || exit 1
+else
+	meson configure "$build" -Dfuzz=true || exit 1
 fi
 ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/%s ' "$t"; done) || exit 1
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Interop: mcvpnd (AWS side) against strongSwan charon (OCI side).
 #
-#   mcv-aws-PID                  mcv-inet-PID                      mcv-oci-PID
-#  +--------------------+      +------------------------------+      +----------------------+
-#  | mcvpnd             |      | nft 1:1 NAT:                 |      | charon kernel-libipsec|
-#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | ipsec0 192.168.2.2/30 |
-#  | lo 10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200|     | lo 10.105.0.10/32     |
-#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24 |
-#  +--------------------+      +------------------------------+      +----------------------+
-#   routes 10.105/16, 10.106/16 -> vti1        routes 10.2/16, 10.3/16 -> ipsec0
+#   mcv-aws-PID                   mcv-inet-PID                            mcv-oci-PID
+#  +----------------------+      +--------------------------------+      +------------------------+
+#  | mcvpnd               |      | nft: the clouds' 1:1 NAT       |      | charon, kernel-libipsec|
+#  | vti1 192.168.2.1/30  |      |  198.51.100.10 <-> 10.3.1.200  |      | ipsec0 192.168.2.2/30  |
+#  | lo   10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200 |      | lo   10.105.0.10/32    |
+#  | wan0 10.3.1.200/24   +------+ aws0 10.3.1.1  oci0 10.106.1.1 +------+ wan0 10.106.1.200/24   |
+#  +----------------------+      +--------------------------------+      +------------------------+
+#   default via 10.3.1.1                                                   default via 10.106.1.1
+#   routes 10.105/16, 10.106/16 -> vti1                                    routes 10.2/16, 10.3/16 -> ipsec0
 #
 # Case 1: strongSwan responds, mcvpnd (auto=start) initiates.
 # Case 2: strongSwan initiates (swanctl --initiate), mcvpnd (auto=add) responds.

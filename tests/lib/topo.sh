@@ -2,15 +2,15 @@
 # The two-cloud test topology, in three network namespaces named per run
 # (suffix = the calling script's PID, so parallel runs never collide):
 #
-#   mcv-aws-PID                  mcv-inet-PID                      mcv-oci-PID
-#  +--------------------+      +------------------------------+      +---------------------+
-#  | lo  10.2.0.10/32   |      | nft 1:1 NAT ("public" IPs):  |      | lo  10.105.0.10/32  |
-#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | vti1 192.168.2.2/30 |
-#  |   (made by mcvpnd) |      |  203.0.113.20 <-> 10.106.1.200|     |   (made by mcvpnd)  |
-#  |                    |      | forwards only NATed flows    |      |                     |
-#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24|
-#  | default via 10.3.1.1      |                              |      | default via 10.106.1.1
-#  +--------------------+      +------------------------------+      +---------------------+
+#   mcv-aws-PID                   mcv-inet-PID                            mcv-oci-PID
+#  +----------------------+      +--------------------------------+      +------------------------+
+#  | (vti1: the daemon's) |      | nft: the clouds' 1:1 NAT       |      | (vti1: the daemon's)   |
+#  | vti1 192.168.2.1/30  |      |  198.51.100.10 <-> 10.3.1.200  |      | vti1 192.168.2.2/30    |
+#  | lo   10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200 |      | lo   10.105.0.10/32    |
+#  | wan0 10.3.1.200/24   +------+ aws0 10.3.1.1  oci0 10.106.1.1 +------+ wan0 10.106.1.200/24   |
+#  +----------------------+      +--------------------------------+      +------------------------+
+#   default via 10.3.1.1                                                   default via 10.106.1.1
+#   routes 10.105/16, 10.106/16 -> vti1                                    routes 10.2/16, 10.3/16 -> vti1
 #
 # The middle namespace plays the internet plus both clouds' 1:1 NAT. It drops
 # forwarded packets that were not NATed, so the private subnets (10.2/16,
@@ -45,12 +45,9 @@ nsx() {
 # sysctls every namespace gets: forwarding on, reverse-path filter off (packets
 # for lo addresses arrive on vti1 / ipsec0).
 topo_sysctls() {
-	local ns=$1 dev
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || return 1
-	for dev in $(ip -n "$ns" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-		ip netns exec "$ns" sysctl -qw "net.ipv4.conf.$dev.rp_filter=0" || return 1
-	done
+	# shellcheck disable=SC2016  # expanded by the inner shell
+	ip netns exec "$1" sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward &&
+		for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >"$f" || exit 1; done'
 }
 
 topo_nat_rules() {

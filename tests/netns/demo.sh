@@ -2,14 +2,15 @@
 # mcvpn demo: the AWS <-> OCI tunnel, both VMs emulated in network namespaces
 # on this machine, with the clouds' 1:1 NAT in between.
 #
-#   mcv-aws-PID  ("AWS VM")      mcv-inet-PID  ("internet")        mcv-oci-PID  ("OCI VM")
-#  +--------------------+      +------------------------------+      +---------------------+
-#  | mcvpnd             |      | nft 1:1 NAT:                 |      | mcvpnd              |
-#  | vti1 192.168.2.1/30|      |  198.51.100.10 <-> 10.3.1.200|      | vti1 192.168.2.2/30 |
-#  | lo 10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200|     | lo 10.105.0.10/32   |
-#  | wan0 10.3.1.200/24 +------+ aws0 10.3.1.1   10.106.1.1 oci0+------+ wan0 10.106.1.200/24|
-#  +--------------------+      +------------------------------+      +---------------------+
-#   routes 10.105/16, 10.106/16 -> vti1          routes 10.2/16, 10.3/16 -> vti1
+#   mcv-aws-PID (AWS VM)          mcv-inet-PID (internet)                 mcv-oci-PID (OCI VM)
+#  +----------------------+      +--------------------------------+      +------------------------+
+#  | mcvpnd               |      | nft: the clouds' 1:1 NAT       |      | mcvpnd                 |
+#  | vti1 192.168.2.1/30  |      |  198.51.100.10 <-> 10.3.1.200  |      | vti1 192.168.2.2/30    |
+#  | lo   10.2.0.10/32    |      |  203.0.113.20 <-> 10.106.1.200 |      | lo   10.105.0.10/32    |
+#  | wan0 10.3.1.200/24   +------+ aws0 10.3.1.1  oci0 10.106.1.1 +------+ wan0 10.106.1.200/24   |
+#  +----------------------+      +--------------------------------+      +------------------------+
+#   default via 10.3.1.1                                                   default via 10.106.1.1
+#   routes 10.105/16, 10.106/16 -> vti1                                    routes 10.2/16, 10.3/16 -> vti1
 #
 # It installs the build dependencies (tests/deps.sh), builds (build/), sets up
 # the namespaces, writes both configs (tests/configs/), starts both daemons,

@@ -15,8 +15,17 @@ static void bad(const char *extra, const char *want)
 static void test_keys(void)
 {
 	bad("\tfoo=bar", "t.conf:5: unknown key 'foo' in conn \"t\"");
-	bad("\tdpddelay=10", "t.conf:5: key 'dpddelay' in conn \"t\" is not supported by mcvpn yet");
-	bad("\trekeymargin=3m", "t.conf:5: key 'rekeymargin' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tkeyingtries=3", "t.conf:5: key 'keyingtries' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tmobike=yes", "t.conf:5: key 'mobike' in conn \"t\" is not supported by mcvpn yet");
+	/* lifecycle keys: malformed values and cross checks */
+	bad("\trekey=sometimes", "t.conf:5: conn \"t\": rekey=sometimes: expected yes or no");
+	bad("\trekeyfuzz=50", "rekeyfuzz=50: expected a percentage such as 100%");
+	bad("\trekeyfuzz=2000%", "rekeyfuzz=2000%: expected a percentage");
+	bad("\trekeymargin=0", "rekeymargin=0: must be more than 0");
+	bad("\tdpdaction=shrug", "dpdaction=shrug: expected restart, clear or hold");
+	bad("\tdpdtimeout=fast", "dpdtimeout=fast: expected a duration");
+	bad("\tsalifetime=10m\n\trekeymargin=9m", "t.conf:6: conn \"t\": rekeymargin 540s (+100% fuzz) leaves no time before salifetime 600s ends");
+	bad("\tdpddelay=30s\n\tdpdtimeout=20s", "t.conf:6: conn \"t\": dpdtimeout 20s must be longer than dpddelay 30s");
 	bad("\tleftcert=a.pem", "t.conf:5: key 'leftcert' in conn \"t\" is not supported by mcvpn yet");
 	bad("\talso=base", "t.conf:5: key 'also' in conn \"t\" is not supported by mcvpn yet");
 	bad("\tleft=192.0.2.5", "t.conf:5: duplicate key 'left' in conn \"t\" (first set at line 2)");

@@ -33,6 +33,12 @@ static void test_defaults(void)
 	CHECK(!c->has_mark);
 	CHECK(c->vti_routing);
 	CHECK_INT(c->ikelifetime, 28800);
+	CHECK(c->rekey);
+	CHECK_INT(c->rekeymargin, 540);
+	CHECK_INT(c->rekeyfuzz, 100);
+	CHECK_INT(c->dpddelay, 0);		/* auto=ignore/add: no liveness checks by default */
+	CHECK_INT(c->dpdtimeout, 150);
+	CHECK_INT(c->dpdaction, CONF_DPD_HOLD);
 	CHECK_INT(c->salifetime, 28800);
 	CHECK_INT(c->leftid.type, CONF_ID_IPV4);
 	CHECK_STR(c->leftid.text, "192.0.2.1");
@@ -73,6 +79,29 @@ static void test_simple_keys(void)
 	one("\tkeyexchange=ike");
 	one("\tkeyexchange=ikev2");
 	one("\ttype=tunnel");
+	if ((c = one("\tauto=start"))) {	/* kept up by us: DPD on, restart */
+		CHECK_INT(c->dpddelay, 30);
+		CHECK_INT(c->dpdaction, CONF_DPD_RESTART);
+	}
+	if ((c = one("\tauto=start\n\tdpddelay=0")))
+		CHECK_INT(c->dpddelay, 0);
+	if ((c = one("\tdpddelay=5s\n\tdpdtimeout=15s\n\tdpdaction=clear"))) {
+		CHECK_INT(c->dpddelay, 5);
+		CHECK_INT(c->dpdtimeout, 15);
+		CHECK_INT(c->dpdaction, CONF_DPD_CLEAR);
+	}
+	if ((c = one("\tdpdaction=restart")))
+		CHECK_INT(c->dpdaction, CONF_DPD_RESTART);
+	if ((c = one("\trekey=no")))
+		CHECK(!c->rekey);
+	if ((c = one("\tsalifetime=12s\n\tikelifetime=25s\n\trekeymargin=4s\n\trekeyfuzz=50%"))) {
+		CHECK_INT(c->salifetime, 12);
+		CHECK_INT(c->ikelifetime, 25);
+		CHECK_INT(c->rekeymargin, 4);
+		CHECK_INT(c->rekeyfuzz, 50);
+	}
+	if ((c = one("\tipsec-lifetime=1h")))
+		CHECK_INT(c->salifetime, 3600);
 	if ((c = one("\tencapsulation=yes")))
 		CHECK(c->encapsulation);
 

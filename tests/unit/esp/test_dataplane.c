@@ -5,7 +5,8 @@
  *
  * A "TUN" is a SOCK_SEQPACKET socketpair: one packet per read/write, like a
  * TUN fd.  A's ESP goes to a tap socket so the test can look at it, replay
- * it, tamper with it and then pass it on to B.  Every wait is bounded. */
+ * it, tamper with it and then pass it on to B.  The SAs are AES-GCM, then
+ * AES-CBC with each HMAC (test_cbc).  Every wait is bounded. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -93,6 +94,22 @@ static struct dp_sa_params sa_params(uint32_t spi, uint8_t key, const struct sid
 	return p;
 }
 
+/* The same with AES-CBC and an HMAC: keymat = AES key | integrity key. */
+static struct dp_sa_params cbc_params(uint32_t spi, uint8_t key, const struct side *s,
+				      const struct sockaddr_in *peer, const uint8_t remote[4],
+				      const uint8_t local[4], unsigned keybits, unsigned integ)
+{
+	struct dp_sa_params p = sa_params(spi, key, s, peer, remote, local);
+
+	p.encr = ENCR_AES_CBC;
+	p.encr_keybits = keybits;
+	p.integ = integ;
+	p.keymat_len = keybits / 8 + integ_key_len(integ);
+	for (size_t i = 0; i < p.keymat_len; i++)
+		p.keymat[i] = (uint8_t)(key + i * 5);
+	return p;
+}
+
 /* One datagram/packet from fd within WAIT_MS (or ms); -1 on timeout. */
 static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms)
 {
@@ -156,8 +173,24 @@ static void test_install_errors(void)
 	p.sock = 12345;
 	CHECK_INT(dp_sa_add_outbound(A.dp, &p), -ENOENT);
 	p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
-	p.encr = ENCR_AES_CBC;
+	p.encr = ENCR_AES_CBC;				/* CBC needs an integrity algorithm */
 	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EPROTONOSUPPORT);
+	p.integ = AUTH_HMAC_SHA2_256_128;		/* GCM takes none */
+	p.encr = ENCR_AES_GCM_16;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EPROTONOSUPPORT);
+	p = cbc_params(0x1234, 1, &A, &tap_addr, b_host, a_host, 256, AUTH_HMAC_SHA2_256_128);
+	p.integ = 99;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EPROTONOSUPPORT);
+	p = cbc_params(0x1234, 1, &A, &tap_addr, b_host, a_host, 256, AUTH_HMAC_SHA2_256_128);
+	p.keymat_len = 32 + 31;				/* integrity key one short */
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EINVAL);
+	p = cbc_params(0x1234, 1, &A, &tap_addr, b_host, a_host, 256, AUTH_HMAC_SHA2_256_128);
+	p.encr_keybits = 64;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EINVAL);
+	p = cbc_params(0x1234, 1, &A, &tap_addr, b_host, a_host, 256, AUTH_HMAC_SHA2_512_256);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);	/* the largest keymat: 32 + 64 */
+	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), 0);
+	p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
 	p.encr = ENCR_AES_GCM_16;
 	p.keymat_len = 32;
 	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EINVAL);
@@ -396,6 +429,86 @@ static void test_rekey_and_remove(void)
 	CHECK_INT(dp_sa_prefer_outbound(A.dp, SPI_AB2), -ENOENT);
 }
 
+/* AES-CBC + HMAC SA pairs, every key size with every integrity algorithm:
+ * each new outbound SA takes over its tunnel, packets of several sizes go
+ * both ways, the ESP on the wire has CBC's layout.  The last pair also
+ * sees a replay and a forgery dropped without reaching the TUN. */
+static void cbc_pair(uint32_t n, unsigned keybits, unsigned integ)
+{
+	static const size_t sizes[] = { 20, 41, 100, 1400 };
+	uint32_t ab = 0xc0de0000u + n, ba = 0xdec00000u + n;
+	size_t icv = integ_icv_len(integ);
+	uint8_t in[1400], esp[2048], out[2048];
+	struct dp_sa_params p;
+	ssize_t got;
+
+	p = cbc_params(ab, (uint8_t)n, &A, &tap_addr, b_host, a_host, keybits, integ);
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), 0);
+	p = cbc_params(ab, (uint8_t)n, &B, NULL, a_host, b_host, keybits, integ);
+	CHECK_INT(dp_sa_add_inbound(B.dp, &p), 0);
+	p = cbc_params(ba, (uint8_t)(n + 100), &B, &A.addr, a_host, b_host, keybits, integ);
+	CHECK_INT(dp_sa_add_outbound(B.dp, &p), 0);
+	p = cbc_params(ba, (uint8_t)(n + 100), &A, NULL, b_host, a_host, keybits, integ);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t len = sizes[i], plen = (len + 2 + 15) / 16 * 16;
+
+		make_ipv4(in, len, a_host, b_host);
+		got = a_sends(in, len, esp, sizeof(esp));
+		CHECK_INT(got, ESP_HDR_LEN + ESP_CBC_IV_LEN + plen + icv);
+		CHECK_INT(be32(esp), ab);
+		CHECK_INT(be32(esp + 4), i + 1);
+		if (got <= 0)
+			continue;
+		send_to_b(esp, (size_t)got);
+		CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), len);
+		CHECK_MEM(out, in, len);
+		make_ipv4(in, len, b_host, a_host);
+		CHECK_INT(write(B.tun[0], in, len), len);
+		CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), len);
+		CHECK_MEM(out, in, len);
+	}
+	CHECK_INT(sstats(B.dp, true, ab).packets, 4);
+	CHECK_INT(sstats(A.dp, true, ba).packets, 4);
+	CHECK_INT(sstats(A.dp, true, ba).bytes, 20 + 41 + 100 + 1400);
+	if (got <= 0)
+		return;
+	send_to_b(esp, (size_t)got);				/* the last one again */
+	WAIT_FOR(sstats(B.dp, true, ab).drop_replay == 1);
+	CHECK_INT(sstats(B.dp, true, ab).drop_replay, 1);
+	make_ipv4(in, 60, a_host, b_host);
+	got = a_sends(in, 60, esp, sizeof(esp));
+	CHECK(got > 0);
+	if (got <= 0)
+		return;
+	esp[ESP_HDR_LEN + ESP_CBC_IV_LEN] ^= 0x80;		/* first ciphertext byte */
+	send_to_b(esp, (size_t)got);
+	WAIT_FOR(sstats(B.dp, true, ab).drop_auth == 1);
+	CHECK_INT(sstats(B.dp, true, ab).drop_auth, 1);
+	esp[ESP_HDR_LEN + ESP_CBC_IV_LEN] ^= 0x80;		/* the genuine one still passes */
+	send_to_b(esp, (size_t)got);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), 60);
+	CHECK_INT(sstats(B.dp, true, ab).packets, 5);
+}
+
+static void test_cbc(void)
+{
+	static const unsigned integs[] = { AUTH_HMAC_SHA1_96, AUTH_HMAC_SHA2_256_128,
+					   AUTH_HMAC_SHA2_384_192, AUTH_HMAC_SHA2_512_256 };
+	static const unsigned bits[] = { 128, 192, 256 };
+	uint32_t n = 1;
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < 4; i++) {
+			unsigned fails = check_fail_count;
+
+			cbc_pair(n++, bits[k], integs[i]);
+			if (check_fail_count != fails)
+				fprintf(stderr, "  in AES-%u-CBC with %s\n", bits[k], integ_name(integs[i]));
+		}
+	}
+}
+
 static void test_socket_remove(void)
 {
 	uint8_t b[8];
@@ -422,6 +535,7 @@ int main(void)
 	test_odd_datagrams();
 	test_non_ip();
 	test_rekey_and_remove();
+	test_cbc();
 	test_socket_remove();
 	side_down(&A);
 	side_down(&B);

@@ -581,7 +581,7 @@ static void test_gcm_same(void)
 	make_ipv4(b + ESP_HEADROOM, 99, src4, dst4);
 	CHECK_INT(esp_sa_encap_iv(x, 3, iv, a, BUF, 99, ESP_NH_IPV4, &la), ESP_OK);
 	CHECK_INT(esp_sa_encap_iv(y, 3, iv, b, BUF, 99, ESP_NH_IPV4, &lb), ESP_OK);
-	CHECK_INT(la, ESP_HEADROOM + 99 + 1 + 2 + ESP_ICV_LEN);
+	CHECK_INT(la, ESP_HEADROOM + 99 + 3 + 2 + ESP_ICV_LEN);
 	CHECK_INT(lb, la);
 	CHECK_MEM(a, b, la);
 	CHECK(esp_sa_new_alg(SPI, ENCR_AES_GCM_16, 256, AUTH_NONE, km, 35) == NULL);

@@ -400,9 +400,11 @@ static void test_sa_body(void)
 	CHECK_PARSE(sa_patched(8, 1), IKE_ERR_SYNTAX);
 	CHECK_PARSE(sa_patched(0, 2), IKE_ERR_SYNTAX);	/* only proposal says more */
 	CHECK_PARSE(sa_patched(0, 3), IKE_ERR_SYNTAX);	/* a transform's value on a proposal */
-	/* proposal numbering starts at 1 */
+	/* proposal numbers start at 1; a response's one proposal keeps the
+	 * number the responder chose (RFC 7296 3.3.1), so 2 alone is fine */
 	CHECK_PARSE(sa_patched(4, 0), IKE_ERR_SYNTAX);
-	CHECK_PARSE(sa_patched(4, 2), IKE_ERR_SYNTAX);
+	CHECK_PARSE(sa_patched(4, 2), IKE_OK);
+	CHECK_PARSE(sa_patched(4, 255), IKE_OK);
 	/* TLV attribute (AF=0) */
 	CHECK_PARSE(sa_patched(16, 0x00), IKE_ERR_SYNTAX);
 	/* lengths: transform below 8, cut in an attribute, past the proposal */
@@ -447,7 +449,10 @@ static void test_sa_numbering(void)
 	CHECK_PARSE(sa_numbered((const uint8_t[]){ 1, 2, 3 }, 3, 0), IKE_OK);
 	CHECK_PARSE(sa_numbered((const uint8_t[]){ 1, 1, 2 }, 3, 0), IKE_OK);
 	CHECK_PARSE(sa_numbered((const uint8_t[]){ 1, 3 }, 2, 0), IKE_ERR_SYNTAX);
-	CHECK_PARSE(sa_numbered((const uint8_t[]){ 2, 3 }, 2, 0), IKE_ERR_SYNTAX);
+	CHECK_PARSE(sa_numbered((const uint8_t[]){ 2, 3 }, 2, 0), IKE_OK);
+	CHECK_PARSE(sa_numbered((const uint8_t[]){ 2, 4 }, 2, 0), IKE_ERR_SYNTAX);
+	CHECK_PARSE(sa_numbered((const uint8_t[]){ 0, 1 }, 2, 0), IKE_ERR_SYNTAX);
+	CHECK_PARSE(sa_numbered((const uint8_t[]){ 255, 0 }, 2, 0), IKE_ERR_SYNTAX);
 	CHECK_PARSE(sa_numbered((const uint8_t[]){ 1, 2, 1 }, 3, 0), IKE_ERR_SYNTAX);
 	/* the last proposal says more follow */
 	CHECK_PARSE(sa_numbered((const uint8_t[]){ 1, 2 }, 2, 2), IKE_ERR_SYNTAX);
