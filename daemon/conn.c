@@ -179,6 +179,36 @@ void conn_down_cb(void *arg, struct conn *c, const char *why)
 	evtimer_add(c->retry_ev, &tv);
 }
 
+/* Someone deleted our TUN device: make it again under the same name, with its
+ * address and routes; the data plane keeps the tunnel's SAs. */
+static void conn_recreate_tun(struct daemon *d, struct conn *c)
+{
+	const struct conf_conn *cfg = c->cfg;
+	int ifindex, r;
+	int fd = tun_open(cfg->vti_interface, &ifindex);
+
+	log_conn(LOG_WARNING, cfg->name, "%s was deleted by someone else; re-creating it",
+		 cfg->vti_interface);
+	if (fd < 0) {
+		log_conn(LOG_ERR, cfg->name, "cannot re-create %s: %s", cfg->vti_interface,
+			 strerror(-fd));
+		return;
+	}
+	if ((r = dp_tunnel_set_fd(d->dp, c->tunnel_id, fd))) {
+		log_conn(LOG_ERR, cfg->name, "data plane refused the new %s: %s",
+			 cfg->vti_interface, strerror(-r));
+		tun_close(fd);
+		return;
+	}
+	tun_close(c->tun_fd);
+	c->tun_fd = fd;
+	c->ifindex = ifindex;
+	if ((r = nl_link_up(d->nl, ifindex, tun_mtu(cfg))))
+		log_conn(LOG_ERR, cfg->name, "cannot bring %s up: %s", cfg->vti_interface,
+			 strerror(-r));
+	install_addrs(d, c);
+}
+
 /* Someone removed our address or a route: put it back. */
 void conn_netlink_event(struct daemon *d, int type, int ifindex)
 {
@@ -187,8 +217,7 @@ void conn_netlink_event(struct daemon *d, int type, int ifindex)
 		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))
 			continue;
 		if (type == NL_EV_LINK_DEL) {
-			log_conn(LOG_ERR, c->cfg->name, "%s was deleted by someone else",
-				 c->cfg->vti_interface);
+			conn_recreate_tun(d, c);
 			continue;
 		}
 		if (install_addrs(d, c) == 0)

@@ -182,6 +182,24 @@ int dp_tunnel_remove(struct dataplane *dp, int id)
 	return 0;
 }
 
+int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd)
+{
+	struct dp_tunnel *t;
+	int flags = fcntl(tun_fd, F_GETFL), r = -ENOENT;
+
+	if (flags < 0 || fcntl(tun_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	pthread_rwlock_wrlock(&dp->lock);
+	t = dp_tunnel_find(dp, id);
+	if (t) {
+		epoll_ctl(dp->tx_epoll, EPOLL_CTL_DEL, t->fd, NULL);
+		t->fd = tun_fd;
+		r = epoll_add(dp->tx_epoll, tun_fd, (uint32_t)t->id);
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	return r;
+}
+
 void dp_get_global_stats(struct dataplane *dp, struct dp_global_stats *out)
 {
 	pthread_rwlock_wrlock(&dp->lock);

@@ -60,6 +60,8 @@ void dp_free(struct dataplane *dp);
  * All int-returning calls here: 0 or -errno (-EEXIST, -ENOENT, -EINVAL...). */
 int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd);
 int dp_tunnel_remove(struct dataplane *dp, int id);
+/* A re-created TUN device for tunnel id: its SAs carry on with the new fd (borrowed). */
+int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd);
 
 /* Register a UDP socket bound to port 4500 (borrowed). *ike_fd receives a
  * SOCK_SEQPACKET fd (owned by the caller) that yields one IKE message per read,
