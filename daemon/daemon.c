@@ -24,26 +24,6 @@ static void engine_recv(void *arg, const struct sockaddr_storage *local,
 	ike_receive(&d->eng, local, remote, natt, msg, len);
 }
 
-static int ctl_handler(void *arg, int argc, char **argv, struct evbuffer *out)
-{
-	struct daemon *d = arg;
-
-	if (argc == 1 && strcmp(argv[0], "status") == 0) {
-		status_write(d, out);
-		return 0;
-	}
-	if (argc == 1 && strcmp(argv[0], "trafficstatus") == 0) {
-		status_trafficstatus(d, out);
-		return 0;
-	}
-	if (strcmp(argv[0], "status") == 0 || strcmp(argv[0], "trafficstatus") == 0)
-		evbuffer_add_printf(out, "%s takes no arguments", argv[0]);
-	else
-		evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus)",
-				    argv[0]);
-	return -1;
-}
-
 static void nl_event_cb(const struct nl_event *ev, void *arg)
 {
 	struct daemon *d = arg;
@@ -127,7 +107,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *ctl_path)
 	if (setup_netlink(d) || setup_conns(d))
 		return -1;
 	ike_engine_set_conns(&d->eng, d->conn_ptrs, d->n_conns);
-	d->ctl = ctl_new(d->base, ctl_path, ctl_handler, d);
+	d->ctl = ctl_new(d->base, ctl_path, ctl_cmds_handler, d);
 	if (!d->ctl)
 		return -1;
 	for (int i = 0; i < 3; i++) {

@@ -54,6 +54,9 @@ struct evbuffer;
 void status_write(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus(struct daemon *d, struct evbuffer *out);
 
+/* ctl_cmds.c: the control socket's commands */
+int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
+
 /* io.c: the engine's callbacks into the data plane and sockets */
 void daemon_io(struct daemon *d, struct ike_io *io);
 

@@ -1,0 +1,127 @@
+/* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
+ * down, rekey.  Each answers in words an operator can act on. */
+#include <event2/buffer.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *out);
+
+static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffer *out)
+{
+	for (size_t i = 0; i < d->n_conns; i++)
+		if (strcmp(d->conns[i].cfg->name, name) == 0) {
+			if (d->conns[i].tun_fd < 0) {
+				evbuffer_add_printf(out, "conn \"%.64s\" is auto=ignore: not loaded", name);
+				return NULL;
+			}
+			return &d->conns[i];
+		}
+	evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
+	return NULL;
+}
+
+static int cmd_status(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	status_write(d, out);
+	return 0;
+}
+
+static int cmd_trafficstatus(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	status_trafficstatus(d, out);
+	return 0;
+}
+
+static int cmd_up(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+
+	if (!c)
+		return -1;
+	c->hold = false;
+	if (c->ike) {
+		evbuffer_add_printf(out, "\"%s\": already %s\n", c->cfg->name,
+				    c->ike->state == IKE_S_ESTABLISHED ? "up" : "connecting");
+		return 0;
+	}
+	c->retries = 0;
+	if (ike_initiate(&d->eng, c)) {
+		evbuffer_add_printf(out, "\"%s\": cannot initiate (see the log)", c->cfg->name);
+		return -1;
+	}
+	evbuffer_add_printf(out, "\"%s\": initiating\n", c->cfg->name);
+	return 0;
+}
+
+static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+
+	if (!c)
+		return -1;
+	c->hold = true;	/* an auto=start conn stays down until "up" */
+	ike_delete_conn(&d->eng, c);
+	evbuffer_add_printf(out, "\"%s\": SAs deleted; interface and routes stay (traffic is dropped)\n",
+			    c->cfg->name);
+	return 0;
+}
+
+static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+	const char *what = argc > 2 ? argv[2] : "child";
+
+	if (!c)
+		return -1;
+	struct ike_sa *sa = c->ike;
+	if (!sa || sa->state != IKE_S_ESTABLISHED) {
+		evbuffer_add_printf(out, "\"%s\": not up, nothing to rekey", c->cfg->name);
+		return -1;
+	}
+	if (strcmp(what, "ike") == 0) {
+		sa->want_rekey_ike = true;
+	} else if (strcmp(what, "child") == 0 && sa->child) {
+		sa->want_rekey_child = sa->child->spi_in;
+	} else {
+		evbuffer_add_printf(out, "rekey takes NAME [child|ike], not \"%.32s\"", what);
+		return -1;
+	}
+	ike_sa_run_queue(sa);
+	evbuffer_add_printf(out, "\"%s\": rekeying the %s SA\n", c->cfg->name,
+			    strcmp(what, "ike") == 0 ? "IKE" : "Child");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int min_args, max_args;		/* after the command word */
+	cmd_fn fn;
+	const char *usage;
+} cmds[] = {
+	{ "status", 0, 0, cmd_status, "status" },
+	{ "trafficstatus", 0, 0, cmd_trafficstatus, "trafficstatus" },
+	{ "up", 1, 1, cmd_up, "up NAME" },
+	{ "down", 1, 1, cmd_down, "down NAME" },
+	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
+};
+
+int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
+{
+	struct daemon *d = arg;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		if (argc - 1 < cmds[i].min_args || argc - 1 > cmds[i].max_args) {
+			evbuffer_add_printf(out, "usage: %s", cmds[i].usage);
+			return -1;
+		}
+		return cmds[i].fn(d, argc, argv, out);
+	}
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey)",
+			    argv[0]);
+	return -1;
+}
