@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -86,11 +87,49 @@ static unsigned tun_mtu(const struct conf_conn *cfg)
 	return best;
 }
 
+struct conn *conn_new(struct daemon *d, const struct conf_conn *cfg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cfg = cfg;
+	c->d = d;
+	c->tun_fd = -1;
+	c->tunnel_id = ++d->next_tunnel_id;
+	return c;
+}
+
+int conn_bring_up(struct daemon *d, struct conn *c)
+{
+	if (c->cfg->autostart == CONF_AUTO_IGNORE)
+		return 0;
+	if (conn_setup(d, c)) {
+		conn_teardown(d, c);
+		return -1;
+	}
+	conn_start(c);
+	return 0;
+}
+
+void conn_free(struct daemon *d, struct conn *c)
+{
+	if (!c)
+		return;
+	c->hold = true;	/* no retry from the conn_down callback */
+	ike_delete_conn(&d->eng, c);
+	conn_teardown(d, c);
+	free(c);
+}
+
 int conn_setup(struct daemon *d, struct conn *c)
 {
 	const struct conf_conn *cfg = c->cfg;
+	uint32_t mark = cfg->has_mark ? cfg->mark & cfg->mark_mask : 0;
 	int r;
 
+	if (!udp_open(&d->udp, &cfg->left, mark))
+		return -1;
 	collect_routes(c);
 	c->tun_fd = tun_open(cfg->vti_interface, &c->ifindex);
 	if (c->tun_fd < 0) {
@@ -164,7 +203,8 @@ void conn_down_cb(void *arg, struct conn *c, const char *why)
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
 	if (c->hold) {
-		log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); dpdaction says wait for the peer", why);
+		log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); waiting for the peer or 'mcvpnctl up'",
+			 why);
 		return;
 	}
 	if (!c->retry_ev)
@@ -213,7 +253,7 @@ static void conn_recreate_tun(struct daemon *d, struct conn *c)
 void conn_netlink_event(struct daemon *d, int type, int ifindex)
 {
 	for (size_t i = 0; i < d->n_conns; i++) {
-		struct conn *c = &d->conns[i];
+		struct conn *c = d->conns[i];
 		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))
 			continue;
 		if (type == NL_EV_LINK_DEL) {

@@ -12,12 +12,12 @@ typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *
 static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffer *out)
 {
 	for (size_t i = 0; i < d->n_conns; i++)
-		if (strcmp(d->conns[i].cfg->name, name) == 0) {
-			if (d->conns[i].tun_fd < 0) {
+		if (strcmp(d->conns[i]->cfg->name, name) == 0) {
+			if (d->conns[i]->tun_fd < 0) {
 				evbuffer_add_printf(out, "conn \"%.64s\" is auto=ignore: not loaded", name);
 				return NULL;
 			}
-			return &d->conns[i];
+			return d->conns[i];
 		}
 	evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
 	return NULL;
@@ -95,6 +95,11 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	return 0;
 }
 
+static int cmd_reload(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	return daemon_reload(d, out);
+}
+
 static const struct {
 	const char *name;
 	int min_args, max_args;		/* after the command word */
@@ -106,6 +111,7 @@ static const struct {
 	{ "up", 1, 1, cmd_up, "up NAME" },
 	{ "down", 1, 1, cmd_down, "down NAME" },
 	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
+	{ "reload", 0, 0, cmd_reload, "reload" },
 };
 
 int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
@@ -121,7 +127,7 @@ int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 		}
 		return cmds[i].fn(d, argc, argv, out);
 	}
-	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey)",
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload)",
 			    argv[0]);
 	return -1;
 }

@@ -36,12 +36,18 @@ static void monitor_cb(evutil_socket_t fd, short what, void *arg)
 	nl_monitor_read(d->mon, nl_event_cb, d);
 }
 
+static void notify_status(struct daemon *d);
+
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
 	if (sig == SIGHUP) {
-		log_notice("SIGHUP: reload is not implemented yet; configuration unchanged");
+		log_notice("SIGHUP: reloading %s", d->config_dir);
+		sd_notify(0, "RELOADING=1");
+		daemon_reload(d, NULL);
+		sd_notify(0, "READY=1");
+		notify_status(d);
 		return;
 	}
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -52,25 +58,14 @@ static int setup_conns(struct daemon *d)
 {
 	d->n_conns = d->conf->n_conns;
 	d->conns = calloc(d->n_conns ? d->n_conns : 1, sizeof(*d->conns));
-	d->conn_ptrs = calloc(d->n_conns ? d->n_conns : 1, sizeof(*d->conn_ptrs));
-	if (!d->conns || !d->conn_ptrs)
+	if (!d->conns)
 		return -1;
-	for (size_t i = 0; i < d->n_conns; i++) {
-		struct conn *c = &d->conns[i];
-		c->cfg = &d->conf->conns[i];
-		c->d = d;
-		c->tun_fd = -1;
-		c->tunnel_id = (int)i + 1;
-		d->conn_ptrs[i] = c;
-	}
-	for (size_t i = 0; i < d->n_conns; i++) {
-		const struct conf_conn *cfg = d->conns[i].cfg;
-		if (cfg->autostart == CONF_AUTO_IGNORE)
-			continue;	/* as in libreswan: written down, not loaded */
-		uint32_t mark = cfg->has_mark ? cfg->mark & cfg->mark_mask : 0;
-		if (!udp_open(&d->udp, &cfg->left, mark) || conn_setup(d, &d->conns[i]))
+	for (size_t i = 0; i < d->n_conns; i++)
+		if (!(d->conns[i] = conn_new(d, &d->conf->conns[i])))
 			return -1;
-	}
+	for (size_t i = 0; i < d->n_conns; i++)
+		if (d->conns[i]->cfg->autostart != CONF_AUTO_IGNORE && conn_setup(d, d->conns[i]))
+			return -1;
 	return 0;
 }
 
@@ -86,13 +81,14 @@ static int setup_netlink(struct daemon *d)
 	return d->mon_ev && event_add(d->mon_ev, NULL) == 0 ? 0 : -1;
 }
 
-int daemon_init(struct daemon *d, struct conf *conf, const char *ctl_path)
+int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, const char *ctl_path)
 {
 	struct ike_io io;
 	const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 
 	memset(d, 0, sizeof(*d));
 	d->conf = conf;
+	d->config_dir = config_dir;
 	d->started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->base = event_base_new();
@@ -106,7 +102,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *ctl_path)
 	ike_engine_init(&d->eng, d->base, &io);
 	if (setup_netlink(d) || setup_conns(d))
 		return -1;
-	ike_engine_set_conns(&d->eng, d->conn_ptrs, d->n_conns);
+	ike_engine_set_conns(&d->eng, d->conns, d->n_conns);
 	d->ctl = ctl_new(d->base, ctl_path, ctl_cmds_handler, d);
 	if (!d->ctl)
 		return -1;
@@ -118,12 +114,67 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *ctl_path)
 	return 0;
 }
 
+/* "1 conn: oracle-tunnel-1 up 2h13m" for systemctl status. */
+static void notify_status(struct daemon *d)
+{
+	char buf[512];
+	size_t used = 0;
+	time_t now = time(NULL);
+
+	used += (size_t)snprintf(buf, sizeof(buf), "%zu conn%s:", d->n_conns,
+				 d->n_conns == 1 ? "" : "s");
+	for (size_t i = 0; i < d->n_conns && used < sizeof(buf) - 64; i++) {
+		struct conn *c = d->conns[i];
+		const struct ike_sa *sa = c->ike;
+		if (sa && sa->state == IKE_S_ESTABLISHED) {
+			long up = (long)(now - sa->established);
+			for (const struct ike_sa *o = d->eng.sas; o; o = o->next)
+				if (o->conn == c && o->state == IKE_S_ESTABLISHED && o->established < now - up)
+					up = (long)(now - o->established);
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %.40s up %ldh%02ldm",
+						 c->cfg->name, up / 3600, up / 60 % 60);
+		} else {
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %.40s %s",
+						 c->cfg->name, c->tun_fd < 0 ? "ignored" : sa ? "connecting" : "down");
+		}
+	}
+	sd_notifyf(0, "STATUS=%s", buf);
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_status(arg);
+}
+
+/* WATCHDOG=1 comes from the loop itself, so a stuck loop gets restarted. */
+static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void start_notify_timers(struct daemon *d)
+{
+	uint64_t usec = 0;
+	struct timeval tick = { 10, 0 };
+
+	d->tick_ev = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
+	if (d->tick_ev)
+		event_add(d->tick_ev, &tick);
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec) {
+		struct timeval half = { (time_t)(usec / 2 / 1000000), (suseconds_t)(usec / 2 % 1000000) };
+		d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, watchdog_cb, d);
+		if (d->watchdog_ev)
+			event_add(d->watchdog_ev, &half);
+	}
+}
+
 int daemon_run(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_conns; i++)
-		conn_start(&d->conns[i]);
-	sd_notifyf(0, "READY=1\nSTATUS=%zu conn%s configured", d->n_conns,
-		   d->n_conns == 1 ? "" : "s");
+		conn_start(d->conns[i]);
+	start_notify_timers(d);
+	sd_notify(0, "READY=1");
+	notify_status(d);
 	log_notice("mcvpnd started: %zu conn%s", d->n_conns, d->n_conns == 1 ? "" : "s");
 	event_base_dispatch(d->base);
 	sd_notify(0, "STOPPING=1");
@@ -138,7 +189,8 @@ void daemon_free(struct daemon *d)
 	ctl_free(d->ctl);
 	ike_engine_clear(&d->eng);
 	for (size_t i = 0; i < d->n_conns; i++)
-		conn_teardown(d, &d->conns[i]);
+		if (d->conns[i])
+			conn_teardown(d, d->conns[i]);
 	udp_close_all(&d->udp);
 	dp_free(d->dp);
 	for (int i = 0; i < 3; i++)
@@ -146,10 +198,15 @@ void daemon_free(struct daemon *d)
 			event_free(d->sig_ev[i]);
 	if (d->mon_ev)
 		event_free(d->mon_ev);
+	if (d->tick_ev)
+		event_free(d->tick_ev);
+	if (d->watchdog_ev)
+		event_free(d->watchdog_ev);
 	nl_monitor_close(d->mon);
 	nl_close(d->nl);
+	for (size_t i = 0; i < d->n_conns; i++)
+		free(d->conns ? d->conns[i] : NULL);
 	free(d->conns);
-	free(d->conn_ptrs);
 	conf_free(d->conf);
 	if (d->base)
 		event_base_free(d->base);

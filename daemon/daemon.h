@@ -13,6 +13,7 @@
 struct conf;
 struct ctl;
 struct dataplane;
+struct evbuffer;
 struct event;
 struct event_base;
 struct nl;
@@ -21,9 +22,10 @@ struct nl_monitor;
 struct daemon {
 	struct event_base *base;	/* owned */
 	struct conf *conf;		/* owned */
-	struct conn *conns;		/* owned array, one per configured conn */
-	struct conn **conn_ptrs;	/* owned: pointers into conns for the engine */
+	struct conn **conns;		/* owned array of owned conns, one per configured conn */
 	size_t n_conns;
+	int next_tunnel_id;
+	const char *config_dir;		/* borrowed (argv) */
 	struct ike_engine eng;
 	struct dataplane *dp;		/* owned */
 	struct udp udp;
@@ -32,17 +34,28 @@ struct daemon {
 	struct event *mon_ev;		/* owned */
 	struct ctl *ctl;		/* owned */
 	struct event *sig_ev[3];	/* owned: TERM, INT, HUP */
+	struct event *tick_ev;		/* owned: STATUS= refresh */
+	struct event *watchdog_ev;	/* owned: WATCHDOG=1 */
 	bool stopping;
 	time_t started;
 };
 
 /* Take ownership of conf; set up sockets, tunnels and the control socket. 0 or -1. */
-int daemon_init(struct daemon *d, struct conf *conf, const char *ctl_path);
+int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, const char *ctl_path);
+/* Re-read the config dir: new conns start, removed ones end, changed ones restart,
+ * unchanged ones are not touched. A config with errors changes nothing. Messages
+ * (errors, or a summary) go to out if not NULL. 0 or -1. */
+int daemon_reload(struct daemon *d, struct evbuffer *out);
 /* Start the auto=start conns and run until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
 
 /* conn.c */
+struct conn *conn_new(struct daemon *d, const struct conf_conn *cfg);
+/* Set up its TUN, sockets; start it if auto=start. 0 or -1 (c is then torn down). */
+int conn_bring_up(struct daemon *d, struct conn *c);
+/* DELETE its SAs, remove its TUN and routes, free it. */
+void conn_free(struct daemon *d, struct conn *c);
 int conn_setup(struct daemon *d, struct conn *c);
 void conn_teardown(struct daemon *d, struct conn *c);
 void conn_start(struct conn *c);

@@ -38,8 +38,9 @@ void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_conn(prio, sa->conn && sa->conn->cfg ? sa->conn->cfg->name : NULL, "#%u: %s",
-		 sa->serial, msg);
+	const struct conf_conn *cfg = sa->conn ? sa->conn->cfg : NULL;
+	log_sa(prio, cfg ? cfg->name : NULL, cfg ? cfg->rightid.text : NULL, sa->serial, "#%u: %s",
+	       sa->serial, msg);
 }
 
 void ike_engine_init(struct ike_engine *eng, struct event_base *base, const struct ike_io *io)

@@ -29,6 +29,28 @@ static const char *prio_name(int prio)
 	return prio >= 0 && prio <= LOG_DEBUG ? names[prio] : "?";
 }
 
+static void emit(int prio, const char *conn, const char *peer, unsigned sa, const char *msg)
+{
+	if (log_stderr) {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s%s%s%s\n", tm.tm_hour, tm.tm_min,
+			tm.tm_sec, ts.tv_nsec / 1000000, prio_name(prio), conn ? "\"" : "",
+			conn ? conn : "", conn ? "\": " : "", msg);
+		return;
+	}
+	char sa_field[32];
+	snprintf(sa_field, sizeof(sa_field), "MCVPN_SA=%u", sa);
+	if (conn)
+		sd_journal_send("MESSAGE=\"%s\": %s", conn, msg, "PRIORITY=%d", prio,
+				"MCVPN_CONN=%s", conn, "MCVPN_PEER=%s", peer ? peer : "",
+				"%s", sa ? sa_field : "MCVPN_SA=", NULL);
+	else
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, NULL);
+}
+
 void log_conn(int prio, const char *conn, const char *fmt, ...)
 {
 	char msg[1024];
@@ -39,20 +61,18 @@ void log_conn(int prio, const char *conn, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	emit(prio, conn, NULL, 0, msg);
+}
 
-	if (log_stderr) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		struct tm tm;
-		localtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s%s%s%s\n", tm.tm_hour, tm.tm_min,
-			tm.tm_sec, ts.tv_nsec / 1000000, prio_name(prio), conn ? "\"" : "",
-			conn ? conn : "", conn ? "\": " : "", msg);
+void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!log_enabled(prio))
 		return;
-	}
-	if (conn)
-		sd_journal_send("MESSAGE=\"%s\": %s", conn, msg, "PRIORITY=%d", prio,
-				"MCVPN_CONN=%s", conn, NULL);
-	else
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, NULL);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(prio, conn, peer, sa, msg);
 }

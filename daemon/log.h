@@ -15,6 +15,11 @@ bool log_enabled(int prio);
 void log_conn(int prio, const char *conn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The same with the peer's identity and the SA's serial as journal fields
+ * (MCVPN_PEER=, MCVPN_SA=); peer may be NULL, sa 0. */
+void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 #define log_err(...)    log_conn(LOG_ERR, NULL, __VA_ARGS__)
 #define log_warn(...)   log_conn(LOG_WARNING, NULL, __VA_ARGS__)
 #define log_notice(...) log_conn(LOG_NOTICE, NULL, __VA_ARGS__)

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 		return conf ? 0 : 1;
 	}
 	log_init(a.foreground || isatty(STDERR_FILENO), a.debug ? LOG_DEBUG : LOG_INFO);
-	if (daemon_init(&d, conf, a.socket)) {
+	if (daemon_init(&d, conf, a.config_dir, a.socket)) {
 		log_err("start-up failed; cleaning up");
 		daemon_free(&d);
 		return 1;

@@ -155,5 +155,5 @@ void status_write(struct daemon *d, struct evbuffer *out)
 	evbuffer_add_printf(out, "mcvpnd: %zu conn%s, up %llds\n", d->n_conns,
 			    d->n_conns == 1 ? "" : "s", (long long)(now - d->started));
 	for (size_t i = 0; i < d->n_conns; i++)
-		conn_block(d, &d->conns[i], out, now);
+		conn_block(d, d->conns[i], out, now);
 }
