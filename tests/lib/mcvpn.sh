@@ -40,6 +40,24 @@ mcvpn_write_config() {
 		die "writing $dir/$CONN.secrets failed"
 }
 
+# mcvpn_conf_set SIDE KEY=VALUE...: set keys in SIDE's written config (after
+# mcvpn_write_config): an existing KEY= line is replaced, a new one appended
+# to the conn (the example files hold one conn, ending the file).
+mcvpn_conf_set() {
+	local side=$1 kv key f
+	shift
+	f="$(mcvpn_dir "$side")/conf/$CONN.conf"
+	[ -f "$f" ] || die "mcvpn_conf_set: no $f (call mcvpn_write_config first)"
+	for kv in "$@"; do
+		key=${kv%%=*}
+		if grep -q "^[[:space:]]*$key=" "$f"; then
+			sed -i "s|^\([[:space:]]*\)$key=.*|\1$kv|" "$f"
+		else
+			printf '    %s\n' "$kv" >>"$f"
+		fi
+	done
+}
+
 mcvpnd_stop_all() {
 	local side
 	for side in "${!MCVPND_PID[@]}"; do
@@ -104,6 +122,17 @@ mcvpnd_stop() {
 	[ "$STOP_RC" = 0 ]
 }
 
+# mcvpnd_kill SIDE: SIGKILL, as a crash would (no DELETE, no cleanup).
+mcvpnd_kill() {
+	local side=$1 pid
+	pid=${MCVPND_PID[$side]:-}
+	[ -n "$pid" ] || return 1
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "MCVPND_PID[$side]"
+	return 0
+}
+
 # mcvpnctl SIDE ARGS...: the control client against SIDE's daemon (a daemon
 # that accepts but never answers must not hang the test).
 mcvpnctl() {
@@ -148,4 +177,17 @@ mcvpn_dump_logs() {
 		printf '  --- last 40 lines of mcvpnd (%s) log %s\n' "$side" "$f"
 		tail -n 40 "$f" | sed 's/^/    | /'
 	done
+}
+
+# mcvpn_log_mark SIDE: the number of lines in SIDE's log now, for
+# mcvpn_log_since.
+mcvpn_log_mark() {
+	local n
+	n=$(wc -l <"$(mcvpn_log "$1")" 2>/dev/null) || n=0
+	printf '%s' "${n:-0}"
+}
+
+# mcvpn_log_since SIDE MARK: the lines of SIDE's log after line MARK.
+mcvpn_log_since() {
+	tail -n +"$(($2 + 1))" "$(mcvpn_log "$1")" 2>/dev/null
 }
