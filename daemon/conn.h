@@ -16,6 +16,12 @@ struct event;
 struct ike_sa;
 struct daemon;
 
+/* Traffic of a conn, summed over every Child SA it has had. */
+struct conn_counters {
+	uint64_t in_bytes, out_bytes, in_packets, out_packets;
+	uint64_t drop_replay, drop_auth, drop_ts, drop_other;
+};
+
 struct conn {
 	const struct conf_conn *cfg;	/* borrowed from the loaded config */
 	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL */
@@ -29,6 +35,7 @@ struct conn {
 	unsigned retries;
 	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */
 	char last_error[128];
+	struct conn_counters past;	/* of the Child SAs already removed */
 };
 
 #endif

@@ -23,15 +23,40 @@ static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffe
 	return NULL;
 }
 
+/* The optional --json of status and trafficstatus. */
+static int json_flag(int argc, char **argv, struct evbuffer *out, bool *json)
+{
+	*json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	if (argc == 2 && !*json) {
+		evbuffer_add_printf(out, "usage: %s [--json]", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_status(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 {
-	status_write(d, out);
+	bool json;
+
+	if (json_flag(argc, argv, out, &json))
+		return -1;
+	if (json)
+		status_json(d, out);
+	else
+		status_write(d, out);
 	return 0;
 }
 
 static int cmd_trafficstatus(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 {
-	status_trafficstatus(d, out);
+	bool json;
+
+	if (json_flag(argc, argv, out, &json))
+		return -1;
+	if (json)
+		status_trafficstatus_json(d, out);
+	else
+		status_trafficstatus(d, out);
 	return 0;
 }
 
@@ -106,8 +131,8 @@ static const struct {
 	cmd_fn fn;
 	const char *usage;
 } cmds[] = {
-	{ "status", 0, 0, cmd_status, "status" },
-	{ "trafficstatus", 0, 0, cmd_trafficstatus, "trafficstatus" },
+	{ "status", 0, 1, cmd_status, "status [--json]" },
+	{ "trafficstatus", 0, 1, cmd_trafficstatus, "trafficstatus [--json]" },
 	{ "up", 1, 1, cmd_up, "up NAME" },
 	{ "down", 1, 1, cmd_down, "down NAME" },
 	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },

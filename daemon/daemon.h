@@ -72,5 +72,12 @@ int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* io.c: the engine's callbacks into the data plane and sockets */
 void daemon_io(struct daemon *d, struct ike_io *io);
+void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_counters *sum);
+/* The conn's counters: removed Child SAs plus the installed ones. */
+void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum);
+
+/* status_json.c */
+void status_json(struct daemon *d, struct evbuffer *out);
+void status_trafficstatus_json(struct daemon *d, struct evbuffer *out);
 
 #endif

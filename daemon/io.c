@@ -71,10 +71,31 @@ static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
 	return r ? -1 : 0;
 }
 
+/* Add one Child SA's counters (both directions) to sum. */
+void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_counters *sum)
+{
+	struct dp_sa_stats in, out;
+
+	if (dp_sa_get_stats(d->dp, true, ch->spi_in, &in) == 0) {
+		sum->in_bytes += in.bytes;
+		sum->in_packets += in.packets;
+		sum->drop_replay += in.drop_replay;
+		sum->drop_auth += in.drop_auth;
+		sum->drop_ts += in.drop_ts;
+		sum->drop_other += in.drop_other;
+	}
+	if (dp_sa_get_stats(d->dp, false, ch->spi_out, &out) == 0) {
+		sum->out_bytes += out.bytes;
+		sum->out_packets += out.packets;
+		sum->drop_other += out.drop_other;
+	}
+}
+
 static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 {
 	struct daemon *d = arg;
-	dp_sa_remove(d->dp, false, ch->spi_out);
+
+	io_child_counters(d, ch, &c->past);	/* counters are per conn, across rekeys */	dp_sa_remove(d->dp, false, ch->spi_out);
 	dp_sa_remove(d->dp, true, ch->spi_in);
 }
 

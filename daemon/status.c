@@ -11,9 +11,10 @@
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
 #include "daemon/proposal.h"
+#include "daemon/status.h"
 #include "daemon/ts.h"
 
-static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len, bool port)
+void status_addr(const struct sockaddr_storage *ss, char *buf, size_t len, bool port)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned p = 0;
@@ -30,7 +31,7 @@ static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len, b
 		snprintf(buf, len, "%s", a);
 }
 
-static void prefix_str(const struct conf_prefix *p, char *buf, size_t len)
+void status_prefix(const struct conf_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	inet_ntop(p->family, p->addr, a, sizeof(a));
@@ -43,18 +44,33 @@ static uint64_t sa_bytes(struct daemon *d, bool inbound, uint32_t spi)
 	return dp_sa_get_stats(d->dp, inbound, spi, &st) == 0 ? st.bytes : 0;
 }
 
+void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum)
+{
+	*sum = c->past;
+	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
+		if (sa->conn != c)
+			continue;
+		for (const struct child_sa *ch = sa->children; ch; ch = ch->next)
+			if (ch->installed)
+				io_child_counters(d, ch, sum);
+	}
+}
+
+/* One line per conn's Child SA carrying traffic; bytes are the conn's since it
+ * was loaded (across rekeys), add_time the current Child SA's. */
 void status_trafficstatus(struct daemon *d, struct evbuffer *out)
 {
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		const struct child_sa *ch = sa->child;
-		if (sa->state != IKE_S_ESTABLISHED || !ch || !ch->installed)
+		struct conn_counters t;
+		if (sa->state != IKE_S_ESTABLISHED || !ch || !ch->installed || sa->conn->ike != sa)
 			continue;
+		conn_counters_total(d, sa->conn, &t);
 		evbuffer_add_printf(out,
 				    "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%" PRIu64
 				    ", outBytes=%" PRIu64 ", maxBytes=2^63B, id='%s'\n",
 				    ch->serial, sa->conn->cfg->name, (long long)ch->add_time,
-				    sa_bytes(d, true, ch->spi_in), sa_bytes(d, false, ch->spi_out),
-				    sa->conn->cfg->rightid.text);
+				    t.in_bytes, t.out_bytes, sa->conn->cfg->rightid.text);
 	}
 }
 
@@ -66,8 +82,8 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 	char algs[160], local[64], remote[64];
 
 	proposal_describe(&c, algs, sizeof(algs));
-	addr_str(&sa->local, local, sizeof(local), true);
-	addr_str(&sa->remote, remote, sizeof(remote), true);
+	status_addr(&sa->local, local, sizeof(local), true);
+	status_addr(&sa->remote, remote, sizeof(remote), true);
 	evbuffer_add_printf(out, "  IKE SA #%u: %s", sa->serial, ike_state_name(sa->state));
 	if (sa->state == IKE_S_ESTABLISHED)
 		evbuffer_add_printf(out, " %llds ago", (long long)(now - sa->established));
@@ -83,7 +99,7 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 }
 
 /* "0.0.0.0/0,::/0" for a selector list. */
-static void ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
+void status_ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -105,8 +121,8 @@ static void child_line(struct daemon *d, const struct child_sa *ch, struct evbuf
 	char algs[160], l[400], r[400];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	ts_list(ch->ts_local, ch->n_ts_local, l, sizeof(l));
-	ts_list(ch->ts_remote, ch->n_ts_remote, r, sizeof(r));
+	status_ts_list(ch->ts_local, ch->n_ts_local, l, sizeof(l));
+	status_ts_list(ch->ts_remote, ch->n_ts_remote, r, sizeof(r));
 	evbuffer_add_printf(out,
 			    "  Child SA #%u: ESP %s in UDP, SPIs %08x_i %08x_o, %s === %s,"
 			    " in %" PRIu64 " bytes, out %" PRIu64 " bytes%s\n",
@@ -122,17 +138,17 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 	const char *autos[] = { "ignore", "add", "start" };
 	bool up = c->ike && c->ike->state == IKE_S_ESTABLISHED;
 
-	addr_str(&cfg->left, left, sizeof(left), false);
-	addr_str(&cfg->right, right, sizeof(right), false);
+	status_addr(&cfg->left, left, sizeof(left), false);
+	status_addr(&cfg->right, right, sizeof(right), false);
 	if (cfg->has_interface_ip)
-		prefix_str(&cfg->interface_ip, ip, sizeof(ip));
+		status_prefix(&cfg->interface_ip, ip, sizeof(ip));
 	evbuffer_add_printf(out, "\"%s\": %s[%s]...%s[%s], auto=%s, %s\n", cfg->name, left,
 			    cfg->leftid.text, right, cfg->rightid.text, autos[cfg->autostart],
 			    up ? "UP" : c->ike ? "CONNECTING" : "DOWN");
 	evbuffer_add_printf(out, "  interface %s%s, address %s, routes", cfg->vti_interface,
 			    c->tun_fd >= 0 ? "" : " (missing)", ip);
 	for (size_t i = 0; i < c->n_routes; i++) {
-		prefix_str(&c->routes[i], ip, sizeof(ip));
+		status_prefix(&c->routes[i], ip, sizeof(ip));
 		evbuffer_add_printf(out, "%s%s", i ? "," : " ", ip);
 	}
 	evbuffer_add_printf(out, "%s\n", c->n_routes ? "" : " none");

@@ -141,11 +141,12 @@ static void dp_error(struct side *s, const char *what, const struct child_sa *c)
 			 what, c ? c->serial : 0, c ? c->spi_in : 0, c ? c->spi_out : 0);
 }
 
-static void io_note(struct side *s, enum io_kind kind, const struct child_sa *c, const char *why)
+static struct io_rec *io_note(struct side *s, enum io_kind kind, const struct child_sa *c,
+			      const char *why)
 {
 	if (s->n_io == SIDE_MAX_REC) {
 		dp_error(s, "more io callbacks than the harness records", c);
-		return;
+		return NULL;
 	}
 	struct io_rec *r = &s->io[s->n_io++];
 	memset(r, 0, sizeof(*r));
@@ -157,6 +158,10 @@ static void io_note(struct side *s, enum io_kind kind, const struct child_sa *c,
 	if (why)
 		snprintf(r->why, sizeof(r->why), "%s", why);
 	r->ms = net_now_ms();
+	r->gseq = ++s->net->io_seq;
+	r->out_before = s->dp_out;
+	r->out_after = s->dp_out;	/* updated once the call has had its effect */
+	return r;
 }
 
 static int inst_index(const struct side *s, uint32_t spi_in)
@@ -165,6 +170,27 @@ static int inst_index(const struct side *s, uint32_t spi_in)
 		if (s->inst_in[i] == spi_in)
 			return (int)i;
 	return -1;
+}
+
+/* After a data plane call on s: does either tunnel send on an SPI the other
+ * side has not installed inbound? */
+static void blackhole_check(struct side *s, struct io_rec *r)
+{
+	struct net *n = s->net;
+
+	if (r)
+		r->out_after = s->dp_out;
+	for (int i = 0; i < 2; i++) {
+		const struct side *x = &n->s[i], *peer = &n->s[!i];
+		if (!x->dp_out || inst_index(peer, x->dp_out) >= 0)
+			continue;
+		if (!n->blackholes++)
+			snprintf(n->blackhole, sizeof(n->blackhole),
+				 "at %llu ms, after %s's %c call #%u: %s sends on SPI %08x, which %s "
+				 "has not installed inbound",
+				 (unsigned long long)net_now_ms(), s->name, r ? (char)r->kind : '?',
+				 r ? r->gseq : 0, x->name, x->dp_out, peer->name);
+	}
 }
 
 static int io_send(void *arg, const struct sockaddr_storage *local,
@@ -196,7 +222,9 @@ static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 
 	if (conn != &s->conn)
 		s->wrong_conn++;
-	io_note(s, IO_UP, c, NULL);
+	struct io_rec *rec = io_note(s, IO_UP, c, NULL);
+	if (rec)
+		rec->standby = c->out_standby;
 	if (inst_index(s, c->spi_in) >= 0 || s->n_inst == SIDE_MAX_REC ||
 	    s->n_up == SIDE_MAX_REC || !c->key_in || !c->key_out ||
 	    c->key_in->len > sizeof(s->up[0].key_in) || c->key_out->len > sizeof(s->up[0].key_out)) {
@@ -222,7 +250,10 @@ static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 	r->ms = net_now_ms();
 	s->inst_in[s->n_inst] = c->spi_in;
 	s->inst_out[s->n_inst++] = c->spi_out;
-	s->dp_out = c->spi_out;	/* an added outbound SA becomes the current one */
+	/* an added outbound SA becomes the current one, unless on standby */
+	if (!c->out_standby)
+		s->dp_out = c->spi_out;
+	blackhole_check(s, rec);
 	return 0;
 }
 
@@ -233,7 +264,7 @@ static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c
 
 	if (conn != &s->conn)
 		s->wrong_conn++;
-	io_note(s, IO_DOWN, c, NULL);
+	struct io_rec *rec = io_note(s, IO_DOWN, c, NULL);
 	s->n_down++;
 	if (i < 0) {
 		dp_error(s, "child_down of an SA that is not installed", c);
@@ -244,6 +275,7 @@ static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c
 	s->n_inst--;
 	if (s->dp_out == c->spi_out)
 		s->dp_out = 0;
+	blackhole_check(s, rec);
 }
 
 static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa *c)
@@ -252,13 +284,29 @@ static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa 
 
 	if (conn != &s->conn)
 		s->wrong_conn++;
-	io_note(s, IO_PREFER, c, NULL);
+	struct io_rec *rec = io_note(s, IO_PREFER, c, NULL);
 	s->n_prefer++;
 	if (inst_index(s, c->spi_in) < 0) {
 		dp_error(s, "child_prefer of an SA that is not installed", c);	/* -ENOENT */
 		return;
 	}
 	s->dp_out = c->spi_out;
+	blackhole_check(s, rec);
+}
+
+static double io_child_idle(void *arg, struct conn *conn, const struct child_sa *c)
+{
+	struct side *s = arg;
+	const struct side *peer = &s->net->s[!s->idx];
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	s->n_idle_calls++;
+	if (inst_index(s, c->spi_in) < 0)
+		return 1e9;	/* nothing arrives on an SA that is not installed */
+	if (s->traffic && peer->dp_out == c->spi_in)
+		return 0;
+	return s->idle_s;
 }
 
 static void io_conn_down(void *arg, struct conn *conn, const char *why)
@@ -313,8 +361,13 @@ static int side_load(struct side *s, const struct side_opts *o, const char *left
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "    leftsubnet=%s\n",
 				o->leftsubnet);
 	if (o && o->rightsubnet)
-		snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
-			 o->rightsubnet);
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
+				o->rightsubnet);
+	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)sizeof(text);) {
+		size_t l = strcspn(e, "\n");
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "    %.*s\n", (int)l, e);
+		e += l + (e[l] == '\n');
+	}
 	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n",
 		 o && o->psk ? o->psk : DEFAULT_PSK);
 	if (conf_load_text(s->name, text, "test.secrets", secrets, &s->conf, &diag) ||
@@ -334,12 +387,14 @@ static void side_init(struct net *n, int idx)
 	struct side *s = &n->s[idx];
 	struct ike_io io = {
 		.arg = s, .send = io_send, .child_up = io_child_up, .child_down = io_child_down,
-		.child_prefer = io_child_prefer, .conn_down = io_conn_down,
+		.child_prefer = io_child_prefer, .child_idle = io_child_idle,
+		.conn_down = io_conn_down,
 	};
 
 	s->conn.cfg = &s->conf->conns[0];
 	s->conn.tun_fd = -1;
 	s->conns[0] = &s->conn;
+	s->idle_s = 1e9;
 	ike_engine_init(&s->eng, n->base, &io);
 	ike_engine_set_conns(&s->eng, s->conns, 1);
 }
@@ -628,6 +683,31 @@ const struct child_rec *side_up_rec(const struct side *s, uint32_t spi_in)
 bool side_installed(const struct side *s, uint32_t spi_in)
 {
 	return inst_index(s, spi_in) >= 0;
+}
+
+const struct io_rec *side_io_find(const struct side *s, enum io_kind kind, uint32_t spi_in,
+				  unsigned from)
+{
+	for (unsigned i = from; i < s->n_io; i++)
+		if (s->io[i].kind == kind && s->io[i].spi_in == spi_in)
+			return &s->io[i];
+	return NULL;
+}
+
+const struct io_rec *side_io_first_use(const struct side *s, uint32_t spi_out)
+{
+	for (unsigned i = 0; i < s->n_io; i++)
+		if (s->io[i].out_after == spi_out && s->io[i].out_before != spi_out)
+			return &s->io[i];
+	return NULL;
+}
+
+const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, unsigned from)
+{
+	for (unsigned i = from; i < s->n_io; i++)
+		if (s->io[i].out_before == spi_out && s->io[i].out_after != spi_out)
+			return &s->io[i];
+	return NULL;
 }
 
 static bool matches(const struct pkt *p, int from, unsigned exchange, int response)

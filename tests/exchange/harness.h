@@ -42,6 +42,8 @@ struct side_opts {
 	const char *leftsubnet;		/* not written when NULL */
 	const char *rightsubnet;
 	const char *psk;		/* default: the same PSK on both sides */
+	const char *extra;		/* more "key=value" lines, newline-separated
+					 * (salifetime=12s\nrekey=no ...) */
 };
 
 #define NET_MAX_NOTIFY 8
@@ -84,7 +86,7 @@ typedef enum verdict (*net_hook)(struct net *n, struct pkt *p, void *arg);
 
 enum net_order { ORDER_FIFO, ORDER_LIFO, ORDER_RANDOM };
 
-#define SIDE_MAX_REC 128
+#define SIDE_MAX_REC 256
 
 struct child_rec {		/* a child_up call, by value */
 	unsigned serial;
@@ -101,8 +103,11 @@ enum io_kind { IO_UP = 'U', IO_DOWN = 'D', IO_PREFER = 'P', IO_CONN_DOWN = 'C' }
 struct io_rec {			/* every callback, in order */
 	enum io_kind kind;
 	uint32_t spi_in, spi_out;	/* for child callbacks */
+	bool standby;			/* child_up: the outbound SA was installed on standby */
+	uint32_t out_before, out_after;	/* the SPI the tunnel sent on before / after the call */
 	char why[128];			/* for conn_down */
 	uint64_t ms;
+	unsigned gseq;			/* 1, 2, ... across both sides: orders A's and B's calls */
 };
 
 struct side {
@@ -132,6 +137,12 @@ struct side {
 	unsigned dp_errors;		/* refused or impossible calls */
 	char dp_error[160];		/* the first one, described */
 	unsigned wrong_conn;		/* callbacks with a conn that is not ours */
+
+	/* child_idle: seconds since a Child SA last received a packet */
+	double idle_s;			/* what it returns (default 1e9: never) */
+	bool traffic;			/* the peer sends all the time: an SA on which the peer's
+					 * tunnel sends (peer's dp_out == its spi_in) returns 0 */
+	unsigned n_idle_calls;
 };
 
 struct net {
@@ -153,6 +164,13 @@ struct net {
 	unsigned bad_ports;		/* natt and the ports disagree */
 	unsigned storm;			/* net_run gave up: messages kept coming */
 	unsigned send_fail;
+	unsigned io_seq;		/* last io_rec.gseq handed out */
+	/* make-before-break: a side's tunnel sent on an SPI that the peer had not
+	 * (yet, or any more) installed inbound.  Counted after every data plane
+	 * call; the peer installs late by design while an SA is being set up, and
+	 * removes early when it is deleted, so tests reset this where it matters. */
+	unsigned blackholes;
+	char blackhole[200];		/* the first one, described */
 };
 
 /* Load both configs and set up the engines; -1 (diagnostics on stderr) if a
@@ -188,6 +206,16 @@ struct ike_sa *side_live(const struct side *s, unsigned i);
 /* The child_up record with this inbound SPI, or NULL. */
 const struct child_rec *side_up_rec(const struct side *s, uint32_t spi_in);
 bool side_installed(const struct side *s, uint32_t spi_in);
+/* The first io record of a side with this kind and inbound SPI at or after
+ * index from, or NULL. */
+const struct io_rec *side_io_find(const struct side *s, enum io_kind kind, uint32_t spi_in,
+				  unsigned from);
+/* The first io record of a side after which its tunnel sent on spi_out and
+ * before which it did not, or NULL. */
+const struct io_rec *side_io_first_use(const struct side *s, uint32_t spi_out);
+/* The first io record of a side, at or after index from, after which its
+ * tunnel no longer sent on spi_out, or NULL. */
+const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, unsigned from);
 
 /* Messages in the trace from side (or -1 any) of an exchange (0 any), response
  * 1 / request 0 / any -1. */
