@@ -281,7 +281,7 @@ static int chain_parse(struct ike_msg *m, struct cur *c, uint8_t next, bool inne
 			m->sk.offset = off;
 			m->sk.len = cur_left(&b);
 			m->sk.data = cur_take(&b, m->sk.len);
-			return IKE_OK;
+			return m->unsupported_critical ? IKE_ERR_CRITICAL : IKE_OK;
 		}
 		int r = body_parse(m, type, &b);
 		if (r)

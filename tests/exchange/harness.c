@@ -508,6 +508,11 @@ static struct ike_sa *sa_by_spis(const struct side *s, uint64_t spii, uint64_t s
 	return NULL;
 }
 
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void view_fill(struct pkt_view *v, const struct ike_msg *m)
 {
 	v->ke_group = m->ke.kind;
@@ -516,6 +521,16 @@ static void view_fill(struct pkt_view *v, const struct ike_msg *m)
 		v->notify[v->n_notify++] = m->notify[i].type;
 	v->n_delete = m->n_delete;
 	v->delete_proto = m->n_delete ? m->del[0].protocol : 0;
+	if (m->n_delete && m->del[0].protocol == PROTO_ESP && m->del[0].n_spi &&
+	    m->del[0].spi_size == 4)
+		v->delete_spi = get_u32(m->del[0].spis);
+	if ((m->inner & PL_BIT(PL_NONCE)) && m->nonce.len <= sizeof(v->nonce)) {
+		memcpy(v->nonce, m->nonce.data, m->nonce.len);
+		v->nonce_len = m->nonce.len;
+	}
+	for (unsigned i = 0; i < m->n_notify; i++)
+		if (m->notify[i].type == N_REKEY_SA && m->notify[i].spi_size == 4)
+			v->rekey_spi = get_u32(m->notify[i].spi);
 }
 
 static void decode(const struct side *to, struct pkt *p)
@@ -708,6 +723,23 @@ const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, un
 		if (s->io[i].out_before == spi_out && s->io[i].out_after != spi_out)
 			return &s->io[i];
 	return NULL;
+}
+
+void net_dump_io(const struct net *n)
+{
+	unsigned i[2] = { 0, 0 };
+
+	fprintf(stderr, "  data plane calls (side, kind, SPI in/out, tunnel sends on before -> after):\n");
+	while (i[0] < n->s[0].n_io || i[1] < n->s[1].n_io) {
+		int k = i[1] >= n->s[1].n_io ||
+				(i[0] < n->s[0].n_io && n->s[0].io[i[0]].gseq < n->s[1].io[i[1]].gseq)
+			? 0 : 1;
+		const struct io_rec *r = &n->s[k].io[i[k]++];
+		fprintf(stderr, "  #%-3u %6llu ms %s %c %08x/%08x%s  %08x -> %08x%s%s\n", r->gseq,
+			(unsigned long long)r->ms, n->s[k].name, (char)r->kind, r->spi_in, r->spi_out,
+			r->standby ? " standby" : "", r->out_before, r->out_after,
+			r->why[0] ? " " : "", r->why);
+	}
 }
 
 static bool matches(const struct pkt *p, int from, unsigned exchange, int response)

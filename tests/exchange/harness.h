@@ -59,6 +59,10 @@ struct pkt_view {
 	uint16_t notify[NET_MAX_NOTIFY];
 	uint8_t n_delete;
 	uint8_t delete_proto;		/* of the first Delete payload */
+	uint8_t nonce[64];		/* the Nonce payload's data (collision checks) */
+	size_t nonce_len;		/* 0 if none */
+	uint32_t rekey_spi;		/* REKEY_SA notify's ESP SPI, 0 if none */
+	uint32_t delete_spi;		/* first SPI of an ESP Delete payload, 0 if none */
 };
 
 struct pkt {
@@ -216,6 +220,9 @@ const struct io_rec *side_io_first_use(const struct side *s, uint32_t spi_out);
 /* The first io record of a side, at or after index from, after which its
  * tunnel no longer sent on spi_out, or NULL. */
 const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, unsigned from);
+
+/* Both sides' data plane calls to stderr, in the order they happened. */
+void net_dump_io(const struct net *n);
 
 /* Messages in the trace from side (or -1 any) of an exchange (0 any), response
  * 1 / request 0 / any -1. */

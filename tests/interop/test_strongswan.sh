@@ -83,7 +83,7 @@ check_pings() {
 	check "ping aws -> oci private 10.106.1.200 (routed)" topo_ping aws 10.106.1.200
 	check "ping oci -> aws private 10.3.1.200 (routed)" topo_ping oci 10.3.1.200
 	# strongSwan's ipsec0 has MTU 1400 (fixed): its largest DF ping is 1372
-	# bytes; mcvpnd's vti1 (MTU 1436) carries 1400 (the reply from strongSwan's
+	# bytes; mcvpnd's vti1 (MTU 1438) carries 1400 (the reply from strongSwan's
 	# side, not DF, comes back in fragments).
 	if [ "$BOTH" = 1 ]; then
 		check "1372-byte DF ping aws -> oci" topo_ping aws 192.168.2.2 -M "do" -s 1372

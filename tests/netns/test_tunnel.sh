@@ -79,7 +79,7 @@ check_iface() {
 	link=$(nsx "$side" ip -o addr show dev vti1 2>&1)
 	check_match "$side: vti1 has $addr" "inet $addr " "$link"
 	link=$(nsx "$side" ip -o link show dev vti1 2>&1)
-	check_match "$side: vti1 has MTU 1436 and is up" "[<,]UP[,>].* mtu 1436 " "$link"
+	check_match "$side: vti1 has MTU 1438 (AES-GCM over IPv4) and is up" "[<,]UP[,>].* mtu 1438 " "$link"
 	routes=$(nsx "$side" ip route show dev vti1 2>&1)
 	check_match "$side: route $r1 dev vti1" "^$r1( |$)" "$routes"
 	check_match "$side: route $r2 dev vti1" "^$r2( |$)" "$routes"

@@ -5,10 +5,13 @@
 #
 # 1. Every page renders without a single groff or man warning.
 # 2. Every key in the key table of conf/keys.c has an entry of its own in
-#    mcvpn.conf(5) (a .TP tag "key=..."), and every key of its not-supported list is
-#    named in the page's KEYS NOT SUPPORTED section.
-# 3. Every long option of mcvpnd and mcvpnctl has an entry in its page, and every
-#    command the daemon's control handler answers is in mcvpnctl(8).
+#    mcvpn.conf(5) (a .TP tag "key=..."), every key of its not-supported list is
+#    named in the page's KEYS NOT SUPPORTED section, and that section names no
+#    other key.
+# 3. Every long option of mcvpnd and mcvpnctl has an entry in its page; every
+#    command of the cmds[] table of daemon/ctl_cmds.c has an entry in
+#    mcvpnctl(8)'s COMMANDS whose tag matches the command's usage string, and
+#    COMMANDS has no entry for a command the table lacks.
 # 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
 #    and (given MCVPND) each side passes "mcvpnd --check".
 # Needs groff (Debian: groff-base) and man (Debian: man-db).
@@ -32,6 +35,30 @@ fail() {
 plain() {
 	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\f(..//g' -e 's/\\&//g' \
 	    -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' "$1"
+}
+
+# Tag lines (plain) -> the text a reader sees: the arguments of .B and .I
+# joined by blanks, those of the alternating macros (.BR, .BI, .RB, ...) run
+# together, as groff prints them; a line that is no macro call stays.
+tag_text() {
+	awk '{
+		if ($0 !~ /^\.[BIR][BIR]? /) { print; next }
+		mac = substr($0, 2, index($0, " ") - 2); rest = substr($0, length(mac) + 3)
+		sep = length(mac) == 1 ? " " : ""; out = ""; n = 0
+		while (rest != "") {
+			sub(/^ +/, "", rest)
+			if (rest == "") break
+			if (substr(rest, 1, 1) == "\"") {
+				rest = substr(rest, 2); i = index(rest, "\"")
+				arg = i ? substr(rest, 1, i - 1) : rest; rest = i ? substr(rest, i + 1) : ""
+			} else {
+				i = index(rest, " ")
+				arg = i ? substr(rest, 1, i - 1) : rest; rest = i ? substr(rest, i) : ""
+			}
+			out = out (n++ ? sep : "") arg
+		}
+		gsub(/  +/, " ", out); sub(/ +$/, "", out); print out
+	}'
 }
 
 # The lines of file between the first line matching start and the next
@@ -101,6 +128,17 @@ while read -r key; do
 	grep -Eq "^\.BR? $key( |$)" "$tmp/not_yet.txt" ||
 		fail "mcvpn.conf.5 KEYS NOT SUPPORTED does not list '$key' as '.B $key' or '.BR $key ,' (it is in conf/keys.c's not_yet list)"
 done <"$tmp/not_yet"
+# ...and the section names no key that is supported, or that mcvpnd would call
+# unknown: the lists there are lines ".B key" or ".BR key ," (or " :"); the
+# keys the text refers to are written "key=" and are not taken.
+sed -n 's/^\.BR\{0,1\} \([a-z0-9_-]*\)\( [,:;)]\)\{0,1\}$/\1/p' "$tmp/not_yet.txt" >"$tmp/listed"
+[ "$n_keys" -lt 15 ] || [ "$n_not_yet" -lt 20 ] || while read -r key; do
+	if grep -qx "$key" "$tmp/keys"; then
+		fail "mcvpn.conf.5 KEYS NOT SUPPORTED lists '$key', but conf/keys.c's key table supports it (give it an entry of its own instead)"
+	elif ! grep -qx "$key" "$tmp/not_yet"; then
+		fail "mcvpn.conf.5 KEYS NOT SUPPORTED lists '$key', which is not in conf/keys.c's not_yet list (mcvpnd calls it an unknown key)"
+	fi
+done <"$tmp/listed"
 echo "checked $n_keys keys and $n_not_yet not-supported keys against mcvpn.conf.5"
 
 # ---- 3. options and commands ----
@@ -118,14 +156,38 @@ check_options() {	# C_FILE PAGE
 check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
 check_options "$src/daemon/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
-grep -o 'strcmp(argv\[0\], "[a-z_-]*") == 0)' "$src/daemon/daemon.c" |
-	sed 's/.*"\(.*\)".*/\1/' | sort -u >"$tmp/commands"
-[ -s "$tmp/commands" ] || fail "no control commands found in daemon/daemon.c (did ctl_handler change?)"
-between "$man_dir/mcvpnctl.8" '^\.SH COMMANDS' '^\.SH' >"$tmp/commands.txt"
-while read -r cmd; do
-	grep -qx "\.B $cmd" "$tmp/commands.txt" ||
-		fail "mcvpnctl.8 COMMANDS does not list '$cmd' (daemon/daemon.c answers it)"
+# The control commands: the rows '{ "name", min, max, fn, "usage" },' of the
+# cmds[] table in daemon/ctl_cmds.c, as "name<TAB>usage".
+between "$src/daemon/ctl_cmds.c" 'cmds\[\] *= *\{' '^\};' |
+	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",.*,[[:space:]]*"\([^"]*\)"[[:space:]]*},.*/\1	\2/p' \
+	>"$tmp/commands"
+n_cmds=$(wc -l <"$tmp/commands")
+if [ "$n_cmds" -lt 2 ]; then
+	fail "found $n_cmds commands in the cmds[] table of daemon/ctl_cmds.c (expected at least 2: did the table's layout change?)"
+fi
+# The tags of COMMANDS' own entries (a .TP at the section's level, not the
+# replies nested in .RS/.RE), as plain words: "rekey name [child|ike]".
+plain "$man_dir/mcvpnctl.8" | between /dev/stdin '^\.SH COMMANDS' '^\.SH' |
+	awk '/^\.RS/ { depth++ } /^\.RE/ { depth-- }
+	     prev == ".TP" && depth == 0 { print } { prev = $0 }' |
+	tag_text >"$tmp/command.tags"
+while IFS="$(printf '\t')" read -r cmd usage; do
+	tag=$(awk -v c="$cmd" '$1 == c { print; exit }' "$tmp/command.tags")
+	if [ -z "$tag" ]; then
+		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl_cmds.c's cmds[] table has it, usage '$usage')"
+	elif [ "$tag" != "$(echo "$usage" | tr 'A-Z' 'a-z')" ]; then
+		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl_cmds.c's usage is '$usage' (expected the same words, argument names in lower case)"
+	fi
 done <"$tmp/commands"
+[ "$n_cmds" -lt 2 ] || cut -d ' ' -f 1 "$tmp/command.tags" | while read -r cmd; do
+	cut -f 1 "$tmp/commands" | grep -qx -- "$cmd" ||
+		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl_cmds.c's cmds[] table (the daemon answers it with 'unknown command')"
+done >"$tmp/extra"
+if [ -s "$tmp/extra" ]; then
+	cat "$tmp/extra"
+	failures=$((failures + $(wc -l <"$tmp/extra")))
+fi
+echo "checked $n_cmds control commands against mcvpnctl.8"
 
 # ---- 4. the example pair ----
 between "$tmp/conf.txt" '^\.SH EXAMPLES' '^\.SH' >"$tmp/examples.txt"

@@ -1,0 +1,61 @@
+/* libreswan -> mcvpn.d: a libreswan conn file, its ipsec.secrets file and
+ * the boot script that configured the VTI device become one NAME.conf and
+ * one NAME.secrets per conn.  Pure functions of text: the caller reads the
+ * input files and writes the output ones (daemon/mcvpnctl_import.c). */
+#ifndef MCVPN_CONF_IMPORT_H
+#define MCVPN_CONF_IMPORT_H
+
+#include <stddef.h>
+
+/* One input file: name is used in messages, text need not end in a NUL
+ * (len counts its bytes).  All borrowed. */
+struct import_file {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+struct import_input {
+	struct import_file conf;	/* required */
+	struct import_file secrets;	/* text NULL: no secrets file */
+	struct import_file script;	/* text NULL: no boot script */
+};
+
+/* note: a key dropped or changed, a script line not taken over;
+ * warning: the output is usable but incomplete (no PSK matched);
+ * error: nothing may be written. */
+enum import_level { IMPORT_NOTE, IMPORT_WARNING, IMPORT_ERROR };
+
+struct import_msg {
+	enum import_level level;
+	char *text;			/* owned; "FILE:LINE: ..." with no secret in it */
+};
+
+struct import_conn {
+	char name[64];
+	char *conf;			/* owned: the NAME.conf text */
+	char *secrets;			/* owned, wiped on free: the NAME.secrets text,
+					 * NULL when no line matched */
+	char *summary;			/* owned: one line saying what was carried over */
+};
+
+struct import_result {
+	struct import_conn *conns;	/* owned array, in file order */
+	size_t n_conns;
+	struct import_msg *msgs;	/* owned, in the order found */
+	size_t n_msgs;
+	size_t n_errors, n_warnings;
+	char *script_taken;		/* owned: "3-5, 7" (the script lines mcvpnd now
+					 * does), "" when none */
+};
+
+/* Converts in to *out (caller-owned, zeroed by this call; free it with
+ * import_result_free even on failure).  Returns 0 when there is no error
+ * (warnings allowed), -1 otherwise: out->msgs says why, out->conns may be
+ * partial and must not be written. */
+int import_libreswan(const struct import_input *in, struct import_result *out);
+
+/* Frees what out owns (secrets wiped) and zeroes it; NULL is a no-op. */
+void import_result_free(struct import_result *out);
+
+#endif

@@ -1,0 +1,883 @@
+/* Rekeying, driven by hand: a Child SA rekey by either side with and without
+ * PFS (make before break, seen in the order of the fake data plane's calls),
+ * simultaneous Child SA rekeys (RFC 7296 2.8.1's nonce rule, many runs and
+ * delivery orders), a rekey crossing a DELETE, INVALID_KE_PAYLOAD in a rekey,
+ * lost CREATE_CHILD_SA messages, and IKE SA rekeys: by either side, with a
+ * Child SA rekey waiting behind one, and both sides at once.  Lifetimes (the
+ * engine rekeying by itself) are in test_rekey_auto.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/alg.h"
+#include "daemon/log.h"
+#include "harness.h"
+
+#define RUNS 50
+
+static const struct side_opts a_pfs = { .autostart = "start" };	/* phase2alg ...;modp1536 */
+static const struct side_opts b_pfs = { .autostart = "add" };
+static const struct side_opts a_nopfs = { .autostart = "start", .esp = "aes_gcm256" };
+static const struct side_opts b_nopfs = { .autostart = "add", .esp = "aes_gcm256" };
+
+static const char *const side_name[2] = { "A", "B" };
+
+/* ---- helpers ---- */
+
+static struct ike_sa *ike_of(struct net *n, int side)
+{
+	return n->s[side].conn.ike;
+}
+
+static unsigned n_children(const struct ike_sa *sa)
+{
+	unsigned k = 0;
+	for (const struct child_sa *c = sa ? sa->children : NULL; c; c = c->next)
+		k++;
+	return k;
+}
+
+/* Establish A -> B; false (checks counted) if the tunnel is not up. */
+static bool bring_up(struct net *n, const struct side_opts *a, const struct side_opts *b)
+{
+	CHECK_INT(net_init(n, a, b), 0);
+	if (n->base == NULL)
+		return false;
+	CHECK_INT(net_initiate(n, SIDE_A), 0);
+	net_run(n);
+	if (!check_one_tunnel(n))
+		return false;
+	n->blackholes = 0;	/* the IKE_AUTH responder installs first by design */
+	return true;
+}
+
+/* What the engines hold now, to compare with after a rekey. */
+struct snap {
+	uint32_t in[2], out[2];		/* per side */
+	uint8_t key_in[2][128];
+	size_t key_in_len[2];
+	uint64_t spii, spir;		/* the IKE SA */
+	uint8_t sk_d[2][128];
+	size_t sk_d_len[2];
+	unsigned io[2];			/* n_io */
+};
+
+static void snap_take(struct net *n, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < 2; i++) {
+		const struct ike_sa *sa = ike_of(n, i);
+		s->io[i] = n->s[i].n_io;
+		if (!sa)
+			continue;
+		s->spii = sa->spii;
+		s->spir = sa->spir;
+		if (sa->keys.sk_d && sa->keys.sk_d->len <= sizeof(s->sk_d[i])) {
+			memcpy(s->sk_d[i], sa->keys.sk_d->buf, sa->keys.sk_d->len);
+			s->sk_d_len[i] = sa->keys.sk_d->len;
+		}
+		if (!sa->child)
+			continue;
+		s->in[i] = sa->child->spi_in;
+		s->out[i] = sa->child->spi_out;
+		if (sa->child->key_in && sa->child->key_in->len <= sizeof(s->key_in[i])) {
+			memcpy(s->key_in[i], sa->child->key_in->buf, sa->child->key_in->len);
+			s->key_in_len[i] = sa->child->key_in->len;
+		}
+	}
+}
+
+static void start_child_rekey(struct net *n, int side)
+{
+	struct ike_sa *sa = ike_of(n, side);
+
+	if (!sa || !sa->child)
+		return;
+	sa->want_rekey_child = sa->child->spi_in;
+	ike_sa_run_queue(sa);
+}
+
+static void start_ike_rekey(struct net *n, int side)
+{
+	struct ike_sa *sa = ike_of(n, side);
+
+	if (!sa)
+		return;
+	sa->want_rekey_ike = true;
+	ike_sa_run_queue(sa);
+}
+
+/* One io call came before another (across sides): gseq order. */
+#define CHECK_BEFORE(first, then, what) do { \
+	const struct io_rec *f_ = (first), *t_ = (then); \
+	bool ok_ = f_ && t_ && f_->gseq < t_->gseq; \
+	check_report(ok_, __FILE__, __LINE__, what); \
+	if (!ok_) \
+		fprintf(stderr, "  expected %s (%s) before %s (%s); got data plane call #%u vs #%u\n", \
+			#first, f_ ? "seen" : "never seen", #then, t_ ? "seen" : "never seen", \
+			f_ ? f_->gseq : 0, t_ ? t_->gseq : 0); \
+} while (0)
+
+static void check_no_blackhole(const struct net *n)
+{
+	if (n->blackholes)
+		fprintf(stderr, "  make-before-break broken %u time(s); first: %s\n", n->blackholes,
+			n->blackhole);
+	CHECK_INT(n->blackholes, 0);
+}
+
+/* After any kind of Child SA rekey: one pair, new SPIs and keys, the old ones
+ * gone from both data planes (child_down seen), nothing else left behind. */
+static void check_rekeyed(struct net *n, const struct snap *old)
+{
+	if (!check_one_tunnel(n))
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct side *s = &n->s[i];
+		const struct child_sa *c = ike_of(n, i)->child;
+		CHECK_INT(n_children(ike_of(n, i)), 1);
+		CHECK(c->spi_in != old->in[i] && c->spi_in != old->in[!i]);
+		CHECK(c->spi_out != old->out[i] && c->spi_out != old->out[!i]);
+		if (c->key_in->len == old->key_in_len[i] &&
+		    memcmp(c->key_in->buf, old->key_in[i], old->key_in_len[i]) == 0)
+			fprintf(stderr, "  side %s: the new inbound key is the old one\n", s->name);
+		CHECK(c->key_in->len != old->key_in_len[i] ||
+		      memcmp(c->key_in->buf, old->key_in[i], old->key_in_len[i]) != 0);
+		CHECK(!side_installed(s, old->in[i]));
+		CHECK(side_io_find(s, IO_DOWN, old->in[i], 0) != NULL);
+		CHECK_INT(s->n_up - s->n_down, 1);
+		CHECK_INT(s->n_conn_down, 0);
+		CHECK(!c->out_standby);
+	}
+}
+
+/* ---- (1) one side rekeys the Child SA ---- */
+
+static void child_rekey(int by, bool pfs)
+{
+	int r = !by;
+	struct net n;
+	struct snap old;
+	char name[96];
+
+	snprintf(name, sizeof(name), "Child SA rekey by %s, %s PFS", side_name[by],
+		 pfs ? "with" : "without");
+	scenario_begin(name);
+	if (!bring_up(&n, pfs ? &a_pfs : &a_nopfs, pfs ? &b_pfs : &b_nopfs))
+		goto out;
+	snap_take(&n, &old);
+	uint64_t t0 = net_now_ms();
+	start_child_rekey(&n, by);
+	net_run(&n);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+
+	/* on the wire: one CREATE_CHILD_SA with REKEY_SA (the old inbound SPI of
+	 * its sender), a KE payload both ways exactly with PFS, then the old pair's DELETE */
+	CHECK_INT(net_count(&n, by, CREATE_CHILD_SA, 0), 1);
+	CHECK_INT(net_count(&n, r, CREATE_CHILD_SA, 1), 1);
+	CHECK_INT(net_count(&n, r, CREATE_CHILD_SA, 0), 0);
+	const struct pkt *q = net_find(&n, by, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *a = net_find(&n, r, CREATE_CHILD_SA, 1, 0);
+	CHECK(q && q->view.opened && view_has_notify(&q->view, N_REKEY_SA));
+	CHECK(q && q->view.rekey_spi == old.in[by]);
+	CHECK(q && (q->view.inner & PL_BIT(PL_TSI)) && (q->view.inner & PL_BIT(PL_TSR)));
+	CHECK_INT(q ? q->view.ke_group : 99, pfs ? MODP_1536 : 0);
+	CHECK_INT(a ? a->view.ke_group : 99, pfs ? MODP_1536 : 0);
+	CHECK(a && a->view.opened && a->view.n_notify == 0);
+	CHECK_INT(net_count(&n, by, INFORMATIONAL, 0), 1);
+	CHECK_INT(net_count(&n, r, INFORMATIONAL, 1), 1);
+	CHECK_INT(net_count(&n, r, INFORMATIONAL, 0), 0);
+	const struct pkt *d = net_find(&n, by, INFORMATIONAL, 0, 0);
+	CHECK(d && d->view.n_delete == 1 && d->view.delete_proto == PROTO_ESP);
+	CHECK(d && d->view.delete_spi == old.in[by]);
+	const struct pkt *da = net_find(&n, r, INFORMATIONAL, 1, 0);
+	CHECK(da && da->view.delete_spi == old.in[r]);
+
+	/* make before break, in the order of the data plane calls */
+	struct ike_sa *si = ike_of(&n, by);
+	if (si && si->child) {
+		const struct side *I = &n.s[by], *R = &n.s[r];
+		uint32_t new_r_in = si->child->spi_out;
+		const struct io_rec *r_up = side_io_find(R, IO_UP, new_r_in, old.io[r]);
+		const struct io_rec *i_use = side_io_first_use(I, new_r_in);
+		const struct io_rec *r_stop = side_io_stop_use(R, old.out[r], old.io[r]);
+		const struct io_rec *i_down = side_io_find(I, IO_DOWN, old.in[by], old.io[by]);
+		const struct io_rec *i_stop = side_io_stop_use(I, old.out[by], old.io[by]);
+		const struct io_rec *r_down = side_io_find(R, IO_DOWN, old.in[r], old.io[r]);
+		CHECK(r_up && r_up->standby);	/* the responder keeps sending on the old SA */
+		CHECK_BEFORE(r_up, i_use, "responder installs its new inbound SA before the "
+					  "initiator sends on it");
+		CHECK_BEFORE(r_stop, i_down, "responder stops sending on the old SA before the "
+					     "initiator removes its inbound half");
+		CHECK_BEFORE(i_stop, r_down, "initiator stops sending on the old SA before the "
+					     "responder removes its inbound half");
+		/* the responder switched on the DELETE, not after its 10 s wait */
+		const struct io_rec *r_use = side_io_first_use(R, si->child->spi_in);
+		CHECK(r_use && r_use->ms == t0);
+	}
+	CHECK_LOG("established by rekey");
+
+	/* nothing more happens: no second switch, no further exchange */
+	size_t before = n.ntrace;
+	unsigned io_a = n.s[SIDE_A].n_io, io_b = n.s[SIDE_B].n_io;
+	net_advance(&n, 15000);
+	CHECK_INT(n.ntrace, before);
+	CHECK_INT(n.s[SIDE_A].n_io, io_a);
+	CHECK_INT(n.s[SIDE_B].n_io, io_b);
+	check_one_tunnel(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (1b) the initiator's DELETE of the old pair is late ---- */
+
+static enum verdict drop_info_requests_early(struct net *n, struct pkt *p, void *arg)
+{
+	const uint64_t *until = arg;
+	return p->hdr.exchange == INFORMATIONAL && !(p->hdr.flags & IKE_FLAG_R) &&
+			       net_now_ms() < *until ? V_DROP : V_PASS;
+}
+
+/* B (the responder) switches to the new outbound SA when traffic arrives on
+ * the new inbound one (after about 1 s), or, with no traffic, after 10 s. */
+static void responder_switch(bool traffic)
+{
+	struct net n;
+	struct snap old;
+	uint64_t until;
+
+	scenario_begin(traffic ? "rekey responder switches on traffic (DELETE lost)"
+			       : "rekey responder switches after 10 s (DELETE lost, no traffic)");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.s[SIDE_B].traffic = traffic;
+	uint64_t t0 = net_now_ms();
+	until = t0 + 12000;	/* A's DELETE retransmissions until then are lost */
+	n.hook = drop_info_requests_early;
+	n.hook_arg = &until;
+	start_child_rekey(&n, SIDE_A);
+	net_run(&n);
+	const struct ike_sa *sb = ike_of(&n, SIDE_B);
+	CHECK_INT(n_children(sb), 2);
+	CHECK_INT(n.s[SIDE_B].dp_out, old.out[SIDE_B]);	/* still the old one */
+	net_advance(&n, 20000);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+	CHECK(n.s[SIDE_B].n_idle_calls > 0);
+	sb = ike_of(&n, SIDE_B);
+	if (sb && sb->child) {
+		const struct io_rec *use = side_io_first_use(&n.s[SIDE_B], sb->child->spi_out);
+		unsigned want = traffic ? 1000 : 10000;
+		CHECK(use != NULL);
+		CHECK_INT(use ? use->kind : 0, IO_PREFER);
+		CHECK_INT(use ? use->ms - t0 : 0, want);
+		/* B's old inbound half stays until A's DELETE arrives (first try after 12 s) */
+		const struct io_rec *down = side_io_find(&n.s[SIDE_B], IO_DOWN, old.in[SIDE_B], 0);
+		CHECK(down && down->ms >= until);
+	}
+	CHECK(net_count(&n, SIDE_A, INFORMATIONAL, 0) >= 2);	/* retransmitted */
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (3) both sides rekey the Child SA at the same instant ---- */
+
+enum sim_order {
+	SIM_HOLD_A_FIRST,	/* both requests delivered, then both responses, A's first */
+	SIM_HOLD_B_FIRST,
+	SIM_A_DONE_FIRST,	/* A's exchange (and its DELETE) before B's request arrives */
+	SIM_B_DONE_FIRST,
+	SIM_RANDOM,
+	SIM_LIFO,
+};
+
+static const char *const sim_name[] = {
+	"both requests before any response, A's response first",
+	"both requests before any response, B's response first",
+	"A's exchange completes before B's request arrives",
+	"B's exchange completes before A's request arrives",
+	"random order",
+	"LIFO order",
+};
+
+static enum verdict hold_ccs_responses(struct net *n, struct pkt *p, void *arg)
+{
+	return p->hdr.exchange == CREATE_CHILD_SA && (p->hdr.flags & IKE_FLAG_R) ? V_HOLD : V_PASS;
+}
+
+/* Holds the other side's CREATE_CHILD_SA request until released. */
+static enum verdict hold_request_of(struct net *n, struct pkt *p, void *arg)
+{
+	const int *side = arg;
+	return p->from == *side && p->hdr.exchange == CREATE_CHILD_SA && !(p->hdr.flags & IKE_FLAG_R)
+		       ? V_HOLD : V_PASS;
+}
+
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+static const uint8_t *low(const struct pkt_view *x, const struct pkt_view *y, size_t *len)
+{
+	bool xl = nonce_cmp(x->nonce, x->nonce_len, y->nonce, y->nonce_len) < 0;
+	*len = xl ? x->nonce_len : y->nonce_len;
+	return xl ? x->nonce : y->nonce;
+}
+
+/* Both exchanges created a Child SA: the one created by A's request ("X")
+ * survives iff its lowest nonce is above the lowest of the other ("Y"). */
+static void check_nonce_rule(struct net *n)
+{
+	const struct pkt *qa = net_find(n, SIDE_A, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *ra = net_find(n, SIDE_B, CREATE_CHILD_SA, 1, 0);
+	const struct pkt *qb = net_find(n, SIDE_B, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *rb = net_find(n, SIDE_A, CREATE_CHILD_SA, 1, 0);
+	const struct ike_sa *sa = ike_of(n, SIDE_A), *sb = ike_of(n, SIDE_B);
+
+	if (!qa || !ra || !qb || !rb || !sa || !sa->child || !sb || !sb->child) {
+		CHECK(!"all four CREATE_CHILD_SA messages and both survivors");
+		return;
+	}
+	CHECK(qa->view.nonce_len && ra->view.nonce_len && qb->view.nonce_len && rb->view.nonce_len);
+	size_t lx, ly;
+	const uint8_t *nx = low(&qa->view, &ra->view, &lx), *ny = low(&qb->view, &rb->view, &ly);
+	bool x_survives = nonce_cmp(nx, lx, ny, ly) > 0;
+	bool a_kept_x = sa->child->we_initiated, b_kept_x = !sb->child->we_initiated;
+	if (a_kept_x != x_survives || b_kept_x != x_survives)
+		fprintf(stderr, "  expected the Child SA created by %s's request to survive (lowest "
+				"nonce in the other); A kept %s's, B kept %s's\n",
+			x_survives ? "A" : "B", a_kept_x ? "A" : "B", b_kept_x ? "A" : "B");
+	CHECK(a_kept_x == x_survives);
+	CHECK(b_kept_x == x_survives);
+	/* the loser's creator deleted it, the survivor's creator deleted the old SA:
+	 * one Child SA DELETE from each side */
+	CHECK_INT(net_count(n, SIDE_A, INFORMATIONAL, 0), 1);
+	CHECK_INT(net_count(n, SIDE_B, INFORMATIONAL, 0), 1);
+	const struct pkt *dl = net_find(n, x_survives ? SIDE_B : SIDE_A, INFORMATIONAL, 0, 0);
+	const struct pkt *dold = net_find(n, x_survives ? SIDE_A : SIDE_B, INFORMATIONAL, 0, 0);
+	CHECK(dl && dl->view.delete_proto == PROTO_ESP);
+	CHECK(dold && dold->view.delete_proto == PROTO_ESP);
+	/* the old one: its SPI is what REKEY_SA named */
+	CHECK(dold && dold->view.delete_spi == (x_survives ? qa : qb)->view.rekey_spi);
+}
+
+static bool sim_run(enum sim_order o, int run, unsigned *full_logs)
+{
+	struct net n;
+	struct snap old;
+	char name[160];
+	int held_side = o == SIM_A_DONE_FIRST ? SIDE_B : SIDE_A;
+
+	snprintf(name, sizeof(name), "simultaneous Child SA rekeys, %s, run %d", sim_name[o], run);
+	scenario_begin(name);
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.rng = 0x2545f491u * (uint32_t)(run + 1);
+	switch (o) {
+	case SIM_HOLD_A_FIRST:
+	case SIM_HOLD_B_FIRST:
+		n.hook = hold_ccs_responses;
+		break;
+	case SIM_A_DONE_FIRST:
+	case SIM_B_DONE_FIRST:
+		n.hook = hold_request_of;
+		n.hook_arg = &held_side;
+		break;
+	case SIM_RANDOM:
+		n.order = ORDER_RANDOM;
+		break;
+	case SIM_LIFO:
+		n.order = ORDER_LIFO;
+		break;
+	}
+	start_child_rekey(&n, SIDE_A);
+	start_child_rekey(&n, SIDE_B);
+	net_run(&n);
+	if (o == SIM_HOLD_A_FIRST || o == SIM_HOLD_B_FIRST) {
+		CHECK_INT(n.nheld, 2);
+		int first = o == SIM_HOLD_A_FIRST ? SIDE_A : SIDE_B;
+		/* "A's response" answers A's request: it comes from B */
+		if (n.nheld == 2 && n.held[0].from == first) {
+			struct pkt t = n.held[0];
+			n.held[0] = n.held[1];
+			n.held[1] = t;
+		}
+	} else if (o == SIM_A_DONE_FIRST || o == SIM_B_DONE_FIRST) {
+		CHECK_INT(n.nheld, 1);
+	}
+	n.hook = NULL;
+	net_release(&n);
+	net_advance(&n, 15000);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 1);
+	CHECK_INT(net_count(&n, SIDE_B, CREATE_CHILD_SA, 0), 1);
+	if (o == SIM_HOLD_A_FIRST || o == SIM_HOLD_B_FIRST) {
+		check_nonce_rule(&n);
+	} else if (o == SIM_A_DONE_FIRST || o == SIM_B_DONE_FIRST) {
+		/* the late request names a Child SA being deleted */
+		const struct pkt *nf = net_find(&n, o == SIM_A_DONE_FIRST ? SIDE_A : SIDE_B,
+						CREATE_CHILD_SA, 1, 0);
+		CHECK(nf && view_has_notify(&nf->view, N_CHILD_SA_NOT_FOUND));
+	}
+	for (int i = 0; i < 2; i++)	/* no SA installed twice, none left behind */
+		CHECK(n.s[i].n_up == 2 || n.s[i].n_up == 3);
+	if (check_fail_count != scenario_fail_before)
+		net_dump_io(&n);
+out:
+	net_free(&n);
+	bool ok = scenario_end(*full_logs < 2);
+	if (!ok)
+		(*full_logs)++;
+	return ok;
+}
+
+static void simultaneous_child(void)
+{
+	unsigned full_logs = 0;
+	bool quiet = scenario_quiet;
+
+	scenario_quiet = true;
+	for (enum sim_order o = SIM_HOLD_A_FIRST; o <= SIM_LIFO; o++) {
+		unsigned failed = 0;
+		full_logs = 0;
+		for (int run = 0; run < RUNS; run++)
+			failed += !sim_run(o, run, &full_logs);
+		printf("%s  simultaneous Child SA rekeys, %s: %d runs, %u failed\n",
+		       failed ? "FAIL" : "ok  ", sim_name[o], RUNS, failed);
+	}
+	scenario_quiet = quiet;
+}
+
+/* ---- (4) A rekeys the Child SA while B's DELETE for it is on the way ---- */
+
+static void rekey_crosses_delete(enum net_order order)
+{
+	struct net n;
+	struct snap old;
+
+	scenario_begin(order == ORDER_FIFO ? "Child rekey crosses a DELETE (rekey arrives first)"
+					   : "Child rekey crosses a DELETE (DELETE arrives first)");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.order = order;
+	start_child_rekey(&n, SIDE_A);
+	struct ike_sa *sb = ike_of(&n, SIDE_B);
+	ike_info_send_delete_child(sb, sb->child);
+	net_run(&n);
+	net_advance(&n, 15000);
+	check_net_sane(&n);
+	/* B refuses to rekey what it is deleting; nobody installs a new pair */
+	const struct pkt *a = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0);
+	CHECK(a && a->view.opened && view_has_notify(&a->view, N_CHILD_SA_NOT_FOUND));
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 1);
+	CHECK_LOG("\"A\": #1: peer refused the Child SA rekey: CHILD_SA_NOT_FOUND");
+	for (int i = 0; i < 2; i++) {
+		const struct side *s = &n.s[i];
+		CHECK_INT(s->n_up, 1);
+		CHECK_INT(s->n_down, 1);
+		CHECK_INT(s->n_inst, 0);
+		/* without its Child SA the IKE SA goes too, on both sides alike */
+		CHECK_INT(side_n_live(s), 0);
+		CHECK_INT(s->n_conn_down, 1);
+	}
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (8) INVALID_KE_PAYLOAD in a Child SA rekey ---- */
+
+static void rekey_invalid_ke(void)
+{
+	static const struct side_opts a = { .autostart = "start",
+					    .esp = "aes_gcm256;modp2048,aes_gcm256;modp1536" };
+	static const struct side_opts b = { .autostart = "add", .esp = "aes_gcm256;modp1536" };
+	struct net n;
+	struct snap old;
+
+	scenario_begin("INVALID_KE_PAYLOAD in a Child SA rekey");
+	if (!bring_up(&n, &a, &b))
+		goto out;
+	snap_take(&n, &old);
+	start_child_rekey(&n, SIDE_A);
+	net_run(&n);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 2);
+	CHECK_INT(net_count(&n, SIDE_B, CREATE_CHILD_SA, 1), 2);
+	const struct pkt *q1 = net_find(&n, SIDE_A, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *r1 = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0);
+	const struct pkt *q2 = net_find(&n, SIDE_A, CREATE_CHILD_SA, 0, 1);
+	const struct pkt *r2 = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 1);
+	CHECK_INT(q1 ? q1->view.ke_group : 0, MODP_2048);
+	CHECK(r1 && view_has_notify(&r1->view, N_INVALID_KE_PAYLOAD));
+	CHECK(r1 && !(r1->view.inner & PL_BIT(PL_SA)));
+	CHECK_INT(q2 ? q2->view.ke_group : 0, MODP_1536);
+	CHECK(q2 && q2->view.rekey_spi == old.in[SIDE_A]);
+	CHECK_INT(r2 ? r2->view.ke_group : 0, MODP_1536);
+	CHECK(q1 && q2 && q2->hdr.msgid == q1->hdr.msgid + 1);
+	/* B installed nothing for the refused request */
+	CHECK_INT(n.s[SIDE_B].n_up, 2);
+	CHECK_LOG("rekeying Child SA #2 with PFS MODP_2048");
+	CHECK_LOG("rekeying Child SA #2 with PFS MODP_1536");
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (9) a lost CREATE_CHILD_SA request or response ---- */
+
+struct drop_first {
+	uint8_t exchange;
+	bool response;
+	unsigned dropped;
+};
+
+static enum verdict drop_first_one(struct net *n, struct pkt *p, void *arg)
+{
+	struct drop_first *d = arg;
+	bool resp = p->hdr.flags & IKE_FLAG_R;
+
+	if (p->hdr.exchange == d->exchange && resp == d->response && !d->dropped) {
+		d->dropped++;
+		return V_DROP;
+	}
+	return V_PASS;
+}
+
+/* Identical bytes: a retransmission, or an answer from the cache. */
+static bool same_bytes(const struct pkt *x, const struct pkt *y)
+{
+	return x && y && x->len == y->len && memcmp(x->buf, y->buf, x->len) == 0;
+}
+
+static void rekey_lost(bool response)
+{
+	struct net n;
+	struct snap old;
+	struct drop_first d = { CREATE_CHILD_SA, response, 0 };
+
+	scenario_begin(response ? "Child rekey: response lost, request retransmitted"
+				: "Child rekey: request lost, retransmitted");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.hook = drop_first_one;
+	n.hook_arg = &d;
+	uint64_t t0 = net_now_ms();
+	start_child_rekey(&n, SIDE_A);
+	net_run(&n);
+	CHECK_INT(d.dropped, 1);
+	net_advance(&n, 2000);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 2);
+	const struct pkt *q1 = net_find(&n, SIDE_A, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *q2 = net_find(&n, SIDE_A, CREATE_CHILD_SA, 0, 1);
+	CHECK(same_bytes(q1, q2));
+	CHECK_INT(q2 ? q2->sent_ms - t0 : 0, 500);
+	/* B answered the repeat from its cache: one new pair on B, not two */
+	CHECK_INT(net_count(&n, SIDE_B, CREATE_CHILD_SA, 1), response ? 2 : 1);
+	if (response)
+		CHECK(same_bytes(net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0),
+				 net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 1)));
+	CHECK_INT(n.s[SIDE_B].n_up, 2);
+	CHECK_INT(n.s[SIDE_A].n_up, 2);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (5) IKE SA rekey ---- */
+
+/* The IKE SA was rekeyed: new SPIs and keys; the Child SA untouched; the old
+ * IKE SA gone on both sides, deleted by the rekey's initiator. */
+static void check_ike_rekeyed(struct net *n, const struct snap *old, int by)
+{
+	if (!check_one_tunnel(n))
+		return;
+	const struct ike_sa *sa = ike_of(n, SIDE_A), *sb = ike_of(n, SIDE_B);
+	CHECK(sa->spii != old->spii && sa->spir != old->spir);
+	CHECK(sa->spii != old->spir && sa->spir != old->spii);
+	CHECK(sa->initiator == (by == SIDE_A));	/* the rekey's initiator is the new one's */
+	for (int i = 0; i < 2; i++) {
+		const struct ike_sa *x = i ? sb : sa;
+		const struct side *s = &n->s[i];
+		CHECK(x->keys.sk_d->len != old->sk_d_len[i] ||
+		      memcmp(x->keys.sk_d->buf, old->sk_d[i], old->sk_d_len[i]) != 0);
+		/* the Child SA moved, the data plane saw nothing */
+		CHECK_INT(x->child->spi_in, old->in[i]);
+		CHECK_INT(x->child->spi_out, old->out[i]);
+		CHECK(x->child->ike == x);
+		CHECK_INT(s->n_io, old->io[i]);
+		CHECK_INT(s->n_conn_down, 0);
+		CHECK_INT(n_children(x), 1);
+	}
+	/* the old IKE SA's DELETE, from the rekey's initiator, on the old SPIs */
+	const struct pkt *d = NULL;
+	for (unsigned k = 0; (d = net_find(n, by, INFORMATIONAL, 0, k)); k++)
+		if (d->hdr.spii == old->spii)
+			break;
+	CHECK(d && d->view.n_delete == 1 && d->view.delete_proto == PROTO_IKE);
+	CHECK_INT(net_count(n, !by, INFORMATIONAL, 0), 0);
+}
+
+static bool on_spis(const struct pkt *p, const struct ike_sa *sa)
+{
+	return p && sa && p->hdr.spii == sa->spii && p->hdr.spir == sa->spir;
+}
+
+static void ike_rekey(int by)
+{
+	struct net n;
+	struct snap old, mid;
+	char name[64];
+
+	snprintf(name, sizeof(name), "IKE SA rekey by %s", side_name[by]);
+	scenario_begin(name);
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	start_ike_rekey(&n, by);
+	net_run(&n);
+	check_net_sane(&n);
+	CHECK_INT(net_count(&n, by, CREATE_CHILD_SA, 0), 1);
+	const struct pkt *q = net_find(&n, by, CREATE_CHILD_SA, 0, 0);
+	const struct pkt *a = net_find(&n, !by, CREATE_CHILD_SA, 1, 0);
+	CHECK(q && q->view.opened && !(q->view.inner & PL_BIT(PL_TSI)) &&
+	      !view_has_notify(&q->view, N_REKEY_SA));
+	CHECK_INT(q ? q->view.ke_group : 0, MODP_1536);
+	CHECK_INT(a ? a->view.ke_group : 0, MODP_1536);
+	check_ike_rekeyed(&n, &old, by);
+	const struct ike_sa *sa = ike_of(&n, SIDE_A), *sb = ike_of(&n, SIDE_B);
+	if (!sa || !sb || sa->state != IKE_S_ESTABLISHED)
+		goto out;
+	/* message IDs start again at 0 on the new IKE SA */
+	CHECK_INT(sa->next_msgid, 0);
+	CHECK_INT(sa->peer_msgid, 0);
+	CHECK_INT(sb->next_msgid, 0);
+	CHECK_INT(sb->peer_msgid, 0);
+
+	/* the next exchanges run on the new IKE SA: a liveness check, then a
+	 * Child SA rekey by the other side */
+	size_t t1 = n.ntrace;
+	sa = ike_of(&n, by);
+	ike_of(&n, by)->want_dpd = true;
+	ike_sa_run_queue(ike_of(&n, by));
+	net_run(&n);
+	CHECK_INT(n.ntrace - t1, 2);
+	const struct pkt *lq = n.ntrace > t1 ? &n.trace[t1] : NULL;
+	const struct pkt *la = n.ntrace > t1 + 1 ? &n.trace[t1 + 1] : NULL;
+	CHECK(on_spis(lq, sa) && lq->hdr.exchange == INFORMATIONAL && lq->hdr.msgid == 0 &&
+	      lq->view.opened && lq->view.n_delete == 0);
+	CHECK(on_spis(la, sa) && (la->hdr.flags & IKE_FLAG_R) && la->hdr.msgid == 0);
+	snap_take(&n, &mid);
+	size_t t2 = n.ntrace;
+	start_child_rekey(&n, !by);
+	net_run(&n);
+	check_rekeyed(&n, &mid);
+	const struct pkt *cq = n.ntrace > t2 ? &n.trace[t2] : NULL;
+	CHECK(on_spis(cq, ike_of(&n, SIDE_A)) && cq->hdr.exchange == CREATE_CHILD_SA &&
+	      cq->hdr.msgid == 0 && cq->from == !by);
+	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* A Child SA rekey comes due while the IKE SA rekey is in flight: it must
+ * still happen (on the new IKE SA), and nothing may be lost. */
+static void child_rekey_behind_ike_rekey(void)
+{
+	struct net n;
+	struct snap old;
+
+	scenario_begin("Child SA rekey queued behind an IKE SA rekey");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	struct ike_sa *sa = ike_of(&n, SIDE_A);
+	sa->want_rekey_ike = true;
+	sa->want_rekey_child = sa->child->spi_in;
+	ike_sa_run_queue(sa);
+	net_run(&n);
+	net_advance(&n, 5000);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	if (check_one_tunnel(&n)) {
+		const struct ike_sa *na = ike_of(&n, SIDE_A);
+		CHECK(na->spii != old.spii);
+		/* no refusal on the way */
+		for (unsigned k = 0; k < net_count(&n, SIDE_B, CREATE_CHILD_SA, 1); k++) {
+			const struct pkt *a = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, k);
+			if (a->view.n_notify)
+				fprintf(stderr, "  B's CREATE_CHILD_SA response %u carries notify %s\n",
+					k, ike_notify_name(a->view.notify[0]));
+			CHECK_INT(a->view.n_notify, 0);
+		}
+	}
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- (6) both sides rekey the IKE SA at once ---- */
+
+static uint64_t orig_spii;
+
+static bool ike_converged(struct net *n)
+{
+	const struct ike_sa *sa = side_live(&n->s[SIDE_A], 0), *sb = side_live(&n->s[SIDE_B], 0);
+	return side_n_live(&n->s[SIDE_A]) == 1 && side_n_live(&n->s[SIDE_B]) == 1 &&
+	       sa->state == IKE_S_ESTABLISHED && sb->state == IKE_S_ESTABLISHED &&
+	       sa->spii == sb->spii && sa->spir == sb->spir && sa->spii != orig_spii &&
+	       sa->pending == PEND_NONE && sb->pending == PEND_NONE;
+}
+
+#define IKE_SIM_BOUND_MS 40000	/* 1-4 s pauses; equal pauses collide again (p = 1/4) */
+
+static bool ike_sim_run(bool hold, int run, unsigned *worst, unsigned *full_logs)
+{
+	struct net n;
+	struct snap old;
+	char name[128];
+
+	snprintf(name, sizeof(name), "simultaneous IKE SA rekeys, %s, run %d",
+		 hold ? "both requests before any response" : "random order", run);
+	scenario_begin(name);
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	orig_spii = old.spii;
+	n.rng = 0x9e3779b9u * (uint32_t)(run + 7);
+	if (hold)
+		n.hook = hold_ccs_responses;
+	else
+		n.order = ORDER_RANDOM;
+	uint64_t t0 = net_now_ms();
+	start_ike_rekey(&n, SIDE_A);
+	start_ike_rekey(&n, SIDE_B);
+	net_run(&n);
+	if (hold) {
+		CHECK_INT(n.nheld, 2);
+		n.hook = NULL;
+		net_release(&n);
+		net_run(&n);
+	}
+	/* the first round: each side answered the other's request TEMPORARY_FAILURE
+	 * when it came while its own was out; in random order one side may have
+	 * had its answer before the other request came, and accepted it */
+	const struct pkt *ra = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0);
+	const struct pkt *rb = net_find(&n, SIDE_A, CREATE_CHILD_SA, 1, 0);
+	bool tfa = ra && view_has_notify(&ra->view, N_TEMPORARY_FAILURE);
+	bool tfb = rb && view_has_notify(&rb->view, N_TEMPORARY_FAILURE);
+	if (hold) {
+		CHECK(tfa);
+		CHECK(tfb);
+	} else {
+		CHECK(tfa || tfb);
+	}
+	bool ok = net_run_until(&n, ike_converged, IKE_SIM_BOUND_MS);
+	unsigned took = (unsigned)(net_now_ms() - t0);
+	if (!ok)
+		fprintf(stderr, "  no single new IKE SA %u ms after both rekeys started\n", took);
+	CHECK(ok);
+	*worst = took > *worst ? took : *worst;
+	net_advance(&n, 10000);	/* and it stays that way */
+	check_net_sane(&n);
+	if (ok) {
+		int by = ike_of(&n, SIDE_A)->initiator ? SIDE_A : SIDE_B;
+		check_ike_rekeyed(&n, &old, by);
+	}
+out:
+	net_free(&n);
+	bool good = scenario_end(*full_logs < 2);
+	if (!good)
+		(*full_logs)++;
+	return good;
+}
+
+static void simultaneous_ike(void)
+{
+	unsigned full_logs = 0;
+	bool quiet = scenario_quiet;
+
+	scenario_quiet = true;
+	for (int hold = 1; hold >= 0; hold--) {
+		unsigned failed = 0, worst = 0;
+		for (int run = 0; run < RUNS; run++)
+			failed += !ike_sim_run(hold, run, &worst, &full_logs);
+		printf("%s  simultaneous IKE SA rekeys, %s: %d runs, %u failed, slowest %.1f s\n",
+		       failed ? "FAIL" : "ok  ",
+		       hold ? "both requests before any response" : "random order", RUNS, failed,
+		       worst / 1000.0);
+	}
+	scenario_quiet = quiet;
+}
+
+/* A lost IKE SA rekey response: the request is repeated and answered from the
+ * cache; B makes one new IKE SA, not two. */
+static void ike_rekey_lost_response(void)
+{
+	struct net n;
+	struct snap old;
+	struct drop_first d = { CREATE_CHILD_SA, true, 0 };
+
+	scenario_begin("IKE SA rekey: response lost, request retransmitted");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.hook = drop_first_one;
+	n.hook_arg = &d;
+	start_ike_rekey(&n, SIDE_A);
+	net_advance(&n, 2000);
+	check_net_sane(&n);
+	CHECK_INT(d.dropped, 1);
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 2);
+	CHECK(same_bytes(net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0),
+			 net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 1)));
+	check_ike_rekeyed(&n, &old, SIDE_A);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+int main(void)
+{
+	log_init(true, LOG_DEBUG);
+	if (!net_clock_works()) {
+		fprintf(stderr, "the virtual clock does not drive libevent\n");
+		return 1;
+	}
+	child_rekey(SIDE_A, true);
+	child_rekey(SIDE_B, true);
+	child_rekey(SIDE_A, false);
+	child_rekey(SIDE_B, false);
+	responder_switch(true);
+	responder_switch(false);
+	rekey_invalid_ke();
+	rekey_lost(false);
+	rekey_lost(true);
+	rekey_crosses_delete(ORDER_FIFO);
+	rekey_crosses_delete(ORDER_LIFO);
+	ike_rekey(SIDE_A);
+	ike_rekey(SIDE_B);
+	ike_rekey_lost_response();
+	child_rekey_behind_ike_rekey();
+	simultaneous_child();
+	simultaneous_ike();
+	return check_summary("exchange-rekey");
+}
