@@ -78,6 +78,8 @@ void child_sa_free(struct child_sa *c)
 		event_free(c->expire_ev);
 	if (c->switch_ev)
 		event_free(c->switch_ev);
+	if (c->volume_ev)
+		event_free(c->volume_ev);
 	secret_free(c->key_in);
 	secret_free(c->key_out);
 	secret_wipe(c, sizeof(*c));
@@ -177,6 +179,29 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 		child_sa_destroy(c);
 }
 
+/* ESP sequence numbers are 32 bits without ESN, and AES-GCM's invocation
+ * count is bounded too: rekey well before 2^32 packets, whatever the time. */
+#define REKEY_PACKETS (1ull << 31)
+#define VOLUME_CHECK_S 10
+
+static void volume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child_sa *c = arg;
+	struct ike_sa *sa = c->ike;
+	struct ike_io *io = &sa->eng->io;
+
+	if (c->deleting || sa->state != IKE_S_ESTABLISHED || !io->child_sent)
+		return;
+	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want_rekey_child) {
+		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^31 packets sent)", c->serial);
+		sa->want_rekey_child = c->spi_in;
+		ike_sa_run_queue(sa);
+		return;
+	}
+	struct timeval tv = { VOLUME_CHECK_S, 0 };
+	evtimer_add(c->volume_ev, &tv);
+}
+
 static void arm(struct event **ev, struct event_base *base, event_callback_fn fn, void *arg,
 		unsigned secs)
 {
@@ -197,6 +222,7 @@ void child_sa_start_timers(struct child_sa *c)
 		arm(&c->rekey_ev, base, rekey_cb, c,
 		    ike_rekey_after(cfg, cfg->salifetime, c->we_initiated));
 	arm(&c->expire_ev, base, expire_cb, c, cfg->salifetime);
+	arm(&c->volume_ev, base, volume_cb, c, VOLUME_CHECK_S);
 }
 
 /* Rebinding an event to a new owner keeps its callback argument (the child). */

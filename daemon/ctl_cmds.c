@@ -108,7 +108,11 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	}
 	if (strcmp(what, "ike") == 0) {
 		sa->want_rekey_ike = true;
-	} else if (strcmp(what, "child") == 0 && sa->child) {
+	} else if (strcmp(what, "child") == 0) {
+		if (!sa->child) {
+			evbuffer_add_printf(out, "\"%s\": has no Child SA to rekey", c->cfg->name);
+			return -1;
+		}
 		sa->want_rekey_child = sa->child->spi_in;
 	} else {
 		evbuffer_add_printf(out, "rekey takes NAME [child|ike], not \"%.32s\"", what);

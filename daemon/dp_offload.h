@@ -54,6 +54,10 @@ void dp_csum_ip4_header(uint8_t *p);
  * the L4 segment p[start .. len): what a TUN hands over when it leaves the
  * checksum to "hardware".  The protocol is TCP for offset 16, UDP for 6. */
 void dp_csum_set_pseudo(uint8_t *p, size_t len, size_t start, size_t offset);
+/* Finish a checksum left partial (the generic rule of skb_checksum_help):
+ * the field at p[field] holds the pseudo-header sum; sum p[start .. len)
+ * and store the result there. */
+void dp_csum_complete(uint8_t *p, size_t len, size_t start, size_t field);
 /* Full TCP/UDP checksum of p[start .. len) (field at start + offset) with the
  * pseudo-header of packet p; stored in place.  UDP's 0 becomes 0xffff. */
 void dp_csum_l4_fill(uint8_t *p, size_t len, size_t start, size_t offset);
@@ -121,9 +125,8 @@ void dp_gro_init(struct dp_gro *g);
  * an open item of its flow when the rules allow, else a new item.  With
  * coalesce false every packet is its own item.  false when the batch is
  * full (flush it and add again). */
-bool dp_gro_add(struct dp_gro *g, uint8_t *pkt, size_t len, void *tunnel, void *sa);
-bool dp_gro_add_mode(struct dp_gro *g, uint8_t *pkt, size_t len, void *tunnel, void *sa,
-		     bool coalesce);
+bool dp_gro_add(struct dp_gro *g, uint8_t *pkt, size_t len, void *tunnel, void *sa,
+		bool coalesce);
 /* For item i: fix the first packet's headers (lengths, IPv4 checksum, TCP
  * pseudo-header sum) when it coalesced several, fill vnet (when not NULL)
  * and iov (vnet first when given, then the data): the iovec count. */

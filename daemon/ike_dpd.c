@@ -29,13 +29,13 @@ static double silence(struct ike_sa *sa)
 	return s;
 }
 
-static void dead(struct ike_sa *sa)
+void ike_dpd_dead(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	static const char *const names[] = { "restart", "clear", "hold" };
 
-	IKE_SA_LOG(sa, LOG_WARNING, "peer dead: nothing received for %us (dpdtimeout); dpdaction=%s",
-		   cfg->dpdtimeout, names[cfg->dpdaction]);
+	IKE_SA_LOG(sa, LOG_WARNING, "peer dead: nothing received for %.0fs; dpdaction=%s",
+		   silence(sa), names[cfg->dpdaction]);
 	sa->conn->hold = cfg->dpdaction != CONF_DPD_RESTART;
 	if (!sa->conn->hold)
 		sa->conn->retries = 0;	/* come back quickly once the peer does */
@@ -52,7 +52,7 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	double quiet = silence(sa);
 	if (quiet >= cfg->dpdtimeout && sa->pending != PEND_NONE) {
-		dead(sa);
+		ike_dpd_dead(sa);
 		return;
 	}
 	if (quiet >= cfg->dpddelay && sa->pending == PEND_NONE && !sa->want_dpd) {

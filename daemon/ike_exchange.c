@@ -38,7 +38,10 @@ static void retx_cb(evutil_socket_t fd, short what, void *arg)
 	if (sa->retries >= RETX_MAX) {
 		IKE_SA_LOG(sa, LOG_WARNING, "no response from peer after %u retransmissions",
 			   sa->retries);
-		ike_sa_kill(sa, "peer not responding");
+		if (sa->state == IKE_S_ESTABLISHED)
+			ike_dpd_dead(sa);	/* dpdaction decides what follows */
+		else
+			ike_sa_kill(sa, "peer not responding");
 		return;
 	}
 	sa->retries++;

@@ -106,6 +106,10 @@ void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg)
 		if (c)
 			child_sa_destroy(c);
 	}
+	/* an IKE SA without a Child SA carries nothing: end it, so the conn starts
+	 * over instead of showing up while dropping traffic */
+	if (what == PEND_DELETE_CHILD && !sa->children)
+		sa->delete_queued = true;
 	ike_request_done(sa);
 	if (what == PEND_DELETE)
 		ike_sa_kill(sa, "deleted");

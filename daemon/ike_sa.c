@@ -180,6 +180,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 			evtimer_del(c->expire_ev);
 		if (c->switch_ev)
 			evtimer_del(c->switch_ev);
+		if (c->volume_ev)
+			evtimer_del(c->volume_ev);
 	}
 	if (conn && conn->ike == sa && sa->rekeyed_to && sa->rekeyed_to->state != IKE_S_DEAD) {
 		conn->ike = sa->rekeyed_to;	/* its Child SAs moved there */

@@ -55,7 +55,7 @@ struct child_sa {
 	uint32_t replaces;		/* spi_in of the Child SA this one rekeyed; 0 none */
 	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];	/* of the creating exchange (collisions) */
 	size_t nilen, nrlen;
-	struct event *rekey_ev, *expire_ev, *switch_ev;	/* owned */
+	struct event *rekey_ev, *expire_ev, *switch_ev, *volume_ev;	/* owned */
 	unsigned switch_ticks;		/* seconds waited for the initiator to switch */
 };
 
@@ -135,6 +135,8 @@ struct ike_io {
 	void (*child_prefer)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* Seconds since the Child SA last received a good packet (huge if never). */
 	double (*child_idle)(void *arg, struct conn *conn, const struct child_sa *child);
+	/* Packets sent on the Child SA's outbound SA so far. */
+	uint64_t (*child_sent)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* The conn has no working IKE SA any more (failed or deleted). */
 	void (*conn_down)(void *arg, struct conn *conn, const char *why);
 };
@@ -233,6 +235,8 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
 void ike_dpd_start(struct ike_sa *sa);
 int ike_dpd_send(struct ike_sa *sa);
 void ike_dpd_response(struct ike_sa *sa);
+/* The peer is dead: end the SA and apply dpdaction to its conn. */
+void ike_dpd_dead(struct ike_sa *sa);
 void ike_sa_start_timers(struct ike_sa *sa);
 /* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
 void ike_sa_run_queue(struct ike_sa *sa);

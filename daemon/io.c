@@ -119,6 +119,14 @@ static double io_child_idle(void *arg, struct conn *c, const struct child_sa *ch
 	return (double)now.tv_sec - st.last_packet;
 }
 
+static uint64_t io_child_sent(void *arg, struct conn *c, const struct child_sa *ch)
+{
+	struct daemon *d = arg;
+	struct dp_sa_stats st;
+
+	return dp_sa_get_stats(d->dp, false, ch->spi_out, &st) == 0 ? st.packets : 0;
+}
+
 void daemon_io(struct daemon *d, struct ike_io *io)
 {
 	memset(io, 0, sizeof(*io));
@@ -128,5 +136,6 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_down = io_child_down;
 	io->child_prefer = io_child_prefer;
 	io->child_idle = io_child_idle;
+	io->child_sent = io_child_sent;
 	io->conn_down = conn_down_cb;
 }

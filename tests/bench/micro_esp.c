@@ -242,7 +242,7 @@ static void offload_run(struct result *tx, struct result *rx)
 
 			if (esp_sa_decap(in, train + off, l, &p, &plen) != ESP_OK)
 				exit(1);
-			dp_gro_add(gro, p, plen, 0, NULL);
+			dp_gro_add(gro, p, plen, NULL, NULL, true);
 		}
 		if (gro->n_items != 1)
 			exit(1);

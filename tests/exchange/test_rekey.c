@@ -734,6 +734,38 @@ out:
 	scenario_end(true);
 }
 
+/* A rekeys the IKE SA while B rekeys the Child SA (RFC 7296 2.25.2): both
+ * must end on one new IKE SA with one new Child SA pair, whatever arrives
+ * first (the engine may refuse one exchange and retry it later). */
+static void ike_rekey_crosses_child_rekey(enum net_order order)
+{
+	struct net n;
+	struct snap old;
+
+	scenario_begin(order == ORDER_FIFO
+			       ? "IKE SA rekey by A crosses a Child SA rekey by B (A's first)"
+			       : "IKE SA rekey by A crosses a Child SA rekey by B (B's first)");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.order = order;
+	start_ike_rekey(&n, SIDE_A);
+	start_child_rekey(&n, SIDE_B);
+	net_run(&n);
+	n.order = ORDER_FIFO;
+	net_advance(&n, 15000);
+	check_net_sane(&n);
+	check_rekeyed(&n, &old);
+	check_no_blackhole(&n);
+	if (check_one_tunnel(&n))
+		CHECK(ike_of(&n, SIDE_A)->spii != old.spii);
+	if (check_fail_count != scenario_fail_before)
+		net_dump_io(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* ---- (6) both sides rekey the IKE SA at once ---- */
 
 static uint64_t orig_spii;
@@ -877,6 +909,8 @@ int main(void)
 	ike_rekey(SIDE_B);
 	ike_rekey_lost_response();
 	child_rekey_behind_ike_rekey();
+	ike_rekey_crosses_child_rekey(ORDER_FIFO);
+	ike_rekey_crosses_child_rekey(ORDER_LIFO);
 	simultaneous_child();
 	simultaneous_ike();
 	return check_summary("exchange-rekey");
