@@ -313,3 +313,405 @@ static void read_conns(struct ctx *cx)
 		    "no conn in the file (expected a line 'conn NAME' at column 0)");
 }
 
+/* ---- keys: carried over, dropped, changed or refused ---- */
+
+enum action { DROP, CHANGE, RENAME, REFUSE };
+
+struct rule {
+	const char *key;
+	const char *value;		/* NULL: any value */
+	enum action act;
+	const char *to;			/* CHANGE: new value; RENAME: new key */
+	const char *why;
+};
+
+/* First match wins.  A key that is in neither this table nor mcvpn's key
+ * table is dropped as "not supported by mcvpn"; the others are carried over
+ * when mcvpn takes their value. */
+static const struct rule rules[] = {
+	{ "encapsulation", "no", CHANGE, "yes", "mcvpn always uses UDP encapsulation" },
+	{ "auto", "ondemand", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
+	{ "auto", "route", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
+	{ "keyingtries", NULL, DROP, NULL, "mcvpn retries auto=start conns forever with backoff" },
+	{ "leftupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script "
+	  "(interface-ip= and routes= set up the device)" },
+	{ "rightupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script" },
+	{ "leftvti", NULL, RENAME, "interface-ip", "mcvpn's name for the tunnel device's address" },
+	{ "rightvti", NULL, DROP, NULL, "mcvpn needs no address for the peer's end of the device" },
+	{ "mtu", NULL, DROP, NULL, "mcvpnd sets the tunnel device's MTU itself (see mcvpnd(8))" },
+	{ "leftnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
+	{ "rightnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
+	{ "phase2", "esp", DROP, NULL, "mcvpn always uses ESP" },
+	{ "phase2", NULL, REFUSE, NULL, "mcvpn uses only ESP" },
+	{ "also", NULL, REFUSE, NULL, "conn inheritance is not supported: copy the keys of that conn "
+	  "into this one (or into conn %default), then import again" },
+	{ "fragmentation", NULL, DROP, NULL, "mcvpn does not fragment IKE messages" },
+	{ "mobike", "no", DROP, NULL, "mcvpn has no MOBIKE, as asked" },
+	{ "narrowing", "no", DROP, NULL, "as responder mcvpn narrows to leftsubnet/rightsubnet" },
+	{ "aggressive", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
+	{ "aggrmode", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
+	{ "ikepad", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
+	{ "nat-ikev1-method", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
+	{ "vti-shared", "no", DROP, NULL, "each mcvpn conn has a device of its own" },
+};
+
+static const struct rule authby_rule = { "authby", NULL, CHANGE, "secret",
+					 "mcvpn authenticates only with the pre-shared key" };
+static const struct rule empty_rule = { NULL, NULL, DROP, NULL,
+					"empty value (libreswan reads it as unset)" };
+static const struct rule unknown_rule = { NULL, NULL, DROP, NULL, "not supported by mcvpn" };
+
+/* authby=secret|rsasig (either method): the PSK is all mcvpn has. */
+static bool authby_with_secret(const char *key, const char *v)
+{
+	char buf[128];
+	char *save = NULL;
+
+	if (strcmp(key, "authby") || strcmp(v, "secret") == 0 || strlen(v) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, "|, ", &save); t; t = strtok_r(NULL, "|, ", &save))
+		if (strcmp(t, "secret") == 0)
+			return true;
+	return false;
+}
+
+/* True when mcvpn's key table knows key (applying it sets a flag of a scratch conn). */
+static bool mcvpn_knows(const char *key)
+{
+	struct conn_build *probe = calloc(1, sizeof(*probe));
+	struct loader scratch = { 0 };
+	struct lex_item it = { .kind = LEX_KEY, .line = 1, .a = key, .b = "x" };
+	bool known = false;
+
+	if (!probe)
+		return true;	/* keys_apply will then say what is wrong */
+	keys_defaults(probe);
+	keys_apply(&scratch, probe, "-", &it);
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		known |= probe->set[i];
+	free(probe);
+	return known;
+}
+
+/* The rule for k, or NULL when it is carried over as written. */
+static const struct rule *rule_for(const struct ikey *k)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(rules[i].key, k->key) == 0 && (!rules[i].value || !strcmp(rules[i].value, k->value)))
+			return &rules[i];
+	if (authby_with_secret(k->key, k->value))
+		return &authby_rule;
+	if (!*k->value)
+		return &empty_rule;
+	return mcvpn_knows(k->key) ? NULL : &unknown_rule;
+}
+
+/* Applies key=value to cb as mcvpnd would; what it refuses is an error. */
+static void apply(struct ctx *cx, struct conn_build *cb, const char *file, int line,
+		  const char *key, const char *value)
+{
+	struct lex_item it = { .kind = LEX_KEY, .line = line, .a = key, .b = value };
+
+	keys_apply(&cx->ld, cb, file, &it);
+	diag_move(cx, IMPORT_ERROR, "");
+}
+
+static void convert_key(struct ctx *cx, struct iconn *ic, struct conn_build *cb, struct ikey *k)
+{
+	const char *file = cx->in->conf.name;
+	const struct rule *r = rule_for(k);
+	char *to;
+
+	if (r && (r->act == DROP || r->act == REFUSE)) {
+		msg(cx, r->act == DROP ? IMPORT_NOTE : IMPORT_ERROR, file, k->line, "%s=%.80s: %s%s",
+		    k->key, k->value, r->act == DROP ? "dropped: " : "", r->why);
+		k->key[0] = '\0';
+		ic->n[1]++;
+		return;
+	}
+	if (r) {
+		msg(cx, IMPORT_NOTE, file, k->line, "%s=%.80s: %s %s: %s", k->key, k->value,
+		    r->act == CHANGE ? "changed to" : "renamed to", r->to, r->why);
+		if (r->act == RENAME) {
+			snprintf(k->key, sizeof(k->key), "%s", r->to);
+		} else if ((to = strdup(r->to))) {
+			free(k->value);
+			k->value = to;
+		} else {
+			cx->oom = true;
+		}
+	}
+	ic->n[r ? 2 : 0]++;
+	apply(cx, cb, file, k->line, k->key, k->value);
+}
+
+/* ---- the boot script ---- */
+
+/* A prefix of word, at least min characters long: ip's own abbreviations. */
+static bool abbrev(const char *tok, const char *word, size_t min)
+{
+	size_t n = strlen(tok);
+
+	return n >= min && n <= strlen(word) && strncmp(tok, word, n) == 0;
+}
+
+static bool is_cmd(const char *tok, const char *name)
+{
+	const char *slash = strrchr(tok, '/');
+
+	return strcmp(slash ? slash + 1 : tok, name) == 0;
+}
+
+/* ip address/route options that take an argument. */
+static bool takes_arg(const char *t)
+{
+	static const char *const w[] = {
+		"via", "src", "metric", "preference", "priority", "table", "proto", "protocol",
+		"scope", "realm", "realms", "mtu", "advmss", "weight", "tos", "dsfield", "expires",
+		"pref", "initcwnd", "initrwnd", "peer", "remote", "broadcast", "brd", "anycast",
+		"label", "valid_lft", "preferred_lft", "rtt", "rttvar", "window", "hoplimit",
+		"features", "quickack", "congctl",
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (strcmp(t, w[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Appends "a" or "a b" to buf, space separated. */
+static void append(char *buf, size_t cap, const char *a, const char *b)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, cap - n, "%s%s%s%s", n ? " " : "", a, b ? " " : "", b ? b : "");
+}
+
+/* The words after "ip address add" / "ip route add": the address or prefix,
+ * the device ("dev D", also after "nexthop"), and the options left over. */
+static void ip_args(struct sline *sl, char **t, size_t n, bool v6)
+{
+	bool many_devs = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((!strcmp(t[i], "dev") || !strcmp(t[i], "oif")) && i + 1 < n) {
+			many_devs |= sl->dev[0] && strcmp(sl->dev, t[i + 1]) != 0;
+			snprintf(sl->dev, sizeof(sl->dev), "%s", t[++i]);
+		} else if ((!strcmp(t[i], "to") || !strcmp(t[i], "local")) && i + 1 < n && !sl->value[0]) {
+			snprintf(sl->value, sizeof(sl->value), "%s", t[++i]);
+		} else if (takes_arg(t[i]) && i + 1 < n) {
+			append(sl->extra, sizeof(sl->extra), t[i], t[i + 1]);
+			i++;
+		} else if (!strcmp(t[i], "nexthop") || !strcmp(t[i], "unicast")) {
+			continue;
+		} else if (!sl->value[0]) {
+			snprintf(sl->value, sizeof(sl->value), "%s", t[i]);
+		} else {
+			append(sl->extra, sizeof(sl->extra), t[i], NULL);
+		}
+	}
+	if (sl->kind == SL_ROUTE && strcmp(sl->value, "default") == 0)
+		snprintf(sl->value, sizeof(sl->value), "%s", v6 ? "::/0" : "0.0.0.0/0");
+	if (many_devs)
+		sl->dev[0] = '\0';	/* a multipath route over several devices: left alone */
+}
+
+/* "ip link set [dev] D up mtu N", "ip link add [name] D type vti ...", "ip tunnel add D ...". */
+static void ip_device(struct sline *sl, char **t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((!strcmp(t[i], "dev") || !strcmp(t[i], "name")) && i + 1 < n)
+			snprintf(sl->dev, sizeof(sl->dev), "%s", t[++i]);
+		else if (!sl->dev[0] && strcmp(t[i], "up") && strcmp(t[i], "down"))
+			snprintf(sl->dev, sizeof(sl->dev), "%s", t[i]);
+		sl->mtu |= strcmp(t[i], "mtu") == 0;
+	}
+}
+
+/* Fills sl from "[sudo] ip [-4|-6] address|route add ..." or "ip link|tunnel
+ * set|add ..."; false for every other command. */
+static bool ip_command(struct sline *sl, char **t, size_t n)
+{
+	size_t i = 0;
+	bool v6 = false;
+
+	while (i < n && (is_cmd(t[i], "sudo") || (i > 0 && t[i][0] == '-')))
+		i++;
+	if (i == n || !is_cmd(t[i++], "ip"))
+		return false;
+	for (; i < n && t[i][0] == '-'; i++) {
+		if (!strcmp(t[i], "-n") || !strcmp(t[i], "-netns"))
+			return false;	/* another namespace: not the host's devices */
+		v6 |= strcmp(t[i], "-6") == 0;
+		i += !strcmp(t[i], "-f") || !strcmp(t[i], "-family");
+	}
+	if (i + 1 >= n)
+		return false;
+	if ((abbrev(t[i], "address", 1) || abbrev(t[i], "route", 1)) &&
+	    (abbrev(t[i + 1], "add", 1) || abbrev(t[i + 1], "replace", 3))) {
+		sl->kind = t[i][0] == 'a' ? SL_ADDR : SL_ROUTE;
+		ip_args(sl, t + i + 2, n - i - 2, v6);
+		return sl->dev[0] && sl->value[0];
+	}
+	if ((abbrev(t[i], "link", 1) || abbrev(t[i], "tunnel", 2)) &&
+	    (!strcmp(t[i + 1], "set") || abbrev(t[i + 1], "add", 1))) {
+		sl->kind = SL_DEVICE;
+		ip_device(sl, t + i + 2, n - i - 2);
+		return sl->dev[0];
+	}
+	return false;
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* True when tok names dev as a word: "vti1", "net.ipv4.conf.vti1.disable_policy=1". */
+static bool names_dev(const char *tok, const char *dev)
+{
+	size_t n = strlen(dev);
+
+	for (const char *p = strstr(tok, dev); n && p; p = strstr(p + 1, dev))
+		if ((p == tok || !word_char(p[-1])) && !word_char(p[n]))
+			return true;
+	return false;
+}
+
+/* Records one command if it is about a device: an ip command, or any other
+ * command that names the vti-interface of an imported conn. */
+static void script_command(struct ctx *cx, int line, char **t, size_t n)
+{
+	struct sline sl = { .line = line };
+
+	for (size_t i = 0; i < n; i++)
+		append(sl.text, sizeof(sl.text), t[i], NULL);
+	if (!ip_command(&sl, t, n)) {
+		memset(sl.dev, 0, sizeof(sl.dev));
+		sl.kind = SL_OTHER;
+		for (size_t c = 0; c < cx->ld.n_conns && !sl.dev[0]; c++)
+			for (size_t i = 0; i < n && !sl.dev[0]; i++)
+				if (names_dev(t[i], cx->ld.conns[c].c.vti_interface))
+					snprintf(sl.dev, sizeof(sl.dev), "%s", cx->ld.conns[c].c.vti_interface);
+		if (!sl.dev[0])
+			return;		/* #!/bin/bash, sleep 30, other work: not ours */
+	}
+	if (!grow((void **)&cx->slines, &cx->cap_slines, cx->n_slines, sizeof(sl))) {
+		cx->oom = true;
+		return;
+	}
+	cx->slines[cx->n_slines++] = sl;
+}
+
+/* Splits a shell line into words and commands (at ';', '&' and '|'); a '#'
+ * that starts a word starts a comment; quotes are dropped. */
+static void script_line(struct ctx *cx, int line, const char *s)
+{
+	char buf[2 * LEX_LINE_MAX];	/* every byte once, plus a NUL per word */
+	char *t[TOKENS_MAX];
+	size_t n = 0, o = 0;
+	bool in_word = false;
+
+	for (const char *p = s;; p++) {
+		bool sep = *p == ';' || *p == '&' || *p == '|';
+
+		if (in_word && (!*p || *p == ' ' || *p == '\t' || sep)) {
+			buf[o++] = '\0';
+			in_word = false;
+		}
+		if (!*p || (*p == '#' && !in_word))
+			break;
+		if (sep && n)
+			script_command(cx, line, t, n);
+		n = sep ? 0 : n;
+		if (sep || *p == ' ' || *p == '\t' || *p == '"' || *p == '\'')
+			continue;
+		if (!in_word && n == TOKENS_MAX)
+			break;
+		if (!in_word)
+			t[n++] = buf + o;
+		in_word = true;
+		buf[o++] = *p;
+	}
+	if (n)
+		script_command(cx, line, t, n);
+}
+
+static void read_script(struct ctx *cx)
+{
+	const struct import_file *f = &cx->in->script;
+	struct lexer lx;
+	bool too_long;
+
+	lexer_init(&lx, f->text, f->len);
+	while (f->text && lexer_line(&lx, &too_long)) {
+		if (too_long)
+			msg(cx, IMPORT_WARNING, f->name, lx.line, "line too long: not read");
+		else
+			script_line(cx, lx.line, lx.buf);
+	}
+}
+
+/* ---- the script's lines -> interface-ip= and routes= of each conn ---- */
+
+static void add_taken(struct iconn *ic, int line)
+{
+	if (ic->n_taken < TAKEN_MAX && (!ic->n_taken || ic->taken[ic->n_taken - 1] != line))
+		ic->taken[ic->n_taken++] = line;
+}
+
+/* Ascending line numbers as "3-5, 7". */
+static void format_lines(const int *l, size_t n, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && l[j] == l[j - 1] + 1; j++)
+			;
+		snprintf(buf + strlen(buf), cap - strlen(buf), j - i > 1 ? "%s%d-%d" : "%s%d",
+			 i ? ", " : "", l[i], l[j - 1]);
+	}
+}
+
+/* value alone, as mcvpnd would read key=value; its problems are errors. */
+static bool value_ok(struct ctx *cx, const struct sline *sl, const char *conn, const char *key)
+{
+	struct conn_build *probe = calloc(1, sizeof(*probe));
+	struct loader scratch = { .diag = &cx->diag };
+	struct lex_item it = { .kind = LEX_KEY, .line = sl->line, .a = key, .b = sl->value };
+
+	if (!probe) {
+		cx->oom = true;
+		return false;
+	}
+	keys_defaults(probe);
+	snprintf(probe->c.name, sizeof(probe->c.name), "%s", conn);
+	keys_apply(&scratch, probe, cx->in->script.name, &it);
+	free(probe);
+	diag_move(cx, IMPORT_ERROR, "");
+	return scratch.problems == 0;
+}
+
+static bool xfrm_setting(const struct sline *sl)
+{
+	return strstr(sl->text, "disable_policy") || strstr(sl->text, "disable_xfrm");
+}
+
+/* Lines that mcvpnd makes unneeded, or that only name the device. */
+static void script_device(struct ctx *cx, const struct sline *sl, const char *dev)
+{
+	const char *file = cx->in->script.name;
+
+	if (sl->kind == SL_DEVICE && sl->mtu)
+		msg(cx, IMPORT_NOTE, file, sl->line,
+		    "%s: not carried over: mcvpnd sets %s's MTU itself (see mcvpnd(8))", sl->text, dev);
+	else if (sl->kind == SL_DEVICE)
+		msg(cx, IMPORT_NOTE, file, sl->line, "%s: not needed: mcvpnd creates %s and brings it up",
+		    sl->text, dev);
+	else if (xfrm_setting(sl))
+		msg(cx, IMPORT_NOTE, file, sl->line, "%s: not needed: mcvpn uses no kernel IPsec policy on %s",
+		    sl->text, dev);
+	else
+		msg(cx, IMPORT_NOTE, file, sl->line,
+		    "%s: left alone: it names %s; check whether mcvpn still needs it", sl->text, dev);
+}

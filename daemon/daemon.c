@@ -155,7 +155,7 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
 static void start_notify_timers(struct daemon *d)
 {
 	uint64_t usec = 0;
-	struct timeval tick = { 10, 0 };
+	struct timeval tick = { 5, 0 };
 
 	d->tick_ev = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
 	if (d->tick_ev)

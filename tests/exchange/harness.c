@@ -306,7 +306,14 @@ static double io_child_idle(void *arg, struct conn *conn, const struct child_sa 
 		return 1e9;	/* nothing arrives on an SA that is not installed */
 	if (s->traffic && peer->dp_out == c->spi_in)
 		return 0;
-	return s->idle_s;
+	double since = s->has_last_packet ? (double)(net_now_ms() - s->last_packet_ms) / 1000 : 1e9;
+	return since < s->idle_s ? since : s->idle_s;
+}
+
+void side_packet_now(struct side *s)
+{
+	s->last_packet_ms = net_now_ms();
+	s->has_last_packet = true;
 }
 
 static void io_conn_down(void *arg, struct conn *conn, const char *why)

@@ -146,6 +146,9 @@ struct side {
 	double idle_s;			/* what it returns (default 1e9: never) */
 	bool traffic;			/* the peer sends all the time: an SA on which the peer's
 					 * tunnel sends (peer's dp_out == its spi_in) returns 0 */
+	uint64_t last_packet_ms;	/* with has_last_packet: a packet arrived on every
+					 * installed SA then (idle grows with the clock) */
+	bool has_last_packet;
 	unsigned n_idle_calls;
 };
 
@@ -220,6 +223,10 @@ const struct io_rec *side_io_first_use(const struct side *s, uint32_t spi_out);
 /* The first io record of a side, at or after index from, after which its
  * tunnel no longer sent on spi_out, or NULL. */
 const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, unsigned from);
+
+/* child_idle of the side's SAs: the smallest of 0 (traffic, and the peer sends
+ * on the SA), the time since side_packet_now() stamped it, and idle_s. */
+void side_packet_now(struct side *s);
 
 /* Both sides' data plane calls to stderr, in the order they happened. */
 void net_dump_io(const struct net *n);

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# mcvpnd as a systemd service, without systemd: the unit file passes
+# `systemd-analyze verify` and scores 2.5 or lower in `systemd-analyze
+# security`; the daemon speaks the notify protocol (READY=1, a STATUS= that
+# follows the tunnel, WATCHDOG=1 from the loop, RELOADING=1 on SIGHUP) to a
+# NOTIFY_SOCKET this test listens on; and it works with only the two
+# capabilities the unit grants (CAP_NET_ADMIN, CAP_NET_BIND_SERVICE) and
+# no_new_privs, as the unit runs it.
+#
+#   mcv-aws-PID (mcvpnd under setpriv,      mcv-inet-PID      mcv-oci-PID
+#   NOTIFY_SOCKET=$WORK/notify.sock)  ----  1:1 NAT      ----  (mcvpnd)
+#
+# Usage: sudo tests/netns/test_service.sh   (after a build).  Ends with
+# "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+. "$HERE/../lib/topo.sh"
+. "$HERE/../lib/mcvpn.sh"
+
+need_root
+mcvpn_need_bins
+cleanup_init
+
+UNIT_IN="$REPO/packaging/mcvpnd.service"
+REAL_MCVPND=$MCVPND
+
+# ------------------------------------------------------------- the unit file
+
+test_unit() {
+	local unit="$WORK/mcvpnd.service" out score
+	section "unit file"
+	sed "s|@sbindir@/mcvpnd|$REAL_MCVPND|" "$UNIT_IN" >"$unit"
+	if ! command -v systemd-analyze >/dev/null; then
+		fail "systemd-analyze is installed" "not found (apt-get install systemd)"
+		return
+	fi
+	# Documentation= lines need installed man pages; judge only the unit's own lines.
+	out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$unit" 2>&1)
+	check_eq "systemd-analyze verify: no complaints" "" "$out"
+	out=$(systemd-analyze security --offline=true "$unit" 2>&1)
+	score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.5) }'; then
+		pass "systemd-analyze security: exposure $score <= 2.5"
+	else
+		fail "systemd-analyze security: exposure <= 2.5" "got '${score:-no score}'"
+	fi
+	check_match "unit: Type=notify" '^Type=notify$' "$(cat "$unit")"
+	check_match "unit: WatchdogSec=" '^WatchdogSec=' "$(cat "$unit")"
+	check_match "unit: ExecReload= sends SIGHUP" '^ExecReload=.*-HUP' "$(cat "$unit")"
+	check_match "unit: only two capabilities" \
+		'^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE$' "$(cat "$unit")"
+}
+
+# ------------------------------------------------- notify listener and wrapper
+
+NOTIFY_LOG=
+NOTIFY_PID=
+
+notify_listen() {
+	NOTIFY_LOG="$WORK/notify.log"
+	: >"$NOTIFY_LOG"
+	python3 -u - "$WORK/notify.sock" "$NOTIFY_LOG" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.time() + 120          # bounded: the test is far shorter
+with open(sys.argv[2], "a") as log:
+    while time.time() < end:
+        try:
+            data = s.recv(4096).decode(errors="replace")
+        except socket.timeout:
+            continue
+        for line in data.splitlines():
+            log.write("%.3f %s\n" % (time.time(), line))
+            log.flush()
+PY
+	NOTIFY_PID=$!
+	at_exit "stop_pid $NOTIFY_PID"
+	wait_for 5 test -S "$WORK/notify.sock" || fail "notify listener up" "no socket"
+}
+
+# The daemon as the unit starts it: two capabilities, no_new_privs, a
+# watchdog of 2 s and our NOTIFY_SOCKET.
+write_wrapper() {
+	local w="$WORK/mcvpnd-service"
+	cat >"$w" <<EOF
+#!/bin/sh
+exec env NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=2000000 \\
+	setpriv --bounding-set=-all,+net_admin,+net_bind_service --inh-caps=-all \\
+	--no-new-privs "$REAL_MCVPND" "\$@"
+EOF
+	chmod 755 "$w"
+	MCVPND=$w
+}
+
+notified() { grep -q -- "$1" "$NOTIFY_LOG"; }
+status_up() { grep -q 'STATUS=1 conn: oracle-tunnel-1 up' "$NOTIFY_LOG"; }
+
+test_service_run() {
+	local pid caps n
+	section "mcvpnd with the unit's restrictions"
+	topo_up
+	notify_listen
+	write_wrapper
+	mcvpn_write_config aws start
+	mcvpn_write_config oci start
+	MCVPND=$REAL_MCVPND mcvpnd_start oci || fail "oci mcvpnd starts" "see its log"
+	mcvpnd_start aws || fail "aws mcvpnd starts under setpriv" "see its log"
+	pid=$(pgrep -f "mcvpnd --config-dir $(mcvpn_dir aws)/conf" | head -n 1)
+	caps=$(awk '/^CapEff:/ { print $2 }' "/proc/${pid:-0}/status" 2>/dev/null)
+	check_eq "aws mcvpnd runs with only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE" \
+		0000000000001400 "${caps:-none}"
+	check_eq "aws mcvpnd has no_new_privs" 1 \
+		"$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/${pid:-0}/status" 2>/dev/null)"
+	if wait_for 20 mcvpn_both_up; then
+		pass "tunnel up with the restricted daemon"
+	else
+		fail "tunnel up with the restricted daemon" "aws log: $(tail -n 5 "$(mcvpn_log aws)")"
+	fi
+	check "ping across the tunnel" nsx aws ping -c 2 -W 2 192.168.2.2
+
+	wait_for 5 notified 'READY=1' && pass "READY=1 sent" ||
+		fail "READY=1 sent" "notify log: $(cat "$NOTIFY_LOG")"
+	wait_for 12 status_up && pass "STATUS= says the conn is up" ||
+		fail "STATUS= says the conn is up" "notify log: $(grep STATUS "$NOTIFY_LOG" | tail -n 3)"
+	sleep 3
+	n=$(grep -c 'WATCHDOG=1' "$NOTIFY_LOG")
+	check_gt "WATCHDOG=1 at least every second with WATCHDOG_USEC=2s (seen $n)" "$n" 2
+
+	kill -HUP "$pid"
+	wait_for 5 notified 'RELOADING=1' && pass "SIGHUP: RELOADING=1 sent" ||
+		fail "SIGHUP: RELOADING=1 sent" "notify log: $(tail -n 5 "$NOTIFY_LOG")"
+	check "tunnel still up after the reload" nsx aws ping -c 2 -W 2 192.168.2.2
+
+	mcvpnd_stop aws
+	check_eq "SIGTERM: exit status 0" 0 "$STOP_RC"
+	wait_for 5 notified 'STOPPING=1' && pass "STOPPING=1 sent" ||
+		fail "STOPPING=1 sent" "notify log: $(tail -n 3 "$NOTIFY_LOG")"
+}
+
+test_unit
+test_service_run
+summary
