@@ -715,3 +715,198 @@ static void script_device(struct ctx *cx, const struct sline *sl, const char *de
 		msg(cx, IMPORT_NOTE, file, sl->line,
 		    "%s: left alone: it names %s; check whether mcvpn still needs it", sl->text, dev);
 }
+
+static void script_route(struct ctx *cx, struct iconn *ic, const struct sline *sl, bool has_routes)
+{
+	const char *file = cx->in->script.name;
+
+	if (has_routes) {
+		msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: the conn sets routes= already", sl->text);
+		return;
+	}
+	if (!value_ok(cx, sl, ic->name, "routes"))
+		return;
+	for (size_t i = 0; i < ic->n_routes; i++)
+		if (strcmp(ic->routes[i], sl->value) == 0) {
+			msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: the same route again", sl->text);
+			return;
+		}
+	if (ic->n_routes == CONF_MAX_ROUTES) {
+		msg(cx, IMPORT_ERROR, file, sl->line, "%s: more than %d routes (mcvpn's limit)", sl->text,
+		    CONF_MAX_ROUTES);
+		return;
+	}
+	ic->routes_line = ic->n_routes ? ic->routes_line : sl->line;
+	snprintf(ic->routes[ic->n_routes++], sizeof(ic->routes[0]), "%s", sl->value);
+}
+
+static void script_addr(struct ctx *cx, struct iconn *ic, const struct sline *sl, bool has_ip)
+{
+	const char *file = cx->in->script.name;
+
+	if (has_ip || ic->addr[0])
+		msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: mcvpn puts one address on %s (%s)",
+		    sl->text, sl->dev, has_ip ? "the conn sets interface-ip= already" : ic->addr);
+	else if (value_ok(cx, sl, ic->name, "interface-ip"))
+		snprintf(ic->addr, sizeof(ic->addr), "%s", sl->value);
+	ic->addr_line = ic->addr_line ? ic->addr_line : sl->line;
+}
+
+/* The script lines for cb's device -> ic->addr, ic->routes, ic->taken. */
+static void script_conn(struct ctx *cx, struct iconn *ic, const struct conn_build *cb)
+{
+	const char *dev = cb->c.vti_interface;
+
+	for (size_t i = 0; i < cx->n_slines; i++) {
+		const struct sline *sl = &cx->slines[i];
+
+		if (strcmp(sl->dev, dev) != 0)
+			continue;
+		if (sl->kind != SL_OTHER || xfrm_setting(sl))
+			add_taken(ic, sl->line);
+		if (sl->kind == SL_DEVICE || sl->kind == SL_OTHER) {
+			script_device(cx, sl, dev);
+			continue;
+		}
+		if (sl->extra[0])
+			msg(cx, IMPORT_NOTE, cx->in->script.name, sl->line, "%s: '%s' not carried over: %s",
+			    sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
+			    "mcvpnd installs routes= in the main table, scope link, with no gateway");
+		if (sl->kind == SL_ADDR)
+			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP]);
+		else
+			script_route(cx, ic, sl, cb->set[KEY_ROUTES]);
+	}
+}
+
+/* ip lines for devices that no imported conn has: the operator keeps them. */
+static void script_others(struct ctx *cx)
+{
+	for (size_t i = 0; i < cx->n_slines; i++) {
+		const struct sline *sl = &cx->slines[i];
+		bool ours = false;
+
+		for (size_t c = 0; c < cx->ld.n_conns && !ours; c++)
+			ours = strcmp(sl->dev, cx->ld.conns[c].c.vti_interface) == 0;
+		if (!ours)
+			msg(cx, IMPORT_NOTE, cx->in->script.name, sl->line, "%s: left alone: %s", sl->text,
+			    sl->dev[0] ? "not the vti-interface of an imported conn" :
+			    "a route over several devices");
+	}
+}
+
+/* interface-ip= and routes= from the script, applied as mcvpnd would. */
+static void script_apply(struct ctx *cx, struct iconn *ic, struct conn_build *cb)
+{
+	char routes[CONF_MAX_ROUTES * 64] = "";
+
+	if (ic->addr[0])
+		apply(cx, cb, cx->in->script.name, ic->addr_line, "interface-ip", ic->addr);
+	for (size_t i = 0; i < ic->n_routes; i++)
+		append(routes, sizeof(routes), ic->routes[i], NULL);
+	for (char *p = routes; (p = strchr(p, ' '));)
+		*p = ',';
+	if (ic->n_routes)
+		apply(cx, cb, cx->in->script.name, ic->routes_line, "routes", routes);
+}
+
+/* ---- secrets ---- */
+
+/* Marks the entries of sl that fit c: those naming its IDs, else the
+ * wildcards.  Returns how many. */
+static size_t secrets_pick(const struct loader *sl, const struct conf_conn *c, bool *pick)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2 && !n; pass++)
+		for (size_t i = 0; i < sl->n_psks; i++) {
+			struct loader one = { .psks = &sl->psks[i], .n_psks = 1 };
+
+			if ((sl->psks[i].n_ids > 0) == (pass == 0) && secrets_match(&one, c)) {
+				pick[i] = true;
+				n++;
+			}
+		}
+	return n;
+}
+
+/* Appends s and a newline within cap (the buffer is sized for the whole file). */
+static void put_line(char *buf, size_t cap, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 2 > cap)
+		return;
+	memcpy(buf + *len, s, n);
+	buf[*len + n] = '\n';
+	*len += n + 1;
+	buf[*len] = '\0';
+}
+
+/* The picked entries' lines as written (continuation lines too), after a
+ * comment.  One allocation, so no copy of a PSK is left behind unwiped. */
+static char *secrets_text(struct ctx *cx, const struct loader *sl, const bool *pick, const char *conn)
+{
+	const struct import_file *f = &cx->in->secrets;
+	size_t cap = f->len + strlen(f->name) + 200, len = 0;
+	char *out = malloc(cap);
+	char head[400];
+	int entry = 0;
+	struct lexer lx;
+	bool too_long;
+
+	if (!out) {
+		cx->oom = true;
+		return NULL;
+	}
+	snprintf(head, sizeof(head), "# Imported by mcvpnctl import-libreswan from %s (conn %s).",
+		 f->name, conn);
+	put_line(out, cap, &len, head);
+	lexer_init(&lx, f->text, f->len);
+	while (lexer_line(&lx, &too_long)) {
+		const char *s = lx.buf + strspn(lx.buf, " \t");
+
+		if (*s == '#' || !*s)
+			continue;
+		entry = s == lx.buf ? lx.line : entry;
+		for (size_t i = 0; i < sl->n_psks; i++)
+			if (pick[i] && sl->psks[i].line == entry)
+				put_line(out, cap, &len, lx.buf);
+	}
+	secret_wipe(lx.buf, sizeof(lx.buf));
+	return out;
+}
+
+/* NAME.secrets for cb, or NULL (warned) when no entry fits it; where gets
+ * "line 1" for the summary. */
+static char *secrets_for(struct ctx *cx, const struct loader *sl, const struct conn_build *cb,
+			 char *where, size_t where_len)
+{
+	const struct conf_conn *c = &cb->c;
+	const char *name = cx->in->secrets.name;
+	bool *pick = calloc(sl->n_psks + 1, sizeof(*pick));
+	int lines[TAKEN_MAX];
+	size_t n = 0;
+	char *out = NULL;
+
+	if (!pick) {
+		cx->oom = true;
+		return NULL;
+	}
+	if (cx->in->secrets.text && secrets_pick(sl, c, pick)) {
+		for (size_t i = 0; i < sl->n_psks && n < TAKEN_MAX; i++)
+			if (pick[i])
+				lines[n++] = sl->psks[i].line;
+		format_lines(lines, n, where + 5, where_len - 5);
+		memcpy(where, n > 1 ? "lines" : "line ", 5);
+		out = secrets_text(cx, sl, pick, c->name);
+	} else {
+		msg(cx, IMPORT_WARNING, cx->in->secrets.text ? name : cx->in->conf.name, 0,
+		    "%s for conn \"%s\" (leftid %s, rightid %s): %s.secrets not written; write it with "
+		    "mode 0600 as: %s %s : PSK \"...\"",
+		    cx->in->secrets.text ? "no line matches" : "no secrets file (--secrets)", c->name,
+		    c->leftid.text, c->rightid.text, c->name, c->leftid.text, c->rightid.text);
+	}
+	free(pick);
+	return out;
+}

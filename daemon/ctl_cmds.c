@@ -124,6 +124,26 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	return 0;
 }
 
+/* What --check would say of the config dir now, without applying it. */
+static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *conf = NULL;
+	int r = conf_load_dir(d->config_dir, &conf, &diag);
+
+	for (size_t i = 0; i < diag.n; i++)
+		evbuffer_add_printf(out, "%s\n", diag.msgs[i]);
+	if (r)
+		evbuffer_add_printf(out, "%zu problem%s in %s", diag.n, diag.n == 1 ? "" : "s",
+				    d->config_dir);
+	else
+		evbuffer_add_printf(out, "%s: configuration OK, %zu conn%s\n", d->config_dir,
+				    conf->n_conns, conf->n_conns == 1 ? "" : "s");
+	conf_diag_free(&diag);
+	conf_free(conf);
+	return r ? -1 : 0;
+}
+
 static int cmd_reload(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 {
 	return daemon_reload(d, out);
@@ -141,6 +161,7 @@ static const struct {
 	{ "down", 1, 1, cmd_down, "down NAME" },
 	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
 	{ "reload", 0, 0, cmd_reload, "reload" },
+	{ "check", 0, 0, cmd_check, "check" },
 };
 
 int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
@@ -156,7 +177,7 @@ int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 		}
 		return cmds[i].fn(d, argc, argv, out);
 	}
-	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload)",
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check)",
 			    argv[0]);
 	return -1;
 }

@@ -3,15 +3,25 @@
  * paths in dp_rx.c and dp_tx.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "daemon/dp_offload.h"
 #include "daemon/dp_priv.h"
 #include "daemon/log.h"
+
+/* USO arrived in Linux 6.2; older headers lack the flags. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 
 struct dp_tunnel *dp_tunnel_find(struct dataplane *dp, int id)
 {
@@ -62,11 +72,13 @@ static int dp_init(struct dataplane *dp)
 	dp->rx_epoll = epoll_create1(EPOLL_CLOEXEC);
 	dp->tx_epoll = epoll_create1(EPOLL_CLOEXEC);
 	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	dp->rx_buf = malloc(DP_BUF_LEN);
-	dp->tx_buf = malloc(DP_BUF_LEN);
+	dp->rx_buf = malloc((size_t)DP_RX_BATCH * DP_BUF_LEN);
+	dp->tx_buf = malloc(DP_TUN_READ_LEN);
+	dp->train = malloc(DP_TRAIN_BUF);
+	dp->gro = malloc(sizeof(*dp->gro));
 	if (dp->rx_epoll < 0 || dp->tx_epoll < 0 || dp->stop_fd < 0)
 		return -errno;
-	if (!dp->rx_buf || !dp->tx_buf)
+	if (!dp->rx_buf || !dp->tx_buf || !dp->train || !dp->gro)
 		return -ENOMEM;
 	r = epoll_add(dp->rx_epoll, dp->stop_fd, DP_EV_STOP);
 	if (r == 0)
@@ -124,6 +136,8 @@ void dp_free(struct dataplane *dp)
 	pthread_rwlock_destroy(&dp->lock);
 	free(dp->rx_buf);
 	free(dp->tx_buf);
+	free(dp->train);
+	free(dp->gro);
 	free(dp);
 }
 
@@ -142,6 +156,28 @@ static int tunnel_link(struct dataplane *dp, struct dp_tunnel *t)
 	return 0;
 }
 
+/* A TUN opened with IFF_VNET_HDR (tun_open does) gets every offload the
+ * data plane can undo: partial checksums, TSO for IPv4 and IPv6, and USO
+ * where the kernel has it (6.2 on).  Anything else is read and written as
+ * bare packets. */
+size_t dp_tun_offloads(int fd)
+{
+	const unsigned base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+	struct ifreq ifr;
+	int sz = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return 0;
+	if (ioctl(fd, TUNGETVNETHDRSZ, &sz) < 0 || sz < DP_VNET_HDR_LEN || sz > 16)
+		sz = DP_VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETOFFLOAD, base | TUN_F_USO4 | TUN_F_USO6) == 0)
+		return (size_t)sz;
+	if (ioctl(fd, TUNSETOFFLOAD, base) < 0)
+		log_warn("data plane: TUN offloads refused: %s", strerror(errno));
+	return (size_t)sz;
+}
+
 int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd)
 {
 	struct dp_tunnel *t;
@@ -155,6 +191,7 @@ int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd)
 		return -ENOMEM;
 	t->id = id;
 	t->fd = tun_fd;
+	t->vnet_len = dp_tun_offloads(tun_fd);
 	pthread_rwlock_wrlock(&dp->lock);
 	r = tunnel_link(dp, t);
 	pthread_rwlock_unlock(&dp->lock);
@@ -186,14 +223,17 @@ int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd)
 {
 	struct dp_tunnel *t;
 	int flags = fcntl(tun_fd, F_GETFL), r = -ENOENT;
+	size_t vnet_len;
 
 	if (flags < 0 || fcntl(tun_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
+	vnet_len = dp_tun_offloads(tun_fd);
 	pthread_rwlock_wrlock(&dp->lock);
 	t = dp_tunnel_find(dp, id);
 	if (t) {
 		epoll_ctl(dp->tx_epoll, EPOLL_CTL_DEL, t->fd, NULL);
 		t->fd = tun_fd;
+		t->vnet_len = vnet_len;
 		r = epoll_add(dp->tx_epoll, tun_fd, (uint32_t)t->id);
 	}
 	pthread_rwlock_unlock(&dp->lock);

@@ -23,9 +23,20 @@
 #define DP_MAX_DATAGRAM	65535
 #define DP_MAX_INNER	(DP_MAX_DATAGRAM - ESP_HEADROOM - ESP_TAILROOM)
 #define DP_BUF_LEN	(DP_MAX_DATAGRAM + ESP_TAILROOM)
-/* Packets handled per readiness event before going back to epoll, so one
- * busy fd cannot starve the others. */
+/* Packets (TUN reads, UDP receive batches) handled per readiness event
+ * before going back to epoll, so one busy fd cannot starve the others. */
 #define DP_BUDGET	64
+/* A TUN read: the virtio_net_hdr (10 or 12 bytes) and up to a 64 KB
+ * super-packet (IPv6: 64 KB payload after the 40-byte header). */
+#define DP_TUN_READ_LEN	(65535 + 40 + 16)
+/* UDP datagrams per recvmmsg; each may be a GRO train of up to 64 KB. */
+#define DP_RX_BATCH	16
+/* One UDP GSO send: at most this many ESP packets (the kernel takes 64 on
+ * every version with UDP_SEGMENT) and bytes (a UDP payload over IPv6). */
+#define DP_TRAIN_SEGS	64
+#define DP_TRAIN_BYTES	(65535 - 40 - 8)
+/* The train buffer: a full train plus room to encapsulate one more packet. */
+#define DP_TRAIN_BUF	(DP_TRAIN_BYTES + DP_BUF_LEN)
 /* epoll tag of the stop eventfd (tunnel ids and fds never reach it). */
 #define DP_EV_STOP	UINT64_MAX
 
@@ -44,6 +55,8 @@ struct dp_tunnel {
 	struct dp_tunnel *next;
 	int id;
 	int fd;				/* borrowed TUN fd */
+	size_t vnet_len;		/* IFF_VNET_HDR: the header before each packet
+					 * (offloads on: TSO/USO reads, GSO writes); 0 none */
 	struct dp_sa *out;		/* current outbound SA (in dp->out); NULL none */
 };
 
@@ -51,6 +64,7 @@ struct dp_sock {
 	struct dp_sock *next;
 	int fd;				/* borrowed UDP socket */
 	int ike_fd;			/* owned: our end of the IKE socketpair */
+	bool no_gso;			/* tx thread only: UDP_SEGMENT refused here */
 	struct sockaddr_storage local;	/* getsockname(): family and port */
 };
 
@@ -65,7 +79,10 @@ struct dataplane {
 	int stop_fd;			/* owned eventfd, in both epoll sets */
 	pthread_t rx_thread, tx_thread;
 	bool rx_running, tx_running;
-	uint8_t *rx_buf, *tx_buf;	/* owned, DP_BUF_LEN each, one per thread */
+	/* owned, per thread: rx_buf DP_RX_BATCH * DP_BUF_LEN, gro the rx
+	 * thread's coalescing state; tx_buf DP_TUN_READ_LEN, train DP_TRAIN_BUF */
+	uint8_t *rx_buf, *tx_buf, *train;
+	struct dp_gro *gro;
 };
 
 /* Lookups: the caller holds dp->lock (either mode). NULL when absent. */
@@ -77,8 +94,12 @@ struct dp_sock *dp_sock_find(struct dataplane *dp, int fd);
 void dp_sa_free_all(struct dataplane *dp);
 void dp_sock_free_all(struct dataplane *dp);
 
-/* Count a good packet on sa: inner bytes, packets, last_packet. */
-void dp_sa_count(struct dp_sa *sa, size_t inner_len);
+/* Count good packets on sa: inner bytes, packets, last_packet. */
+void dp_sa_count(struct dp_sa *sa, size_t inner_bytes, unsigned packets);
+
+/* The TUN's offloads: vnet header length (0: a plain fd, e.g. a socketpair
+ * in tests, or a TUN without IFF_VNET_HDR). */
+size_t dp_tun_offloads(int fd);
 
 /* Thread bodies: arg is the struct dataplane. */
 void *dp_rx_main(void *arg);

@@ -28,12 +28,12 @@ struct dp_sa *dp_sa_find(struct dataplane *dp, bool inbound, uint32_t spi)
 	return sa;
 }
 
-void dp_sa_count(struct dp_sa *sa, size_t inner_len)
+void dp_sa_count(struct dp_sa *sa, size_t inner_bytes, unsigned packets)
 {
 	struct timespec now;
 
-	sa->stats.bytes += inner_len;
-	sa->stats.packets++;
+	sa->stats.bytes += inner_bytes;
+	sa->stats.packets += packets;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* 0 means "never": a packet in the first second after boot still counts. */
 	sa->stats.last_packet = now.tv_sec > 0 ? (uint32_t)now.tv_sec : 1;

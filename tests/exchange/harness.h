@@ -325,7 +325,23 @@ static inline void check_nothing_installed(const struct net *n)
 	}
 }
 
-/* Both sides have exactly one live IKE SA, established, the same one (SPIs),
+static inline bool secret_eq(const struct secret *x, const struct secret *y)
+{
+	return x && y && x->len == y->len && memcmp(x->buf, y->buf, x->len) == 0;
+}
+
+/* Two engines' copies of one IKE SA hold the same keys. */
+static inline bool ike_keys_match(const struct ike_sa *x, const struct ike_sa *y)
+{
+	const struct ike_keys *a = &x->keys, *b = &y->keys;
+	return secret_eq(a->sk_d, b->sk_d) && secret_eq(a->sk_ei, b->sk_ei) &&
+	       secret_eq(a->sk_er, b->sk_er) &&
+	       (a->sk_ai == NULL) == (b->sk_ai == NULL) && (!a->sk_ai || secret_eq(a->sk_ai, b->sk_ai)) &&
+	       (a->sk_ar == NULL) == (b->sk_ar == NULL) && (!a->sk_ar || secret_eq(a->sk_ar, b->sk_ar));
+}
+
+/* Both sides have exactly one live IKE SA, established, the same one (SPIs
+ * and keys),
  * with one installed Child SA whose SPIs and keys cross-match the peer's; the
  * tunnel sends on it; message IDs agree and no request is outstanding.
  * Returns false (after counting failures) when a precondition already failed. */
@@ -351,6 +367,13 @@ static inline bool check_one_tunnel(const struct net *n)
 	CHECK(sa->spii == sb->spii && sa->spir == sb->spir);
 	CHECK(a->conn.ike == sa);
 	CHECK(b->conn.ike == sb);
+	/* the same IKE SA keys (after a rekey they come from SK_d and a new DH) */
+	if (!ike_keys_match(sa, sb)) {
+		fprintf(stderr, "  A's and B's keys of IKE SA %016llx/%016llx differ\n",
+			(unsigned long long)sa->spii, (unsigned long long)sa->spir);
+		ok = false;
+	}
+	CHECK(ike_keys_match(sa, sb));
 	/* message IDs: each side's next request is what the other expects */
 	CHECK_INT(sa->next_msgid, sb->peer_msgid);
 	CHECK_INT(sb->next_msgid, sa->peer_msgid);

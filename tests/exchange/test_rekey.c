@@ -720,6 +720,15 @@ static void child_rekey_behind_ike_rekey(void)
 	if (check_one_tunnel(&n)) {
 		const struct ike_sa *na = ike_of(&n, SIDE_A);
 		CHECK(na->spii != old.spii);
+		/* the new IKE SA works: a liveness check is answered */
+		size_t t1 = n.ntrace;
+		ike_of(&n, SIDE_B)->want_dpd = true;
+		ike_sa_run_queue(ike_of(&n, SIDE_B));
+		net_run(&n);
+		CHECK_INT(net_count(&n, SIDE_A, INFORMATIONAL, 1) -
+				  net_count(&n, SIDE_A, INFORMATIONAL, 1) + (unsigned)(n.ntrace - t1), 2);
+		CHECK(n.ntrace > t1 + 1 && (n.trace[t1 + 1].hdr.flags & IKE_FLAG_R) &&
+		      n.trace[t1 + 1].view.opened);
 		/* no refusal on the way */
 		for (unsigned k = 0; k < net_count(&n, SIDE_B, CREATE_CHILD_SA, 1); k++) {
 			const struct pkt *a = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, k);

@@ -29,7 +29,8 @@ static bool tunnel_ok(const struct net *n)
 		return false;
 	const struct ike_sa *sa = side_live(a, 0), *sb = side_live(b, 0);
 	if (sa->state != IKE_S_ESTABLISHED || sb->state != IKE_S_ESTABLISHED ||
-	    sa->spii != sb->spii || sa->spir != sb->spir || a->conn.ike != sa ||
+	    sa->spii != sb->spii || sa->spir != sb->spir || !ike_keys_match(sa, sb) ||
+	    a->conn.ike != sa ||
 	    b->conn.ike != sb || sa->next_msgid != sb->peer_msgid ||
 	    sb->next_msgid != sa->peer_msgid || sa->pending != PEND_NONE ||
 	    sb->pending != PEND_NONE || !sa->child || !sb->child)
