@@ -33,6 +33,7 @@ struct import_msg {
 
 struct import_conn {
 	char name[64];
+	char vti_interface[16];		/* its tunnel device */
 	char *conf;			/* owned: the NAME.conf text */
 	char *secrets;			/* owned, wiped on free: the NAME.secrets text,
 					 * NULL when no line matched */

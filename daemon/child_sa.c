@@ -147,7 +147,8 @@ void child_sa_use(struct ike_sa *sa, struct child_sa *c)
 	struct ike_io *io = &sa->eng->io;
 
 	sa->child = c;
-	if (c->out_standby && c->installed && io->child_prefer)
+	/* idempotent: also re-selects an SA a collision left in the background */
+	if (c->installed && io->child_prefer)
 		io->child_prefer(io->arg, sa->conn, c);
 	c->out_standby = false;
 	if (c->switch_ev)

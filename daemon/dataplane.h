@@ -5,7 +5,8 @@
  *
  * Threads: one receives from the UDP sockets and writes inner packets to the TUNs
  * (owns every inbound SA's replay window); one reads the TUNs and sends ESP (owns
- * every outbound SA's sequence number).  Control calls take a lock briefly and
+ * every outbound SA's sequence number).  Both work in batches (TSO/GSO/GRO,
+ * recvmmsg): tests/bench/DATAPATH.md.  Control calls take a lock briefly and
  * may be made from the control thread at any time. */
 #ifndef MCVPN_DATAPLANE_H
 #define MCVPN_DATAPLANE_H
@@ -88,9 +89,14 @@ int dp_sa_prefer_outbound(struct dataplane *dp, uint32_t spi);
 int dp_sa_remove(struct dataplane *dp, bool inbound, uint32_t spi);
 int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_sa_stats *out);
 
-/* Drops not tied to an SA (unknown SPI, malformed, no outbound SA for the tunnel). */
+/* Drops not tied to an SA (unknown SPI, malformed, no outbound SA for the
+ * tunnel), then how often the offloads were used: TUN super-packets cut into
+ * segments (tso_split), TUN writes that carried several coalesced segments
+ * (gro_written), UDP GSO sends of several ESP packets (gso_sent) and UDP
+ * GRO trains received (gro_received). */
 struct dp_global_stats {
 	uint64_t drop_unknown_spi, drop_malformed, drop_no_sa, keepalives_rx;
+	uint64_t tso_split, gro_written, gso_sent, gro_received;
 };
 void dp_get_global_stats(struct dataplane *dp, struct dp_global_stats *out);
 

@@ -74,7 +74,8 @@ struct dataplane {
 	struct dp_sa *out[DP_SA_BUCKETS];	/* by the peer's SPI */
 	struct dp_tunnel *tunnels;
 	struct dp_sock *socks;
-	struct dp_global_stats stats;	/* rx thread: all but drop_no_sa; tx: drop_no_sa */
+	struct dp_global_stats stats;	/* tx thread: drop_no_sa, tso_split, gso_sent;
+					 * rx thread: the others */
 	int rx_epoll, tx_epoll;		/* owned */
 	int stop_fd;			/* owned eventfd, in both epoll sets */
 	pthread_t rx_thread, tx_thread;

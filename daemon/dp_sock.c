@@ -1,7 +1,9 @@
 /* Data plane UDP sockets: registration, the IKE socketpair, and the socket
- * options that tell the rx thread our address (IP_PKTINFO). */
+ * options that tell the rx thread our address (IP_PKTINFO) and let the
+ * kernel hand over trains of coalesced datagrams (UDP_GRO). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -33,6 +35,19 @@ static int enable_pktinfo(int fd, int family)
 	return 0;
 }
 
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/* Datagrams of one flow and size may come as one train (Linux 5.0 on); a
+ * kernel without it just hands them over one by one. */
+static void enable_gro(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+}
+
 static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
 {
 	struct dp_sock *s = calloc(1, sizeof(*s));
@@ -50,6 +65,7 @@ static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
 		free(s);
 		return NULL;
 	}
+	enable_gro(udp_fd);
 	s->ike_fd = sv[0];
 	*theirs = sv[1];
 	return s;

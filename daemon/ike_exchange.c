@@ -69,7 +69,7 @@ int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *ms
 	return 0;
 }
 
-void ike_request_done(struct ike_sa *sa)
+void ike_request_finish(struct ike_sa *sa)
 {
 	evtimer_del(sa->retx_ev);
 	free(sa->req);
@@ -77,6 +77,11 @@ void ike_request_done(struct ike_sa *sa)
 	sa->req_len = 0;
 	sa->pending = PEND_NONE;
 	sa->next_msgid++;
+}
+
+void ike_request_done(struct ike_sa *sa)
+{
+	ike_request_finish(sa);
 	ike_sa_run_queue(sa);
 }
 

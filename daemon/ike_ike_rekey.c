@@ -106,6 +106,10 @@ static struct ike_sa *successor(struct ike_sa *old, const struct proposal_choice
 	n->established = time(NULL);
 	n->est_mark = old->est_mark;
 	child_sa_move_all(old, n);
+	/* queued Child SA work follows the Child SAs */
+	n->want_rekey_child = old->want_rekey_child;
+	n->want_delete_child = old->want_delete_child;
+	old->want_rekey_child = old->want_delete_child = 0;
 	old->rekeyed_to = n;
 	if (old->conn->ike == old)
 		old->conn->ike = n;
@@ -136,7 +140,9 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	struct proposal_choice c;
 	struct secret *gir = NULL;
 
-	ike_request_done(sa);
+	/* not ike_request_done: queued work (a Child SA rekey) started on the old
+	 * SA now would replace rk_dh and rk_ni before the new keys are computed */
+	ike_request_finish(sa);
 	if (err) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the IKE SA rekey: %s",
 			   ike_notify_name(err->type));
@@ -144,6 +150,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 			sa->rk_group = (unsigned)(err->data[0] << 8 | err->data[1]);
 		if (err->type == N_TEMPORARY_FAILURE || err->type == N_INVALID_KE_PAYLOAD)
 			retry_later(sa);
+		ike_sa_run_queue(sa);
 		return;
 	}
 	if ((msg->inner & need) != need ||
@@ -151,6 +158,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	    c.spi_size != 8 || msg->ke.kind != dh_group_of(sa->rk_dh) ||
 	    !(gir = dh_shared(sa->rk_dh, msg->ke.data, msg->ke.len))) {
 		IKE_SA_LOG(sa, LOG_WARNING, "unusable IKE SA rekey answer; keeping the old IKE SA");
+		ike_sa_run_queue(sa);
 		return;
 	}
 	struct ike_sa *n = successor(sa, &c, true, sa->rk_spi, get_spi64(c.spi), sa->rk_ni,
@@ -159,8 +167,12 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	dh_free(sa->rk_dh);
 	sa->rk_dh = NULL;
 	sa->rk_group = 0;
-	if (n)
-		ike_info_send_delete(sa);	/* the old one, now without Child SAs */
+	if (!n) {
+		ike_sa_run_queue(sa);
+		return;
+	}
+	ike_info_send_delete(sa);	/* the old one, now without Child SAs */
+	ike_sa_run_queue(n);
 }
 
 /* ---- responder ---- */
@@ -204,7 +216,11 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	uint8_t nr[NONCE_LEN], spi[8];
 	uint64_t our_spi = 0;
 
-	if (sa->pending == PEND_REKEY_IKE || sa->rekeyed_to || sa->state != IKE_S_ESTABLISHED) {
+	/* a Child SA exchange of ours in flight would finish on the old SA after
+	 * its Child SAs moved: let the peer try again later (2.25) */
+	if (sa->pending == PEND_REKEY_IKE || sa->pending == PEND_REKEY_CHILD ||
+	    sa->pending == PEND_DELETE_CHILD || sa->rekeyed_to ||
+	    sa->state != IKE_S_ESTABLISHED) {
 		respond_notify(sa, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
@@ -233,8 +249,10 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 		if (!gir)
 			respond_notify(sa, N_INVALID_SYNTAX, NULL, 0);
 	} else {
-		successor(sa, &c, false, get_spi64(c.spi), our_spi, msg->nonce.data, msg->nonce.len,
-			  nr, sizeof(nr), gir);
+		struct ike_sa *n = successor(sa, &c, false, get_spi64(c.spi), our_spi,
+					     msg->nonce.data, msg->nonce.len, nr, sizeof(nr), gir);
+		if (n)
+			ike_sa_run_queue(n);
 	}
 	/* the old IKE SA lives on until the initiator deletes it */
 	secret_free(gir);

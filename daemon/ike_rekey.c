@@ -113,11 +113,19 @@ static void resolve_collision(struct ike_sa *sa, struct child_sa *a, struct chil
 
 	IKE_SA_LOG(sa, LOG_INFO, "simultaneous rekey: keeping Child SA #%u, dropping #%u",
 		   winner->serial, loser->serial);
-	child_sa_use(sa, winner);
+	if (loser->switch_ev)
+		evtimer_del(loser->switch_ev);	/* never switch to the redundant one */
 	if (loser->we_initiated)
 		ike_info_send_delete_child(sa, loser);
-	if (winner->we_initiated && old && !old->deleting)
-		ike_info_send_delete_child(sa, old);
+	/* Only the survivor's creator knows the peer has it installed (it got
+	 * the answer): it switches now and deletes the old SA.  Its responder
+	 * keeps sending on the old SA until that DELETE (or traffic on the
+	 * survivor, or SWITCH_WAIT_S) switches it. */
+	if (winner->we_initiated) {
+		child_sa_use(sa, winner);
+		if (old && !old->deleting)
+			ike_info_send_delete_child(sa, old);
+	}
 }
 
 static void new_child_up(struct ike_sa *sa, struct child_sa *n)
@@ -207,6 +215,8 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	n->replaces = sa->rk_old;
 	child_sa_set_ts(n, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
+	/* a collision: not used before resolve_collision decides */
+	n->out_standby = twin(sa, n) != NULL;
 	if (child_sa_install(sa, n)) {
 		child_sa_destroy(n);
 		ike_request_done(sa);

@@ -173,7 +173,9 @@ void ike_sa_established(struct ike_sa *sa);
 
 /* Requests and responses (ike_exchange.c). */
 int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len);
-void ike_request_done(struct ike_sa *sa);
+void ike_request_done(struct ike_sa *sa);	/* answered: finish, then run the queue */
+/* Answered, without running the queue (the handler runs it when it is safe). */
+void ike_request_finish(struct ike_sa *sa);
 int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len);
 int ike_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
 		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len);

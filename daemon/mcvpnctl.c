@@ -13,6 +13,9 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ctl_proto.h"
+#ifdef MCVPNCTL_IMPORT		/* not in the ctl unit test's build of this file */
+#include "daemon/mcvpnctl_import.h"
+#endif
 
 #ifndef MCVPN_VERSION
 #define MCVPN_VERSION "unknown"
@@ -37,6 +40,10 @@ static void usage(FILE *f)
 		"Commands (answered by mcvpnd):\n"
 		"  status          daemon, connections and SAs\n"
 		"  trafficstatus   one line per Child SA with its byte counters (libreswan's format)\n"
+		"\n"
+		"Offline commands (run by mcvpnctl itself; mcvpnd need not run):\n"
+		"  import-libreswan FILE [--secrets FILE] [--boot-script FILE] [--output-dir DIR]\n"
+		"                  libreswan conn file -> mcvpn.d files (see its --help)\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
@@ -255,6 +262,10 @@ int main(int argc, char **argv)
 	first = parse_options(argc, argv, &path, &code);
 	if (first < 0)
 		return code;
+#ifdef MCVPNCTL_IMPORT
+	if (strcmp(argv[first], "import-libreswan") == 0)
+		return mcvpnctl_import(argc - first, argv + first);
+#endif
 	code = build_request(&w, argc - first, argv + first);
 	if (code != EXIT_OK)
 		return code;

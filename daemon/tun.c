@@ -1,4 +1,6 @@
-/* The TUN device: open /dev/net/tun and bind the fd to one interface. */
+/* The TUN device: open /dev/net/tun and bind the fd to one interface, with
+ * a virtio_net_hdr before every packet so the data plane can take the
+ * offloads (dp_tun_offloads: TSO/USO reads, GSO writes). */
 #include "daemon/tun.h"
 
 #include <errno.h>
@@ -47,7 +49,7 @@ int tun_open(const char *name, int *ifindex)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, len);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
 		goto fail;

@@ -1,5 +1,7 @@
 /* The TUN device the tunnel routes into: layer 3, no packet-info header,
- * so each read() is one IP packet and each write() injects one. */
+ * IFF_VNET_HDR: each read() is one virtio_net_hdr then one IP packet (a
+ * super-packet once the data plane turned the offloads on), each write()
+ * injects one the same way.  Only the data plane reads and writes it. */
 #ifndef MCVPN_TUN_H
 #define MCVPN_TUN_H
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Run every mcvpn test: dependencies, build, unit tests (meson test), a short
-# libFuzzer run per fuzz target, the netns integration test and the strongSwan
-# interop tests.  Each suite's output streams as it runs and is kept in
-# build-logs/SUITE.log; the last line sums them up as "N passed, N failed,
-# N skipped" (a suite that prints its own "N passed, N failed" adds those
-# numbers, any other suite counts as one).  Exit status non-zero on any failure.
+# libFuzzer run per fuzz target, the netns integration tests (the tunnel, then
+# its life: rekeys, DPD, recovery) and the strongSwan interop tests.  Each
+# suite's output streams as it runs and is kept in build-logs/SUITE.log; the
+# last line sums them up as "N passed, N failed, N skipped" (a suite that
+# prints its own "N passed, N failed" adds those numbers, any other suite
+# counts as one).  Exit status non-zero on any failure.  About 10 minutes.
 #
 # Usage: sudo tests/run-all.sh
 # Environment: FUZZ_SECONDS (per fuzz target, default 20),
-#              SKIP_FUZZ=1, SKIP_NETNS=1, SKIP_INTEROP=1 to leave suites out,
+#              SKIP_FUZZ=1, SKIP_NETNS=1 (netns and lifecycle), SKIP_INTEROP=1
+#              to leave suites out,
 #              BUILDDIR (default build), FUZZ_BUILDDIR (default build-fuzz).
 # shellcheck source-path=SCRIPTDIR
 set -u -o pipefail
@@ -224,8 +226,12 @@ fi
 if [ -n "${SKIP_NETNS:-}" ]; then
 	section netns
 	skip_suite netns "SKIP_NETNS is set"
+	section lifecycle
+	skip_suite lifecycle "SKIP_NETNS is set"
 else
 	run_suite netns 600 tests/netns/test_tunnel.sh
+	# rekeys, collisions, a killed peer, a cut path, deleted routes: ~4 min
+	run_suite lifecycle 600 tests/netns/test_lifecycle.sh
 fi
 
 if [ -n "${SKIP_INTEROP:-}" ]; then

@@ -310,6 +310,15 @@ static double io_child_idle(void *arg, struct conn *conn, const struct child_sa 
 	return since < s->idle_s ? since : s->idle_s;
 }
 
+static uint64_t io_child_sent(void *arg, struct conn *conn, const struct child_sa *c)
+{
+	struct side *s = arg;
+
+	if (conn != &s->conn)
+		s->wrong_conn++;
+	return c->spi_out == s->sent_spi ? s->sent_packets : 0;
+}
+
 void side_packet_now(struct side *s)
 {
 	s->last_packet_ms = net_now_ms();
@@ -395,6 +404,7 @@ static void side_init(struct net *n, int idx)
 	struct ike_io io = {
 		.arg = s, .send = io_send, .child_up = io_child_up, .child_down = io_child_down,
 		.child_prefer = io_child_prefer, .child_idle = io_child_idle,
+		.child_sent = io_child_sent,
 		.conn_down = io_conn_down,
 	};
 
@@ -705,48 +715,6 @@ const struct child_rec *side_up_rec(const struct side *s, uint32_t spi_in)
 bool side_installed(const struct side *s, uint32_t spi_in)
 {
 	return inst_index(s, spi_in) >= 0;
-}
-
-const struct io_rec *side_io_find(const struct side *s, enum io_kind kind, uint32_t spi_in,
-				  unsigned from)
-{
-	for (unsigned i = from; i < s->n_io; i++)
-		if (s->io[i].kind == kind && s->io[i].spi_in == spi_in)
-			return &s->io[i];
-	return NULL;
-}
-
-const struct io_rec *side_io_first_use(const struct side *s, uint32_t spi_out)
-{
-	for (unsigned i = 0; i < s->n_io; i++)
-		if (s->io[i].out_after == spi_out && s->io[i].out_before != spi_out)
-			return &s->io[i];
-	return NULL;
-}
-
-const struct io_rec *side_io_stop_use(const struct side *s, uint32_t spi_out, unsigned from)
-{
-	for (unsigned i = from; i < s->n_io; i++)
-		if (s->io[i].out_before == spi_out && s->io[i].out_after != spi_out)
-			return &s->io[i];
-	return NULL;
-}
-
-void net_dump_io(const struct net *n)
-{
-	unsigned i[2] = { 0, 0 };
-
-	fprintf(stderr, "  data plane calls (side, kind, SPI in/out, tunnel sends on before -> after):\n");
-	while (i[0] < n->s[0].n_io || i[1] < n->s[1].n_io) {
-		int k = i[1] >= n->s[1].n_io ||
-				(i[0] < n->s[0].n_io && n->s[0].io[i[0]].gseq < n->s[1].io[i[1]].gseq)
-			? 0 : 1;
-		const struct io_rec *r = &n->s[k].io[i[k]++];
-		fprintf(stderr, "  #%-3u %6llu ms %s %c %08x/%08x%s  %08x -> %08x%s%s\n", r->gseq,
-			(unsigned long long)r->ms, n->s[k].name, (char)r->kind, r->spi_in, r->spi_out,
-			r->standby ? " standby" : "", r->out_before, r->out_after,
-			r->why[0] ? " " : "", r->why);
-	}
 }
 
 static bool matches(const struct pkt *p, int from, unsigned exchange, int response)

@@ -17,7 +17,14 @@
  * Every loop turn is EVLOOP_NONBLOCK, so 60 s of retransmission timers take no
  * real time.  Each engine's io callbacks are recorded per side and feed a
  * fake data plane that refuses what the real one would refuse (a second SA
- * with the same SPI, preferring or removing an SA that is not installed). */
+ * with the same SPI, preferring or removing an SA that is not installed).
+ * Like the real one it keeps sending on the current outbound SA when a new
+ * one is installed on standby (a rekey responder's), and it answers
+ * child_idle (packets received: never, a set value, or "the peer's tunnel
+ * sends on this SA") and child_sent (packets sent, set per SA).  Every data
+ * plane call is numbered across both sides, so a test can tell which side's
+ * call came first; after each one the harness notes when a tunnel sends on
+ * an SPI the peer has not installed inbound (make before break broken). */
 #ifndef MCVPN_TESTS_EXCHANGE_HARNESS_H
 #define MCVPN_TESTS_EXCHANGE_HARNESS_H
 
@@ -146,6 +153,8 @@ struct side {
 	double idle_s;			/* what it returns (default 1e9: never) */
 	bool traffic;			/* the peer sends all the time: an SA on which the peer's
 					 * tunnel sends (peer's dp_out == its spi_in) returns 0 */
+	uint32_t sent_spi;		/* child_sent: sent_packets for the SA with this */
+	uint64_t sent_packets;		/* outbound SPI, 0 for every other */
 	uint64_t last_packet_ms;	/* with has_last_packet: a packet arrived on every
 					 * installed SA then (idle grows with the clock) */
 	bool has_last_packet;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "daemon/log.h"
 #include "harness.h"
 
@@ -258,6 +259,43 @@ out:
 	scenario_end(true);
 }
 
+static enum verdict drop_from_a(struct net *n, struct pkt *p, void *arg)
+{
+	return p->from == SIDE_A ? V_DROP : V_PASS;
+}
+
+/* B has no dpddelay (auto=add: dpdaction=hold by default) but a request of
+ * its own goes unanswered: when its retransmissions run out (63.5 s) the
+ * peer is dead all the same, and dpdaction applies. */
+static void retransmissions_exhausted(void)
+{
+	struct net n;
+
+	scenario_begin("retransmissions run out on an established SA: dpdaction applies");
+	if (!bring_up(&n, "restart"))
+		goto out;
+	CHECK_INT(n.s[SIDE_B].conn.cfg->dpdaction, CONF_DPD_HOLD);
+	n.hook = drop_from_a;
+	struct ike_sa *sb = n.s[SIDE_B].conn.ike;
+	sb->want_rekey_child = sb->child->spi_in;
+	uint64_t t0 = net_now_ms();
+	ike_sa_run_queue(sb);
+	net_advance(&n, 63400);
+	CHECK_INT(n.s[SIDE_B].n_conn_down, 0);
+	net_advance(&n, 200);
+	CHECK_INT(net_count(&n, SIDE_B, CREATE_CHILD_SA, 0), 7);
+	CHECK_INT(n.s[SIDE_B].n_conn_down, 1);
+	CHECK_STR(n.s[SIDE_B].conn_down_why, "peer dead (DPD)");
+	CHECK_INT(n.s[SIDE_B].conn_down_ms - t0, 63500);
+	CHECK(n.s[SIDE_B].conn.hold);
+	CHECK_INT(n.s[SIDE_B].n_inst, 0);
+	CHECK_LOG("\"B\": #1: no response from peer after 6 retransmissions");
+	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 int main(void)
 {
 	log_init(true, LOG_DEBUG);
@@ -272,5 +310,6 @@ int main(void)
 	peer_dead("clear");
 	peer_dead("hold");
 	dead_after_traffic_stops();
+	retransmissions_exhausted();
 	return check_summary("exchange-dpd");
 }

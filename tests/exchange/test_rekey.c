@@ -1,154 +1,19 @@
-/* Rekeying, driven by hand: a Child SA rekey by either side with and without
- * PFS (make before break, seen in the order of the fake data plane's calls),
- * simultaneous Child SA rekeys (RFC 7296 2.8.1's nonce rule, many runs and
- * delivery orders), a rekey crossing a DELETE, INVALID_KE_PAYLOAD in a rekey,
- * lost CREATE_CHILD_SA messages, and IKE SA rekeys: by either side, with a
- * Child SA rekey waiting behind one, and both sides at once.  Lifetimes (the
- * engine rekeying by itself) are in test_rekey_auto.c. */
+/* Child SA rekeys, driven by hand: by either side with and without PFS
+ * (make before break, seen in the order of the fake data plane's calls), the
+ * responder's switch when the initiator's DELETE is late, simultaneous rekeys
+ * (RFC 7296 2.8.1's nonce rule, many runs and delivery orders), a rekey
+ * crossing a DELETE, INVALID_KE_PAYLOAD in a rekey, and lost CREATE_CHILD_SA
+ * messages.  IKE SA rekeys are in test_ike_rekey.c, lifetimes (the engines
+ * rekeying by themselves) in test_rekey_auto.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "crypto/alg.h"
 #include "daemon/log.h"
 #include "harness.h"
+#include "rekey_checks.h"
 
 #define RUNS 50
-
-static const struct side_opts a_pfs = { .autostart = "start" };	/* phase2alg ...;modp1536 */
-static const struct side_opts b_pfs = { .autostart = "add" };
-static const struct side_opts a_nopfs = { .autostart = "start", .esp = "aes_gcm256" };
-static const struct side_opts b_nopfs = { .autostart = "add", .esp = "aes_gcm256" };
-
-static const char *const side_name[2] = { "A", "B" };
-
-/* ---- helpers ---- */
-
-static struct ike_sa *ike_of(struct net *n, int side)
-{
-	return n->s[side].conn.ike;
-}
-
-static unsigned n_children(const struct ike_sa *sa)
-{
-	unsigned k = 0;
-	for (const struct child_sa *c = sa ? sa->children : NULL; c; c = c->next)
-		k++;
-	return k;
-}
-
-/* Establish A -> B; false (checks counted) if the tunnel is not up. */
-static bool bring_up(struct net *n, const struct side_opts *a, const struct side_opts *b)
-{
-	CHECK_INT(net_init(n, a, b), 0);
-	if (n->base == NULL)
-		return false;
-	CHECK_INT(net_initiate(n, SIDE_A), 0);
-	net_run(n);
-	if (!check_one_tunnel(n))
-		return false;
-	n->blackholes = 0;	/* the IKE_AUTH responder installs first by design */
-	return true;
-}
-
-/* What the engines hold now, to compare with after a rekey. */
-struct snap {
-	uint32_t in[2], out[2];		/* per side */
-	uint8_t key_in[2][128];
-	size_t key_in_len[2];
-	uint64_t spii, spir;		/* the IKE SA */
-	uint8_t sk_d[2][128];
-	size_t sk_d_len[2];
-	unsigned io[2];			/* n_io */
-};
-
-static void snap_take(struct net *n, struct snap *s)
-{
-	memset(s, 0, sizeof(*s));
-	for (int i = 0; i < 2; i++) {
-		const struct ike_sa *sa = ike_of(n, i);
-		s->io[i] = n->s[i].n_io;
-		if (!sa)
-			continue;
-		s->spii = sa->spii;
-		s->spir = sa->spir;
-		if (sa->keys.sk_d && sa->keys.sk_d->len <= sizeof(s->sk_d[i])) {
-			memcpy(s->sk_d[i], sa->keys.sk_d->buf, sa->keys.sk_d->len);
-			s->sk_d_len[i] = sa->keys.sk_d->len;
-		}
-		if (!sa->child)
-			continue;
-		s->in[i] = sa->child->spi_in;
-		s->out[i] = sa->child->spi_out;
-		if (sa->child->key_in && sa->child->key_in->len <= sizeof(s->key_in[i])) {
-			memcpy(s->key_in[i], sa->child->key_in->buf, sa->child->key_in->len);
-			s->key_in_len[i] = sa->child->key_in->len;
-		}
-	}
-}
-
-static void start_child_rekey(struct net *n, int side)
-{
-	struct ike_sa *sa = ike_of(n, side);
-
-	if (!sa || !sa->child)
-		return;
-	sa->want_rekey_child = sa->child->spi_in;
-	ike_sa_run_queue(sa);
-}
-
-static void start_ike_rekey(struct net *n, int side)
-{
-	struct ike_sa *sa = ike_of(n, side);
-
-	if (!sa)
-		return;
-	sa->want_rekey_ike = true;
-	ike_sa_run_queue(sa);
-}
-
-/* One io call came before another (across sides): gseq order. */
-#define CHECK_BEFORE(first, then, what) do { \
-	const struct io_rec *f_ = (first), *t_ = (then); \
-	bool ok_ = f_ && t_ && f_->gseq < t_->gseq; \
-	check_report(ok_, __FILE__, __LINE__, what); \
-	if (!ok_) \
-		fprintf(stderr, "  expected %s (%s) before %s (%s); got data plane call #%u vs #%u\n", \
-			#first, f_ ? "seen" : "never seen", #then, t_ ? "seen" : "never seen", \
-			f_ ? f_->gseq : 0, t_ ? t_->gseq : 0); \
-} while (0)
-
-static void check_no_blackhole(const struct net *n)
-{
-	if (n->blackholes)
-		fprintf(stderr, "  make-before-break broken %u time(s); first: %s\n", n->blackholes,
-			n->blackhole);
-	CHECK_INT(n->blackholes, 0);
-}
-
-/* After any kind of Child SA rekey: one pair, new SPIs and keys, the old ones
- * gone from both data planes (child_down seen), nothing else left behind. */
-static void check_rekeyed(struct net *n, const struct snap *old)
-{
-	if (!check_one_tunnel(n))
-		return;
-	for (int i = 0; i < 2; i++) {
-		const struct side *s = &n->s[i];
-		const struct child_sa *c = ike_of(n, i)->child;
-		CHECK_INT(n_children(ike_of(n, i)), 1);
-		CHECK(c->spi_in != old->in[i] && c->spi_in != old->in[!i]);
-		CHECK(c->spi_out != old->out[i] && c->spi_out != old->out[!i]);
-		if (c->key_in->len == old->key_in_len[i] &&
-		    memcmp(c->key_in->buf, old->key_in[i], old->key_in_len[i]) == 0)
-			fprintf(stderr, "  side %s: the new inbound key is the old one\n", s->name);
-		CHECK(c->key_in->len != old->key_in_len[i] ||
-		      memcmp(c->key_in->buf, old->key_in[i], old->key_in_len[i]) != 0);
-		CHECK(!side_installed(s, old->in[i]));
-		CHECK(side_io_find(s, IO_DOWN, old->in[i], 0) != NULL);
-		CHECK_INT(s->n_up - s->n_down, 1);
-		CHECK_INT(s->n_conn_down, 0);
-		CHECK(!c->out_standby);
-	}
-}
 
 /* ---- (1) one side rekeys the Child SA ---- */
 
@@ -305,12 +170,6 @@ static const char *const sim_name[] = {
 	"LIFO order",
 };
 
-static enum verdict hold_ccs_responses(struct net *n, struct pkt *p, void *arg)
-{
-	return p->hdr.exchange == CREATE_CHILD_SA && (p->hdr.flags & IKE_FLAG_R) ? V_HOLD : V_PASS;
-}
-
-/* Holds the other side's CREATE_CHILD_SA request until released. */
 static enum verdict hold_request_of(struct net *n, struct pkt *p, void *arg)
 {
 	const int *side = arg;
@@ -431,7 +290,7 @@ static bool sim_run(enum sim_order o, int run, unsigned *full_logs)
 	}
 	for (int i = 0; i < 2; i++)	/* no SA installed twice, none left behind */
 		CHECK(n.s[i].n_up == 2 || n.s[i].n_up == 3);
-	if (check_fail_count != scenario_fail_before)
+	if (check_fail_count != scenario_fail_before && *full_logs < 2)
 		net_dump_io(&n);
 out:
 	net_free(&n);
@@ -477,11 +336,15 @@ static void rekey_crosses_delete(enum net_order order)
 	net_run(&n);
 	net_advance(&n, 15000);
 	check_net_sane(&n);
-	/* B refuses to rekey what it is deleting; nobody installs a new pair */
+	/* B refuses to rekey what it is deleting; nobody installs a new pair.
+	 * When the DELETE goes first, B's IKE SA (without a Child SA) may be
+	 * gone before the rekey request arrives: then it is not answered at all. */
 	const struct pkt *a = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0);
-	CHECK(a && a->view.opened && view_has_notify(&a->view, N_CHILD_SA_NOT_FOUND));
+	if (order == ORDER_FIFO || a) {
+		CHECK(a && a->view.opened && view_has_notify(&a->view, N_CHILD_SA_NOT_FOUND));
+		CHECK_LOG("\"A\": #1: peer refused the Child SA rekey: CHILD_SA_NOT_FOUND");
+	}
 	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 1);
-	CHECK_LOG("\"A\": #1: peer refused the Child SA rekey: CHILD_SA_NOT_FOUND");
 	for (int i = 0; i < 2; i++) {
 		const struct side *s = &n.s[i];
 		CHECK_INT(s->n_up, 1);
@@ -539,30 +402,6 @@ out:
 
 /* ---- (9) a lost CREATE_CHILD_SA request or response ---- */
 
-struct drop_first {
-	uint8_t exchange;
-	bool response;
-	unsigned dropped;
-};
-
-static enum verdict drop_first_one(struct net *n, struct pkt *p, void *arg)
-{
-	struct drop_first *d = arg;
-	bool resp = p->hdr.flags & IKE_FLAG_R;
-
-	if (p->hdr.exchange == d->exchange && resp == d->response && !d->dropped) {
-		d->dropped++;
-		return V_DROP;
-	}
-	return V_PASS;
-}
-
-/* Identical bytes: a retransmission, or an answer from the cache. */
-static bool same_bytes(const struct pkt *x, const struct pkt *y)
-{
-	return x && y && x->len == y->len && memcmp(x->buf, y->buf, x->len) == 0;
-}
-
 static void rekey_lost(bool response)
 {
 	struct net n;
@@ -601,301 +440,6 @@ out:
 	scenario_end(true);
 }
 
-/* ---- (5) IKE SA rekey ---- */
-
-/* The IKE SA was rekeyed: new SPIs and keys; the Child SA untouched; the old
- * IKE SA gone on both sides, deleted by the rekey's initiator. */
-static void check_ike_rekeyed(struct net *n, const struct snap *old, int by)
-{
-	if (!check_one_tunnel(n))
-		return;
-	const struct ike_sa *sa = ike_of(n, SIDE_A), *sb = ike_of(n, SIDE_B);
-	CHECK(sa->spii != old->spii && sa->spir != old->spir);
-	CHECK(sa->spii != old->spir && sa->spir != old->spii);
-	CHECK(sa->initiator == (by == SIDE_A));	/* the rekey's initiator is the new one's */
-	for (int i = 0; i < 2; i++) {
-		const struct ike_sa *x = i ? sb : sa;
-		const struct side *s = &n->s[i];
-		CHECK(x->keys.sk_d->len != old->sk_d_len[i] ||
-		      memcmp(x->keys.sk_d->buf, old->sk_d[i], old->sk_d_len[i]) != 0);
-		/* the Child SA moved, the data plane saw nothing */
-		CHECK_INT(x->child->spi_in, old->in[i]);
-		CHECK_INT(x->child->spi_out, old->out[i]);
-		CHECK(x->child->ike == x);
-		CHECK_INT(s->n_io, old->io[i]);
-		CHECK_INT(s->n_conn_down, 0);
-		CHECK_INT(n_children(x), 1);
-	}
-	/* the old IKE SA's DELETE, from the rekey's initiator, on the old SPIs */
-	const struct pkt *d = NULL;
-	for (unsigned k = 0; (d = net_find(n, by, INFORMATIONAL, 0, k)); k++)
-		if (d->hdr.spii == old->spii)
-			break;
-	CHECK(d && d->view.n_delete == 1 && d->view.delete_proto == PROTO_IKE);
-	CHECK_INT(net_count(n, !by, INFORMATIONAL, 0), 0);
-}
-
-static bool on_spis(const struct pkt *p, const struct ike_sa *sa)
-{
-	return p && sa && p->hdr.spii == sa->spii && p->hdr.spir == sa->spir;
-}
-
-static void ike_rekey(int by)
-{
-	struct net n;
-	struct snap old, mid;
-	char name[64];
-
-	snprintf(name, sizeof(name), "IKE SA rekey by %s", side_name[by]);
-	scenario_begin(name);
-	if (!bring_up(&n, &a_pfs, &b_pfs))
-		goto out;
-	snap_take(&n, &old);
-	start_ike_rekey(&n, by);
-	net_run(&n);
-	check_net_sane(&n);
-	CHECK_INT(net_count(&n, by, CREATE_CHILD_SA, 0), 1);
-	const struct pkt *q = net_find(&n, by, CREATE_CHILD_SA, 0, 0);
-	const struct pkt *a = net_find(&n, !by, CREATE_CHILD_SA, 1, 0);
-	CHECK(q && q->view.opened && !(q->view.inner & PL_BIT(PL_TSI)) &&
-	      !view_has_notify(&q->view, N_REKEY_SA));
-	CHECK_INT(q ? q->view.ke_group : 0, MODP_1536);
-	CHECK_INT(a ? a->view.ke_group : 0, MODP_1536);
-	check_ike_rekeyed(&n, &old, by);
-	const struct ike_sa *sa = ike_of(&n, SIDE_A), *sb = ike_of(&n, SIDE_B);
-	if (!sa || !sb || sa->state != IKE_S_ESTABLISHED)
-		goto out;
-	/* message IDs start again at 0 on the new IKE SA */
-	CHECK_INT(sa->next_msgid, 0);
-	CHECK_INT(sa->peer_msgid, 0);
-	CHECK_INT(sb->next_msgid, 0);
-	CHECK_INT(sb->peer_msgid, 0);
-
-	/* the next exchanges run on the new IKE SA: a liveness check, then a
-	 * Child SA rekey by the other side */
-	size_t t1 = n.ntrace;
-	sa = ike_of(&n, by);
-	ike_of(&n, by)->want_dpd = true;
-	ike_sa_run_queue(ike_of(&n, by));
-	net_run(&n);
-	CHECK_INT(n.ntrace - t1, 2);
-	const struct pkt *lq = n.ntrace > t1 ? &n.trace[t1] : NULL;
-	const struct pkt *la = n.ntrace > t1 + 1 ? &n.trace[t1 + 1] : NULL;
-	CHECK(on_spis(lq, sa) && lq->hdr.exchange == INFORMATIONAL && lq->hdr.msgid == 0 &&
-	      lq->view.opened && lq->view.n_delete == 0);
-	CHECK(on_spis(la, sa) && (la->hdr.flags & IKE_FLAG_R) && la->hdr.msgid == 0);
-	snap_take(&n, &mid);
-	size_t t2 = n.ntrace;
-	start_child_rekey(&n, !by);
-	net_run(&n);
-	check_rekeyed(&n, &mid);
-	const struct pkt *cq = n.ntrace > t2 ? &n.trace[t2] : NULL;
-	CHECK(on_spis(cq, ike_of(&n, SIDE_A)) && cq->hdr.exchange == CREATE_CHILD_SA &&
-	      cq->hdr.msgid == 0 && cq->from == !by);
-	check_net_sane(&n);
-out:
-	net_free(&n);
-	scenario_end(true);
-}
-
-/* A Child SA rekey comes due while the IKE SA rekey is in flight: it must
- * still happen (on the new IKE SA), and nothing may be lost. */
-static void child_rekey_behind_ike_rekey(void)
-{
-	struct net n;
-	struct snap old;
-
-	scenario_begin("Child SA rekey queued behind an IKE SA rekey");
-	if (!bring_up(&n, &a_pfs, &b_pfs))
-		goto out;
-	snap_take(&n, &old);
-	struct ike_sa *sa = ike_of(&n, SIDE_A);
-	sa->want_rekey_ike = true;
-	sa->want_rekey_child = sa->child->spi_in;
-	ike_sa_run_queue(sa);
-	net_run(&n);
-	net_advance(&n, 5000);
-	check_net_sane(&n);
-	check_rekeyed(&n, &old);
-	if (check_one_tunnel(&n)) {
-		const struct ike_sa *na = ike_of(&n, SIDE_A);
-		CHECK(na->spii != old.spii);
-		/* the new IKE SA works: a liveness check is answered */
-		size_t t1 = n.ntrace;
-		ike_of(&n, SIDE_B)->want_dpd = true;
-		ike_sa_run_queue(ike_of(&n, SIDE_B));
-		net_run(&n);
-		CHECK_INT(net_count(&n, SIDE_A, INFORMATIONAL, 1) -
-				  net_count(&n, SIDE_A, INFORMATIONAL, 1) + (unsigned)(n.ntrace - t1), 2);
-		CHECK(n.ntrace > t1 + 1 && (n.trace[t1 + 1].hdr.flags & IKE_FLAG_R) &&
-		      n.trace[t1 + 1].view.opened);
-		/* no refusal on the way */
-		for (unsigned k = 0; k < net_count(&n, SIDE_B, CREATE_CHILD_SA, 1); k++) {
-			const struct pkt *a = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, k);
-			if (a->view.n_notify)
-				fprintf(stderr, "  B's CREATE_CHILD_SA response %u carries notify %s\n",
-					k, ike_notify_name(a->view.notify[0]));
-			CHECK_INT(a->view.n_notify, 0);
-		}
-	}
-out:
-	net_free(&n);
-	scenario_end(true);
-}
-
-/* A rekeys the IKE SA while B rekeys the Child SA (RFC 7296 2.25.2): both
- * must end on one new IKE SA with one new Child SA pair, whatever arrives
- * first (the engine may refuse one exchange and retry it later). */
-static void ike_rekey_crosses_child_rekey(enum net_order order)
-{
-	struct net n;
-	struct snap old;
-
-	scenario_begin(order == ORDER_FIFO
-			       ? "IKE SA rekey by A crosses a Child SA rekey by B (A's first)"
-			       : "IKE SA rekey by A crosses a Child SA rekey by B (B's first)");
-	if (!bring_up(&n, &a_pfs, &b_pfs))
-		goto out;
-	snap_take(&n, &old);
-	n.order = order;
-	start_ike_rekey(&n, SIDE_A);
-	start_child_rekey(&n, SIDE_B);
-	net_run(&n);
-	n.order = ORDER_FIFO;
-	net_advance(&n, 15000);
-	check_net_sane(&n);
-	check_rekeyed(&n, &old);
-	check_no_blackhole(&n);
-	if (check_one_tunnel(&n))
-		CHECK(ike_of(&n, SIDE_A)->spii != old.spii);
-	if (check_fail_count != scenario_fail_before)
-		net_dump_io(&n);
-out:
-	net_free(&n);
-	scenario_end(true);
-}
-
-/* ---- (6) both sides rekey the IKE SA at once ---- */
-
-static uint64_t orig_spii;
-
-static bool ike_converged(struct net *n)
-{
-	const struct ike_sa *sa = side_live(&n->s[SIDE_A], 0), *sb = side_live(&n->s[SIDE_B], 0);
-	return side_n_live(&n->s[SIDE_A]) == 1 && side_n_live(&n->s[SIDE_B]) == 1 &&
-	       sa->state == IKE_S_ESTABLISHED && sb->state == IKE_S_ESTABLISHED &&
-	       sa->spii == sb->spii && sa->spir == sb->spir && sa->spii != orig_spii &&
-	       sa->pending == PEND_NONE && sb->pending == PEND_NONE;
-}
-
-#define IKE_SIM_BOUND_MS 40000	/* 1-4 s pauses; equal pauses collide again (p = 1/4) */
-
-static bool ike_sim_run(bool hold, int run, unsigned *worst, unsigned *full_logs)
-{
-	struct net n;
-	struct snap old;
-	char name[128];
-
-	snprintf(name, sizeof(name), "simultaneous IKE SA rekeys, %s, run %d",
-		 hold ? "both requests before any response" : "random order", run);
-	scenario_begin(name);
-	if (!bring_up(&n, &a_pfs, &b_pfs))
-		goto out;
-	snap_take(&n, &old);
-	orig_spii = old.spii;
-	n.rng = 0x9e3779b9u * (uint32_t)(run + 7);
-	if (hold)
-		n.hook = hold_ccs_responses;
-	else
-		n.order = ORDER_RANDOM;
-	uint64_t t0 = net_now_ms();
-	start_ike_rekey(&n, SIDE_A);
-	start_ike_rekey(&n, SIDE_B);
-	net_run(&n);
-	if (hold) {
-		CHECK_INT(n.nheld, 2);
-		n.hook = NULL;
-		net_release(&n);
-		net_run(&n);
-	}
-	/* the first round: each side answered the other's request TEMPORARY_FAILURE
-	 * when it came while its own was out; in random order one side may have
-	 * had its answer before the other request came, and accepted it */
-	const struct pkt *ra = net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0);
-	const struct pkt *rb = net_find(&n, SIDE_A, CREATE_CHILD_SA, 1, 0);
-	bool tfa = ra && view_has_notify(&ra->view, N_TEMPORARY_FAILURE);
-	bool tfb = rb && view_has_notify(&rb->view, N_TEMPORARY_FAILURE);
-	if (hold) {
-		CHECK(tfa);
-		CHECK(tfb);
-	} else {
-		CHECK(tfa || tfb);
-	}
-	bool ok = net_run_until(&n, ike_converged, IKE_SIM_BOUND_MS);
-	unsigned took = (unsigned)(net_now_ms() - t0);
-	if (!ok)
-		fprintf(stderr, "  no single new IKE SA %u ms after both rekeys started\n", took);
-	CHECK(ok);
-	*worst = took > *worst ? took : *worst;
-	net_advance(&n, 10000);	/* and it stays that way */
-	check_net_sane(&n);
-	if (ok) {
-		int by = ike_of(&n, SIDE_A)->initiator ? SIDE_A : SIDE_B;
-		check_ike_rekeyed(&n, &old, by);
-	}
-out:
-	net_free(&n);
-	bool good = scenario_end(*full_logs < 2);
-	if (!good)
-		(*full_logs)++;
-	return good;
-}
-
-static void simultaneous_ike(void)
-{
-	unsigned full_logs = 0;
-	bool quiet = scenario_quiet;
-
-	scenario_quiet = true;
-	for (int hold = 1; hold >= 0; hold--) {
-		unsigned failed = 0, worst = 0;
-		for (int run = 0; run < RUNS; run++)
-			failed += !ike_sim_run(hold, run, &worst, &full_logs);
-		printf("%s  simultaneous IKE SA rekeys, %s: %d runs, %u failed, slowest %.1f s\n",
-		       failed ? "FAIL" : "ok  ",
-		       hold ? "both requests before any response" : "random order", RUNS, failed,
-		       worst / 1000.0);
-	}
-	scenario_quiet = quiet;
-}
-
-/* A lost IKE SA rekey response: the request is repeated and answered from the
- * cache; B makes one new IKE SA, not two. */
-static void ike_rekey_lost_response(void)
-{
-	struct net n;
-	struct snap old;
-	struct drop_first d = { CREATE_CHILD_SA, true, 0 };
-
-	scenario_begin("IKE SA rekey: response lost, request retransmitted");
-	if (!bring_up(&n, &a_pfs, &b_pfs))
-		goto out;
-	snap_take(&n, &old);
-	n.hook = drop_first_one;
-	n.hook_arg = &d;
-	start_ike_rekey(&n, SIDE_A);
-	net_advance(&n, 2000);
-	check_net_sane(&n);
-	CHECK_INT(d.dropped, 1);
-	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 2);
-	CHECK(same_bytes(net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 0),
-			 net_find(&n, SIDE_B, CREATE_CHILD_SA, 1, 1)));
-	check_ike_rekeyed(&n, &old, SIDE_A);
-out:
-	net_free(&n);
-	scenario_end(true);
-}
-
 int main(void)
 {
 	log_init(true, LOG_DEBUG);
@@ -914,13 +458,6 @@ int main(void)
 	rekey_lost(true);
 	rekey_crosses_delete(ORDER_FIFO);
 	rekey_crosses_delete(ORDER_LIFO);
-	ike_rekey(SIDE_A);
-	ike_rekey(SIDE_B);
-	ike_rekey_lost_response();
-	child_rekey_behind_ike_rekey();
-	ike_rekey_crosses_child_rekey(ORDER_FIFO);
-	ike_rekey_crosses_child_rekey(ORDER_LIFO);
 	simultaneous_child();
-	simultaneous_ike();
 	return check_summary("exchange-rekey");
 }

@@ -15,10 +15,20 @@
 # Case 2: strongSwan initiates (swanctl --initiate), mcvpnd (auto=add) responds.
 # Each case checks the negotiated algorithms as strongSwan reports them, pings
 # both ways across 192.168.2.0/30 and the routed subnets (plus a 1400-byte DF
-# ping from the mcvpnd side), and mcvpnctl trafficstatus.
+# ping from the mcvpnd side), and mcvpnctl trafficstatus.  Then a rekey phase:
+# both sides run short lifetimes from the start (strongSwan: IKE rekey_time=20s
+# over_time=5s, child rekey_time=8s life_time=14s; mcvpnd: ikelifetime=25s
+# salifetime=12s rekeymargin=4s; ESP with PFS modp1536 on both), and a
+# 20 packets/s ping stream for 45 s must lose nothing while the SAs rekey.
+# strongSwan rekeys first with these values; if mcvpnd has not initiated a
+# Child SA rekey 15 s into the stream, or an IKE SA rekey 28 s into it,
+# `mcvpnctl rekey` makes it.  Afterwards strongSwan must show the Child SA
+# with MODP_1536 (PFS) and an IKE SA whose SPIs differ from the first one's,
+# and mcvpnd's log rekeys it initiated and rekeys it accepted.
 #
 # PEER_BOTH_STRONGSWAN=1 runs charon on the AWS side too (no mcvpnd needed): a
-# self-check of the topology, the NAT and the strongSwan settings.
+# self-check of the topology, the NAT and the strongSwan settings (with the
+# long default lifetimes and no rekey phase).
 #
 # Usage: sudo tests/interop/test_strongswan.sh     Ends with "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
@@ -43,7 +53,10 @@ if [ "$BOTH" = 1 ]; then
 	AWS_PEER="strongSwan (self-check)"
 else
 	AWS_PEER=mcvpnd
+	SW_IKE_REKEY=20s SW_IKE_OVER=5s SW_CHILD_REKEY=8s SW_CHILD_LIFE=14s
 fi
+MCVPN_LIFE_KEYS=(salifetime=12s ikelifetime=25s rekeymargin=4s)
+REKEY_STREAM=900	# 45 s at 20 packets/s
 
 # Start the AWS side; INIT=1 when it should initiate.
 start_aws() {
@@ -60,6 +73,7 @@ start_aws() {
 		else
 			mcvpn_write_config aws add
 		fi
+		mcvpn_conf_set aws "${MCVPN_LIFE_KEYS[@]}"
 		mcvpnd_start aws || return 1
 	fi
 }
@@ -93,9 +107,83 @@ check_pings() {
 	check "1372-byte DF ping oci -> aws" topo_ping oci 192.168.2.1 -M "do" -s 1372
 }
 
+# The IKE SA's SPI pair in swanctl --list-sas output ("SPIi_i SPIr_r", our
+# own marked with '*').
+ike_spis() {
+	printf '%s\n' "$1" | grep -oE '[0-9a-f]{16}_i\*? [0-9a-f]{16}_r\*?' | head -n 1
+}
+
+# strongSwan holds exactly one IKE SA and one installed Child SA, and
+# mcvpnd one Child SA.
+one_pair() {
+	local out
+	out=$(sw_ctl oci --list-sas 2>/dev/null) || return 1
+	[ "$(printf '%s\n' "$out" | grep -c ESTABLISHED)" -eq 1 ] &&
+		[ "$(printf '%s\n' "$out" | grep -c INSTALLED)" -eq 1 ] &&
+		[ "$(mcvpn_sa_count aws)" -eq 1 ]
+}
+
+# force_rekey WHAT N: "mcvpnctl rekey CONN WHAT" when mcvpnd's log shows
+# no rekey of that kind that it initiated (N is that count so far).
+force_rekey() {
+	local what=$1 n=$2 out
+	if [ "$n" -gt 0 ]; then
+		info "mcvpnd initiated $n $what SA rekey(s) on its own so far"
+		return
+	fi
+	out=$(mcvpnctl aws rekey "$CONN" "$what" 2>&1)
+	info "mcvpnd initiated no $what SA rekey on its own yet: mcvpnctl rekey $CONN $what: $out"
+}
+
+# rekey_phase TITLE FIRST_SPIS: the 45 s ping stream across rekeys, then
+# what strongSwan and mcvpnd's log say about them.
+rekey_phase() {
+	local title=$1 first=$2 mark t0 sas now ci cr ii ir
+	section "$title: rekeying under a 20 packets/s ping stream"
+	mark=$(mcvpn_log_mark aws)
+	stream_start aws 192.168.2.2 "$REKEY_STREAM"
+	t0=$(now_ms)
+	sleep_until $((t0 + 15000))
+	read -r ci cr ii ir <<<"$(mcvpn_rekey_roles aws "$mark")"
+	force_rekey child "$ci"
+	sleep_until $((t0 + 28000))
+	read -r ci cr ii ir <<<"$(mcvpn_rekey_roles aws "$mark")"
+	force_rekey ike "$ii"
+	stream_check "$REKEY_STREAM pings aws -> oci across the rekeys (45 s), none lost"
+	sw_drop_table220 oci
+
+	if wait_for 10 one_pair; then
+		pass "one IKE SA and one Child SA on each side after the rekeys"
+	else
+		fail "one IKE SA and one Child SA on each side after the rekeys" \
+			"expected: strongSwan 1 ESTABLISHED, 1 INSTALLED; mcvpnd 1 trafficstatus line" \
+			"got: mcvpnd $(mcvpn_sa_count aws) trafficstatus lines; strongSwan:"
+		sw_ctl oci --list-sas 2>&1 | sed 's/^/         | /'
+	fi
+	sas=$(sw_ctl oci --list-sas 2>&1)
+	printf '%s\n' "$sas" | sed 's/^/    | /'
+	check_match "Child SA uses ESP:AES_GCM_16-256/MODP_1536 (PFS at rekey)" \
+		'ESP:AES_GCM_16-256/MODP_1536' "$sas"
+	now=$(ike_spis "$sas")
+	if [ -n "$now" ] && [ -n "$first" ] && [ "$now" != "$first" ]; then
+		pass "IKE SA rekeyed: SPIs $now, first $first"
+	else
+		fail "IKE SA rekeyed: its SPIs differ from the first ones" \
+			"expected: not $first" "got:      ${now:-none}"
+	fi
+	read -r ci cr ii ir <<<"$(mcvpn_rekey_roles aws "$mark")"
+	info "mcvpnd's log: Child SA rekeys initiated $ci, accepted $cr; IKE SA rekeys initiated $ii, accepted $ir"
+	check_gt "mcvpnd initiated a Child SA rekey ($ci)" "$ci" 0
+	check_gt "mcvpnd initiated an IKE SA rekey ($ii)" "$ii" 0
+	check_gt "mcvpnd accepted a Child SA rekey from strongSwan ($cr)" "$cr" 0
+	check_gt "mcvpnd accepted an IKE SA rekey from strongSwan ($ir)" "$ir" 0
+	check "ping oci 10.105.0.10 -> aws subnet 10.2.0.10 after the rekeys" \
+		topo_ping oci 10.2.0.10 -I 10.105.0.10
+}
+
 # run_case TITLE INITIATOR: INITIATOR is "aws" or "oci".
 run_case() {
-	local title=$1 initiator=$2 fails=$FAIL sas line aws_init=0
+	local title=$1 initiator=$2 fails=$FAIL sas line aws_init=0 spis
 
 	section "$title"
 	CASE=$((CASE + 1))
@@ -141,6 +229,7 @@ run_case() {
 	check_match "Child SA uses ESP:AES_GCM_16-256" 'ESP:AES_GCM_16-256' "$sas"
 	check_match "Child SA is TUNNEL-in-UDP" 'INSTALLED, TUNNEL-in-UDP' "$sas"
 	check_match "IKE SA with the right ids" "remote '198.51.100.10'" "$sas"
+	spis=$(ike_spis "$sas")
 	# list-sas marks our own SPI with '*': SPIi is the initiator's.
 	if [ "$initiator" = oci ]; then
 		check_match "strongSwan (oci) is the IKE initiator" '[0-9a-f]+_i\* [0-9a-f]+_r$' "$sas"
@@ -157,6 +246,7 @@ run_case() {
 		check_match "trafficstatus has the peer id" "id='203.0.113.20'" "$line"
 		check_gt "trafficstatus inBytes > 0 after pings" "$(mcvpn_field aws inBytes)" 0
 		check_gt "trafficstatus outBytes > 0 after pings" "$(mcvpn_field aws outBytes)" 0
+		rekey_phase "$title" "$spis"
 	fi
 
 	[ "$FAIL" -eq "$fails" ] || dump_logs

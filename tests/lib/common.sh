@@ -57,6 +57,21 @@ wait_for() {
 	done
 }
 
+# Milliseconds (monotonic enough for test timing: the wall clock in ms).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# secs_since MS: seconds, to a tenth, since the now_ms value MS.
+secs_since() {
+	local d=$(( $(now_ms) - $1 ))
+	printf '%d.%d' $((d / 1000)) $((d % 1000 / 100))
+}
+
+# sleep_until MS: sleep until the now_ms value MS (not at all if it is past).
+sleep_until() {
+	local d=$(( $1 - $(now_ms) ))
+	[ "$d" -le 0 ] || sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 # Cleanup steps, run last-in first-out by run_cleanup (once), each allowed to

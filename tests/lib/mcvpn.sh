@@ -191,3 +191,26 @@ mcvpn_log_mark() {
 mcvpn_log_since() {
 	tail -n +"$(($2 + 1))" "$(mcvpn_log "$1")" 2>/dev/null
 }
+
+# mcvpn_log_count SIDE MARK REGEX: lines of SIDE's log after MARK matching
+# the extended REGEX.
+mcvpn_log_count() {
+	local n
+	n=$(mcvpn_log_since "$1" "$2" | grep -cE -- "$3")
+	printf '%s' "${n:-0}"
+}
+
+# mcvpn_rekey_roles SIDE MARK: "CI CR II IR", the Child SA and IKE SA rekeys
+# in SIDE's log after MARK that it initiated (I) and that it answered (R).  A
+# rekey it initiated is a "rekeying ..." line followed by its success; a
+# success with none of ours pending is the peer's.
+mcvpn_rekey_roles() {
+	mcvpn_log_since "$1" "$2" | awk '
+		/rekeying Child SA #/                   { cp = 1 }
+		/peer refused the Child SA rekey|unusable Child SA rekey answer/ { cp = 0 }
+		/established by rekey/                  { if (cp) { ci++; cp = 0 } else cr++ }
+		/rekeying the IKE SA \(/ && !/\(ikelifetime\)/ { ip = 1 }
+		/peer refused the IKE SA rekey|unusable IKE SA rekey answer/ { ip = 0 }
+		/IKE SA #[0-9]+ rekeyed into/           { if (ip) { ii++; ip = 0 } else ir++ }
+		END { printf "%d %d %d %d\n", ci, cr, ii, ir }'
+}

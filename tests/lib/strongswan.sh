@@ -19,6 +19,13 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 SW_CONN=oracle-tunnel-1
 SW_PLUGINS="random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici updown"
 
+# Lifetimes written into swanctl.conf (a test of rekeying sets short ones
+# before sw_write_config); an empty *_OVER / *_LIFE leaves strongSwan's default.
+SW_IKE_REKEY=${SW_IKE_REKEY:-28800s}
+SW_IKE_OVER=${SW_IKE_OVER:-}
+SW_CHILD_REKEY=${SW_CHILD_REKEY:-3600s}
+SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
+
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
 
@@ -90,7 +97,8 @@ sw_write_config() {
 			encap = yes
 			mobike = no
 			proposals = aes256-sha384-modp1536
-			rekey_time = 28800s
+			rekey_time = $SW_IKE_REKEY
+			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
 			local {
 				auth = psk
 				id = $SW_LID
@@ -105,7 +113,8 @@ sw_write_config() {
 					local_ts = 0.0.0.0/0
 					remote_ts = 0.0.0.0/0
 					esp_proposals = aes256gcm16-modp1536
-					rekey_time = 3600s
+					rekey_time = $SW_CHILD_REKEY
+					${SW_CHILD_LIFE:+life_time = $SW_CHILD_LIFE}
 					start_action = none
 				}
 			}

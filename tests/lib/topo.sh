@@ -145,3 +145,41 @@ topo_check_isolation() {
 	check_not "without a tunnel oci cannot reach aws's 10.3.1.200" \
 		nsx oci ping -n -c 1 -W 1 10.3.1.200
 }
+
+# A background ping stream: stream_start SIDE DEST COUNT sends COUNT echoes,
+# 20 per second; stream_check DESC waits for its end and passes when every
+# echo came back.  One stream at a time; stream_stop (registered by
+# stream_start) ends it early on exit.  Needs common.sh.
+STREAM_PID=
+STREAM_OUT=
+STREAM_COUNT=0
+STREAM_REGISTERED=0
+stream_start() {
+	local side=$1 dest=$2 count=$3
+	if [ "$STREAM_REGISTERED" -eq 0 ]; then
+		at_exit stream_stop
+		STREAM_REGISTERED=1
+	fi
+	STREAM_OUT="$WORK/stream.$RANDOM.out"
+	STREAM_COUNT=$count
+	nsx "$side" ping -n -i 0.05 -W 1 -c "$count" -w $((count / 20 + 15)) "$dest" \
+		>"$STREAM_OUT" 2>&1 &
+	STREAM_PID=$!
+}
+
+stream_check() {
+	local line sent recv
+	[ -n "$STREAM_PID" ] && wait "$STREAM_PID"
+	STREAM_PID=
+	line=$(grep -E 'packets transmitted' "$STREAM_OUT")
+	sent=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) packets transmitted.*/\1/p')
+	recv=$(printf '%s' "$line" | sed -nE 's/.* ([0-9]+) (packets )?received.*/\1/p')
+	if check_eq "$1" "$STREAM_COUNT sent, $STREAM_COUNT received" "${sent:-?} sent, ${recv:-?} received"; then
+		return 0
+	fi
+	printf '%s\n' "${line:-no ping summary; its output:}" | sed 's/^/         | /'
+	[ -n "$line" ] || tail -n 5 "$STREAM_OUT" | sed 's/^/         | /'
+	return 1
+}
+
+stream_stop() { [ -z "$STREAM_PID" ] || kill -INT "$STREAM_PID" 2>/dev/null; }

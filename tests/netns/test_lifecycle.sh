@@ -50,27 +50,6 @@ AWS_ROUTES="10.105.0.0/16 10.106.0.0/16"
 
 # ------------------------------------------------------------ helpers
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# secs_since MS: seconds (one decimal) since the now_ms value MS.
-secs_since() {
-	local d=$(( $(now_ms) - $1 ))
-	printf '%d.%d' $((d / 1000)) $((d % 1000 / 100))
-}
-
-# sleep_until MS: sleep until the now_ms value MS (at once if past).
-sleep_until() {
-	local d=$(( $1 - $(now_ms) ))
-	[ "$d" -le 0 ] || sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
-}
-
-# The number of lines of SIDE's log after MARK that match the regex.
-log_count() {
-	local n
-	n=$(mcvpn_log_since "$1" "$2" | grep -cE -- "$3")
-	printf '%s' "${n:-0}"
-}
-
 # "Child SA #" and "IKE SA #" lines of mcvpnctl status: every SA the daemon
 # holds, not only the ones trafficstatus shows.
 status_children() { mcvpnctl "$1" status 2>/dev/null | grep -c '^ *Child SA #'; }
@@ -120,33 +99,6 @@ wait_ping() {
 	fail "$desc" "expected: an answer within $limit s, got: none after $(secs_since "$start") s"
 	return 1
 }
-
-# A background ping stream from SIDE to DEST: COUNT echoes, 20 per second.
-STREAM_PID=
-STREAM_OUT=
-STREAM_COUNT=0
-stream_start() {
-	local side=$1 dest=$2 count=$3
-	STREAM_OUT="$WORK/stream.$RANDOM.out"
-	STREAM_COUNT=$count
-	nsx "$side" ping -n -i 0.05 -W 1 -c "$count" -w $((count / 20 + 15)) "$dest" \
-		>"$STREAM_OUT" 2>&1 &
-	STREAM_PID=$!
-}
-
-# stream_check DESC: wait for the stream's end, pass if every echo came back.
-stream_check() {
-	local line sent recv
-	wait "$STREAM_PID"
-	STREAM_PID=
-	line=$(grep -E 'packets transmitted' "$STREAM_OUT")
-	sent=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) packets transmitted.*/\1/p')
-	recv=$(printf '%s' "$line" | sed -nE 's/.* ([0-9]+) (packets )?received.*/\1/p')
-	check_eq "$1" "$STREAM_COUNT sent, $STREAM_COUNT received" "${sent:-?} sent, ${recv:-?} received" ||
-		printf '%s\n' "$line" | sed 's/^/         | /'
-}
-stream_stop() { [ -z "$STREAM_PID" ] || kill -INT "$STREAM_PID" 2>/dev/null; }
-at_exit stream_stop
 
 # fire_both WHAT: "mcvpnctl rekey CONN WHAT" on both sides at the same
 # instant: both clients block opening a FIFO for reading, and one open for
@@ -309,8 +261,8 @@ case_a() {
 	mo=$(mcvpn_log_mark oci)
 	stream_start aws 192.168.2.2 1200
 	stream_check "1200 pings aws -> oci 192.168.2.2 across the rekeys, none lost"
-	child=$(( $(log_count aws "$ma" 'established by rekey') + $(log_count oci "$mo" 'established by rekey') ))
-	ike=$(( $(log_count aws "$ma" 'rekeyed into') + $(log_count oci "$mo" 'rekeyed into') ))
+	child=$(( $(mcvpn_log_count aws "$ma" 'established by rekey') + $(mcvpn_log_count oci "$mo" 'established by rekey') ))
+	ike=$(( $(mcvpn_log_count aws "$ma" 'rekeyed into') + $(mcvpn_log_count oci "$mo" 'rekeyed into') ))
 	info "Child SA rekeys: $child, IKE SA rekeys: $ike (both logs)"
 	check_gt "at least 3 Child SA rekeys (\"established by rekey\", got $child)" "$child" 2
 	check_gt "at least 1 IKE SA rekey (\"rekeyed into\", got $ike)" "$ike" 0
@@ -339,8 +291,8 @@ case_b() {
 	check_eq "16 rekey commands (5 child, 3 ike, both sides) accepted" 16 "$FIRE_OK" ||
 		printf '%s\n' "${FIRE_BAD[@]}" | sed 's/^/         | /'
 	stream_check "720 pings aws -> oci during the collisions, none lost"
-	coll=$(( $(log_count aws "$ma" 'simultaneous rekey') + $(log_count oci "$mo" 'simultaneous rekey') ))
-	tf=$(( $(log_count aws "$ma" 'TEMPORARY_FAILURE') + $(log_count oci "$mo" 'TEMPORARY_FAILURE') ))
+	coll=$(( $(mcvpn_log_count aws "$ma" 'simultaneous rekey') + $(mcvpn_log_count oci "$mo" 'simultaneous rekey') ))
+	tf=$(( $(mcvpn_log_count aws "$ma" 'TEMPORARY_FAILURE') + $(mcvpn_log_count oci "$mo" 'TEMPORARY_FAILURE') ))
 	if [ $((coll + tf)) -gt 0 ]; then
 		info "collisions seen: $coll \"simultaneous rekey\" (Child SA), $tf TEMPORARY_FAILURE (IKE SA)"
 	else
@@ -394,7 +346,7 @@ case_d() {
 		nsx aws ping -n -c 3 -i 0.2 -W 1 10.106.1.200
 	check_route_via_vti "ip route get 10.106.1.200 says dev vti1 during the outage"
 	while [ $(( $(now_ms) - t0 )) -lt $((DPD_LIMIT * 1000)) ]; do
-		if [ "$(log_count aws "$ma" 'peer dead')" -gt 0 ]; then
+		if [ "$(mcvpn_log_count aws "$ma" 'peer dead')" -gt 0 ]; then
 			t_dead=$(secs_since "$t0")
 			break
 		fi

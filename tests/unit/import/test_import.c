@@ -1,0 +1,205 @@
+/* import_libreswan (conf/import*.c) on in-memory text: the boot script's
+ * variants, the key rules, the secrets selection and the refusals, each
+ * checked by the conf text it gives and by its messages.  The operators'
+ * own files are tested end to end by test_import.sh. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "conf/import.h"
+
+/* A conn that imports cleanly; tests append keys to it. */
+#define CONN_BASE "conn t\n  left=10.3.1.200\n  leftid=198.51.100.10\n  right=203.0.113.20\n" \
+		  "  authby=secret\n  vti-interface=vti1\n  vti-routing=no\n"
+#define CONN CONN_BASE "  auto=start\n"
+#define PSK "203.0.113.20 198.51.100.10 : PSK \"unit-test-psk\"\n"
+
+static struct import_result r;
+static int rc;
+
+static void import(const char *conf, const char *secrets, const char *script)
+{
+	struct import_input in = {
+		.conf = { "t.conf", conf, strlen(conf) },
+		.secrets = { "t.secrets", secrets, secrets ? strlen(secrets) : 0 },
+		.script = { "boot.sh", script, script ? strlen(script) : 0 },
+	};
+
+	import_result_free(&r);
+	rc = import_libreswan(&in, &r);
+}
+
+/* The message that contains s, or NULL. */
+static const char *msg_with(const char *s)
+{
+	for (size_t i = 0; i < r.n_msgs; i++)
+		if (strstr(r.msgs[i].text, s))
+			return r.msgs[i].text;
+	return NULL;
+}
+
+#define CHECK_MSG(s) do { \
+	check_report(msg_with(s) != NULL, __FILE__, __LINE__, "a message contains " #s); \
+	if (!msg_with(s)) \
+		for (size_t i_ = 0; i_ < r.n_msgs || i_ == 0; i_++) \
+			fprintf(stderr, "  got: %s\n", r.n_msgs ? r.msgs[i_].text : "(no message)"); \
+} while (0)
+
+#define CONF(i) (r.n_conns > (i) && r.conns[i].conf ? r.conns[i].conf : "")
+
+static void test_script_variants(void)
+{
+	import(CONN, PSK,
+	       "#!/bin/sh\n"
+	       "/usr/sbin/ip -6 route add default dev vti1\n"
+	       "ip ro replace to 10.1.0.0/16 dev vti1 via 192.168.2.2\n"
+	       "ip r a \"10.2.0.0/16\" dev vti1;ip a add 192.168.2.1/30 peer 192.168.2.2 dev vti1\n"
+	       "sudo -n ip route add 10.3.0.0/16 nexthop dev vti1 weight 1 nexthop dev vti9 weight 1\n"
+	       "ip -n ns1 route add 10.4.0.0/16 dev vti1\n"
+	       "ip link add vti1 type vti local 10.3.1.200 remote 203.0.113.20 key 5\n"
+	       "echo vti10 up  # vti10 is not vti1\n"
+	       "ip addr add 192.168.9.1/30 dev vti1\n"
+	       "ip route add 10.2.0.0/16 dev vti1\n");
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    interface-ip=192.168.2.1/30\n");
+	CHECK_CONTAINS(CONF(0), "    routes=::/0,10.1.0.0/16,10.2.0.0/16\n");
+	CHECK_CONTAINS(CONF(0), "# and boot.sh lines 2-4, 7, 9-10.\n");
+	CHECK_MSG("boot.sh:3: ip ro replace to 10.1.0.0/16 dev vti1 via 192.168.2.2: 'via 192.168.2.2' not carried over");
+	CHECK_MSG("boot.sh:4: ip a add 192.168.2.1/30 peer 192.168.2.2 dev vti1: 'peer 192.168.2.2' not carried over");
+	CHECK_MSG("boot.sh:5: sudo -n ip route add 10.3.0.0/16 nexthop dev vti1 weight 1 nexthop dev vti9 weight 1: left alone: a route over several devices (routes= uses one)");
+	CHECK_MSG("boot.sh:6: ip -n ns1 route add 10.4.0.0/16 dev vti1: left alone: it names vti1");
+	CHECK_MSG("boot.sh:7: ip link add vti1 type vti local 10.3.1.200 remote 203.0.113.20 key 5: not needed: mcvpnd creates vti1");
+	CHECK_MSG("boot.sh:9: ip addr add 192.168.9.1/30 dev vti1: dropped: mcvpn puts one address on vti1 (192.168.2.1/30)");
+	CHECK_MSG("boot.sh:10: ip route add 10.2.0.0/16 dev vti1: dropped: the same route again");
+	CHECK(msg_with("vti10") == NULL);
+	CHECK_STR(r.script_taken, "2-4, 7, 9-10");
+}
+
+static void test_script_refused(void)
+{
+	import(CONN, PSK, "ip route add 10.105.0.1/16 dev vti1\nip addr add 192.168.2.300/30 dev vti1\n");
+	CHECK_INT(rc, -1);
+	CHECK_MSG("boot.sh:1: error: conn \"t\": routes=10.105.0.1/16: 10.105.0.1/16 has host bits set, did you mean 10.105.0.0/16");
+	CHECK_MSG("boot.sh:2: error: conn \"t\": interface-ip=192.168.2.300/30: expected");
+}
+
+static void test_no_script(void)
+{
+	import(CONN, PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_INT(r.n_warnings, 1);
+	CHECK_MSG("t.conf:1: warning: conn \"t\" routes nothing into vti1: give the boot script with --boot-script, or add routes=");
+	CHECK_STR(r.script_taken, "");
+	/* vti-routing=yes with a rightsubnet routes something: no warning */
+	import("conn t\n  left=10.3.1.200\n  right=203.0.113.20\n  vti-interface=vti1\n  rightsubnet=10.105.0.0/16\n",
+	       "10.3.1.200 203.0.113.20 : PSK \"x\"\n", NULL);
+	CHECK_INT(rc, 0);
+	CHECK_INT(r.n_warnings, 0);
+}
+
+static void test_key_rules(void)
+{
+	import("conn %default\n  phase2alg=aes_gcm128\n  keyingtries=3\n"
+	       CONN_BASE "  leftvti=192.168.2.1/30\n  leftupdown=\n  compress=no\n  nat-keepalive=yes\n"
+	       "  esp=aes_gcm256\n  encapsulation=no\n  auto=route\n",
+	       PSK, "ip route add 10.105.0.0/16 dev vti1\nip addr add 192.168.2.5/30 dev vti1\n");
+	CHECK_INT(rc, 0);
+	CHECK_MSG("t.conf:3: keyingtries=3: dropped: mcvpn retries auto=start conns forever with backoff");
+	CHECK_MSG("t.conf:11: leftvti=192.168.2.1/30: renamed to interface-ip: ");
+	CHECK_MSG("t.conf:12: leftupdown=: dropped: not supported");
+	CHECK_MSG("t.conf:13: compress=no: dropped: not supported by mcvpn");
+	CHECK_MSG("t.conf:14: nat-keepalive=yes: dropped: not supported by mcvpn");
+	CHECK_MSG("t.conf:16: encapsulation=no: changed to yes: mcvpn always uses UDP encapsulation");
+	CHECK_MSG("t.conf:17: auto=route: changed to start: ");
+	CHECK_MSG("boot.sh:2: ip addr add 192.168.2.5/30 dev vti1: dropped: mcvpn puts one address on vti1 (the conn sets interface-ip= already)");
+	CHECK_CONTAINS(CONF(0), "    interface-ip=192.168.2.1/30\n    esp=aes_gcm256\n    encapsulation=yes\n"
+			       "    auto=start\n    routes=10.105.0.0/16\n");
+	CHECK(strstr(CONF(0), "phase2alg") == NULL);	/* the conn's esp= replaced it */
+	CHECK(strstr(CONF(0), "auto=start\n    vti") == NULL);	/* auto= moved to its own place */
+	CHECK_CONTAINS(r.conns[0].summary, "conn \"t\": 7 keys carried over, 4 dropped, 3 changed; "
+			"1 route from boot.sh lines 1-2; PSK from t.secrets line 1");
+}
+
+static void test_refusals(void)
+{
+	import(CONN "  left=10.3.1.201\n  pfs=no\n  phase2alg=aes_gcm256;modp2048\n  also=x\n", PSK, NULL);
+	CHECK_INT(rc, -1);
+	CHECK_MSG("t.conf:9: error: duplicate key 'left' in conn \"t\" (first set at line 2)");
+	CHECK_MSG("t.conf:10: error: conn \"t\": pfs=no but phase2alg names DH group MODP_2048");
+	CHECK_MSG("t.conf:12: error: also=x: conn inheritance is not supported");
+	CHECK_INT(r.n_errors, 3);
+
+	import("conn .hidden\n  left=10.3.1.200\n  right=203.0.113.20\n  vti-interface=vti1\n"
+	       "conn b\n  left=10.3.1.200\n  right=203.0.113.30\n  vti-interface=vti1\n", NULL, NULL);
+	CHECK_INT(rc, -1);
+	CHECK_MSG("t.conf:1: error: conn name '.hidden': mcvpn takes 1 to 63 letters");
+	CHECK_MSG("t.conf:8: error: conn \"b\": vti-interface=vti1 is already used by conn \".hidden\"");
+
+	import("conn a\n  left=10.3.1.200\nright=203.0.113.20\n", NULL, NULL);
+	CHECK_INT(rc, -1);
+	CHECK_MSG("t.conf:3: error: key=value at column 0");
+
+	import("# nothing\n", NULL, NULL);
+	CHECK_INT(rc, -1);
+	CHECK_MSG("t.conf: error: no conn in the file");
+	CHECK_INT(r.n_conns, 0);
+}
+
+static void test_secrets(void)
+{
+	static const char secrets[] =
+		"# comment\n"
+		": PSK \"wildcard-psk\"\n"
+		"@other : RSA {\n"
+		"    Modulus: 0x00\n"
+		"    }\n"
+		"203.0.113.20 198.51.100.10\n"
+		"    : PSK \"split-over-two-lines\"\n"
+		"198.51.100.10 203.0.113.99 : PSK \"not-this-one\"\n";
+
+	import(CONN, secrets, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
+		  "# Imported by mcvpnctl import-libreswan from t.secrets (conn t).\n"
+		  "203.0.113.20 198.51.100.10\n    : PSK \"split-over-two-lines\"\n");
+	CHECK_MSG("t.secrets:3: line skipped: this secret type is not supported by mcvpn (only PSK)");
+	CHECK_CONTAINS(r.conns[0].summary, "PSK from t.secrets line 6");
+
+	/* only the wildcard fits: it is taken */
+	import(CONN, ": PSK \"wildcard-psk\"\n198.51.100.10 203.0.113.99 : PSK \"not-this-one\"\n", NULL);
+	CHECK_CONTAINS(r.n_conns && r.conns[0].secrets ? r.conns[0].secrets : "", ": PSK \"wildcard-psk\"\n");
+	CHECK(strstr(r.conns[0].secrets ? r.conns[0].secrets : "", "not-this-one") == NULL);
+
+	/* nothing fits: the conf all the same, and a warning */
+	import(CONN, "198.51.100.10 203.0.113.99 : PSK \"not-this-one\"\n", NULL);
+	CHECK_INT(rc, 0);
+	CHECK(r.n_conns == 1 && r.conns[0].conf && !r.conns[0].secrets);
+	CHECK_MSG("t.secrets: warning: no line matches conn \"t\" (leftid 198.51.100.10, rightid 203.0.113.20)");
+
+	/* no secret in any message */
+	for (size_t i = 0; i < r.n_msgs; i++)
+		CHECK(!strstr(r.msgs[i].text, "psk") && !strstr(r.msgs[i].text, "not-this-one"));
+}
+
+static void test_crlf(void)
+{
+	import("conn t\r\n  left=10.3.1.200\r\n  right=203.0.113.20\r\n  vti-interface=vti1\r\n",
+	       "10.3.1.200 203.0.113.20 : PSK \"x\"\r\n", "ip route add 10.1.0.0/16 dev vti1\r\n");
+	CHECK_INT(rc, 0);
+	CHECK(strchr(CONF(0), '\r') == NULL);
+	CHECK_CONTAINS(CONF(0), "    routes=10.1.0.0/16\n");
+	CHECK(r.n_conns && r.conns[0].secrets && !strchr(r.conns[0].secrets, '\r'));
+}
+
+int main(void)
+{
+	test_script_variants();
+	test_script_refused();
+	test_no_script();
+	test_key_rules();
+	test_refusals();
+	test_secrets();
+	test_crlf();
+	import_result_free(&r);
+	return check_summary("import");
+}
