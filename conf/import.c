@@ -61,7 +61,8 @@ static const char *const level_word[] = {
 	[IMPORT_NOTE] = "", [IMPORT_WARNING] = "warning: ", [IMPORT_ERROR] = "error: ",
 };
 
-void import_msg(struct import_ctx *cx, enum import_level level, const char *file, int line, const char *fmt, ...)
+void import_msg(struct import_ctx *cx, enum import_level level, const char *file, int line,
+		const char *fmt, ...)
 {
 	char text[1024], loc[300];
 	char *s = NULL;
@@ -244,9 +245,8 @@ static enum section section(struct import_ctx *cx, const struct lex_item *it)
 
 	if (strcmp(it->a, "conn") == 0 && strcmp(it->b, "%default") == 0)
 		return S_DEFAULT;
-	if (strcmp(it->a, "conn") == 0) {
+	if (strcmp(it->a, "conn") == 0)
 		return conn_start(cx, it) ? S_CONN : S_NONE;
-	}
 	if (strcmp(it->a, "config") == 0 && strcmp(it->b, "setup") == 0)
 		return S_SETUP;
 	if (strcmp(it->a, "include") == 0)
@@ -470,8 +470,9 @@ static char *summary(struct import_ctx *cx, const struct iconn *ic, const char *
 			ic->addr, ic->addr[0] ? " and " : "", ic->n_routes, ic->n_routes == 1 ? "" : "s",
 			cx->in->script.name, ic->n_taken > 1 ? "s" : "");
 		import_format_lines(m, ic->taken, ic->n_taken);
-	} else if (cx->in->script.text)
+	} else if (cx->in->script.text) {
 		fprintf(m, "; nothing from %s", cx->in->script.name);
+	}
 	if (psk)
 		fprintf(m, "; PSK from %s %s", cx->in->secrets.name, psk_where);
 	else
@@ -494,10 +495,11 @@ static void self_check(struct import_ctx *cx, const struct import_conn *oc)
 
 	snprintf(name, sizeof(name), "%s.conf", oc->name);
 	if (conf_load_text(name, oc->conf, "check.secrets", oc->secrets ? oc->secrets : ": PSK \"x\"\n",
-			   &c, &d) != 0)
-		for (size_t i = 0; i < d.n || i == 0; i++)
-			import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "internal error: the output does not load: %s",
-			    d.n ? d.msgs[i] : "?");
+			   &c, &d) != 0) {
+		import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "internal error: the output does not load");
+		for (size_t i = 0; i < d.n; i++)
+			import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "%s", d.msgs[i]);
+	}
 	conf_free(c);
 	conf_diag_free(&d);
 }
@@ -562,9 +564,8 @@ static void convert_all(struct import_ctx *cx)
 	}
 	import_script_read(cx);	/* now that the devices are known */
 	for (size_t i = 0; i < cx->n_conns; i++)
-		if (cx->ld.conns[i].c.vti_interface[0]) {
+		if (cx->ld.conns[i].c.vti_interface[0])
 			import_script_conn(cx, &cx->conns[i], &cx->ld.conns[i]);
-		}
 	import_script_others(cx);
 	check_all(&cx->ld);
 	import_diag_move(cx, IMPORT_ERROR, "");

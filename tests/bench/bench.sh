@@ -346,10 +346,33 @@ idle_rtt() {
 		awk '{v[NR] = $1} END {if (NR) printf "%.0f", v[int((NR + 1) / 2)] * 1000; else print "-"}'
 }
 
+# Percent of the machine's CPU busy over the next second.
+cpu_busy() {
+	local a b
+	a=$(awk '/^cpu / {print $2+$3+$4+$6+$7+$8+$9, $5}' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu / {print $2+$3+$4+$6+$7+$8+$9, $5}' /proc/stat)
+	echo "$a $b" | awk '{busy = $3 - $1; all = busy + $4 - $2; printf "%d", all ? 100 * busy / all : 0}'
+}
+
+# Other work on the machine (other tests, builds) skews every number: wait
+# up to 60 s for it to stay under 10% busy; count the runs that could not.
+NOISY=0
+wait_quiet() {
+	local i b
+	for ((i = 0; i < 60; i++)); do
+		b=$(cpu_busy)
+		[ "$b" -lt 10 ] && return 0
+	done
+	warn "machine still ${b}% busy with other work; measuring anyway"
+	NOISY=$((NOISY + 1))
+}
+
 # run K STREAMS: one iperf3 run; adds its bits/s to the kind's list, its
 # bytes and the daemons' CPU seconds to the totals.
 run() {
 	local k=$1 p=$2 c0 c1 out bps bytes
+	wait_quiet
 	c0=$(cpu_of "$k")
 	out=$(ip netns exec "$(ns_a "$k")" timeout $((SECS + 20)) \
 		iperf3 -c "$(target "$k")" -t "$SECS" -P "$p" -J 2>/dev/null)
@@ -401,6 +424,7 @@ table() {
 			"$cpg" "${RTT[$k]}" "${RSS_IDLE[$k]:--}" "${RSS_PEAK[$k]:--}"
 	done
 	printf '(RSS in kB, the larger of the two ends; CPU = both ends'"'"' daemons per GB delivered)\n'
+	[ "$NOISY" -eq 0 ] || printf 'WARNING: %d runs started on a busy machine\n' "$NOISY"
 }
 
 # ------------------------------------------------------------ main
@@ -436,6 +460,7 @@ KINDS=$ok_kinds
 [ -n "$KINDS" ] || die "nothing to measure"
 
 section "idle"
+wait_quiet
 for k in $KINDS; do
 	RTT[$k]=$(idle_rtt "$k")
 	[ "$k" = v ] || RSS_IDLE[$k]=$(rss_of "$k" VmRSS)
