@@ -159,7 +159,8 @@ static const char *canonical(const char *key)
 /* Adds key=value to ic.  A conn's key replaces the one it inherited (and
  * moves to its own place), a later %default replaces an earlier one; a key
  * written twice in one conn is kept twice, for keys_apply to report. */
-static void key_add(struct import_ctx *cx, struct iconn *ic, const struct lex_item *it, bool is_default)
+static void key_add(struct import_ctx *cx, struct iconn *ic, const struct lex_item *it,
+		    bool is_default)
 {
 	struct ikey *k = NULL;
 	char *v = strdup(it->b);
@@ -220,8 +221,8 @@ static bool conn_start(struct import_ctx *cx, const struct lex_item *it)
 	}
 	if (!conn_name_ok(it->b))
 		import_msg(cx, IMPORT_ERROR, cx->in->conf.name, it->line,
-		    "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
-		    "not starting with '.' (the name becomes the file name)", it->b);
+			   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
+			   "not starting with '.' (the name becomes the file name)", it->b);
 	return true;
 }
 
@@ -251,7 +252,7 @@ static enum section section(struct import_ctx *cx, const struct lex_item *it)
 		return S_SETUP;
 	if (strcmp(it->a, "include") == 0)
 		import_msg(cx, IMPORT_WARNING, file, it->line,
-		    "include %.200s: not followed: import the files it names one by one", it->b);
+			   "include %.200s: not followed: import the files it names one by one", it->b);
 	else if (strcmp(it->a, "config") == 0)
 		import_msg(cx, IMPORT_ERROR, file, it->line, "expected 'config setup'");
 	return S_NONE;		/* version: ignored, as libreswan does */
@@ -273,18 +274,18 @@ static void read_conns(struct import_ctx *cx)
 			in = section(cx, &it);
 		else if (in == S_SETUP)
 			import_msg(cx, IMPORT_NOTE, f->name, it.line, "config setup: %s=%s: dropped: %s",
-			    it.a, shown(it.b, v, sizeof(v)), setup_reason(it.a));
+				   it.a, shown(it.b, v, sizeof(v)), setup_reason(it.a));
 		else if (in == S_DEFAULT)
 			key_add(cx, &cx->defaults, &it, true);
 		else if (in == S_CONN)
 			key_add(cx, &cx->conns[cx->n_conns - 1], &it, false);
 		else
 			import_msg(cx, IMPORT_ERROR, f->name, it.line,
-			    "key '%s' outside a conn (put it under a 'conn NAME' line)", it.a);
+				   "key '%s' outside a conn (put it under a 'conn NAME' line)", it.a);
 	}
 	if (!cx->n_conns)
 		import_msg(cx, IMPORT_ERROR, f->name, 0,
-		    "no conn in the file (expected a line 'conn NAME' at column 0)");
+			   "no conn in the file (expected a line 'conn NAME' at column 0)");
 }
 
 /* ---- keys: carried over, dropped, changed or refused ---- */
@@ -390,7 +391,8 @@ void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file
 	import_diag_move(cx, IMPORT_ERROR, "");
 }
 
-static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb, struct ikey *k)
+static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
+			struct ikey *k)
 {
 	const char *file = cx->in->conf.name;
 	const struct rule *r = rule_for(k);
@@ -398,14 +400,15 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 
 	if (r && (r->act == DROP || r->act == REFUSE)) {
 		import_msg(cx, r->act == DROP ? IMPORT_NOTE : IMPORT_ERROR, file, k->line, "%s=%s: %s%s",
-		    k->key, shown(k->value, v, sizeof(v)), r->act == DROP ? "dropped: " : "", r->why);
+			   k->key, shown(k->value, v, sizeof(v)), r->act == DROP ? "dropped: " : "", r->why);
 		k->key[0] = '\0';
 		ic->n[1]++;
 		return;
 	}
 	if (r) {
-		import_msg(cx, IMPORT_NOTE, file, k->line, "%s=%s: %s %s: %s", k->key, shown(k->value, v, sizeof(v)),
-		    r->act == CHANGE ? "changed to" : "renamed to", r->to, r->why);
+		import_msg(cx, IMPORT_NOTE, file, k->line, "%s=%s: %s %s: %s", k->key,
+			   shown(k->value, v, sizeof(v)),
+			   r->act == CHANGE ? "changed to" : "renamed to", r->to, r->why);
 		if (r->act == RENAME) {
 			snprintf(k->key, sizeof(k->key), "%s", r->to);
 		} else if ((to = strdup(r->to))) {
@@ -431,7 +434,8 @@ static char *conf_text(struct import_ctx *cx, const struct iconn *ic)
 		cx->oom = true;
 		return NULL;
 	}
-	fprintf(m, "# Imported by mcvpnctl import-libreswan from %s (conn %s)", cx->in->conf.name, ic->name);
+	fprintf(m, "# Imported by mcvpnctl import-libreswan from %s (conn %s)", cx->in->conf.name,
+		ic->name);
 	if (ic->n_taken)
 		fprintf(m, "\n# and %s line%s ", cx->in->script.name, ic->n_taken > 1 ? "s" : "");
 	import_format_lines(m, ic->taken, ic->n_taken);
@@ -525,10 +529,11 @@ static void finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl
 	oc->conf = conf_text(cx, ic);
 	oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
 	if (!routes_something(c))
-		import_msg(cx, IMPORT_WARNING, cx->in->conf.name, ic->line, "conn \"%s\" routes nothing into %s: %s",
-		    ic->name, c->vti_interface, cx->in->script.text ?
-		    "the boot script has no 'ip route add ... dev' line for it; add routes=" :
-		    "give the boot script with --boot-script, or add routes=");
+		import_msg(cx, IMPORT_WARNING, cx->in->conf.name, ic->line,
+			   "conn \"%s\" routes nothing into %s: %s",
+			   ic->name, c->vti_interface, cx->in->script.text ?
+			   "the boot script has no 'ip route add ... dev' line for it; add routes=" :
+			   "give the boot script with --boot-script, or add routes=");
 	oc->summary = summary(cx, ic, where, oc->secrets != NULL);
 	if (oc->conf)
 		self_check(cx, oc);

@@ -221,7 +221,8 @@ static void add_taken(struct import_ctx *cx, struct iconn *ic, int line)
 }
 
 /* value alone, as mcvpnd would read key=value; its problems are errors. */
-static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *conn, const char *key)
+static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *conn,
+		     const char *key)
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { .diag = &cx->diag };
@@ -251,24 +252,27 @@ static void script_device(struct import_ctx *cx, const struct sline *sl, const c
 
 	if (sl->kind == SL_DEVICE && sl->mtu)
 		import_msg(cx, IMPORT_NOTE, file, sl->line,
-		    "%s: not carried over: mcvpnd sets %s's MTU itself (see mcvpnd(8))", sl->text, dev);
+			   "%s: not carried over: mcvpnd sets %s's MTU itself (see mcvpnd(8))", sl->text, dev);
 	else if (sl->kind == SL_DEVICE)
 		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: not needed: mcvpnd creates %s and brings it up",
-		    sl->text, dev);
+			   sl->text, dev);
 	else if (xfrm_setting(sl))
-		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: not needed: mcvpn uses no kernel IPsec policy on %s",
-		    sl->text, dev);
+		import_msg(cx, IMPORT_NOTE, file, sl->line,
+			   "%s: not needed: mcvpn uses no kernel IPsec policy on %s",
+			   sl->text, dev);
 	else
 		import_msg(cx, IMPORT_NOTE, file, sl->line,
-		    "%s: left alone: it names %s; check whether mcvpn still needs it", sl->text, dev);
+			   "%s: left alone: it names %s; check whether mcvpn still needs it", sl->text, dev);
 }
 
-static void script_route(struct import_ctx *cx, struct iconn *ic, const struct sline *sl, bool has_routes)
+static void script_route(struct import_ctx *cx, struct iconn *ic, const struct sline *sl,
+			 bool has_routes)
 {
 	const char *file = cx->in->script.name;
 
 	if (has_routes) {
-		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: the conn sets routes= already", sl->text);
+		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: the conn sets routes= already",
+			   sl->text);
 		return;
 	}
 	if (!value_ok(cx, sl, ic->name, "routes"))
@@ -280,20 +284,21 @@ static void script_route(struct import_ctx *cx, struct iconn *ic, const struct s
 		}
 	if (ic->n_routes == CONF_MAX_ROUTES) {
 		import_msg(cx, IMPORT_ERROR, file, sl->line, "%s: more than %d routes (mcvpn's limit)", sl->text,
-		    CONF_MAX_ROUTES);
+			   CONF_MAX_ROUTES);
 		return;
 	}
 	ic->routes_line = ic->n_routes ? ic->routes_line : sl->line;
 	snprintf(ic->routes[ic->n_routes++], sizeof(ic->routes[0]), "%s", sl->value);
 }
 
-static void script_addr(struct import_ctx *cx, struct iconn *ic, const struct sline *sl, bool has_ip)
+static void script_addr(struct import_ctx *cx, struct iconn *ic, const struct sline *sl,
+			bool has_ip)
 {
 	const char *file = cx->in->script.name;
 
 	if (has_ip || ic->addr[0])
 		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: mcvpn puts one address on %s (%s)",
-		    sl->text, sl->dev, has_ip ? "the conn sets interface-ip= already" : ic->addr);
+			   sl->text, sl->dev, has_ip ? "the conn sets interface-ip= already" : ic->addr);
 	else if (value_ok(cx, sl, ic->name, "interface-ip"))
 		snprintf(ic->addr, sizeof(ic->addr), "%s", sl->value);
 	ic->addr_line = ic->addr_line ? ic->addr_line : sl->line;
@@ -317,8 +322,8 @@ static void script_lines(struct import_ctx *cx, struct iconn *ic, const struct c
 		}
 		if (sl->extra[0])
 			import_msg(cx, IMPORT_NOTE, cx->in->script.name, sl->line, "%s: '%s' not carried over: %s",
-			    sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
-			    "mcvpnd installs routes= in the main table, scope link, with no gateway");
+				   sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
+				   "mcvpnd installs routes= in the main table, scope link, with no gateway");
 		if (sl->kind == SL_ADDR)
 			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP]);
 		else

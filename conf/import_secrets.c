@@ -42,7 +42,8 @@ static void put_line(char *buf, size_t cap, size_t *len, const char *s)
 
 /* The picked entries' lines as written (continuation lines too), after a
  * comment.  One allocation, so no copy of a PSK is left behind unwiped. */
-static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const bool *pick, const char *conn)
+static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const bool *pick,
+			  const char *conn)
 {
 	const struct import_file *f = &cx->in->secrets;
 	size_t cap = f->len + strlen(f->name) + 200, len = 0;
@@ -74,7 +75,8 @@ static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const 
 	return out;
 }
 
-char *import_secrets_for(struct import_ctx *cx, const struct loader *sl, const struct conn_build *cb,
+char *import_secrets_for(struct import_ctx *cx, const struct loader *sl,
+			 const struct conn_build *cb,
 			 char *where, size_t where_len)
 {
 	const struct conf_conn *c = &cb->c;
@@ -105,10 +107,10 @@ char *import_secrets_for(struct import_ctx *cx, const struct loader *sl, const s
 		out = secrets_text(cx, sl, pick, c->name);
 	} else {
 		import_msg(cx, IMPORT_WARNING, cx->in->secrets.text ? name : cx->in->conf.name, 0,
-		    "%s conn \"%s\" (leftid %s, rightid %s): %s.secrets not written; write it with "
-		    "mode 0600 as: %s %s : PSK \"...\"",
-		    cx->in->secrets.text ? "no line matches" : "no secrets file (--secrets) for", c->name,
-		    c->leftid.text, c->rightid.text, c->name, c->leftid.text, c->rightid.text);
+			   "%s conn \"%s\" (leftid %s, rightid %s): %s.secrets not written; write it with "
+			   "mode 0600 as: %s %s : PSK \"...\"",
+			   cx->in->secrets.text ? "no line matches" : "no secrets file (--secrets) for", c->name,
+			   c->leftid.text, c->rightid.text, c->name, c->leftid.text, c->rightid.text);
 	}
 	free(pick);
 	free(lines);

@@ -107,7 +107,6 @@ static char *read_fd(int fd, size_t *len, const char **why)
 	char *buf;
 	ssize_t r = 1;
 
-	*why = strerror(EIO);
 	if (fstat(fd, &st) != 0) {
 		*why = strerror(errno);
 		return NULL;
@@ -117,8 +116,10 @@ static char *read_fd(int fd, size_t *len, const char **why)
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
+	if (!buf) {
+		*why = "out of memory";
 		return NULL;
+	}
 	for (*len = 0; *len < (size_t)st.st_size && r > 0; *len += r > 0 ? (size_t)r : 0)
 		r = read(fd, buf + *len, (size_t)st.st_size - *len);
 	if (r < 0 || *len < (size_t)st.st_size || memchr(buf, '\0', *len)) {
@@ -224,7 +225,8 @@ static int write_file(const char *dir, const char *path, const char *text, mode_
 	size_t len = strlen(text);
 	int fd, r = -1;
 
-	snprintf(tmp, sizeof(tmp), "%s%s.%s.import-tmp", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", base);
+	snprintf(tmp, sizeof(tmp), "%s%s.%s.import-tmp", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		 base);
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)

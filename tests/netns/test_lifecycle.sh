@@ -432,7 +432,11 @@ case_f() {
 	sleep 3
 	check_eq "down on both sides: still no SA 3 s later (no retries)" "aws 0, oci 0" \
 		"aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
-	check_not "ping aws -> oci fails while down" nsx aws ping -n -c 2 -i 0.2 -W 1 192.168.2.2
+	if no_sa_both; then
+		check_not "ping aws -> oci fails while down" nsx aws ping -n -c 2 -i 0.2 -W 1 192.168.2.2
+	else
+		info "ping while down not tried: the SAs are back (see the failure above)"
+	fi
 	check_route_via_vti "ip route get 10.106.1.200 says dev vti1 while down"
 	t0=$(now_ms)
 	out=$(mcvpnctl aws up "$CONN" 2>&1)

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Packaging: `meson install` into a scratch root puts every file where the
+# unit and the man pages say it is; the Debian package builds from
+# packaging/debian and unpacks into a scratch root with the same files; the
+# RPM spec names every installed file.  Ends with "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+
+cleanup_init
+
+EXPECTED=(
+	usr/sbin/mcvpnd
+	usr/sbin/mcvpnctl
+	lib/systemd/system/mcvpnd.service
+	usr/share/man/man8/mcvpnd.8
+	usr/share/man/man8/mcvpnctl.8
+	usr/share/man/man5/mcvpn.conf.5
+	usr/share/doc/mcvpn/examples/aws/oracle-tunnel-1.conf
+	usr/share/doc/mcvpn/examples/oci/oracle-tunnel-1.conf
+	etc/mcvpn.d
+)
+
+# has_files ROOT LABEL: every expected path exists under ROOT (man pages may be gzipped).
+has_files() {
+	local root=$1 label=$2 f
+	for f in "${EXPECTED[@]}"; do
+		if [ -e "$root/$f" ] || [ -e "$root/$f.gz" ]; then
+			pass "$label: /$f"
+		else
+			fail "$label: /$f" "not found under $root" "got: $(cd "$root" && find . -type f | head -n 20 | tr '\n' ' ')"
+		fi
+	done
+}
+
+test_meson_install() {
+	local b="$WORK/build" root="$WORK/root"
+	section "meson install into a scratch root"
+	if ! meson setup --prefix=/usr --sysconfdir=/etc "$b" "$REPO" >"$WORK/setup.log" 2>&1 ||
+	   ! ninja -C "$b" >"$WORK/ninja.log" 2>&1; then
+		fail "build for install" "$(tail -n 5 "$WORK/setup.log" "$WORK/ninja.log")"
+		return
+	fi
+	DESTDIR="$root" meson install -C "$b" --no-rebuild >"$WORK/install.log" 2>&1 ||
+		fail "meson install" "$(tail -n 5 "$WORK/install.log")"
+	has_files "$root" "meson install"
+	check_match "installed unit runs /usr/sbin/mcvpnd" '^ExecStart=/usr/sbin/mcvpnd$' \
+		"$(cat "$root/lib/systemd/system/mcvpnd.service" 2>/dev/null)"
+	check_eq "/etc/mcvpn.d is mode 0700" 700 "$(stat -c %a "$root/etc/mcvpn.d" 2>/dev/null)"
+	check "installed mcvpnd --check accepts the installed AWS example" \
+		"$root/usr/sbin/mcvpnd" --check --config-dir "$(example_dir "$root")"
+}
+
+# The examples' secrets files are installed 0644 like all docs; a copy at 0600 is what an operator makes.
+example_dir() {
+	local d="$WORK/example"
+	mkdir -p "$d"
+	cp "$1/usr/share/doc/mcvpn/examples/aws/"* "$d/"
+	chmod 600 "$d"/*.secrets
+	printf '%s' "$d"
+}
+
+test_deb() {
+	local src="$WORK/src" deb
+	section "Debian package"
+	if ! command -v dpkg-buildpackage >/dev/null || ! dpkg -s debhelper >/dev/null 2>&1; then
+		fail "dpkg-buildpackage and debhelper installed" "run tests/deps.sh"
+		return
+	fi
+	mkdir -p "$src"
+	git -C "$REPO" ls-files -z | (cd "$REPO" && xargs -0 cp --parents -t "$src")
+	cp -r "$src/packaging/debian" "$src/debian"
+	if (cd "$src" && dpkg-buildpackage -us -uc -b -d) >"$WORK/deb.log" 2>&1; then
+		pass "dpkg-buildpackage -b"
+	else
+		fail "dpkg-buildpackage -b" "$(tail -n 15 "$WORK/deb.log")"
+		return
+	fi
+	deb=$(ls "$WORK"/mcvpn_*.deb 2>/dev/null | head -n 1)
+	check "the .deb exists" test -f "$deb"
+	dpkg-deb -x "$deb" "$WORK/debroot" 2>/dev/null
+	has_files "$WORK/debroot" "mcvpn.deb"
+	check_match "package metadata names it mcvpn" '^ Package: mcvpn$' "$(dpkg-deb -I "$deb")"
+}
+
+test_rpm_spec() {
+	local spec="$REPO/packaging/rpm/mcvpn.spec" f
+	section "RPM spec"
+	for f in '%{_sbindir}/mcvpnd' '%{_sbindir}/mcvpnctl' '%{_unitdir}/mcvpnd.service' \
+		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d'; do
+		check "spec lists $f" grep -qF -- "$f" "$spec"
+	done
+	check_match "spec version matches meson.build" \
+		"^Version: *$(sed -n "s/^  version: '\(.*\)',/\1/p" "$REPO/meson.build")\$" "$(cat "$spec")"
+}
+
+test_meson_install
+test_deb
+test_rpm_spec
+summary
