@@ -15,6 +15,7 @@
 #include "daemon/ctl_proto.h"
 #ifdef MCVPNCTL_IMPORT		/* not in the ctl unit test's build of this file */
 #include "daemon/mcvpnctl_import.h"
+#include "daemon/verify.h"
 #endif
 
 #ifndef MCVPN_VERSION
@@ -23,6 +24,23 @@
 
 /* How long to wait for mcvpnd to take the request and answer it. */
 #define REPLY_TIMEOUT_S 10
+
+#ifdef MCVPNCTL_IMPORT
+/* verify [--config-dir DIR]: offline, no daemon needed. */
+static int verify_main(int argc, char **argv, const char *ctl_path)
+{
+	const char *dir = "/etc/mcvpn.d";
+
+	if (argc == 3 && strcmp(argv[1], "--config-dir") == 0)
+		dir = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: mcvpnctl verify [--config-dir DIR]\n");
+		return 2;
+	}
+	return verify_run(dir, ctl_path, getenv("MCVPN_PROC_ROOT") ? getenv("MCVPN_PROC_ROOT") : "",
+			  stdout) ? 1 : 0;
+}
+#endif
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -265,6 +283,8 @@ int main(int argc, char **argv)
 #ifdef MCVPNCTL_IMPORT
 	if (strcmp(argv[first], "import-libreswan") == 0)
 		return mcvpnctl_import(argc - first, argv + first);
+	if (strcmp(argv[first], "verify") == 0)
+		return verify_main(argc - first, argv + first, path);
 #endif
 	code = build_request(&w, argc - first, argv + first);
 	if (code != EXIT_OK)

@@ -117,7 +117,7 @@ static void check_secrets_modes(struct vctx *v, const char *dir)
 	DIR *dp = opendir(dir);
 	struct dirent *e;
 	int bad = 0, n = 0;
-	char path[600], fix[700] = "";
+	char path[512], fix[1100] = "";
 
 	while (dp && (e = readdir(dp))) {
 		size_t l = strlen(e->d_name);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# mcvpnctl verify in a namespace of its own: every check says [OK] on a host
+# set up as a gateway, and each deliberately broken setting turns its line
+# into [FAILED] with the fix, and the exit status into 1.
+# Ends with "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+. "$HERE/../lib/mcvpn.sh"
+
+need_root
+mcvpn_need_bins
+cleanup_init
+
+NS="mcv-verify-$$"
+CONF="$WORK/conf"
+OUT=
+RC=
+
+ns_down() { ip netns del "$NS" 2>/dev/null; }
+
+good_host() {
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.all.accept_redirects=0
+	mkdir -p "$CONF"
+	cp "$REPO/tests/configs/aws/"* "$CONF/"
+	chmod 600 "$CONF"/*.secrets
+}
+
+run_verify() {
+	OUT=$(ip netns exec "$NS" "$MCVPNCTL" --socket "$WORK/none.sock" verify --config-dir "$CONF" 2>&1)
+	RC=$?
+}
+
+# expect_failed WHAT LINE-PATTERN FIX-PATTERN
+expect_failed() {
+	run_verify
+	check_eq "$1: exit status 1" 1 "$RC"
+	check_match "$1: its line says FAILED" "$2.*\\[FAILED\\]" "$OUT"
+	check_match "$1: the fix is given" "$3" "$OUT"
+}
+
+ip netns add "$NS" || die "ip netns add failed"
+at_exit ns_down
+ip -n "$NS" link set lo up
+
+section "a gateway set up right"
+good_host
+run_verify
+printf '%s\n' "$OUT" | sed 's/^/    | /'
+check_eq "verify exits 0" 0 "$RC"
+check_eq "no line says FAILED" 0 "$(printf '%s\n' "$OUT" | grep -c FAILED)"
+check_eq "ten checks say OK" 10 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
+
+section "broken one at a time"
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0
+expect_failed "ip_forward=0" "ip_forward" "sysctl -w net.ipv4.ip_forward=1"
+good_host
+ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.rp_filter=1
+expect_failed "rp_filter=1" "all.rp_filter" "rp_filter=0"
+good_host
+ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.send_redirects=1
+expect_failed "send_redirects=1" "send_redirects" "send_redirects=0"
+good_host
+chmod 644 "$CONF"/*.secrets
+expect_failed "secrets mode 0644" "mode 0600" "chmod 600 $CONF/oracle-tunnel-1.secrets"
+good_host
+printf '    dpdaction=sometimes\n' >>"$CONF/oracle-tunnel-1.conf"
+expect_failed "a bad config key" "is valid" "dpdaction=sometimes: expected restart, clear or hold"
+good_host
+cp "$REPO/tests/configs/aws/"* "$CONF/"
+chmod 600 "$CONF"/*.secrets
+
+# Something else holds UDP 500 (another IKE daemon).
+ip netns exec "$NS" python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",500)); time.sleep(20)' &
+HOLDER=$!
+at_exit "stop_pid $HOLDER"
+sleep 0.5
+expect_failed "UDP 500 taken by another program" "port 500" "another IKE daemon"
+stop_pid "$HOLDER"
+
+summary
