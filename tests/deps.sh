@@ -14,8 +14,10 @@ PKGS=(
 	groff-base man-db
 	# fuzzing (libFuzzer ships in libclang-rt)
 	clang libclang-rt-14-dev
-	# netns tests
-	iproute2 nftables iputils-ping procps
+	# netns tests (python3 listens on NOTIFY_SOCKET; setpriv is in util-linux)
+	iproute2 nftables iputils-ping procps python3 util-linux
+	# the service test (systemd-analyze) and the packaging test (a .deb)
+	systemd debhelper dpkg-dev
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins

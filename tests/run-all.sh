@@ -232,6 +232,10 @@ else
 	run_suite netns 600 tests/netns/test_tunnel.sh
 	# rekeys, collisions, a killed peer, a cut path, deleted routes: ~4 min
 	run_suite lifecycle 600 tests/netns/test_lifecycle.sh
+	# the unit file, sd_notify, the daemon with the unit's two capabilities
+	run_suite service 300 tests/netns/test_service.sh
+	run_suite verify 300 tests/netns/test_verify.sh
+	run_suite packaging 600 tests/packaging/test_package.sh
 fi
 
 if [ -n "${SKIP_INTEROP:-}" ]; then
