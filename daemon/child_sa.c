@@ -219,9 +219,11 @@ void child_sa_start_timers(struct child_sa *c)
 	const struct conf_conn *cfg = c->ike->conn->cfg;
 	struct event_base *base = c->ike->eng->base;
 
-	if (cfg->rekey)
-		arm(&c->rekey_ev, base, rekey_cb, c,
-		    ike_rekey_after(cfg, cfg->salifetime, c->we_initiated));
+	if (cfg->rekey) {
+		unsigned after = ike_rekey_after(cfg, cfg->salifetime, c->we_initiated);
+		arm(&c->rekey_ev, base, rekey_cb, c, after);
+		c->rekey_at = ike_now() + after;
+	}
 	arm(&c->expire_ev, base, expire_cb, c, cfg->salifetime);
 	arm(&c->volume_ev, base, volume_cb, c, VOLUME_CHECK_S);
 }

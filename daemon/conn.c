@@ -180,6 +180,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	c->retry_at = 0;
 	if (c->d->stopping || c->ike)
 		return;
 	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
@@ -214,6 +215,7 @@ void conn_down_cb(void *arg, struct conn *c, const char *why)
 	unsigned s = c->retries < 6 ? RETRY_FIRST_S << c->retries : RETRY_MAX_S;
 	struct timeval tv = { s < RETRY_MAX_S ? s : RETRY_MAX_S, 0 };
 	c->retries++;
+	c->retry_at = ike_now() + (double)tv.tv_sec;
 	log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); retrying in %lds", why,
 		 (long)tv.tv_sec);
 	evtimer_add(c->retry_ev, &tv);

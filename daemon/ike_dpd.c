@@ -16,7 +16,7 @@ static double since(const struct timespec *ts)
 }
 
 /* Seconds since anything authenticated arrived from the peer. */
-static double silence(struct ike_sa *sa)
+double ike_dpd_silence(struct ike_sa *sa)
 {
 	double s = since(&sa->last_rx);
 	struct ike_io *io = &sa->eng->io;
@@ -35,7 +35,7 @@ void ike_dpd_dead(struct ike_sa *sa)
 	static const char *const names[] = { "restart", "clear", "hold" };
 
 	IKE_SA_LOG(sa, LOG_WARNING, "peer dead: nothing received for %.0fs; dpdaction=%s",
-		   silence(sa), names[cfg->dpdaction]);
+		   ike_dpd_silence(sa), names[cfg->dpdaction]);
 	sa->conn->hold = cfg->dpdaction != CONF_DPD_RESTART;
 	if (!sa->conn->hold)
 		sa->conn->retries = 0;	/* come back quickly once the peer does */
@@ -50,7 +50,7 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed_to)
 		return;
-	double quiet = silence(sa);
+	double quiet = ike_dpd_silence(sa);
 	if (quiet >= cfg->dpdtimeout && sa->pending != PEND_NONE) {
 		ike_dpd_dead(sa);
 		return;

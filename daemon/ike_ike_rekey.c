@@ -115,6 +115,7 @@ static struct ike_sa *successor(struct ike_sa *old, const struct proposal_choice
 		old->conn->ike = n;
 	ike_sa_start_timers(n);
 	ike_dpd_start(n);
+	old->conn->last_rekey = time(NULL);
 	IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u rekeyed into #%u", old->serial, n->serial);
 	return n;
 fail:

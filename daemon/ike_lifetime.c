@@ -61,8 +61,10 @@ void ike_sa_start_timers(struct ike_sa *sa)
 		sa->rekey_ev = evtimer_new(sa->eng->base, rekey_cb, sa);
 	if (!sa->expire_ev)
 		sa->expire_ev = evtimer_new(sa->eng->base, expire_cb, sa);
-	if (cfg->rekey && sa->rekey_ev)
+	if (cfg->rekey && sa->rekey_ev) {
 		evtimer_add(sa->rekey_ev, &rk);
+		sa->rekey_at = ike_now() + (double)rk.tv_sec;
+	}
 	if (sa->expire_ev)
 		evtimer_add(sa->expire_ev, &ex);
 }

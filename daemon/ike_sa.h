@@ -57,6 +57,7 @@ struct child_sa {
 	size_t nilen, nrlen;
 	struct event *rekey_ev, *expire_ev, *switch_ev, *volume_ev;	/* owned */
 	unsigned switch_ticks;		/* seconds waited for the initiator to switch */
+	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
 };
 
 struct ike_sa {
@@ -115,6 +116,7 @@ struct ike_sa {
 	struct event *rekey_ev, *expire_ev, *dpd_ev;	/* owned: IKE SA lifetime, liveness */
 	struct timespec last_rx;	/* CLOCK_MONOTONIC of the last authenticated message */
 	struct ike_sa *rekeyed_to;	/* this SA was rekeyed into that one */
+	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
 	time_t established;		/* wall clock */
 	struct event *free_ev;		/* owned: deferred free */
 	const char *down_why;		/* static: reported instead of the kill reason */
@@ -239,6 +241,8 @@ int ike_dpd_send(struct ike_sa *sa);
 void ike_dpd_response(struct ike_sa *sa);
 /* The peer is dead: end the SA and apply dpdaction to its conn. */
 void ike_dpd_dead(struct ike_sa *sa);
+/* Seconds since anything authenticated (IKE or ESP) came from the peer. */
+double ike_dpd_silence(struct ike_sa *sa);
 void ike_sa_start_timers(struct ike_sa *sa);
 /* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
 void ike_sa_run_queue(struct ike_sa *sa);

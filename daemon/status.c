@@ -131,6 +131,53 @@ static void child_line(struct daemon *d, const struct child_sa *ch, struct evbuf
 			    ch->installed ? "" : " (not installed)");
 }
 
+/* "2h13m", "41m05s", "12s" */
+static void span(long s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 3600)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lds", s);
+}
+
+/* Lifecycle of the conn's working IKE SA: rekeys, liveness. */
+static void lifecycle_lines(const struct conn *c, struct evbuffer *out, time_t now)
+{
+	struct ike_sa *sa = c->ike;
+	const struct conf_conn *cfg = c->cfg;
+	char a[32], b[32], e[32];
+	double t = ike_now();
+
+	if (!sa || sa->state != IKE_S_ESTABLISHED)
+		return;
+	span((long)(now - sa->established), e, sizeof(e));
+	strcpy(a, "never");
+	strcpy(b, "never");
+	if (sa->child && sa->child->rekey_at > 0)
+		span((long)(sa->child->rekey_at - t), a, sizeof(a));
+	if (sa->rekey_at > 0)
+		span((long)(sa->rekey_at - t), b, sizeof(b));
+	evbuffer_add_printf(out, "  up: IKE SA established %s ago; next rekey: Child SA in %s, IKE SA in %s",
+			    e, a, b);
+	if (c->last_rekey) {
+		span((long)(now - c->last_rekey), a, sizeof(a));
+		evbuffer_add_printf(out, "; last rekey %s ago\n", a);
+	} else {
+		evbuffer_add_printf(out, "; no rekey yet\n");
+	}
+	span((long)ike_dpd_silence(sa), a, sizeof(a));
+	if (cfg->dpddelay)
+		evbuffer_add_printf(out, "  DPD: after %us of silence, dead after %us; peer last heard %s ago (%s)\n",
+				    cfg->dpddelay, cfg->dpdtimeout, a,
+				    sa->pending == PEND_DPD ? "checking" : "alive");
+	else
+		evbuffer_add_printf(out, "  DPD: off; peer last heard %s ago\n", a);
+}
+
 static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, time_t now)
 {
 	const struct conf_conn *cfg = c->cfg;
@@ -159,9 +206,17 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 		if (sa->child)
 			child_line(d, sa->child, out);
 	}
+	lifecycle_lines(c, out, now);
 	if (!c->ike && c->last_error[0])
 		evbuffer_add_printf(out, "  last failure: %s (attempt %u)\n", c->last_error,
 				    c->retries);
+	if (!c->ike && c->retry_at > 0) {
+		char in[32];
+		span((long)(c->retry_at - ike_now()), in, sizeof(in));
+		evbuffer_add_printf(out, "  next retry (attempt %u) in %s\n", c->retries + 1, in);
+	} else if (!c->ike && c->hold) {
+		evbuffer_add_printf(out, "  waiting for the peer or 'mcvpnctl up'\n");
+	}
 }
 
 void status_write(struct daemon *d, struct evbuffer *out)

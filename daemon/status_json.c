@@ -149,6 +149,32 @@ static void iface_json(struct evbuffer *out, const struct conn *c)
 	evbuffer_add(out, "]}", 2);
 }
 
+/* Seconds until an ike_now() deadline, or -1 when none. */
+static long until(double at)
+{
+	double d = at - ike_now();
+	return at <= 0 ? -1 : d < 0 ? 0 : (long)d;
+}
+
+static void lifecycle_json(struct evbuffer *out, const struct conn *c)
+{
+	struct ike_sa *sa = c->ike;
+	bool up = sa && sa->state == IKE_S_ESTABLISHED;
+
+	jkey(out, "next_retry_in", false);
+	evbuffer_add_printf(out, "%ld", c->ike ? -1 : until(c->retry_at));
+	jkv_u64(out, "last_rekey", (uint64_t)c->last_rekey, false);
+	jkey(out, "next_child_rekey_in", false);
+	evbuffer_add_printf(out, "%ld", up && sa->child ? until(sa->child->rekey_at) : -1);
+	jkey(out, "next_ike_rekey_in", false);
+	evbuffer_add_printf(out, "%ld", up ? until(sa->rekey_at) : -1);
+	jkey(out, "dpd", false);
+	evbuffer_add_printf(out, "{\"delay\":%u,\"timeout\":%u,\"state\":\"%s\",\"peer_silent_for\":%ld}",
+			    c->cfg->dpddelay, c->cfg->dpdtimeout,
+			    !up ? "none" : !c->cfg->dpddelay ? "off" : sa->pending == PEND_DPD ? "checking" : "alive",
+			    up ? (long)ike_dpd_silence(sa) : -1);
+}
+
 static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn *c)
 {
 	static const char *const autos[] = { "ignore", "add", "start" };
@@ -171,6 +197,7 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	counters(out, &t);
 	jkv_str(out, "last_error", c->last_error, false);
 	jkv_u64(out, "retries", c->retries, false);
+	lifecycle_json(out, c);
 	jkey(out, "ike_sas", false);
 	evbuffer_add(out, "[", 1);
 	for (const struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
