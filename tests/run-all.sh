@@ -235,6 +235,8 @@ else
 	# the unit file, sd_notify, the daemon with the unit's two capabilities
 	run_suite service 300 tests/netns/test_service.sh
 	run_suite verify 300 tests/netns/test_verify.sh
+	# reload under a ping stream, JSON schema
+	run_suite control 300 tests/netns/test_control.sh
 	run_suite packaging 600 tests/packaging/test_package.sh
 fi
 

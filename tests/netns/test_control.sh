@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Operating a running mcvpnd: reload without disruption under a ping stream
+# (unchanged conn untouched, new conn started, removed conn deleted, broken
+# config refused as a whole, changed conn restarted) and the JSON outputs
+# checked against the schema documented in mcvpnctl(8).
+#
+#   mcv-aws-PID                 mcv-inet-PID                mcv-oci-PID
+#   mcvpnd (reloaded) ---- 1:1 NAT ---- mcvpnd
+#   vti1 192.168.2.1/30                               vti1 192.168.2.2/30
+#   vti2 (a second conn, auto=add, added and removed by reloads)
+#
+# Usage: sudo tests/netns/test_control.sh   (after a build).  Ends with
+# "N passed, N failed".
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/common.sh"
+. "$HERE/../lib/topo.sh"
+. "$HERE/../lib/mcvpn.sh"
+
+need_root
+mcvpn_need_bins
+cleanup_init
+
+CONFDIR=
+
+# The second conn: another peer (nobody there), auto=add, its own device.
+write_second() {
+	cat >"$CONFDIR/second.conf" <<'EOF'
+conn second
+    left=10.3.1.200
+    right=203.0.113.99
+    leftid=198.51.100.10
+    authby=secret
+    auto=add
+    vti-interface=vti2
+    ike=aes_cbc256-sha2_384;modp1536
+    phase2alg=aes_gcm256
+    interface-ip=192.168.3.1/30
+    routes=10.200.0.0/16
+EOF
+	printf '203.0.113.99 198.51.100.10 : PSK "second-test-psk-0123456789"\n' >"$CONFDIR/second.secrets"
+	chmod 600 "$CONFDIR/second.secrets"
+}
+
+reload() {
+	RELOAD_OUT=$(mcvpnctl aws reload 2>&1)
+	RELOAD_RC=$?
+}
+
+test_reload() {
+	local sa0 in0 ping_log loss sa1 in1
+	section "reload under a ping stream"
+	sa0=$(mcvpn_field aws sa)
+	in0=$(mcvpn_field aws inBytes)
+	ping_log="$WORK/ping.log"
+	nsx aws ping -i 0.05 -c 300 -W 1 192.168.2.2 >"$ping_log" 2>&1 &
+	PING=$!
+	at_exit "stop_pid $PING"
+	sleep 1
+
+	printf '# a comment changes nothing\n' >>"$CONFDIR/$CONN.conf"
+	reload
+	check_eq "reload of an unchanged config: exit 0" 0 "$RELOAD_RC"
+	check_match "reload reports the conn count" "reloaded .*: 1 conn" "$RELOAD_OUT"
+
+	write_second
+	reload
+	check_eq "reload adding a conn: exit 0" 0 "$RELOAD_RC"
+	check_match "reload says the new conn was added" '"second": added' "$RELOAD_OUT"
+	wait_for 3 nsx aws ip link show vti2 && pass "vti2 of the new conn exists" ||
+		fail "vti2 of the new conn exists" "ip link show vti2 failed"
+	check_match "vti2 has its route" "10.200.0.0/16" "$(nsx aws ip route show dev vti2 2>&1)"
+
+	printf '    mark=banana\n' >>"$CONFDIR/second.conf"
+	reload
+	check_eq "reload of a broken config: exit 1" 1 "$RELOAD_RC"
+	check_match "the refusal gives file:line and the reason" \
+		"second.conf:[0-9]+: .*mark=banana" "$RELOAD_OUT"
+	check_match "the refusal says nothing changed" "running configuration is unchanged" "$RELOAD_OUT"
+	check "vti2 still there after the refused reload" nsx aws ip link show vti2
+
+	rm -f "$CONFDIR/second.conf" "$CONFDIR/second.secrets"
+	reload
+	check_eq "reload removing a conn: exit 0" 0 "$RELOAD_RC"
+	check_match "reload says the conn was removed" '"second": removed' "$RELOAD_OUT"
+	wait_for 3 sh -c "! ip -n $(ns_of aws) link show vti2" && pass "vti2 is gone" ||
+		fail "vti2 is gone" "it is still there"
+
+	wait "$PING"
+	loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$ping_log")
+	check_eq "no packet lost across four reloads (ping: $(grep -o '[0-9]* received' "$ping_log"))" 0 "${loss:-none}"
+	sa1=$(mcvpn_field aws sa)
+	in1=$(mcvpn_field aws inBytes)
+	check_eq "the unchanged conn kept its Child SA" "$sa0" "$sa1"
+	check_gt "its counters carried on (inBytes $in0 -> $in1)" "$in1" "$in0"
+}
+
+test_changed() {
+	section "a changed conn restarts"
+	mcvpn_conf_set aws routes=10.105.0.0/16,10.106.0.0/16,10.107.0.0/16
+	reload
+	check_eq "reload of a changed conn: exit 0" 0 "$RELOAD_RC"
+	check_match "reload says it restarts" '"oracle-tunnel-1": changed: restarting' "$RELOAD_OUT"
+	wait_for 20 mcvpn_both_up && pass "tunnel back after the restart" ||
+		fail "tunnel back after the restart" "no Child SA"
+	check_match "the new route is installed" "10.107.0.0/16" "$(nsx aws ip route show dev vti1)"
+	wait_for 10 nsx aws ping -c 1 -W 1 192.168.2.2 && pass "ping after the restart" ||
+		fail "ping after the restart" "no reply"
+}
+
+test_json() {
+	local out
+	section "JSON outputs"
+	nsx aws ping -c 3 -i 0.2 -W 1 192.168.2.2 >/dev/null
+	out=$(mcvpnctl aws status --json)
+	check_eq "status --json: exit 0" 0 $?
+	printf '%s' "$out" >"$WORK/status.json"
+	mcvpnctl aws trafficstatus --json >"$WORK/traffic.json"
+	mcvpnctl aws trafficstatus >"$WORK/traffic.txt"
+	python3 - "$WORK/status.json" "$WORK/traffic.json" "$WORK/traffic.txt" <<'PY'
+import json, re, sys
+ok = fail = 0
+def check(what, cond):
+    global ok, fail
+    print(("  ok   " if cond else "  FAIL ") + what)
+    ok, fail = (ok + 1, fail) if cond else (ok, fail + 1)
+def typed(obj, schema, path):
+    """schema: dict of key -> type or nested dict; every key required"""
+    for key, t in schema.items():
+        if key not in obj:
+            check("%s.%s present" % (path, key), False)
+            continue
+        if isinstance(t, dict):
+            typed(obj[key], t, path + "." + key)
+        else:
+            check("%s.%s is %s" % (path, key, t.__name__ if isinstance(t, type) else t),
+                  isinstance(obj[key], t) and not (t is int and isinstance(obj[key], bool)))
+status = json.load(open(sys.argv[1]))
+traffic = json.load(open(sys.argv[2]))
+text = open(sys.argv[3]).read()
+typed(status, {"version": int, "daemon": {"uptime": int, "keepalives_rx": int,
+      "drops": {"unknown_spi": int, "malformed": int, "no_sa": int}}, "conns": list}, "status")
+check("status.version is 1", status.get("version") == 1)
+conns = status.get("conns", [])
+check("one conn in status", len(conns) == 1)
+counters = {"in_bytes": int, "out_bytes": int, "in_packets": int, "out_packets": int,
+            "drops": {"replay": int, "integrity": int, "selector": int, "other": int}}
+for c in conns:
+    typed(c, {"name": str, "state": str, "auto": str, "left": str, "right": str, "leftid": str,
+              "rightid": str, "interface": {"name": str, "present": bool, "routes": list},
+              "counters": counters, "last_error": str, "retries": int, "next_retry_in": int,
+              "last_rekey": int, "next_child_rekey_in": int, "next_ike_rekey_in": int,
+              "dpd": {"delay": int, "timeout": int, "state": str, "peer_silent_for": int},
+              "ike_sas": list}, "conn")
+    check("conn state is up", c.get("state") == "up")
+    check("conn state is one of the documented", c.get("state") in ("up", "connecting", "down", "ignored"))
+    for sa in c.get("ike_sas", []):
+        typed(sa, {"serial": int, "state": str, "role": str, "established": int, "local": str,
+                   "remote": str, "algorithms": str, "spi_i": str, "spi_r": str, "nat_t": bool,
+                   "child_sas": list}, "ike_sa")
+        check("ike_sa spi_i is 16 hex digits", re.fullmatch(r"[0-9a-f]{16}", sa.get("spi_i", "")) is not None)
+        for ch in sa.get("child_sas", []):
+            typed(ch, {"serial": int, "spi_in": str, "spi_out": str, "algorithms": str,
+                       "add_time": int, "local_ts": str, "remote_ts": str,
+                       "carrying_traffic": bool}, "child_sa")
+typed(traffic, {"version": int, "sas": list}, "trafficstatus")
+sas = traffic.get("sas", [])
+check("trafficstatus --json has one SA", len(sas) == 1)
+for s in sas:
+    typed(s, {"serial": int, "conn": str, "type": str, "add_time": int, "in_bytes": int,
+              "out_bytes": int, "in_packets": int, "out_packets": int, "id": str}, "sa")
+    m = re.search(r"#(\d+): \"([^\"]+)\", type=ESP, add_time=(\d+), inBytes=(\d+), outBytes=(\d+)", text)
+    check("trafficstatus text and JSON agree on the SA",
+          m is not None and int(m.group(1)) == s["serial"] and m.group(2) == s["conn"]
+          and int(m.group(3)) == s["add_time"])
+    check("JSON byte counters are at least the earlier text ones",
+          m is not None and s["in_bytes"] >= int(m.group(4)) - 10**6)
+print("JSON schema: %d checks ok, %d wrong" % (ok, fail))
+sys.exit(1 if fail else 0)
+PY
+	check_eq "the JSON schema checks passed" 0 $?
+	mcvpnctl aws status --xml >/dev/null 2>&1
+	check_eq "status --xml is refused with exit 1" 1 $?
+}
+
+topo_up
+mcvpn_write_config aws start
+mcvpn_write_config oci start
+CONFDIR="$(mcvpn_dir aws)/conf"
+mcvpnd_start aws && mcvpnd_start oci || fail "both daemons start" "see the logs"
+if wait_for 20 mcvpn_both_up; then
+	pass "tunnel up"
+	sleep 2
+	test_reload
+	test_json
+	test_changed
+else
+	fail "tunnel up" "no Child SA within 20 s"
+	mcvpn_dump_logs
+fi
+summary
