@@ -29,8 +29,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c
 	ch->ike = sa;
 	ch->serial = sa->eng->next_serial++;
 	ch->spi_in = spi_in;
-	ch->spi_out = (uint32_t)c->spi[0] << 24 | (uint32_t)c->spi[1] << 16 |
-		      (uint32_t)c->spi[2] << 8 | c->spi[3];
+	ch->spi_out = ike_get_spi32(c->spi);
 	ch->encr = c->encr;
 	ch->encr_keybits = c->encr_keybits;
 	ch->integ = c->integ;

@@ -1,6 +1,6 @@
 /* Data plane UDP sockets: registration, the IKE socketpair, and the socket
- * options that tell the rx thread our address (IP_PKTINFO) and let the
- * kernel hand over trains of coalesced datagrams (UDP_GRO). */
+ * options that tell the rx thread our address (IP_PKTINFO), let the kernel
+ * hand over trains of coalesced datagrams (UDP_GRO) and give bursts room. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -39,13 +39,24 @@ static int enable_pktinfo(int fd, int family)
 #define UDP_GRO 104
 #endif
 
+/* Room for bursts: a GRO train is up to 64 KB, and at the default
+ * rmem_default (208 KB) a few of them queued while the rx thread waits for
+ * a CPU overflow the socket, which TCP inside then sees as loss. */
+#define DP_SOCK_BUF (8 << 20)
+
 /* Datagrams of one flow and size may come as one train (Linux 5.0 on); a
- * kernel without it just hands them over one by one. */
-static void enable_gro(int fd)
+ * kernel without it just hands them over one by one.  Buffers: the FORCE
+ * options pass net.core.[rw]mem_max (CAP_NET_ADMIN, which the daemon has);
+ * without them the plain ones take what the limits allow. */
+static void tune_socket(int fd)
 {
-	int on = 1;
+	int on = 1, size = DP_SOCK_BUF;
 
 	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
 static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
@@ -65,7 +76,7 @@ static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
 		free(s);
 		return NULL;
 	}
-	enable_gro(udp_fd);
+	tune_socket(udp_fd);
 	s->ike_fd = sv[0];
 	*theirs = sv[1];
 	return s;

@@ -105,7 +105,7 @@ int ike_auth_start(struct ike_sa *sa)
 	sa->child_spi_in = child_spi_new();
 	if (!sa->child_spi_in)
 		return -1;
-	wbuf_put_u32_at(&(struct wbuf){ .p = spi, .cap = 4, .len = 4 }, 0, sa->child_spi_in);
+	ike_put_spi32(spi, sa->child_spi_in);
 	ike_sa_hdr(sa, &h, IKE_AUTH, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
@@ -187,7 +187,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 
 	if ((msg->inner & need) != need)
 		return N_INVALID_SYNTAX;
-	wbuf_put_u32_at(&(struct wbuf){ .p = spi, .cap = 4, .len = 4 }, 0, spi_in);
+	ike_put_spi32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");

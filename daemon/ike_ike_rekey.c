@@ -18,32 +18,6 @@
 
 #define NONCE_LEN 32
 
-static void put_spi64(uint8_t out[8], uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_spi64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static int add_ke(struct ike_msgb *b, struct dh *dh)
-{
-	uint8_t pub[1024];
-	unsigned g = dh_group_of(dh);
-	size_t n = dh_pub_len(g);
-
-	if (n == 0 || n > sizeof(pub) || dh_public(dh, pub, n))
-		return -1;
-	pl_build_data(b, PL_KE, (uint16_t)g, pub, n);
-	return 0;
-}
-
 int ike_rekey_ike_start(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -62,14 +36,14 @@ int ike_rekey_ike_start(struct ike_sa *sa)
 	sa->rk_dh = dh_new(group);
 	if (!sa->rk_dh || rand_bytes(sa->rk_ni, sa->rk_nilen))
 		return -1;
-	put_spi64(spi, sa->rk_spi);
+	ike_put_spi64(spi, sa->rk_spi);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, spi, 8, true, props);
 	pl_build_sa(&b, props, n);
 	pl_build_data(&b, PL_NONCE, 0, sa->rk_ni, sa->rk_nilen);
-	if (add_ke(&b, sa->rk_dh))
+	if (ike_add_ke(&b, sa->rk_dh))
 		return -1;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (%s)", dh_name(group));
 	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_IKE);
@@ -162,7 +136,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_run_queue(sa);
 		return;
 	}
-	struct ike_sa *n = successor(sa, &c, true, sa->rk_spi, get_spi64(c.spi), sa->rk_ni,
+	struct ike_sa *n = successor(sa, &c, true, sa->rk_spi, ike_get_spi64(c.spi), sa->rk_ni,
 				     sa->rk_nilen, msg->nonce.data, msg->nonce.len, gir);
 	secret_free(gir);
 	dh_free(sa->rk_dh);
@@ -178,19 +152,6 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- responder ---- */
 
-static void respond_notify(struct ike_sa *sa, uint16_t type, const uint8_t *data, size_t len)
-{
-	uint8_t out[512], inner[256];
-	struct ike_msgb b;
-	struct ike_hdr h;
-
-	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, true, sa->peer_msgid);
-	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	ike_msgb_begin_encrypted(&b);
-	pl_build_notify(&b, 0, NULL, 0, type, data, len);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
-}
-
 static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, const uint8_t *nr,
 		      struct dh *dh)
 {
@@ -203,7 +164,7 @@ static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, const 
 	ike_msgb_begin_encrypted(&b);
 	pl_build_sa(&b, prop, 1);
 	pl_build_data(&b, PL_NONCE, 0, nr, NONCE_LEN);
-	if (add_ke(&b, dh))
+	if (ike_add_ke(&b, dh))
 		return -1;
 	return ike_sa_send_sealed(sa, &b, true, PEND_NONE);
 }
@@ -222,35 +183,35 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	if (sa->pending == PEND_REKEY_IKE || sa->pending == PEND_REKEY_CHILD ||
 	    sa->pending == PEND_DELETE_CHILD || sa->rekeyed_to ||
 	    sa->state != IKE_S_ESTABLISHED) {
-		respond_notify(sa, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	if ((msg->inner & need) != need) {
-		respond_notify(sa, N_INVALID_SYNTAX, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	while (our_spi == 0)
 		if (rand_bytes(&our_spi, sizeof(our_spi)))
 			return;
-	put_spi64(spi, our_spi);
+	ike_put_spi64(spi, our_spi);
 	if (proposal_select(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, spi, 8, &prop, &c) ||
 	    c.spi_size != 8) {
 		IKE_SA_LOG(sa, LOG_WARNING, "NO_PROPOSAL_CHOSEN: peer's IKE SA rekey matches no ike= proposal");
-		respond_notify(sa, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (msg->ke.kind != c.dh) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
-		respond_notify(sa, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	struct dh *dh = dh_new(c.dh);
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
 	if (!gir || rand_bytes(nr, sizeof(nr)) || respond_ok(sa, &prop, nr, dh)) {
 		if (!gir)
-			respond_notify(sa, N_INVALID_SYNTAX, NULL, 0);
+			ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 	} else {
-		struct ike_sa *n = successor(sa, &c, false, get_spi64(c.spi), our_spi,
+		struct ike_sa *n = successor(sa, &c, false, ike_get_spi64(c.spi), our_spi,
 					     msg->nonce.data, msg->nonce.len, nr, sizeof(nr), gir);
 		if (n)
 			ike_sa_run_queue(n);

@@ -7,25 +7,6 @@
 
 #include "daemon/log.h"
 
-static void respond(struct ike_sa *sa, uint8_t exchange, const uint32_t *del_spi, uint16_t type)
-{
-	uint8_t out[1024], inner[1024];
-	struct ike_msgb b;
-	struct ike_hdr h;
-
-	ike_sa_hdr(sa, &h, exchange, true, sa->peer_msgid);
-	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	ike_msgb_begin_encrypted(&b);
-	if (del_spi) {
-		uint8_t spi[4] = { (uint8_t)(*del_spi >> 24), (uint8_t)(*del_spi >> 16),
-				   (uint8_t)(*del_spi >> 8), (uint8_t)*del_spi };
-		pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
-	}
-	if (type)
-		pl_build_notify(&b, 0, NULL, 0, type, NULL, 0);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
-}
-
 /* ESP DELETE from the peer: each SPI is its inbound one, our outbound. Our
  * answer lists our inbound SPIs of the same SAs (RFC 7296 1.4.1). */
 static size_t delete_children(struct ike_sa *sa, const struct pl_delete *d, uint32_t *ours,
@@ -35,7 +16,7 @@ static size_t delete_children(struct ike_sa *sa, const struct pl_delete *d, uint
 
 	for (unsigned i = 0; i < d->n_spi; i++) {
 		const uint8_t *p = d->spis + 4 * i;
-		uint32_t spi = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		uint32_t spi = ike_get_spi32(p);
 		struct child_sa *c = child_sa_by_spi_out(sa, spi);
 		if (!c)
 			continue;
@@ -60,12 +41,8 @@ static void respond_delete(struct ike_sa *sa, const uint32_t *spis, size_t n)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, true, sa->peer_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	for (size_t i = 0; i < n && i < 64; i++) {
-		buf[4 * i] = (uint8_t)(spis[i] >> 24);
-		buf[4 * i + 1] = (uint8_t)(spis[i] >> 16);
-		buf[4 * i + 2] = (uint8_t)(spis[i] >> 8);
-		buf[4 * i + 3] = (uint8_t)spis[i];
-	}
+	for (size_t i = 0; i < n && i < 64; i++)
+		ike_put_spi32(buf + 4 * i, spis[i]);
 	if (n)
 		pl_build_delete(&b, PROTO_ESP, 4, buf, (uint16_t)(n < 64 ? n : 64));
 	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
@@ -80,7 +57,7 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 	for (unsigned i = 0; i < msg->n_delete; i++) {
 		if (msg->del[i].protocol == PROTO_IKE) {
 			IKE_SA_LOG(sa, LOG_INFO, "peer deleted the IKE SA");
-			respond(sa, INFORMATIONAL, NULL, 0);
+			ike_respond_notify(sa, INFORMATIONAL, 0, NULL, 0);
 			ike_sa_kill(sa, "deleted by peer");
 			return;
 		}
@@ -128,10 +105,7 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 		sa->want_delete_child = c->spi_in;
 		return 0;
 	}
-	spi[0] = (uint8_t)(c->spi_in >> 24);
-	spi[1] = (uint8_t)(c->spi_in >> 16);
-	spi[2] = (uint8_t)(c->spi_in >> 8);
-	spi[3] = (uint8_t)c->spi_in;
+	ike_put_spi32(spi, c->spi_in);
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);

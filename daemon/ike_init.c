@@ -36,18 +36,6 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 	return c;
 }
 
-/* KE payload data of our DH key. */
-static int add_ke(struct ike_msgb *b, struct ike_sa *sa)
-{
-	uint8_t pub[1024];
-	size_t n = dh_pub_len(sa->dh_group);
-
-	if (n == 0 || n > sizeof(pub) || dh_public(sa->dh, pub, n))
-		return -1;
-	pl_build_data(b, PL_KE, (uint16_t)sa->dh_group, pub, n);
-	return 0;
-}
-
 int ike_init_start(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -77,7 +65,7 @@ int ike_init_start(struct ike_sa *sa)
 	if (sa->cookie)
 		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
 	pl_build_sa(&b, props, n);
-	if (add_ke(&b, sa))
+	if (ike_add_ke(&b, sa->dh))
 		return -1;
 	pl_build_data(&b, PL_NONCE, 0, sa->ni, sa->nilen);
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
@@ -283,7 +271,7 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
 	ike_msgb_init(&b, out, cap, NULL, 0, &h);
 	pl_build_sa(&b, prop, 1);
-	if (add_ke(&b, sa))
+	if (ike_add_ke(&b, sa->dh))
 		return -1;
 	pl_build_data(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
 	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,

@@ -22,26 +22,6 @@
 #define NONCE_LEN 32
 #define SWITCH_WAIT_S 10	/* responder: longest wait for the initiator's DELETE */
 
-static void put_spi(uint8_t out[4], uint32_t spi)
-{
-	out[0] = (uint8_t)(spi >> 24);
-	out[1] = (uint8_t)(spi >> 16);
-	out[2] = (uint8_t)(spi >> 8);
-	out[3] = (uint8_t)spi;
-}
-
-static int add_ke(struct ike_msgb *b, struct dh *dh)
-{
-	uint8_t pub[1024];
-	unsigned g = dh_group_of(dh);
-	size_t n = dh_pub_len(g);
-
-	if (n == 0 || n > sizeof(pub) || dh_public(dh, pub, n))
-		return -1;
-	pl_build_data(b, PL_KE, (uint16_t)g, pub, n);
-	return 0;
-}
-
 int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -61,8 +41,8 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	sa->rk_dh = group ? dh_new(group) : NULL;
 	if (!sa->rk_spi_in || rand_bytes(sa->rk_ni, sa->rk_nilen) || (group && !sa->rk_dh))
 		return -1;
-	put_spi(spi, sa->rk_spi_in);
-	put_spi(oldspi, old->spi_in);
+	ike_put_spi32(spi, sa->rk_spi_in);
+	ike_put_spi32(oldspi, old->spi_in);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
@@ -70,7 +50,7 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, true, props);
 	pl_build_sa(&b, props, n);
 	pl_build_data(&b, PL_NONCE, 0, sa->rk_ni, sa->rk_nilen);
-	if (sa->rk_dh && add_ke(&b, sa->rk_dh))
+	if (sa->rk_dh && ike_add_ke(&b, sa->rk_dh))
 		return -1;
 	pl_build_ts(&b, PL_TSI, old->ts_local, old->n_ts_local);
 	pl_build_ts(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
@@ -79,15 +59,9 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_CHILD);
 }
 
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	int r = memcmp(a, b, alen < blen ? alen : blen);
-	return r ? r : (alen > blen) - (alen < blen);
-}
-
 static const uint8_t *lowest(const struct child_sa *c, size_t *len)
 {
-	bool i = nonce_cmp(c->ni, c->nilen, c->nr, c->nrlen) < 0;
+	bool i = ike_nonce_cmp(c->ni, c->nilen, c->nr, c->nrlen) < 0;
 	*len = i ? c->nilen : c->nrlen;
 	return i ? c->ni : c->nr;
 }
@@ -107,7 +81,7 @@ static void resolve_collision(struct ike_sa *sa, struct child_sa *a, struct chil
 {
 	size_t la, lb;
 	const uint8_t *na = lowest(a, &la), *nb = lowest(b, &lb);
-	struct child_sa *loser = nonce_cmp(na, la, nb, lb) < 0 ? a : b;
+	struct child_sa *loser = ike_nonce_cmp(na, la, nb, lb) < 0 ? a : b;
 	struct child_sa *winner = loser == a ? b : a;
 	struct child_sa *old = child_sa_by_spi_in(sa, winner->replaces);
 
@@ -238,19 +212,6 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- responder ---- */
 
-static void respond_notify(struct ike_sa *sa, uint16_t type, const uint8_t *data, size_t len)
-{
-	uint8_t out[512], inner[256];
-	struct ike_msgb b;
-	struct ike_hdr h;
-
-	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, true, sa->peer_msgid);
-	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	ike_msgb_begin_encrypted(&b);
-	pl_build_notify(&b, 0, NULL, 0, type, data, len);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
-}
-
 /* The initiator switched when it deleted the old SA; if its DELETE is late,
  * traffic on the new inbound SA tells us too. */
 static void switch_cb(evutil_socket_t fd, short what, void *arg)
@@ -292,14 +253,13 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 
 	if (rk->protocol != PROTO_ESP || rk->spi_size != 4 || (msg->inner & need) != need)
 		return N_INVALID_SYNTAX;
-	uint32_t s = (uint32_t)rk->spi[0] << 24 | (uint32_t)rk->spi[1] << 16 |
-		     (uint32_t)rk->spi[2] << 8 | rk->spi[3];
+	uint32_t s = ike_get_spi32(rk->spi);
 	*old = child_sa_by_spi_out(sa, s);
 	if (!*old || (*old)->deleting) {
 		IKE_SA_LOG(sa, LOG_INFO, "peer rekeys Child SA %08x, which is gone here", s);
 		return N_CHILD_SA_NOT_FOUND;
 	}
-	put_spi(spi, spi_in);
+	ike_put_spi32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, true, spi, 4, prop, c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
@@ -322,7 +282,7 @@ static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, co
 	ike_msgb_begin_encrypted(&b);
 	pl_build_sa(&b, prop, 1);
 	pl_build_data(&b, PL_NONCE, 0, nr, NONCE_LEN);
-	if (dh && add_ke(&b, dh))
+	if (dh && ike_add_ke(&b, dh))
 		return;
 	pl_build_ts(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
 	pl_build_ts(&b, PL_TSR, n->ts_local, n->n_ts_local);
@@ -340,23 +300,23 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 
 	if (err == N_INVALID_KE_PAYLOAD) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
-		respond_notify(sa, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	if (err) {
-		respond_notify(sa, (uint16_t)err, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, (uint16_t)err, NULL, 0);
 		return;
 	}
 	struct dh *dh = c.dh ? dh_new(c.dh) : NULL;
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
 	if (rand_bytes(nr, sizeof(nr)) || (c.dh && !gir)) {
-		respond_notify(sa, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
 		goto out;
 	}
 	struct child_sa *n = child_sa_new(sa, &c, spi_in, false, msg->nonce.data, msg->nonce.len,
 					  nr, sizeof(nr), gir);
 	if (!n) {
-		respond_notify(sa, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	n->replaces = old->spi_in;
@@ -364,7 +324,7 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 	n->out_standby = true;	/* the initiator cannot decrypt it before our answer */
 	if (child_sa_install(sa, n)) {
 		child_sa_destroy(n);
-		respond_notify(sa, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	respond_rekey(sa, &prop, nr, dh, n);
@@ -392,5 +352,5 @@ void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "refusing an additional Child SA: one per conn");
-	respond_notify(sa, N_NO_ADDITIONAL_SAS, NULL, 0);
+	ike_respond_notify(sa, CREATE_CHILD_SA, N_NO_ADDITIONAL_SAS, NULL, 0);
 }

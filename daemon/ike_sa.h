@@ -191,6 +191,19 @@ void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k);
 /* Seal and send an encrypted request/response built in b. */
 int ike_sa_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response, enum ike_pending what);
 
+/* Shared pieces (ike_common.c). */
+struct dh;
+int ike_add_ke(struct ike_msgb *b, const struct dh *dh);
+/* An encrypted response of one notify (type 0: empty) to the current request. */
+void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, const uint8_t *data,
+			size_t len);
+void ike_put_spi32(uint8_t out[4], uint32_t v);
+uint32_t ike_get_spi32(const uint8_t *p);
+void ike_put_spi64(uint8_t out[8], uint64_t v);
+uint64_t ike_get_spi64(const uint8_t *p);
+/* Nonces compared as RFC 7296 2.8.1 compares them (shorter is lower on a tie). */
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
 /* Exchange handlers. */
 int ike_init_start(struct ike_sa *sa);
 void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,

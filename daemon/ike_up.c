@@ -10,15 +10,9 @@
 #include "daemon/log.h"
 #include "daemon/proposal.h"
 
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	int r = memcmp(a, b, alen < blen ? alen : blen);
-	return r ? r : (alen > blen) - (alen < blen);
-}
-
 static const uint8_t *lowest(const struct ike_sa *sa, size_t *len)
 {
-	bool ni_low = nonce_cmp(sa->ni, sa->nilen, sa->nr, sa->nrlen) < 0;
+	bool ni_low = ike_nonce_cmp(sa->ni, sa->nilen, sa->nr, sa->nrlen) < 0;
 	*len = ni_low ? sa->nilen : sa->nrlen;
 	return ni_low ? sa->ni : sa->nr;
 }
@@ -37,7 +31,7 @@ static struct ike_sa *redundant(struct ike_sa *a, struct ike_sa *b)
 		return b;
 	size_t la, lb;
 	const uint8_t *na = lowest(a, &la), *nb = lowest(b, &lb);
-	return nonce_cmp(na, la, nb, lb) < 0 ? a : b;
+	return ike_nonce_cmp(na, la, nb, lb) < 0 ? a : b;
 }
 
 static struct ike_sa *other_established(struct ike_sa *sa)
