@@ -142,6 +142,52 @@ test_service_run() {
 		fail "STOPPING=1 sent" "notify log: $(tail -n 3 "$NOTIFY_LOG")"
 }
 
+# ------------------------------------------------------------ the journal
+
+# Without --foreground, mcvpnd logs to the journal's native socket.  A private
+# mount namespace puts our own listener at /run/systemd/journal/socket.
+test_journal() {
+	local jdir="$WORK/journal" jlog="$WORK/journal.log" ns pid psk
+	section "journal fields"
+	mkdir -p "$jdir" /run/systemd/journal
+	: >"$jlog"
+	python3 -u - "$jdir/socket" "$jlog" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+end = time.time() + 60
+with open(sys.argv[2], "a") as log:
+    while time.time() < end:
+        try:
+            data = s.recv(65536).decode(errors="replace")
+        except socket.timeout:
+            continue
+        log.write(data.replace("\n", "|") + "\n")
+        log.flush()
+PY
+	at_exit "stop_pid $!"
+	wait_for 5 test -S "$jdir/socket" || fail "journal listener up" "no socket"
+	ns=$(ns_of aws)
+	ip netns exec "$ns" sh -c "mount --bind '$jdir' /run/systemd/journal && exec '$REAL_MCVPND' \
+		--config-dir '$(mcvpn_dir aws)/conf' --socket '$WORK/journal-aws.sock'" \
+		</dev/null >"$WORK/journal-stderr.log" 2>&1 &
+	pid=$!
+	at_exit "stop_pid $pid"
+	wait_for 20 grep -q 'IKE SA established' "$jlog" &&
+		pass "the IKE SA's messages reach the journal" ||
+		fail "the IKE SA's messages reach the journal" "got: $(head -c 600 "$jlog")"
+	check_match "journal: messages carry PRIORITY=" '^MESSAGE=.*\|PRIORITY=[0-7]\|' "$(cat "$jlog")"
+	check_match "journal: MCVPN_CONN= names the conn" 'MCVPN_CONN=oracle-tunnel-1' "$(cat "$jlog")"
+	check_match "journal: MCVPN_PEER= is the peer's ID" 'MCVPN_PEER=203\.0\.113\.20' "$(cat "$jlog")"
+	check_match "journal: MCVPN_SA= is the SA serial" 'MCVPN_SA=[1-9]' "$(cat "$jlog")"
+	check_eq "journal mode writes nothing to stderr" "" "$(cat "$WORK/journal-stderr.log")"
+	psk=$(sed -n 's/.*PSK "\(.*\)".*/\1/p' "$(mcvpn_dir aws)/conf/$CONN.secrets")
+	check_eq "the PSK never appears in the journal" 0 "$(grep -cF -- "$psk" "$jlog")"
+	stop_pid "$pid"
+}
+
 test_unit
 test_service_run
+test_journal
 summary
