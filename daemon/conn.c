@@ -181,7 +181,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	c->retry_at = 0;
-	if (c->d->stopping || c->ike)
+	if (c->d->stopping || c->ike || c->admin_down)
 		return;
 	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
 	if (ike_initiate(&c->d->eng, c))
@@ -203,7 +203,7 @@ void conn_down_cb(void *arg, struct conn *c, const char *why)
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
-	if (c->hold) {
+	if (c->hold || c->admin_down) {
 		log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); waiting for the peer or 'mcvpnctl up'",
 			 why);
 		return;

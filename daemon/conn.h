@@ -34,6 +34,7 @@ struct conn {
 	struct event *retry_ev;		/* owned */
 	unsigned retries;
 	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */
+	bool admin_down;		/* mcvpnctl down: never initiate until mcvpnctl up */
 	time_t last_rekey;		/* wall clock of the last completed rekey; 0 none */
 	double retry_at;		/* ike_now() of the next attempt; 0 none */
 	char last_error[128];

@@ -67,6 +67,7 @@ static int cmd_up(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 	if (!c)
 		return -1;
 	c->hold = false;
+	c->admin_down = false;
 	if (c->ike) {
 		evbuffer_add_printf(out, "\"%s\": already %s\n", c->cfg->name,
 				    c->ike->state == IKE_S_ESTABLISHED ? "up" : "connecting");
@@ -87,7 +88,7 @@ static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *ou
 
 	if (!c)
 		return -1;
-	c->hold = true;	/* an auto=start conn stays down until "up" */
+	c->admin_down = true;	/* we never initiate it again until "up" */
 	ike_delete_conn(&d->eng, c);
 	evbuffer_add_printf(out, "\"%s\": SAs deleted; interface and routes stay (traffic is dropped)\n",
 			    c->cfg->name);

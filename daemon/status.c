@@ -214,6 +214,8 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 		char in[32];
 		span((long)(c->retry_at - ike_now()), in, sizeof(in));
 		evbuffer_add_printf(out, "  next retry (attempt %u) in %s\n", c->retries + 1, in);
+	} else if (!c->ike && c->admin_down) {
+		evbuffer_add_printf(out, "  down by mcvpnctl down: answers the peer, never initiates until 'mcvpnctl up'\n");
 	} else if (!c->ike && c->hold) {
 		evbuffer_add_printf(out, "  waiting for the peer or 'mcvpnctl up'\n");
 	}
