@@ -38,7 +38,9 @@ static int install_addrs(struct daemon *d, struct conn *c)
 
 	if (cfg->has_interface_ip) {
 		to_nl(&cfg->interface_ip, &p);
-		if ((r = nl_addr_add(d->nl, c->ifindex, &p))) {
+		if ((r = nl_addr_add(d->nl, c->ifindex, &p)) == -ENODEV)
+			return r;	/* the device is gone: its LINK_DEL event re-creates it */
+		if (r) {
 			log_conn(LOG_ERR, cfg->name, "cannot add interface-ip to %s: %s",
 				 cfg->vti_interface, strerror(-r));
 			failed = r;
@@ -46,7 +48,9 @@ static int install_addrs(struct daemon *d, struct conn *c)
 	}
 	for (size_t i = 0; i < c->n_routes; i++) {
 		to_nl(&c->routes[i], &p);
-		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0))) {
+		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0)) == -ENODEV)
+			return r;
+		if (r) {
 			log_conn(LOG_ERR, cfg->name, "cannot add route %zu via %s: %s", i + 1,
 				 cfg->vti_interface, strerror(-r));
 			failed = r;

@@ -183,7 +183,8 @@ iface_ok() {
 
 # check_iface DESC: aws's vti1, address and routes, with what is there on failure.
 check_iface() {
-	if iface_ok; then
+	# a deleted route is re-added within a second: allow that much
+	if wait_for 2 iface_ok; then
 		pass "$1"
 		return 0
 	fi
