@@ -121,7 +121,7 @@ void conn_free(struct daemon *d, struct conn *c)
 	if (!c)
 		return;
 	c->hold = true;	/* no retry from the conn_down callback */
-	ike_delete_conn(&d->eng, c);
+	ike_delete_conn_why(&d->eng, c, "conn removed");
 	conn_teardown(d, c);
 	free(c);
 }

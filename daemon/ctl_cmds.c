@@ -1,6 +1,7 @@
 /* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
  * down, rekey.  Each answers in words an operator can act on. */
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -89,7 +90,10 @@ static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *ou
 	if (!c)
 		return -1;
 	c->admin_down = true;	/* we never initiate it again until "up" */
-	ike_delete_conn(&d->eng, c);
+	if (c->retry_ev)
+		evtimer_del(c->retry_ev);
+	c->retry_at = 0;
+	ike_delete_conn_why(&d->eng, c, "mcvpnctl down");
 	evbuffer_add_printf(out, "\"%s\": SAs deleted; interface and routes stay (traffic is dropped)\n",
 			    c->cfg->name);
 	return 0;

@@ -164,6 +164,8 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		 const struct sockaddr_storage *remote, bool natt, const uint8_t *buf, size_t len);
 /* Send DELETE for every established IKE SA of conn (NULL: all) and drop them. */
 void ike_delete_conn(struct ike_engine *eng, struct conn *conn);
+/* The same, with the reason the log gives. */
+void ike_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why);
 
 /* ---- internal, shared by the ike_*.c files ---- */
 struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator);

@@ -115,15 +115,20 @@ int ike_initiate(struct ike_engine *eng, struct conn *conn)
 	return 0;
 }
 
-void ike_delete_conn(struct ike_engine *eng, struct conn *conn)
+void ike_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why)
 {
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
 		if (conn && sa->conn != conn)
 			continue;
 		if (sa->state == IKE_S_ESTABLISHED) {
-			sa->pending = PEND_NONE;	/* shutting down: no need to wait */
+			sa->pending = PEND_NONE;	/* going away: no need to wait */
 			ike_info_send_delete(sa);
 		}
-		ike_sa_kill(sa, "shutting down");
+		ike_sa_kill(sa, why);
 	}
+}
+
+void ike_delete_conn(struct ike_engine *eng, struct conn *conn)
+{
+	ike_delete_conn_why(eng, conn, "shutting down");
 }
