@@ -86,6 +86,20 @@ static int dp_init(struct dataplane *dp)
 	return r ? r : start_threads(dp);
 }
 
+static unsigned offloads_off(void)
+{
+	static const char *const names[] = { "tso", "coalesce", "gso", "gro", "bufs" };
+	const char *env = getenv("MCVPN_DP_OFF");
+	unsigned off = 0;
+
+	for (unsigned i = 0; env && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strstr(env, names[i]))
+			off |= 1u << i;
+	if (off)
+		log_warn("data plane: MCVPN_DP_OFF=%s: offloads left off (a benchmark setting)", env);
+	return off;
+}
+
 struct dataplane *dp_new(void)
 {
 	struct dataplane *dp = calloc(1, sizeof(*dp));
@@ -94,6 +108,7 @@ struct dataplane *dp_new(void)
 	if (!dp)
 		return NULL;
 	dp->rx_epoll = dp->tx_epoll = dp->stop_fd = -1;
+	dp->off = offloads_off();
 	r = dp_init(dp);
 	if (r < 0) {
 		log_err("data plane: cannot start: %s", strerror(-r));
@@ -160,7 +175,7 @@ static int tunnel_link(struct dataplane *dp, struct dp_tunnel *t)
  * data plane can undo: partial checksums, TSO for IPv4 and IPv6, and USO
  * where the kernel has it (6.2 on).  Anything else is read and written as
  * bare packets. */
-size_t dp_tun_offloads(int fd)
+size_t dp_tun_offloads(const struct dataplane *dp, int fd)
 {
 	const unsigned base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 	struct ifreq ifr;
@@ -171,6 +186,10 @@ size_t dp_tun_offloads(int fd)
 		return 0;
 	if (ioctl(fd, TUNGETVNETHDRSZ, &sz) < 0 || sz < DP_VNET_HDR_LEN || sz > 16)
 		sz = DP_VNET_HDR_LEN;
+	if (dp->off & DP_OFF_TSO) {
+		(void)ioctl(fd, TUNSETOFFLOAD, 0);
+		return (size_t)sz;
+	}
 	if (ioctl(fd, TUNSETOFFLOAD, base | TUN_F_USO4 | TUN_F_USO6) == 0)
 		return (size_t)sz;
 	if (ioctl(fd, TUNSETOFFLOAD, base) < 0)
@@ -191,7 +210,7 @@ int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd)
 		return -ENOMEM;
 	t->id = id;
 	t->fd = tun_fd;
-	t->vnet_len = dp_tun_offloads(tun_fd);
+	t->vnet_len = dp_tun_offloads(dp, tun_fd);
 	pthread_rwlock_wrlock(&dp->lock);
 	r = tunnel_link(dp, t);
 	pthread_rwlock_unlock(&dp->lock);
@@ -227,7 +246,7 @@ int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd)
 
 	if (flags < 0 || fcntl(tun_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
-	vnet_len = dp_tun_offloads(tun_fd);
+	vnet_len = dp_tun_offloads(dp, tun_fd);
 	pthread_rwlock_wrlock(&dp->lock);
 	t = dp_tunnel_find(dp, id);
 	if (t) {

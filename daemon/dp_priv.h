@@ -64,12 +64,22 @@ struct dp_sock {
 	struct dp_sock *next;
 	int fd;				/* borrowed UDP socket */
 	int ike_fd;			/* owned: our end of the IKE socketpair */
-	bool no_gso;			/* tx thread only: UDP_SEGMENT refused here */
+	bool no_gso;			/* UDP_SEGMENT refused here (set by the tx thread)
+				 * or MCVPN_DP_OFF=gso */
 	struct sockaddr_storage local;	/* getsockname(): family and port */
 };
 
+/* MCVPN_DP_OFF, a benchmark aid (tests/bench/DATAPATH.md): a list of the
+ * offloads to leave off, read once by dp_new. */
+#define DP_OFF_TSO	1u	/* "tso": no TUNSETOFFLOAD (vnet header kept) */
+#define DP_OFF_COALESCE	2u	/* "coalesce": TUN writes packet by packet */
+#define DP_OFF_GSO	4u	/* "gso": no UDP_SEGMENT, one datagram each */
+#define DP_OFF_GRO	8u	/* "gro": no UDP_GRO on the sockets */
+#define DP_OFF_BUFS	16u	/* "bufs": default socket buffers */
+
 struct dataplane {
 	pthread_rwlock_t lock;
+	unsigned off;			/* DP_OFF_*, fixed after dp_new */
 	struct dp_sa *in[DP_SA_BUCKETS];	/* by our SPI */
 	struct dp_sa *out[DP_SA_BUCKETS];	/* by the peer's SPI */
 	struct dp_tunnel *tunnels;
@@ -100,7 +110,7 @@ void dp_sa_count(struct dp_sa *sa, size_t inner_bytes, unsigned packets);
 
 /* The TUN's offloads: vnet header length (0: a plain fd, e.g. a socketpair
  * in tests, or a TUN without IFF_VNET_HDR). */
-size_t dp_tun_offloads(int fd);
+size_t dp_tun_offloads(const struct dataplane *dp, int fd);
 
 /* Thread bodies: arg is the struct dataplane. */
 void *dp_rx_main(void *arg);

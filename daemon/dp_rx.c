@@ -190,6 +190,7 @@ static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
 	uint8_t *inner;
 	size_t inner_len;
 	enum esp_err e;
+	bool coalesce;
 
 	if (p->len < ESP_HDR_LEN) {
 		dp->stats.drop_malformed++;
@@ -215,9 +216,10 @@ static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
 		sa->stats.drop_other++;
 		return;
 	}
-	if (!dp_gro_add(dp->gro, inner, inner_len, t, sa, t->vnet_len > 0)) {
+	coalesce = t->vnet_len > 0 && !(dp->off & DP_OFF_COALESCE);
+	if (!dp_gro_add(dp->gro, inner, inner_len, t, sa, coalesce)) {
 		rx_flush(dp);
-		dp_gro_add(dp->gro, inner, inner_len, t, sa, t->vnet_len > 0);
+		dp_gro_add(dp->gro, inner, inner_len, t, sa, coalesce);
 	}
 }
 

@@ -48,18 +48,21 @@ static int enable_pktinfo(int fd, int family)
  * kernel without it just hands them over one by one.  Buffers: the FORCE
  * options pass net.core.[rw]mem_max (CAP_NET_ADMIN, which the daemon has);
  * without them the plain ones take what the limits allow. */
-static void tune_socket(int fd)
+static void tune_socket(const struct dataplane *dp, int fd)
 {
 	int on = 1, size = DP_SOCK_BUF;
 
-	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+	if (!(dp->off & DP_OFF_GRO))
+		(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+	if (dp->off & DP_OFF_BUFS)
+		return;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
+static struct dp_sock *sock_new(const struct dataplane *dp, int udp_fd, int *theirs, int *err)
 {
 	struct dp_sock *s = calloc(1, sizeof(*s));
 	socklen_t len = sizeof(struct sockaddr_storage);
@@ -76,7 +79,8 @@ static struct dp_sock *sock_new(int udp_fd, int *theirs, int *err)
 		free(s);
 		return NULL;
 	}
-	tune_socket(udp_fd);
+	tune_socket(dp, udp_fd);
+	s->no_gso = (dp->off & DP_OFF_GSO) != 0;
 	s->ike_fd = sv[0];
 	*theirs = sv[1];
 	return s;
@@ -105,7 +109,7 @@ static int sock_link(struct dataplane *dp, struct dp_sock *s)
 int dp_socket_add(struct dataplane *dp, int udp_fd, int *ike_fd)
 {
 	int theirs = -1, r;
-	struct dp_sock *s = sock_new(udp_fd, &theirs, &r);
+	struct dp_sock *s = sock_new(dp, udp_fd, &theirs, &r);
 
 	if (!s)
 		return r;

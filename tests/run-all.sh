@@ -186,6 +186,9 @@ fuzz_defined() {
 
 # ------------------------------------------------------------ the run
 
+# The run is one compound command, which bash reads whole before running it:
+# editing this file while it runs (adding a suite) cannot break the run.
+{
 # The steps that are shell functions run through this script again, so that
 # run_suite can bound them with timeout(1) like the others.
 if [ "${1:-}" = --suite ]; then
@@ -255,3 +258,5 @@ section "Summary ($(( $(date +%s) - START )) s)"
 printf '%s\n' "${RESULTS[@]}"
 printf '\n%d passed, %d failed, %d skipped\n' "$T_PASS" "$T_FAIL" "$T_SKIP"
 [ "$T_FAIL" -eq 0 ]
+exit
+}

@@ -12,7 +12,8 @@
 #  |  (vti1 / ipsec0 / wga)      | ==========>  |  (vti1 / ipsec0 / wgb)      |
 #  | veth0 10.99.N.1/24          +--------------+ veth0 10.99.N.2/24          |
 #  +-----------------------------+              +-----------------------------+
-#   N = 1 veth (iperf3 straight to 10.99.1.2), 2 mcvpnd, 3 strongSwan, 4 wireguard-go
+#   N = 1 veth (iperf3 straight to 10.99.1.2), 2 mcvpnd, 3 strongSwan, 4 wireguard-go,
+#   5 an older mcvpnd (BENCH_BASE)
 #
 # No NAT: the peers talk directly over the veth.  mcvpnd gets a conn of the
 # tests/configs/aws kind (PSK, AES-256-GCM ESP in UDP 4500, a route-based TUN
@@ -31,6 +32,7 @@
 #   BENCH_KINDS="v m s w"         which kinds to run
 #   BUILD=build-bench             the meson build dir (built here, release)
 #   MCVPND=... MCVPNCTL=...       use these binaries instead (no build)
+#   BENCH_BASE=.../mcvpnd         also measure this (older) build, as "mcvpnd base"
 # Prints one table; exits non-zero when a kind could not be set up.
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
 set -u -o pipefail
@@ -48,8 +50,14 @@ PSK="mcvpn-bench-psk-not-secret"
 
 need_root
 
-declare -A NAME=([v]="plain veth" [m]=mcvpnd [s]="strongSwan" [w]="wireguard-go")
-declare -A NUM=([v]=1 [m]=2 [s]=3 [w]=4)
+declare -A NAME=([v]="plain veth" [m]=mcvpnd [s]="strongSwan" [w]="wireguard-go"
+		[b]="mcvpnd base")
+declare -A NUM=([v]=1 [m]=2 [s]=3 [w]=4 [b]=5)
+# BENCH_BASE=/path/to/an/older/mcvpnd: measure it too, as kind b, interleaved
+# with the others (before/after in one run; its mcvpnctl must sit beside it).
+if [ -n "${BENCH_BASE:-}" ]; then
+	KINDS="${KINDS/m/m b}"
+fi
 declare -A PID_A=() PID_B=()		# daemon pids per kind
 declare -A BITS1=() BITS4=() BYTES=() CPU=() RTT=() RSS_IDLE=() RSS_PEAK=()
 
@@ -84,7 +92,7 @@ build() {
 
 topo_down() {
 	local k ns pid
-	for k in v m s w; do
+	for k in v m s w b; do
 		for ns in "$(ns_a "$k")" "$(ns_b "$k")"; do
 			[ -e "/run/netns/$ns" ] || continue
 			for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -115,14 +123,14 @@ pair_up() {
 
 # ---- mcvpnd
 
-mcv_conf() {	# SIDE(1|2) AUTO DIR
-	local me=$1 auto=$2 dir=$3 peer=$((3 - $1))
+mcv_conf() {	# KIND SIDE(1|2) AUTO DIR
+	local n=${NUM[$1]} me=$2 auto=$3 dir=$4 peer=$((3 - $2))
 	mkdir -p "$dir" && chmod 700 "$dir"
 	cat >"$dir/bench.conf" <<-EOF
 	conn bench
-	    left=10.99.2.$me
-	    leftid=10.99.2.$me
-	    right=10.99.2.$peer
+	    left=10.99.$n.$me
+	    leftid=10.99.$n.$me
+	    right=10.99.$n.$peer
 	    authby=secret
 	    leftsubnet=0.0.0.0/0
 	    rightsubnet=0.0.0.0/0
@@ -135,29 +143,36 @@ mcv_conf() {	# SIDE(1|2) AUTO DIR
 	    encapsulation=yes
 	    ikelifetime=28800s
 	    salifetime=3600s
-	    interface-ip=192.168.2.$me/30
+	    interface-ip=192.168.$n.$me/30
 	EOF
-	printf '10.99.2.%s 10.99.2.%s : PSK "%s"\n' "$peer" "$me" "$PSK" >"$dir/bench.secrets"
+	printf '10.99.%s.%s 10.99.%s.%s : PSK "%s"\n' "$n" "$peer" "$n" "$me" "$PSK" \
+		>"$dir/bench.secrets"
 	chmod 600 "$dir/bench.secrets"
 }
 
-mcv_up_one() {	# SIDE NS AUTO -> pid on stdout
-	local side=$1 ns=$2 dir="$WORK/mcv-$1"
-	mcv_conf "$side" "$3" "$dir/conf"
-	ip netns exec "$ns" "$MCVPND" --config-dir "$dir/conf" --socket "$dir/sock" --foreground \
-		</dev/null >"$dir/log" 2>&1 &
+mcv_bin() { [ "$1" = b ] && printf '%s' "$BENCH_BASE" || printf '%s' "$MCVPND"; }
+
+mcv_up_one() {	# KIND SIDE NS AUTO -> pid on stdout
+	local k=$1 side=$2 ns=$3 dir="$WORK/mcv-$1-$2"
+	mcv_conf "$k" "$side" "$4" "$dir/conf"
+	ip netns exec "$ns" "$(mcv_bin "$k")" --config-dir "$dir/conf" --socket "$dir/sock" \
+		--foreground </dev/null >"$dir/log" 2>&1 &
 	echo $!
 }
 
-mcv_sa() { ip netns exec "$1" timeout 5 "$MCVPNCTL" --socket "$2" trafficstatus 2>/dev/null | grep -q '^#'; }
+mcv_sa() {	# KIND NS SOCK
+	ip netns exec "$2" timeout 5 "$(dirname "$(mcv_bin "$1")")/mcvpnctl" --socket "$3" \
+		trafficstatus 2>/dev/null | grep -q '^#'
+}
 
-mcv_up() {
-	PID_B[m]=$(mcv_up_one 2 "$(ns_b m)" add)
+mcv_up() {	# KIND
+	local k=$1
+	PID_B[$k]=$(mcv_up_one "$k" 2 "$(ns_b "$k")" add)
 	sleep 0.2
-	PID_A[m]=$(mcv_up_one 1 "$(ns_a m)" start)
-	wait_for 20 mcv_sa "$(ns_a m)" "$WORK/mcv-1/sock" &&
-		wait_for 5 mcv_sa "$(ns_b m)" "$WORK/mcv-2/sock" || {
-		tail -n 20 "$WORK"/mcv-*/log >&2
+	PID_A[$k]=$(mcv_up_one "$k" 1 "$(ns_a "$k")" start)
+	wait_for 20 mcv_sa "$k" "$(ns_a "$k")" "$WORK/mcv-$k-1/sock" &&
+		wait_for 5 mcv_sa "$k" "$(ns_b "$k")" "$WORK/mcv-$k-2/sock" || {
+		tail -n 20 "$WORK"/mcv-"$k"-*/log >&2
 		return 1
 	}
 }
@@ -390,6 +405,7 @@ run() {
 
 # Mean of a list of numbers, in Gbit/s.
 gbits() {
+	# shellcheck disable=SC2086  # a list of numbers, split on purpose
 	printf '%s\n' $1 | awk '{s += $1; n++} END {if (n) printf "%.2f", s / n / 1e9; else print "-"}'
 }
 
@@ -402,7 +418,7 @@ ratio() {
 }
 
 table() {
-	local k g1 g4 cpg
+	local k cpg
 	local -A G1=() G4=()
 	for k in $KINDS; do
 		G1[$k]=$(gbits "${BITS1[$k]:-}")
@@ -433,6 +449,7 @@ install_tools
 build
 cleanup_init
 at_exit topo_down
+# shellcheck disable=SC2016  # expanded when the cleanup runs
 at_exit 'for p in ${PID_A[@]} ${PID_B[@]}; do stop_pid "$p"; done'
 
 section "setup"
@@ -443,7 +460,7 @@ for k in $KINDS; do
 	PID_B[$k.iperf]=$!
 	case $k in
 	v) r=0 ;;
-	m) mcv_up; r=$? ;;
+	m | b) mcv_up "$k"; r=$? ;;
 	s) sw_up; r=$? ;;
 	w) wg_up; r=$? ;;
 	esac
@@ -455,7 +472,7 @@ for k in $KINDS; do
 	fi
 done
 # iperf3 servers are not daemons of a kind: keep them out of the CPU counts
-for k in v m s w; do unset "PID_B[$k.iperf]" 2>/dev/null; done
+for k in v m s w b; do unset "PID_B[$k.iperf]" 2>/dev/null; done
 KINDS=$ok_kinds
 [ -n "$KINDS" ] || die "nothing to measure"
 
