@@ -6,7 +6,7 @@
  * Threads: one receives from the UDP sockets and writes inner packets to the TUNs
  * (owns every inbound SA's replay window); one reads the TUNs and sends ESP (owns
  * every outbound SA's sequence number).  Both work in batches (TSO/GSO/GRO,
- * recvmmsg): tests/bench/DATAPATH.md.  Control calls take a lock briefly and
+ * recvmmsg): ARCHITECTURE.md, "The data path".  Control calls take a lock briefly and
  * may be made from the control thread at any time. */
 #ifndef MCVPN_DATAPLANE_H
 #define MCVPN_DATAPLANE_H

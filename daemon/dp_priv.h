@@ -69,7 +69,7 @@ struct dp_sock {
 	struct sockaddr_storage local;	/* getsockname(): family and port */
 };
 
-/* MCVPN_DP_OFF, a benchmark aid (tests/bench/DATAPATH.md): a list of the
+/* MCVPN_DP_OFF, a benchmark aid (ARCHITECTURE.md, "The data path"): a list of the
  * offloads to leave off, read once by dp_new. */
 #define DP_OFF_TSO	1u	/* "tso": no TUNSETOFFLOAD (vnet header kept) */
 #define DP_OFF_COALESCE	2u	/* "coalesce": TUN writes packet by packet */
