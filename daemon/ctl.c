@@ -4,6 +4,8 @@
 #include "daemon/ctl.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +275,41 @@ static void refuse(int fd, const char *msg)
 		log_debug("ctl: could not send refusal: %s", strerror(errno));
 }
 
-/* Root, or whoever runs the daemon (an unprivileged test instance). */
+/* MCVPN_CTL_GROUP (meson -Dctl_group=NAME): members of that group may use
+ * the socket too; it is then 0660 and owned by the group. */
+#ifndef MCVPN_CTL_GROUP
+#define MCVPN_CTL_GROUP ""
+#endif
+
+/* The control group's gid, or -1 when there is none (or it does not exist). */
+static gid_t ctl_gid(void)
+{
+	struct group *g = MCVPN_CTL_GROUP[0] ? getgrnam(MCVPN_CTL_GROUP) : NULL;
+	return g ? g->gr_gid : (gid_t)-1;
+}
+
+/* Is uid (primary group gid) a member of the control group? */
+static bool in_ctl_group(uid_t uid, gid_t gid)
+{
+	gid_t want = ctl_gid(), groups[64];
+	int n = 64;
+	struct passwd *pw;
+
+	if (want == (gid_t)-1)
+		return false;
+	if (gid == want)
+		return true;
+	pw = getpwuid(uid);
+	if (!pw || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
+/* Root, whoever runs the daemon (an unprivileged test instance), or a
+ * member of the control group. */
 static int peer_check(int fd, pid_t *pid)
 {
 	struct ucred cred;
@@ -285,7 +321,7 @@ static int peer_check(int fd, pid_t *pid)
 		return -1;
 	}
 	*pid = cred.pid;
-	if (cred.uid == 0 || cred.uid == geteuid())
+	if (cred.uid == 0 || cred.uid == geteuid() || in_ctl_group(cred.uid, cred.gid))
 		return 0;
 	log_warn("ctl: refused client uid %u pid %d", (unsigned)cred.uid, (int)cred.pid);
 	return -1;
@@ -321,7 +357,9 @@ static void on_accept(evutil_socket_t lfd, short what, void *vctl)
 		return;	/* EAGAIN, EINTR, ECONNABORTED: nothing to do */
 	}
 	if (peer_check(fd, &pid) != 0) {
-		refuse(fd, "permission denied: mcvpnd serves only root");
+		refuse(fd, MCVPN_CTL_GROUP[0] ? "permission denied: mcvpnd serves only root and group "
+					      MCVPN_CTL_GROUP
+					    : "permission denied: mcvpnd serves only root");
 		close(fd);
 		return;
 	}
@@ -422,7 +460,15 @@ static int bind_private(struct ctl *ctl, const struct sockaddr_un *sa)
 		ctl->dev = st.st_dev;
 		ctl->ino = st.st_ino;
 	}
-	if (chmod(ctl->path, 0600) != 0) {
+	gid_t gid = ctl_gid();
+	if (MCVPN_CTL_GROUP[0] && gid == (gid_t)-1)
+		log_warn("ctl: control group '%s' does not exist; the socket stays 0600",
+			 MCVPN_CTL_GROUP);
+	if (gid != (gid_t)-1 && chown(ctl->path, (uid_t)-1, gid) != 0) {
+		log_err("ctl: chown %s to group %s: %s", ctl->path, MCVPN_CTL_GROUP, strerror(errno));
+		return -1;
+	}
+	if (chmod(ctl->path, gid != (gid_t)-1 ? 0660 : 0600) != 0) {
 		log_err("ctl: chmod %s: %s", ctl->path, strerror(errno));
 		return -1;
 	}

@@ -3,6 +3,8 @@
  * stalled client, concurrent clients, the client limit, SIGPIPE, peer uid,
  * and the socket file's life (mode, directory, stale and live files). */
 #include <errno.h>
+#include <grp.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -56,6 +58,12 @@ static void check_alive(void)
 	CHECK_STR(r.text, "argc=2 [echo] [alive]");
 }
 
+#ifdef MCVPN_CTL_GROUP
+#define SOCK_MODE 0660	/* group members may connect */
+#else
+#define SOCK_MODE 0600
+#endif
+
 static void test_socket_file(void)
 {
 	struct stat st;
@@ -63,7 +71,7 @@ static void test_socket_file(void)
 
 	CHECK(lstat(path, &st) == 0);
 	CHECK(S_ISSOCK(st.st_mode));
-	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK_INT(st.st_mode & 07777, SOCK_MODE);
 	snprintf(sub, sizeof(sub), "%s/run", dir);
 	CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK_INT(st.st_mode & 07777, 0755);
@@ -253,12 +261,58 @@ static void test_hangup(void)
 	check_alive();
 }
 
+/* echo as uid/gid from a child process; the reply through a pipe. */
+static void call_as(uid_t uid, gid_t gid, struct raw_reply *r)
+{
+	int p[2];
+	pid_t pid;
+
+	CHECK(pipe(p) == 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+			_exit(1);
+		call_argv(1, (char *[]){ "echo", NULL }, r);
+		_exit(write(p[1], r, sizeof(*r)) == sizeof(*r) ? 0 : 1);
+	}
+	close(p[1]);
+	memset(r, 0, sizeof(*r));
+	CHECK(read(p[0], r, sizeof(*r)) == sizeof(*r));
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+#ifdef MCVPN_CTL_GROUP
+/* Built with a control group ("nogroup"): its members get in, others not. */
+static void test_peer_uid(void)
+{
+	struct raw_reply r;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		printf("test_peer_uid: skipped, not root\n");
+		return;
+	}
+	CHECK(stat(path, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0660);
+	CHECK_INT(st.st_gid, 65534);	/* nogroup */
+	CHECK(chmod(dir, 0755) == 0);
+	call_as(65534, 65534, &r);	/* nobody, in nogroup */
+	CHECK_INT(r.status, CTL_STATUS_OK);
+	CHECK(chmod(path, 0666) == 0);	/* let an outsider reach it: SO_PEERCRED must refuse */
+	call_as(1, 1, &r);		/* daemon:daemon */
+	CHECK_INT(r.status, CTL_STATUS_ERROR);
+	CHECK_STR(r.text, "permission denied: mcvpnd serves only root and group nogroup");
+	CHECK(chmod(path, 0660) == 0 && chmod(dir, 0700) == 0);
+	check_alive();
+}
+#else
 /* Only root or the daemon's uid: run a client as nobody (needs root). */
 static void test_peer_uid(void)
 {
 	struct raw_reply r;
-	int p[2];
-	pid_t pid;
 
 	if (geteuid() != 0) {
 		printf("test_peer_uid: skipped, not root\n");
@@ -266,27 +320,14 @@ static void test_peer_uid(void)
 	}
 	/* let nobody reach the socket at all, so SO_PEERCRED is what refuses */
 	CHECK(chmod(dir, 0755) == 0 && chmod(path, 0666) == 0);
-	CHECK(pipe(p) == 0);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		if (setgid(65534) != 0 || setuid(65534) != 0)
-			_exit(1);
-		call_argv(1, (char *[]){ "echo", NULL }, &r);
-		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
-	}
-	close(p[1]);
-	memset(&r, 0, sizeof(r));
-	CHECK(read(p[0], &r, sizeof(r)) == sizeof(r));
-	close(p[0]);
-	waitpid(pid, NULL, 0);
+	call_as(65534, 65534, &r);
 	CHECK_INT(r.proto_err, CTL_PROTO_OK);
 	CHECK_INT(r.status, CTL_STATUS_ERROR);
 	CHECK_STR(r.text, "permission denied: mcvpnd serves only root");
 	CHECK(chmod(path, 0600) == 0 && chmod(dir, 0700) == 0);
 	check_alive();
 }
+#endif
 
 /* In-process: what ctl_new does with what it finds at the path. */
 static void test_path_cases(void)
@@ -318,7 +359,7 @@ static void test_path_cases(void)
 	ctl = ctl_new(base, p2, fake_handler, base);
 	umask(old);
 	CHECK(ctl != NULL);
-	CHECK(lstat(p2, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK(lstat(p2, &st) == 0 && (st.st_mode & 07777) == SOCK_MODE);
 	ctl_free(ctl);
 	CHECK(lstat(p2, &st) != 0 && errno == ENOENT);
 
