@@ -15,18 +15,11 @@
 #include "daemon/log.h"
 #include "daemon/nat.h"
 #include "daemon/proposal.h"
+#include "daemon/sockaddr.h"
 
 #define NONCE_LEN 32
 #define HALFOPEN_TIMEOUT_S 30
 #define MAX_INIT_RESTARTS 3
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 {
@@ -46,8 +39,8 @@ int ike_init_start(struct ike_sa *sa)
 
 	sa->local = cfg->left;
 	sa->remote = cfg->right;
-	set_port(&sa->local, IKE_PORT);
-	set_port(&sa->remote, IKE_PORT);
+	sockaddr_set_port(&sa->local, IKE_PORT);
+	sockaddr_set_port(&sa->remote, IKE_PORT);
 	sa->natt = false;
 	if (!sa->dh_group)
 		sa->dh_group = cfg->ike[0].dh;
@@ -191,8 +184,8 @@ void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	if (sa->nat_local || sa->nat_remote || cfg->encapsulation) {
 		sa->natt = true;	/* RFC 3948: IKE moves to 4500, ESP in UDP */
-		set_port(&sa->local, IKE_NATT_PORT);
-		set_port(&sa->remote, IKE_NATT_PORT);
+		sockaddr_set_port(&sa->local, IKE_NATT_PORT);
+		sockaddr_set_port(&sa->remote, IKE_NATT_PORT);
 	}
 	ike_request_done(sa);
 	if (ike_auth_start(sa))
@@ -201,25 +194,14 @@ void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- responder ---- */
 
-static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
 static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote)
 {
 	for (size_t i = 0; i < eng->n_conns; i++) {
 		const struct conf_conn *cfg = eng->conns[i]->cfg;
-		if (cfg->autostart == CONF_AUTO_IGNORE || !addr_eq(&cfg->right, remote))
+		if (cfg->autostart == CONF_AUTO_IGNORE || !sockaddr_same_ip(&cfg->right, remote))
 			continue;
-		if (local->ss_family == AF_UNSPEC || addr_eq(&cfg->left, local))
+		if (local->ss_family == AF_UNSPEC || sockaddr_same_ip(&cfg->left, local))
 			return eng->conns[i];
 	}
 	return NULL;

@@ -2,7 +2,6 @@
  * message ID), then payload parsing, decryption, and the exchange handler. */
 #include "daemon/ike_sa.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,22 +9,7 @@
 #include "crypto/secret.h"
 #include "daemon/ike_crypt.h"
 #include "daemon/log.h"
-
-static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned port;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)ss;
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		port = ntohs(s->sin_port);
-	} else {
-		const struct sockaddr_in6 *s = (const void *)ss;
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		port = ntohs(s->sin6_port);
-	}
-	snprintf(buf, len, "%s:%u", a, port);
-}
+#include "daemon/sockaddr.h"
 
 static void init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
 			 const struct sockaddr_storage *remote, struct ike_msg *msg)
@@ -42,7 +26,7 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 	}
 	int r = ike_msg_parse_payloads(msg);
 	if (r) {
-		addr_str(remote, from, sizeof(from));
+		sockaddr_str(remote, from, sizeof(from), true);
 		log_info("dropping IKE_SA_INIT from %s: %s", from, ike_parse_strerror(r));
 		return;
 	}
@@ -139,7 +123,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 	int r = ike_msg_parse_header(buf, len, &msg);
 
 	if (r) {
-		addr_str(remote, from, sizeof(from));
+		sockaddr_str(remote, from, sizeof(from), true);
 		log_debug("dropping datagram from %s: %s", from, ike_parse_strerror(r));
 		return;
 	}
@@ -152,7 +136,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 	uint64_t spi = from_initiator ? msg.hdr.spir : msg.hdr.spii;
 	struct ike_sa *sa = ike_sa_find(eng, spi, !from_initiator);
 	if (!sa || sa->state == IKE_S_DEAD) {
-		addr_str(remote, from, sizeof(from));
+		sockaddr_str(remote, from, sizeof(from), true);
 		log_debug("dropping %s from %s: unknown IKE SA", ike_exchange_name(msg.hdr.exchange),
 			  from);
 		return;

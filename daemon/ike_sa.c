@@ -14,6 +14,7 @@
 #include "crypto/secret.h"
 #include "daemon/ike_crypt.h"
 #include "daemon/log.h"
+#include "daemon/sockaddr.h"
 
 const char *ike_state_name(enum ike_state s)
 {
@@ -214,23 +215,11 @@ struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiat
 	return NULL;
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_addr.s_addr == y->sin_addr.s_addr && x->sin_port == y->sin_port;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 && x->sin6_port == y->sin6_port;
-}
-
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote)
 {
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next)
-		if (!sa->initiator && sa->spii == spii && same_addr(&sa->remote, remote) &&
+		if (!sa->initiator && sa->spii == spii && sockaddr_same(&sa->remote, remote) &&
 		    sa->state != IKE_S_DEAD)
 			return sa;
 	return NULL;

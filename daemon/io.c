@@ -9,7 +9,9 @@
 #include "crypto/secret.h"
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
+#include "daemon/ike_proto.h"
 #include "daemon/log.h"
+#include "daemon/sockaddr.h"
 #include "daemon/ts.h"
 
 static int io_send(void *arg, const struct sockaddr_storage *local,
@@ -37,12 +39,8 @@ static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 	p->sock = s ? s->fd4500 : -1;
 	p->peer = sa->remote;
 	/* ESP always travels in UDP 4500 (RFC 3948); the peer's NAT port if it has one */
-	if (!sa->natt) {
-		if (p->peer.ss_family == AF_INET)
-			((struct sockaddr_in *)&p->peer)->sin_port = htons(4500);
-		else
-			((struct sockaddr_in6 *)&p->peer)->sin6_port = htons(4500);
-	}
+	if (!sa->natt)
+		sockaddr_set_port(&p->peer, IKE_NATT_PORT);
 	p->standby = !inbound && ch->out_standby;
 	p->n_remote_ts = ts_to_ranges(ch->ts_remote, ch->n_ts_remote, p->remote_ts, DP_MAX_TS);
 	p->n_local_ts = ts_to_ranges(ch->ts_local, ch->n_ts_local, p->local_ts, DP_MAX_TS);

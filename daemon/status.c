@@ -13,23 +13,7 @@
 #include "daemon/proposal.h"
 #include "daemon/status.h"
 #include "daemon/ts.h"
-
-void status_addr(const struct sockaddr_storage *ss, char *buf, size_t len, bool port)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned p = 0;
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
-		p = ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
-		p = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-	}
-	if (port)
-		snprintf(buf, len, "%s:%u", a, p);
-	else
-		snprintf(buf, len, "%s", a);
-}
+#include "daemon/sockaddr.h"
 
 void status_prefix(const struct conf_prefix *p, char *buf, size_t len)
 {
@@ -82,8 +66,8 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 	char algs[160], local[64], remote[64];
 
 	proposal_describe(&c, algs, sizeof(algs));
-	status_addr(&sa->local, local, sizeof(local), true);
-	status_addr(&sa->remote, remote, sizeof(remote), true);
+	sockaddr_str(&sa->local, local, sizeof(local), true);
+	sockaddr_str(&sa->remote, remote, sizeof(remote), true);
 	evbuffer_add_printf(out, "  IKE SA #%u: %s", sa->serial, ike_state_name(sa->state));
 	if (sa->state == IKE_S_ESTABLISHED)
 		evbuffer_add_printf(out, " %llds ago", (long long)(now - sa->established));
@@ -185,8 +169,8 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 	const char *autos[] = { "ignore", "add", "start" };
 	bool up = c->ike && c->ike->state == IKE_S_ESTABLISHED;
 
-	status_addr(&cfg->left, left, sizeof(left), false);
-	status_addr(&cfg->right, right, sizeof(right), false);
+	sockaddr_str(&cfg->left, left, sizeof(left), false);
+	sockaddr_str(&cfg->right, right, sizeof(right), false);
 	if (cfg->has_interface_ip)
 		status_prefix(&cfg->interface_ip, ip, sizeof(ip));
 	evbuffer_add_printf(out, "\"%s\": %s[%s]...%s[%s], auto=%s, %s\n", cfg->name, left,

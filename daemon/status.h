@@ -9,7 +9,6 @@
 struct conf_prefix;
 struct ike_ts;
 
-void status_addr(const struct sockaddr_storage *ss, char *buf, size_t len, bool port);
 void status_prefix(const struct conf_prefix *p, char *buf, size_t len);
 /* "0.0.0.0/0,::/0" */
 void status_ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len);

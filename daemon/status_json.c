@@ -11,6 +11,7 @@
 #include "daemon/dataplane.h"
 #include "daemon/proposal.h"
 #include "daemon/status.h"
+#include "daemon/sockaddr.h"
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void jstr(struct evbuffer *out, const char *s)
@@ -103,9 +104,9 @@ static void ike_json(struct evbuffer *out, const struct ike_sa *sa)
 	jkv_str(out, "state", ike_state_name(sa->state), false);
 	jkv_str(out, "role", sa->initiator ? "initiator" : "responder", false);
 	jkv_u64(out, "established", (uint64_t)sa->established, false);
-	status_addr(&sa->local, buf, sizeof(buf), true);
+	sockaddr_str(&sa->local, buf, sizeof(buf), true);
 	jkv_str(out, "local", buf, false);
-	status_addr(&sa->remote, buf, sizeof(buf), true);
+	sockaddr_str(&sa->remote, buf, sizeof(buf), true);
 	jkv_str(out, "remote", buf, false);
 	proposal_describe(&c, buf, sizeof(buf));
 	jkv_str(out, "algorithms", buf, false);
@@ -186,9 +187,9 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	jkv_str(out, "name", c->cfg->name, true);
 	jkv_str(out, "state", conn_state(c), false);
 	jkv_str(out, "auto", autos[c->cfg->autostart], false);
-	status_addr(&c->cfg->left, buf, sizeof(buf), false);
+	sockaddr_str(&c->cfg->left, buf, sizeof(buf), false);
 	jkv_str(out, "left", buf, false);
-	status_addr(&c->cfg->right, buf, sizeof(buf), false);
+	sockaddr_str(&c->cfg->right, buf, sizeof(buf), false);
 	jkv_str(out, "right", buf, false);
 	jkv_str(out, "leftid", c->cfg->leftid.text, false);
 	jkv_str(out, "rightid", c->cfg->rightid.text, false);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -12,6 +11,7 @@
 #include "daemon/dataplane.h"
 #include "daemon/ike_proto.h"
 #include "daemon/log.h"
+#include "daemon/sockaddr.h"
 
 void udp_init(struct udp *u, struct event_base *base, struct dataplane *dp, udp_recv_fn fn,
 	      void *arg)
@@ -23,36 +23,17 @@ void udp_init(struct udp *u, struct event_base *base, struct dataplane *dp, udp_
 	u->arg = arg;
 }
 
-static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
 static void with_port(struct sockaddr_storage *ss, const struct sockaddr_storage *addr,
 		      uint16_t port)
 {
 	*ss = *addr;
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-static socklen_t ss_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	sockaddr_set_port(ss, port);
 }
 
 static int bind_one(const struct sockaddr_storage *addr, uint16_t port, uint32_t mark)
 {
 	struct sockaddr_storage ss;
-	char a[INET6_ADDRSTRLEN];
+	char a[64];
 	int one = 1;
 	int fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -67,13 +48,10 @@ static int bind_one(const struct sockaddr_storage *addr, uint16_t port, uint32_t
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
 		log_warn("cannot set SO_MARK %u: %s", mark, strerror(errno));
-	if (bind(fd, (struct sockaddr *)&ss, ss_len(&ss))) {
-		inet_ntop(addr->ss_family,
-			  addr->ss_family == AF_INET
-				  ? (const void *)&((const struct sockaddr_in *)addr)->sin_addr
-				  : (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr,
-			  a, sizeof(a));
-		log_err("cannot bind UDP %s port %u: %s", a, port, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&ss, sockaddr_len(&ss))) {
+		int err = errno;
+		sockaddr_str(addr, a, sizeof(a), false);
+		log_err("cannot bind UDP %s port %u: %s", a, port, strerror(err));
 		close(fd);
 		return -1;
 	}
@@ -133,7 +111,7 @@ static void sock_close(struct udp_sock *s)
 struct udp_sock *udp_find(struct udp *u, const struct sockaddr_storage *local)
 {
 	for (size_t i = 0; i < u->n; i++)
-		if (same_ip(&u->socks[i].addr, local))
+		if (sockaddr_same_ip(&u->socks[i].addr, local))
 			return &u->socks[i];
 	return NULL;
 }
@@ -184,7 +162,7 @@ int udp_send_ike(struct udp *u, const struct sockaddr_storage *local,
 	static const uint8_t marker[4];
 	struct udp_sock *s = udp_find(u, local);
 	struct iovec iov[2] = { { (void *)marker, 4 }, { (void *)msg, len } };
-	struct msghdr mh = { .msg_name = (void *)remote, .msg_namelen = ss_len(remote) };
+	struct msghdr mh = { .msg_name = (void *)remote, .msg_namelen = sockaddr_len(remote) };
 
 	if (!s)
 		return -1;
