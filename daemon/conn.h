@@ -20,6 +20,7 @@ struct daemon;
 struct conn_counters {
 	uint64_t in_bytes, out_bytes, in_packets, out_packets;
 	uint64_t drop_replay, drop_auth, drop_ts, drop_other;
+	uint64_t drop_ts_out;		/* outbound: outside the selectors, not sent */
 };
 
 struct conn {

@@ -69,6 +69,8 @@ static int dp_init(struct dataplane *dp)
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&dp->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&dp->work[DP_RX], NULL);
+	pthread_mutex_init(&dp->work[DP_TX], NULL);
 	dp->rx_epoll = epoll_create1(EPOLL_CLOEXEC);
 	dp->tx_epoll = epoll_create1(EPOLL_CLOEXEC);
 	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -80,6 +82,7 @@ static int dp_init(struct dataplane *dp)
 		return -errno;
 	if (!dp->rx_buf || !dp->tx_buf || !dp->train || !dp->gro)
 		return -ENOMEM;
+	dp_gro_init(dp->gro);
 	r = epoll_add(dp->rx_epoll, dp->stop_fd, DP_EV_STOP);
 	if (r == 0)
 		r = epoll_add(dp->tx_epoll, dp->stop_fd, DP_EV_STOP);
@@ -100,6 +103,23 @@ static unsigned offloads_off(void)
 	return off;
 }
 
+/* MCVPN_DP_SPIN_US: the busy-poll window (dp_loop.c), in microseconds. */
+static uint64_t spin_window(void)
+{
+	const char *env = getenv("MCVPN_DP_SPIN_US");
+	char *end;
+	unsigned long us;
+
+	if (!env)
+		return 0;
+	us = strtoul(env, &end, 10);
+	if (*end || us > 10000) {
+		log_warn("data plane: MCVPN_DP_SPIN_US=%s: not 0..10000; no busy-poll", env);
+		return 0;
+	}
+	return (uint64_t)us * 1000;
+}
+
 struct dataplane *dp_new(void)
 {
 	struct dataplane *dp = calloc(1, sizeof(*dp));
@@ -109,6 +129,7 @@ struct dataplane *dp_new(void)
 		return NULL;
 	dp->rx_epoll = dp->tx_epoll = dp->stop_fd = -1;
 	dp->off = offloads_off();
+	dp->spin_ns = spin_window();
 	r = dp_init(dp);
 	if (r < 0) {
 		log_err("data plane: cannot start: %s", strerror(-r));
@@ -149,6 +170,8 @@ void dp_free(struct dataplane *dp)
 	close_fd(dp->tx_epoll);
 	close_fd(dp->stop_fd);
 	pthread_rwlock_destroy(&dp->lock);
+	pthread_mutex_destroy(&dp->work[DP_RX]);
+	pthread_mutex_destroy(&dp->work[DP_TX]);
 	free(dp->rx_buf);
 	free(dp->tx_buf);
 	free(dp->train);

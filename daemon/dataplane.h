@@ -36,7 +36,9 @@ struct dp_sa_params {
 	int sock;			/* a UDP socket given to dp_socket_add */
 	struct sockaddr_storage peer;	/* address and port (4500 or the NAT's) */
 	bool standby;			/* outbound: install, but keep the current SA in use */
-	/* inbound: inner packets must have src in remote_ts and dst in local_ts */
+	/* the Child SA's selectors, the same for both directions: inbound inner
+	 * packets must have src in remote_ts and dst in local_ts, outbound ones
+	 * src in local_ts and dst in remote_ts (else drop_ts / drop_ts_out) */
 	struct dp_range remote_ts[DP_MAX_TS];
 	size_t n_remote_ts;
 	struct dp_range local_ts[DP_MAX_TS];
@@ -48,6 +50,9 @@ struct dp_sa_stats {
 	uint64_t drop_replay, drop_auth, drop_ts, drop_other;	/* inbound SAs;
 					 * outbound: drop_other (send failed, not IP,
 					 * sequence numbers exhausted) */
+	uint64_t drop_ts_out;		/* outbound SAs: TUN reads whose inner src/dst
+					 * lie outside the selectors, never encrypted
+					 * (a TSO super-packet counts once) */
 	uint32_t last_packet;		/* CLOCK_MONOTONIC seconds of the last good packet; 0 none */
 };
 
@@ -79,7 +84,7 @@ int dp_socket_remove(struct dataplane *dp, int udp_fd);
  * The tunnel (and for outbound the socket) must be registered: -ENOENT; SPIs
  * are unique per direction: -EEXIST.  Removing the current outbound SA leaves
  * the tunnel without one (drop_no_sa) until another is added or preferred.
- * Inbound SAs with no traffic selectors accept no inner packet. */
+ * SAs with no traffic selectors let no inner packet in or out. */
 int dp_sa_add_inbound(struct dataplane *dp, const struct dp_sa_params *p);
 int dp_sa_add_outbound(struct dataplane *dp, const struct dp_sa_params *p);
 /* Make an installed outbound SA its tunnel's current one again (its sequence

@@ -1,11 +1,11 @@
-/* Data plane internals shared by dataplane.c, dp_sa.c, dp_sock.c, dp_rx.c and
- * dp_tx.c.  Not for other modules: they use dataplane.h.
+/* Data plane internals shared by dataplane.c, dp_sa.c, dp_sock.c, dp_loop.c,
+ * dp_rx.c and dp_tx.c.  Not for other modules: they use dataplane.h.
  *
  * Locking: every table below is read under dp->lock held for reading (the
  * two data threads, per packet) and changed under it held for writing (the
  * control calls).  An SA's esp state and counters are touched only by the
- * one data thread that owns it (inbound: rx, outbound: tx) while it holds
- * the read lock; control calls that read counters take the write lock, so
+ * direction's work that owns it (inbound: rx, outbound: tx; the thread
+ * holding dp->work[] of that direction) while it holds the read lock; control calls that read counters take the write lock, so
  * they never see a half-updated packet. */
 #ifndef MCVPN_DP_PRIV_H
 #define MCVPN_DP_PRIV_H
@@ -39,6 +39,9 @@
 #define DP_TRAIN_BUF	(DP_TRAIN_BYTES + DP_BUF_LEN)
 /* epoll tag of the stop eventfd (tunnel ids and fds never reach it). */
 #define DP_EV_STOP	UINT64_MAX
+/* The two directions, index of dataplane.work[]. */
+#define DP_RX		0
+#define DP_TX		1
 
 struct dp_sa {
 	struct dp_sa *next;		/* hash chain */
@@ -64,7 +67,7 @@ struct dp_sock {
 	struct dp_sock *next;
 	int fd;				/* borrowed UDP socket */
 	int ike_fd;			/* owned: our end of the IKE socketpair */
-	bool no_gso;			/* UDP_SEGMENT refused here (set by the tx thread)
+	bool no_gso;			/* UDP_SEGMENT refused here (set by the tx work)
 				 * or MCVPN_DP_OFF=gso */
 	struct sockaddr_storage local;	/* getsockname(): family and port */
 };
@@ -84,9 +87,13 @@ struct dataplane {
 	struct dp_sa *out[DP_SA_BUCKETS];	/* by the peer's SPI */
 	struct dp_tunnel *tunnels;
 	struct dp_sock *socks;
-	struct dp_global_stats stats;	/* tx thread: drop_no_sa, tso_split, gso_sent;
-					 * rx thread: the others */
+	struct dp_global_stats stats;	/* tx work: drop_no_sa, tso_split, gso_sent;
+					 * rx work: the others */
 	int rx_epoll, tx_epoll;		/* owned */
+	/* DP_RX, DP_TX: whoever holds it does that direction's work and owns
+	 * its buffers and counters (normally its thread; dp_loop.c) */
+	pthread_mutex_t work[2];
+	uint64_t spin_ns;		/* busy-poll window after work; 0 none */
 	int stop_fd;			/* owned eventfd, in both epoll sets */
 	pthread_t rx_thread, tx_thread;
 	bool rx_running, tx_running;
@@ -112,7 +119,13 @@ void dp_sa_count(struct dp_sa *sa, size_t inner_bytes, unsigned packets);
  * in tests, or a TUN without IFF_VNET_HDR). */
 size_t dp_tun_offloads(const struct dataplane *dp, int fd);
 
-/* Thread bodies: arg is the struct dataplane. */
+/* One direction's work for one readiness event: a UDP socket's datagrams
+ * (rx) or a tunnel's packets (tx).  The caller holds that direction's
+ * work lock (dp_loop.c). */
+void dp_rx_drain(struct dataplane *dp, int fd);
+void dp_tx_drain(struct dataplane *dp, int id);
+
+/* Thread bodies (dp_loop.c): arg is the struct dataplane. */
 void *dp_rx_main(void *arg);
 void *dp_tx_main(void *arg);
 

@@ -297,7 +297,7 @@ static int rx_recv(int fd, struct dataplane *dp, struct rx_batch *b)
 /* Up to DP_BUDGET batches from one socket, each under the read lock (the
  * socket may be removed and closed between two of them); each batch's
  * packets reach their TUNs before the lock is let go. */
-static void rx_drain(struct dataplane *dp, int fd)
+void dp_rx_drain(struct dataplane *dp, int fd)
 {
 	struct rx_batch b;
 
@@ -318,26 +318,5 @@ static void rx_drain(struct dataplane *dp, int fd)
 		pthread_rwlock_unlock(&dp->lock);
 		if (n < DP_RX_BATCH)
 			return;
-	}
-}
-
-void *dp_rx_main(void *arg)
-{
-	struct dataplane *dp = arg;
-	struct epoll_event ev[16];
-
-	dp_gro_init(dp->gro);
-	for (;;) {
-		int n = epoll_wait(dp->rx_epoll, ev, 16, -1);
-
-		if (n < 0 && errno != EINTR) {
-			log_err("data plane: rx epoll_wait: %s", strerror(errno));
-			return NULL;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.u64 == DP_EV_STOP)
-				return NULL;
-			rx_drain(dp, (int)ev[i].data.u64);
-		}
 	}
 }

@@ -141,6 +141,21 @@ static void train_add(struct dataplane *dp, struct train *tr, struct dp_sa *sa, 
 	tr->n++;
 }
 
+/* RFC 4301 5.1: a packet outside the SA's selectors must not leave under
+ * it (the peer would drop it anyway, as drop_ts).  Checked once per TUN
+ * read: a super-packet's segments share its one IP header, and nothing is
+ * encapsulated yet, so no sequence number is spent. */
+static bool tx_selectors_allow(struct dp_sa *sa, uint8_t nh, const uint8_t *pkt, size_t len)
+{
+	enum esp_err e = esp_sa_check_outbound(sa->esp, nh, pkt, len);
+
+	if (e == ESP_ERR_TS)
+		sa->stats.drop_ts_out++;
+	else if (e != ESP_OK)
+		sa->stats.drop_other++;		/* too short for its IP header */
+	return e == ESP_OK;
+}
+
 /* pkt[0 .. len) read from t (after its vnet header h): each segment is
  * encapsulated at the train's end. */
 static void tx_packet(struct dataplane *dp, struct dp_tunnel *t, struct train *tr,
@@ -158,6 +173,8 @@ static void tx_packet(struct dataplane *dp, struct dp_tunnel *t, struct train *t
 		sa->stats.drop_other++;
 		return;
 	}
+	if (!tx_selectors_allow(sa, nh, pkt, len))
+		return;
 	dp->stats.tso_split += g.mss != 0;
 	while (!g.done) {
 		uint8_t *slot = dp->train + tr->len;
@@ -201,7 +218,7 @@ static void tx_read_one(struct dataplane *dp, struct dp_tunnel *t, struct train 
 
 /* Up to DP_BUDGET packets from one tunnel under one read lock; the train
  * leaves before the lock is let go (it points at an SA). */
-static void tx_drain(struct dataplane *dp, int id)
+void dp_tx_drain(struct dataplane *dp, int id)
 {
 	struct train tr = { 0 };
 	struct dp_tunnel *t;
@@ -221,24 +238,4 @@ static void tx_drain(struct dataplane *dp, int id)
 	}
 	train_flush(dp, &tr);
 	pthread_rwlock_unlock(&dp->lock);
-}
-
-void *dp_tx_main(void *arg)
-{
-	struct dataplane *dp = arg;
-	struct epoll_event ev[16];
-
-	for (;;) {
-		int n = epoll_wait(dp->tx_epoll, ev, 16, -1);
-
-		if (n < 0 && errno != EINTR) {
-			log_err("data plane: tx epoll_wait: %s", strerror(errno));
-			return NULL;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.u64 == DP_EV_STOP)
-				return NULL;
-			tx_drain(dp, (int)(uint32_t)ev[i].data.u64);
-		}
-	}
 }

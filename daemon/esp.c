@@ -272,6 +272,16 @@ static bool ranges_have(const struct dp_range *r, size_t n, int family, const ui
 	return false;
 }
 
+/* ours (the address on our side of the tunnel) among our selectors and
+ * theirs among the peer's: inbound ours is the destination, outbound the
+ * source.  At most 2 x DP_MAX_TS compares of 4 or 16 bytes. */
+static bool ts_allow(const struct esp_sa *sa, int family, const uint8_t *ours,
+		     const uint8_t *theirs)
+{
+	return ranges_have(sa->local_ts, sa->n_local_ts, family, ours) &&
+	       ranges_have(sa->remote_ts, sa->n_remote_ts, family, theirs);
+}
+
 /* IPv4 (RFC 791): version 4, IHL >= 5, header inside, total length exact. */
 static enum esp_err check_ipv4(const uint8_t *p, size_t len)
 {
@@ -308,10 +318,21 @@ enum esp_err esp_sa_check_inner(const struct esp_sa *sa, uint8_t next_header,
 	e = v4 ? check_ipv4(inner, len) : check_ipv6(inner, len);
 	if (e != ESP_OK)
 		return e;
-	if (!ranges_have(sa->remote_ts, sa->n_remote_ts, family, inner + src) ||
-	    !ranges_have(sa->local_ts, sa->n_local_ts, family, inner + dst))
-		return ESP_ERR_TS;
-	return ESP_OK;
+	return ts_allow(sa, family, inner + dst, inner + src) ? ESP_OK : ESP_ERR_TS;
+}
+
+enum esp_err esp_sa_check_outbound(const struct esp_sa *sa, uint8_t next_header,
+				   const uint8_t *pkt, size_t len)
+{
+	bool v4 = next_header == ESP_NH_IPV4;
+	size_t src = v4 ? 12 : 8, dst = v4 ? 16 : 24;	/* address offsets */
+
+	if (next_header != ESP_NH_IPV4 && next_header != ESP_NH_IPV6)
+		return ESP_ERR_NEXT_HEADER;
+	/* The TUN gave us the packet: only the addresses' bytes need to be there. */
+	if (len < (v4 ? 20u : 40u))
+		return ESP_ERR_INNER_LENGTH;
+	return ts_allow(sa, v4 ? AF_INET : AF_INET6, pkt + src, pkt + dst) ? ESP_OK : ESP_ERR_TS;
 }
 
 enum esp_err esp_sa_decap(struct esp_sa *sa, uint8_t *pkt, size_t len,

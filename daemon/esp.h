@@ -59,7 +59,8 @@ enum esp_err {
 	ESP_ERR_PADDING,	/* peer: pad length too long or pad bytes not 1,2,3.. */
 	ESP_ERR_NEXT_HEADER,	/* peer: not IPv4/IPv6, or not the inner packet's version */
 	ESP_ERR_INNER_LENGTH,	/* peer: inner IP header disagrees with the payload length */
-	ESP_ERR_TS,		/* peer: inner src/dst outside the SA's traffic selectors */
+	ESP_ERR_TS,		/* peer, or outbound our TUN: inner src/dst outside the
+				 * SA's traffic selectors */
 	ESP_ERR_SEQ_EXHAUSTED,	/* us: 2^32-1 packets sent; the SA must be rekeyed */
 	ESP_ERR_NOSPACE,	/* us: buffer too small for header and trailer */
 	ESP_ERR_CRYPTO,		/* us: the cipher failed */
@@ -81,15 +82,17 @@ struct esp_sa {
 	size_t iv_len, block_len, icv_len;	/* GCM 8, 4, 16; CBC 16, 16, 12..32 */
 	uint32_t seq;				/* outbound: last number sent; 0 none yet */
 	struct replay replay;			/* inbound */
-	struct dp_range remote_ts[DP_MAX_TS];	/* inbound: allowed inner sources */
+	struct dp_range remote_ts[DP_MAX_TS];	/* the peer's side: inbound the allowed
+						 * inner sources, outbound destinations */
 	size_t n_remote_ts;
-	struct dp_range local_ts[DP_MAX_TS];	/* inbound: allowed inner destinations */
+	struct dp_range local_ts[DP_MAX_TS];	/* our side: inbound destinations,
+						 * outbound sources */
 	size_t n_local_ts;
 };
 
 /* AES-GCM-16: keymat = AES key | 4-byte salt (20, 28 or 36 bytes), borrowed
  * and not kept (the aead holds its own copy).  No traffic selectors yet: an
- * inbound SA accepts no inner packet until esp_sa_set_ts().  Caller frees
+ * SA lets no inner packet in or out until esp_sa_set_ts().  Caller frees
  * with esp_sa_free.  NULL on a bad key length or no memory. */
 struct esp_sa *esp_sa_new(uint32_t spi, const uint8_t *keymat, size_t keymat_len);
 /* The same for any transform this file frames: ENCR_AES_GCM_16 with
@@ -134,6 +137,16 @@ enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
  * IP header's length against len, src/dst against the SA's selectors. */
 enum esp_err esp_sa_check_inner(const struct esp_sa *sa, uint8_t next_header,
 				const uint8_t *inner, size_t len);
+/* Outbound, before encapsulation: may the packet pkt[0 .. len) read from the
+ * TUN (next_header from its IP version) leave under sa?  Its source must lie
+ * in local_ts and its destination in remote_ts, the reverse of inbound
+ * (RFC 4301 5.1: a packet no SA's selectors match is not sent under it).
+ * Reads only the fixed header's addresses, so a TSO super-packet is checked
+ * once for all its segments; spends no sequence number.  ESP_OK, ESP_ERR_TS,
+ * ESP_ERR_NEXT_HEADER (neither IPv4 nor IPv6) or ESP_ERR_INNER_LENGTH
+ * (shorter than its fixed header). */
+enum esp_err esp_sa_check_outbound(const struct esp_sa *sa, uint8_t next_header,
+				   const uint8_t *pkt, size_t len);
 /* esp_sa_decrypt then esp_sa_check_inner: the whole inbound path. */
 enum esp_err esp_sa_decap(struct esp_sa *sa, uint8_t *pkt, size_t len,
 			  uint8_t **inner, size_t *inner_len);

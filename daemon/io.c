@@ -86,6 +86,7 @@ void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_
 		sum->out_bytes += out.bytes;
 		sum->out_packets += out.packets;
 		sum->drop_other += out.drop_other;
+		sum->drop_ts_out += out.drop_ts_out;
 	}
 }
 

@@ -64,9 +64,10 @@ static void counters(struct evbuffer *out, const struct conn_counters *t)
 	evbuffer_add_printf(out,
 			    "{\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64 ",\"in_packets\":%" PRIu64
 			    ",\"out_packets\":%" PRIu64 ",\"drops\":{\"replay\":%" PRIu64
-			    ",\"integrity\":%" PRIu64 ",\"selector\":%" PRIu64 ",\"other\":%" PRIu64 "}}",
+			    ",\"integrity\":%" PRIu64 ",\"selector\":%" PRIu64 ",\"other\":%" PRIu64
+			    ",\"selector_out\":%" PRIu64 "}}",
 			    t->in_bytes, t->out_bytes, t->in_packets, t->out_packets, t->drop_replay,
-			    t->drop_auth, t->drop_ts, t->drop_other);
+			    t->drop_auth, t->drop_ts, t->drop_other, t->drop_ts_out);
 }
 
 static void child_json(struct evbuffer *out, const struct ike_sa *sa, const struct child_sa *ch)

@@ -26,7 +26,8 @@ LOGDIR="$REPO/build-logs"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 BUILDDIR=${BUILDDIR:-build}
 FUZZ_BUILDDIR=${FUZZ_BUILDDIR:-build-fuzz}
-export MCVPND="$REPO/$BUILDDIR/daemon/mcvpnd" MCVPNCTL="$REPO/$BUILDDIR/daemon/mcvpnctl"
+case $BUILDDIR in /*) BUILD_ABS=$BUILDDIR ;; *) BUILD_ABS=$REPO/$BUILDDIR ;; esac
+export MCVPND="$BUILD_ABS/daemon/mcvpnd" MCVPNCTL="$BUILD_ABS/daemon/mcvpnctl"
 mkdir -p "$LOGDIR" || die "cannot create $LOGDIR"
 
 T_PASS=0

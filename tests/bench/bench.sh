@@ -81,11 +81,14 @@ install_tools() {
 build() {
 	if [ -n "${MCVPND:-}" ]; then
 		MCVPNCTL=${MCVPNCTL:-$(dirname "$MCVPND")/mcvpnctl}
+		WAKE_LAT=$(dirname "$MCVPND")/../tests/bench/wake-lat
 		return 0
 	fi
 	[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" "$REPO" --buildtype=release >/dev/null ||
 		die "meson setup $BUILD failed"
-	ninja -C "$BUILD" daemon/mcvpnd daemon/mcvpnctl >/dev/null || die "build failed"
+	ninja -C "$BUILD" daemon/mcvpnd daemon/mcvpnctl tests/bench/wake-lat >/dev/null ||
+		die "build failed"
+	WAKE_LAT=$BUILD/tests/bench/wake-lat
 	MCVPND=$BUILD/daemon/mcvpnd
 	MCVPNCTL=$BUILD/daemon/mcvpnctl
 }
@@ -440,6 +443,7 @@ table() {
 			"$cpg" "${RTT[$k]}" "${RSS_IDLE[$k]:--}" "${RSS_PEAK[$k]:--}"
 	done
 	printf '(RSS in kB, the larger of the two ends; CPU = both ends'"'"' daemons per GB delivered)\n'
+	[ -z "${WAKE:-}" ] || printf 'Thread wake-ups on this machine (wake-lat):\n%s\n' "$WAKE"
 	[ "$NOISY" -eq 0 ] || printf 'WARNING: %d runs started on a busy machine\n' "$NOISY"
 }
 
@@ -478,6 +482,12 @@ KINDS=$ok_kinds
 
 section "idle"
 wait_quiet
+# The floor under every RTT through a userspace data path: each hop to a
+# sleeping thread is one wake-up (tests/bench/wake_lat.c).
+if [ -x "${WAKE_LAT:-}" ]; then
+	WAKE=$("$WAKE_LAT" 300 2>&1)
+	info "thread wake-ups here: $(printf '%s' "$WAKE" | tr '\n' ';')"
+fi
 for k in $KINDS; do
 	RTT[$k]=$(idle_rtt "$k")
 	[ "$k" = v ] || RSS_IDLE[$k]=$(rss_of "$k" VmRSS)

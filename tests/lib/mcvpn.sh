@@ -168,6 +168,13 @@ mcvpn_field() {
 	esac
 }
 
+# mcvpn_drops SIDE NAME: the first conn's drop counter NAME (status --json
+# counters.drops: replay, auth, selector, selector_out, ...).
+mcvpn_drops() {
+	mcvpnctl "$1" status --json | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["conns"][0]["counters"]["drops"][sys.argv[1]])' "$2"
+}
+
 # Show the last lines of both daemons' logs (on failure).
 mcvpn_dump_logs() {
 	local side f

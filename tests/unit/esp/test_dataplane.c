@@ -288,20 +288,65 @@ static void test_counters(void)
 	CHECK_INT(ai.packets, 1);
 	CHECK_INT(ai.bytes, 1400);
 	CHECK_INT(ai.drop_replay + ai.drop_auth + ai.drop_ts + ai.drop_other, 0);
+	CHECK_INT(ao.drop_ts_out + bo.drop_ts_out + ao.drop_other + bo.drop_other, 0);
 }
 
+/* A peer that does not check its own selectors: the test encrypts under
+ * A->B's key itself (A would refuse to, test_selector_out), at a sequence
+ * number A will not reach, and B drops the packet after decrypting it. */
 static void test_selector_drop(void)
 {
-	uint8_t in[60], esp[2048], out[2048];
-	ssize_t n;
+	struct dp_sa_params p = sa_params(SPI_AB, 1, &A, &tap_addr, b_host, a_host);
+	struct esp_sa *peer = esp_sa_new(SPI_AB, p.keymat, p.keymat_len);
+	uint8_t esp[2048], out[2048];
+	size_t n = 0;
 
-	make_ipv4(in, sizeof(in), (uint8_t[]){ 10, 9, 0, 1 }, b_host);
-	n = a_sends(in, sizeof(in), esp, sizeof(esp));
-	CHECK(n > 0);
-	send_to_b(esp, (size_t)n);
+	CHECK(peer != NULL);
+	if (!peer)
+		return;
+	peer->seq = 999;
+	make_ipv4(esp + ESP_HEADROOM, 60, (uint8_t[]){ 10, 9, 0, 1 }, b_host);
+	CHECK_INT(esp_sa_encap(peer, esp, sizeof(esp), 60, ESP_NH_IPV4, &n), ESP_OK);
+	esp_sa_free(peer);
+	send_to_b(esp, n);
 	WAIT_FOR(sstats(B.dp, true, SPI_AB).drop_ts == 1);
 	CHECK_INT(sstats(B.dp, true, SPI_AB).drop_ts, 1);
 	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), 50), -1);
+}
+
+/* A drops what its selectors (10.1/16 -> 10.2/16) do not cover before
+ * encrypting it: nothing reaches the wire, no sequence number is spent,
+ * each is counted in drop_ts_out.  A packet inside still goes, with the
+ * next number, and B takes it. */
+static void test_selector_out(void)
+{
+	static const uint8_t other[4] = { 10, 9, 0, 1 };
+	static const uint8_t a6[16] = { 0xfd, 1, [15] = 1 }, b6[16] = { 0xfd, 2, [15] = 1 };
+	uint8_t in[3][80], ok[80], esp[2048], out[2048];
+	struct dp_sa_stats before = sstats(A.dp, false, SPI_AB);
+	ssize_t n;
+
+	make_ipv4(in[0], sizeof(in[0]), other, b_host);		/* src outside */
+	make_ipv4(in[1], sizeof(in[1]), a_host, other);		/* dst outside */
+	make_ipv6(in[2], sizeof(in[2]), a6, b6);		/* IPv6, IPv4-only SA */
+	for (uint64_t k = 0; k < 3; k++) {
+		CHECK_INT(write(A.tun[0], in[k], sizeof(in[k])), sizeof(in[k]));
+		WAIT_FOR(sstats(A.dp, false, SPI_AB).drop_ts_out == before.drop_ts_out + k + 1);
+		CHECK_INT(sstats(A.dp, false, SPI_AB).drop_ts_out, before.drop_ts_out + k + 1);
+		CHECK_INT(recv_wait(tap, esp, sizeof(esp), 50), -1);
+	}
+	make_ipv4(ok, sizeof(ok), a_host, b_host);
+	n = a_sends(ok, sizeof(ok), esp, sizeof(esp));
+	CHECK(n > 0);
+	if (n <= 0)
+		return;
+	/* every packet before took one number, the three dropped none */
+	CHECK_INT(be32(esp + 4), before.packets + 1);
+	CHECK_INT(sstats(A.dp, false, SPI_AB).packets, before.packets + 1);
+	CHECK_INT(sstats(A.dp, false, SPI_AB).drop_other, before.drop_other);
+	send_to_b(esp, (size_t)n);
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), sizeof(ok));
+	CHECK_MEM(out, ok, sizeof(ok));
 }
 
 static void test_ike_forwarding(void)
@@ -610,6 +655,7 @@ int main(void)
 	test_b_to_a();
 	test_counters();
 	test_selector_drop();
+	test_selector_out();
 	test_ike_forwarding();
 	test_ike_dual_stack();
 	test_odd_datagrams();

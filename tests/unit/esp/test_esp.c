@@ -412,6 +412,53 @@ static void test_selectors(void)
 	esp_sa_free(none);
 }
 
+static enum esp_err out_v4(const struct esp_sa *sa, const uint8_t s[4], const uint8_t d[4])
+{
+	uint8_t p[40];
+
+	make_ipv4(p, 40, s, d);
+	return esp_sa_check_outbound(sa, ESP_NH_IPV4, p, 40);
+}
+
+/* Outbound the same selectors the other way round: the source on our side
+ * (local_ts), the destination on the peer's (remote_ts).  Only the fixed
+ * header's addresses count: a TSO super-packet's length fields do not. */
+static void test_selectors_outbound(void)
+{
+	struct esp_sa *sa = new_in(), *none = esp_sa_new(SPI, keymat, sizeof(keymat));
+	uint8_t p[40], o6[16] = { 0xfd, 0, 0, 3, [15] = 1 };
+	struct dp_range only4[1];
+
+	CHECK_INT(out_v4(sa, dst4, src4), ESP_OK);
+	CHECK_INT(out_v4(sa, (uint8_t[]){ 10, 2, 255, 255 }, (uint8_t[]){ 10, 1, 0, 0 }), ESP_OK);
+	CHECK_INT(out_v4(sa, (uint8_t[]){ 10, 3, 0, 0 }, src4), ESP_ERR_TS);	/* src outside */
+	CHECK_INT(out_v4(sa, dst4, (uint8_t[]){ 10, 0, 255, 255 }), ESP_ERR_TS);	/* dst outside */
+	CHECK_INT(out_v4(sa, src4, dst4), ESP_ERR_TS);		/* the inbound direction */
+	make_ipv4(p, 40, dst4, src4);
+	p[2] = 0xff, p[3] = 0xff;				/* a super-packet's length */
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV4, p, 40), ESP_OK);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV4, p, 19), ESP_ERR_INNER_LENGTH);
+	CHECK_INT(esp_sa_check_outbound(sa, 59, p, 40), ESP_ERR_NEXT_HEADER);
+	make_ipv6(p, 40, dst6, src6);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV6, p, 40), ESP_OK);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV6, p, 39), ESP_ERR_INNER_LENGTH);
+	make_ipv6(p, 40, o6, src6);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV6, p, 40), ESP_ERR_TS);
+	make_ipv6(p, 40, dst6, o6);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV6, p, 40), ESP_ERR_TS);
+	/* IPv4-only selectors (0.0.0.0/0 both sides): no IPv6 packet leaves. */
+	only4[0] = range4((uint8_t[]){ 0, 0, 0, 0 }, (uint8_t[]){ 255, 255, 255, 255 });
+	CHECK_INT(esp_sa_set_ts(sa, only4, 1, only4, 1), 0);
+	CHECK_INT(out_v4(sa, src4, dst4), ESP_OK);
+	make_ipv6(p, 40, dst6, src6);
+	CHECK_INT(esp_sa_check_outbound(sa, ESP_NH_IPV6, p, 40), ESP_ERR_TS);
+	/* No selectors at all: nothing gets out. */
+	CHECK_INT(out_v4(none, dst4, src4), ESP_ERR_TS);
+	CHECK_INT(sa->seq + none->seq, 0);			/* no number spent */
+	esp_sa_free(sa);
+	esp_sa_free(none);
+}
+
 static void test_seq_and_space(void)
 {
 	struct esp_sa *out = esp_sa_new(SPI, keymat, sizeof(keymat));
@@ -466,6 +513,7 @@ int main(void)
 	test_pad_overrun();
 	test_inner_length();
 	test_selectors();
+	test_selectors_outbound();
 	test_seq_and_space();
 	test_misc();
 	return check_summary("esp-framing");
