@@ -221,9 +221,11 @@ void status_json(struct daemon *d, struct evbuffer *out)
 	evbuffer_add_printf(out,
 			    "{\"version\":1,\"daemon\":{\"uptime\":%lld,\"drops\":{\"unknown_spi\":%" PRIu64
 			    ",\"malformed\":%" PRIu64 ",\"no_sa\":%" PRIu64 "},\"keepalives_rx\":%" PRIu64
-			    "},\"conns\":[",
+			    ",\"offloads\":{\"tso_split\":%" PRIu64 ",\"gso_sent\":%" PRIu64
+			    ",\"gro_received\":%" PRIu64 ",\"gro_written\":%" PRIu64 "}},\"conns\":[",
 			    (long long)(time(NULL) - d->started), g.drop_unknown_spi, g.drop_malformed,
-			    g.drop_no_sa, g.keepalives_rx);
+			    g.drop_no_sa, g.keepalives_rx, g.tso_split, g.gso_sent, g.gro_received,
+			    g.gro_written);
 	for (size_t i = 0; i < d->n_conns; i++) {
 		if (i)
 			evbuffer_add(out, ",", 1);

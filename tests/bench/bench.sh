@@ -23,9 +23,11 @@
 # Per round and kind: iperf3 with 1 TCP stream, then with 4, each BENCH_SECS
 # seconds; rounds are interleaved (every kind once per round).  Daemon CPU is
 # utime+stime of both ends' daemon processes over the runs, divided by the
-# bytes iperf3 delivered.  Idle RTT is the median of 200 pings 5 ms apart
-# before any load.  RSS idle is VmRSS before any load, RSS peak is VmHWM at
-# the end (both ends: the larger).
+# bytes iperf3 delivered.  Idle RTT is the median of 500 pings 5 ms apart
+# (5 interleaved rounds of 100) before any load.  RSS idle is VmRSS before
+# any load, RSS peak is VmHWM at the end (both ends: the larger).  The
+# table ends with what a thread wake-up costs here (wake-lat): the floor
+# under any RTT through a userspace data path.
 #
 # Usage: sudo tests/bench/bench.sh
 #   BENCH_ROUNDS=3 BENCH_SECS=10  rounds and seconds per run
@@ -356,12 +358,15 @@ rss_of() {
 	echo "$max"
 }
 
-# Median RTT in microseconds of 200 pings, 5 ms apart.
-idle_rtt() {
-	local k=$1
-	ip netns exec "$(ns_a "$k")" ping -n -c 200 -i 0.005 -W 1 "$(target "$k")" 2>/dev/null |
-		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
-		awk '{v[NR] = $1} END {if (NR) printf "%.0f", v[int((NR + 1) / 2)] * 1000; else print "-"}'
+# RTT samples in microseconds, one per line, of 100 pings 5 ms apart.
+rtt_samples() {
+	ip netns exec "$(ns_a "$1")" ping -n -c 100 -i 0.005 -W 1 "$(target "$1")" 2>/dev/null |
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | awk '{printf "%.0f\n", $1 * 1000}'
+}
+
+# The median of the numbers on stdin, "-" when there are none.
+median() {
+	sort -n | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]; else print "-"}'
 }
 
 # Percent of the machine's CPU busy over the next second.
@@ -488,8 +493,15 @@ if [ -x "${WAKE_LAT:-}" ]; then
 	WAKE=$("$WAKE_LAT" 300 2>&1)
 	info "thread wake-ups here: $(printf '%s' "$WAKE" | tr '\n' ';')"
 fi
+# Idle RTT: 5 rounds of 100 pings per kind, interleaved like the loads, so
+# that a noisy moment on the machine does not fall on one kind only.
+for ((round = 1; round <= 5; round++)); do
+	for k in $KINDS; do
+		rtt_samples "$k" >>"$WORK/rtt-$k"
+	done
+done
 for k in $KINDS; do
-	RTT[$k]=$(idle_rtt "$k")
+	RTT[$k]=$(median <"$WORK/rtt-$k")
 	[ "$k" = v ] || RSS_IDLE[$k]=$(rss_of "$k" VmRSS)
 	info "${NAME[$k]}: median RTT ${RTT[$k]} us"
 done

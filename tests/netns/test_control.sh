@@ -141,7 +141,9 @@ status = json.load(open(sys.argv[1]))
 traffic = json.load(open(sys.argv[2]))
 text = open(sys.argv[3]).read()
 typed(status, {"version": int, "daemon": {"uptime": int, "keepalives_rx": int,
-      "drops": {"unknown_spi": int, "malformed": int, "no_sa": int}}, "conns": list}, "status")
+      "drops": {"unknown_spi": int, "malformed": int, "no_sa": int},
+      "offloads": {"tso_split": int, "gso_sent": int, "gro_received": int, "gro_written": int}},
+      "conns": list}, "status")
 check("status.version is 1", status.get("version") == 1)
 conns = status.get("conns", [])
 check("one conn in status", len(conns) == 1)
