@@ -7,6 +7,7 @@
 
 #include "crypto/alg.h"
 #include "daemon/dp_priv.h"
+#include "daemon/sockaddr.h"
 
 static unsigned bucket_of(uint32_t spi)
 {
@@ -70,15 +71,6 @@ static int check_params(const struct dp_sa_params *p)
 	return 0;
 }
 
-static socklen_t peer_len_of(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return sizeof(struct sockaddr_in);
-	if (ss->ss_family == AF_INET6)
-		return sizeof(struct sockaddr_in6);
-	return 0;
-}
-
 static void sa_free(struct dp_sa *sa)
 {
 	if (!sa)
@@ -105,7 +97,7 @@ static struct dp_sa *sa_new(const struct dp_sa_params *p, bool inbound, int *err
 	sa->tunnel = p->tunnel;
 	sa->sock = p->sock;
 	sa->peer = p->peer;
-	sa->peer_len = peer_len_of(&p->peer);
+	sa->peer_len = sockaddr_len(&p->peer);
 	*err = esp_sa_set_ts(sa->esp, p->remote_ts, p->n_remote_ts, p->local_ts, p->n_local_ts);
 	if (*err) {
 		sa_free(sa);
@@ -138,7 +130,7 @@ static int sa_add(struct dataplane *dp, const struct dp_sa_params *p, bool inbou
 
 	if (r)
 		return r;
-	if (!inbound && !peer_len_of(&p->peer))
+	if (!inbound && !sockaddr_len(&p->peer))
 		return -EAFNOSUPPORT;
 	sa = sa_new(p, inbound, &r);
 	if (!sa)
