@@ -96,17 +96,10 @@ build() {
 }
 
 topo_down() {
-	local k ns pid
+	local k
 	for k in v m s w b; do
-		for ns in "$(ns_a "$k")" "$(ns_b "$k")"; do
-			[ -e "/run/netns/$ns" ] || continue
-			for pid in $(ip netns pids "$ns" 2>/dev/null); do
-				kill -KILL "$pid" 2>/dev/null
-			done
-			ip netns del "$ns" 2>/dev/null
-		done
+		netns_destroy "$(ns_a "$k")" "$(ns_b "$k")"
 	done
-	return 0
 }
 
 # pair_up K: two namespaces joined by a veth, 10.99.N.1 <-> 10.99.N.2.

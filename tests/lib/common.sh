@@ -126,6 +126,20 @@ pid_alive() {
 	return 0
 }
 
+# netns_destroy NS...: kill whatever still runs in each namespace we made
+# (by PID, from ip netns pids), then delete it; absent ones are skipped.
+netns_destroy() {
+	local ns pid
+	for ns in "$@"; do
+		[ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
 # ---------------------------------------------------------------- assertions
 
 pass() { PASS=$((PASS + 1)); printf '  ok   %s\n' "$1"; }

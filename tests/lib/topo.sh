@@ -118,15 +118,7 @@ topo_up() {
 
 # Kill whatever still runs in our namespaces (by PID), then delete them.
 topo_down() {
-	local ns pid
-	for ns in "$NS_AWS" "$NS_OCI" "$NS_INET"; do
-		[ -e "/run/netns/$ns" ] || continue
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	return 0
+	netns_destroy "$NS_AWS" "$NS_OCI" "$NS_INET"
 }
 
 # topo_ping SIDE DEST [ping options...]: 3 echoes, success if any comes back.
