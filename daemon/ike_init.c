@@ -1,5 +1,6 @@
 /* IKE_SA_INIT (RFC 7296 1.2): proposals, KE, nonces, NAT detection; the
- * initiator handles INVALID_KE_PAYLOAD and COOKIE by starting over. */
+ * initiator handles INVALID_KE_PAYLOAD and COOKIE by starting over, the
+ * responder under load demands a COOKIE before any DH or state (2.6). */
 #include "daemon/ike_sa.h"
 
 #include <event2/event.h>
@@ -207,8 +208,10 @@ static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_stor
 	return NULL;
 }
 
-static void send_error(struct ike_engine *eng, const struct sockaddr_storage *local,
-		       const struct sockaddr_storage *remote, const struct ike_msg *req,
+/* A response of one notify to an IKE_SA_INIT request, keeping no state: back to
+ * where it came from, on the socket it came in on. */
+static void send_notify(struct ike_engine *eng, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote, bool natt, const struct ike_msg *req,
 		       uint16_t type, const uint8_t *data, size_t len)
 {
 	uint8_t out[512];
@@ -219,7 +222,7 @@ static void send_error(struct ike_engine *eng, const struct sockaddr_storage *lo
 	pl_build_notify(&b, 0, NULL, 0, type, data, len);
 	int n = ike_msgb_finish_plain(&b);
 	if (n > 0)
-		ike_send_raw(eng, local, remote, false, out, (size_t)n);
+		ike_send_raw(eng, local, remote, natt, out, (size_t)n);
 }
 
 static void halfopen_timeout(evutil_socket_t fd, short what, void *arg)
@@ -290,8 +293,40 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	return sa;
 }
 
+/* RFC 7296 2.6.  Below the threshold any COOKIE is ignored; at or above it a
+ * request goes on only with a valid one, and one without (or with an invalid
+ * one: "process the message as if no cookie had been included") is answered
+ * with a new cookie alone.  True: go on with the request.  Per request at most
+ * a debug line: this is the path a flood takes. */
+static bool cookie_admits(struct ike_engine *eng, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg)
+{
+	const struct pl_notify *n = ike_msg_notify(msg, N_COOKIE);
+	unsigned halfopen = ike_sa_count_halfopen(eng);
+	uint8_t ck[IKE_COOKIE_LEN];
+	double now = ike_now();
+	char from[64];
+
+	if (halfopen < eng->cookie_threshold)
+		return true;
+	if (n && ike_cookie_check(&eng->cookies, now, n->data, n->len, msg->nonce.data,
+				  msg->nonce.len, remote, msg->hdr.spii))
+		return true;
+	if (ike_cookie_make(&eng->cookies, now, msg->nonce.data, msg->nonce.len, remote,
+			    msg->hdr.spii, ck))
+		return false;
+	send_notify(eng, local, remote, natt, msg, N_COOKIE, ck, sizeof(ck));
+	eng->cookies_sent++;
+	if (log_enabled(LOG_DEBUG)) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_debug("%u half-open IKE SAs: answering IKE_SA_INIT from %s with a COOKIE%s",
+			  halfopen, from, n ? " (its COOKIE is invalid)" : "");
+	}
+	return false;
+}
+
 void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
-		      const struct sockaddr_storage *remote, struct ike_msg *msg)
+		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg)
 {
 	struct ike_proposal prop;
 	struct proposal_choice c;
@@ -307,17 +342,19 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		log_conn(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
 		return;
 	}
+	if (!cookie_admits(eng, local, remote, natt, msg))
+		return;
 	if (select_ike(conn->cfg, msg, &prop, &c)) {
 		log_conn(LOG_WARNING, conn->cfg->name,
 			 "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
-		send_error(eng, local, remote, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		send_notify(eng, local, remote, natt, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (msg->ke.kind != c.dh) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
 		log_conn(LOG_INFO, conn->cfg->name, "asking peer for %s (INVALID_KE_PAYLOAD)",
 			 dh_name(c.dh));
-		send_error(eng, local, remote, msg, N_INVALID_KE_PAYLOAD, g, 2);
+		send_notify(eng, local, remote, natt, msg, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	struct ike_sa *sa = responder_sa(eng, conn, local, remote, msg, &c);

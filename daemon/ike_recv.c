@@ -12,7 +12,7 @@
 #include "daemon/sockaddr.h"
 
 static void init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
-			 const struct sockaddr_storage *remote, struct ike_msg *msg)
+			 const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg)
 {
 	char from[64];
 	struct ike_sa *sa = ike_sa_find_halfopen(eng, msg->hdr.spii, remote);
@@ -30,7 +30,7 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 		log_info("dropping IKE_SA_INIT from %s: %s", from, ike_parse_strerror(r));
 		return;
 	}
-	ike_init_respond(eng, local, remote, msg);
+	ike_init_respond(eng, local, remote, natt, msg);
 }
 
 /* After a message authenticated: follow the peer to port 4500 / a new NAT mapping. */
@@ -130,7 +130,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 	bool response = msg.hdr.flags & IKE_FLAG_R;
 	bool from_initiator = msg.hdr.flags & IKE_FLAG_I;
 	if (msg.hdr.exchange == IKE_SA_INIT && !response) {
-		init_request(eng, local, remote, &msg);
+		init_request(eng, local, remote, natt, &msg);
 		return;
 	}
 	uint64_t spi = from_initiator ? msg.hdr.spir : msg.hdr.spii;

@@ -50,6 +50,7 @@ void ike_engine_init(struct ike_engine *eng, struct event_base *base, const stru
 	eng->base = base;
 	eng->io = *io;
 	eng->next_serial = 1;
+	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
 }
 
 void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n)
@@ -202,6 +203,7 @@ void ike_engine_clear(struct ike_engine *eng)
 {
 	while (eng->sas)
 		sa_free(eng->sas);
+	ike_cookies_clear(&eng->cookies);
 }
 
 struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated)
@@ -223,6 +225,14 @@ struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 		    sa->state != IKE_S_DEAD)
 			return sa;
 	return NULL;
+}
+
+unsigned ike_sa_count_halfopen(const struct ike_engine *eng)
+{
+	unsigned n = 0;
+	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next)
+		n += !sa->initiator && sa->state == IKE_S_INIT_DONE;
+	return n;
 }
 
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,

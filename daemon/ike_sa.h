@@ -12,6 +12,7 @@
 
 #include "crypto/keymat.h"
 #include "daemon/conn.h"
+#include "daemon/ike_cookie.h"
 #include "daemon/ike_msg.h"
 
 struct conf_conn;
@@ -150,10 +151,15 @@ struct ike_engine {
 	struct conn **conns;		/* borrowed array, for responder lookups */
 	size_t n_conns;
 	unsigned next_serial;
+	/* RFC 7296 2.6: with this many half-open responder SAs or more (0: always),
+	 * an IKE_SA_INIT request needs a valid COOKIE; IKE_COOKIE_THRESHOLD by default */
+	unsigned cookie_threshold;
+	uint64_t cookies_sent;		/* requests answered with a COOKIE */
+	struct ike_cookies cookies;	/* owned: the secrets */
 };
 
 void ike_engine_init(struct ike_engine *eng, struct event_base *base, const struct ike_io *io);
-/* Frees every SA (without sending anything). */
+/* Frees every SA (without sending anything) and wipes the cookie secrets. */
 void ike_engine_clear(struct ike_engine *eng);
 void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n);
 
@@ -173,6 +179,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why);	/* children down, freed la
 struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated);
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote);
+/* Responder SAs that IKE_SA_INIT made and IKE_AUTH has not completed yet. */
+unsigned ike_sa_count_halfopen(const struct ike_engine *eng);
 void ike_sa_established(struct ike_sa *sa);
 
 /* Requests and responses (ike_exchange.c). */
@@ -209,7 +217,7 @@ int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* Exchange handlers. */
 int ike_init_start(struct ike_sa *sa);
 void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
-		      const struct sockaddr_storage *remote, struct ike_msg *msg);
+		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg);
 void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
 void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg);
