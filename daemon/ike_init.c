@@ -264,10 +264,14 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 	return ike_msgb_finish_plain(&b);
 }
 
+/* The half-open SA for a request that came from remote to local.  natt: it
+ * came on port 4500 (RFC 7296 2.23 lets the initiator start there), and the
+ * SA stays there: its response, and that response repeated from the cache,
+ * leave on 4500 with the marker. */
 static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 				   const struct sockaddr_storage *local,
-				   const struct sockaddr_storage *remote, const struct ike_msg *msg,
-				   const struct proposal_choice *c)
+				   const struct sockaddr_storage *remote, bool natt,
+				   const struct ike_msg *msg, const struct proposal_choice *c)
 {
 	struct ike_sa *sa = ike_sa_new(eng, conn, false);
 
@@ -276,6 +280,7 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	sa->spii = msg->hdr.spii;
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->natt = natt;
 	sa->peer_msgid = 0;
 	sa->dh_group = c->dh;
 	set_alg(sa, c);
@@ -357,7 +362,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		send_notify(eng, local, remote, natt, msg, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
-	struct ike_sa *sa = responder_sa(eng, conn, local, remote, msg, &c);
+	struct ike_sa *sa = responder_sa(eng, conn, local, remote, natt, msg, &c);
 	if (!sa)
 		return;
 	/* the response carries our public value, so build it before derive() frees the key */
@@ -371,7 +376,8 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	sa->state = IKE_S_INIT_DONE;
 	IKE_SA_LOG(sa, LOG_INFO, "responding to IKE_SA_INIT (%s%s)", dh_name(c.dh),
 		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
-	/* we move to port 4500 when the initiator does (ike_recv follows it) */
+	/* on the port the request came in on; from 500 we move to 4500 when the
+	 * initiator does (ike_recv follows it) */
 	ike_send_response(sa, out, (size_t)len);
 	struct timeval tv = { HALFOPEN_TIMEOUT_S, 0 };
 	event_assign(sa->retx_ev, eng->base, -1, 0, halfopen_timeout, sa);
