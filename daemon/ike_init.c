@@ -339,26 +339,31 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	struct conn *conn = find_conn(eng, local, remote);
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
 
+	/* unauthenticated and free to send: these lines are rate-limited */
 	if (!conn) {
-		log_info("IKE_SA_INIT from a peer no conn is configured for; ignored");
+		char from[64];
+
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_limited(LOG_INFO, NULL, "IKE_SA_INIT from %s: no conn has this peer; ignored",
+			    from);
 		return;
 	}
 	if ((msg->outer & need) != need) {
-		log_conn(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
+		log_limited(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
 		return;
 	}
 	if (!cookie_admits(eng, local, remote, natt, msg))
 		return;
 	if (select_ike(conn->cfg, msg, &prop, &c)) {
-		log_conn(LOG_WARNING, conn->cfg->name,
-			 "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
+		log_limited(LOG_WARNING, conn->cfg->name,
+			    "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
 		send_notify(eng, local, remote, natt, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (msg->ke.kind != c.dh) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
-		log_conn(LOG_INFO, conn->cfg->name, "asking peer for %s (INVALID_KE_PAYLOAD)",
-			 dh_name(c.dh));
+		log_limited(LOG_INFO, conn->cfg->name, "asking peer for %s (INVALID_KE_PAYLOAD)",
+			    dh_name(c.dh));
 		send_notify(eng, local, remote, natt, msg, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}

@@ -27,7 +27,8 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 	int r = ike_msg_parse_payloads(msg);
 	if (r) {
 		sockaddr_str(remote, from, sizeof(from), true);
-		log_info("dropping IKE_SA_INIT from %s: %s", from, ike_parse_strerror(r));
+		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: %s", from,
+			    ike_parse_strerror(r));
 		return;
 	}
 	ike_init_respond(eng, local, remote, natt, msg);
@@ -52,19 +53,19 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *msg, uint8_t *plain, size_
 	int r = ike_msg_parse_payloads(msg);
 
 	if (r) {
-		IKE_SA_LOG(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
 			   ike_parse_strerror(r));
 		return -1;
 	}
 	ike_sa_keys_in(sa, &k);
 	if (!(msg->outer & PL_BIT(PL_SK)) || ike_crypt_open(msg, &k, plain, cap, &n)) {
-		IKE_SA_LOG(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
 			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
 		return -1;
 	}
 	r = ike_msg_parse_inner(msg, plain, n);
 	if (r) {
-		IKE_SA_LOG(sa, LOG_INFO, "dropping %s %u: inner payloads: %s",
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: inner payloads: %s",
 			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
 			   ike_parse_strerror(r));
 		return -1;

@@ -14,6 +14,7 @@
 #include "daemon/conn.h"
 #include "daemon/ike_cookie.h"
 #include "daemon/ike_msg.h"
+#include "daemon/log.h"
 
 struct conf_conn;
 struct conn;
@@ -275,6 +276,13 @@ unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool in
 double ike_now(void);
 
 #define IKE_SA_LOG(sa, prio, ...) ike_sa_log(sa, prio, __VA_ARGS__)
+/* For what anyone who knows the SPIs can cause (log.h, log_limited). */
+#define IKE_SA_LOG_LIMITED(sa, prio, ...)                              \
+	do {                                                           \
+		static struct log_limit limit_;                        \
+		if (log_limit_pass(&limit_, prio))                     \
+			ike_sa_log(sa, prio, __VA_ARGS__);             \
+	} while (0)
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -76,3 +76,26 @@ void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const cha
 	va_end(ap);
 	emit(prio, conn, peer, sa, msg);
 }
+
+bool log_limit_pass(struct log_limit *l, int prio)
+{
+	struct timespec ts;
+	long window;
+
+	if (!log_enabled(prio))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	window = (long)ts.tv_sec / LOG_LIMIT_WINDOW_S;
+	if (window != l->window) {
+		if (l->suppressed)
+			log_conn(prio, NULL, "(%u similar lines left out in %d s)", l->suppressed,
+				 LOG_LIMIT_WINDOW_S);
+		*l = (struct log_limit){ .window = window };
+	}
+	if (l->lines >= LOG_LIMIT_BURST) {
+		l->suppressed++;
+		return false;
+	}
+	l->lines++;
+	return true;
+}

@@ -20,6 +20,24 @@ void log_conn(int prio, const char *conn, const char *fmt, ...)
 void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Lines an outsider can cause at will (a flood of bad IKE messages) go
+ * through a limit per call site: at most LOG_LIMIT_BURST lines in
+ * LOG_LIMIT_WINDOW_S seconds, then one line telling how many were left out.
+ * log_limit_pass() says whether this line may go out. */
+#define LOG_LIMIT_BURST		10
+#define LOG_LIMIT_WINDOW_S	10
+struct log_limit {
+	long window;			/* monotonic seconds / LOG_LIMIT_WINDOW_S */
+	unsigned lines, suppressed;
+};
+bool log_limit_pass(struct log_limit *l, int prio);
+#define log_limited(prio, conn, ...)                                   \
+	do {                                                           \
+		static struct log_limit limit_;                        \
+		if (log_limit_pass(&limit_, prio))                     \
+			log_conn(prio, conn, __VA_ARGS__);             \
+	} while (0)
+
 #define log_err(...)    log_conn(LOG_ERR, NULL, __VA_ARGS__)
 #define log_warn(...)   log_conn(LOG_WARNING, NULL, __VA_ARGS__)
 #define log_notice(...) log_conn(LOG_NOTICE, NULL, __VA_ARGS__)
