@@ -94,7 +94,8 @@ static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 {
 	struct daemon *d = arg;
 
-	io_child_counters(d, ch, &c->past);	/* counters are per conn, across rekeys */	dp_sa_remove(d->dp, false, ch->spi_out);
+	io_child_counters(d, ch, &c->past);	/* counters are per conn, across rekeys */
+	dp_sa_remove(d->dp, false, ch->spi_out);
 	dp_sa_remove(d->dp, true, ch->spi_in);
 }
 

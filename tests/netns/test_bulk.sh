@@ -20,28 +20,56 @@
 # with the LAN behind gw B at MTU 1400 (both ends of its link): the bytes
 # arrive identical; the sender gateway's inner out_bytes grew by at least the
 # file (it went through the tunnel); and the counters show each offload used
-# on the routed traffic (below).  At the end: no replay, integrity, selector
-# or selector_out drop on either gateway.  Last, a control run with MCVPN_DP_OFF=tso,gso,
-# coalesce shows the same offload checks coming out the other way, so they
-# can fail.  No timing is asserted.  About 20 s.
+# on the routed traffic (below).
 #
-# How the offloads are seen.  mcvpnd's own offload counters (tso_split,
-# gso_sent, gro_received, gro_written in struct dp_global_stats) are not in
-# mcvpnctl status --json, so the test compares the daemon's ESP packet
-# counters (conns[].counters.out_packets / in_packets count ESP packets, one
-# per segment) with the kernel's device counters, which count one per TUN
-# read or write and one per skb crossing a veth.  Each check asks for at
-# least twice as many ESP packets (measured: about 40 times as many):
+# Then the rekey at full speed: host A streams a 16 MB file to host B over
+# IPv4 (host B's link still at MTU 1400), again and again, while the Child
+# SA is rekeyed from gw A, the IKE SA from gw B, the Child SA from gw B and
+# the IKE SA from gw A, one after the other (mcvpnctl rekey), and stops once
+# 32 MB more went over the last SAs.
+# Each rekey must be over on both sides (one IKE SA and one Child SA left,
+# the rekeyed one with a new serial and new SPIs, the two Child SAs one
+# pair) with the sender still sending and bytes arriving in between; the
+# stream arrives identical (bytes and sha256 of the copies sent); each
+# gateway's log shows one rekey of each kind initiated and one answered; and
+# during the phase neither gateway counts a replay, integrity, selector or
+# selector_out drop, nor daemon.drops.unknown_spi (an ESP packet of an SA
+# already deleted: make before break keeps the old inbound SA until the
+# DELETE exchange is over) or daemon.drops.no_sa (a packet read from vti1
+# while the tunnel had no outbound SA).
+#
+# At the end: no replay, integrity, selector or selector_out drop on either
+# gateway.  Last, a control run with MCVPN_DP_OFF=tso,gso,coalesce shows the
+# same offload checks coming out the other way, so they can fail.  No timing
+# is asserted.  About 20 to 30 s (the rekey phase 6 to 12).
+#
+# How the offloads are seen, twice.  mcvpnd counts the batching paths it
+# takes (mcvpnctl status --json, daemon.offloads; deltas around each
+# transfer): the sending gateway's tso_split (TUN super-packets it cut) and
+# gso_sent (UDP GSO sends of more than one ESP packet) must grow, and the
+# receiving gateway's gro_received (UDP GRO trains its socket handed over)
+# and gro_written (TUN writes of coalesced segments).  The kernel's device
+# counters, one per TUN read or write and one per skb crossing a veth, show
+# that the packets really went batched: compared with the daemon's ESP
+# packet counters (conns[].counters.out_packets / in_packets count ESP
+# packets, one per segment), each check asks for at least twice as many ESP
+# packets (measured: about 40 times as many):
 #   - sender gateway, ESP packets sent >= 2 x vti1 tx_packets (TUN reads):
 #     the reads were TSO super-packets that mcvpnd cut (tso_split);
 #   - sender gateway, ESP packets sent >= 2 x wan0 tx_packets: the ESP
 #     packets left in UDP GSO trains (gso_sent);
 #   - receiver gateway, ESP packets received >= 2 x vti1 rx_packets (TUN
 #     writes): segments were coalesced into GSO_TCP writes (gro_written).
-# The control run (offloads off) must find fewer than twice as many.
-# Whether the receiving socket took the trains with UDP_GRO (gro_received)
-# cannot be seen from outside: wan0 rx_packets shows only that the trains
-# reached gw B whole through the NAT hop; it is printed, not asserted.
+# For gro_received there is no kernel counter to compare with: wan0
+# rx_packets shows only that the trains reached gw B whole through the NAT
+# hop (printed).  Measured per 128 MB: about 2100 tso_split, 2500 gso_sent
+# and as many gro_received, 2800 gro_written.  The control run must find
+# fewer than twice as many ESP packets as device packets, and tso_split,
+# gso_sent and gro_written unchanged: "tso" leaves the TUN without TSO (no
+# super-packets to cut), "gso" sends one datagram each, "coalesce" writes
+# packet by packet.  UDP GRO stays on there (MCVPN_DP_OFF=gro would turn it
+# off), so gro_received is printed, not asserted (measured: unchanged, the
+# single datagrams are not joined on the way).
 #
 # What the kernel does with the forwarded packets (kernel 6.18, measured; the
 # test prints the numbers): host A's TCP hands its veth TSO super-packets
@@ -89,6 +117,8 @@ HOST_A6=fd00:2::20
 HOST_B6=fd00:105::20
 PORT=5201
 XFER_PID=
+XFER_OUT=
+SEND_PID=
 
 # ------------------------------------------------------------ topology
 
@@ -115,29 +145,26 @@ lan_add() {
 		die "IPv6 forwarding in $gw failed"
 }
 
-lan_down() {
-	local ns pid
-	for ns in "$NS_LANA" "$NS_LANB"; do
-		[ -e "/run/netns/$ns" ] || continue
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	return 0
-}
+lan_down() { netns_destroy "$NS_LANA" "$NS_LANB"; }
 
-# The receiver of a transfer cut short (the sender runs in the foreground).
-xfer_stop() { stop_pid "$XFER_PID"; }
+# The ends of a transfer cut short (a bulk sender runs in the foreground, a
+# streaming one in the background).
+xfer_stop() {
+	stop_pid "$SEND_PID"
+	stop_pid "$XFER_PID"
+}
 
 # ------------------------------------------------------------ the transfer
 
 # One TCP connection: "recv ADDR PORT OUT" listens on ADDR, hashes what comes
 # until EOF and writes "BYTES SHA256" to OUT; "send ADDR PORT FILE" connects
-# (retrying while refused, up to 5 s) and sends FILE with sendfile(2).
+# (retrying while refused, up to 5 s) and sends FILE with sendfile(2);
+# "stream ADDR PORT FILE STOP SECS COPIES" sends FILE again and again until,
+# after a copy, the file STOP exists or SECS seconds have passed, and then
+# writes the number of copies sent to COPIES.
 write_xfer_py() {
 	cat >"$WORK/xfer.py" <<-'EOF'
-	import hashlib, socket, sys, time
+	import hashlib, os, socket, sys, time
 	mode, addr, port, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 	fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 	if mode == "recv":
@@ -172,8 +199,18 @@ write_xfer_py() {
 	            if time.monotonic() > end:
 	                raise
 	            time.sleep(0.1)
+	    stop, until, copies = None, 0, 0
+	    if mode == "stream":
+	        stop, until = sys.argv[5], time.monotonic() + float(sys.argv[6])
 	    with open(path, "rb") as f:
-	        s.sendfile(f)
+	        while True:
+	            s.sendfile(f, 0)
+	            copies += 1
+	            if not stop or os.path.exists(stop) or time.monotonic() > until:
+	                break
+	    if stop:
+	        with open(sys.argv[7], "w") as f:
+	            f.write("%d\n" % copies)
 	    s.shutdown(socket.SHUT_WR)
 	    while s.recv(65536):
 	        pass
@@ -187,28 +224,40 @@ make_data() {
 	DATA_SUM="$(stat -c %s "$1") $(sha256sum "$1" | cut -d' ' -f1)"
 }
 
-# transfer FROM_NS TO_NS DEST FILE: send FILE from FROM_NS to DEST in TO_NS,
-# both ends bounded to 30 s.  Sets XFER_GOT ("BYTES SHA256" as received, or
-# what went wrong).
-transfer() {
-	local from=$1 to=$2 dest=$3 file=$4 out src rrc
+# recv_start TO_NS DEST: the receiver of the next transfer, listening on DEST
+# in TO_NS (next PORT) in the background, bounded to 30 s: XFER_PID, its
+# result in XFER_OUT.
+recv_start() {
 	PORT=$((PORT + 1))
-	out="$WORK/recv.$PORT"
-	ip netns exec "$to" timeout 30 python3 "$WORK/xfer.py" recv "$dest" "$PORT" "$out" \
-		>"$out.log" 2>&1 &
+	XFER_OUT="$WORK/recv.$PORT"
+	ip netns exec "$1" timeout 30 python3 "$WORK/xfer.py" recv "$2" "$PORT" "$XFER_OUT" \
+		>"$XFER_OUT.log" 2>&1 &
 	XFER_PID=$!
-	ip netns exec "$from" timeout 30 python3 "$WORK/xfer.py" send "$dest" "$PORT" "$file" \
-		>"$out.send.log" 2>&1
-	src=$?
+}
+
+# recv_wait SENDER_RC: wait for the receiver; sets XFER_GOT ("BYTES SHA256" as
+# received, or what went wrong).
+recv_wait() {
+	local rrc
 	wait "$XFER_PID"
 	rrc=$?
 	XFER_PID=
-	if [ -s "$out" ]; then
-		XFER_GOT=$(cat "$out")
+	if [ -s "$XFER_OUT" ]; then
+		XFER_GOT=$(cat "$XFER_OUT")
 	else
-		XFER_GOT="nothing (sender exit $src, receiver exit $rrc:"
-		XFER_GOT+=" $(tail -n 1 "$out.send.log") $(tail -n 1 "$out.log"))"
+		XFER_GOT="nothing (sender exit $1, receiver exit $rrc:"
+		XFER_GOT+=" $(tail -n 1 "$XFER_OUT.send.log") $(tail -n 1 "$XFER_OUT.log"))"
 	fi
+}
+
+# transfer FROM_NS TO_NS DEST FILE: send FILE from FROM_NS to DEST in TO_NS,
+# both ends bounded to 30 s.  Sets XFER_GOT.
+transfer() {
+	local from=$1 to=$2 dest=$3 file=$4
+	recv_start "$to" "$dest"
+	ip netns exec "$from" timeout 30 python3 "$WORK/xfer.py" send "$dest" "$PORT" "$file" \
+		>"$XFER_OUT.send.log" 2>&1
+	recv_wait $?
 }
 
 # ------------------------------------------------------------ counters
@@ -221,16 +270,21 @@ dev_stat() {
 		echo "0 0 0 0"
 }
 
-# esp_stat SIDE: "in_packets out_packets in_bytes out_bytes replay integrity
-# selector selector_out other" of the conn, from mcvpnctl status --json.
+# esp_stat SIDE: from mcvpnctl status --json, the conn's "in_packets
+# out_packets in_bytes out_bytes replay integrity selector selector_out other"
+# followed by the daemon's "tso_split gso_sent gro_received gro_written
+# unknown_spi no_sa" (daemon.offloads and daemon.drops).
 esp_stat() {
 	mcvpnctl "$1" status --json 2>/dev/null | python3 -c '
 import json, sys
-c = json.load(sys.stdin)["conns"][0]["counters"]
+j = json.load(sys.stdin)
+c, o, g = j["conns"][0]["counters"], j["daemon"]["offloads"], j["daemon"]["drops"]
 d = c["drops"]
 print(c["in_packets"], c["out_packets"], c["in_bytes"], c["out_bytes"],
-      d["replay"], d["integrity"], d["selector"], d["selector_out"], d["other"])' 2>/dev/null ||
-		echo "x x x x x x x x x"
+      d["replay"], d["integrity"], d["selector"], d["selector_out"], d["other"],
+      o["tso_split"], o["gso_sent"], o["gro_received"], o["gro_written"],
+      g["unknown_spi"], g["no_sa"])' 2>/dev/null ||
+		echo "x x x x x x x x x x x x x x x"
 }
 
 # icmp_too_big NS: ICMP "destination unreachable" plus ICMPv6 "packet too
@@ -250,7 +304,11 @@ snap() {
 	local p=$1 side gw v
 	for side in aws oci; do
 		gw=$(ns_of "$side")
-		read -r "S[$p.$side.esp_in]" "S[$p.$side.esp_out]" v "S[$p.$side.out_bytes]" v \
+		read -r "S[$p.$side.esp_in]" "S[$p.$side.esp_out]" "S[$p.$side.in_bytes]" \
+			"S[$p.$side.out_bytes]" "S[$p.$side.replay]" "S[$p.$side.integrity]" \
+			"S[$p.$side.selector]" "S[$p.$side.selector_out]" "S[$p.$side.other]" \
+			"S[$p.$side.tso_split]" "S[$p.$side.gso_sent]" "S[$p.$side.gro_received]" \
+			"S[$p.$side.gro_written]" "S[$p.$side.unknown_spi]" "S[$p.$side.no_sa]" \
 			<<<"$(esp_stat "$side")"
 		read -r "S[$p.$side.vti_rx]" v "S[$p.$side.vti_tx]" v <<<"$(dev_stat "$gw" vti1)"
 		read -r "S[$p.$side.wan_rx]" v "S[$p.$side.wan_tx]" v <<<"$(dev_stat "$gw" wan0)"
@@ -293,6 +351,32 @@ check_many_not() {
 	return 1
 }
 
+# check_grew DESC SIDE COUNTER: SIDE's COUNTER (a snap name) grew between
+# snap b and snap a.
+check_grew() {
+	local n
+	n=$(d "$2.$3")
+	if [[ $n =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ]; then
+		pass "$1 ($3 +$n)"
+		return 0
+	fi
+	fail "$1" "expected: $2's $3 to grow" "got:      ${S[b.$2.$3]:-x} before, ${S[a.$2.$3]:-x} after"
+	return 1
+}
+
+# check_still DESC SIDE COUNTER: SIDE's COUNTER did not change between snap b
+# and snap a.
+check_still() {
+	local n
+	n=$(d "$2.$3")
+	if [ "$n" = 0 ]; then
+		pass "$1 ($3 stayed at ${S[a.$2.$3]})"
+		return 0
+	fi
+	fail "$1" "expected: $2's $3 unchanged" "got:      ${S[b.$2.$3]:-x} before, ${S[a.$2.$3]:-x} after"
+	return 1
+}
+
 # ------------------------------------------------------------ one check set
 
 # bulk DESC FROM TO DEST MODE: transfer the data file from gateway side FROM's
@@ -320,20 +404,28 @@ bulk() {
 	info "$from: host lan0 sent $(d "$from.host_tx") skbs, gw lan0 got $(d "$from.lan_rx"), gw sent $(d "$from.icmp") ICMP too-big"
 	info "$from: vti1 gave mcvpnd $tso_in reads (avg $(avg "$(d "$from.out_bytes")" "$tso_in") B), mcvpnd sent $esp_out ESP packets in $wan_out wan0 skbs"
 	info "$to: wan0 got $(d "$to.wan_rx") skbs ($esp_in ESP packets), mcvpnd wrote $wr to vti1, the host's lan0 got $(d "$to.host_rx") skbs"
+	info "offloads: $from: tso_split +$(d "$from.tso_split"), gso_sent +$(d "$from.gso_sent"); $to: gro_received +$(d "$to.gro_received"), gro_written +$(d "$to.gro_written")"
 	if [ "$mode" = on ]; then
 		check_many "$desc: $from: TUN reads were TSO super-packets, cut by mcvpnd" \
 			"$esp_out" "ESP packets" "$tso_in" "TUN reads"
+		check_grew "$desc: $from: mcvpnd counted super-packets it cut" "$from" tso_split
 		check_many "$desc: $from: ESP left in UDP GSO trains" \
 			"$esp_out" "ESP packets" "$wan_out" "wan0 skbs"
+		check_grew "$desc: $from: mcvpnd counted UDP GSO sends" "$from" gso_sent
+		check_grew "$desc: $to: mcvpnd counted UDP GRO trains received" "$to" gro_received
 		check_many "$desc: $to: segments coalesced before the TUN write" \
 			"$esp_in" "ESP packets" "$wr" "TUN writes"
+		check_grew "$desc: $to: mcvpnd counted coalesced TUN writes" "$to" gro_written
 	else
 		check_many_not "$desc: $from: one TUN read per ESP packet (no TSO)" \
 			"$esp_out" "ESP packets" "$tso_in" "TUN reads"
+		check_still "$desc: $from: mcvpnd cut no super-packet" "$from" tso_split
 		check_many_not "$desc: $from: one wan0 skb per ESP packet (no UDP GSO)" \
 			"$esp_out" "ESP packets" "$wan_out" "wan0 skbs"
+		check_still "$desc: $from: mcvpnd made no UDP GSO send" "$from" gso_sent
 		check_many_not "$desc: $to: one TUN write per ESP packet (no coalescing)" \
 			"$esp_in" "ESP packets" "$wr" "TUN writes"
+		check_still "$desc: $to: mcvpnd made no coalesced TUN write" "$to" gro_written
 	fi
 }
 
@@ -360,6 +452,189 @@ start_tunnel() {
 	mcvpn_dump_logs
 	summary
 	exit 1
+}
+
+# ------------------------------------------------------------ rekey at full speed
+
+# stream_start FROM_NS TO_NS DEST FILE STOP: xfer.py stream in the background
+# (SEND_PID), FILE again and again until the file STOP exists (at most 18 s),
+# to a receiver started first (XFER_PID); both bounded to 30 s.
+stream_start() {
+	local from=$1 to=$2 dest=$3 file=$4 stop=$5
+	recv_start "$to" "$dest"
+	ip netns exec "$from" timeout 30 python3 "$WORK/xfer.py" stream "$dest" "$PORT" "$file" \
+		"$stop" 18 "$XFER_OUT.copies" >"$XFER_OUT.send.log" 2>&1 &
+	SEND_PID=$!
+}
+
+# stream_wait: wait for both ends; sets XFER_GOT and COPIES (copies sent).
+stream_wait() {
+	local src
+	wait "$SEND_PID"
+	src=$?
+	SEND_PID=
+	recv_wait "$src"
+	COPIES=$(cat "$XFER_OUT.copies" 2>/dev/null)
+	[[ $COPIES =~ ^[0-9]+$ ]] || COPIES=0
+}
+
+# copies_sum FILE N: "BYTES SHA256" of N copies of FILE end to end.
+copies_sum() {
+	python3 -c '
+import hashlib, sys
+d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+h = hashlib.sha256()
+for _ in range(n):
+    h.update(d)
+print(len(d) * n, h.hexdigest())' "$1" "$2"
+}
+
+# sa_state SIDE: "IKE_SAS IKE_SERIAL SPI_I CHILD_SAS CHILD_SERIAL SPI_IN SPI_OUT":
+# how many IKE SAs and Child SAs (all of the IKE SAs') SIDE holds, and the
+# first of each, from mcvpnctl status --json.
+sa_state() {
+	mcvpnctl "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+ikes = json.load(sys.stdin)["conns"][0]["ike_sas"]
+kids = [k for i in ikes for k in i["child_sas"]]
+i, k = (ikes or [{}])[0], (kids or [{}])[0]
+print(len(ikes), i.get("serial", "-"), i.get("spi_i", "-"),
+      len(kids), k.get("serial", "-"), k.get("spi_in", "-"), k.get("spi_out", "-"))' 2>/dev/null ||
+		echo "x x x x x x x"
+}
+
+# in_bytes SIDE: the conn's inner in_bytes.
+in_bytes() { esp_stat "$1" | cut -d' ' -f3; }
+
+# grew_by SIDE FROM N: SIDE's inner in_bytes is at least FROM + N.
+grew_by() {
+	local v
+	v=$(in_bytes "$1")
+	[[ $v =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && [ "$v" -ge $(($2 + $3)) ]
+}
+
+# rekeyed WHAT: the rekey of WHAT (child or ike) is over on both sides,
+# compared with SA_BEFORE[SIDE] (sa_state): one IKE SA and one Child SA
+# each, the two Child SAs one pair (each side's spi_in the other's spi_out);
+# after a Child SA rekey a new Child SA (serial, both SPIs), after an IKE SA
+# rekey a new IKE SA (serial, SPI) with the same Child SA.  Sets
+# SA_AFTER[SIDE].
+declare -A SA_BEFORE=() SA_AFTER=()
+rekeyed() {
+	local what=$1 side ni is ii nc cs ci co ps pii pcs pci pco
+	for side in aws oci; do
+		SA_AFTER[$side]=$(sa_state "$side")
+	done
+	for side in aws oci; do
+		read -r ni is ii nc cs ci co <<<"${SA_AFTER[$side]}"
+		read -r _ ps pii _ pcs pci pco <<<"${SA_BEFORE[$side]}"
+		[ "$ni" = 1 ] && [ "$nc" = 1 ] && [[ $ps =~ ^[0-9]+$ && $pcs =~ ^[0-9]+$ ]] || return 1
+		if [ "$what" = child ]; then
+			[ "$cs" != "$pcs" ] && [ "$ci" != "$pci" ] && [ "$co" != "$pco" ] || return 1
+		else
+			[ "$is" != "$ps" ] && [ "$ii" != "$pii" ] && [ "$ci" = "$pci" ] || return 1
+		fi
+	done
+	read -r _ _ _ _ _ ci co <<<"${SA_AFTER[aws]}"
+	read -r _ _ _ _ _ pci pco <<<"${SA_AFTER[oci]}"
+	[ "$ci" = "$pco" ] && [ "$co" = "$pci" ]
+}
+
+# sa_text STATE: a sa_state line in words.
+sa_text() {
+	local ni is ii nc cs ci co
+	read -r ni is ii nc cs ci co <<<"$1"
+	printf 'IKE SA #%s (spi_i %s; %s IKE SAs), Child SA #%s (SPIs %s in / %s out; %s Child SAs)' \
+		"$is" "$ii" "$ni" "$cs" "$ci" "$co" "$nc"
+}
+
+# rekey_step SIDE WHAT: "mcvpnctl SIDE rekey CONN WHAT" while the stream runs;
+# passes when both sides are on the new SA within 10 s (rekeyed), the
+# streaming sender was still running then, and gw B received inner bytes
+# between the command and then.
+rekey_step() {
+	local side=$1 what=$2 out rc b0 b1 s word sender
+	[ "$what" = child ] && word="Child SA" || word="IKE SA"
+	for s in aws oci; do
+		SA_BEFORE[$s]=$(sa_state "$s")
+	done
+	b0=$(in_bytes oci)
+	out=$(mcvpnctl "$side" rekey "$CONN" "$what" 2>&1)
+	rc=$?
+	check_eq "$side: mcvpnctl rekey $CONN $what exits 0 during the stream ($out)" 0 "$rc"
+	wait_for 10 rekeyed "$what"
+	rc=$?
+	b1=$(in_bytes oci)
+	pid_alive "$SEND_PID" && sender=running || sender=ended
+	if [ "$rc" -eq 0 ]; then
+		pass "$side: $word rekeyed, both sides on the new one within 10 s"
+		info "aws before: $(sa_text "${SA_BEFORE[aws]}")"
+		info "aws after:  $(sa_text "${SA_AFTER[aws]}")"
+		info "oci after:  $(sa_text "${SA_AFTER[oci]}")"
+	else
+		fail "$side: $word rekeyed, both sides on the new one within 10 s" \
+			"expected: 1 IKE SA and 1 Child SA each, a new $word, the Child SAs one pair" \
+			"aws before: $(sa_text "${SA_BEFORE[aws]}")" "oci before: $(sa_text "${SA_BEFORE[oci]}")" \
+			"aws now:    $(sa_text "${SA_AFTER[aws]}")" "oci now:    $(sa_text "${SA_AFTER[oci]}")"
+	fi
+	check_eq "the stream's sender was still sending when the $word rekey was over" running "$sender"
+	check_gt "oci received inner bytes during the $word rekey ($b0 -> $b1)" "$b1" "$b0"
+}
+
+# rekey_phase: host A streams the control file to host B over IPv4 while the
+# Child SA and the IKE SA are rekeyed, each from each side.
+rekey_phase() {
+	local ma mo stop b0 b1 s mark t0 bad=0
+	t0=$(now_ms)
+	ma=$(mcvpn_log_mark aws)
+	mo=$(mcvpn_log_mark oci)
+	stop="$WORK/stream.stop.$PORT"
+	snap b
+	stream_start "$NS_LANA" "$NS_LANB" "$HOST_B4" "$CONTROL" "$stop"
+	b0=${S[b.oci.in_bytes]}
+	if wait_for 10 grew_by oci "$b0" $((32 << 20)); then
+		pass "the stream flows: gw B received 32 MB of it"
+	else
+		fail "the stream flows: gw B received 32 MB of it within 10 s" \
+			"got: in_bytes $b0 -> $(in_bytes oci); sender: $(tail -n 1 "$XFER_OUT.send.log")"
+	fi
+	rekey_step aws child
+	rekey_step oci ike
+	rekey_step oci child
+	rekey_step aws ike
+	b1=$(in_bytes oci)
+	if wait_for 10 grew_by oci "$b1" $((32 << 20)); then
+		pass "the stream goes on over the new SAs: gw B received 32 MB more"
+	else
+		fail "the stream goes on over the new SAs: gw B received 32 MB more within 10 s" \
+			"got: in_bytes $b1 -> $(in_bytes oci)"
+	fi
+	touch "$stop"
+	stream_wait
+	snap a
+	check_eq "stream of $COPIES x $CONTROL_MB MB arrives byte-identical (bytes, sha256)" \
+		"$(copies_sum "$CONTROL" "$COPIES")" "$XFER_GOT"
+	for s in aws oci; do
+		[ "$s" = aws ] && mark=$ma || mark=$mo
+		info "$s: during the phase: in_bytes +$(d "$s.in_bytes"), out_bytes +$(d "$s.out_bytes"), drops other +$(d "$s.other")"
+		info "$s: since its start: unknown_spi ${S[a.$s.unknown_spi]}, no_sa ${S[a.$s.no_sa]}"
+		check_eq "$s: rekeys initiated and answered (Child SA, IKE SA: CI CR II IR)" "1 1 1 1" \
+			"$(mcvpn_rekey_roles "$s" "$mark")" || bad=1
+		check_eq "$s: no replay, integrity, selector or selector_out drop during the rekeys" \
+			"0 0 0 0" "$(d "$s.replay") $(d "$s.integrity") $(d "$s.selector") $(d "$s.selector_out")" ||
+			bad=1
+		check_eq "$s: daemon drops unknown_spi and no_sa did not grow during the rekeys" \
+			"unknown_spi +0, no_sa +0" "unknown_spi +$(d "$s.unknown_spi"), no_sa +$(d "$s.no_sa")" ||
+			bad=1
+	done
+	info "the rekey phase took $(secs_since "$t0") s"
+	[ "$bad" = 0 ] && return 0
+	# the daemons are restarted later: their logs of this phase, now
+	for s in aws oci; do
+		[ "$s" = aws ] && mark=$ma || mark=$mo
+		printf '  --- mcvpnd (%s) log during the rekey phase (last 60 lines)\n' "$s"
+		mcvpn_log_since "$s" "$mark" | tail -n 60 | sed 's/^/    | /'
+	done
 }
 
 # ------------------------------------------------------------ the test
@@ -416,6 +691,9 @@ bulk "MTU 1400 IPv4 A->B" aws oci "$HOST_B4" on
 bulk "MTU 1400 IPv4 B->A" oci aws "$HOST_A4" on
 bulk "MTU 1400 IPv6 A->B" aws oci "$HOST_B6" on
 bulk "MTU 1400 IPv6 B->A" oci aws "$HOST_A6" on
+
+section "rekey at full speed: IPv4 A->B streamed, Child SA and IKE SA rekeyed"
+rekey_phase
 
 section "drops"
 no_bad_drops aws
