@@ -13,6 +13,7 @@
 #include "crypto/alg.h"
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
+#include "daemon/linger.h"
 #include "daemon/log.h"
 #include "daemon/tun.h"
 #include "netlink/nl.h"
@@ -161,6 +162,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 
 void conn_teardown(struct daemon *d, struct conn *c)
 {
+	linger_flush(d, c);
 	if (c->retry_ev) {
 		event_free(c->retry_ev);
 		c->retry_ev = NULL;

@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "daemon/ctl.h"
 #include "daemon/dataplane.h"
+#include "daemon/linger.h"
 #include "daemon/log.h"
 #include "netlink/nl.h"
 
@@ -191,6 +192,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_conns; i++)
 		if (d->conns[i])
 			conn_teardown(d, d->conns[i]);
+	linger_flush(d, NULL);
 	udp_close_all(&d->udp);
 	dp_free(d->dp);
 	for (int i = 0; i < 3; i++)

@@ -36,6 +36,7 @@ struct daemon {
 	struct event *sig_ev[3];	/* owned: TERM, INT, HUP */
 	struct event *tick_ev;		/* owned: STATUS= refresh */
 	struct event *watchdog_ev;	/* owned: WATCHDOG=1 */
+	struct sa_linger *lingering;	/* owned: rekeyed inbound SAs (linger.c) */
 	bool stopping;
 	time_t started;
 };

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
 #include "daemon/ike_proto.h"
+#include "daemon/linger.h"
 #include "daemon/log.h"
 #include "daemon/sockaddr.h"
 #include "daemon/ts.h"
@@ -94,9 +95,16 @@ static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 {
 	struct daemon *d = arg;
 
+	const struct ike_sa *sa = ch->ike;
+
 	io_child_counters(d, ch, &c->past);	/* counters are per conn, across rekeys */
 	dp_sa_remove(d->dp, false, ch->spi_out);
-	dp_sa_remove(d->dp, true, ch->spi_in);
+	/* replaced by a rekey (another Child SA carries the traffic): the
+	 * peer's last packets on it may still come (linger.h) */
+	if (!d->stopping && sa && sa->child && sa->child != ch && sa->child->installed)
+		linger_add(d, c, ch->spi_in);
+	else
+		dp_sa_remove(d->dp, true, ch->spi_in);
 }
 
 static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch)

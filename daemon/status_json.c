@@ -9,6 +9,7 @@
 #include "conf/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/dataplane.h"
+#include "daemon/linger.h"
 #include "daemon/proposal.h"
 #include "daemon/status.h"
 #include "daemon/sockaddr.h"
@@ -197,6 +198,7 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	iface_json(out, c);
 	conn_counters_total(d, c, &t);
 	counters(out, &t);
+	jkv_u64(out, "rekeyed_sas_draining", linger_count(d, c), false);
 	jkv_str(out, "last_error", c->last_error, false);
 	jkv_u64(out, "retries", c->retries, false);
 	lifecycle_json(out, c);

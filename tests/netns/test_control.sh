@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Operating a running mcvpnd: reload without disruption under a ping stream
 # (unchanged conn untouched, new conn started, removed conn deleted, broken
-# config refused as a whole, changed conn restarted) and the JSON outputs
-# checked against the schema documented in mcvpnctl(8).
+# config refused as a whole, changed conn restarted), the JSON outputs
+# checked against the schema documented in mcvpnctl(8), and a rekeyed
+# inbound SA left to drain for 5 s (rekeyed_sas_draining).
 #
 #   mcv-aws-PID                 mcv-inet-PID                mcv-oci-PID
 #   mcvpnd (reloaded) ---- 1:1 NAT ---- mcvpnd
@@ -110,6 +111,37 @@ test_changed() {
 		fail "ping after the restart" "no reply"
 }
 
+# draining SIDE: the conn's rekeyed_sas_draining from status --json.
+draining() {
+	mcvpnctl "$1" status --json | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["conns"][0]["rekeyed_sas_draining"])'
+}
+
+# oci_drains SA0: oci has a Child SA other than SA0 and one SA draining.
+oci_drains() { [ "$(mcvpn_field oci sa)" != "$1" ] && [ "$(draining oci)" = 1 ]; }
+none_draining() { [ "$(draining oci)" = 0 ] && [ "$(draining aws)" = 0 ]; }
+
+test_drain() {
+	local sa0 sa1 in0 in1
+	section "a rekeyed inbound SA drains for 5 s"
+	sa0=$(mcvpn_field oci sa)
+	in0=$(mcvpn_field oci inBytes)
+	mcvpnctl aws rekey oracle-tunnel-1 child >/dev/null
+	check_eq "mcvpnctl rekey child: exit 0" 0 $?
+	wait_for 10 oci_drains "$sa0" &&
+		pass "oci: new Child SA, the old inbound SA still accepts late packets" ||
+		fail "oci: new Child SA, the old inbound SA still accepts late packets" \
+			"SA $sa0 -> $(mcvpn_field oci sa), draining $(draining oci)"
+	check_eq "aws: its old inbound SA drains too" 1 "$(draining aws)"
+	nsx aws ping -c 3 -i 0.2 -W 1 192.168.2.2 >/dev/null
+	check_eq "ping on the new Child SA" 0 $?
+	wait_for 10 none_draining &&
+		pass "both drained SAs gone after 5 s" ||
+		fail "both drained SAs gone after 5 s" "aws $(draining aws), oci $(draining oci)"
+	in1=$(mcvpn_field oci inBytes)
+	check_gt "oci's counters carried on over the rekey (inBytes $in0 -> $in1)" "$in1" "$in0"
+}
+
 test_json() {
 	local out
 	section "JSON outputs"
@@ -153,7 +185,8 @@ counters = {"in_bytes": int, "out_bytes": int, "in_packets": int, "out_packets":
 for c in conns:
     typed(c, {"name": str, "state": str, "auto": str, "left": str, "right": str, "leftid": str,
               "rightid": str, "interface": {"name": str, "present": bool, "routes": list},
-              "counters": counters, "last_error": str, "retries": int, "next_retry_in": int,
+              "counters": counters, "rekeyed_sas_draining": int, "last_error": str,
+              "retries": int, "next_retry_in": int,
               "last_rekey": int, "next_child_rekey_in": int, "next_ike_rekey_in": int,
               "dpd": {"delay": int, "timeout": int, "state": str, "peer_silent_for": int},
               "ike_sas": list}, "conn")
@@ -198,6 +231,7 @@ if wait_for 20 mcvpn_both_up; then
 	sleep 2
 	test_reload
 	test_json
+	test_drain
 	test_changed
 else
 	fail "tunnel up" "no Child SA within 20 s"
