@@ -1,5 +1,6 @@
 /* An IKE SA that completed IKE_AUTH: its Child SA goes into the data plane,
- * and if both peers initiated at once, the duplicate is resolved the way
+ * and if both peers initiated at once (one SA started by each side), the
+ * duplicate is resolved the way
  * RFC 7296 2.8.1 resolves rekey collisions: the SA holding the lowest of the
  * four nonces is redundant, so both sides pick the same survivor. */
 #include "daemon/ike_sa.h"
@@ -17,18 +18,26 @@ static const uint8_t *lowest(const struct ike_sa *sa, size_t *len)
 	return ni_low ? sa->ni : sa->nr;
 }
 
-/* Two SAs established this close together come from both peers initiating at
- * once; otherwise the newer one replaces an older one the peer has forgotten
- * (it restarted), and the older one goes. */
+/* Two SAs established this close together, one started by each side, come
+ * from both peers initiating at once.  Otherwise the newer one replaces an
+ * older one its initiator has given up on (a peer that restarted, or that
+ * dropped its SA without telling us, as libreswan does when its kernel
+ * refuses the Child SA), and the older one goes. */
 #define SIMULTANEOUS_S 10
+
+static bool crossed(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a->initiator != b->initiator && a->established + SIMULTANEOUS_S >= b->established &&
+	       b->established + SIMULTANEOUS_S >= a->established;
+}
 
 /* Which of two established SAs of one conn is redundant. */
 static struct ike_sa *redundant(struct ike_sa *a, struct ike_sa *b)
 {
-	if (a->established + SIMULTANEOUS_S < b->established)
-		return a;
-	if (b->established + SIMULTANEOUS_S < a->established)
-		return b;
+	if (!crossed(a, b))	/* the older one; serials break a tie within a second */
+		return a->established != b->established
+			       ? (a->established < b->established ? a : b)
+			       : (a->serial < b->serial ? a : b);
 	size_t la, lb;
 	const uint8_t *na = lowest(a, &la), *nb = lowest(b, &lb);
 	return ike_nonce_cmp(na, la, nb, lb) < 0 ? a : b;
@@ -91,8 +100,8 @@ void ike_sa_established(struct ike_sa *sa)
 		return;
 	struct ike_sa *loser = redundant(sa, o), *winner = loser == sa ? o : sa;
 	IKE_SA_LOG(sa, LOG_INFO, "%s: keeping IKE SA #%u, deleting #%u",
-		   loser == o && o->established + SIMULTANEOUS_S < sa->established
-			   ? "peer replaced an older IKE SA" : "both sides initiated",
+		   crossed(sa, o) ? "both sides initiated"
+		   : sa->initiator ? "replaced an older IKE SA" : "peer replaced an older IKE SA",
 		   winner->serial, loser->serial);
 	conn->ike = winner;
 	if (winner->child && winner->child->installed && sa->eng->io.child_prefer)
