@@ -22,6 +22,10 @@ PKGS=(
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
+	# libreswan's pluto as a peer (tests/interop/test_libreswan.sh unpacks
+	# the libreswan .deb itself, never installed): the libraries it needs
+	# that nothing above brings, and certutil for its NSS database
+	libldns3 libunbound8 libcurl3-nss libevent-pthreads-2.1-7 libnss3 libnss3-tools
 )
 
 missing=()
