@@ -45,12 +45,15 @@
 # Case 3, as case 1 with vti-interface=, vti-routing= and mark= removed from
 #   pluto's conn: the same errno 38 on the same Add SA (the VTI is not what
 #   stops libreswan here).
+# Case 4, pluto initiates and revives (its default) the conn it dropped:
+#   each new IKE SA comes while mcvpnd still holds the old one; mcvpnd keeps
+#   the newer every time and never takes it for a collision.
 #
 # Usage: sudo tests/interop/test_libreswan.sh     Ends with "N passed, N failed".
 # Needs tests/deps.sh's packages; fetches the libreswan .deb (apt-get
 # download, never installed: it conflicts with strongSwan) into
 # build-libreswan/ once (LIBRESWAN_ROOT=DIR uses an unpacked one instead).
-# About 11 s (plus the download of the 1.3 MB .deb the first time).
+# About 20 s (plus the download of the 1.3 MB .deb the first time).
 # shellcheck source-path=SCRIPTDIR/../lib source-path=SCRIPTDIR disable=SC2015  # A && B || fail is meant
 set -u -o pipefail
 
@@ -401,6 +404,40 @@ case_lsw_initiates() {
 	end_case "$fails"
 }
 
+# replaced_ok: every "peer replaced an older IKE SA" line of mcvpnd keeps the
+# newer SA (higher serial) and deletes the older one.
+replaced_ok() {
+	grep -oE 'peer replaced an older IKE SA: keeping IKE SA #[0-9]+, deleting #[0-9]+' \
+		"$(mcvpn_log aws)" | awk -F'#' '{ k = $2 + 0; d = $3 + 0; if (k <= d) bad++ }
+		END { exit (NR == 0 || bad) }'
+}
+
+replaced_twice() { [ "$(mcv_log_count aws 'peer replaced an older IKE SA')" -ge 2 ]; }
+
+# Case 4: pluto initiates and revives the conn it dropped (its default), so
+# mcvpnd gets a new IKE SA from it while the old one (which pluto deleted
+# without a word) still stands: the newer must stay, whatever the nonces.
+case_lsw_revives() {
+	local fails=$FAIL
+	start_case "pluto initiates and revives its conn, mcvpnd responds (auto=add)"
+	start_mcv add || { end_case "$fails"; return; }
+	start_lsw "$LSWCONF/oci/oracle-tunnel-1.conf" start || { end_case "$fails"; return; }
+	if wait_for 30 replaced_twice; then
+		pass "pluto set up new IKE SAs over its dropped ones (2 within 30 s)"
+	else
+		fail "pluto set up new IKE SAs over its dropped ones (2 within 30 s)" \
+			"$(mcv_log_count aws 'peer replaced an older IKE SA') replaced"
+	fi
+	replaced_ok && pass "mcvpnd kept the newer IKE SA every time" ||
+		fail "mcvpnd kept the newer IKE SA every time" \
+			"$(grep -E 'replaced an older|both sides' "$(mcvpn_log aws)" | head -n 5)"
+	check_eq "mcvpnd never took pluto's revivals for a collision" 0 \
+		"$(mcv_log_count aws 'both sides initiated')"
+	check_eq "mcvpnd never initiated (auto=add)" 0 "$(mcv_log_count aws 'initiating IKE SA')"
+	stop_mcv
+	end_case "$fails"
+}
+
 say "aws side: $("$MCVPND" --version 2>/dev/null | head -n 1); oci side: libreswan $(lsw_version) (unpacked in $LSW_ROOT)"
 migration
 case_mcv_initiates "mcvpnd initiates (auto=start), pluto responds (auto=add)" \
@@ -411,5 +448,6 @@ grep -v -E '^[[:space:]]*(vti-interface|vti-routing|mark)=' "$LSWCONF/oci/oracle
 	die "writing $WORK/novti.conf failed"
 case_mcv_initiates "as case 1, pluto's conn without vti-interface=, vti-routing=, mark=" \
 	"$WORK/novti.conf"
+case_lsw_revives
 
 summary
