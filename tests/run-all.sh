@@ -255,7 +255,7 @@ else
 	PEER_BOTH_STRONGSWAN=1 run_suite interop-selfcheck 300 tests/interop/test_strongswan.sh
 	run_suite interop 600 tests/interop/test_strongswan.sh
 	# libreswan 4.10's pluto: IKE both ways, its Child SA refused by this
-	# kernel (no ESP), mcvpnd's side of it; ~11 s
+	# kernel (no ESP), mcvpnd's side of it; ~20 s
 	run_suite interop-libreswan 180 tests/interop/test_libreswan.sh
 fi
 
