@@ -514,6 +514,16 @@ out:
 	return fired && !early;
 }
 
+bool net_test_start(void)
+{
+	log_init(true, LOG_DEBUG);
+	if (net_clock_works())
+		return true;
+	fprintf(stderr, "the virtual clock does not drive libevent: clock_gettime() in "
+			"harness.c was not used\n");
+	return false;
+}
+
 /* ---- decoding a message with the receiver's keys ---- */
 
 static struct ike_sa *sa_by_spis(const struct side *s, uint64_t spii, uint64_t spir)

@@ -212,6 +212,10 @@ void net_inject(struct net *n, int from, bool natt, const uint8_t *buf, size_t l
 /* The virtual clock really drives libevent: a 5 s timer fires after
  * net_advance-style steps and not before.  Run once at the start of a test. */
 bool net_clock_works(void);
+/* Every test's start: everything logged to stderr, and the virtual clock
+ * checked (net_clock_works).  False, with a line on stderr, when it does not
+ * drive libevent: the test must fail. */
+bool net_test_start(void);
 /* Held messages back into the queue, in the order they were held. */
 void net_release(struct net *n);
 uint64_t net_now_ms(void);

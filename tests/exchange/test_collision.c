@@ -142,11 +142,8 @@ int main(void)
 	};
 	unsigned full_logs = 0;
 
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	scenario_quiet = true;
 	for (size_t c = 0; c < sizeof(cfgs) / sizeof(cfgs[0]); c++) {
 		unsigned before = check_fail_count;

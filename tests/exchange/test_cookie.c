@@ -489,11 +489,8 @@ static void flood(void)
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	cookie_demanded();
 	cookie_wrong();
 	cookie_bound();

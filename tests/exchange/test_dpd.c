@@ -298,11 +298,8 @@ out:
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	busy_tunnel();
 	peer_sending();
 	silent_but_alive();

@@ -349,12 +349,8 @@ static void second_proposal(const char *name, const struct side_opts *a,
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent: clock_gettime() in "
-				"harness.c was not used\n");
+	if (!net_test_start())
 		return 1;
-	}
 	one_side_initiates();
 	init_request_lost();
 	init_response_lost();

@@ -219,11 +219,8 @@ static void peer_restarts(unsigned after_ms, int runs, unsigned within_ms)
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	deleted_by(SIDE_A, "initiator deletes");
 	deleted_by(SIDE_B, "responder deletes");
 	peer_silent();

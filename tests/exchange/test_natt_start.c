@@ -261,11 +261,8 @@ static void start_on_500(void)
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	start_on_4500();
 	start_on_4500_response_lost();
 	start_on_4500_cookie();

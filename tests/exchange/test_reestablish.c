@@ -56,7 +56,8 @@ static void second_sa(unsigned delay_ms)
 
 int main(void)
 {
-	log_init(true, LOG_INFO);
+	if (!net_test_start())
+		return 1;
 	scenario_begin("the peer sets up a second IKE SA 2 s after the first");
 	for (int i = 0; i < RUNS; i++)
 		second_sa(2000);

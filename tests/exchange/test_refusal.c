@@ -328,11 +328,8 @@ static void ts_unacceptable(void)
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	invalid_ke();
 	cookie();
 	psk_mismatch();

@@ -442,11 +442,8 @@ out:
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	child_rekey(SIDE_A, true);
 	child_rekey(SIDE_B, true);
 	child_rekey(SIDE_A, false);
