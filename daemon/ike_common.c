@@ -1,5 +1,5 @@
 /* Small pieces several exchanges share: the KE payload of a DH key, an
- * encrypted response made of one notify, SPI byte order. */
+ * encrypted response made of one notify, SPI byte order, nonce order. */
 #include "daemon/ike_sa.h"
 
 #include <string.h>
@@ -63,4 +63,12 @@ int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	int r = memcmp(a, b, alen < blen ? alen : blen);
 	return r ? r : (alen > blen) - (alen < blen);
+}
+
+const uint8_t *ike_nonce_lower(const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			       size_t *len)
+{
+	bool i = ike_nonce_cmp(ni, nilen, nr, nrlen) < 0;
+	*len = i ? nilen : nrlen;
+	return i ? ni : nr;
 }

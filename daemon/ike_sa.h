@@ -108,6 +108,8 @@ struct ike_sa {
 	size_t rk_nilen;
 	uint32_t rk_spi_in;		/* Child rekey: our new inbound SPI */
 	uint64_t rk_spi;		/* IKE rekey: our new IKE SPI */
+	uint64_t rk_passive;		/* IKE rekey collision (RFC 7296 2.8.2): our SPI of the new
+					 * IKE SA the peer's rekey made while ours was out; 0 none */
 	uint32_t rk_old;		/* Child rekey: spi_in of the Child SA being rekeyed */
 	unsigned rk_group;		/* DH group to use (after INVALID_KE_PAYLOAD) */
 	/* work waiting for the exchange window (ike_exchange.c runs it) */
@@ -118,6 +120,9 @@ struct ike_sa {
 	struct event *rekey_ev, *expire_ev, *dpd_ev;	/* owned: IKE SA lifetime, liveness */
 	struct timespec last_rx;	/* CLOCK_MONOTONIC of the last authenticated message */
 	struct ike_sa *rekeyed_to;	/* this SA was rekeyed into that one */
+	bool rk_held;			/* made by a rekey that crossed ours: holds the Child SAs,
+					 * sends and hears nothing until our rekey's outcome
+					 * says which new IKE SA survives (ike_ike_rekey.c) */
 	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
 	time_t established;		/* wall clock */
 	struct event *free_ev;		/* owned: deferred free */
@@ -214,6 +219,9 @@ void ike_put_spi64(uint8_t out[8], uint64_t v);
 uint64_t ike_get_spi64(const uint8_t *p);
 /* Nonces compared as RFC 7296 2.8.1 compares them (shorter is lower on a tie). */
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* The lower of an exchange's two nonces (borrowed: ni or nr), its length in *len. */
+const uint8_t *ike_nonce_lower(const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			       size_t *len);
 
 /* Exchange handlers. */
 int ike_init_start(struct ike_sa *sa);
