@@ -727,11 +727,8 @@ out:
 
 int main(void)
 {
-	log_init(true, LOG_DEBUG);
-	if (!net_clock_works()) {
-		fprintf(stderr, "the virtual clock does not drive libevent\n");
+	if (!net_test_start())
 		return 1;
-	}
 	ike_rekey(SIDE_A);
 	ike_rekey(SIDE_B);
 	ike_rekey_lost_response();
