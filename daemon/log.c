@@ -51,30 +51,34 @@ static void emit(int prio, const char *conn, const char *peer, unsigned sa, cons
 		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, NULL);
 }
 
-void log_conn(int prio, const char *conn, const char *fmt, ...)
+__attribute__((format(printf, 5, 0)))
+static void vlog(int prio, const char *conn, const char *peer, unsigned sa, const char *fmt,
+		 va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 
 	if (!log_enabled(prio))
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(prio, conn, peer, sa, msg);
+}
+
+void log_conn(int prio, const char *conn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(prio, conn, NULL, 0, fmt, ap);
 	va_end(ap);
-	emit(prio, conn, NULL, 0, msg);
 }
 
 void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
-	if (!log_enabled(prio))
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vlog(prio, conn, peer, sa, fmt, ap);
 	va_end(ap);
-	emit(prio, conn, peer, sa, msg);
 }
 
 bool log_limit_pass(struct log_limit *l, int prio)
