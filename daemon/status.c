@@ -40,6 +40,12 @@ void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_cou
 	}
 }
 
+bool status_sa_carries(const struct ike_sa *sa)
+{
+	return sa->state == IKE_S_ESTABLISHED && sa->child && sa->child->installed &&
+	       sa->conn->ike == sa;
+}
+
 /* One line per conn's Child SA carrying traffic; bytes are the conn's since it
  * was loaded (across rekeys), add_time the current Child SA's. */
 void status_trafficstatus(struct daemon *d, struct evbuffer *out)
@@ -47,7 +53,7 @@ void status_trafficstatus(struct daemon *d, struct evbuffer *out)
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		const struct child_sa *ch = sa->child;
 		struct conn_counters t;
-		if (sa->state != IKE_S_ESTABLISHED || !ch || !ch->installed || sa->conn->ike != sa)
+		if (!status_sa_carries(sa))
 			continue;
 		conn_counters_total(d, sa->conn, &t);
 		evbuffer_add_printf(out,

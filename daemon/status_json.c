@@ -245,7 +245,7 @@ void status_trafficstatus_json(struct daemon *d, struct evbuffer *out)
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		const struct child_sa *ch = sa->child;
 		struct conn_counters t;
-		if (sa->state != IKE_S_ESTABLISHED || !ch || !ch->installed || sa->conn->ike != sa)
+		if (!status_sa_carries(sa))
 			continue;
 		conn_counters_total(d, sa->conn, &t);
 		evbuffer_add(out, first ? "{" : ",{", first ? 1 : 2);
