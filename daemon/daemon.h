@@ -10,6 +10,8 @@
 #include "daemon/ike_sa.h"
 #include "daemon/udp.h"
 
+struct dp_sa_stats;
+
 struct conf;
 struct ctl;
 struct dataplane;
@@ -74,6 +76,9 @@ int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 /* io.c: the engine's callbacks into the data plane and sockets */
 void daemon_io(struct daemon *d, struct ike_io *io);
 void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_counters *sum);
+/* Add an inbound SA's counters now, less those at before (NULL: none), to sum. */
+void io_count_inbound(struct conn_counters *sum, const struct dp_sa_stats *now,
+		      const struct dp_sa_stats *before);
 /* The conn's counters: removed Child SAs plus the installed ones. */
 void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum);
 

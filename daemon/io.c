@@ -70,19 +70,28 @@ static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
 	return r ? -1 : 0;
 }
 
+void io_count_inbound(struct conn_counters *sum, const struct dp_sa_stats *now,
+		      const struct dp_sa_stats *before)
+{
+	static const struct dp_sa_stats zero;
+
+	if (!before)
+		before = &zero;
+	sum->in_bytes += now->bytes - before->bytes;
+	sum->in_packets += now->packets - before->packets;
+	sum->drop_replay += now->drop_replay - before->drop_replay;
+	sum->drop_auth += now->drop_auth - before->drop_auth;
+	sum->drop_ts += now->drop_ts - before->drop_ts;
+	sum->drop_other += now->drop_other - before->drop_other;
+}
+
 /* Add one Child SA's counters (both directions) to sum. */
 void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_counters *sum)
 {
 	struct dp_sa_stats in, out;
 
-	if (dp_sa_get_stats(d->dp, true, ch->spi_in, &in) == 0) {
-		sum->in_bytes += in.bytes;
-		sum->in_packets += in.packets;
-		sum->drop_replay += in.drop_replay;
-		sum->drop_auth += in.drop_auth;
-		sum->drop_ts += in.drop_ts;
-		sum->drop_other += in.drop_other;
-	}
+	if (dp_sa_get_stats(d->dp, true, ch->spi_in, &in) == 0)
+		io_count_inbound(sum, &in, NULL);
 	if (dp_sa_get_stats(d->dp, false, ch->spi_out, &out) == 0) {
 		sum->out_bytes += out.bytes;
 		sum->out_packets += out.packets;

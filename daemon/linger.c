@@ -22,17 +22,10 @@ struct sa_linger {
 static void finish(struct sa_linger **pp)
 {
 	struct sa_linger *e = *pp;
-	struct conn_counters *p = &e->c->past;
 	struct dp_sa_stats now;
 
-	if (dp_sa_get_stats(e->d->dp, true, e->spi, &now) == 0) {
-		p->in_bytes += now.bytes - e->at.bytes;
-		p->in_packets += now.packets - e->at.packets;
-		p->drop_replay += now.drop_replay - e->at.drop_replay;
-		p->drop_auth += now.drop_auth - e->at.drop_auth;
-		p->drop_ts += now.drop_ts - e->at.drop_ts;
-		p->drop_other += now.drop_other - e->at.drop_other;
-	}
+	if (dp_sa_get_stats(e->d->dp, true, e->spi, &now) == 0)
+		io_count_inbound(&e->c->past, &now, &e->at);
 	dp_sa_remove(e->d->dp, true, e->spi);
 	*pp = e->next;
 	event_free(e->ev);
