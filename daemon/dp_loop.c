@@ -55,7 +55,8 @@ static bool dir_handle(struct dataplane *dp, int dir, const struct epoll_event *
 }
 
 /* Whatever direction dir has ready now, unless its owner is at it.
- * Returns the events handled, -1 on stop. */
+ * Returns the events handled, -1 on stop.  A failed poll counts as nothing
+ * ready: the owner's blocking epoll_wait reports real errors. */
 static int dir_poll(struct dataplane *dp, int dir)
 {
 	struct epoll_event ev[DP_EVENTS];
@@ -66,8 +67,10 @@ static int dir_poll(struct dataplane *dp, int dir)
 	n = epoll_wait(dir_epoll(dp, dir), ev, DP_EVENTS, 0);
 	if (n > 0 && !dir_handle(dp, dir, ev, n))
 		n = -1;
+	else if (n < 0)
+		n = 0;
 	pthread_mutex_unlock(&dp->work[dir]);
-	return n < 0 && errno == EINTR ? 0 : n;
+	return n;
 }
 
 /* Poll both directions while they have work, then on until spin_ns passes
