@@ -80,18 +80,6 @@ ENOSYS='netlink response for Add SA esp\.[0-9a-f]{1,8}@198\.51\.100\.10: Functio
 # ... and as mcvpnd names it.
 MCV_IKE='AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536'
 
-# mcvpn_json SIDE EXPR: a Python expression over c (the first conn of
-# status --json) and d (the whole answer), printed (a tuple as its items
-# joined by "|").
-mcvpn_json() {
-	mcvpnctl "$1" status --json 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-c = d["conns"][0]
-v = eval(sys.argv[1])
-print("|".join(map(str, v)) if isinstance(v, tuple) else v)' "$2" 2>/dev/null
-}
-
 # json_is SIDE EXPR VALUE: for wait_for.
 json_is() { [ "$(mcvpn_json "$1" "$2")" = "$3" ]; }
 

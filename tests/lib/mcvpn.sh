@@ -168,12 +168,21 @@ mcvpn_field() {
 	esac
 }
 
+# mcvpn_json SIDE EXPR: a Python expression over c (the first conn of
+# status --json) and d (the whole answer), printed (a tuple as its items
+# joined by "|").
+mcvpn_json() {
+	mcvpnctl "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = d["conns"][0]
+v = eval(sys.argv[1])
+print("|".join(map(str, v)) if isinstance(v, tuple) else v)' "$2" 2>/dev/null
+}
+
 # mcvpn_drops SIDE NAME: the first conn's drop counter NAME (status --json
 # counters.drops: replay, auth, selector, selector_out, ...).
-mcvpn_drops() {
-	mcvpnctl "$1" status --json | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["conns"][0]["counters"]["drops"][sys.argv[1]])' "$2"
-}
+mcvpn_drops() { mcvpn_json "$1" "c[\"counters\"][\"drops\"][\"$2\"]"; }
 
 # Show the last lines of both daemons' logs (on failure).
 mcvpn_dump_logs() {

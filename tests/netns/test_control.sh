@@ -112,10 +112,7 @@ test_changed() {
 }
 
 # draining SIDE: the conn's rekeyed_sas_draining from status --json.
-draining() {
-	mcvpnctl "$1" status --json | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["conns"][0]["rekeyed_sas_draining"])'
-}
+draining() { mcvpn_json "$1" 'c["rekeyed_sas_draining"]'; }
 
 # oci_drains SA0: oci has a Child SA other than SA0 and one SA draining.
 oci_drains() { [ "$(mcvpn_field oci sa)" != "$1" ] && [ "$(draining oci)" = 1 ]; }
