@@ -74,13 +74,15 @@ static int dir_poll(struct dataplane *dp, int dir)
 }
 
 /* Poll both directions while they have work, then on until spin_ns passes
- * with nothing to do (with spin_ns 0: one empty pass).  False on stop. */
+ * with nothing to do (with spin_ns 0: one empty pass).  The first pass
+ * skips our own direction, just drained (anything left or new there wakes
+ * the epoll_wait that follows at once).  False on stop. */
 static bool poll_both(struct dataplane *dp, int dir)
 {
 	uint64_t until = mono_ns() + dp->spin_ns;
 
-	for (;;) {
-		int a = dir_poll(dp, dir), b = dir_poll(dp, !dir);
+	for (bool first = true;; first = false) {
+		int a = first ? 0 : dir_poll(dp, dir), b = dir_poll(dp, !dir);
 
 		if (a < 0 || b < 0)
 			return false;
