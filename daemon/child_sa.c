@@ -22,7 +22,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c
 	struct secret *i2r = NULL, *r2i = NULL;
 	size_t each = encr_keymat_len(c->encr, c->encr_keybits) + integ_key_len(c->integ);
 
-	if (!ch || nilen > NONCE_MAX || nrlen > NONCE_MAX)
+	if (!ch || nilen > IKE_NONCE_MAX || nrlen > IKE_NONCE_MAX)
 		goto fail;
 	if (keymat_child(sa->alg.prf, sa->keys.sk_d, gir, ni, nilen, nr, nrlen, each, &i2r, &r2i))
 		goto fail;

@@ -121,7 +121,7 @@ int ike_auth_start(struct ike_sa *sa)
 	pl_build_sa(&b, props, n);
 	pl_build_ts(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
 	pl_build_ts(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
-	sa->state = IKE_S_AUTH_SENT;
+	ike_sa_set_state(sa, IKE_S_AUTH_SENT);
 	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
 }
 
@@ -216,7 +216,6 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	struct ike_msgb b;
 	struct ike_hdr h;
 
-	evtimer_del(sa->retx_ev);	/* the half-open timeout */
 	if (!auth_request_ok(sa, msg)) {
 		ike_sa_kill(sa, "authentication failed");
 		return;
@@ -229,7 +228,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
 	if (err) {
 		respond_error(sa, (uint16_t)err, true);
-		sa->state = IKE_S_ESTABLISHED;
+		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
 		return;
 	}
@@ -318,7 +317,7 @@ void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	ike_request_done(sa);
 	if (check_child(sa, msg)) {
-		sa->state = IKE_S_ESTABLISHED;
+		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);
 		return;
 	}

@@ -8,18 +8,18 @@
 #include "crypto/rand.h"
 #include "crypto/secret.h"
 #include "daemon/cursor.h"
+#include "daemon/ike_proto.h"
 
-#define NONCE_MAX_WIRE 256	/* RFC 7296 3.9; the parser enforces it too */
 
 int ike_cookie_compute(const struct secret *key, uint8_t version, const uint8_t *ni,
 		       size_t nilen, const struct sockaddr_storage *ip, uint64_t spii,
 		       uint8_t out[IKE_COOKIE_LEN])
 {
-	uint8_t buf[NONCE_MAX_WIRE + 16 + 8 + IKE_COOKIE_SECRET_LEN];
+	uint8_t buf[IKE_NONCE_MAX + 16 + 8 + IKE_COOKIE_SECRET_LEN];
 	struct wbuf w = wbuf_init(buf, sizeof(buf));
 	int r = -1;
 
-	if (nilen > NONCE_MAX_WIRE)
+	if (nilen > IKE_NONCE_MAX)
 		return -1;
 	wbuf_bytes(&w, ni, nilen);
 	if (ip->ss_family == AF_INET)

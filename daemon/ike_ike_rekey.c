@@ -28,7 +28,6 @@
 #include "daemon/log.h"
 #include "daemon/proposal.h"
 
-#define NONCE_LEN 32
 #define HELD_MSGID UINT32_MAX	/* a held SA expects this request: none matches */
 #define HOLD_CHECK_MS 200	/* held: is the old IKE SA still there? */
 #define REDUNDANT_WAIT_S 30	/* the peer's redundant IKE SA, if it never deletes it */
@@ -46,7 +45,7 @@ int ike_rekey_ike_start(struct ike_sa *sa)
 	while (sa->rk_spi == 0)
 		if (rand_bytes(&sa->rk_spi, sizeof(sa->rk_spi)))
 			return -1;
-	sa->rk_nilen = NONCE_LEN;
+	sa->rk_nilen = sa->eng->nonce_len;
 	dh_free(sa->rk_dh);
 	sa->rk_dh = dh_new(group);
 	if (!sa->rk_dh || rand_bytes(sa->rk_ni, sa->rk_nilen))
@@ -94,7 +93,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->last_rx = old->last_rx;
-	n->state = IKE_S_ESTABLISHED;
+	ike_sa_set_state(n, IKE_S_ESTABLISHED);
 	n->established = time(NULL);
 	n->est_mark = old->est_mark;
 	return n;
@@ -175,7 +174,7 @@ static void redundant(struct ike_sa *held)
 	held->rk_held = false;
 	held->pending = PEND_NONE;
 	held->peer_msgid = 0;
-	held->state = IKE_S_DELETING;
+	ike_sa_set_state(held, IKE_S_DELETING);
 	held->want_rekey_ike = held->want_dpd = held->delete_queued = false;
 	hold_arm(held, REDUNDANT_WAIT_S * 1000);
 }
@@ -323,8 +322,9 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- responder ---- */
 
-static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, const uint8_t *nr,
-		      struct dh *dh)
+/* On the old SA, the answer that made n. */
+static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, struct dh *dh,
+		      const struct ike_sa *n)
 {
 	uint8_t out[4096], inner[4096];
 	struct ike_msgb b;
@@ -334,7 +334,7 @@ static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, const 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	pl_build_sa(&b, prop, 1);
-	pl_build_data(&b, PL_NONCE, 0, nr, NONCE_LEN);
+	pl_build_data(&b, PL_NONCE, 0, n->nr, n->nrlen);
 	if (ike_add_ke(&b, dh))
 		return -1;
 	return ike_sa_send_sealed(sa, &b, true, PEND_NONE);
@@ -361,7 +361,9 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_KE);
 	struct ike_proposal prop;
 	struct proposal_choice c;
-	uint8_t nr[NONCE_LEN], spi[8];
+	uint8_t nr[IKE_NONCE_MAX], spi[8];
+	size_t nrlen = sa->eng->nonce_len;
+	struct ike_sa *n = NULL;
 	uint64_t our_spi = 0;
 
 	const char *busy = rekey_busy(sa);
@@ -391,15 +393,21 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	struct dh *dh = dh_new(c.dh);
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
-	if (!gir || rand_bytes(nr, sizeof(nr)) || respond_ok(sa, &prop, nr, dh)) {
-		if (!gir)
-			ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
+	if (!gir) {
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
 		goto out;
 	}
-	struct ike_sa *n = rekeyed_sa(sa, &c, false, ike_get_spi64(c.spi), our_spi,
-				      msg->nonce.data, msg->nonce.len, nr, sizeof(nr), gir);
-	if (!n)
+	/* the new SA first: an answer means it exists */
+	if (rand_bytes(nr, nrlen) ||
+	    !(n = rekeyed_sa(sa, &c, false, ike_get_spi64(c.spi), our_spi, msg->nonce.data,
+			     msg->nonce.len, nr, nrlen, gir))) {
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
+	}
+	if (respond_ok(sa, &prop, dh, n)) {
+		ike_sa_kill(n, "cannot answer the IKE SA rekey");
+		goto out;
+	}
 	/* the old IKE SA lives on until the initiator deletes it */
 	take_over(sa, n);
 	if (sa->pending == PEND_REKEY_IKE) {

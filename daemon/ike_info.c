@@ -131,7 +131,7 @@ int ike_info_send_delete(struct ike_sa *sa)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	pl_build_delete(&b, PROTO_IKE, 0, NULL, 0);
-	sa->state = IKE_S_DELETING;
+	ike_sa_set_state(sa, IKE_S_DELETING);
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->installed)
 			child_sa_uninstall(sa, c);

@@ -18,8 +18,6 @@
 #include "daemon/proposal.h"
 #include "daemon/sockaddr.h"
 
-#define NONCE_LEN 32
-#define HALFOPEN_TIMEOUT_S 30
 #define MAX_INIT_RESTARTS 3
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
@@ -47,7 +45,7 @@ int ike_init_start(struct ike_sa *sa)
 		sa->dh_group = cfg->ike[0].dh;
 	if (!sa->dh) {	/* a COOKIE retry keeps the key and nonce */
 		sa->dh = dh_new(sa->dh_group);
-		sa->nilen = NONCE_LEN;
+		sa->nilen = sa->eng->nonce_len;
 		if (!sa->dh || rand_bytes(sa->ni, sa->nilen))
 			return -1;
 	}
@@ -69,7 +67,7 @@ int ike_init_start(struct ike_sa *sa)
 	free(sa->init_req);
 	sa->init_req = dup_bytes(out, (size_t)len);
 	sa->init_req_len = (size_t)len;
-	sa->state = IKE_S_INIT_SENT;
+	ike_sa_set_state(sa, IKE_S_INIT_SENT);
 	IKE_SA_LOG(sa, LOG_INFO, "initiating IKE SA with %s (%s)", cfg->rightid.text,
 		   dh_name(sa->dh_group));
 	return sa->init_req ? ike_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
@@ -225,13 +223,6 @@ static void send_notify(struct ike_engine *eng, const struct sockaddr_storage *l
 		ike_send_raw(eng, local, remote, natt, out, (size_t)n);
 }
 
-static void halfopen_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct ike_sa *sa = arg;
-	if (sa->state == IKE_S_INIT_DONE)
-		ike_sa_kill(sa, "no IKE_AUTH from the initiator");
-}
-
 /* Prefer one of our proposals whose group is the one the peer's KE uses. */
 static int select_ike(const struct conf_conn *cfg, const struct ike_msg *msg,
 		      struct ike_proposal *resp, struct proposal_choice *c)
@@ -286,7 +277,7 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	set_alg(sa, c);
 	memcpy(sa->ni, msg->nonce.data, msg->nonce.len);
 	sa->nilen = msg->nonce.len;
-	sa->nrlen = NONCE_LEN;
+	sa->nrlen = eng->nonce_len;
 	sa->dh = dh_new(c->dh);
 	sa->init_req = dup_bytes(msg->raw, msg->raw_len);
 	sa->init_req_len = msg->raw_len;
@@ -378,13 +369,10 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		return;
 	}
 	sa->init_resp_len = (size_t)len;
-	sa->state = IKE_S_INIT_DONE;
+	ike_sa_set_state(sa, IKE_S_INIT_DONE);	/* and its half-open timeout */
 	IKE_SA_LOG(sa, LOG_INFO, "responding to IKE_SA_INIT (%s%s)", dh_name(c.dh),
 		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
 	/* on the port the request came in on; from 500 we move to 4500 when the
 	 * initiator does (ike_recv follows it) */
 	ike_send_response(sa, out, (size_t)len);
-	struct timeval tv = { HALFOPEN_TIMEOUT_S, 0 };
-	event_assign(sa->retx_ev, eng->base, -1, 0, halfopen_timeout, sa);
-	evtimer_add(sa->retx_ev, &tv);
 }

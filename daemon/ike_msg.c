@@ -196,7 +196,7 @@ static int data_parse(struct cur *c, uint8_t type, struct pl_data *d)
 		return IKE_ERR_SYNTAX;
 	d->len = cur_left(c);
 	d->data = cur_take(c, d->len);
-	if (type == PL_NONCE && (d->len < 16 || d->len > 256))
+	if (type == PL_NONCE && (d->len < IKE_NONCE_MIN || d->len > IKE_NONCE_MAX))
 		return IKE_ERR_SYNTAX;	/* RFC 7296 3.9 */
 	if (d->len == 0)
 		return IKE_ERR_SYNTAX;

@@ -11,6 +11,9 @@
 #define IKE_MAX_MSG 65535
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
+/* Nonce payload data (RFC 7296 3.9): 16 to 256 bytes, whatever the peer chose */
+#define IKE_NONCE_MIN 16
+#define IKE_NONCE_MAX 256
 
 enum ike_exchange {
 	IKE_SA_INIT = 34,

@@ -77,9 +77,9 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 {
 	switch (msg->hdr.exchange) {
 	case IKE_AUTH:
-		if (response && sa->pending == PEND_AUTH)
+		if (response)
 			ike_auth_process_response(sa, msg);
-		else if (!response && sa->state == IKE_S_INIT_DONE)
+		else
 			ike_auth_respond(sa, msg);
 		return;
 	case INFORMATIONAL:
@@ -102,10 +102,35 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
 }
 
-/* Message-ID rules: a response must answer our outstanding request; a request
- * must be the next one, or the previous one repeated (answered from cache). */
+/* The exchange type of our outstanding request. */
+static uint8_t pending_exchange(enum ike_pending p)
+{
+	switch (p) {
+	case PEND_NONE: return 0;
+	case PEND_INIT: return IKE_SA_INIT;
+	case PEND_AUTH: return IKE_AUTH;
+	case PEND_REKEY_CHILD:
+	case PEND_REKEY_IKE: return CREATE_CHILD_SA;
+	case PEND_DELETE:
+	case PEND_INFO:
+	case PEND_DELETE_CHILD:
+	case PEND_DPD: return INFORMATIONAL;
+	}
+	return 0;
+}
+
+/* Message-ID rules: a response must answer our outstanding request, in its
+ * exchange type; a request must be the next one, or the previous one repeated
+ * (answered from cache). */
 static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response)
 {
+	if (response && sa->req && msg->hdr.msgid == sa->next_msgid &&
+	    msg->hdr.exchange != pending_exchange(sa->pending)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s response %u: our request is %s",
+				   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
+				   ike_exchange_name(pending_exchange(sa->pending)));
+		return false;
+	}
 	if (response)
 		return sa->req && msg->hdr.msgid == sa->next_msgid;
 	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {
@@ -148,8 +173,15 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			ike_init_process_response(sa, &msg);
 		return;
 	}
-	if (sa->state == IKE_S_INIT_SENT || !msgid_ok(sa, &msg, response))
+	if (!msgid_ok(sa, &msg, response))
 		return;
+	if (!ike_state_accepts(sa->state, msg.hdr.exchange, response)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s %s %u in state %s",
+				   ike_exchange_name(msg.hdr.exchange),
+				   response ? "response" : "request", msg.hdr.msgid,
+				   ike_state_name(sa->state));
+		return;
+	}
 	if (decrypt(sa, &msg, plain, sizeof(plain)) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
 		follow_peer(sa, local, remote, natt);

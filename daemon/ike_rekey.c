@@ -19,7 +19,6 @@
 #include "daemon/proposal.h"
 #include "daemon/ts.h"
 
-#define NONCE_LEN 32
 #define SWITCH_WAIT_S 10	/* responder: longest wait for the initiator's DELETE */
 
 int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
@@ -36,7 +35,7 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	unsigned group = sa->rk_group ? sa->rk_group : cfg->esp[0].dh;
 	sa->rk_old = spi_in;
 	sa->rk_spi_in = child_spi_new();
-	sa->rk_nilen = NONCE_LEN;
+	sa->rk_nilen = sa->eng->nonce_len;
 	dh_free(sa->rk_dh);
 	sa->rk_dh = group ? dh_new(group) : NULL;
 	if (!sa->rk_spi_in || rand_bytes(sa->rk_ni, sa->rk_nilen) || (group && !sa->rk_dh))
@@ -270,8 +269,8 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 	return 0;
 }
 
-static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, const uint8_t *nr,
-			  struct dh *dh, const struct child_sa *n)
+static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, struct dh *dh,
+			  const struct child_sa *n)
 {
 	uint8_t out[4096], inner[4096];
 	struct ike_msgb b;
@@ -281,7 +280,7 @@ static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, co
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	pl_build_sa(&b, prop, 1);
-	pl_build_data(&b, PL_NONCE, 0, nr, NONCE_LEN);
+	pl_build_data(&b, PL_NONCE, 0, n->nr, n->nrlen);
 	if (dh && ike_add_ke(&b, dh))
 		return;
 	pl_build_ts(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
@@ -294,7 +293,8 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 	struct child_sa *old = NULL;
 	struct ike_proposal prop;
 	struct proposal_choice c;
-	uint8_t nr[NONCE_LEN];
+	uint8_t nr[IKE_NONCE_MAX];
+	size_t nrlen = sa->eng->nonce_len;
 	uint32_t spi_in = child_spi_new();
 	int err = rekey_request_check(sa, msg, &old, &prop, &c, spi_in);
 
@@ -309,12 +309,12 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 	struct dh *dh = c.dh ? dh_new(c.dh) : NULL;
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
-	if (rand_bytes(nr, sizeof(nr)) || (c.dh && !gir)) {
+	if (rand_bytes(nr, nrlen) || (c.dh && !gir)) {
 		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
 		goto out;
 	}
 	struct child_sa *n = child_sa_new(sa, &c, spi_in, false, msg->nonce.data, msg->nonce.len,
-					  nr, sizeof(nr), gir);
+					  nr, nrlen, gir);
 	if (!n) {
 		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
@@ -327,7 +327,7 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
-	respond_rekey(sa, &prop, nr, dh, n);
+	respond_rekey(sa, &prop, dh, n);
 	new_child_up(sa, n);
 	struct child_sa *t = twin(sa, n);
 	if (t && !t->out_standby) {
@@ -343,6 +343,13 @@ out:
 
 void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
 {
+	if (ike_msg_notify(msg, N_REKEY_SA) && sa->state != IKE_S_ESTABLISHED) {
+		/* our DELETE of this IKE SA is out: no new Child SA on it */
+		IKE_SA_LOG(sa, LOG_INFO, "peer's Child SA rekey answered TEMPORARY_FAILURE: %s",
+			   ike_state_name(sa->state));
+		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (ike_msg_notify(msg, N_REKEY_SA)) {
 		rekey_child_respond(sa, msg);
 		return;

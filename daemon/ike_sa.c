@@ -16,19 +16,6 @@
 #include "daemon/log.h"
 #include "daemon/sockaddr.h"
 
-const char *ike_state_name(enum ike_state s)
-{
-	switch (s) {
-	case IKE_S_INIT_SENT: return "IKE_SA_INIT sent";
-	case IKE_S_AUTH_SENT: return "IKE_AUTH sent";
-	case IKE_S_INIT_DONE: return "IKE_SA_INIT answered";
-	case IKE_S_ESTABLISHED: return "established";
-	case IKE_S_DELETING: return "deleting";
-	case IKE_S_DEAD: return "dead";
-	}
-	return "?";
-}
-
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
 {
 	char msg[768];
@@ -51,6 +38,7 @@ void ike_engine_init(struct ike_engine *eng, struct event_base *base, const stru
 	eng->io = *io;
 	eng->next_serial = 1;
 	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	eng->nonce_len = IKE_NONCE_LEN;
 }
 
 void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n)
@@ -81,7 +69,8 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initia
 		sa->spir = spi;
 	sa->retx_ev = evtimer_new(eng->base, NULL, NULL);	/* callback set on first use */
 	sa->free_ev = evtimer_new(eng->base, free_cb, sa);
-	if (!sa->retx_ev || !sa->free_ev)
+	sa->state_ev = evtimer_new(eng->base, NULL, NULL);	/* ike_sa_set_state sets it */
+	if (!sa->retx_ev || !sa->free_ev || !sa->state_ev)
 		goto fail;
 	sa->next = eng->sas;
 	eng->sas = sa;
@@ -91,6 +80,8 @@ fail:
 		event_free(sa->retx_ev);
 	if (sa->free_ev)
 		event_free(sa->free_ev);
+	if (sa->state_ev)
+		event_free(sa->state_ev);
 	free(sa);
 	return NULL;
 }
@@ -129,6 +120,7 @@ static void sa_free(struct ike_sa *sa)
 	free(sa->resp);
 	event_free(sa->retx_ev);
 	event_free(sa->free_ev);
+	event_free(sa->state_ev);
 	secret_wipe(sa->ni, sizeof(sa->ni));
 	secret_wipe(sa->nr, sizeof(sa->nr));
 	free(sa);
@@ -165,7 +157,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	if (sa->down_why)
 		why = sa->down_why;
 	IKE_SA_LOG(sa, LOG_INFO, "IKE SA down (%s)", why);
-	sa->state = IKE_S_DEAD;
+	ike_sa_set_state(sa, IKE_S_DEAD);
 	evtimer_del(sa->retx_ev);
 	if (sa->rekey_ev)
 		evtimer_del(sa->rekey_ev);

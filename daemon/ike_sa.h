@@ -24,6 +24,7 @@ struct event_base;
 struct secret;
 
 enum ike_state {
+	IKE_S_NEW,		/* just made, not yet in a state below */
 	IKE_S_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
 	IKE_S_AUTH_SENT,	/* initiator: IKE_AUTH request out */
 	IKE_S_INIT_DONE,	/* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
@@ -33,12 +34,22 @@ enum ike_state {
 };
 const char *ike_state_name(enum ike_state s);
 
+/* ike_state.c: the legal moves and how long each state may last. */
+#define IKE_SETUP_DEADLINE_S 90		/* IKE_SA_INIT / IKE_AUTH sent, deleting: after the
+					 * retransmissions (63.5 s), a backstop */
+#define IKE_HALFOPEN_TIMEOUT_S 30	/* responder: IKE_SA_INIT answered, no IKE_AUTH */
+struct ike_sa;
+/* Move sa to state to (logged at debug), arming that state's deadline; an
+ * illegal move is refused (-1, logged as an error) and changes nothing. */
+int ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+/* Whether an SA in state s takes a request (response false) or a response of
+ * this exchange type; anything else is dropped unread. */
+bool ike_state_accepts(enum ike_state s, uint8_t exchange, bool response);
+
 enum ike_pending {		/* what our outstanding request is */
 	PEND_NONE, PEND_INIT, PEND_AUTH, PEND_DELETE, PEND_INFO,
 	PEND_REKEY_CHILD, PEND_REKEY_IKE, PEND_DELETE_CHILD, PEND_DPD,
 };
-
-#define NONCE_MAX 64
 
 struct child_sa {
 	struct ike_sa *ike;		/* owner */
@@ -55,7 +66,7 @@ struct child_sa {
 	bool we_initiated;		/* of the exchange that created it: selects i2r/r2i */
 	bool deleting;			/* our DELETE for it is out / it was replaced */
 	uint32_t replaces;		/* spi_in of the Child SA this one rekeyed; 0 none */
-	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];	/* of the creating exchange (collisions) */
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];	/* of the creating exchange (collisions) */
 	size_t nilen, nrlen;
 	struct event *rekey_ev, *expire_ev, *switch_ev, *volume_ev;	/* owned */
 	unsigned switch_ticks;		/* seconds waited for the initiator to switch */
@@ -77,7 +88,7 @@ struct ike_sa {
 	struct ike_alg alg;
 	unsigned dh_group;
 	struct dh *dh;			/* owned, freed once the keys exist */
-	uint8_t ni[64], nr[64];
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
 	size_t nilen, nrlen;
 	struct ike_keys keys;		/* owned */
 	uint8_t *init_req, *init_resp;	/* owned: the IKE_SA_INIT messages, for AUTH */
@@ -104,7 +115,7 @@ struct ike_sa {
 
 	/* a CREATE_CHILD_SA we initiated, while it is in flight */
 	struct dh *rk_dh;		/* owned */
-	uint8_t rk_ni[NONCE_MAX];
+	uint8_t rk_ni[IKE_NONCE_MAX];
 	size_t rk_nilen;
 	uint32_t rk_spi_in;		/* Child rekey: our new inbound SPI */
 	uint64_t rk_spi;		/* IKE rekey: our new IKE SPI */
@@ -126,6 +137,7 @@ struct ike_sa {
 	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
 	time_t established;		/* wall clock */
 	struct event *free_ev;		/* owned: deferred free */
+	struct event *state_ev;		/* owned: the state's deadline (ike_state.c) */
 	const char *down_why;		/* static: reported instead of the kill reason */
 	unsigned est_mark;		/* eng->next_serial when established, for INITIAL_CONTACT */
 };
@@ -150,6 +162,8 @@ struct ike_io {
 	void (*conn_down)(void *arg, struct conn *conn, const char *why);
 };
 
+#define IKE_NONCE_LEN 32	/* ours: half the key size of our largest PRF, SHA2-512 (RFC 7296 2.10) */
+
 struct ike_engine {
 	struct event_base *base;	/* borrowed */
 	struct ike_io io;
@@ -161,6 +175,8 @@ struct ike_engine {
 	 * an IKE_SA_INIT request needs a valid COOKIE; IKE_COOKIE_THRESHOLD by default */
 	unsigned cookie_threshold;
 	uint64_t cookies_sent;		/* requests answered with a COOKIE */
+	unsigned nonce_len;		/* of the nonces we send: IKE_NONCE_LEN by default
+					 * (tests send the longest the RFC allows) */
 	struct ike_cookies cookies;	/* owned: the secrets */
 };
 

@@ -551,7 +551,7 @@ static void view_fill(struct pkt_view *v, const struct ike_msg *m)
 	if (m->n_delete && m->del[0].protocol == PROTO_ESP && m->del[0].n_spi &&
 	    m->del[0].spi_size == 4)
 		v->delete_spi = get_u32(m->del[0].spis);
-	if ((m->inner & PL_BIT(PL_NONCE)) && m->nonce.len <= sizeof(v->nonce)) {
+	if (((m->outer | m->inner) & PL_BIT(PL_NONCE)) && m->nonce.len <= sizeof(v->nonce)) {
 		memcpy(v->nonce, m->nonce.data, m->nonce.len);
 		v->nonce_len = m->nonce.len;
 	}

@@ -66,7 +66,7 @@ struct pkt_view {
 	uint16_t notify[NET_MAX_NOTIFY];
 	uint8_t n_delete;
 	uint8_t delete_proto;		/* of the first Delete payload */
-	uint8_t nonce[64];		/* the Nonce payload's data (collision checks) */
+	uint8_t nonce[IKE_NONCE_MAX];	/* the Nonce payload's data (collision checks) */
 	size_t nonce_len;		/* 0 if none */
 	uint32_t rekey_spi;		/* REKEY_SA notify's ESP SPI, 0 if none */
 	uint32_t delete_spi;		/* first SPI of an ESP Delete payload, 0 if none */

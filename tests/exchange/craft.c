@@ -1,0 +1,67 @@
+/* See craft.h. */
+#include "craft.h"
+
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/dh.h"
+#include "daemon/ike_crypt.h"
+#include "daemon/nat.h"
+#include "daemon/proposal.h"
+
+#define CRAFT_SPII 0x0123456789abcdefull
+
+int craft_init_request(const struct side *s, const struct craft_init *c, uint8_t *out,
+		       size_t cap)
+{
+	const struct conf_conn *cfg = s->conn.cfg;
+	struct ike_proposal props[CONF_MAX_ALGS];
+	uint8_t nonce[IKE_NONCE_MAX];
+	size_t nlen = c->nonce_len ? c->nonce_len : 32;
+	unsigned group = c->group ? c->group : cfg->ike[0].dh;
+	struct ike_hdr h = { .spii = c->spii ? c->spii : CRAFT_SPII, .exchange = IKE_SA_INIT,
+			     .flags = IKE_FLAG_I };
+	struct ike_msgb b;
+	struct dh *dh = NULL;
+	int r = -1;
+
+	if (nlen > sizeof(nonce))
+		return -1;
+	for (size_t i = 0; i < nlen; i++)
+		nonce[i] = (uint8_t)(0xa0 + i);
+	ike_msgb_init(&b, out, cap, NULL, 0, &h);
+	if (c->cookie)
+		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, c->cookie, c->cookie_len);
+	pl_build_sa(&b, props, proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props));
+	if (c->ke) {
+		pl_build_data(&b, PL_KE, (uint16_t)group, c->ke, c->ke_len);
+	} else {
+		dh = dh_new(group);
+		if (!dh || ike_add_ke(&b, dh))
+			goto out;
+	}
+	pl_build_data(&b, PL_NONCE, 0, nonce, nlen);
+	struct sockaddr_storage src = s->priv, dst = s->net->s[!s->idx].pub;
+	nat_build_notifies(&b, h.spii, 0, &src, &dst, false);
+	r = ike_msgb_finish_plain(&b);
+out:
+	dh_free(dh);
+	return r;
+}
+
+int craft_sealed(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+		 craft_fill fill, void *arg, uint8_t *out, size_t cap)
+{
+	static uint8_t inner[8192];
+	struct ike_crypt_keys k;
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, exchange, response, msgid);
+	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (fill)
+		fill(&b, arg);
+	ike_sa_keys_out(sa, &k);
+	return ike_crypt_seal(&b, &k);
+}

@@ -1,0 +1,304 @@
+/* What an outsider, or a peer that lies, can send, and what the engine must
+ * do with it:
+ *  - nonces of any length the RFC allows (16..256 bytes) in every exchange:
+ *    from an unauthenticated IKE_SA_INIT request (the half-open SA holds it
+ *    until its timeout frees it) to both rekeys in both roles;
+ *  - a response must answer the request in its own exchange type: an
+ *    INFORMATIONAL "answer" to IKE_AUTH is ignored, and the initiator gives
+ *    up and starts over instead of waiting for ever;
+ *  - only IKE_AUTH may follow IKE_SA_INIT: INFORMATIONAL (a DELETE) and
+ *    CREATE_CHILD_SA on a half-open SA are ignored;
+ *  - every state but established has a deadline, even when the timers that
+ *    normally end it are gone. */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "craft.h"
+#include "daemon/log.h"
+#include "harness.h"
+#include "rekey_checks.h"
+
+static const struct side_opts waits = { .autostart = "add" };
+
+/* ---- nonces ---- */
+
+/* An IKE_SA_INIT request from the peer's address with a 256-byte nonce: B
+ * keeps all of it in its half-open SA and frees the SA at the timeout. */
+static void long_nonce_halfopen(void)
+{
+	uint8_t buf[2048];
+	struct net n;
+
+	scenario_begin("IKE_SA_INIT request with a 256-byte nonce, then the half-open timeout");
+	CHECK_INT(net_init(&n, &waits, &waits), 0);
+	int len = craft_init_request(&n.s[SIDE_A], &(struct craft_init){ .nonce_len = 256 }, buf,
+				     sizeof(buf));
+	CHECK(len > 0);
+	net_inject(&n, SIDE_A, false, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 1);
+	struct ike_sa *sb = side_live(&n.s[SIDE_B], 0);
+	if (sb) {
+		CHECK_STR(ike_state_name(sb->state), ike_state_name(IKE_S_INIT_DONE));
+		CHECK_INT(sb->nilen, 256);
+		CHECK_INT(sb->ni[0], 0xa0);
+		CHECK_INT(sb->ni[255], (uint8_t)(0xa0 + 255));
+		CHECK(sb->init_req != NULL && sb->init_resp != NULL);
+	}
+	CHECK_INT(net_count(&n, SIDE_B, IKE_SA_INIT, 1), 1);
+	net_advance(&n, (IKE_HALFOPEN_TIMEOUT_S + 1) * 1000);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	CHECK_LOG("IKE SA down (no IKE_AUTH from the initiator)");
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* Every nonce one side sends is len bytes long: the initial exchange, both
+ * rekeys started by either side; the tunnel is whole after each step. */
+static void nonces_everywhere(int longer, size_t len)
+{
+	char name[128];
+	struct net n;
+	struct snap old;
+
+	snprintf(name, sizeof(name), "%s sends %zu-byte nonces in every exchange, both roles",
+		 side_name[longer], len);
+	scenario_begin(name);
+	CHECK_INT(net_init(&n, &a_pfs, &b_pfs), 0);
+	n.s[longer].eng.nonce_len = (unsigned)len;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	if (!check_one_tunnel(&n))
+		goto out;
+	const struct pkt *p = net_find(&n, longer, IKE_SA_INIT, longer == SIDE_B, 0);
+	CHECK_INT(p ? p->view.nonce_len : 0, len);
+	for (int step = 0; step < 4; step++) {
+		int by = step % 2;
+		snap_take(&n, &old);
+		unsigned before = net_count(&n, longer, CREATE_CHILD_SA, -1);
+		if (step < 2)
+			start_child_rekey(&n, by);
+		else
+			start_ike_rekey(&n, by);
+		net_run(&n);
+		if (!check_one_tunnel(&n))
+			goto out;
+		if (step < 2)
+			check_rekeyed(&n, &old);
+		else
+			CHECK(ike_of(&n, SIDE_A)->spii != old.spii);
+		const struct pkt *q = net_find(&n, longer, CREATE_CHILD_SA, -1, before);
+		CHECK_INT(q ? q->view.nonce_len : 0, len);
+	}
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(n.s[i].n_conn_down, 0);
+out:
+	check_net_sane(&n);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* The same with the longer side as the responder of the first exchange. */
+static void nonces_responder_gets_long(void)
+{
+	struct net n;
+
+	scenario_begin("a 256-byte Ni in IKE_SA_INIT and IKE_AUTH (key derivation, AUTH)");
+	CHECK_INT(net_init(&n, &waits, &a_pfs), 0);
+	n.s[SIDE_B].eng.nonce_len = IKE_NONCE_MAX;
+	CHECK_INT(net_initiate(&n, SIDE_B), 0);
+	net_run(&n);
+	check_one_tunnel(&n);
+	check_net_sane(&n);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- a response in another exchange type ---- */
+
+struct liar {
+	bool injected;
+	unsigned dropped;
+};
+
+/* B answers IKE_AUTH with an (authenticated) INFORMATIONAL instead, and its
+ * real answers never arrive. */
+static enum verdict info_for_auth(struct net *n, struct pkt *p, void *arg)
+{
+	struct liar *l = arg;
+	uint8_t buf[512];
+
+	if (p->from != SIDE_B || p->hdr.exchange != IKE_AUTH || !(p->hdr.flags & IKE_FLAG_R))
+		return V_PASS;
+	l->dropped++;
+	if (!l->injected) {
+		struct ike_sa *sb = side_live(&n->s[SIDE_B], 0);
+		int len = sb ? craft_sealed(sb, INFORMATIONAL, true, p->hdr.msgid, NULL, NULL, buf,
+					    sizeof(buf)) : -1;
+		if (len > 0) {
+			net_inject(n, SIDE_B, p->natt, buf, (size_t)len);
+			l->injected = true;
+		}
+	}
+	return V_DROP;
+}
+
+static void info_answers_auth(void)
+{
+	struct liar l = { 0 };
+	struct net n;
+
+	scenario_begin("an INFORMATIONAL response to IKE_AUTH is ignored; the initiator gives up");
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	n.hook = info_for_auth;
+	n.hook_arg = &l;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(l.injected);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	CHECK(sa != NULL);
+	if (sa) {
+		CHECK_STR(ike_state_name(sa->state), ike_state_name(IKE_S_AUTH_SENT));
+		CHECK_INT(sa->pending, PEND_AUTH);
+		CHECK(sa->req != NULL);
+	}
+	CHECK_LOG("ignoring INFORMATIONAL response 1: our request is IKE_AUTH");
+	/* the retransmissions run out and the conn starts over */
+	net_advance(&n, 70 * 1000);
+	CHECK(l.dropped > 1);
+	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
+	CHECK_LOG("\"A\": #1: IKE SA down (peer not responding)");
+	for (unsigned i = 0; i < side_n_live(&n.s[SIDE_A]); i++)
+		CHECK(side_live(&n.s[SIDE_A], i)->state != IKE_S_AUTH_SENT);
+	CHECK_INT(n.s[SIDE_A].n_up, 0);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- exchanges before IKE_AUTH ---- */
+
+static enum verdict hold_auth(struct net *n, struct pkt *p, void *arg)
+{
+	return p->hdr.exchange == IKE_AUTH && !(p->hdr.flags & IKE_FLAG_R) ? V_HOLD : V_PASS;
+}
+
+static void fill_delete_ike(struct ike_msgb *b, void *arg)
+{
+	pl_build_delete(b, PROTO_IKE, 0, NULL, 0);
+}
+
+static void fill_ccs(struct ike_msgb *b, void *arg)
+{
+	uint8_t nonce[32] = { 1 };
+	pl_build_data(b, PL_NONCE, 0, nonce, sizeof(nonce));
+}
+
+static void before_auth(void)
+{
+	uint8_t buf[1024];
+	struct net n;
+
+	scenario_begin("INFORMATIONAL and CREATE_CHILD_SA before IKE_AUTH are ignored");
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	n.hook = hold_auth;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0), *sb = side_live(&n.s[SIDE_B], 0);
+	CHECK(sa && sb);
+	if (!sa || !sb)
+		goto out;
+	/* A holds the keys after IKE_SA_INIT: it can seal anything */
+	int len = craft_sealed(sa, INFORMATIONAL, false, 1, fill_delete_ike, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_A, sa->natt, buf, (size_t)len);
+	len = craft_sealed(sa, CREATE_CHILD_SA, false, 1, fill_ccs, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_A, sa->natt, buf, (size_t)len);
+	/* and B, once it holds keys, cannot talk to A's IKE_AUTH-sent SA either */
+	len = craft_sealed(sb, INFORMATIONAL, false, 0, fill_delete_ike, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_B, sb->natt, buf, (size_t)len);
+	net_run(&n);
+	CHECK_STR(ike_state_name(sb->state), ike_state_name(IKE_S_INIT_DONE));
+	CHECK_STR(ike_state_name(sa->state), ike_state_name(IKE_S_AUTH_SENT));
+	CHECK_INT(ike_sa_count_halfopen(&n.s[SIDE_B].eng), 1);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), 0);
+	CHECK_INT(net_count(&n, SIDE_B, CREATE_CHILD_SA, 1), 0);
+	CHECK_LOG("ignoring INFORMATIONAL request 1 in state IKE_SA_INIT answered");
+	CHECK_LOG("ignoring CREATE_CHILD_SA request 1 in state IKE_SA_INIT answered");
+	CHECK_LOG("ignoring INFORMATIONAL request 0 in state IKE_AUTH sent");
+	/* the real IKE_AUTH still completes */
+	n.hook = NULL;
+	net_release(&n);
+	net_run(&n);
+	check_one_tunnel(&n);
+	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- deadlines ---- */
+
+static enum verdict drop_all(struct net *n, struct pkt *p, void *arg)
+{
+	return V_DROP;
+}
+
+static enum verdict drop_auth(struct net *n, struct pkt *p, void *arg)
+{
+	return p->hdr.exchange == IKE_AUTH ? V_DROP : V_PASS;
+}
+
+/* Whatever happened to the timers that normally end a state, its deadline
+ * does: here the retransmission timer is cancelled by hand. */
+static void deadline(enum ike_state st, const char *why)
+{
+	char name[128], line[160];
+	struct net n;
+
+	snprintf(name, sizeof(name), "state \"%s\" ends at its deadline", ike_state_name(st));
+	scenario_begin(name);
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	n.hook = st == IKE_S_INIT_SENT ? drop_all : st == IKE_S_AUTH_SENT ? drop_auth : NULL;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	if (st == IKE_S_DELETING && sa) {
+		n.hook = drop_all;
+		ike_info_send_delete(sa);
+		net_run(&n);
+	}
+	CHECK(sa != NULL);
+	if (!sa)
+		goto out;
+	CHECK_STR(ike_state_name(sa->state), ike_state_name(st));
+	evtimer_del(sa->retx_ev);	/* no retransmission will end it */
+	net_advance(&n, (IKE_SETUP_DEADLINE_S - 1) * 1000);
+	CHECK_INT(side_n_live(&n.s[SIDE_A]), 1);
+	net_advance(&n, 2000);
+	CHECK_INT(side_n_live(&n.s[SIDE_A]), 0);
+	snprintf(line, sizeof(line), "\"A\": #1: IKE SA down (%s)", why);
+	CHECK(log_has(line));
+	if (!log_has(line))
+		fprintf(stderr, "  expected a log line containing \"%s\"\n", line);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+int main(void)
+{
+	if (!net_test_start())
+		return 1;
+	long_nonce_halfopen();
+	nonces_everywhere(SIDE_B, IKE_NONCE_MAX);
+	nonces_everywhere(SIDE_A, IKE_NONCE_MAX);
+	nonces_everywhere(SIDE_B, IKE_NONCE_MIN);
+	nonces_responder_gets_long();
+	info_answers_auth();
+	before_auth();
+	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
+	deadline(IKE_S_AUTH_SENT, "IKE_AUTH not answered");
+	deadline(IKE_S_DELETING, "DELETE not answered");
+	return check_summary("exchange-hostile");
+}
