@@ -72,7 +72,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 				 size_t nilen, const uint8_t *nr, size_t nrlen,
 				 const struct secret *gir)
 {
-	struct ike_sa *n = ike_sa_new(old->eng, old->conn, initiator);
+	struct ike_sa *n = ike_sa_new(old->eng, old->conn, initiator, initiator ? spii : spir);
 
 	if (!n || nilen > sizeof(n->ni) || nrlen > sizeof(n->nr))
 		goto fail;

@@ -206,23 +206,6 @@ static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_stor
 	return NULL;
 }
 
-/* A response of one notify to an IKE_SA_INIT request, keeping no state: back to
- * where it came from, on the socket it came in on. */
-static void send_notify(struct ike_engine *eng, const struct sockaddr_storage *local,
-		       const struct sockaddr_storage *remote, bool natt, const struct ike_msg *req,
-		       uint16_t type, const uint8_t *data, size_t len)
-{
-	uint8_t out[512];
-	struct ike_msgb b;
-	struct ike_hdr h = { .spii = req->hdr.spii, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
-
-	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
-	pl_build_notify(&b, 0, NULL, 0, type, data, len);
-	int n = ike_msgb_finish_plain(&b);
-	if (n > 0)
-		ike_send_raw(eng, local, remote, natt, out, (size_t)n);
-}
-
 /* Prefer one of our proposals whose group is the one the peer's KE uses. */
 static int select_ike(const struct conf_conn *cfg, const struct ike_msg *msg,
 		      struct ike_proposal *resp, struct proposal_choice *c)
@@ -264,18 +247,19 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 				   const struct sockaddr_storage *remote, bool natt,
 				   const struct ike_msg *msg, const struct proposal_choice *c)
 {
-	struct ike_sa *sa = ike_sa_new(eng, conn, false);
+	struct ike_sa *sa = ike_sa_new(eng, conn, false, 0);
 
 	if (!sa)
 		return NULL;
 	sa->spii = msg->hdr.spii;
+	ike_sa_index_peer(sa);
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->natt = natt;
 	sa->peer_msgid = 0;
 	sa->dh_group = c->dh;
 	set_alg(sa, c);
-	memcpy(sa->ni, msg->nonce.data, msg->nonce.len);
+	memcpy(sa->ni, msg->nonce.data, msg->nonce.len);	/* the parser kept it in 16..256 */
 	sa->nilen = msg->nonce.len;
 	sa->nrlen = eng->nonce_len;
 	sa->dh = dh_new(c->dh);
@@ -289,38 +273,10 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	return sa;
 }
 
-/* RFC 7296 2.6.  Below the threshold any COOKIE is ignored; at or above it a
- * request goes on only with a valid one, and one without (or with an invalid
- * one: "process the message as if no cookie had been included") is answered
- * with a new cookie alone.  True: go on with the request.  Per request at most
- * a debug line: this is the path a flood takes. */
-static bool cookie_admits(struct ike_engine *eng, const struct sockaddr_storage *local,
-			  const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg)
-{
-	const struct pl_notify *n = ike_msg_notify(msg, N_COOKIE);
-	unsigned halfopen = ike_sa_count_halfopen(eng);
-	uint8_t ck[IKE_COOKIE_LEN];
-	double now = ike_now();
-	char from[64];
-
-	if (halfopen < eng->cookie_threshold)
-		return true;
-	if (n && ike_cookie_check(&eng->cookies, now, n->data, n->len, msg->nonce.data,
-				  msg->nonce.len, remote, msg->hdr.spii))
-		return true;
-	if (ike_cookie_make(&eng->cookies, now, msg->nonce.data, msg->nonce.len, remote,
-			    msg->hdr.spii, ck))
-		return false;
-	send_notify(eng, local, remote, natt, msg, N_COOKIE, ck, sizeof(ck));
-	eng->cookies_sent++;
-	if (log_enabled(LOG_DEBUG)) {
-		sockaddr_str(remote, from, sizeof(from), true);
-		log_debug("%u half-open IKE SAs: answering IKE_SA_INIT from %s with a COOKIE%s",
-			  halfopen, from, n ? " (its COOKIE is invalid)" : "");
-	}
-	return false;
-}
-
+/* Unauthenticated and free to send: every line below is rate-limited, and
+ * the half-open SA's own lines are too (ike_sa_log).  Cheap checks first:
+ * the conn by address, the payloads, admission (COOKIE, caps), proposals and
+ * the KE value; only then a key of ours and the DH. */
 void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg)
 {
@@ -330,7 +286,6 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	struct conn *conn = find_conn(eng, local, remote);
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
 
-	/* unauthenticated and free to send: these lines are rate-limited */
 	if (!conn) {
 		char from[64];
 
@@ -343,19 +298,26 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		log_limited(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
 		return;
 	}
-	if (!cookie_admits(eng, local, remote, natt, msg))
+	if (!ike_admit_init(eng, local, remote, natt, msg))
 		return;
 	if (select_ike(conn->cfg, msg, &prop, &c)) {
 		log_limited(LOG_WARNING, conn->cfg->name,
 			    "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
-		send_notify(eng, local, remote, natt, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_admit_notify(eng, local, remote, natt, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_admit_failed(eng);
 		return;
 	}
 	if (msg->ke.kind != c.dh) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
 		log_limited(LOG_INFO, conn->cfg->name, "asking peer for %s (INVALID_KE_PAYLOAD)",
 			    dh_name(c.dh));
-		send_notify(eng, local, remote, natt, msg, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_admit_notify(eng, local, remote, natt, msg, N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	if (dh_check_peer(c.dh, msg->ke.data, msg->ke.len)) {
+		log_limited(LOG_INFO, conn->cfg->name,
+			    "IKE_SA_INIT with an invalid %s public value; ignored", dh_name(c.dh));
+		ike_admit_failed(eng);
 		return;
 	}
 	struct ike_sa *sa = responder_sa(eng, conn, local, remote, natt, msg, &c);
@@ -365,6 +327,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	int len = build_init_response(sa, &prop, out, sizeof(out));
 	if (len < 0 || !(sa->init_resp = dup_bytes(out, (size_t)len)) || derive(sa, &msg->ke)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "invalid KE from peer or key derivation failed");
+		ike_admit_failed(eng);
 		ike_sa_kill(sa, "key exchange failed");
 		return;
 	}

@@ -24,7 +24,8 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 			ike_send_raw(eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
 		return;
 	}
-	int r = ike_msg_parse_payloads(msg);
+	/* a half-open SA keeps a copy until IKE_AUTH: bounded */
+	int r = msg->raw_len > IKE_INIT_MAX_LEN ? IKE_ERR_TOO_MANY : ike_msg_parse_payloads(msg);
 	if (r) {
 		sockaddr_str(remote, from, sizeof(from), true);
 		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: %s", from,

@@ -16,12 +16,24 @@
 #include "daemon/log.h"
 #include "daemon/sockaddr.h"
 
+/* A responder SA that never got as far as IKE_AUTH is anyone's to make, as
+ * often as they like: its lines share one limit (debug lines another, so that
+ * they cannot crowd the others out). */
+static bool unauthenticated_pass(const struct ike_sa *sa, int prio)
+{
+	static struct log_limit lines, debug;
+
+	if (sa->initiator || sa->established)
+		return log_enabled(prio);
+	return log_limit_pass(prio == LOG_DEBUG ? &debug : &lines, prio);
+}
+
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
 
-	if (!log_enabled(prio))
+	if (!unauthenticated_pass(sa, prio))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -37,7 +49,8 @@ void ike_engine_init(struct ike_engine *eng, struct event_base *base, const stru
 	eng->base = base;
 	eng->io = *io;
 	eng->next_serial = 1;
-	eng->cookie_threshold = IKE_COOKIE_THRESHOLD;
+	ike_admit_init_defaults(eng);
+	rand_bytes(&eng->index.key, sizeof(eng->index.key));
 	eng->nonce_len = IKE_NONCE_LEN;
 }
 
@@ -49,20 +62,71 @@ void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n)
 
 static void free_cb(evutil_socket_t fd, short what, void *arg);
 
-struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator)
+/* ---- the index ---- */
+
+static size_t bucket(const struct ike_engine *eng, uint64_t v)
+{
+	v ^= eng->index.key;	/* then splitmix64's finaliser */
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+	return (size_t)((v ^ (v >> 31)) % IKE_SA_BUCKETS);
+}
+
+static void chain_remove(struct ike_sa **pp, struct ike_sa *sa, bool ours)
+{
+	for (; *pp; pp = ours ? &(*pp)->by_ours : &(*pp)->by_peer) {
+		if (*pp == sa) {
+			*pp = ours ? sa->by_ours : sa->by_peer;
+			return;
+		}
+	}
+}
+
+void ike_sa_index_peer(struct ike_sa *sa)
+{
+	struct ike_sa **head = &sa->eng->index.peers[bucket(sa->eng, sa->spii)];
+
+	if (sa->peer_indexed || sa->initiator)
+		return;
+	sa->by_peer = *head;
+	*head = sa;
+	sa->peer_indexed = true;
+}
+
+struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated)
+{
+	for (struct ike_sa *sa = eng->index.ours[bucket(eng, spi)]; sa; sa = sa->by_ours)
+		if (sa->our_spi == spi && sa->initiator == we_initiated && sa->state != IKE_S_DEAD)
+			return sa;
+	return NULL;
+}
+
+static bool spi_in_use(struct ike_engine *eng, uint64_t spi)
+{
+	for (struct ike_sa *sa = eng->index.ours[bucket(eng, spi)]; sa; sa = sa->by_ours)
+		if (sa->our_spi == spi)
+			return true;
+	return false;
+}
+
+/* ---- SA objects ---- */
+
+struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator,
+			  uint64_t our_spi)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
-	uint64_t spi = 0;
+	uint64_t spi = our_spi;
 
 	if (!sa)
 		return NULL;
-	while (spi == 0)
+	while (spi == 0 || (!our_spi && spi_in_use(eng, spi)))
 		if (rand_bytes(&spi, sizeof(spi)))
 			goto fail;
 	sa->eng = eng;
 	sa->conn = conn;
 	sa->initiator = initiator;
 	sa->serial = eng->next_serial++;
+	sa->our_spi = spi;
 	if (initiator)
 		sa->spii = spi;
 	else
@@ -74,6 +138,9 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initia
 		goto fail;
 	sa->next = eng->sas;
 	eng->sas = sa;
+	struct ike_sa **head = &eng->index.ours[bucket(eng, spi)];
+	sa->by_ours = *head;
+	*head = sa;
 	return sa;
 fail:
 	if (sa->retx_ev)
@@ -88,7 +155,12 @@ fail:
 
 static void unlink_sa(struct ike_sa *sa)
 {
-	for (struct ike_sa **pp = &sa->eng->sas; *pp; pp = &(*pp)->next) {
+	struct ike_engine *eng = sa->eng;
+
+	chain_remove(&eng->index.ours[bucket(eng, sa->our_spi)], sa, true);
+	if (sa->peer_indexed)
+		chain_remove(&eng->index.peers[bucket(eng, sa->spii)], sa, false);
+	for (struct ike_sa **pp = &eng->sas; *pp; pp = &(*pp)->next) {
 		if (*pp == sa) {
 			*pp = sa->next;
 			return;
@@ -198,22 +270,11 @@ void ike_engine_clear(struct ike_engine *eng)
 	ike_cookies_clear(&eng->cookies);
 }
 
-struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated)
-{
-	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		if (we_initiated ? sa->initiator && sa->spii == spi : !sa->initiator && sa->spir == spi)
-			return sa;
-	}
-	return NULL;
-}
-
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote)
 {
-	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next)
-		if (!sa->initiator && sa->spii == spii && sockaddr_same(&sa->remote, remote) &&
+	for (struct ike_sa *sa = eng->index.peers[bucket(eng, spii)]; sa; sa = sa->by_peer)
+		if (sa->spii == spii && sockaddr_same(&sa->remote, remote) &&
 		    sa->state != IKE_S_DEAD)
 			return sa;
 	return NULL;
@@ -221,10 +282,7 @@ struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 
 unsigned ike_sa_count_halfopen(const struct ike_engine *eng)
 {
-	unsigned n = 0;
-	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next)
-		n += !sa->initiator && sa->state == IKE_S_INIT_DONE;
-	return n;
+	return eng->n_halfopen;
 }
 
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,

@@ -77,6 +77,9 @@ struct ike_sa {
 	struct ike_engine *eng;		/* borrowed */
 	struct conn *conn;		/* borrowed; the conn this SA serves */
 	struct ike_sa *next;		/* engine list */
+	uint64_t our_spi;		/* spii as initiator, spir as responder: the index key */
+	struct ike_sa *by_ours, *by_peer;	/* index chains (ike_sa.c) */
+	bool peer_indexed;		/* in the index by the initiator's SPI too */
 	unsigned serial;
 	bool initiator;
 	enum ike_state state;
@@ -162,6 +165,27 @@ struct ike_io {
 	void (*conn_down)(void *arg, struct conn *conn, const char *why);
 };
 
+/* Admission of IKE_SA_INIT requests (ike_admit.c), the defaults. */
+#define IKE_COOKIE_THRESHOLD_PEER 5	/* half-open SAs from one address: COOKIEs for it */
+#define IKE_HALFOPEN_MAX_PEER 10	/* cap per peer address, cookie or not */
+#define IKE_HALFOPEN_MAX 256		/* cap in all */
+#define IKE_INIT_MAX_LEN 3000		/* longest IKE_SA_INIT request we keep a copy of */
+
+struct ike_admit_rate {			/* admitted requests that failed, recently */
+	double start;			/* ike_now() when cur began */
+	unsigned cur, prev;		/* this window's and the previous one's */
+};
+
+/* Every IKE SA by the SPI we chose (what a message's header names for us),
+ * and responder SAs by the initiator's SPI (IKE_SA_INIT retransmissions):
+ * a lookup costs one short chain, not a scan of every SA. */
+#define IKE_SA_BUCKETS 256
+struct ike_sa_index {
+	struct ike_sa *ours[IKE_SA_BUCKETS];
+	struct ike_sa *peers[IKE_SA_BUCKETS];
+	uint64_t key;			/* random: the initiator's SPI is the peer's choice */
+};
+
 #define IKE_NONCE_LEN 32	/* ours: half the key size of our largest PRF, SHA2-512 (RFC 7296 2.10) */
 
 struct ike_engine {
@@ -171,10 +195,16 @@ struct ike_engine {
 	struct conn **conns;		/* borrowed array, for responder lookups */
 	size_t n_conns;
 	unsigned next_serial;
-	/* RFC 7296 2.6: with this many half-open responder SAs or more (0: always),
-	 * an IKE_SA_INIT request needs a valid COOKIE; IKE_COOKIE_THRESHOLD by default */
-	unsigned cookie_threshold;
+	struct ike_sa_index index;
+	/* RFC 7296 2.6: with a load (half-open responder SAs plus admitted requests
+	 * that failed lately) this high or more (0: always), or this many half-open
+	 * SAs from one address, an IKE_SA_INIT request needs a valid COOKIE */
+	unsigned cookie_threshold, cookie_threshold_peer;
+	unsigned halfopen_max, halfopen_max_peer;	/* caps, cookie or not */
+	unsigned n_halfopen;		/* responder SAs in IKE_SA_INIT answered */
+	struct ike_admit_rate init_fails;
 	uint64_t cookies_sent;		/* requests answered with a COOKIE */
+	uint64_t halfopen_refused;	/* requests refused at a cap */
 	unsigned nonce_len;		/* of the nonces we send: IKE_NONCE_LEN by default
 					 * (tests send the longest the RFC allows) */
 	struct ike_cookies cookies;	/* owned: the secrets */
@@ -196,13 +226,34 @@ void ike_delete_conn(struct ike_engine *eng, struct conn *conn);
 void ike_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why);
 
 /* ---- internal, shared by the ike_*.c files ---- */
-struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator);
+/* A new SA in state IKE_S_NEW, indexed by our SPI: our_spi, or a random one
+ * (not in use) when 0. */
+struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator,
+			  uint64_t our_spi);
+/* A responder SA's spii is set: index it for IKE_SA_INIT retransmissions. */
+void ike_sa_index_peer(struct ike_sa *sa);
 void ike_sa_kill(struct ike_sa *sa, const char *why);	/* children down, freed later */
 struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated);
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote);
 /* Responder SAs that IKE_SA_INIT made and IKE_AUTH has not completed yet. */
 unsigned ike_sa_count_halfopen(const struct ike_engine *eng);
+
+/* IKE_SA_INIT admission (ike_admit.c). */
+void ike_admit_init_defaults(struct ike_engine *eng);
+/* Whether the request may make a half-open SA; if not, it was answered with a
+ * COOKIE or refused at a cap (rate-limited line). */
+bool ike_admit_init(struct ike_engine *eng, const struct sockaddr_storage *local,
+		    const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg);
+/* An admitted request failed before its SA was made (bad KE, no proposal). */
+void ike_admit_failed(struct ike_engine *eng);
+/* Half-open SAs plus recent failures: what the COOKIE threshold weighs. */
+unsigned ike_admit_load(struct ike_engine *eng);
+/* A stateless answer of one notify to an IKE_SA_INIT request, on the socket
+ * it came in on. */
+void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote, bool natt, const struct ike_msg *req,
+		      uint16_t type, const uint8_t *data, size_t len);
 void ike_sa_established(struct ike_sa *sa);
 
 /* Requests and responses (ike_exchange.c). */

@@ -72,6 +72,8 @@ int ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
 	if (from != to)
 		IKE_SA_LOG(sa, LOG_DEBUG, "%s -> %s", states[from].name, states[to].name);
 	sa->state = to;
+	if (!sa->initiator)	/* a responder's half-open SAs are counted, for admission */
+		sa->eng->n_halfopen += (to == IKE_S_INIT_DONE) - (from == IKE_S_INIT_DONE);
 	evtimer_del(sa->state_ev);
 	if (states[to].deadline_s) {
 		struct timeval tv = { states[to].deadline_s, 0 };

@@ -111,7 +111,7 @@ void ike_sa_established(struct ike_sa *sa)
 
 int ike_initiate(struct ike_engine *eng, struct conn *conn)
 {
-	struct ike_sa *sa = ike_sa_new(eng, conn, true);
+	struct ike_sa *sa = ike_sa_new(eng, conn, true, 0);
 
 	if (!sa)
 		return -1;

@@ -225,10 +225,12 @@ void status_json(struct daemon *d, struct evbuffer *out)
 			    ",\"malformed\":%" PRIu64 ",\"no_sa\":%" PRIu64 "},\"keepalives_rx\":%" PRIu64
 			    ",\"offloads\":{\"tso_split\":%" PRIu64 ",\"gso_sent\":%" PRIu64
 			    ",\"gro_received\":%" PRIu64 ",\"gro_written\":%" PRIu64
-			    "},\"ike_halfopen\":%u,\"cookies_sent\":%" PRIu64 "},\"conns\":[",
+			    "},\"ike_halfopen\":%u,\"cookies_sent\":%" PRIu64
+			    ",\"halfopen_refused\":%" PRIu64 "},\"conns\":[",
 			    (long long)(time(NULL) - d->started), g.drop_unknown_spi, g.drop_malformed,
 			    g.drop_no_sa, g.keepalives_rx, g.tso_split, g.gso_sent, g.gro_received,
-			    g.gro_written, ike_sa_count_halfopen(&d->eng), (uint64_t)d->eng.cookies_sent);
+			    g.gro_written, ike_sa_count_halfopen(&d->eng), (uint64_t)d->eng.cookies_sent,
+			    (uint64_t)d->eng.halfopen_refused);
 	for (size_t i = 0; i < d->n_conns; i++) {
 		if (i)
 			evbuffer_add(out, ",", 1);

@@ -41,6 +41,14 @@ int craft_init_request(const struct side *s, const struct craft_init *c, uint8_t
 			goto out;
 	}
 	pl_build_data(&b, PL_NONCE, 0, nonce, nlen);
+	if (c->vendor_len) {
+		static uint8_t vid[4096];
+		if (c->vendor_len > sizeof(vid))
+			goto out;
+		size_t off = ike_msgb_pl_begin(&b, PL_VENDOR);
+		wbuf_bytes(b.cur, vid, c->vendor_len);
+		ike_msgb_pl_end(&b, off);
+	}
 	struct sockaddr_storage src = s->priv, dst = s->net->s[!s->idx].pub;
 	nat_build_notifies(&b, h.spii, 0, &src, &dst, false);
 	r = ike_msgb_finish_plain(&b);

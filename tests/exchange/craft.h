@@ -19,6 +19,7 @@ struct craft_init {
 	unsigned group;			/* 0: the conn's first ike= group */
 	const uint8_t *cookie;		/* echoed in N(COOKIE) first, when not NULL */
 	size_t cookie_len;
+	size_t vendor_len;		/* a Vendor ID payload of this many bytes; 0 none */
 };
 
 /* An IKE_SA_INIT request for the ike= proposals of side s's conn, as side s

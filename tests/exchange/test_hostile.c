@@ -11,11 +11,13 @@
  *  - every state but established has a deadline, even when the timers that
  *    normally end it are gone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
 #include "craft.h"
+#include "daemon/ike_cookie.h"
 #include "daemon/log.h"
 #include "harness.h"
 #include "rekey_checks.h"
@@ -112,6 +114,132 @@ static void nonces_responder_gets_long(void)
 	net_run(&n);
 	check_one_tunnel(&n);
 	check_net_sane(&n);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- what a flood of IKE_SA_INIT requests may cost ---- */
+
+/* How many log lines contain needle. */
+static unsigned log_count(const char *needle)
+{
+	char *t = logcap_text();
+	unsigned k = 0;
+
+	for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
+		k++;
+	free(t);
+	return k;
+}
+
+#define FLOOD 60
+
+/* Requests from the peer's address whose KE is the right length but not a
+ * public value of MODP 1536 (0, 1, above p; the unit test of dh_check_peer
+ * has p - 1 and p): none makes an SA or a key of ours
+ * (no DH), each counts toward the COOKIE threshold though no SA is left, so
+ * the flood ends in COOKIEs; the log says so at most LOG_LIMIT_BURST times. */
+static void bad_ke_flood(void)
+{
+	uint8_t ke[3][192], buf[2048];
+	struct net n;
+
+	scenario_begin("a flood of IKE_SA_INIT requests with invalid KE values");
+	memset(ke, 0, sizeof(ke));
+	ke[1][191] = 1;
+	memset(ke[2], 0xff, sizeof(ke[2]));
+	CHECK_INT(net_init(&n, &waits, &waits), 0);
+	struct ike_engine *b = &n.s[SIDE_B].eng;
+	unsigned serial = b->next_serial;
+	for (unsigned i = 0; i < FLOOD; i++) {
+		struct craft_init c = { .spii = 0xbad0000000000000ull + i, .ke = ke[i % 3],
+					.ke_len = sizeof(ke[0]) };
+		int len = craft_init_request(&n.s[SIDE_A], &c, buf, sizeof(buf));
+		net_inject(&n, SIDE_A, false, buf, (size_t)len);
+		net_run(&n);
+	}
+	CHECK_INT(b->next_serial, serial);	/* no SA, so no key of ours, no DH */
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	CHECK_INT(b->cookies_sent, FLOOD - IKE_COOKIE_THRESHOLD);
+	CHECK_INT(net_count(&n, SIDE_B, IKE_SA_INIT, 1), FLOOD - IKE_COOKIE_THRESHOLD);
+	unsigned lines = log_count("invalid MODP_1536 public value");
+	CHECK(lines >= 1 && lines <= LOG_LIMIT_BURST);
+	/* the failures fade out: a while later the peer gets in without a cookie */
+	net_advance(&n, 2 * IKE_HALFOPEN_TIMEOUT_S * 1000);
+	CHECK_INT(ike_admit_load(b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	check_one_tunnel(&n);
+	CHECK_INT(b->cookies_sent, FLOOD - IKE_COOKIE_THRESHOLD);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* Someone who receives the cookies (on the path) floods with valid ones: the
+ * caps hold, per peer address and in all, and are logged within the limit. */
+static void halfopen_caps(bool per_peer)
+{
+	uint8_t buf[2048], ck[IKE_COOKIE_LEN];
+	struct net n;
+
+	scenario_begin(per_peer ? "half-open cap per peer address, with valid COOKIEs" :
+				  "half-open cap in all, with valid COOKIEs");
+	CHECK_INT(net_init(&n, &waits, &waits), 0);
+	struct ike_engine *b = &n.s[SIDE_B].eng;
+	b->cookie_threshold = 0;		/* cookies always */
+	unsigned cap = per_peer ? IKE_HALFOPEN_MAX_PEER : 15;
+	if (!per_peer) {
+		b->halfopen_max = cap;
+		b->halfopen_max_peer = 1000;
+	}
+	for (unsigned i = 0; i < FLOOD; i++) {
+		struct craft_init c = { .spii = 0xc00c000000000000ull + i };
+		int len = craft_init_request(&n.s[SIDE_A], &c, buf, sizeof(buf));
+		struct ike_msg m;
+		CHECK(len > 0 && ike_msg_parse_header(buf, (size_t)len, &m) == 0 &&
+		      ike_msg_parse_payloads(&m) == 0);
+		CHECK_INT(ike_cookie_make(&b->cookies, ike_now(), m.nonce.data, m.nonce.len,
+					  &n.s[SIDE_A].pub, c.spii, ck), 0);
+		c.cookie = ck;
+		c.cookie_len = sizeof(ck);
+		len = craft_init_request(&n.s[SIDE_A], &c, buf, sizeof(buf));
+		net_inject(&n, SIDE_A, false, buf, (size_t)len);
+		net_run(&n);
+	}
+	CHECK_INT(ike_sa_count_halfopen(b), cap);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), cap);
+	CHECK_INT(b->halfopen_refused, FLOOD - cap);
+	CHECK_INT(b->cookies_sent, 0);
+	unsigned lines = log_count("IKE_SA_INIT from 198.51.100.10:500 refused:");
+	CHECK(lines >= 1 && lines <= LOG_LIMIT_BURST);
+	net_advance(&n, (IKE_HALFOPEN_TIMEOUT_S + 1) * 1000);
+	CHECK_INT(ike_sa_count_halfopen(b), 0);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* An IKE_SA_INIT request longer than a half-open SA may keep is dropped. */
+static void init_too_long(void)
+{
+	uint8_t buf[8192];
+	struct net n;
+
+	scenario_begin("an IKE_SA_INIT request over IKE_INIT_MAX_LEN makes no SA");
+	CHECK_INT(net_init(&n, &waits, &waits), 0);
+	struct craft_init c = { .vendor_len = IKE_INIT_MAX_LEN };
+	int len = craft_init_request(&n.s[SIDE_A], &c, buf, sizeof(buf));
+	CHECK(len > IKE_INIT_MAX_LEN);
+	net_inject(&n, SIDE_A, false, buf, (size_t)len);
+	c.vendor_len = IKE_INIT_MAX_LEN - 600;	/* within the bound: taken */
+	c.spii = 2;
+	len = craft_init_request(&n.s[SIDE_A], &c, buf, sizeof(buf));
+	CHECK(len <= IKE_INIT_MAX_LEN);
+	net_inject(&n, SIDE_A, false, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 1);
+	CHECK_INT(net_count(&n, SIDE_B, IKE_SA_INIT, 1), 1);
+	CHECK_LOG("dropping IKE_SA_INIT from 198.51.100.10:500");
 	net_free(&n);
 	scenario_end(true);
 }
@@ -295,6 +423,10 @@ int main(void)
 	nonces_everywhere(SIDE_A, IKE_NONCE_MAX);
 	nonces_everywhere(SIDE_B, IKE_NONCE_MIN);
 	nonces_responder_gets_long();
+	bad_ke_flood();
+	halfopen_caps(true);
+	halfopen_caps(false);
+	init_too_long();
 	info_answers_auth();
 	before_auth();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");

@@ -172,7 +172,7 @@ text = open(sys.argv[3]).read()
 typed(status, {"version": int, "daemon": {"uptime": int, "keepalives_rx": int,
       "drops": {"unknown_spi": int, "malformed": int, "no_sa": int},
       "offloads": {"tso_split": int, "gso_sent": int, "gro_received": int, "gro_written": int},
-      "ike_halfopen": int, "cookies_sent": int},
+      "ike_halfopen": int, "cookies_sent": int, "halfopen_refused": int},
       "conns": list}, "status")
 check("status.version is 1", status.get("version") == 1)
 conns = status.get("conns", [])
