@@ -179,6 +179,7 @@ void check_all(struct loader *ld)
 	for (size_t i = 0; i < ld->n_conns; i++) {
 		check_one(ld, &ld->conns[i]);
 		check_unique(ld, i);
+		check_distinct(ld, i);
 		check_psk(ld, &ld->conns[i]);
 	}
 }

@@ -119,5 +119,7 @@ const struct psk_entry *secrets_match(const struct loader *ld, const struct conf
 
 /* check.c: defaults that depend on other keys, then every cross check. */
 void check_all(struct loader *ld);
+/* distinct.c: conn i against the earlier ones between the same addresses. */
+void check_distinct(struct loader *ld, size_t i);
 
 #endif

@@ -26,12 +26,6 @@ static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
 	return id->len + 4;
 }
 
-static bool id_matches(const struct pl_data *got, const struct conf_id *want)
-{
-	return got->kind == want->type && got->len == want->len &&
-	       memcmp(got->data, want->data, want->len) == 0;
-}
-
 /* Describe a received ID for logs (addresses and FQDNs; other types by number). */
 static void id_describe(const struct pl_data *id, char *buf, size_t len)
 {
@@ -142,9 +136,10 @@ static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
 	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
 }
 
+/* The peer's IDs choose among the conns between the two addresses
+ * (ike_match.c); the AUTH must then be right under that conn's PSK. */
 static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
-	const struct conf_conn *cfg = sa->conn->cfg;
 	uint64_t need = PL_BIT(PL_IDI) | PL_BIT(PL_AUTH);
 	char got[300];
 
@@ -154,19 +149,26 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		return false;
 	}
 	id_describe(&msg->idi, got, sizeof(got));
-	if (!id_matches(&msg->idi, &cfg->rightid)) {
+	struct conn *conn = ike_match_auth(sa, msg);
+	if (!conn) {
 		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer ID %s is not rightid %s",
-			   got, cfg->rightid.text);
+			   got, sa->conn->cfg->rightid.text);
 		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		return false;
 	}
+	bool moved = conn != sa->conn;
+	sa->conn = conn;
+	const struct conf_conn *cfg = conn->cfg;
 	if (verify_auth(sa, msg, true)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK", got);
 		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		return false;
 	}
-	if ((msg->inner & PL_BIT(PL_IDR)) && !id_matches(&msg->idr, &cfg->leftid)) {
+	sa->authenticated = true;
+	if (moved)
+		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
+	if ((msg->inner & PL_BIT(PL_IDR)) && !ike_match_id(&msg->idr, &cfg->leftid)) {
 		id_describe(&msg->idr, got, sizeof(got));
 		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
 			   got, cfg->leftid.text, cfg->leftid.text);
@@ -265,7 +267,7 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		return false;
 	}
 	id_describe(&msg->idr, got, sizeof(got));
-	if (!id_matches(&msg->idr, &cfg->rightid)) {
+	if (!ike_match_id(&msg->idr, &cfg->rightid)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
 			   cfg->rightid.text);
 		ike_sa_kill(sa, "peer ID mismatch");

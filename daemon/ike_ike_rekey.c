@@ -93,6 +93,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->last_rx = old->last_rx;
+	n->authenticated = true;
 	ike_sa_set_state(n, IKE_S_ESTABLISHED);
 	n->established = time(NULL);
 	n->est_mark = old->est_mark;

@@ -193,18 +193,6 @@ void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- responder ---- */
 
-static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote)
-{
-	for (size_t i = 0; i < eng->n_conns; i++) {
-		const struct conf_conn *cfg = eng->conns[i]->cfg;
-		if (cfg->autostart == CONF_AUTO_IGNORE || !sockaddr_same_ip(&cfg->right, remote))
-			continue;
-		if (local->ss_family == AF_UNSPEC || sockaddr_same_ip(&cfg->left, local))
-			return eng->conns[i];
-	}
-	return NULL;
-}
 
 /* Prefer one of our proposals whose group is the one the peer's KE uses. */
 static int select_ike(const struct conf_conn *cfg, const struct ike_msg *msg,
@@ -219,6 +207,30 @@ static int select_ike(const struct conf_conn *cfg, const struct ike_msg *msg,
 	if (n && proposal_select(&msg->sa, same, n, PROTO_IKE, true, NULL, 0, resp, c) == 0)
 		return 0;
 	return proposal_select(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, NULL, 0, resp, c);
+}
+
+/* The conn for the proposals (ike_match.c): the first between the addresses
+ * whose ike= takes the peer's offer, else the first between them (to answer
+ * NO_PROPOSAL_CHOSEN); NULL when none is. */
+static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, const struct ike_msg *msg,
+			      struct ike_proposal *prop, struct proposal_choice *c, bool *chosen)
+{
+	struct conn *first = NULL;
+
+	*chosen = false;
+	for (size_t i = 0; i < eng->n_conns; i++) {
+		if (!ike_match_addrs(eng->conns[i]->cfg, local, remote))
+			continue;
+		first = first ? first : eng->conns[i];
+		if (!(msg->outer & PL_BIT(PL_SA)) || !(msg->outer & PL_BIT(PL_KE)))
+			break;
+		if (select_ike(eng->conns[i]->cfg, msg, prop, c) == 0) {
+			*chosen = true;
+			return eng->conns[i];
+		}
+	}
+	return first;
 }
 
 static int build_init_response(struct ike_sa *sa, const struct ike_proposal *prop,
@@ -283,7 +295,8 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	struct ike_proposal prop;
 	struct proposal_choice c;
 	uint8_t out[4096];
-	struct conn *conn = find_conn(eng, local, remote);
+	bool chosen;
+	struct conn *conn = find_conn(eng, local, remote, msg, &prop, &c, &chosen);
 	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
 
 	if (!conn) {
@@ -300,7 +313,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	}
 	if (!ike_admit_init(eng, local, remote, natt, msg))
 		return;
-	if (select_ike(conn->cfg, msg, &prop, &c)) {
+	if (!chosen) {
 		log_limited(LOG_WARNING, conn->cfg->name,
 			    "NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals matches ike=");
 		ike_admit_notify(eng, local, remote, natt, msg, N_NO_PROPOSAL_CHOSEN, NULL, 0);

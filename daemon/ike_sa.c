@@ -23,7 +23,7 @@ static bool unauthenticated_pass(const struct ike_sa *sa, int prio)
 {
 	static struct log_limit lines, debug;
 
-	if (sa->initiator || sa->established)
+	if (sa->initiator || sa->authenticated)
 		return log_enabled(prio);
 	return log_limit_pass(prio == LOG_DEBUG ? &debug : &lines, prio);
 }

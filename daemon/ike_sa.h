@@ -139,6 +139,7 @@ struct ike_sa {
 					 * says which new IKE SA survives (ike_ike_rekey.c) */
 	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
 	time_t established;		/* wall clock */
+	bool authenticated;		/* the peer's AUTH verified (or a rekey made it) */
 	struct event *free_ev;		/* owned: deferred free */
 	struct event *state_ev;		/* owned: the state's deadline (ike_state.c) */
 	const char *down_why;		/* static: reported instead of the kill reason */
@@ -238,6 +239,16 @@ struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote);
 /* Responder SAs that IKE_SA_INIT made and IKE_AUTH has not completed yet. */
 unsigned ike_sa_count_halfopen(const struct ike_engine *eng);
+
+/* Which conn (ike_match.c). */
+struct conf_id;
+/* cfg is a conn between these addresses (local AF_UNSPEC: any) that answers. */
+bool ike_match_addrs(const struct conf_conn *cfg, const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote);
+bool ike_match_id(const struct pl_data *got, const struct conf_id *want);
+/* The conn an IKE_AUTH request belongs to, by IDi (and IDr), the IKE SA's
+ * algorithms and the selectors; NULL when no conn's rightid is IDi. */
+struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg);
 
 /* IKE_SA_INIT admission (ike_admit.c). */
 void ike_admit_init_defaults(struct ike_engine *eng);

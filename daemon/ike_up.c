@@ -76,6 +76,7 @@ void ike_sa_established(struct ike_sa *sa)
 {
 	struct conn *conn = sa->conn;
 
+	sa->authenticated = true;
 	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
 	sa->established = time(NULL);
 	sa->est_mark = sa->eng->next_serial;

@@ -216,11 +216,16 @@ static int io_send(void *arg, const struct sockaddr_storage *local,
 	return 0;
 }
 
+static bool side_conn(const struct side *s, const struct conn *c)
+{
+	return c == &s->conn || (s->n_conns == 2 && c == &s->conn2);
+}
+
 static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_UP, c, NULL);
 	if (rec)
@@ -262,7 +267,7 @@ static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c
 	struct side *s = arg;
 	int i = inst_index(s, c->spi_in);
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_DOWN, c, NULL);
 	s->n_down++;
@@ -282,7 +287,7 @@ static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa 
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_PREFER, c, NULL);
 	s->n_prefer++;
@@ -299,7 +304,7 @@ static double io_child_idle(void *arg, struct conn *conn, const struct child_sa 
 	struct side *s = arg;
 	const struct side *peer = &s->net->s[!s->idx];
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	s->n_idle_calls++;
 	if (inst_index(s, c->spi_in) < 0)
@@ -314,7 +319,7 @@ static uint64_t io_child_sent(void *arg, struct conn *conn, const struct child_s
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	return c->spi_out == s->sent_spi ? s->sent_packets : 0;
 }
@@ -329,7 +334,7 @@ static void io_conn_down(void *arg, struct conn *conn, const char *why)
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	io_note(s, IO_CONN_DOWN, NULL, why);
 	s->n_conn_down++;
@@ -358,36 +363,55 @@ static void retries_due(struct net *n)
 
 #define DEFAULT_PSK "exchange-test: a pre-shared key of decent length 0123456789"
 
-static int side_load(struct side *s, const struct side_opts *o, const char *left,
-		     const char *leftid, const char *right)
+/* One conn's text at text + len; the new length. */
+static int conn_text(char *text, size_t cap, int len, const char *name, const char *vti,
+		     const struct side_opts *o, const char *left, const char *leftid,
+		     const char *right)
 {
-	char text[2048], secrets[256];
-	struct conf_diag diag = { 0 };
-	int len;
-
-	len = snprintf(text, sizeof(text),
+	len += snprintf(text + len, cap - (size_t)len,
 		       "conn %s\n"
 		       "    left=%s\n    leftid=%s\n    right=%s\n"
-		       "    authby=secret\n    auto=%s\n    vti-interface=vti1\n"
-		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n",
-		       s->name, left, leftid, right, o && o->autostart ? o->autostart : "start",
+		       "    authby=secret\n    auto=%s\n    vti-interface=%s\n"
+		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n%s%s%s",
+		       name, left, o && o->leftid ? o->leftid : leftid, right,
+		       o && o->autostart ? o->autostart : "start", vti,
 		       o && o->ike ? o->ike : "aes_cbc256-sha2_384;modp1536",
-		       o && o->esp ? o->esp : "aes_gcm256;modp1536");
+		       o && o->esp ? o->esp : "aes_gcm256;modp1536",
+		       o && o->rightid ? "    rightid=" : "", o && o->rightid ? o->rightid : "",
+		       o && o->rightid ? "\n" : "");
 	if (o && o->leftsubnet)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "    leftsubnet=%s\n",
 				o->leftsubnet);
 	if (o && o->rightsubnet)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
 				o->rightsubnet);
-	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)sizeof(text);) {
+	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)cap;) {
 		size_t l = strcspn(e, "\n");
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "    %.*s\n", (int)l, e);
+		len += snprintf(text + len, cap - (size_t)len, "    %.*s\n", (int)l, e);
 		e += l + (e[l] == '\n');
 	}
-	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n",
-		 o && o->psk ? o->psk : DEFAULT_PSK);
+	return len;
+}
+
+static int side_load(struct side *s, const struct side_opts *o, const char *left,
+		     const char *leftid, const char *right)
+{
+	char text[4096], secrets[512], name2[8];
+	struct conf_diag diag = { 0 };
+	int len = conn_text(text, sizeof(text), 0, s->name, "vti1", o, left, leftid, right);
+
+	s->n_conns = o && o->conn2 ? 2 : 1;
+	if (s->n_conns == 2) {
+		snprintf(name2, sizeof(name2), "%s2", s->name);
+		len = conn_text(text, sizeof(text), len, name2, "vti2", o->conn2, left, leftid,
+				right);
+	}
+	if (len >= (int)sizeof(text))
+		return -1;
+	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n%s",
+		 o && o->psk ? o->psk : DEFAULT_PSK, o && o->secrets2 ? o->secrets2 : "");
 	if (conf_load_text(s->name, text, "test.secrets", secrets, &s->conf, &diag) ||
-	    s->conf->n_conns != 1) {
+	    s->conf->n_conns != s->n_conns) {
 		fprintf(stderr, "config of side %s does not load:\n", s->name);
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "  %s\n", diag.msgs[i]);
@@ -411,9 +435,14 @@ static void side_init(struct net *n, int idx)
 	s->conn.cfg = &s->conf->conns[0];
 	s->conn.tun_fd = -1;
 	s->conns[0] = &s->conn;
+	if (s->n_conns == 2) {
+		s->conn2.cfg = &s->conf->conns[1];
+		s->conn2.tun_fd = -1;
+		s->conns[1] = &s->conn2;
+	}
 	s->idle_s = 1e9;
 	ike_engine_init(&s->eng, n->base, &io);
-	ike_engine_set_conns(&s->eng, s->conns, 1);
+	ike_engine_set_conns(&s->eng, s->conns, s->n_conns);
 }
 
 int net_init(struct net *n, const struct side_opts *a, const struct side_opts *b)

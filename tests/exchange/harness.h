@@ -51,6 +51,12 @@ struct side_opts {
 	const char *psk;		/* default: the same PSK on both sides */
 	const char *extra;		/* more "key=value" lines, newline-separated
 					 * (salifetime=12s\nrekey=no ...) */
+	const char *leftid, *rightid;	/* default: the two public addresses */
+	/* A second conn between the same addresses, named like the side with a
+	 * "2" ("B2", device vti2), and a line for the secrets file if it needs
+	 * its own (the first conn's PSK is for the two addresses). */
+	const struct side_opts *conn2;
+	const char *secrets2;
 };
 
 #define NET_MAX_NOTIFY 8
@@ -127,7 +133,9 @@ struct side {
 	const char *name;		/* "A" / "B" */
 	struct conf *conf;		/* owned */
 	struct conn conn;
-	struct conn *conns[1];
+	struct conn conn2;		/* with side_opts.conn2 */
+	struct conn *conns[2];
+	unsigned n_conns;
 	struct ike_engine eng;
 	struct sockaddr_storage priv, pub;	/* own address, and as the peer sees it */
 

@@ -365,6 +365,88 @@ out:
 	scenario_end(true);
 }
 
+/* ---- two conns to one peer ---- */
+
+#define PSK2_LINE "@a2 @b2 : PSK \"the second conn's own pre-shared key, 0123456789\"\n"
+
+static bool up(const struct conn *c)
+{
+	return c->ike && c->ike->state == IKE_S_ESTABLISHED && c->ike->child &&
+	       c->ike->child->installed;
+}
+
+/* B has two conns to A's address; A's IDs (and PSK) are the second's: B
+ * answers as the second, with its PSK. */
+static void two_conns_by_ids(void)
+{
+	static const struct side_opts b2 = { .autostart = "add", .leftid = "@b2", .rightid = "@a2" };
+	struct side_opts a = { .leftid = "@a2", .rightid = "@b2", .secrets2 = PSK2_LINE };
+	struct side_opts b = { .autostart = "add", .conn2 = &b2, .secrets2 = PSK2_LINE };
+	struct net n;
+
+	scenario_begin("two conns to one peer: the peer's IDs choose the second");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(up(&n.s[SIDE_A].conn));
+	CHECK(up(&n.s[SIDE_B].conn2));
+	CHECK(n.s[SIDE_B].conn.ike == NULL);
+	CHECK_LOG("peer @a2 belongs to conn \"B2\"");
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* The same IDs, other selectors: the conn whose selectors take the peer's. */
+static void two_conns_by_selectors(void)
+{
+	static const struct side_opts b2 = { .autostart = "add", .leftsubnet = "10.105.2.0/24",
+					      .rightsubnet = "10.2.2.0/24" };
+	struct side_opts a = { .leftsubnet = "10.2.2.0/24", .rightsubnet = "10.105.2.0/24" };
+	struct side_opts b = { .autostart = "add", .leftsubnet = "10.105.1.0/24",
+			       .rightsubnet = "10.2.1.0/24", .conn2 = &b2 };
+	struct net n;
+
+	scenario_begin("two conns to one peer, the same IDs: the selectors choose the second");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(up(&n.s[SIDE_A].conn));
+	CHECK(up(&n.s[SIDE_B].conn2));
+	CHECK(n.s[SIDE_B].conn.ike == NULL);
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* Both sides have both conns; the second comes up after the first with
+ * INITIAL_CONTACT (its conn's first IKE SA): the first conn's SA stays. */
+static void two_conns_initial_contact(void)
+{
+	static const struct side_opts a2 = { .leftid = "@a2", .rightid = "@b2" };
+	static const struct side_opts b2 = { .autostart = "add", .leftid = "@b2", .rightid = "@a2" };
+	struct side_opts a = { .conn2 = &a2, .secrets2 = PSK2_LINE };
+	struct side_opts b = { .autostart = "add", .conn2 = &b2, .secrets2 = PSK2_LINE };
+	struct net n;
+
+	scenario_begin("two conns to one peer: INITIAL_CONTACT of one leaves the other up");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(up(&n.s[SIDE_B].conn));
+	CHECK_INT(ike_initiate(&n.s[SIDE_A].eng, &n.s[SIDE_A].conn2), 0);
+	net_run(&n);
+	const struct pkt *auth = net_find(&n, SIDE_A, IKE_AUTH, 0, 1);
+	CHECK(auth && view_has_notify(&auth->view, N_INITIAL_CONTACT));
+	for (int i = 0; i < 2; i++) {
+		CHECK(up(&n.s[i].conn));
+		CHECK(up(&n.s[i].conn2));
+		CHECK(n.s[i].conn.ike != n.s[i].conn2.ike);
+		CHECK_INT(n.s[i].n_conn_down, 0);
+	}
+	CHECK(!log_has("replaced (INITIAL_CONTACT)"));
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* ---- deadlines ---- */
 
 static enum verdict drop_all(struct net *n, struct pkt *p, void *arg)
@@ -427,6 +509,9 @@ int main(void)
 	halfopen_caps(true);
 	halfopen_caps(false);
 	init_too_long();
+	two_conns_by_ids();
+	two_conns_by_selectors();
+	two_conns_initial_contact();
 	info_answers_auth();
 	before_auth();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");

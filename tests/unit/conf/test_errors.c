@@ -148,8 +148,40 @@ static void test_sections(void)
 	CHECK_DIAG("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n"
 		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=vti1\n", TEST_SECRETS,
 		   "t.conf:8: conn \"b\": vti-interface=vti1 is already used by conn \"a\" (t.conf:1)");
+	/* two conns to one peer that neither the IDs nor the subnets tell apart */
+	CHECK_DIAG("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n\tauto=add\n"
+		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti2\n\tauto=add\n"
+		   "\trightsubnet=10.1.0.0/16\n", TEST_SECRETS,
+		   "t.conf:6: conn \"b\" cannot be told apart from conn \"a\" (t.conf:1): the same left, right, leftid and rightid, and overlapping leftsubnet/rightsubnet");
 	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n", NULL,
 		   "t.conf:1: conn \"t\": no PSK in *.secrets matches leftid 192.0.2.1 and rightid 192.0.2.2");
+}
+
+/* Two conns to one peer load when their IDs or their subnets differ. */
+static void test_distinct_ok(void)
+{
+	static const char *const second[] = {
+		"\tleftid=@b\n\trightid=@a\n",
+		"\tleftsubnet=10.2.0.0/16\n\trightsubnet=10.1.0.0/16\n",
+		"\trightsubnet=10.3.0.0/16\n",
+		"\tauto=ignore\n",
+	};
+
+	for (size_t i = 0; i < sizeof(second) / sizeof(second[0]); i++) {
+		char text[1024];
+		struct conf *c = NULL;
+		struct conf_diag d = { 0 };
+		snprintf(text, sizeof(text),
+			 "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n\tauto=add\n"
+			 "\tleftsubnet=10.2.0.0/16\n\trightsubnet=10.4.0.0/16\n"
+			 "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti2\n%s%s",
+			 strstr(second[i], "auto=") ? "" : "\tauto=add\n", second[i]);
+		CHECK_INT(conf_load_text("t.conf", text, "t.secrets", TEST_SECRETS, &c, &d), 0);
+		if (d.n)
+			diag_print(&d);
+		conf_diag_free(&d);
+		conf_free(c);
+	}
 }
 
 /* Every problem is collected: three bad lines give three messages. */
@@ -181,6 +213,7 @@ int main(void)
 	test_limits();
 	test_algs();
 	test_sections();
+	test_distinct_ok();
 	test_all_collected();
 	return check_summary("conf-errors");
 }
