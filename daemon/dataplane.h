@@ -18,12 +18,15 @@
 
 struct dataplane;
 
-struct dp_range {			/* an address range for traffic-selector checks */
+struct dp_range {			/* a traffic selector, for the checks of inner packets */
 	int family;			/* AF_INET / AF_INET6 */
 	uint8_t start[16], end[16];	/* network byte order, inclusive */
+	bool l4;			/* false (zeroed): any protocol and port; true: */
+	uint8_t ip_proto;		/* this protocol (0 any) */
+	uint16_t start_port, end_port;	/* and ports in this range (ICMP: type << 8 | code) */
 };
 
-#define DP_MAX_TS 4
+#define DP_MAX_TS 8			/* as many as IKE keeps (IKE_MAX_TS): none dropped */
 
 struct dp_sa_params {
 	uint32_t spi;			/* host order. inbound: ours; outbound: the peer's */

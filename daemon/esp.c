@@ -113,6 +113,11 @@ int esp_sa_set_ts(struct esp_sa *sa, const struct dp_range *remote, size_t n_rem
 	sa->n_remote_ts = n_remote;
 	memcpy(sa->local_ts, local, n_local * sizeof(*local));
 	sa->n_local_ts = n_local;
+	sa->ts_l4 = false;
+	for (size_t i = 0; i < n_remote; i++)
+		sa->ts_l4 |= remote[i].l4;
+	for (size_t i = 0; i < n_local; i++)
+		sa->ts_l4 |= local[i].l4;
 	return 0;
 }
 
@@ -256,30 +261,110 @@ enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
 	return check_padding(pt, plen, payload_len);
 }
 
-static bool range_has(const struct dp_range *r, int family, const uint8_t *addr)
+/* An inner packet's upper layer, for selectors that name a protocol or
+ * ports (RFC 4301 4.4.1.1, RFC 7296 3.13.1). */
+struct l4 {
+	uint8_t proto;
+	bool has_ports;			/* false: the ports are OPAQUE (a later fragment,
+					 * a protocol without ports, a header cut short) */
+	uint16_t src, dst;		/* ICMP and ICMPv6: type << 8 | code, both */
+};
+
+static bool proto_has_ports(uint8_t p)
+{
+	return p == 6 || p == 17 || p == 132 || p == 136;	/* TCP UDP SCTP UDP-Lite */
+}
+
+static void l4_ports(const uint8_t *p, size_t len, size_t off, bool later_frag, struct l4 *l)
+{
+	bool icmp = l->proto == 1 || l->proto == 58;
+
+	if (later_frag || !(proto_has_ports(l->proto) || icmp) || off + 4 > len)
+		return;
+	l->has_ports = true;
+	l->src = (uint16_t)(p[off] << 8 | p[off + 1]);
+	l->dst = icmp ? l->src : (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+}
+
+/* IPv6: past at most 8 extension headers (hop-by-hop, routing, fragment,
+ * destination options), each inside the packet. */
+static void l4_of_v6(const uint8_t *p, size_t len, struct l4 *l)
+{
+	uint8_t nh = p[6];
+	size_t off = 40;
+	bool later = false;
+
+	for (int i = 0; i < 8; i++) {
+		if ((nh == 0 || nh == 43 || nh == 60) && off + 2 <= len) {
+			size_t next = off + ((size_t)p[off + 1] + 1) * 8;
+			nh = p[off];
+			off = next;
+		} else if (nh == 44 && off + 8 <= len) {
+			later = ((p[off + 2] << 8 | p[off + 3]) & 0xfff8) != 0;
+			nh = p[off];
+			off += 8;
+		} else {
+			break;
+		}
+	}
+	l->proto = nh;
+	l4_ports(p, len, off, later, l);
+}
+
+static void l4_of(const uint8_t *p, size_t len, bool v4, struct l4 *l)
+{
+	*l = (struct l4){ 0 };
+	if (!v4) {
+		l4_of_v6(p, len, l);
+		return;
+	}
+	l->proto = p[9];
+	l4_ports(p, len, (size_t)(p[0] & 0x0f) * 4, ((p[6] & 0x1f) << 8 | p[7]) != 0, l);
+}
+
+static bool range_has(const struct dp_range *r, int family, const uint8_t *addr,
+		      const struct l4 *l, bool src)
 {
 	size_t n = family == AF_INET ? 4 : 16;
 
-	return r->family == family && memcmp(r->start, addr, n) <= 0 &&
-	       memcmp(addr, r->end, n) <= 0;
+	if (r->family != family || memcmp(r->start, addr, n) > 0 || memcmp(addr, r->end, n) > 0)
+		return false;
+	if (!r->l4)
+		return true;
+	if (r->ip_proto && r->ip_proto != l->proto)
+		return false;
+	if (r->start_port == 0 && r->end_port == 0xffff)
+		return true;
+	uint16_t port = src ? l->src : l->dst;
+	return l->has_ports && r->start_port <= port && port <= r->end_port;
 }
 
-static bool ranges_have(const struct dp_range *r, size_t n, int family, const uint8_t *addr)
+static bool ranges_have(const struct dp_range *r, size_t n, int family, const uint8_t *addr,
+			const struct l4 *l, bool src)
 {
 	for (size_t i = 0; i < n; i++)
-		if (range_has(&r[i], family, addr))
+		if (range_has(&r[i], family, addr, l, src))
 			return true;
 	return false;
 }
 
-/* ours (the address on our side of the tunnel) among our selectors and
- * theirs among the peer's: inbound ours is the destination, outbound the
- * source.  At most 2 x DP_MAX_TS compares of 4 or 16 bytes. */
-static bool ts_allow(const struct esp_sa *sa, int family, const uint8_t *ours,
-		     const uint8_t *theirs)
+/* The packet's side on ours (our side of the tunnel) among our selectors
+ * and its side on theirs among the peer's: inbound ours is the destination,
+ * outbound the source.  At most 2 x DP_MAX_TS compares of 4 or 16 bytes, and
+ * the upper layer read only when a selector names a protocol or ports. */
+static bool ts_allow(const struct esp_sa *sa, const uint8_t *pkt, size_t len, bool v4,
+		     bool inbound)
 {
-	return ranges_have(sa->local_ts, sa->n_local_ts, family, ours) &&
-	       ranges_have(sa->remote_ts, sa->n_remote_ts, family, theirs);
+	size_t src = v4 ? 12 : 8, dst = v4 ? 16 : 24;	/* address offsets */
+	int family = v4 ? AF_INET : AF_INET6;
+	struct l4 l = { 0 };
+
+	if (sa->ts_l4)
+		l4_of(pkt, len, v4, &l);
+	return ranges_have(sa->local_ts, sa->n_local_ts, family, pkt + (inbound ? dst : src), &l,
+			   !inbound) &&
+	       ranges_have(sa->remote_ts, sa->n_remote_ts, family, pkt + (inbound ? src : dst), &l,
+			   inbound);
 }
 
 /* IPv4 (RFC 791): version 4, IHL >= 5, header inside, total length exact. */
@@ -309,8 +394,6 @@ enum esp_err esp_sa_check_inner(const struct esp_sa *sa, uint8_t next_header,
 				const uint8_t *inner, size_t len)
 {
 	bool v4 = next_header == ESP_NH_IPV4;
-	int family = v4 ? AF_INET : AF_INET6;
-	size_t src = v4 ? 12 : 8, dst = v4 ? 16 : 24;	/* address offsets */
 	enum esp_err e;
 
 	if (next_header != ESP_NH_IPV4 && next_header != ESP_NH_IPV6)
@@ -318,21 +401,21 @@ enum esp_err esp_sa_check_inner(const struct esp_sa *sa, uint8_t next_header,
 	e = v4 ? check_ipv4(inner, len) : check_ipv6(inner, len);
 	if (e != ESP_OK)
 		return e;
-	return ts_allow(sa, family, inner + dst, inner + src) ? ESP_OK : ESP_ERR_TS;
+	return ts_allow(sa, inner, len, v4, true) ? ESP_OK : ESP_ERR_TS;
 }
 
 enum esp_err esp_sa_check_outbound(const struct esp_sa *sa, uint8_t next_header,
 				   const uint8_t *pkt, size_t len)
 {
 	bool v4 = next_header == ESP_NH_IPV4;
-	size_t src = v4 ? 12 : 8, dst = v4 ? 16 : 24;	/* address offsets */
 
 	if (next_header != ESP_NH_IPV4 && next_header != ESP_NH_IPV6)
 		return ESP_ERR_NEXT_HEADER;
-	/* The TUN gave us the packet: only the addresses' bytes need to be there. */
+	/* The TUN gave us the packet: only the headers we read need to be there
+	 * (l4_of checks each read against len). */
 	if (len < (v4 ? 20u : 40u))
 		return ESP_ERR_INNER_LENGTH;
-	return ts_allow(sa, v4 ? AF_INET : AF_INET6, pkt + src, pkt + dst) ? ESP_OK : ESP_ERR_TS;
+	return ts_allow(sa, pkt, len, v4, false) ? ESP_OK : ESP_ERR_TS;
 }
 
 enum esp_err esp_sa_decap(struct esp_sa *sa, uint8_t *pkt, size_t len,

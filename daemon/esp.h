@@ -88,6 +88,7 @@ struct esp_sa {
 	struct dp_range local_ts[DP_MAX_TS];	/* our side: inbound destinations,
 						 * outbound sources */
 	size_t n_local_ts;
+	bool ts_l4;				/* a selector names a protocol or ports */
 };
 
 /* AES-GCM-16: keymat = AES key | 4-byte salt (20, 28 or 36 bytes), borrowed

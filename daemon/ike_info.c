@@ -61,6 +61,8 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 			ike_sa_kill(sa, "deleted by peer");
 			return;
 		}
+		if (msg->del[i].protocol != PROTO_ESP)
+			continue;	/* AH: we have none */
 		esp_delete = true;
 		n += delete_children(sa, &msg->del[i], ours + n, 64 - n);
 	}

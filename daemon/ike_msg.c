@@ -15,6 +15,7 @@ const char *ike_parse_strerror(int err)
 	case IKE_ERR_TOO_MANY: return "too many proposals, transforms or notifies";
 	case IKE_ERR_SK_NOT_LAST: return "SK payload is not the last payload";
 	case IKE_ERR_CRITICAL: return "unsupported critical payload";
+	case IKE_ERR_OUTSIDE_SK: return "payloads outside the SK payload";
 	}
 	return "unknown error";
 }
@@ -171,6 +172,8 @@ int pl_delete_parse(struct cur *c, struct pl_delete *d)
 	d->spi_size = cur_u8(c);
 	d->n_spi = cur_u16(c);
 	if (!cur_ok(c))
+		return IKE_ERR_SYNTAX;
+	if (d->protocol != PROTO_IKE && d->protocol != PROTO_AH && d->protocol != PROTO_ESP)
 		return IKE_ERR_SYNTAX;
 	if (d->protocol == PROTO_IKE ? d->spi_size != 0 || d->n_spi != 0 : d->spi_size != 4)
 		return IKE_ERR_SYNTAX;

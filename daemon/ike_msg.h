@@ -118,6 +118,7 @@ enum ike_parse_err {
 	IKE_ERR_TOO_MANY = -5,		/* more proposals/transforms/notifies than we keep */
 	IKE_ERR_SK_NOT_LAST = -6,	/* SK must be the last payload */
 	IKE_ERR_CRITICAL = -7,		/* unknown payload with the critical bit */
+	IKE_ERR_OUTSIDE_SK = -8,	/* an encrypted exchange with payloads outside SK */
 };
 
 const char *ike_parse_strerror(int err);

@@ -11,6 +11,23 @@
 #include "daemon/log.h"
 #include "daemon/sockaddr.h"
 
+/* RFC 7296 2.5: a request with an unknown payload marked critical is
+ * answered UNSUPPORTED_CRITICAL_PAYLOAD naming its type; here statelessly,
+ * and only to an address some conn has as its peer. */
+static void init_critical(struct ike_engine *eng, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg)
+{
+	uint8_t type = (uint8_t)msg->unsupported_critical;
+
+	for (size_t i = 0; i < eng->n_conns; i++) {
+		if (ike_match_addrs(eng->conns[i]->cfg, local, remote)) {
+			ike_admit_notify(eng, local, remote, natt, msg, N_UNSUPPORTED_CRITICAL_PAYLOAD,
+					 &type, 1);
+			return;
+		}
+	}
+}
+
 static void init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
 			 const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg)
 {
@@ -30,6 +47,8 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 		sockaddr_str(remote, from, sizeof(from), true);
 		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: %s", from,
 			    ike_parse_strerror(r));
+		if (r == IKE_ERR_CRITICAL)
+			init_critical(eng, local, remote, natt, msg);
 		return;
 	}
 	ike_init_respond(eng, local, remote, natt, msg);
@@ -47,24 +66,50 @@ static void follow_peer(struct ike_sa *sa, const struct sockaddr_storage *local,
 	}
 }
 
-static int decrypt(struct ike_sa *sa, struct ike_msg *msg, uint8_t *plain, size_t cap)
+/* An authentic request whose SK held an unknown critical payload (RFC 7296
+ * 2.5); an IKE_AUTH request refused so ends its IKE SA. */
+static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool response)
+{
+	uint8_t type = (uint8_t)msg->unsupported_critical;
+
+	IKE_SA_LOG_LIMITED(sa, LOG_INFO, "%s %s %u carries unknown critical payload type %u%s",
+			   ike_exchange_name(msg->hdr.exchange), response ? "response" : "request",
+			   msg->hdr.msgid, type,
+			   response ? "; ignored" : ": UNSUPPORTED_CRITICAL_PAYLOAD");
+	if (response)
+		return;
+	ike_respond_notify(sa, msg->hdr.exchange, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	if (msg->hdr.exchange == IKE_AUTH)
+		ike_sa_kill(sa, "IKE_AUTH request with an unsupported critical payload");
+}
+
+/* In an encrypted exchange every payload is inside SK (RFC 7296 3.14): the
+ * outer chain is SK alone. */
+static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_t *plain,
+		   size_t cap)
 {
 	struct ike_crypt_keys k;
 	size_t n = 0;
 	int r = ike_msg_parse_payloads(msg);
 
+	if (r == IKE_OK && msg->outer != PL_BIT(PL_SK))
+		r = IKE_ERR_OUTSIDE_SK;
 	if (r) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
 			   ike_parse_strerror(r));
 		return -1;
 	}
 	ike_sa_keys_in(sa, &k);
-	if (!(msg->outer & PL_BIT(PL_SK)) || ike_crypt_open(msg, &k, plain, cap, &n)) {
+	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
 			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
 		return -1;
 	}
 	r = ike_msg_parse_inner(msg, plain, n);
+	if (r == IKE_ERR_CRITICAL) {
+		inner_critical(sa, msg, response);
+		return -1;
+	}
 	if (r) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: inner payloads: %s",
 			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
@@ -183,7 +228,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 				   ike_state_name(sa->state));
 		return;
 	}
-	if (decrypt(sa, &msg, plain, sizeof(plain)) == 0) {
+	if (decrypt(sa, &msg, response, plain, sizeof(plain)) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
 		follow_peer(sa, local, remote, natt);
 		dispatch(sa, &msg, response);

@@ -15,6 +15,8 @@
 #include "daemon/sockaddr.h"
 #include "daemon/ts.h"
 
+_Static_assert(DP_MAX_TS >= IKE_MAX_TS, "the data plane keeps every selector IKE negotiates");
+
 static int io_send(void *arg, const struct sockaddr_storage *local,
 		   const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
 {

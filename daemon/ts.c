@@ -106,6 +106,10 @@ size_t ts_to_ranges(const struct ike_ts *ts, size_t n, struct dp_range *out, siz
 		out[k].family = ts[i].type == TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
 		memcpy(out[k].start, ts[i].start, alen(ts[i].type));
 		memcpy(out[k].end, ts[i].end, alen(ts[i].type));
+		out[k].ip_proto = ts[i].ip_proto;
+		out[k].start_port = ts[i].start_port;
+		out[k].end_port = ts[i].end_port;
+		out[k].l4 = ts[i].ip_proto || ts[i].start_port || ts[i].end_port != 0xffff;
 	}
 	return k;
 }

@@ -57,8 +57,24 @@ out:
 	return r;
 }
 
+void craft_unknown_payload(struct ike_msgb *b, uint8_t type, bool critical)
+{
+	size_t off = ike_msgb_pl_begin(b, type);
+
+	wbuf_u32(b->cur, 0xdeadbeef);
+	if (critical && !b->cur->err)
+		b->cur->p[off + 1] = PL_CRITICAL;
+	ike_msgb_pl_end(b, off);
+}
+
 int craft_sealed(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
 		 craft_fill fill, void *arg, uint8_t *out, size_t cap)
+{
+	return craft_sealed_outer(sa, exchange, response, msgid, NULL, fill, arg, out, cap);
+}
+
+int craft_sealed_outer(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+		       craft_fill outer, craft_fill fill, void *arg, uint8_t *out, size_t cap)
 {
 	static uint8_t inner[8192];
 	struct ike_crypt_keys k;
@@ -67,6 +83,8 @@ int craft_sealed(const struct ike_sa *sa, uint8_t exchange, bool response, uint3
 
 	ike_sa_hdr(sa, &h, exchange, response, msgid);
 	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &h);
+	if (outer)
+		outer(&b, arg);
 	ike_msgb_begin_encrypted(&b);
 	if (fill)
 		fill(&b, arg);

@@ -35,5 +35,10 @@ typedef void (*craft_fill)(struct ike_msgb *b, void *arg);
  * NULL: no payload) adds the inner payloads.  The length, or -1. */
 int craft_sealed(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
 		 craft_fill fill, void *arg, uint8_t *out, size_t cap);
+/* The same with payloads before SK too: outer (may be NULL) adds them. */
+int craft_sealed_outer(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+		       craft_fill outer, craft_fill fill, void *arg, uint8_t *out, size_t cap);
+/* A payload of a type nobody knows (and so, with critical, one to refuse). */
+void craft_unknown_payload(struct ike_msgb *b, uint8_t type, bool critical);
 
 #endif

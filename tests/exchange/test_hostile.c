@@ -447,6 +447,174 @@ static void two_conns_initial_contact(void)
 	scenario_end(true);
 }
 
+/* ---- conformance a peer can probe ---- */
+
+static void fill_critical(struct ike_msgb *b, void *arg)
+{
+	craft_unknown_payload(b, 200, true);
+}
+
+static void fill_unknown(struct ike_msgb *b, void *arg)
+{
+	craft_unknown_payload(b, 201, false);
+}
+
+static void fill_notify(struct ike_msgb *b, void *arg)
+{
+	pl_build_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+}
+
+static void fill_delete_proto(struct ike_msgb *b, void *arg)
+{
+	uint8_t spi[4] = { 1, 2, 3, 4 };
+	pl_build_delete(b, *(uint8_t *)arg, 4, spi, 1);
+}
+
+/* The data of the first UNSUPPORTED_CRITICAL_PAYLOAD notify B sent, -1 none. */
+static int critical_answer(struct net *n, uint8_t exchange, bool encrypted)
+{
+	for (size_t i = 0; i < n->ntrace; i++) {
+		const struct pkt *p = &n->trace[i];
+		if (p->from != SIDE_B || p->hdr.exchange != exchange || !(p->hdr.flags & IKE_FLAG_R) ||
+		    !view_has_notify(&p->view, N_UNSUPPORTED_CRITICAL_PAYLOAD))
+			continue;
+		CHECK(encrypted == ((p->view.outer & PL_BIT(PL_SK)) != 0));
+		struct ike_msg m;
+		if (encrypted)
+			return 200;	/* the view keeps no notify data: the log line names it */
+		if (ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m))
+			return -1;
+		const struct pl_notify *nt = ike_msg_notify(&m, N_UNSUPPORTED_CRITICAL_PAYLOAD);
+		return nt && nt->len == 1 ? nt->data[0] : -1;
+	}
+	return -1;
+}
+
+/* RFC 7296 2.5: an unknown payload marked critical gets
+ * UNSUPPORTED_CRITICAL_PAYLOAD with its type (IKE_SA_INIT: statelessly; an
+ * encrypted request: inside SK); one not marked critical is skipped. */
+static void critical_payloads(void)
+{
+	uint8_t buf[2048];
+	struct net n;
+
+	scenario_begin("unknown critical payloads are answered UNSUPPORTED_CRITICAL_PAYLOAD");
+	CHECK_INT(net_init(&n, &waits, &waits), 0);
+	/* IKE_SA_INIT: an unknown critical payload after the others */
+	int len = craft_init_request(&n.s[SIDE_A], &(struct craft_init){ .vendor_len = 8 }, buf,
+				     sizeof(buf));
+	struct ike_msg m;
+	CHECK(ike_msg_parse_header(buf, (size_t)len, &m) == 0 && ike_msg_parse_payloads(&m) == 0);
+	/* turn the Vendor ID into type 200, critical: its type is in the byte
+	 * before (the header's or the previous payload's next-payload field) */
+	size_t type_at = 16;
+	for (size_t off = IKE_HDR_LEN; off + 4 <= (size_t)len && buf[type_at] != PL_NONE;) {
+		if (buf[type_at] == PL_VENDOR) {
+			buf[type_at] = 200;
+			buf[off + 1] = PL_CRITICAL;
+			break;
+		}
+		type_at = off;
+		off += (size_t)(buf[off + 2] << 8 | buf[off + 3]);
+	}
+	net_inject(&n, SIDE_A, false, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(critical_answer(&n, IKE_SA_INIT, false), 200);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	net_free(&n);
+
+	/* an established SA: an INFORMATIONAL request with one inside SK */
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	if (!check_one_tunnel(&n) || !sa)
+		goto out;
+	len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_critical, NULL, buf,
+			   sizeof(buf));
+	net_inject(&n, SIDE_A, true, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(critical_answer(&n, INFORMATIONAL, true), 200);
+	CHECK_LOG("carries unknown critical payload type 200: UNSUPPORTED_CRITICAL_PAYLOAD");
+	sa->next_msgid++;	/* B answered it: the next request is the next number */
+	/* not critical: skipped, the request answered as usual */
+	unsigned before = net_count(&n, SIDE_B, INFORMATIONAL, 1);
+	len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_unknown, NULL, buf,
+			   sizeof(buf));
+	net_inject(&n, SIDE_A, true, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), before + 1);
+	sa->next_msgid++;
+	check_one_tunnel(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* Payloads outside SK in an encrypted exchange: dropped before decryption,
+ * though the ICV covers them. */
+static void outside_sk(void)
+{
+	uint8_t buf[2048];
+	struct net n;
+
+	scenario_begin("a payload outside SK in an encrypted exchange is dropped");
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	if (!check_one_tunnel(&n) || !sa)
+		goto out;
+	unsigned before = net_count(&n, SIDE_B, INFORMATIONAL, 1);
+	int len = craft_sealed_outer(sa, INFORMATIONAL, false, sa->next_msgid, fill_notify,
+				     NULL, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_A, true, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), before);
+	CHECK_LOG("dropping INFORMATIONAL: payloads outside the SK payload");
+	check_one_tunnel(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* DELETE of protocol AH deletes nothing; an unknown protocol is a syntax error. */
+static void delete_protocols(void)
+{
+	uint8_t buf[2048];
+	struct net n;
+
+	scenario_begin("DELETE: AH deletes nothing, an unknown protocol is refused");
+	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	if (!check_one_tunnel(&n) || !sa)
+		goto out;
+	uint8_t proto = PROTO_AH;
+	/* AH with the ESP SA's SPI: answered, the ESP SA stays */
+	uint8_t spi[4];
+	ike_put_spi32(spi, sa->child->spi_out);
+	unsigned before = net_count(&n, SIDE_B, INFORMATIONAL, 1);
+	int len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_delete_proto, &proto,
+			       buf, sizeof(buf));
+	net_inject(&n, SIDE_A, true, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), before + 1);
+	sa->next_msgid++;
+	proto = 7;
+	len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_delete_proto, &proto,
+			   buf, sizeof(buf));
+	net_inject(&n, SIDE_A, true, buf, (size_t)len);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), before + 1);
+	CHECK_LOG("inner payloads: malformed payload");
+	check_one_tunnel(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* ---- deadlines ---- */
 
 static enum verdict drop_all(struct net *n, struct pkt *p, void *arg)
@@ -512,6 +680,9 @@ int main(void)
 	two_conns_by_ids();
 	two_conns_by_selectors();
 	two_conns_initial_contact();
+	critical_payloads();
+	outside_sk();
+	delete_protocols();
 	info_answers_auth();
 	before_auth();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
