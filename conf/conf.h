@@ -80,6 +80,8 @@ struct conf_conn {
 	uint32_t dpddelay;		/* seconds of silence before a liveness check; 0 = off */
 	uint32_t dpdtimeout;		/* seconds without an answer until the peer is dead */
 	enum conf_dpdaction dpdaction;
+	uint32_t nat_keepalive;		/* seconds between NAT-T keepalives while behind a NAT;
+					 * 0 none; default 20 (libreswan's keep-alive=) */
 
 #define CONF_MAX_SUBNETS 4
 	/* Traffic selectors; default 0.0.0.0/0 (::/0 when left is IPv6). A comma list may add

@@ -68,6 +68,7 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&
 	       a->rekey == b->rekey && a->rekeymargin == b->rekeymargin &&
 	       a->rekeyfuzz == b->rekeyfuzz && a->dpddelay == b->dpddelay &&
+	       a->nat_keepalive == b->nat_keepalive &&
 	       a->dpdtimeout == b->dpdtimeout && a->dpdaction == b->dpdaction &&
 	       a->has_interface_ip == b->has_interface_ip;
 }

@@ -328,6 +328,24 @@ static int k_dpddelay(struct conn_build *cb, const char *v, char *why, size_t wl
 	return lifetime(v, &cb->c.dpddelay, why, wl);
 }
 
+/* nat-keepalive=yes|no as libreswan, or the interval (libreswan sets it for
+ * all conns with keep-alive= in config setup). */
+static int k_nat_keepalive(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "yes") == 0) {
+		cb->c.nat_keepalive = 20;
+		return 0;
+	}
+	if (strcmp(v, "no") == 0) {
+		cb->c.nat_keepalive = 0;
+		return 0;
+	}
+	if (lifetime(v, &cb->c.nat_keepalive, why, wl) == 0 && cb->c.nat_keepalive <= 3600)
+		return 0;
+	snprintf(why, wl, "expected yes, no or an interval from 1s to 1h");
+	return -1;
+}
+
 static int k_dpdtimeout(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
 	return lifetime(v, &cb->c.dpdtimeout, why, wl);
@@ -396,6 +414,7 @@ static const struct key_def keys[] = {
 	{ "dpddelay", KEY_DPDDELAY, k_dpddelay },
 	{ "dpdtimeout", KEY_DPDTIMEOUT, k_dpdtimeout },
 	{ "dpdaction", KEY_DPDACTION, k_dpdaction },
+	{ "nat-keepalive", KEY_NAT_KEEPALIVE, k_nat_keepalive },
 	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
 	{ "routes", KEY_ROUTES, k_routes },
 };
@@ -458,6 +477,7 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.rekeymargin = 540;		/* libreswan: 9m */
 	cb->c.rekeyfuzz = 100;
 	cb->c.dpdtimeout = 150;			/* libreswan's default */
+	cb->c.nat_keepalive = 20;		/* libreswan's keep-alive= default */
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 

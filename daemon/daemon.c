@@ -25,6 +25,13 @@ static void engine_recv(void *arg, const struct sockaddr_storage *local,
 	ike_receive(&d->eng, local, remote, natt, msg, len);
 }
 
+static void engine_esp_elsewhere(void *arg, uint32_t spi_in, const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote)
+{
+	struct daemon *d = arg;
+	ike_peer_seen(&d->eng, spi_in, local, remote);
+}
+
 static void nl_event_cb(const struct nl_event *ev, void *arg)
 {
 	struct daemon *d = arg;
@@ -99,6 +106,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
 		return -1;
 	}
 	udp_init(&d->udp, d->base, d->dp, engine_recv, d);
+	d->udp.elsewhere = engine_esp_elsewhere;
 	daemon_io(d, &io);
 	ike_engine_init(&d->eng, d->base, &io);
 	if (setup_netlink(d) || setup_conns(d))

@@ -78,6 +78,11 @@ int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd);
 struct dp_ike_hdr {
 	struct sockaddr_storage from;	/* peer address and port */
 	struct sockaddr_storage to;	/* our address (IP_PKTINFO) and port */
+	/* 0: an IKE message follows.  Else no message: an ESP packet of our
+	 * inbound SA with this SPI authenticated, from an address or port its
+	 * tunnel does not send to (the peer behind a NAT that changed its
+	 * mapping?); at most once a second per SA. */
+	uint32_t esp_spi;
 };
 int dp_socket_add(struct dataplane *dp, int udp_fd, int *ike_fd);
 int dp_socket_remove(struct dataplane *dp, int udp_fd);
@@ -93,6 +98,11 @@ int dp_sa_add_outbound(struct dataplane *dp, const struct dp_sa_params *p);
 /* Make an installed outbound SA its tunnel's current one again (its sequence
  * number carries on). -ENOENT if unknown. */
 int dp_sa_prefer_outbound(struct dataplane *dp, uint32_t spi);
+/* The peer of an outbound SA moved (RFC 7296 2.23): its ESP goes to peer
+ * (address and port) from the UDP socket sock (registered). -ENOENT if
+ * either is unknown. */
+int dp_sa_set_peer(struct dataplane *dp, uint32_t spi, const struct sockaddr_storage *peer,
+		   int sock);
 /* Remove by SPI (inbound: ours; outbound: the peer's). -ENOENT if unknown. */
 int dp_sa_remove(struct dataplane *dp, bool inbound, uint32_t spi);
 int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_sa_stats *out);

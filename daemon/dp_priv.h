@@ -52,6 +52,8 @@ struct dp_sa {
 	struct sockaddr_storage peer;	/* outbound */
 	socklen_t peer_len;
 	struct dp_sa_stats stats;
+	uint32_t elsewhere_at;		/* inbound, rx work: monotonic second of the last
+					 * "ESP from elsewhere" report (dp_rx.c) */
 };
 
 struct dp_tunnel {
@@ -88,7 +90,8 @@ struct dataplane {
 	struct dp_tunnel *tunnels;
 	struct dp_sock *socks;
 	struct dp_global_stats stats;	/* tx work: drop_no_sa, tso_split, gso_sent;
-					 * rx work: the others */
+					 * rx work: the others; drop_malformed both:
+					 * DP_STAT_ADD for all of them */
 	int rx_epoll, tx_epoll;		/* owned */
 	/* DP_RX, DP_TX: whoever holds it does that direction's work and owns
 	 * its buffers and counters (normally its thread; dp_loop.c) */
@@ -102,6 +105,12 @@ struct dataplane {
 	uint8_t *rx_buf, *tx_buf, *train;
 	struct dp_gro *gro;
 };
+
+/* A global counter: the rx and tx work (different threads, different work
+ * locks, both under the read lock) may add to the same one; readers take the
+ * write lock. */
+#define DP_STAT_ADD(dp, field, n) \
+	__atomic_fetch_add(&(dp)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
 
 /* Lookups: the caller holds dp->lock (either mode). NULL when absent. */
 struct dp_sa *dp_sa_find(struct dataplane *dp, bool inbound, uint32_t spi);

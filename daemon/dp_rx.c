@@ -23,6 +23,8 @@
 #include "daemon/dp_offload.h"
 #include "daemon/dp_priv.h"
 #include "daemon/log.h"
+#include "daemon/sockaddr.h"
+#include <time.h>
 
 #ifndef UDP_GRO
 #define UDP_GRO 104
@@ -107,7 +109,7 @@ static void rx_ike(struct dataplane *dp, struct dp_sock *s, struct rx_pkt *p)
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	if (p->len == NON_ESP_MARKER_LEN) {
-		dp->stats.drop_malformed++;
+		DP_STAT_ADD(dp, drop_malformed, 1);
 		return;
 	}
 	rx_local_addr(p, s, &hdr.to);
@@ -117,11 +119,32 @@ static void rx_ike(struct dataplane *dp, struct dp_sock *s, struct rx_pkt *p)
 		log_debug("data plane: IKE message dropped: %s", strerror(errno));
 }
 
+/* An authentic ESP packet came from an address or port its tunnel does not
+ * send to: tell the control plane (at most once a second per SA), which
+ * checks with IKE whether the peer moved (ike_move.c).  Packets keep being
+ * accepted from anywhere: ESP carries its own authentication. */
+static void rx_elsewhere(struct dataplane *dp, struct dp_sock *s, struct dp_sa *sa,
+			 const struct dp_tunnel *t, struct rx_pkt *p)
+{
+	struct dp_ike_hdr hdr = { .from = p->from, .esp_spi = sa->esp->spi };
+	struct timespec now;
+
+	if (!t->out || sockaddr_same(&p->from, &t->out->peer))
+		return;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (sa->elsewhere_at == (uint32_t)now.tv_sec)
+		return;
+	sa->elsewhere_at = (uint32_t)now.tv_sec;
+	rx_local_addr(p, s, &hdr.to);
+	if (send(s->ike_fd, &hdr, sizeof(hdr), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("data plane: a moved peer's report dropped: %s", strerror(errno));
+}
+
 static void rx_count_error(struct dataplane *dp, struct dp_sa *sa, enum esp_err e)
 {
 	switch (e) {
 	case ESP_ERR_LENGTH:
-		dp->stats.drop_malformed++;
+		DP_STAT_ADD(dp, drop_malformed, 1);
 		break;
 	case ESP_ERR_REPLAY:
 		sa->stats.drop_replay++;
@@ -166,7 +189,7 @@ static void rx_flush(struct dataplane *dp)
 			want += iov[k].iov_len;
 		if (n && writev(t->fd, iov, (int)n) == (ssize_t)want) {
 			dp_sa_count(sa, it->bytes, it->n);
-			dp->stats.gro_written += it->n > 1 && t->vnet_len;
+			DP_STAT_ADD(dp, gro_written, it->n > 1 && t->vnet_len);
 		} else
 			sa->stats.drop_other += it->n;
 	}
@@ -182,7 +205,8 @@ static struct dp_tunnel *rx_tunnel(struct dataplane *dp, struct rx_batch *b, int
 	return b->last_t;
 }
 
-static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
+static void rx_esp(struct dataplane *dp, struct dp_sock *s, struct rx_batch *b,
+		   struct rx_pkt *p)
 {
 	struct dp_sa *sa = b->last_sa;
 	struct dp_tunnel *t;
@@ -193,7 +217,7 @@ static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
 	bool coalesce;
 
 	if (p->len < ESP_HDR_LEN) {
-		dp->stats.drop_malformed++;
+		DP_STAT_ADD(dp, drop_malformed, 1);
 		return;
 	}
 	spi = get_be32(p->data);
@@ -203,7 +227,7 @@ static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
 		b->last_spi = spi;
 	}
 	if (!sa) {
-		dp->stats.drop_unknown_spi++;
+		DP_STAT_ADD(dp, drop_unknown_spi, 1);
 		return;
 	}
 	e = esp_sa_decap(sa->esp, p->data, p->len, &inner, &inner_len);
@@ -216,6 +240,7 @@ static void rx_esp(struct dataplane *dp, struct rx_batch *b, struct rx_pkt *p)
 		sa->stats.drop_other++;
 		return;
 	}
+	rx_elsewhere(dp, s, sa, t, p);
 	coalesce = t->vnet_len > 0 && !(dp->off & DP_OFF_COALESCE);
 	if (!dp_gro_add(dp->gro, inner, inner_len, t, sa, coalesce)) {
 		rx_flush(dp);
@@ -227,13 +252,13 @@ static void rx_dispatch(struct dataplane *dp, struct dp_sock *s, struct rx_batch
 			struct rx_pkt *p)
 {
 	if (p->len == 1 && p->data[0] == KEEPALIVE_BYTE)
-		dp->stats.keepalives_rx++;
+		DP_STAT_ADD(dp, keepalives_rx, 1);
 	else if (p->len > DP_MAX_DATAGRAM)
-		dp->stats.drop_malformed++;
+		DP_STAT_ADD(dp, drop_malformed, 1);
 	else if (p->len >= NON_ESP_MARKER_LEN && get_be32(p->data) == 0)
 		rx_ike(dp, s, p);
 	else
-		rx_esp(dp, b, p);
+		rx_esp(dp, s, b, p);
 }
 
 /* The segment size of a GRO train (UDP_GRO cmsg); 0 for one datagram. */
@@ -262,14 +287,14 @@ static void rx_datagram(struct dataplane *dp, struct dp_sock *s, struct rx_batch
 
 	p->cmsg_len = mh->msg_controllen;
 	if (mh->msg_flags & MSG_TRUNC) {	/* larger than any UDP datagram or train */
-		dp->stats.drop_malformed++;
+		DP_STAT_ADD(dp, drop_malformed, 1);
 		return;
 	}
 	seg = rx_gso_size(p);
 	if (!seg || seg >= len)
 		seg = len;
 	else
-		dp->stats.gro_received++;
+		DP_STAT_ADD(dp, gro_received, 1);
 	do {
 		p->data = data;
 		p->len = len < seg ? len : seg;

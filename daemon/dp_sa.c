@@ -186,6 +186,27 @@ int dp_sa_remove(struct dataplane *dp, bool inbound, uint32_t spi)
 	return 0;
 }
 
+int dp_sa_set_peer(struct dataplane *dp, uint32_t spi, const struct sockaddr_storage *peer,
+		   int sock)
+{
+	socklen_t len = sockaddr_len(peer);
+	struct dp_sa *sa;
+	int r = -ENOENT;
+
+	if (!len)
+		return -EAFNOSUPPORT;
+	pthread_rwlock_wrlock(&dp->lock);
+	sa = dp_sa_find(dp, false, spi);
+	if (sa && dp_sock_find(dp, sock)) {
+		sa->peer = *peer;
+		sa->peer_len = len;
+		sa->sock = sock;
+		r = 0;
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	return r;
+}
+
 int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_sa_stats *out)
 {
 	struct dp_sa *sa;

@@ -97,7 +97,7 @@ static void train_send(struct dataplane *dp, struct train *tr)
 	else if (tr->n > 1 && s->no_gso)
 		ok = send_each(sa, dp->train, tr);
 	else if (sendmsg(sa->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)tr->len)
-		ok = tr->n, dp->stats.gso_sent += tr->n > 1;
+		ok = tr->n, DP_STAT_ADD(dp, gso_sent, tr->n > 1);
 	else if (tr->n > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
 		log_info("data plane: UDP GSO refused (%s); sending one datagram each",
 			 strerror(errno));
@@ -166,7 +166,7 @@ static void tx_packet(struct dataplane *dp, struct dp_tunnel *t, struct train *t
 	struct dp_gso g;
 
 	if (!sa) {
-		dp->stats.drop_no_sa++;
+		DP_STAT_ADD(dp, drop_no_sa, 1);
 		return;
 	}
 	if (!nh || !dp_sock_find(dp, sa->sock) || dp_gso_init(&g, h, pkt, len) != 0) {
@@ -175,7 +175,7 @@ static void tx_packet(struct dataplane *dp, struct dp_tunnel *t, struct train *t
 	}
 	if (!tx_selectors_allow(sa, nh, pkt, len))
 		return;
-	dp->stats.tso_split += g.mss != 0;
+	DP_STAT_ADD(dp, tso_split, g.mss != 0);
 	while (!g.done) {
 		uint8_t *slot = dp->train + tr->len;
 		size_t cap = DP_TRAIN_BUF - tr->len, seg, esp_len;
@@ -206,7 +206,7 @@ static void tx_read_one(struct dataplane *dp, struct dp_tunnel *t, struct train 
 
 	if (t->vnet_len) {
 		if (n < t->vnet_len) {
-			dp->stats.drop_malformed++;
+			DP_STAT_ADD(dp, drop_malformed, 1);
 			return;
 		}
 		dp_vnet_parse(pkt, &h);

@@ -46,7 +46,9 @@ static void retx_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sa->retries++;
 	IKE_SA_LOG(sa, LOG_DEBUG, "retransmitting request (%u)", sa->retries);
-	ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, sa->req, sa->req_len);
+	ike_send_raw(sa->eng, &sa->req_local, &sa->req_remote, sa->natt, sa->req, sa->req_len);
+	if (sa->req_alt)
+		ike_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, sa->req, sa->req_len);
 	retx_arm(sa);
 }
 
@@ -60,12 +62,16 @@ int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *ms
 	free(sa->req);
 	sa->req = copy;
 	sa->req_len = len;
+	sa->req_local = sa->local;
+	sa->req_remote = sa->remote;
 	sa->pending = what;
 	sa->retries = 0;
 	evtimer_del(sa->retx_ev);
 	event_assign(sa->retx_ev, sa->eng->base, -1, 0, retx_cb, sa);
 	retx_arm(sa);
 	ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+	if (sa->req_alt)
+		ike_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, msg, len);
 	return 0;
 }
 
@@ -75,6 +81,7 @@ void ike_request_finish(struct ike_sa *sa)
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
+	sa->req_alt = false;
 	sa->pending = PEND_NONE;
 	sa->next_msgid++;
 }
@@ -93,6 +100,10 @@ void ike_sa_run_queue(struct ike_sa *sa)
 	if (sa->delete_queued) {
 		sa->delete_queued = false;
 		ike_info_send_delete(sa);
+	} else if (sa->want_probe) {	/* everything else would go to the old place */
+		sa->want_probe = false;
+		if (ike_move_probe_send(sa))
+			ike_sa_run_queue(sa);
 	} else if (sa->want_delete_child) {
 		struct child_sa *c = child_sa_by_spi_in(sa, sa->want_delete_child);
 		sa->want_delete_child = 0;
@@ -126,6 +137,11 @@ int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
 	sa->resp = copy;
 	sa->resp_len = len;
 	sa->peer_msgid++;
+	/* to where the request came from (RFC 7296 2.11); the SA's own addresses
+	 * for an answer that is not to a received request */
+	if (sa->reply_remote.ss_family)
+		return ike_send_raw(sa->eng, &sa->reply_local, &sa->reply_remote, sa->natt, msg,
+				    len);
 	return ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 }
 

@@ -54,18 +54,6 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 	ike_init_respond(eng, local, remote, natt, msg);
 }
 
-/* After a message authenticated: follow the peer to port 4500 / a new NAT mapping. */
-static void follow_peer(struct ike_sa *sa, const struct sockaddr_storage *local,
-			const struct sockaddr_storage *remote, bool natt)
-{
-	if (natt && !sa->natt)
-		sa->natt = true;
-	if (natt) {
-		sa->local = *local;
-		sa->remote = *remote;
-	}
-}
-
 /* An authentic request whose SK held an unknown critical payload (RFC 7296
  * 2.5); an IKE_AUTH request refused so ends its IKE SA. */
 static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool response)
@@ -129,7 +117,7 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 			ike_auth_respond(sa, msg);
 		return;
 	case INFORMATIONAL:
-		if (response && sa->pending == PEND_DPD)
+		if (response && (sa->pending == PEND_DPD || sa->pending == PEND_PROBE))
 			ike_dpd_response(sa);
 		else if (response)
 			ike_info_process_response(sa, msg);
@@ -160,7 +148,8 @@ static uint8_t pending_exchange(enum ike_pending p)
 	case PEND_DELETE:
 	case PEND_INFO:
 	case PEND_DELETE_CHILD:
-	case PEND_DPD: return INFORMATIONAL;
+	case PEND_DPD:
+	case PEND_PROBE: return INFORMATIONAL;
 	}
 	return 0;
 }
@@ -168,7 +157,8 @@ static uint8_t pending_exchange(enum ike_pending p)
 /* Message-ID rules: a response must answer our outstanding request, in its
  * exchange type; a request must be the next one, or the previous one repeated
  * (answered from cache). */
-static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response)
+static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response,
+		     const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
 {
 	if (response && sa->req && msg->hdr.msgid == sa->next_msgid &&
 	    msg->hdr.exchange != pending_exchange(sa->pending)) {
@@ -179,8 +169,8 @@ static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response
 	}
 	if (response)
 		return sa->req && msg->hdr.msgid == sa->next_msgid;
-	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {
-		ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
+	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {	/* to where it came from */
+		ike_send_raw(sa->eng, local, remote, sa->natt, sa->resp, sa->resp_len);
 		return false;
 	}
 	return msg->hdr.msgid == sa->peer_msgid;
@@ -219,7 +209,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			ike_init_process_response(sa, &msg);
 		return;
 	}
-	if (!msgid_ok(sa, &msg, response))
+	if (!msgid_ok(sa, &msg, response, local, remote))
 		return;
 	if (!ike_state_accepts(sa->state, msg.hdr.exchange, response)) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s %s %u in state %s",
@@ -230,8 +220,13 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 	}
 	if (decrypt(sa, &msg, response, plain, sizeof(plain)) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
-		follow_peer(sa, local, remote, natt);
+		ike_move_seen(sa, local, remote, natt, response);
+		if (!response) {
+			sa->reply_local = *local;
+			sa->reply_remote = *remote;
+		}
 		dispatch(sa, &msg, response);
+		sa->reply_remote.ss_family = AF_UNSPEC;	/* (freed only at the next loop turn) */
 	}
 	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);
 }

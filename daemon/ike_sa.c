@@ -184,6 +184,8 @@ static void sa_free(struct ike_sa *sa)
 		event_free(sa->expire_ev);
 	if (sa->dpd_ev)
 		event_free(sa->dpd_ev);
+	if (sa->keepalive_ev)
+		event_free(sa->keepalive_ev);
 	ike_keys_wipe(&sa->keys);
 	free(sa->init_req);
 	free(sa->init_resp);
@@ -237,6 +239,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 		evtimer_del(sa->expire_ev);
 	if (sa->dpd_ev)
 		evtimer_del(sa->dpd_ev);
+	if (sa->keepalive_ev)
+		evtimer_del(sa->keepalive_ev);
 	for (struct child_sa *c = sa->children; c; c = c->next) {
 		if (c->installed)
 			child_sa_uninstall(sa, c);

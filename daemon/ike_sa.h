@@ -49,6 +49,7 @@ bool ike_state_accepts(enum ike_state s, uint8_t exchange, bool response);
 enum ike_pending {		/* what our outstanding request is */
 	PEND_NONE, PEND_INIT, PEND_AUTH, PEND_DELETE, PEND_INFO,
 	PEND_REKEY_CHILD, PEND_REKEY_IKE, PEND_DELETE_CHILD, PEND_DPD,
+	PEND_PROBE,		/* a liveness check at the peer's new address (ike_move.c) */
 };
 
 struct child_sa {
@@ -106,6 +107,11 @@ struct ike_sa {
 	enum ike_pending pending;
 	uint8_t *req;			/* owned: our outstanding request, for retransmission */
 	size_t req_len;
+	struct sockaddr_storage req_local, req_remote;	/* where it goes */
+	bool req_alt;			/* and, while the peer may have moved (ike_move.c), */
+	struct sockaddr_storage alt_local, alt_remote;	/* here too */
+	struct sockaddr_storage reply_local, reply_remote;	/* where the request being
+					 * handled came from: its response goes there (2.11) */
 	unsigned retries;
 	struct event *retx_ev;		/* owned */
 	uint8_t *resp;			/* owned: our last response, for duplicate requests */
@@ -130,8 +136,10 @@ struct ike_sa {
 	bool want_rekey_ike, want_dpd;
 	uint32_t want_rekey_child;	/* spi_in of a Child SA due for rekey; 0 none */
 	uint32_t want_delete_child;	/* spi_in of a Child SA to delete; 0 none */
+	bool want_probe;		/* a liveness check, to alt_remote too (ike_move.c) */
 	uint32_t rk_del;		/* spi_in of the Child SA our DELETE is about */
 	struct event *rekey_ev, *expire_ev, *dpd_ev;	/* owned: IKE SA lifetime, liveness */
+	struct event *keepalive_ev;	/* owned: NAT-T keepalives */
 	struct timespec last_rx;	/* CLOCK_MONOTONIC of the last authenticated message */
 	struct ike_sa *rekeyed_to;	/* this SA was rekeyed into that one */
 	bool rk_held;			/* made by a rekey that crossed ours: holds the Child SAs,
@@ -164,6 +172,12 @@ struct ike_io {
 	uint64_t (*child_sent)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* The conn has no working IKE SA any more (failed or deleted). */
 	void (*conn_down)(void *arg, struct conn *conn, const char *why);
+	/* The peer of sa is at sa->remote now (and we at sa->local): the outbound
+	 * ESP of its Child SAs goes there. */
+	void (*peer_moved)(void *arg, struct conn *conn, const struct ike_sa *sa);
+	/* Send one NAT-T keepalive (RFC 3948 2.3) from local to remote (port 4500). */
+	int (*send_keepalive)(void *arg, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote);
 };
 
 /* Admission of IKE_SA_INIT requests (ike_admit.c), the defaults. */
@@ -221,6 +235,11 @@ int ike_initiate(struct ike_engine *eng, struct conn *conn);
 /* One received IKE message (marker already stripped). natt: it came on port 4500. */
 void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		 const struct sockaddr_storage *remote, bool natt, const uint8_t *buf, size_t len);
+/* An ESP packet of our inbound SA spi_in authenticated, coming from remote to
+ * local, where its IKE SA's peer is not: check whether the peer moved there
+ * (ike_move.c).  The data plane reports it at most once a second per SA. */
+void ike_peer_seen(struct ike_engine *eng, uint32_t spi_in, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote);
 /* Send DELETE for every established IKE SA of conn (NULL: all) and drop them. */
 void ike_delete_conn(struct ike_engine *eng, struct conn *conn);
 /* The same, with the reason the log gives. */
@@ -268,6 +287,8 @@ void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *loc
 void ike_sa_established(struct ike_sa *sa);
 
 /* Requests and responses (ike_exchange.c). */
+/* Our request (a copy is kept), to the SA's addresses and, with req_alt, to
+ * alt_remote too; retransmitted the same way until answered. */
 int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len);
 void ike_request_done(struct ike_sa *sa);	/* answered: finish, then run the queue */
 /* Answered, without running the queue (the handler runs it when it is safe). */
@@ -358,6 +379,13 @@ void ike_sa_start_timers(struct ike_sa *sa);
 void ike_sa_run_queue(struct ike_sa *sa);
 /* Lifetime with libreswan's rekeymargin/rekeyfuzz: seconds until rekey. */
 unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
+/* The peer's address (ike_move.c): an authenticated message from (remote,
+ * local) on port 4500 (natt) or 500; response: it answers our request. */
+void ike_move_seen(struct ike_sa *sa, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote, bool natt, bool response);
+int ike_move_probe_send(struct ike_sa *sa);
+/* NAT-T keepalives while behind a NAT, every nat-keepalive seconds. */
+void ike_keepalive_start(struct ike_sa *sa);
 /* Monotonic seconds, for lifetimes and liveness. */
 double ike_now(void);
 

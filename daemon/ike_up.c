@@ -91,6 +91,7 @@ void ike_sa_established(struct ike_sa *sa)
 		child_sa_start_timers(sa->child);
 	ike_sa_start_timers(sa);
 	ike_dpd_start(sa);
+	ike_keepalive_start(sa);
 	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
 		conn->ike = sa;
 	conn->retries = 0;

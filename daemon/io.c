@@ -24,6 +24,20 @@ static int io_send(void *arg, const struct sockaddr_storage *local,
 	return udp_send_ike(&d->udp, local, remote, natt, msg, len);
 }
 
+/* Where the outbound ESP of sa's Child SAs goes: the peer's address, its
+ * port 4500 (RFC 3948) or the NAT's in front of it; 0 or -1 (no socket). */
+static int esp_peer(struct daemon *d, const struct ike_sa *sa, struct sockaddr_storage *peer,
+		    int *sock)
+{
+	struct udp_sock *s = udp_find(&d->udp, &sa->local);
+
+	*peer = sa->remote;
+	if (!sa->natt)
+		sockaddr_set_port(peer, IKE_NATT_PORT);
+	*sock = s ? s->fd4500 : -1;
+	return s ? 0 : -1;
+}
+
 static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 		   struct dp_sa_params *p)
 {
@@ -38,12 +52,7 @@ static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 	p->keymat_len = k->len <= sizeof(p->keymat) ? k->len : 0;
 	memcpy(p->keymat, k->buf, p->keymat_len);
 	p->tunnel = c->tunnel_id;
-	struct udp_sock *s = udp_find(&c->d->udp, &sa->local);
-	p->sock = s ? s->fd4500 : -1;
-	p->peer = sa->remote;
-	/* ESP always travels in UDP 4500 (RFC 3948); the peer's NAT port if it has one */
-	if (!sa->natt)
-		sockaddr_set_port(&p->peer, IKE_NATT_PORT);
+	esp_peer(c->d, sa, &p->peer, &p->sock);
 	p->standby = !inbound && ch->out_standby;
 	p->n_remote_ts = ts_to_ranges(ch->ts_remote, ch->n_ts_remote, p->remote_ts, DP_MAX_TS);
 	p->n_local_ts = ts_to_ranges(ch->ts_local, ch->n_ts_local, p->local_ts, DP_MAX_TS);
@@ -146,6 +155,26 @@ static uint64_t io_child_sent(void *arg, struct conn *c, const struct child_sa *
 	return dp_sa_get_stats(d->dp, false, ch->spi_out, &st) == 0 ? st.packets : 0;
 }
 
+static void io_peer_moved(void *arg, struct conn *c, const struct ike_sa *sa)
+{
+	struct daemon *d = arg;
+	struct sockaddr_storage peer;
+	int sock;
+
+	if (esp_peer(d, sa, &peer, &sock))
+		return;
+	for (const struct child_sa *ch = sa->children; ch; ch = ch->next)
+		if (ch->installed && dp_sa_set_peer(d->dp, ch->spi_out, &peer, sock))
+			log_conn(LOG_ERR, c->cfg->name, "cannot move Child SA #%u's ESP", ch->serial);
+}
+
+static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *remote)
+{
+	struct daemon *d = arg;
+	return udp_send_keepalive(&d->udp, local, remote);
+}
+
 void daemon_io(struct daemon *d, struct ike_io *io)
 {
 	memset(io, 0, sizeof(*io));
@@ -157,4 +186,6 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_idle = io_child_idle;
 	io->child_sent = io_child_sent;
 	io->conn_down = conn_down_cb;
+	io->peer_moved = io_peer_moved;
+	io->send_keepalive = io_send_keepalive;
 }

@@ -251,6 +251,7 @@ static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 	memcpy(r->key_in, c->key_in->buf, c->key_in->len);
 	memcpy(r->key_out, c->key_out->buf, c->key_out->len);
 	r->ike_spii = c->ike ? c->ike->spii : 0;
+	s->esp_port = c->ike ? port_of(&c->ike->remote) : 0;
 	r->ike_spir = c->ike ? c->ike->spir : 0;
 	r->ms = net_now_ms();
 	s->inst_in[s->n_inst] = c->spi_in;
@@ -328,6 +329,29 @@ void side_packet_now(struct side *s)
 {
 	s->last_packet_ms = net_now_ms();
 	s->has_last_packet = true;
+}
+
+static void io_peer_moved(void *arg, struct conn *conn, const struct ike_sa *sa)
+{
+	struct side *s = arg;
+
+	if (!side_conn(s, conn))
+		s->wrong_conn++;
+	s->n_moved++;
+	s->esp_port = port_of(&sa->remote);
+}
+
+static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *remote)
+{
+	struct side *s = arg;
+
+	if (!same_ip(local, &s->priv) || !same_ip(remote, &s->net->s[!s->idx].pub))
+		s->net->misrouted++;
+	if (s->n_keepalives < sizeof(s->keepalive_ms) / sizeof(s->keepalive_ms[0]))
+		s->keepalive_ms[s->n_keepalives] = net_now_ms();
+	s->n_keepalives++;
+	return 0;
 }
 
 static void io_conn_down(void *arg, struct conn *conn, const char *why)
@@ -430,6 +454,8 @@ static void side_init(struct net *n, int idx)
 		.child_prefer = io_child_prefer, .child_idle = io_child_idle,
 		.child_sent = io_child_sent,
 		.conn_down = io_conn_down,
+		.peer_moved = io_peer_moved,
+		.send_keepalive = io_send_keepalive,
 	};
 
 	s->conn.cfg = &s->conf->conns[0];
@@ -639,16 +665,25 @@ static void deliver(struct net *n, struct pkt *p)
 		n->misrouted++;
 		return;
 	}
-	if (port_of(&p->src) != want || port_of(&p->dst) != want)
+	uint16_t sport = port_of(&p->src), dport = port_of(&p->dst);
+	bool to_nat = p->natt && to->nat_port;
+	if (sport != want || (dport != want && !to_nat))
 		n->bad_ports++;
+	if (to_nat && dport != to->nat_port) {
+		n->nat_dropped++;	/* the receiver's NAT has no mapping for this port */
+		return;
+	}
 	struct pkt *t = &n->trace[p->seq - 1];
 	if (t->deliveries++ == 0) {
 		decode(to, p);
 		t->view = p->view;
 	}
-	/* the NATs: source to the sender's public address, destination to the receiver's own */
-	struct sockaddr_storage src = with_port(&from->pub, port_of(&p->src));
-	struct sockaddr_storage dst = with_port(&to->priv, port_of(&p->dst));
+	/* the NATs: source to the sender's public address (and port, behind a
+	 * port-translating NAT), destination to the receiver's own */
+	if (p->natt && from->nat_port)
+		sport = from->nat_port;
+	struct sockaddr_storage src = with_port(&from->pub, sport);
+	struct sockaddr_storage dst = with_port(&to->priv, to_nat ? IKE_NATT_PORT : dport);
 	ike_receive(&to->eng, &dst, &src, p->natt, p->buf, p->len);
 }
 

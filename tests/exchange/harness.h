@@ -167,6 +167,16 @@ struct side {
 					 * installed SA then (idle grows with the clock) */
 	bool has_last_packet;
 	unsigned n_idle_calls;
+
+	/* A port-translating NAT in front of this side (0: none, ports kept): its
+	 * port 4500 appears as nat_port, and what comes to its public address on
+	 * any other port than nat_port is dropped (a forgotten mapping). */
+	uint16_t nat_port;
+	unsigned n_keepalives;		/* send_keepalive calls */
+	uint64_t keepalive_ms[32];	/* the first ones' times */
+	unsigned n_moved;		/* peer_moved calls */
+	uint16_t esp_port;		/* where the fake data plane sends ESP: the port of
+					 * the IKE SA's remote at child_up / peer_moved */
 };
 
 struct net {
@@ -189,6 +199,7 @@ struct net {
 	unsigned storm;			/* net_run gave up: messages kept coming */
 	unsigned send_fail;
 	unsigned io_seq;		/* last io_rec.gseq handed out */
+	unsigned nat_dropped;		/* to a side's NAT on a port it has no mapping for */
 	/* make-before-break: a side's tunnel sent on an SPI that the peer had not
 	 * (yet, or any more) installed inbound.  Counted after every data plane
 	 * call; the peer installs late by design while an SA is being set up, and

@@ -108,15 +108,14 @@ static void test_key_rules(void)
 	CHECK_MSG("t.conf:11: leftvti=192.168.2.1/30: renamed to interface-ip: ");
 	CHECK_MSG("t.conf:12: leftupdown=: dropped: not supported");
 	CHECK_MSG("t.conf:13: compress=no: dropped: not supported by mcvpn");
-	CHECK_MSG("t.conf:14: nat-keepalive=yes: dropped: not supported by mcvpn");
 	CHECK_MSG("t.conf:16: encapsulation=no: changed to yes: mcvpn always uses UDP encapsulation");
 	CHECK_MSG("t.conf:17: auto=route: changed to start: ");
 	CHECK_MSG("boot.sh:2: ip addr add 192.168.2.5/30 dev vti1: dropped: mcvpn puts one address on vti1 (the conn sets interface-ip= already)");
-	CHECK_CONTAINS(CONF(0), "    interface-ip=192.168.2.1/30\n    esp=aes_gcm256\n    encapsulation=yes\n"
-			       "    auto=start\n    routes=10.105.0.0/16\n");
+	CHECK_CONTAINS(CONF(0), "    interface-ip=192.168.2.1/30\n    nat-keepalive=yes\n    esp=aes_gcm256\n"
+			       "    encapsulation=yes\n    auto=start\n    routes=10.105.0.0/16\n");
 	CHECK(strstr(CONF(0), "phase2alg") == NULL);	/* the conn's esp= replaced it */
 	CHECK(strstr(CONF(0), "auto=start\n    vti") == NULL);	/* auto= moved to its own place */
-	CHECK_CONTAINS(r.conns[0].summary, "conn \"t\": 7 keys carried over, 4 dropped, 3 changed; "
+	CHECK_CONTAINS(r.conns[0].summary, "conn \"t\": 8 keys carried over, 3 dropped, 3 changed; "
 			"1 route from boot.sh lines 1-2; PSK from t.secrets line 1");
 }
 
