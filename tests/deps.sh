@@ -16,6 +16,8 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# netns tests (python3 listens on NOTIFY_SOCKET; setpriv is in util-linux)
 	iproute2 nftables iputils-ping procps python3 util-linux
+	# the NAT test makes the NAT forget its mappings
+	conntrack
 	# the service test (systemd-analyze) and the packaging test (a .deb)
 	systemd debhelper dpkg-dev
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,

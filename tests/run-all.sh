@@ -242,6 +242,8 @@ else
 	# reload under a ping stream, JSON schema
 	run_suite control 300 tests/netns/test_control.sh
 	run_suite ipv6 300 tests/netns/test_ipv6.sh
+	# a port-translating NAT that forgets its mapping; keepalives
+	run_suite nat 300 tests/netns/test_nat.sh
 	run_suite bulk 300 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh
 fi
