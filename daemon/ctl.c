@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +55,7 @@ struct ctl {
 	struct event *pause_ev;		/* owned */
 	unsigned timeout_ms;
 	unsigned nclients;
+	gid_t group;			/* the control group, looked up once; -1 none */
 	LIST_HEAD(, ctl_client) clients;
 };
 
@@ -281,36 +281,37 @@ static void refuse(int fd, const char *msg)
 #define MCVPN_CTL_GROUP ""
 #endif
 
-/* The control group's gid, or -1 when there is none (or it does not exist). */
+/* The control group's gid, or -1 when there is none (or it does not exist).
+ * A name-service lookup: once, at start, never per client. */
 static gid_t ctl_gid(void)
 {
 	struct group *g = MCVPN_CTL_GROUP[0] ? getgrnam(MCVPN_CTL_GROUP) : NULL;
 	return g ? g->gr_gid : (gid_t)-1;
 }
 
-/* Is uid (primary group gid) a member of the control group? */
-static bool in_ctl_group(uid_t uid, gid_t gid)
+/* Is the client on fd (primary group gid) a member of the control group?
+ * Its groups come from the kernel (SO_PEERGROUPS), not from the name
+ * service, which may block (LDAP, sssd) while the loop waits. */
+static bool in_ctl_group(const struct ctl *ctl, int fd, gid_t gid)
 {
-	gid_t want = ctl_gid(), groups[64];
-	int n = 64;
-	struct passwd *pw;
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
 
-	if (want == (gid_t)-1)
+	if (ctl->group == (gid_t)-1)
 		return false;
-	if (gid == want)
+	if (gid == ctl->group)
 		return true;
-	pw = getpwuid(uid);
-	if (!pw || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == want)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return false;	/* ERANGE: more groups than we look at */
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == ctl->group)
 			return true;
 	return false;
 }
 
 /* Root, whoever runs the daemon (an unprivileged test instance), or a
  * member of the control group. */
-static int peer_check(int fd, pid_t *pid)
+static int peer_check(const struct ctl *ctl, int fd, pid_t *pid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -321,7 +322,7 @@ static int peer_check(int fd, pid_t *pid)
 		return -1;
 	}
 	*pid = cred.pid;
-	if (cred.uid == 0 || cred.uid == geteuid() || in_ctl_group(cred.uid, cred.gid))
+	if (cred.uid == 0 || cred.uid == geteuid() || in_ctl_group(ctl, fd, cred.gid))
 		return 0;
 	log_warn("ctl: refused client uid %u pid %d", (unsigned)cred.uid, (int)cred.pid);
 	return -1;
@@ -356,7 +357,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *vctl)
 		}
 		return;	/* EAGAIN, EINTR, ECONNABORTED: nothing to do */
 	}
-	if (peer_check(fd, &pid) != 0) {
+	if (peer_check(ctl, fd, &pid) != 0) {
 		refuse(fd, MCVPN_CTL_GROUP[0] ? "permission denied: mcvpnd serves only root and group "
 					      MCVPN_CTL_GROUP
 					    : "permission denied: mcvpnd serves only root");
@@ -460,7 +461,7 @@ static int bind_private(struct ctl *ctl, const struct sockaddr_un *sa)
 		ctl->dev = st.st_dev;
 		ctl->ino = st.st_ino;
 	}
-	gid_t gid = ctl_gid();
+	gid_t gid = ctl->group = ctl_gid();
 	if (MCVPN_CTL_GROUP[0] && gid == (gid_t)-1)
 		log_warn("ctl: control group '%s' does not exist; the socket stays 0600",
 			 MCVPN_CTL_GROUP);
@@ -518,6 +519,7 @@ struct ctl *ctl_new(struct event_base *base, const char *path, ctl_handler_fn fn
 
 	if (!ctl)
 		return NULL;
+	ctl->group = (gid_t)-1;
 	ctl->base = base;
 	ctl->fn = fn;
 	ctl->arg = arg;

@@ -2,6 +2,7 @@
  * first Child SA with its traffic selectors. */
 #include "daemon/ike_sa.h"
 
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,19 @@ static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
 	return id->len + 4;
 }
 
-/* Describe a received ID for logs (addresses and FQDNs; other types by number). */
+/* Describe a received ID for logs: addresses, and names escaped (the peer
+ * chose their bytes); other types by number. */
 static void id_describe(const struct pl_data *id, char *buf, size_t len)
 {
+	char name[200];
+
 	if (id->kind == ID_IPV4_ADDR && id->len == 4)
 		snprintf(buf, len, "%u.%u.%u.%u", id->data[0], id->data[1], id->data[2], id->data[3]);
-	else if (id->kind == ID_FQDN && id->len < 200)
-		snprintf(buf, len, "@%.*s", (int)id->len, (const char *)id->data);
+	else if (id->kind == ID_IPV6_ADDR && id->len == 16)
+		inet_ntop(AF_INET6, id->data, buf, (socklen_t)len);
+	else if (id->kind == ID_FQDN || id->kind == ID_RFC822_ADDR)
+		snprintf(buf, len, "%s%s", id->kind == ID_FQDN ? "@" : "",
+			 log_escape(id->data, id->len, name, sizeof(name)));
 	else
 		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);
 }

@@ -103,3 +103,28 @@ bool log_limit_pass(struct log_limit *l, int prio)
 	l->lines++;
 	return true;
 }
+
+char *log_escape(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!cap)
+		return out;
+	for (size_t i = 0; i < n; i++) {
+		bool plain = p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\';
+		size_t need = plain ? 1 : 4;
+		if (o + need >= cap)
+			break;
+		if (plain) {
+			out[o++] = (char)p[i];
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[p[i] >> 4];
+		out[o++] = hex[p[i] & 15];
+	}
+	out[o] = 0;
+	return out;
+}

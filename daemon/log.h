@@ -5,6 +5,8 @@
 #define MCVPN_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* to_stderr: foreground mode; max_prio: LOG_DEBUG shows everything. */
@@ -37,6 +39,11 @@ bool log_limit_pass(struct log_limit *l, int prio);
 		if (log_limit_pass(&limit_, prio))                     \
 			log_conn(prio, conn, __VA_ARGS__);             \
 	} while (0)
+
+/* Bytes a peer sent (an ID), made safe for a log line: printable ASCII as
+ * it is, backslash and anything else as \xNN; cut to fit out (always ended
+ * with NUL).  Returns out. */
+char *log_escape(const uint8_t *p, size_t n, char *out, size_t cap);
 
 #define log_err(...)    log_conn(LOG_ERR, NULL, __VA_ARGS__)
 #define log_warn(...)   log_conn(LOG_WARNING, NULL, __VA_ARGS__)

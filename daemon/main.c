@@ -8,6 +8,7 @@
 #include "conf/conf.h"
 #include "daemon/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/harden.h"
 #include "daemon/log.h"
 
 #ifndef MCVPN_VERSION
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
+	harden_process();	/* before the PSKs are read */
 	struct conf *conf = load(a.config_dir, !a.check);
 	if (a.check || !conf) {
 		conf_free(conf);
