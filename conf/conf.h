@@ -35,13 +35,18 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
 enum conf_dpdaction { CONF_DPD_RESTART, CONF_DPD_CLEAR, CONF_DPD_HOLD };
 
-enum conf_id_type { CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_IPV6 = 5 };	/* IKEv2 ID types */
+/* IKEv2 ID types (RFC 7296 3.5): @fqdn, user@fqdn, an address, @[key id]. */
+enum conf_id_type {
+	CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_RFC822 = 3, CONF_ID_IPV6 = 5, CONF_ID_KEY_ID = 11,
+};
 
 struct conf_id {
 	enum conf_id_type type;
-	uint8_t data[256];	/* 4 or 16 address bytes, or the FQDN without '@' */
+	uint8_t data[256];	/* 4 or 16 address bytes, the FQDN without '@', the
+				 * user@fqdn, or the key ID's text without "@[" "]" */
 	size_t len;
-	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example" */
+	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example",
+				 * "ops@vpn.example", "@[key-id]" */
 };
 
 #define CONF_MAX_ALGS 8
