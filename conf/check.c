@@ -8,10 +8,15 @@
 #include "crypto/alg.h"
 #include "crypto/secret.h"
 
-/* The line that set key in this conn, else the conn's own line (%default). */
+/* The file and line that set key in this conn, else the conn's own. */
 static int line_of(const struct conn_build *cb, enum key_id k)
 {
 	return cb->key_line[k] ? cb->key_line[k] : cb->c.line;
+}
+
+static const char *file_of(const struct conn_build *cb, enum key_id k)
+{
+	return cb->key_line[k] ? cb->key_file[k] : cb->c.file;
 }
 
 static void default_subnet(struct conf_prefix *p, size_t *n, int family)
@@ -49,18 +54,20 @@ static void check_lifetimes(struct loader *ld, const struct conn_build *cb)
 {
 	const struct conf_conn *c = &cb->c;
 	uint64_t margin = c->rekeymargin + (uint64_t)c->rekeymargin * c->rekeyfuzz / 100;
-	enum key_id at = cb->set[KEY_REKEYMARGIN] ? KEY_REKEYMARGIN : KEY_SALIFETIME;
+	bool m = cb->set[KEY_REKEYMARGIN];
+	enum key_id sa = m ? KEY_REKEYMARGIN : KEY_SALIFETIME, ike = m ? KEY_REKEYMARGIN : KEY_IKELIFETIME;
+	enum key_id dpd = cb->set[KEY_DPDTIMEOUT] ? KEY_DPDTIMEOUT : KEY_DPDDELAY;
 
 	if (c->rekey && margin >= c->salifetime)
-		diag_add(ld, c->file, line_of(cb, at),
+		diag_add(ld, file_of(cb, sa), line_of(cb, sa),
 			 "conn \"%s\": rekeymargin %us (+%u%% fuzz) leaves no time before salifetime %us ends",
 			 c->name, c->rekeymargin, c->rekeyfuzz, c->salifetime);
 	else if (c->rekey && margin >= c->ikelifetime)
-		diag_add(ld, c->file, line_of(cb, cb->set[KEY_REKEYMARGIN] ? KEY_REKEYMARGIN : KEY_IKELIFETIME),
+		diag_add(ld, file_of(cb, ike), line_of(cb, ike),
 			 "conn \"%s\": rekeymargin %us (+%u%% fuzz) leaves no time before ikelifetime %us ends",
 			 c->name, c->rekeymargin, c->rekeyfuzz, c->ikelifetime);
 	if (c->dpddelay && c->dpdtimeout <= c->dpddelay)
-		diag_add(ld, c->file, line_of(cb, cb->set[KEY_DPDTIMEOUT] ? KEY_DPDTIMEOUT : KEY_DPDDELAY),
+		diag_add(ld, file_of(cb, dpd), line_of(cb, dpd),
 			 "conn \"%s\": dpdtimeout %us must be longer than dpddelay %us",
 			 c->name, c->dpdtimeout, c->dpddelay);
 }
@@ -85,10 +92,10 @@ static void check_endpoints(struct loader *ld, const struct conn_build *cb)
 	if (!cb->set[KEY_LEFT] || !cb->set[KEY_RIGHT] || !c->left.ss_family || !c->right.ss_family)
 		return;
 	if (c->left.ss_family != c->right.ss_family)
-		diag_add(ld, c->file, line_of(cb, KEY_RIGHT),
+		diag_add(ld, file_of(cb, KEY_RIGHT), line_of(cb, KEY_RIGHT),
 			 "conn \"%s\": left and right are not of the same address family", c->name);
 	else if (addr_same(&c->left, &c->right))
-		diag_add(ld, c->file, line_of(cb, KEY_RIGHT),
+		diag_add(ld, file_of(cb, KEY_RIGHT), line_of(cb, KEY_RIGHT),
 			 "conn \"%s\": left and right are the same address", c->name);
 }
 
@@ -101,13 +108,13 @@ static void check_pfs(struct loader *ld, const struct conn_build *cb)
 		return;
 	for (size_t i = 0; i < c->n_esp; i++) {
 		if (!cb->pfs && c->esp[i].dh != DH_NONE) {
-			diag_add(ld, c->file, line_of(cb, KEY_PFS),
+			diag_add(ld, file_of(cb, KEY_PFS), line_of(cb, KEY_PFS),
 				 "conn \"%s\": pfs=no but phase2alg names DH group %s (drop one of them)",
 				 c->name, dh_name(c->esp[i].dh));
 			return;
 		}
 		if (cb->pfs && c->esp[i].dh == DH_NONE) {
-			diag_add(ld, c->file, line_of(cb, KEY_PFS),
+			diag_add(ld, file_of(cb, KEY_PFS), line_of(cb, KEY_PFS),
 				 "conn \"%s\": pfs=yes needs a DH group in every phase2alg proposal, e.g. phase2alg=aes_gcm256;modp2048",
 				 c->name);
 			return;
@@ -147,7 +154,7 @@ static void check_unique(struct loader *ld, size_t i)
 		const struct conf_conn *a = &ld->conns[j].c;
 
 		if (strcmp(a->vti_interface, b->c.vti_interface) == 0) {
-			diag_add(ld, b->c.file, line_of(b, KEY_VTI_INTERFACE),
+			diag_add(ld, file_of(b, KEY_VTI_INTERFACE), line_of(b, KEY_VTI_INTERFACE),
 				 "conn \"%s\": vti-interface=%s is already used by conn \"%s\" (%s:%d)",
 				 b->c.name, b->c.vti_interface, a->name, a->file, a->line);
 			break;

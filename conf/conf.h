@@ -101,16 +101,45 @@ struct conf_conn {
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
 
+/* config setup: the daemon-wide settings.  mcvpn has none of its own yet
+ * (conf/setup.c holds their table); libreswan's keys there are read with a
+ * note. */
+struct conf_setup {
+	char file[256];		/* where the first config setup section is; "" none */
+	int line;
+};
+
+struct conf_sources;
+
 struct conf {
 	struct conf_conn *conns;	/* owned array */
 	size_t n_conns;
+	struct conf_setup setup;
+	struct conf_sources *sources;	/* owned: every file read, for conf_resolve_again */
 };
 
-/* Problems found while loading, each "FILE:LINE: reason" (no secret content). */
+/* What a load found, never with secret content: problems, each "FILE:LINE:
+ * reason" (any problem refuses the whole configuration), and notes, each
+ * "FILE:LINE: warning: reason" or "FILE:LINE: note: reason" (the
+ * configuration loads all the same; n_warnings of them are warnings). */
 struct conf_diag {
 	char **msgs;
 	size_t n;
+	char **notes;
+	size_t n_notes, n_warnings;
 };
+
+/* One file given as text (tests, a configuration resolved again): kind
+ * CONF and SECRETS are read as the directory's *.conf and *.secrets files,
+ * in the order given; INCLUDED only when an include names it. */
+enum conf_file_kind { CONF_FILE_CONF, CONF_FILE_SECRETS, CONF_FILE_INCLUDED };
+struct conf_file {
+	const char *name;
+	const char *text;
+	enum conf_file_kind kind;
+};
+
+struct conf_host;
 
 /* Load every *.conf and *.secrets in dir (sorted by name; hidden files and other
  * names such as backups are skipped). Returns 0 and sets *out
@@ -119,11 +148,26 @@ struct conf_diag {
  * diag (caller-owned, start it zeroed, free its strings with conf_diag_free) may
  * be NULL: the result still says whether there were problems. */
 int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag);
+/* The same on a host: see struct conf_host (NULL: not known, as
+ * conf_load_dir). */
+int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
+	      struct conf_diag *diag);
+/* old's files (as they were read, nothing is read again) resolved on host:
+ * what a changed default route or address makes of the same configuration.
+ * As conf_load otherwise; old is not changed. */
+int conf_resolve_again(const struct conf *old, const struct conf_host *host, struct conf **out,
+		       struct conf_diag *diag);
 
 /* The same from in-memory text (for tests): name is used in messages. secrets_text
  * may be NULL (no secrets); the file mode check does not apply. */
 int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
 		   const char *secrets_text, struct conf **out, struct conf_diag *diag);
+
+/* The same from texts: files[] as a directory's files and the files they
+ * may include (none is read from disk).  host: see struct conf_host (NULL:
+ * not known). */
+int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+		    struct conf **out, struct conf_diag *diag);
 
 /* NULL is a no-op; PSKs are wiped. */
 void conf_free(struct conf *c);

@@ -109,6 +109,11 @@ void import_diag_move(struct import_ctx *cx, enum import_level level, const char
 			s = NULL;
 		msg_push(cx, level, s);
 	}
+	for (size_t i = 0; i < cx->diag.n_notes; i++) {	/* already "FILE:LINE: note: " */
+		char *s = strdup(cx->diag.notes[i]);
+
+		msg_push(cx, strstr(s ? s : "", ": warning: ") ? IMPORT_WARNING : IMPORT_NOTE, s);
+	}
 	conf_diag_free(&cx->diag);
 }
 
@@ -142,150 +147,109 @@ static const char *shown(const char *v, char *buf, size_t cap)
 
 /* ---- reading the conn file ---- */
 
-/* libreswan's other names of a key, so a conn's esp= replaces a %default's phase2alg=. */
-static const char *canonical(const char *key)
-{
-	static const char *const alias[][2] = {
-		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
-		{ "ipsec-lifetime", "salifetime" },
-	};
-
-	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (strcmp(key, alias[i][0]) == 0)
-			return alias[i][1];
-	return key;
-}
-
-/* Adds key=value to ic.  A conn's key replaces the one it inherited (and
- * moves to its own place), a later %default replaces an earlier one; a key
- * written twice in one conn is kept twice, for keys_apply to report. */
-static void key_add(struct import_ctx *cx, struct iconn *ic, const struct lex_item *it,
-		    bool is_default)
-{
-	struct ikey *k = NULL;
-	char *v = strdup(it->b);
-
-	for (size_t i = 0; i < ic->n_keys && !k; i++)
-		if (strcmp(canonical(ic->keys[i].key), canonical(it->a)) == 0 &&
-		    (ic->keys[i].inherited || is_default))
-			k = &ic->keys[i];
-	if (!v || (!k && !import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k)))) {
-		free(v);
-		cx->oom = true;
-		return;
-	}
-	if (k && !is_default) {	/* the conn's own key, in its own place */
-		free(k->value);
-		memmove(k, k + 1, (size_t)(&ic->keys[--ic->n_keys] - k) * sizeof(*k));
-		k = NULL;
-	}
-	if (k)
-		free(k->value);
-	else
-		k = &ic->keys[ic->n_keys++];
-	snprintf(k->key, sizeof(k->key), "%s", it->a);
-	k->value = v;
-	k->line = it->line;
-	k->inherited = is_default;
-}
-
 /* mcvpn's conn names; a leading '.' would hide NAME.conf from mcvpnd. */
 static bool conn_name_ok(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len == 0 || len >= sizeof(((struct iconn *)0)->name) || name[0] == '.')
-		return false;
-	for (; *name; name++)
-		if (!isalnum((unsigned char)*name) && !strchr("-_.+", *name))
-			return false;
-	return true;
+	return name[0] != '.';
 }
 
-static bool conn_start(struct import_ctx *cx, const struct lex_item *it)
+static void ikey_add(struct import_ctx *cx, struct iconn *ic, const struct cf_ref *r)
 {
-	struct iconn *ic;
+	struct ikey *k;
 
-	if (!import_grow((void **)&cx->conns, &cx->cap_conns, cx->n_conns, sizeof(*ic))) {
+	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
-		return false;
+		return;
 	}
-	ic = &cx->conns[cx->n_conns++];
-	memset(ic, 0, sizeof(*ic));
-	snprintf(ic->name, sizeof(ic->name), "%s", it->b);
-	ic->line = it->line;
-	for (size_t i = 0; i < cx->defaults.n_keys; i++) {
-		struct lex_item d = { .a = cx->defaults.keys[i].key, .b = cx->defaults.keys[i].value,
-				      .line = cx->defaults.keys[i].line };
-		key_add(cx, ic, &d, true);
-	}
-	if (!conn_name_ok(it->b))
-		import_msg(cx, IMPORT_ERROR, cx->in->conf.name, it->line,
-			   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
-			   "not starting with '.' (the name becomes the file name)", it->b);
-	return true;
+	k = &ic->keys[ic->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->key, sizeof(k->key), "%s", r->k->key);
+	k->value = strdup(r->k->value);
+	k->file = r->k->file;
+	k->line = r->k->line;
+	k->inherited = r->origin != CF_OWN;
+	if (!k->value)
+		cx->oom = true;
+	else
+		ic->n_keys++;
 }
 
 /* Why a config setup key is not carried over. */
 static const char *setup_reason(const char *key)
 {
-	if (!strcmp(key, "logfile") || !strcmp(key, "plutostderrlog") || !strncmp(key, "log", 3))
-		return "mcvpnd logs to the journal (to stderr with --foreground)";
-	if (!strcmp(key, "plutodebug") || !strcmp(key, "debug"))
-		return "use mcvpnd --debug";
-	if (!strcmp(key, "protostack"))
-		return "mcvpn carries ESP in user space over a TUN device";
-	return "mcvpn takes no config setup keys";
+	const char *why = setup_libreswan_why(key);
+
+	return why ? why : "not a libreswan key mcvpn knows";
 }
 
-enum section { S_NONE, S_SETUP, S_DEFAULT, S_CONN };
-
-static enum section section(struct import_ctx *cx, const struct lex_item *it)
+static void setup_notes(struct import_ctx *cx, const struct cf_unit *u)
 {
-	const char *file = cx->in->conf.name;
-
-	if (strcmp(it->a, "conn") == 0 && strcmp(it->b, "%default") == 0)
-		return S_DEFAULT;
-	if (strcmp(it->a, "conn") == 0)
-		return conn_start(cx, it) ? S_CONN : S_NONE;
-	if (strcmp(it->a, "config") == 0 && strcmp(it->b, "setup") == 0)
-		return S_SETUP;
-	if (strcmp(it->a, "include") == 0)
-		import_msg(cx, IMPORT_WARNING, file, it->line,
-			   "include %.200s: not followed: import the files it names one by one", it->b);
-	else if (strcmp(it->a, "config") == 0)
-		import_msg(cx, IMPORT_ERROR, file, it->line, "expected 'config setup'");
-	return S_NONE;		/* version: ignored, as libreswan does */
-}
-
-static void read_conns(struct import_ctx *cx)
-{
-	const struct import_file *f = &cx->in->conf;
-	enum section in = S_NONE;
-	struct lexer lx;
-	struct lex_item it;
 	char v[100];
 
-	lexer_init(&lx, f->text, f->len);
-	for (lexer_next(&lx, &it); it.kind != LEX_EOF; lexer_next(&lx, &it)) {
-		if (it.kind == LEX_BAD)
-			import_msg(cx, IMPORT_ERROR, f->name, it.line, "%s", it.a);
-		else if (it.kind == LEX_SECTION)
-			in = section(cx, &it);
-		else if (in == S_SETUP)
-			import_msg(cx, IMPORT_NOTE, f->name, it.line, "config setup: %s=%s: dropped: %s",
-				   it.a, shown(it.b, v, sizeof(v)), setup_reason(it.a));
-		else if (in == S_DEFAULT)
-			key_add(cx, &cx->defaults, &it, true);
-		else if (in == S_CONN)
-			key_add(cx, &cx->conns[cx->n_conns - 1], &it, false);
-		else
-			import_msg(cx, IMPORT_ERROR, f->name, it.line,
-				   "key '%s' outside a conn (put it under a 'conn NAME' line)", it.a);
+	for (size_t i = 0; i < u->n_keys; i++) {
+		const struct cf_key *k = &u->keys[i];
+
+		if (u->secs[k->sec].kind == CF_SETUP)
+			import_msg(cx, IMPORT_NOTE, k->file, k->line, "config setup: %s=%s: dropped: %s",
+				   k->key, shown(k->value, v, sizeof(v)), setup_reason(k->key));
 	}
-	if (!cx->n_conns)
-		import_msg(cx, IMPORT_ERROR, f->name, 0,
+}
+
+/* The set of files an include may name: the given ones, and (include_fs)
+ * the file system. */
+static struct cfile *files_setup(struct import_ctx *cx)
+{
+	const struct import_input *in = cx->in;
+	struct cfile *conf;
+
+	cx->files.fs = in->include_fs;
+	conf = files_add(&cx->files, in->conf.name, in->conf.text, in->conf.len, CONF_FILE_CONF);
+	if (in->secrets.text &&
+	    !files_add(&cx->files, in->secrets.name, in->secrets.text, in->secrets.len, CONF_FILE_SECRETS))
+		conf = NULL;
+	for (size_t i = 0; i < in->n_more; i++)
+		if (!files_add(&cx->files, in->more[i].name, in->more[i].text, in->more[i].len,
+			       CONF_FILE_INCLUDED))
+			conf = NULL;
+	cx->oom |= !conf;
+	cx->ld.files = &cx->files;
+	return conf;
+}
+
+/* The conn file's sections (includes, %default, also= resolved) -> cx->conns. */
+static void read_conns(struct import_ctx *cx)
+{
+	struct cf_unit u = { 0 };
+	struct cf_conns flat = { 0 };
+	struct cfile *f = files_setup(cx);
+
+	if (!f)
+		return;
+	cf_read(&cx->ld, f, &u);
+	cf_flatten(&cx->ld, &u, &flat);
+	import_diag_move(cx, IMPORT_ERROR, "");
+	setup_notes(cx, &u);
+	cx->conns = calloc(flat.n + 1, sizeof(*cx->conns));
+	cx->oom |= !cx->conns;
+	for (size_t i = 0; cx->conns && i < flat.n; i++) {
+		struct iconn *ic = &cx->conns[cx->n_conns++];
+		const struct cf_section *sec = flat.c[i].sec;
+
+		snprintf(ic->name, sizeof(ic->name), "%s", sec->name);
+		ic->file = sec->file;
+		ic->line = sec->line;
+		for (size_t k = 0; k < flat.c[i].n_refs; k++)
+			ikey_add(cx, ic, &flat.c[i].refs[k]);
+		if (!conn_name_ok(ic->name))
+			import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
+				   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
+				   "not starting with '.' (the name becomes the file name)", ic->name);
+	}
+	if (!cx->n_conns && !cx->out->n_errors)
+		import_msg(cx, IMPORT_ERROR, f->path, 0,
 			   "no conn in the file (expected a line 'conn NAME' at column 0)");
+	cf_conns_free(&flat);
+	cf_unit_free(&u);
 }
 
 /* ---- keys: carried over, dropped, changed or refused ---- */
@@ -318,8 +282,6 @@ static const struct rule rules[] = {
 	{ "rightnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
 	{ "phase2", "esp", DROP, NULL, "mcvpn always uses ESP" },
 	{ "phase2", NULL, REFUSE, NULL, "mcvpn uses only ESP" },
-	{ "also", NULL, REFUSE, NULL, "conn inheritance is not supported: copy the keys of that conn "
-	  "into this one (or into conn %default), then import again" },
 	{ "fragmentation", NULL, DROP, NULL, "mcvpn does not fragment IKE messages" },
 	{ "mobike", "no", DROP, NULL, "mcvpn has no MOBIKE, as asked" },
 	{ "narrowing", "no", DROP, NULL, "as responder mcvpn narrows to leftsubnet/rightsubnet" },
@@ -356,13 +318,12 @@ static bool mcvpn_knows(const char *key)
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { 0 };
-	struct lex_item it = { .kind = LEX_KEY, .line = 1, .a = key, .b = "x" };
 	bool known = false;
 
 	if (!probe)
 		return true;	/* keys_apply will then say what is wrong */
 	keys_defaults(probe);
-	keys_apply(&scratch, probe, "-", &it);
+	keys_apply(&scratch, probe, "-", 1, key, "x");
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		known |= probe->set[i];
 	free(probe);
@@ -385,16 +346,14 @@ static const struct rule *rule_for(const struct ikey *k)
 void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file, int line,
 		  const char *key, const char *value)
 {
-	struct lex_item it = { .kind = LEX_KEY, .line = line, .a = key, .b = value };
-
-	keys_apply(&cx->ld, cb, file, &it);
+	keys_apply(&cx->ld, cb, file, line, key, value);
 	import_diag_move(cx, IMPORT_ERROR, "");
 }
 
 static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
 			struct ikey *k)
 {
-	const char *file = cx->in->conf.name;
+	const char *file = k->file;
 	const struct rule *r = rule_for(k);
 	char *to, v[100];
 
@@ -529,7 +488,7 @@ static void finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl
 	oc->conf = conf_text(cx, ic);
 	oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
 	if (!routes_something(c))
-		import_msg(cx, IMPORT_WARNING, cx->in->conf.name, ic->line,
+		import_msg(cx, IMPORT_WARNING, ic->file, ic->line,
 			   "conn \"%s\" routes nothing into %s: %s",
 			   ic->name, c->vti_interface, cx->in->script.text ?
 			   "the boot script has no 'ip route add ... dev' line for it; add routes=" :
@@ -562,7 +521,7 @@ static void convert_all(struct import_ctx *cx)
 
 		keys_defaults(cb);
 		snprintf(cb->c.name, sizeof(cb->c.name), "%s", cx->conns[i].name);
-		snprintf(cb->c.file, sizeof(cb->c.file), "%s", cx->in->conf.name);
+		snprintf(cb->c.file, sizeof(cb->c.file), "%s", cx->conns[i].file);
 		cb->c.line = cx->conns[i].line;
 		for (size_t k = 0; k < cx->conns[i].n_keys; k++)
 			convert_key(cx, &cx->conns[i], cb, &cx->conns[i].keys[k]);
@@ -576,8 +535,9 @@ static void convert_all(struct import_ctx *cx)
 	import_diag_move(cx, IMPORT_ERROR, "");
 	if (cx->out->n_errors || cx->oom)
 		return;
-	if (s->text)
-		secrets_parse(&sl, s->name, s->text, s->len);
+	sl.files = &cx->files;
+	if (s->text && files_find(&cx->files, s->name))
+		secrets_read(&sl, files_find(&cx->files, s->name));
 	import_diag_move(cx, IMPORT_NOTE, "line skipped: ");
 	for (size_t i = 0; i < cx->n_conns; i++)
 		finish_conn(cx, i, &sl);
@@ -596,7 +556,6 @@ static void iconn_free(struct iconn *ic)
 
 static void ctx_free(struct import_ctx *cx)
 {
-	iconn_free(&cx->defaults);
 	for (size_t i = 0; i < cx->n_conns; i++)
 		iconn_free(&cx->conns[i]);
 	free(cx->conns);
@@ -608,6 +567,7 @@ static void ctx_free(struct import_ctx *cx)
 		secret_free(cx->ld.psks[i].psk);
 	free(cx->ld.psks);
 	conf_diag_free(&cx->diag);
+	files_free(&cx->files);
 }
 
 static int int_cmp(const void *a, const void *b)

@@ -5,6 +5,7 @@
 #ifndef MCVPN_CONF_IMPORT_H
 #define MCVPN_CONF_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One input file: name is used in messages, text need not end in a NUL
@@ -19,6 +20,11 @@ struct import_input {
 	struct import_file conf;	/* required */
 	struct import_file secrets;	/* text NULL: no secrets file */
 	struct import_file script;	/* text NULL: no boot script */
+	/* What an include of the conn or secrets file names: read from the
+	 * file system when include_fs, else looked up among more[] only. */
+	bool include_fs;
+	const struct import_file *more;
+	size_t n_more;
 };
 
 /* note: a key dropped or changed, a script line not taken over;

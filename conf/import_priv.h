@@ -18,12 +18,14 @@
 struct ikey {
 	char key[64];			/* "" once dropped */
 	char *value;			/* owned */
+	const char *file;		/* borrowed from cx->files */
 	int line;
-	bool inherited;			/* from conn %default */
+	bool inherited;			/* from conn %default or also= */
 };
 
 struct iconn {
 	char name[64];
+	const char *file;		/* borrowed from cx->files */
 	int line;
 	struct ikey *keys;		/* owned */
 	size_t n_keys, cap_keys;
@@ -54,7 +56,7 @@ struct sline {
 struct import_ctx {
 	const struct import_input *in;
 	struct import_result *out;
-	struct iconn defaults;
+	struct cfiles files;		/* the conn file, the secrets file and what they include */
 	struct iconn *conns;		/* owned */
 	size_t n_conns, cap_conns;
 	struct sline *slines;		/* owned */

@@ -226,7 +226,6 @@ static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { .diag = &cx->diag };
-	struct lex_item it = { .kind = LEX_KEY, .line = sl->line, .a = key, .b = sl->value };
 
 	if (!probe) {
 		cx->oom = true;
@@ -234,7 +233,7 @@ static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *
 	}
 	keys_defaults(probe);
 	snprintf(probe->c.name, sizeof(probe->c.name), "%s", conn);
-	keys_apply(&scratch, probe, cx->in->script.name, &it);
+	keys_apply(&scratch, probe, cx->in->script.name, sl->line, key, sl->value);
 	free(probe);
 	import_diag_move(cx, IMPORT_ERROR, "");
 	return scratch.problems == 0;

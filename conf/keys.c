@@ -402,7 +402,7 @@ static const struct key_def keys[] = {
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"also", "keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+	"keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
 	"leftnexthop", "rightnexthop", "leftsourceip", "rightsourceip", "leftupdown",
 	"rightupdown", "leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
@@ -461,32 +461,47 @@ void keys_defaults(struct conn_build *cb)
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 
-void keys_apply(struct loader *ld, struct conn_build *cb, const char *file,
-		const struct lex_item *it)
+const char *keys_canonical(const char *key)
 {
-	const struct key_def *k = key_find(it->a);
+	static const char *const alias[][2] = {
+		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
+		{ "ipsec-lifetime", "salifetime" },
+	};
+
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(key, alias[i][0]) == 0)
+			return alias[i][1];
+	return key;
+}
+
+void keys_apply(struct loader *ld, struct conn_build *cb, const char *file, int line,
+		const char *key, const char *value)
+{
+	const struct key_def *k = key_find(key);
 	const char *conn = cb->c.name;
 	char why[WHY_LEN];
 
 	if (!k) {
-		if (key_not_yet(it->a))
-			diag_add(ld, file, it->line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
-				 it->a, conn);
+		if (key_not_yet(key))
+			diag_add(ld, file, line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
+				 key, conn);
 		else
-			diag_add(ld, file, it->line, "unknown key '%s' in conn \"%s\"", it->a, conn);
+			diag_add(ld, file, line, "unknown key '%s' in conn \"%s\"", key, conn);
 		return;
 	}
 	if (cb->key_line[k->id]) {
-		diag_add(ld, file, it->line, "duplicate key '%s' in conn \"%s\" (first set at line %d)",
-			 it->a, conn, cb->key_line[k->id]);
+		diag_add(ld, file, line, "duplicate key '%s' in conn \"%s\" (first set at %s%sline %d)",
+			 key, conn, strcmp(cb->key_file[k->id], file) ? cb->key_file[k->id] : "",
+			 strcmp(cb->key_file[k->id], file) ? " " : "", cb->key_line[k->id]);
 		return;
 	}
 	/* Marked set even when it fails: a bad left= is not also a missing one. */
-	cb->key_line[k->id] = it->line;
+	cb->key_line[k->id] = line;
+	cb->key_file[k->id] = file;
 	cb->set[k->id] = true;
-	if (!*it->b)
+	if (!*value)
 		snprintf(why, sizeof(why), "empty value");
-	else if (k->parse(cb, it->b, why, sizeof(why)) == 0)
+	else if (k->parse(cb, value, why, sizeof(why)) == 0)
 		return;
-	diag_add(ld, file, it->line, "conn \"%s\": %s=%.80s: %s", conn, it->a, it->b, why);
+	diag_add(ld, file, line, "conn \"%s\": %s=%.80s: %s", conn, key, value, why);
 }

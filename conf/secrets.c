@@ -323,31 +323,68 @@ static void entry_flush(struct loader *ld, const char *file, struct entry_text *
 	e->too_long = false;
 }
 
-void secrets_parse(struct loader *ld, const char *file, const char *text, size_t len)
+static void secrets_text(struct loader *ld, const char *file, const char *text, size_t len);
+
+static void included(struct loader *ld, struct cfile *f, void *arg)
 {
-	struct entry_text e = { .len = 0 };
-	struct lexer lx;
+	secrets_text(ld, f->path, f->text, f->len);
+}
+
+/* "include PATTERN" at column 0: true when s is one (and handled). */
+static bool include_line(struct loader *ld, const char *file, int line, char *s)
+{
+	char *arg, *end;
+
+	if (strncmp(s, "include", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
+		return false;
+	arg = s + 8 + strspn(s + 8, " \t");
+	end = arg + strcspn(arg, " \t");
+	if (!*arg || *(end + strspn(end, " \t")))
+		diag_add(ld, file, line, "include takes one file name or pattern (no blanks)");
+	else
+		files_include(ld, file, line, arg, true, included, NULL);
+	return true;
+}
+
+static void secrets_text(struct loader *ld, const char *file, const char *text, size_t len)
+{
+	struct entry_text *e = calloc(1, sizeof(*e));
+	struct lexer *lx = malloc(sizeof(*lx));
 	bool too_long;
 
-	lexer_init(&lx, text, len);
-	while (lexer_line(&lx, &too_long)) {
-		char *s = lx.buf + strspn(lx.buf, " \t");
+	if (!e || !lx) {
+		diag_add(ld, file, 0, "out of memory");
+		goto out;
+	}
+	lexer_init(lx, text, len);
+	while (lexer_line(lx, &too_long)) {
+		char *s = lx->buf + strspn(lx->buf, " \t");
 
 		if (*s == '#' || (*s == '\0' && !too_long))
 			continue;
-		if (s == lx.buf || !e.len) {	/* column 0 (or nothing to continue): a new entry */
-			entry_flush(ld, file, &e);
-			e.line = lx.line;
+		if (s == lx->buf || !e->len) {	/* column 0 (or nothing to continue): a new entry */
+			entry_flush(ld, file, e);
+			e->line = lx->line;
 		}
-		e.too_long |= too_long;
+		e->too_long |= too_long;
 		strip_comment(s);
-		if (strncmp(s, "include", 7) == 0 && s == lx.buf && isspace((unsigned char)s[7]))
-			diag_add(ld, file, lx.line, "include is not supported: mcvpn reads every *.secrets file in its directory");
-		else
-			entry_append(&e, s);
+		if (s != lx->buf || !include_line(ld, file, lx->line, s))
+			entry_append(e, s);
 	}
-	entry_flush(ld, file, &e);
-	secret_wipe(lx.buf, sizeof(lx.buf));
+	entry_flush(ld, file, e);
+	secret_wipe(lx->buf, sizeof(lx->buf));
+out:
+	free(e);
+	free(lx);
+}
+
+void secrets_read(struct loader *ld, struct cfile *f)
+{
+	f->read = true;
+	if (!files_enter(ld, f->path, f->path, 0))
+		return;
+	secrets_text(ld, f->path, f->text, f->len);
+	files_leave(ld);
 }
 
 /* 3: names both IDs; 2: names one (and nothing else specific); 1: wildcard. */

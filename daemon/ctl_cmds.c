@@ -136,6 +136,8 @@ static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	struct conf *conf = NULL;
 	int r = conf_load_dir(d->config_dir, &conf, &diag);
 
+	for (size_t i = 0; i < diag.n_notes; i++)
+		evbuffer_add_printf(out, "%s\n", diag.notes[i]);
 	for (size_t i = 0; i < diag.n; i++)
 		evbuffer_add_printf(out, "%s\n", diag.msgs[i]);
 	if (r)

@@ -72,7 +72,11 @@ static struct conf *load(const char *dir, bool quiet_ok)
 	struct conf_diag diag = { 0 };
 	struct conf *conf = NULL;
 
-	if (conf_load_dir(dir, &conf, &diag)) {
+	int r = conf_load_dir(dir, &conf, &diag);
+
+	for (size_t i = 0; i < diag.n_notes; i++)
+		fprintf(stderr, "%s\n", diag.notes[i]);
+	if (r) {
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		fprintf(stderr, "mcvpnd: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", dir);

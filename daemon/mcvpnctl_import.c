@@ -321,7 +321,7 @@ static void next_steps(const struct import_opts *o, const struct import_result *
 /* Reads the inputs, converts, and prints or writes; returns the exit status. */
 static int run(struct import_opts *o)
 {
-	struct import_input in = { .conf.name = o->conf };
+	struct import_input in = { .conf.name = o->conf, .include_fs = true };
 	struct import_result r = { 0 };
 	char *texts[3] = { NULL, NULL, NULL };
 	int code = IMPORT_EXIT_PROBLEM;

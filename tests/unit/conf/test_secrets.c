@@ -144,7 +144,7 @@ static void test_errors(void)
 		      "t.secrets:1: ID 'a.example': expected @fqdn or an IP address (write @NAME");
 	check_no_leak("\"C=US, CN=x\" : PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: quoted (distinguished-name) IDs are not supported");
-	check_no_leak("include /etc/ipsec.d/*.secrets\n", "hunter2", "t.secrets:1: include is not supported");
+	check_no_leak("include /etc/ipsec.d/x.secrets\n", "hunter2", "t.secrets:1: include /etc/ipsec.d/x.secrets: no such file");
 	check_no_leak("@a.example 192.0.2.2: \"hunter2\"\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
 	check_no_leak("@[a.example : PSK \"hunter2\"\n", "hunter2", "t.secrets:1: ID '@[a.example': expected @[text] (a key ID: the closing ']' is missing)");
 	check_no_leak("@#00ff : PSK \"hunter2\"\n", "hunter2", "the binary @# and @~ forms are not supported");

@@ -126,7 +126,7 @@ static void test_refusals(void)
 	CHECK_INT(rc, -1);
 	CHECK_MSG("t.conf:9: error: duplicate key 'left' in conn \"t\" (first set at line 2)");
 	CHECK_MSG("t.conf:10: error: conn \"t\": pfs=no but phase2alg names DH group MODP_2048");
-	CHECK_MSG("t.conf:12: error: also=x: conn inheritance is not supported");
+	CHECK_MSG("t.conf:12: error: also=x: no conn x in t.conf or the files it includes");
 	CHECK_INT(r.n_errors, 3);
 
 	import("conn .hidden\n  left=10.3.1.200\n  right=203.0.113.20\n  vti-interface=vti1\n"
@@ -135,9 +135,11 @@ static void test_refusals(void)
 	CHECK_MSG("t.conf:1: error: conn name '.hidden': mcvpn takes 1 to 63 letters");
 	CHECK_MSG("t.conf:8: error: conn \"b\": vti-interface=vti1 is already used by conn \".hidden\"");
 
-	import("conn a\n  left=10.3.1.200\nright=203.0.113.20\n", NULL, NULL);
-	CHECK_INT(rc, -1);
-	CHECK_MSG("t.conf:3: error: key=value at column 0");
+	/* keys at column 0 belong to the conn above them */
+	import("conn a\nleft=10.3.1.200\nright=203.0.113.20\nvti-interface=vti1\n", NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_MSG("t.conf:2: note: conn \"a\": key lines at column 0 are taken as part of it");
+	CHECK_CONTAINS(CONF(0), "conn a\n    left=10.3.1.200\n    right=203.0.113.20\n");
 
 	import("# nothing\n", NULL, NULL);
 	CHECK_INT(rc, -1);
@@ -181,6 +183,42 @@ static void test_secrets(void)
 		CHECK(!strstr(r.msgs[i].text, "psk") && !strstr(r.msgs[i].text, "not-this-one"));
 }
 
+/* The structure is mcvpnd's own (sections.c): include, also=, %default
+ * anywhere, config setup; the output is one flat conn per file. */
+static void test_structure(void)
+{
+	struct import_file more[] = {
+		{ "ipsec.d/base.conf", "conn base\n  ike=aes_gcm256-sha2_256;dh19\n  also=ends\n"
+				       "conn ends\n  left=10.3.1.200\n  right=203.0.113.20\n", 0 },
+		{ "ipsec.d/t.secrets", "203.0.113.20 10.3.1.200: PSK \"included-psk\"\n", 0 },
+	};
+	struct import_input in = {
+		.conf = { "t.conf", "config setup\n  plutodebug=all\n"
+				    "include ipsec.d/*.conf\n"
+				    "conn t\n  vti-interface=vti1\n  also=base\n"
+				    "conn %default\n  auto=start\n  vti-routing=no\n", 0 },
+		.secrets = { "t.secrets", "include ipsec.d/*.secrets\n", 0 },
+		.more = more, .n_more = 2,
+	};
+	struct import_file *files[] = { &in.conf, &in.secrets };
+
+	for (size_t i = 0; i < 2; i++)
+		files[i]->len = strlen(files[i]->text);
+	for (size_t i = 0; i < 2; i++)
+		more[i].len = strlen(more[i].text);
+	import_result_free(&r);
+	rc = import_libreswan(&in, &r);
+	CHECK_INT(rc, 0);
+	CHECK_INT(r.n_conns, 1);
+	CHECK_STR(r.n_conns ? r.conns[0].name : "", "t");
+	CHECK_CONTAINS(CONF(0), "conn t\n    vti-interface=vti1\n    ike=aes_gcm256-sha2_256;dh19\n"
+			       "    left=10.3.1.200\n    right=203.0.113.20\n    auto=start\n    vti-routing=no\n");
+	CHECK_MSG("t.conf:2: config setup: plutodebug=all: dropped: use mcvpnd --debug");
+	CHECK_MSG("ipsec.d/base.conf:1: note: conn \"base\" only serves also=");
+	CHECK_CONTAINS(r.n_conns && r.conns[0].secrets ? r.conns[0].secrets : "",
+		       "203.0.113.20 10.3.1.200: PSK \"included-psk\"\n");
+}
+
 static void test_crlf(void)
 {
 	import("conn t\r\n  left=10.3.1.200\r\n  right=203.0.113.20\r\n  vti-interface=vti1\r\n",
@@ -199,6 +237,7 @@ int main(void)
 	test_key_rules();
 	test_refusals();
 	test_secrets();
+	test_structure();
 	test_crlf();
 	import_result_free(&r);
 	return check_summary("import");
