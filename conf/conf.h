@@ -57,16 +57,25 @@ struct conf_conn {
 	char file[256];		/* where it was defined, for messages */
 	int line;
 
-	struct sockaddr_storage left;	/* local address (port 0) */
+	/* The ends, local first: "left" is this host's end, whichever of
+	 * left= and right= named it (swapped: right= did, and every left and
+	 * right key was read the other way round). */
+	struct sockaddr_storage left;	/* local address (port 0); AF_UNSPEC while a
+					 * %defaultroute has no default route to follow */
 	struct sockaddr_storage right;	/* peer address (port 0) */
 	struct conf_id leftid;		/* defaults to left's address */
 	struct conf_id rightid;		/* defaults to right's address */
+	bool swapped;
+	bool left_defaultroute;		/* the local end is %defaultroute: the address of
+					 * the default route's source, found again when
+					 * the routes change (conf_resolve_again) */
 
 	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
-	char vti_interface[IFNAMSIZ];	/* TUN device name; required (mcvpn is route-based) */
+	char vti_interface[IFNAMSIZ];	/* TUN device: vti-interface=, ipsec-interface=
+					 * (ipsecN), else the conn's name (see mcvpn.conf(5)) */
 	bool vti_routing;		/* vti-routing=yes (libreswan's default): install routes for
 					 * rightsubnet too, never 0.0.0.0/0 or ::/0 */
 
@@ -87,14 +96,16 @@ struct conf_conn {
 	enum conf_dpdaction dpdaction;
 
 #define CONF_MAX_SUBNETS 4
-	/* Traffic selectors; default 0.0.0.0/0 (::/0 when left is IPv6). A comma list may add
-	 * ::/0 for IPv6 inner traffic. */
+	/* Traffic selectors (leftsubnet= or leftsubnets=); default 0.0.0.0/0 (::/0 when
+	 * left is IPv6). A comma list may add ::/0 for IPv6 inner traffic. */
 	struct conf_prefix leftsubnet[CONF_MAX_SUBNETS];
 	size_t n_leftsubnet;
 	struct conf_prefix rightsubnet[CONF_MAX_SUBNETS];
 	size_t n_rightsubnet;
 	bool has_interface_ip;
-	struct conf_prefix interface_ip;	/* address with its prefix length, 192.168.2.1/30 */
+	struct conf_prefix interface_ip;	/* address with its prefix length, 192.168.2.1/30:
+						 * interface-ip=, or the local leftvti= /
+						 * leftinterface-ip= */
 	struct conf_prefix routes[CONF_MAX_ROUTES];
 	size_t n_routes;
 
@@ -139,7 +150,29 @@ struct conf_file {
 	enum conf_file_kind kind;
 };
 
-struct conf_host;
+/* The host a configuration is resolved on, as far as conf needs it: its
+ * addresses (which end of a conn is local: libreswan matches left= and
+ * right= against them), and the unicast routes of its main table (the
+ * default route for left=%defaultroute; the routes a conn's own routes
+ * would replace or capture).  The daemon fills it from netlink, tests by
+ * hand.  Everything is borrowed. */
+struct conf_host_addr {
+	struct sockaddr_storage addr;
+	char dev[IFNAMSIZ];
+};
+struct conf_host_route {
+	struct conf_prefix dst;
+	char dev[IFNAMSIZ];		/* "" when none or several (multipath) */
+	struct sockaddr_storage gw;	/* AF_UNSPEC: none */
+	struct sockaddr_storage src;	/* preferred source; AF_UNSPEC: none */
+	uint32_t metric;
+};
+struct conf_host {
+	const struct conf_host_addr *addrs;
+	size_t n_addrs;
+	const struct conf_host_route *routes;
+	size_t n_routes;
+};
 
 /* Load every *.conf and *.secrets in dir (sorted by name; hidden files and other
  * names such as backups are skipped). Returns 0 and sets *out

@@ -10,15 +10,31 @@
 
 #include "conf/conf.h"
 
-/* Every key mcvpn understands; aliases (esp, keylife...) share an id. */
+/* Every key mcvpn understands; aliases (esp, keylife, leftinterface-ip...)
+ * share an id.  The sided keys come in pairs, left first: KEY_RIGHT... is
+ * KEY_LEFT... + 1. */
 enum key_id {
-	KEY_LEFT, KEY_RIGHT, KEY_LEFTID, KEY_RIGHTID, KEY_AUTHBY, KEY_AUTO,
+	KEY_LEFT, KEY_RIGHT, KEY_LEFTID, KEY_RIGHTID, KEY_LEFTSUBNET, KEY_RIGHTSUBNET,
+	KEY_LEFTSUBNETS, KEY_RIGHTSUBNETS, KEY_LEFTVTI, KEY_RIGHTVTI, KEY_LEFTNEXTHOP, KEY_RIGHTNEXTHOP,
+	KEY_AUTHBY, KEY_AUTO,
 	KEY_IKEV2, KEY_KEYEXCHANGE, KEY_TYPE, KEY_IKE, KEY_ESP, KEY_PFS,
-	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_VTI_ROUTING,
-	KEY_LEFTSUBNET, KEY_RIGHTSUBNET, KEY_IKELIFETIME, KEY_SALIFETIME,
-	KEY_INTERFACE_IP, KEY_ROUTES,
+	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_IPSEC_INTERFACE, KEY_VTI_ROUTING,
+	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_COUNT
+};
+
+/* One end of a conn as written (left= and the left... keys, or right...),
+ * before ends.c decides which one is this host. */
+enum end_addr { END_UNSET, END_IP, END_DEFAULTROUTE };
+struct end_build {
+	enum end_addr kind;
+	struct sockaddr_storage addr;		/* END_IP */
+	struct conf_id id;			/* type 0: not given */
+	struct conf_prefix subnet[CONF_MAX_SUBNETS];
+	size_t n_subnet;			/* 0: not given */
+	bool has_vti;
+	struct conf_prefix vti;			/* leftvti= / leftinterface-ip= */
 };
 
 /* A conn while it is being built: the typed result plus, per key, whether
@@ -29,7 +45,10 @@ struct conn_build {
 	bool set[KEY_COUNT];
 	int key_line[KEY_COUNT];
 	const char *key_file[KEY_COUNT];	/* borrowed from the file set */
+	struct end_build end[2];	/* left, right as written */
 	bool pfs;			/* only meaningful when set[KEY_PFS] */
+	bool interface_ip_bare;		/* interface-ip= without a prefix length */
+	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
 };
 
 /* One usable line of a secrets file. Owns psk. */
@@ -218,6 +237,20 @@ void algs_default_esp(struct conf_alg *out, size_t *n);
 void secrets_read(struct loader *ld, struct cfile *f);
 /* The best entry for a conn (specific beats single-ID beats wildcard), or NULL. */
 const struct psk_entry *secrets_match(const struct loader *ld, const struct conf_conn *c);
+
+/* host.c: questions about the host (NULL: not known, every answer "no"). */
+bool host_has_addr(const struct conf_host *h, const struct sockaddr_storage *a);
+/* The default route of family with the lowest metric, or NULL. */
+const struct conf_host_route *host_default_route(const struct conf_host *h, int family);
+/* The address %defaultroute stands for: the default route's preferred
+ * source, else the first address of its device (not link-local). */
+bool host_default_source(const struct conf_host *h, int family, struct sockaddr_storage *out);
+bool sockaddr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* ends.c: which end is this host (libreswan's rule), then the oriented
+ * left/right fields of cb->c, their defaults, interface-ip= from the local
+ * leftvti=, and the tunnel device's name. */
+void ends_finish(struct loader *ld, struct conn_build *cb);
 
 /* check.c: defaults that depend on other keys, then every cross check. */
 void check_all(struct loader *ld);

@@ -53,24 +53,36 @@ static int u32_parse(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int addr_key(struct sockaddr_storage *ss, const char *v, char *why, size_t wl)
+/* left=/right=: an address, or %defaultroute (this host's end, at the
+ * address of the default route's source: see ends.c). */
+static int end_addr(struct end_build *e, const char *v, char *why, size_t wl)
 {
 	const char *expect;
 
-	if (addr_parse(v, ss, &expect) == 0)
+	if (strcmp(v, "%defaultroute") == 0) {
+		e->kind = END_DEFAULTROUTE;
 		return 0;
-	snprintf(why, wl, "expected %s", expect);
+	}
+	if (addr_parse(v, &e->addr, &expect) == 0) {
+		e->kind = END_IP;
+		return 0;
+	}
+	if (v[0] == '%')
+		snprintf(why, wl, "expected an IP address or %%defaultroute (%%any and the other %% forms "
+			 "are not supported: mcvpn needs both ends' addresses)");
+	else
+		snprintf(why, wl, "expected %s", expect);
 	return -1;
 }
 
 static int k_left(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return addr_key(&cb->c.left, v, why, wl);
+	return end_addr(&cb->end[0], v, why, wl);
 }
 
 static int k_right(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return addr_key(&cb->c.right, v, why, wl);
+	return end_addr(&cb->end[1], v, why, wl);
 }
 
 static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
@@ -85,12 +97,90 @@ static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
 
 static int k_leftid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->c.leftid, v, why, wl);
+	return id_key(&cb->end[0].id, v, why, wl);
 }
 
 static int k_rightid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->c.rightid, v, why, wl);
+	return id_key(&cb->end[1].id, v, why, wl);
+}
+
+/* leftsubnet= (a comma list) or leftsubnets= (blanks or commas, braces
+ * removed by the lexer): selectors as written, or refused, never widened. */
+static int subnets(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	char list[512];
+	size_t n = 0;
+
+	if (e->n_subnet) {
+		snprintf(why, wl, "leftsubnet= and leftsubnets= (or their right... twins) are one or the "
+			 "other (libreswan refuses both too)");
+		return -1;
+	}
+	for (const char *p = v; *p && n + 1 < sizeof(list); p++)
+		if (*p != ' ' && *p != '\t')
+			list[n++] = *p;
+		else if (n && list[n - 1] != ',')
+			list[n++] = ',';
+	while (n && list[n - 1] == ',')
+		n--;
+	list[n] = '\0';
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t len = strcspn(p, ","), slashes = 0;
+
+		for (size_t i = 0; i < len; i++)
+			slashes += p[i] == '/';
+		if (slashes > 1) {
+			snprintf(why, wl, "protocol/port selectors are not supported by mcvpn (leaving them "
+				 "out would widen the selectors)");
+			return -1;
+		}
+	}
+	return prefix_list_parse(list, e->subnet, CONF_MAX_SUBNETS, &e->n_subnet, why, wl);
+}
+
+static int k_leftsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return subnets(&cb->end[0], v, why, wl);
+}
+
+static int k_rightsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return subnets(&cb->end[1], v, why, wl);
+}
+
+/* leftvti= / leftinterface-ip=: the device's address when this end is local. */
+static int vti(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (prefix_parse(v, &e->vti, &expect) < 0) {
+		snprintf(why, wl, "expected %s", expect);
+		return -1;
+	}
+	e->has_vti = true;
+	return 0;
+}
+
+static int k_leftvti(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return vti(&cb->end[0], v, why, wl);
+}
+
+static int k_rightvti(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return vti(&cb->end[1], v, why, wl);
+}
+
+/* leftnexthop=: the outer packets follow the host's routes, which is what
+ * %defaultroute and %direct say; a gateway of its own cannot be honoured. */
+static int k_nexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "%defaultroute") == 0 || strcmp(v, "%direct") == 0)
+		return 0;
+	snprintf(why, wl, "expected %%defaultroute or %%direct: mcvpn sends IKE and ESP by the host's "
+		 "routes (for another gateway, add a route to the peer: ip route add PEER/32 via GW)");
+	return -1;
 }
 
 static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -233,19 +323,37 @@ static int k_vti_interface(struct conn_build *cb, const char *v, char *why, size
 	return 0;
 }
 
+/* ipsec-interface=yes|no|N: libreswan's XFRM device ipsecN (yes: 1) as a TUN of that name. */
+static int k_ipsec_interface(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n = 1;
+
+	if (strcmp(v, "no") == 0) {
+		cb->ipsec_interface[0] = '\0';
+		return 0;
+	}
+	if (strcmp(v, "yes") != 0 && (v[strspn(v, "0123456789")] || u32_parse(v, &n) < 0 || n > 99999999)) {
+		snprintf(why, wl, "expected yes, no or a device number (ipsec-interface=5: ipsec5)");
+		return -1;
+	}
+	snprintf(cb->ipsec_interface, sizeof(cb->ipsec_interface), "ipsec%u", n);
+	return 0;
+}
+
+/* keyingtries=%forever|0|N: mcvpn retries auto=start conns forever (see ends.c's note). */
+static int k_keyingtries(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (strcmp(v, "%forever") == 0 || (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0))
+		return 0;
+	snprintf(why, wl, "expected %%forever or a number");
+	return -1;
+}
+
 static int k_vti_routing(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
 	return yes_no(v, &cb->c.vti_routing, why, wl);
-}
-
-static int k_leftsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
-{
-	return prefix_list_parse(v, cb->c.leftsubnet, CONF_MAX_SUBNETS, &cb->c.n_leftsubnet, why, wl);
-}
-
-static int k_rightsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
-{
-	return prefix_list_parse(v, cb->c.rightsubnet, CONF_MAX_SUBNETS, &cb->c.n_rightsubnet, why, wl);
 }
 
 /* libreswan durations: a number with an optional s, m, h or d suffix
@@ -337,6 +445,7 @@ static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t w
 {
 	static const struct { const char *name; enum conf_dpdaction a; } t[] = {
 		{ "restart", CONF_DPD_RESTART }, { "clear", CONF_DPD_CLEAR }, { "hold", CONF_DPD_HOLD },
+		{ "restart_by_peer", CONF_DPD_RESTART },	/* libreswan's old name of restart */
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(v, t[i].name) == 0) {
@@ -357,6 +466,7 @@ static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_
 		return -1;
 	}
 	cb->c.has_interface_ip = true;
+	cb->interface_ip_bare = !strchr(v, '/');
 	return 0;
 }
 
@@ -385,6 +495,16 @@ static const struct key_def keys[] = {
 	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
 	{ "leftsubnet", KEY_LEFTSUBNET, k_leftsubnet },
 	{ "rightsubnet", KEY_RIGHTSUBNET, k_rightsubnet },
+	{ "leftsubnets", KEY_LEFTSUBNETS, k_leftsubnet },
+	{ "rightsubnets", KEY_RIGHTSUBNETS, k_rightsubnet },
+	{ "leftvti", KEY_LEFTVTI, k_leftvti },
+	{ "rightvti", KEY_RIGHTVTI, k_rightvti },
+	{ "leftinterface-ip", KEY_LEFTVTI, k_leftvti },
+	{ "rightinterface-ip", KEY_RIGHTVTI, k_rightvti },
+	{ "leftnexthop", KEY_LEFTNEXTHOP, k_nexthop },
+	{ "rightnexthop", KEY_RIGHTNEXTHOP, k_nexthop },
+	{ "ipsec-interface", KEY_IPSEC_INTERFACE, k_ipsec_interface },
+	{ "keyingtries", KEY_KEYINGTRIES, k_keyingtries },
 	{ "ikelifetime", KEY_IKELIFETIME, k_ikelifetime },
 	{ "salifetime", KEY_SALIFETIME, k_salifetime },
 	{ "keylife", KEY_SALIFETIME, k_salifetime },
@@ -402,11 +522,10 @@ static const struct key_def keys[] = {
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+	"reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
-	"leftnexthop", "rightnexthop", "leftsourceip", "rightsourceip", "leftupdown",
-	"rightupdown", "leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
-	"leftvti", "rightvti", "leftikeport", "rightikeport", "leftmodecfgserver",
+	"leftsourceip", "rightsourceip", "leftupdown",
+	"rightupdown", "leftprotoport", "rightprotoport", "leftikeport", "rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
 	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
@@ -417,7 +536,7 @@ static const char *const not_yet[] = {
 	"policy-label", "accept-redirect", "send-redirect", "hostaddrfamily",
 	"clientaddrfamily", "connaddrfamily", "modecfgdns", "modecfgdomains",
 	"modecfgbanner", "cisco-unity", "remote-peer-type", "nm-configured",
-	"ipsec-interface", "sendca", "leftgroundhog", "xauthby", "xauthfail",
+	"sendca", "leftgroundhog", "xauthby", "xauthfail",
 	"ms-dh-downgrade", "pam-authorize", "dns-match-id", "session-resumption",
 	"ipsec-max-bytes", "ipsec-max-packets", "require-id-on-certificate",
 };
@@ -465,7 +584,8 @@ const char *keys_canonical(const char *key)
 {
 	static const char *const alias[][2] = {
 		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
-		{ "ipsec-lifetime", "salifetime" },
+		{ "ipsec-lifetime", "salifetime" }, { "leftinterface-ip", "leftvti" },
+		{ "rightinterface-ip", "rightvti" },
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)

@@ -133,6 +133,11 @@ int conn_setup(struct daemon *d, struct conn *c)
 	uint32_t mark = cfg->has_mark ? cfg->mark & cfg->mark_mask : 0;
 	int r;
 
+	if (cfg->left.ss_family == AF_UNSPEC) {	/* left=%defaultroute, no default route yet */
+		log_conn(LOG_WARNING, cfg->name, "waiting for a default route (%%defaultroute): no tunnel "
+			 "device until there is one");
+		return 0;
+	}
 	if (!udp_open(&d->udp, &cfg->left, mark))
 		return -1;
 	collect_routes(c);
@@ -196,7 +201,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 
 void conn_start(struct conn *c)
 {
-	if (c->cfg->autostart != CONF_AUTO_START || c->ike)
+	if (c->cfg->autostart != CONF_AUTO_START || c->ike || c->cfg->left.ss_family == AF_UNSPEC)
 		return;
 	if (ike_initiate(&c->d->eng, c))
 		conn_down_cb(c->d, c, "cannot initiate");

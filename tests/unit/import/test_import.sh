@@ -75,7 +75,7 @@ mode() {
 }
 
 # ---- the operators' files ----
-for case in aws oci two; do
+for case in aws oci two policy; do
 	dir=$cases/$case
 	exp=$dir/expected
 	args=$(cat "$dir/args")
@@ -165,7 +165,6 @@ refuse missing-file 1 missing.conf
 refuse missing-secrets 1 ../aws/oracle-tunnel-1.conf --secrets missing.secrets
 refuse missing-script 1 ../aws/oracle-tunnel-1.conf --boot-script missing.sh
 refuse no-conn 1 no-conn.conf
-refuse no-vti-interface 1 policy.conf --secrets ../aws/oracle-tunnel-1.secrets
 refuse bad-values 1 bad-values.conf --secrets ../aws/oracle-tunnel-1.secrets
 refuse no-args 2
 refuse two-files 2 no-conn.conf policy.conf
