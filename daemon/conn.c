@@ -262,9 +262,12 @@ static void conn_recreate_tun(struct daemon *d, struct conn *c)
 	install_addrs(d, c);
 }
 
-/* Someone removed our address or a route: put it back. */
+/* Someone removed our address or a route: put it back.  (Additions are
+ * the host changing: daemon_resolve_again's business.) */
 void conn_netlink_event(struct daemon *d, int type, int ifindex)
 {
+	if (type == NL_EV_ADDR_NEW || type == NL_EV_ROUTE_NEW)
+		return;
 	for (size_t i = 0; i < d->n_conns; i++) {
 		struct conn *c = d->conns[i];
 		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))

@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/host.h"
 #include "daemon/log.h"
 
 typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *out);
@@ -134,7 +135,7 @@ static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *o
 {
 	struct conf_diag diag = { 0 };
 	struct conf *conf = NULL;
-	int r = conf_load_dir(d->config_dir, &conf, &diag);
+	int r = host_conf_load(d->nl, d->config_dir, &conf, &diag);
 
 	for (size_t i = 0; i < diag.n_notes; i++)
 		evbuffer_add_printf(out, "%s\n", diag.notes[i]);

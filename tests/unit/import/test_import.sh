@@ -75,7 +75,7 @@ mode() {
 }
 
 # ---- the operators' files ----
-for case in aws oci two policy; do
+for case in aws oci two policy seed-aws seed-oci; do
 	dir=$cases/$case
 	exp=$dir/expected
 	args=$(cat "$dir/args")
