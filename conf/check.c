@@ -172,11 +172,15 @@ static void check_psk(struct loader *ld, struct conn_build *cb)
 		diag_add(ld, c->file, c->line, "conn \"%s\": out of memory", c->name);
 }
 
+void check_conn(struct loader *ld, size_t i)
+{
+	check_one(ld, &ld->conns[i]);
+	check_unique(ld, i);
+	check_psk(ld, &ld->conns[i]);
+}
+
 void check_all(struct loader *ld)
 {
-	for (size_t i = 0; i < ld->n_conns; i++) {
-		check_one(ld, &ld->conns[i]);
-		check_unique(ld, i);
-		check_psk(ld, &ld->conns[i]);
-	}
+	for (size_t i = 0; i < ld->n_conns; i++)
+		check_conn(ld, i);
 }

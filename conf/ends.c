@@ -66,6 +66,23 @@ static bool ends_ok(struct loader *ld, const struct conn_build *cb)
 	return true;
 }
 
+static void mine(const struct conf_host *h, const struct conn_build *cb, bool m[2])
+{
+	for (int i = 0; i < 2; i++)
+		m[i] = cb->end[i].kind == END_IP && host_has_addr(h, &cb->end[i].addr);
+}
+
+int ends_local(const struct conf_host *h, const struct conn_build *cb)
+{
+	bool m[2];
+
+	mine(h, cb, m);
+	for (int i = 0; i < 2; i++)
+		if (m[i] || (!m[!i] && cb->end[i].kind == END_DEFAULTROUTE))
+			return i;
+	return 0;
+}
+
 /* 0 (left) or 1 (right): the end that is this host. */
 static int local_end(struct loader *ld, const struct conn_build *cb)
 {
@@ -175,7 +192,7 @@ static uint32_t name_hash(const char *s)
 
 /* vti-interface=, ipsec-interface=, else the conn's name (cut to 10
  * characters and 4 of a hash when it is longer than an interface name). */
-static void device_name(struct loader *ld, struct conn_build *cb)
+void ends_device_name(struct loader *ld, struct conn_build *cb)
 {
 	struct conf_conn *c = &cb->c;
 
@@ -200,7 +217,7 @@ void ends_finish(struct loader *ld, struct conn_build *cb)
 {
 	int local;
 
-	device_name(ld, cb);
+	ends_device_name(ld, cb);
 	if (!ends_ok(ld, cb))
 		return;
 	local = local_end(ld, cb);

@@ -1,15 +1,18 @@
 /* libreswan conn file + ipsec.secrets + boot script -> one mcvpn.d drop-in
- * per conn.  The conn file is read with the lexer mcvpnd uses; every key
- * then goes through a small table of conversions (dropped, changed,
- * renamed, refused) and, when it is carried over, through keys_apply on a
- * conn being built, so a value mcvpnd would refuse is refused here with
- * mcvpnd's own reason and the line of the libreswan file.  The boot
- * script's "ip addr add"/"ip route add ... dev IFACE" lines become
- * interface-ip= and routes= of the conn whose vti-interface is IFACE.
- * check_all then runs every cross check, with a wildcard PSK standing in
- * for the secrets, and the secrets file is filtered to the lines that fit
- * each conn (secrets_match, copied as written).  Messages never quote a
- * PSK. */
+ * per conn.  The conn file is read with mcvpnd's own structure
+ * (sections.c: includes, %default, also=); each key then goes through
+ * import_rules.c (carried over, changed, dropped, refused) and, when it is
+ * carried over, through keys_apply on a conn being built, so a value
+ * mcvpnd would refuse is refused here with mcvpnd's own reason and the
+ * line of the libreswan file.  libreswan's defaults that mcvpn does not
+ * share (the subnets of an end without leftsubnet=, pfs=yes) are written
+ * out.  The boot script's "ip addr add"/"ip route add ... dev IFACE" lines
+ * become interface-ip= and routes= of the conn whose device is IFACE.
+ * check_conn then runs every cross check on each conn, with a wildcard PSK
+ * standing in for the secrets, on this host as --local says; a conn with
+ * an error is not written, the others are (unless all_or_nothing).  The
+ * secrets file is filtered to the lines that fit each conn.  Messages
+ * never quote a PSK. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "conf/import_priv.h"
+#include "crypto/alg.h"
 #include "crypto/secret.h"
 
 /* ---- growing arrays and messages ---- */
@@ -36,8 +40,8 @@ bool import_grow(void **p, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
-/* Takes text (NULL: out of memory); a message already given (a %default
- * key, once per conn) is not repeated. */
+/* Takes text (NULL: out of memory), about conn cx->cur; a message already
+ * given (a %default key, once per conn) is not repeated. */
 static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 {
 	struct import_result *r = cx->out;
@@ -52,9 +56,19 @@ static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 		cx->oom = true;
 		return;
 	}
-	r->msgs[r->n_msgs++] = (struct import_msg){ .level = level, .text = text };
+	r->msgs[r->n_msgs++] = (struct import_msg){ .level = level, .text = text, .conn = cx->cur };
 	r->n_errors += level == IMPORT_ERROR;
 	r->n_warnings += level == IMPORT_WARNING;
+}
+
+/* The errors about conn (-1: about the files themselves). */
+static size_t errors_of(const struct import_result *r, int conn)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_msgs; i++)
+		n += r->msgs[i].level == IMPORT_ERROR && r->msgs[i].conn == conn;
+	return n;
 }
 
 static const char *const level_word[] = {
@@ -94,27 +108,63 @@ static size_t location_len(const char *d, const char *file)
 	return *p == ' ' ? (size_t)(p + 1 - d) : 0;
 }
 
-void import_diag_move(struct import_ctx *cx, enum import_level level, const char *word)
+/* One of mcvpnd's "FILE:LINE: reason" as "FILE:LINE: LEVELWORDreason". */
+static void push_diag(struct import_ctx *cx, enum import_level level, const char *word, const char *d)
 {
 	const struct import_file *files[] = { &cx->in->conf, &cx->in->script, &cx->in->secrets };
+	size_t at = 0;
+	char *s = NULL;
 
-	for (size_t i = 0; i < cx->diag.n; i++) {
-		const char *d = cx->diag.msgs[i];
-		size_t at = 0;
-		char *s = NULL;
+	for (size_t f = 0; f < 3 && !at; f++)
+		at = location_len(d, files[f]->name);
+	for (size_t f = 0; f < cx->files.n && !at; f++)
+		at = location_len(d, cx->files.f[f]->path);
+	if (asprintf(&s, "%.*s%s%s%s", (int)at, d, level_word[level], word, d + at) < 0)
+		s = NULL;
+	msg_push(cx, level, s);
+}
 
-		for (size_t f = 0; f < 3 && !at; f++)
-			at = location_len(d, files[f]->name);
-		if (asprintf(&s, "%.*s%s%s%s", (int)at, d, level_word[level], word, d + at) < 0)
-			s = NULL;
-		msg_push(cx, level, s);
-	}
-	for (size_t i = 0; i < cx->diag.n_notes; i++) {	/* already "FILE:LINE: note: " */
+/* cx->diag's notes (already "FILE:LINE: note: ..."), about conn cx->cur. */
+static void move_notes(struct import_ctx *cx)
+{
+	for (size_t i = 0; i < cx->diag.n_notes; i++) {
 		char *s = strdup(cx->diag.notes[i]);
 
 		msg_push(cx, strstr(s ? s : "", ": warning: ") ? IMPORT_WARNING : IMPORT_NOTE, s);
 	}
+}
+
+void import_diag_move(struct import_ctx *cx, enum import_level level, const char *word)
+{
+	for (size_t i = 0; i < cx->diag.n; i++)
+		push_diag(cx, level, word, cx->diag.msgs[i]);
+	move_notes(cx);
 	conf_diag_free(&cx->diag);
+}
+
+/* The problems of reading and flattening: each about the conn whose range
+ * of messages holds it (tag[] of the conn's place in cx->conns), the rest
+ * about the files; those of conns left out (--conn) dropped. */
+static void diag_move_tagged(struct import_ctx *cx, const struct cf_conns *flat, const int *place)
+{
+	int saved = cx->cur;
+
+	for (size_t j = 0; j < cx->diag.n; j++) {
+		bool drop = false;
+
+		cx->cur = -1;
+		for (size_t i = 0; i < flat->n; i++)
+			if (j >= flat->c[i].first_msg && j < flat->c[i].first_msg + flat->c[i].n_msgs) {
+				cx->cur = place[i];
+				drop = place[i] < 0;
+			}
+		if (!drop)
+			push_diag(cx, IMPORT_ERROR, "", cx->diag.msgs[j]);
+	}
+	cx->cur = -1;
+	move_notes(cx);
+	conf_diag_free(&cx->diag);
+	cx->cur = saved;
 }
 
 /* Appends "a" or "a b" to buf, space separated. */
@@ -135,14 +185,6 @@ void import_format_lines(FILE *f, const int *l, size_t n)
 		else
 			fprintf(f, "%s%d", i ? ", " : "", l[i]);
 	}
-}
-
-/* A value as an operator would write it in a message: quoted when it holds
- * blanks or '#', cut at 80 bytes. */
-static const char *shown(const char *v, char *buf, size_t cap)
-{
-	snprintf(buf, cap, strpbrk(v, " \t#") ? "\"%.80s\"" : "%.80s", v);
-	return buf;
 }
 
 /* ---- reading the conn file ---- */
@@ -191,7 +233,7 @@ static void setup_notes(struct import_ctx *cx, const struct cf_unit *u)
 
 		if (u->secs[k->sec].kind == CF_SETUP)
 			import_msg(cx, IMPORT_NOTE, k->file, k->line, "config setup: %s=%s: dropped: %s",
-				   k->key, shown(k->value, v, sizeof(v)), setup_reason(k->key));
+				   k->key, import_shown(k->value, v, sizeof(v)), setup_reason(k->key));
 	}
 }
 
@@ -222,96 +264,56 @@ static void read_conns(struct import_ctx *cx)
 	struct cf_unit u = { 0 };
 	struct cf_conns flat = { 0 };
 	struct cfile *f = files_setup(cx);
+	int *place;
 
 	if (!f)
 		return;
 	cf_read(&cx->ld, f, &u);
 	cf_flatten(&cx->ld, &u, &flat);
-	import_diag_move(cx, IMPORT_ERROR, "");
 	setup_notes(cx, &u);
 	cx->conns = calloc(flat.n + 1, sizeof(*cx->conns));
-	cx->oom |= !cx->conns;
-	for (size_t i = 0; cx->conns && i < flat.n; i++) {
-		struct iconn *ic = &cx->conns[cx->n_conns++];
+	place = calloc(flat.n + 1, sizeof(*place));
+	cx->oom |= !cx->conns || !place;
+	for (size_t i = 0; cx->conns && place && i < flat.n; i++) {
+		struct iconn *ic;
 		const struct cf_section *sec = flat.c[i].sec;
 
+		place[i] = -1;
+		if (cx->in->only_conn && strcmp(sec->name, cx->in->only_conn) != 0)
+			continue;
+		place[i] = (int)cx->n_conns;
+		ic = &cx->conns[cx->n_conns++];
 		snprintf(ic->name, sizeof(ic->name), "%s", sec->name);
 		ic->file = sec->file;
 		ic->line = sec->line;
-		for (size_t k = 0; k < flat.c[i].n_refs; k++)
+		for (size_t k = 0; k < flat.c[i].n_refs; k++) {
+			const char *key = flat.c[i].refs[k].k->key;
+
 			ikey_add(cx, ic, &flat.c[i].refs[k]);
-		if (!conn_name_ok(ic->name))
-			import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
-				   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
-				   "not starting with '.' (the name becomes the file name)", ic->name);
+			ic->had_device |= !strcmp(key, "vti-interface") || !strcmp(key, "ipsec-interface");
+		}
 	}
-	if (!cx->n_conns && !cx->out->n_errors)
+	if (place)
+		diag_move_tagged(cx, &flat, place);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		if (!conn_name_ok(cx->conns[i].name))
+			import_msg(cx, IMPORT_ERROR, cx->conns[i].file, cx->conns[i].line,
+				   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
+				   "not starting with '.' (the name becomes the file name)", cx->conns[i].name);
+		cx->cur = -1;
+	}
+	if (!cx->n_conns && cx->in->only_conn && flat.n)
+		import_msg(cx, IMPORT_ERROR, f->path, 0, "no conn %s in the file (--conn)", cx->in->only_conn);
+	else if (!cx->n_conns && !cx->out->n_errors)
 		import_msg(cx, IMPORT_ERROR, f->path, 0,
 			   "no conn in the file (expected a line 'conn NAME' at column 0)");
+	free(place);
 	cf_conns_free(&flat);
 	cf_unit_free(&u);
 }
 
 /* ---- keys: carried over, dropped, changed or refused ---- */
-
-enum action { DROP, CHANGE, RENAME, REFUSE };
-
-struct rule {
-	const char *key;
-	const char *value;		/* NULL: any value */
-	enum action act;
-	const char *to;			/* CHANGE: new value; RENAME: new key */
-	const char *why;
-};
-
-/* First match wins.  A key that is in neither this table nor mcvpn's key
- * table is dropped as "not supported by mcvpn"; the others are carried over
- * when mcvpn takes their value. */
-static const struct rule rules[] = {
-	{ "encapsulation", "no", CHANGE, "yes", "mcvpn always uses UDP encapsulation" },
-	{ "auto", "ondemand", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
-	{ "auto", "route", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
-	{ "keyingtries", NULL, DROP, NULL, "mcvpn retries auto=start conns forever with backoff" },
-	{ "leftupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script "
-	  "(interface-ip= and routes= set up the device)" },
-	{ "rightupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script" },
-	{ "leftvti", NULL, RENAME, "interface-ip", "mcvpn's name for the tunnel device's address" },
-	{ "rightvti", NULL, DROP, NULL, "mcvpn needs no address for the peer's end of the device" },
-	{ "mtu", NULL, DROP, NULL, "mcvpnd sets the tunnel device's MTU itself (see mcvpnd(8))" },
-	{ "leftnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
-	{ "rightnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
-	{ "phase2", "esp", DROP, NULL, "mcvpn always uses ESP" },
-	{ "phase2", NULL, REFUSE, NULL, "mcvpn uses only ESP" },
-	{ "fragmentation", NULL, DROP, NULL, "mcvpn does not fragment IKE messages" },
-	{ "mobike", "no", DROP, NULL, "mcvpn has no MOBIKE, as asked" },
-	{ "narrowing", "no", DROP, NULL, "as responder mcvpn narrows to leftsubnet/rightsubnet" },
-	{ "aggressive", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "aggrmode", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "ikepad", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "nat-ikev1-method", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "vti-shared", "no", DROP, NULL, "each mcvpn conn has a device of its own" },
-};
-
-static const struct rule authby_rule = { "authby", NULL, CHANGE, "secret",
-					 "mcvpn authenticates only with the pre-shared key" };
-static const struct rule empty_rule = { NULL, NULL, DROP, NULL,
-					"empty value (libreswan reads it as unset)" };
-static const struct rule unknown_rule = { NULL, NULL, DROP, NULL, "not supported by mcvpn" };
-
-/* authby=secret|rsasig (either method): the PSK is all mcvpn has. */
-static bool authby_with_secret(const char *key, const char *v)
-{
-	char buf[128];
-	char *save = NULL;
-
-	if (strcmp(key, "authby") || strcmp(v, "secret") == 0 || strlen(v) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (char *t = strtok_r(buf, "|, ", &save); t; t = strtok_r(NULL, "|, ", &save))
-		if (strcmp(t, "secret") == 0)
-			return true;
-	return false;
-}
 
 /* True when mcvpn's key table knows key (applying it sets a flag of a scratch conn). */
 static bool mcvpn_knows(const char *key)
@@ -330,19 +332,6 @@ static bool mcvpn_knows(const char *key)
 	return known;
 }
 
-/* The rule for k, or NULL when it is carried over as written. */
-static const struct rule *rule_for(const struct ikey *k)
-{
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (strcmp(rules[i].key, k->key) == 0 && (!rules[i].value || !strcmp(rules[i].value, k->value)))
-			return &rules[i];
-	if (authby_with_secret(k->key, k->value))
-		return &authby_rule;
-	if (!*k->value)
-		return &empty_rule;
-	return mcvpn_knows(k->key) ? NULL : &unknown_rule;
-}
-
 void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file, int line,
 		  const char *key, const char *value)
 {
@@ -353,24 +342,24 @@ void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file
 static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
 			struct ikey *k)
 {
-	const char *file = k->file;
-	const struct rule *r = rule_for(k);
+	const struct import_rule *r = import_rule_for(k->key, k->value, mcvpn_knows(k->key));
+	static const enum import_level level[] = {
+		[IA_CHANGE] = IMPORT_NOTE, [IA_DROP] = IMPORT_NOTE, [IA_WARN] = IMPORT_WARNING,
+		[IA_REFUSE] = IMPORT_ERROR,
+	};
 	char *to, v[100];
 
-	if (r && (r->act == DROP || r->act == REFUSE)) {
-		import_msg(cx, r->act == DROP ? IMPORT_NOTE : IMPORT_ERROR, file, k->line, "%s=%s: %s%s",
-			   k->key, shown(k->value, v, sizeof(v)), r->act == DROP ? "dropped: " : "", r->why);
+	if (r && r->act != IA_CHANGE) {
+		import_msg(cx, level[r->act], k->file, k->line, "%s=%s: %s%s", k->key,
+			   import_shown(k->value, v, sizeof(v)), r->act == IA_REFUSE ? "" : "dropped: ", r->why);
 		k->key[0] = '\0';
 		ic->n[1]++;
 		return;
 	}
 	if (r) {
-		import_msg(cx, IMPORT_NOTE, file, k->line, "%s=%s: %s %s: %s", k->key,
-			   shown(k->value, v, sizeof(v)),
-			   r->act == CHANGE ? "changed to" : "renamed to", r->to, r->why);
-		if (r->act == RENAME) {
-			snprintf(k->key, sizeof(k->key), "%s", r->to);
-		} else if ((to = strdup(r->to))) {
+		import_msg(cx, IMPORT_NOTE, k->file, k->line, "%s=%s: changed to %s: %s", k->key,
+			   import_shown(k->value, v, sizeof(v)), r->to, r->why);
+		if ((to = strdup(r->to))) {
 			free(k->value);
 			k->value = to;
 		} else {
@@ -378,124 +367,89 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 		}
 	}
 	ic->n[r ? 2 : 0]++;
-	import_apply(cx, cb, file, k->line, k->key, k->value);
+	import_apply(cx, cb, k->file, k->line, k->key, k->value);
 }
 
-/* ---- output ---- */
-
-static char *conf_text(struct import_ctx *cx, const struct iconn *ic)
+/* A key that libreswan's defaults imply and mcvpn's do not, appended to ic. */
+static void key_add(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb, const char *key,
+		    const char *value, const char *why)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
+	struct ikey *k;
 
-	if (!m) {
+	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
-		return NULL;
+		return;
 	}
-	fprintf(m, "# Imported by mcvpnctl import-libreswan from %s (conn %s)", cx->in->conf.name,
-		ic->name);
-	if (ic->n_taken)
-		fprintf(m, "\n# and %s line%s ", cx->in->script.name, ic->n_taken > 1 ? "s" : "");
-	import_format_lines(m, ic->taken, ic->n_taken);
-	fprintf(m, ".\nconn %s\n", ic->name);
-	for (size_t i = 0; i < ic->n_keys; i++)
-		if (ic->keys[i].key[0])
-			fprintf(m, strchr(ic->keys[i].value, '#') ? "    %s=\"%s\"\n" : "    %s=%s\n",
-				ic->keys[i].key, ic->keys[i].value);
-	if (ic->addr[0])
-		fprintf(m, "    interface-ip=%s\n", ic->addr);
-	for (size_t i = 0; i < ic->n_routes; i++)
-		fprintf(m, "%s%s", i ? "," : "    routes=", ic->routes[i]);
-	fputs(ic->n_routes ? "\n" : "", m);
-	if (fclose(m) != 0) {
-		free(out);
+	k = &ic->keys[ic->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->key, sizeof(k->key), "%s", key);
+	k->value = strdup(value);
+	k->file = ic->file;
+	k->line = ic->line;
+	k->added = true;
+	if (!k->value) {
 		cx->oom = true;
-		return NULL;
+		return;
 	}
-	return out;
+	ic->n_keys++;
+	ic->n[2]++;
+	import_msg(cx, IMPORT_NOTE, ic->file, ic->line, "conn \"%s\": %s=%s added: %s", ic->name, key,
+		   value, why);
+	import_apply(cx, cb, ic->file, ic->line, key, value);
 }
 
-static char *summary(struct import_ctx *cx, const struct iconn *ic, const char *psk_where, bool psk)
+/* libreswan's selectors of an end without leftsubnet= are the end's own
+ * address; mcvpn's default would be 0.0.0.0/0, much wider. */
+static void implied_subnets(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
+	static const char *const side[2] = { "left", "right" };
 
-	if (!m) {
-		cx->oom = true;
-		return NULL;
+	for (int i = 0; i < 2; i++) {
+		const struct end_build *e = &cb->end[i];
+		char key[16], value[80];
+		struct conf_id id;
+
+		if (cb->set[KEY_LEFTSUBNET + i] || cb->set[KEY_LEFTSUBNETS + i] || e->kind == END_UNSET)
+			continue;
+		if (e->kind == END_DEFAULTROUTE) {
+			import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
+				   "conn \"%s\": no %ssubnet= at the %%defaultroute end: libreswan's selector "
+				   "is that end's address, which mcvpn can only take written out: add "
+				   "%ssubnet=ADDRESS/32 (or the networks meant)", ic->name, side[i], side[i]);
+			continue;
+		}
+		id_from_addr(&e->addr, &id);
+		snprintf(key, sizeof(key), "%ssubnet", side[i]);
+		snprintf(value, sizeof(value), "%.63s/%d", id.text, id.type == CONF_ID_IPV4 ? 32 : 128);
+		key_add(cx, ic, cb, key, value, "libreswan's selector for an end without one is its own "
+			"address (mcvpn's would be the whole address family)");
 	}
-	fprintf(m, "conn \"%s\": %zu key%s carried over, %zu dropped, %zu changed", ic->name, ic->n[0],
-		ic->n[0] == 1 ? "" : "s", ic->n[1], ic->n[2]);
-	if (ic->addr[0] || ic->n_routes) {
-		fprintf(m, "; %s%s%s%zu route%s from %s line%s ", ic->addr[0] ? "interface-ip=" : "",
-			ic->addr, ic->addr[0] ? " and " : "", ic->n_routes, ic->n_routes == 1 ? "" : "s",
-			cx->in->script.name, ic->n_taken > 1 ? "s" : "");
-		import_format_lines(m, ic->taken, ic->n_taken);
-	} else if (cx->in->script.text) {
-		fprintf(m, "; nothing from %s", cx->in->script.name);
-	}
-	if (psk)
-		fprintf(m, "; PSK from %s %s", cx->in->secrets.name, psk_where);
-	else
-		fprintf(m, "; no PSK");
-	if (fclose(m) != 0) {
-		free(out);
-		cx->oom = true;
-		return NULL;
-	}
-	return out;
 }
 
-/* The output read back as mcvpnd will read it (a wildcard PSK when none
- * matched): what it refuses is a bug of this file, and said so. */
-static void self_check(struct import_ctx *cx, const struct import_conn *oc)
+/* libreswan's pfs= is yes: a Child SA's key exchange in the IKE SA's group. */
+static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
-	struct conf_diag d = { 0 };
-	struct conf *c = NULL;
-	char name[80];
+	bool lacking = !cb->set[KEY_ESP];
 
-	snprintf(name, sizeof(name), "%s.conf", oc->name);
-	if (conf_load_text(name, oc->conf, "check.secrets", oc->secrets ? oc->secrets : ": PSK \"x\"\n",
-			   &c, &d) != 0) {
-		import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "internal error: the output does not load");
-		for (size_t i = 0; i < d.n; i++)
-			import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "%s", d.msgs[i]);
-	}
-	conf_free(c);
-	conf_diag_free(&d);
+	for (size_t i = 0; i < cb->c.n_esp; i++)
+		lacking |= cb->c.esp[i].dh == DH_NONE;
+	if (!cb->set[KEY_PFS] && lacking)
+		key_add(cx, ic, cb, "pfs", "yes", "libreswan's default (rekeyed Child SAs get a key "
+			"exchange in the IKE SA's group); mcvpn's is no");
 }
 
-static bool routes_something(const struct conf_conn *c)
+/* --local ADDR must be one of the conn's ends, or stand for its %defaultroute. */
+static void check_local(struct import_ctx *cx, const struct iconn *ic, const struct conn_build *cb)
 {
-	for (size_t i = 0; c->vti_routing && i < c->n_rightsubnet; i++)
-		if (c->rightsubnet[i].len > 0)
-			return true;
-	return c->n_routes > 0;
-}
+	const struct end_build *e = cb->end;
 
-/* The files and summary of conn i, once every check passed. */
-static void finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl)
-{
-	const struct iconn *ic = &cx->conns[i];
-	const struct conf_conn *c = &cx->ld.conns[i].c;
-	struct import_conn *oc = &cx->out->conns[i];
-	char where[TEXT_MAX] = "";
-
-	snprintf(oc->name, sizeof(oc->name), "%s", ic->name);
-	snprintf(oc->vti_interface, sizeof(oc->vti_interface), "%s", c->vti_interface);
-	oc->conf = conf_text(cx, ic);
-	oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
-	if (!routes_something(c))
-		import_msg(cx, IMPORT_WARNING, ic->file, ic->line,
-			   "conn \"%s\" routes nothing into %s: %s",
-			   ic->name, c->vti_interface, cx->in->script.text ?
-			   "the boot script has no 'ip route add ... dev' line for it; add routes=" :
-			   "give the boot script with --boot-script, or add routes=");
-	oc->summary = summary(cx, ic, where, oc->secrets != NULL);
-	if (oc->conf)
-		self_check(cx, oc);
+	if (!cx->in->local || e[0].kind == END_UNSET || e[1].kind == END_UNSET)
+		return;
+	if (host_has_addr(&cx->host, &e[0].addr) || host_has_addr(&cx->host, &e[1].addr) ||
+	    e[0].kind == END_DEFAULTROUTE || e[1].kind == END_DEFAULTROUTE)
+		return;
+	import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
+		   "conn \"%s\": --local %s is neither its left= nor its right=", ic->name, cx->in->local);
 }
 
 /* ---- entry points ---- */
@@ -511,39 +465,110 @@ static bool wildcard_psk(struct loader *ld)
 	return true;
 }
 
-static void convert_all(struct import_ctx *cx)
+/* Conn i as mcvpnd would build it: its keys, libreswan's implied ones. */
+static void convert_conn(struct import_ctx *cx, size_t i)
+{
+	struct conn_build *cb = &cx->ld.conns[i];
+	struct iconn *ic = &cx->conns[i];
+
+	cx->cur = (int)i;
+	keys_defaults(cb);
+	snprintf(cb->c.name, sizeof(cb->c.name), "%s", ic->name);
+	snprintf(cb->c.file, sizeof(cb->c.file), "%s", ic->file);
+	cb->c.line = ic->line;
+	for (size_t k = 0; k < ic->n_keys; k++)
+		convert_key(cx, ic, cb, &ic->keys[k]);
+	implied_subnets(cx, ic, cb);
+	implied_pfs(cx, ic, cb);
+	check_local(cx, ic, cb);
+	ends_device_name(&cx->ld, cb);
+	import_diag_move(cx, IMPORT_ERROR, "");
+	cx->cur = -1;
+}
+
+/* The secrets file parsed, then the files of each conn with no error. */
+static void finish_all(struct import_ctx *cx)
 {
 	const struct import_file *s = &cx->in->secrets;
-	struct loader sl = { .diag = &cx->diag };
+	struct loader sl = { .diag = &cx->diag, .files = &cx->files };
 
-	for (size_t i = 0; i < cx->n_conns; i++) {
-		struct conn_build *cb = &cx->ld.conns[i];
-
-		keys_defaults(cb);
-		snprintf(cb->c.name, sizeof(cb->c.name), "%s", cx->conns[i].name);
-		snprintf(cb->c.file, sizeof(cb->c.file), "%s", cx->conns[i].file);
-		cb->c.line = cx->conns[i].line;
-		for (size_t k = 0; k < cx->conns[i].n_keys; k++)
-			convert_key(cx, &cx->conns[i], cb, &cx->conns[i].keys[k]);
-	}
-	import_script_read(cx);	/* now that the devices are known */
-	for (size_t i = 0; i < cx->n_conns; i++)
-		if (cx->ld.conns[i].c.vti_interface[0])
-			import_script_conn(cx, &cx->conns[i], &cx->ld.conns[i]);
-	import_script_others(cx);
-	check_all(&cx->ld);
-	import_diag_move(cx, IMPORT_ERROR, "");
-	if (cx->out->n_errors || cx->oom)
-		return;
-	sl.files = &cx->files;
 	if (s->text && files_find(&cx->files, s->name))
 		secrets_read(&sl, files_find(&cx->files, s->name));
 	import_diag_move(cx, IMPORT_NOTE, "line skipped: ");
-	for (size_t i = 0; i < cx->n_conns; i++)
-		finish_conn(cx, i, &sl);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		struct import_conn *oc = &cx->out->conns[i];
+
+		snprintf(oc->name, sizeof(oc->name), "%s", cx->conns[i].name);
+		snprintf(oc->vti_interface, sizeof(oc->vti_interface), "%s", cx->ld.conns[i].c.vti_interface);
+		oc->libreswan_device = cx->conns[i].had_device;
+		cx->cur = (int)i;
+		if (!errors_of(cx->out, (int)i))
+			import_finish_conn(cx, i, &sl);
+		oc->refused = errors_of(cx->out, (int)i) > 0;
+		cx->cur = -1;
+	}
 	for (size_t i = 0; i < sl.n_psks; i++)
 		secret_free(sl.psks[i].psk);
 	free(sl.psks);
+}
+
+static void convert_all(struct import_ctx *cx)
+{
+	for (size_t i = 0; i < cx->n_conns; i++)
+		convert_conn(cx, i);
+	import_script_read(cx);	/* now that the devices are known */
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		import_script_conn(cx, &cx->conns[i], &cx->ld.conns[i]);
+	}
+	cx->cur = -1;
+	import_script_others(cx);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		check_conn(&cx->ld, i);
+		import_diag_move(cx, IMPORT_ERROR, "");
+	}
+	cx->cur = -1;
+	if (!cx->oom)
+		finish_all(cx);
+}
+
+/* --local ADDR: this host, with that address alone. */
+static bool local_setup(struct import_ctx *cx)
+{
+	const char *expect;
+
+	if (!cx->in->local)
+		return true;
+	if (addr_parse(cx->in->local, &cx->local.addr, &expect) < 0) {
+		import_msg(cx, IMPORT_ERROR, "--local", 0, "%s: expected %s", cx->in->local, expect);
+		return false;
+	}
+	cx->host = (struct conf_host){ .addrs = &cx->local, .n_addrs = 1 };
+	cx->ld.host = &cx->host;
+	return true;
+}
+
+/* Conns refused: none written with all_or_nothing (or an error in the
+ * files themselves); otherwise a line saying which are not. */
+static int verdict(struct import_ctx *cx)
+{
+	struct import_result *r = cx->out;
+	size_t refused = 0;
+
+	for (size_t i = 0; i < r->n_conns; i++)
+		refused += r->conns[i].refused;
+	if (cx->oom || errors_of(r, -1) || !r->n_conns || refused == r->n_conns ||
+	    (refused && cx->in->all_or_nothing))
+		return -1;
+	for (size_t i = 0; i < r->n_conns; i++)
+		if (r->conns[i].refused)
+			import_msg(cx, IMPORT_WARNING, cx->conns[i].file, cx->conns[i].line,
+				   "conn \"%s\" not written: %zu error%s above (the other conns are; "
+				   "--all-or-nothing writes none)", cx->conns[i].name, errors_of(r, (int)i),
+				   errors_of(r, (int)i) == 1 ? "" : "s");
+	r->n_written = r->n_conns - refused;
+	return 0;
 }
 
 static void iconn_free(struct iconn *ic)
@@ -610,25 +635,28 @@ static char *all_taken(const struct import_ctx *cx)
 
 int import_libreswan(const struct import_input *in, struct import_result *out)
 {
-	struct import_ctx cx = { .in = in, .out = out };
+	struct import_ctx cx = { .in = in, .out = out, .cur = -1 };
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	cx.ld.diag = &cx.diag;
-	read_conns(&cx);
-	if (cx.n_conns && !cx.oom) {
+	if (local_setup(&cx))
+		read_conns(&cx);
+	if (cx.n_conns && !cx.oom && !errors_of(out, -1)) {
 		out->conns = calloc(cx.n_conns, sizeof(*out->conns));
 		cx.ld.conns = calloc(cx.n_conns, sizeof(*cx.ld.conns));
 		cx.oom = !out->conns || !cx.ld.conns || !wildcard_psk(&cx.ld);
-	}
-	if (cx.n_conns && !cx.oom) {
-		out->n_conns = cx.ld.n_conns = cx.ld.cap_conns = cx.n_conns;
-		convert_all(&cx);
+		if (!cx.oom) {
+			out->n_conns = cx.ld.n_conns = cx.ld.cap_conns = cx.n_conns;
+			convert_all(&cx);
+		}
 	}
 	out->script_taken = all_taken(&cx);
 	if (cx.oom || !out->script_taken)
 		import_msg(&cx, IMPORT_ERROR, "mcvpnctl", 0, "out of memory");
+	r = out->conns ? verdict(&cx) : -1;
 	ctx_free(&cx);
-	return out->n_errors || cx.oom ? -1 : 0;
+	return r;
 }
 
 void import_result_free(struct import_result *out)

@@ -324,7 +324,8 @@ static void script_lines(struct import_ctx *cx, struct iconn *ic, const struct c
 				   sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
 				   "mcvpnd installs routes= in the main table, scope link, with no gateway");
 		if (sl->kind == SL_ADDR)
-			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP]);
+			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP] ||
+				    cb->end[ends_local(cx->in->local ? &cx->host : NULL, cb)].has_vti);
 		else
 			script_route(cx, ic, sl, cb->set[KEY_ROUTES]);
 	}

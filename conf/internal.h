@@ -178,6 +178,7 @@ struct cf_conn {
 	const struct cf_section *sec;	/* borrowed from the unit */
 	struct cf_ref *refs;		/* owned: its keys, own and inserted */
 	size_t n_refs, cap_refs;
+	size_t first_msg, n_msgs;	/* its problems: ld->diag->msgs[first_msg...] */
 };
 struct cf_conns {
 	struct cf_conn *c;		/* owned */
@@ -187,7 +188,8 @@ struct cf_conns {
  * cf_unit_free).  Problems and notes go to ld. */
 void cf_read(struct loader *ld, struct cfile *f, struct cf_unit *u);
 /* The conns of u, also= and %default resolved; a conn that only serves
- * also= (used by one, without auto= of its own) is left out. */
+ * also= (used by one, without auto= of its own) is left out, and so are
+ * its problems (the conns that use it report them). */
 void cf_flatten(struct loader *ld, const struct cf_unit *u, struct cf_conns *out);
 void cf_unit_free(struct cf_unit *u);
 void cf_conns_free(struct cf_conns *c);
@@ -251,8 +253,14 @@ bool sockaddr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_s
  * left/right fields of cb->c, their defaults, interface-ip= from the local
  * leftvti=, and the tunnel device's name. */
 void ends_finish(struct loader *ld, struct conn_build *cb);
+/* The tunnel device's name alone (the importer needs it before the rest). */
+void ends_device_name(struct loader *ld, struct conn_build *cb);
+/* 0 (left) or 1 (right): this host's end, as ends_finish decides it, quietly. */
+int ends_local(const struct conf_host *h, const struct conn_build *cb);
 
-/* check.c: defaults that depend on other keys, then every cross check. */
+/* check.c: defaults that depend on other keys, then every cross check:
+ * of conn i (against the conns before it), or of all. */
+void check_conn(struct loader *ld, size_t i);
 void check_all(struct loader *ld);
 
 #endif

@@ -189,7 +189,6 @@ struct flat {
 	size_t depth;
 	bool *inserted;			/* per section, for this conn */
 	bool *used;			/* per section: named by some also= */
-	bool *cycle_said;		/* per key: its cycle was reported */
 };
 
 static const struct cf_section *conn_named(const struct cf_unit *u, const char *name)
@@ -253,9 +252,7 @@ static void also(struct flat *fl, const struct cf_key *k)
 		for (size_t i = 0; i < fl->depth; i++)
 			if (fl->stack[i] == idx) {
 				cycle_text(fl, i, t, path, sizeof(path));
-				if (!fl->cycle_said[k - fl->u->keys])
-					diag_add(fl->ld, k->file, k->line, "also=%s: a cycle (%s)", t, path);
-				fl->cycle_said[k - fl->u->keys] = true;
+				diag_add(fl->ld, k->file, k->line, "also=%s: a cycle (%s)", t, path);
 				return;
 			}
 		if (fl->inserted[idx])
@@ -336,49 +333,75 @@ static bool own_auto(const struct cf_unit *u, const struct cf_section *s)
 	return false;
 }
 
+/* Forgets the problems a template reported: [first, first + n) of ld->diag. */
+static void forget(struct loader *ld, size_t first, size_t n, size_t problems)
+{
+	struct conf_diag *d = ld->diag;
+
+	ld->problems -= problems;
+	if (!d || !n)
+		return;
+	for (size_t i = first; i < first + n; i++)
+		free(d->msgs[i]);
+	memmove(&d->msgs[first], &d->msgs[first + n], (d->n - first - n) * sizeof(*d->msgs));
+	d->n -= n;
+}
+
 void cf_flatten(struct loader *ld, const struct cf_unit *u, struct cf_conns *out)
 {
 	struct flat fl = { .ld = ld, .u = u };
 	struct cf_conn *all = calloc(u->n_secs + 1, sizeof(*all));
+	size_t *problems = calloc(u->n_secs + 1, sizeof(*problems));
 
 	memset(out, 0, sizeof(*out));
 	fl.inserted = calloc(u->n_secs + 1, sizeof(bool));
 	fl.used = calloc(u->n_secs + 1, sizeof(bool));
-	fl.cycle_said = calloc(u->n_keys + 1, sizeof(bool));
-	if (!all || !fl.inserted || !fl.used || !fl.cycle_said) {
+	if (!all || !problems || !fl.inserted || !fl.used) {
 		diag_add(ld, u->n_secs ? u->secs[0].file : "mcvpn", 0, "out of memory");
 		goto out;
 	}
 	check_defaults(ld, u);
 	for (size_t s = 0; s < u->n_secs; s++) {
+		size_t p0 = ld->problems;
+
 		if (u->secs[s].kind != CF_CONN)
 			continue;
 		memset(fl.inserted, 0, u->n_secs * sizeof(bool));
 		fl.c = &all[s];
 		fl.c->sec = &u->secs[s];
+		fl.c->first_msg = ld->diag ? ld->diag->n : 0;
 		insert(&fl, s, CF_OWN);
 		defaults(&fl);
+		fl.c->n_msgs = (ld->diag ? ld->diag->n : 0) - fl.c->first_msg;
+		problems[s] = ld->problems - p0;
 	}
 	out->c = calloc(u->n_secs + 1, sizeof(*out->c));
-	for (size_t s = 0; out->c && s < u->n_secs; s++) {
-		if (u->secs[s].kind != CF_CONN)
+	for (size_t s = u->n_secs; out->c && s-- > 0;) {	/* backwards: forget() moves later messages */
+		if (u->secs[s].kind != CF_CONN || !fl.used[s] || own_auto(u, &u->secs[s]))
 			continue;
-		if (fl.used[s] && !own_auto(u, &u->secs[s])) {
-			diag_note(ld, CONF_NOTE, u->secs[s].file, u->secs[s].line,
-				  "conn \"%s\" only serves also= (it has no auto= of its own): not a "
-				  "connection itself", u->secs[s].name);
-			continue;
-		}
-		out->c[out->n++] = all[s];
+		forget(ld, all[s].first_msg, all[s].n_msgs, problems[s]);
+		for (size_t t = s + 1; t < u->n_secs; t++)
+			all[t].first_msg -= all[t].first_msg >= all[s].first_msg + all[s].n_msgs ? all[s].n_msgs : 0;
+		all[s].n_msgs = 0;
+		diag_note(ld, CONF_NOTE, u->secs[s].file, u->secs[s].line,
+			  "conn \"%s\" only serves also= (it has no auto= of its own): not a "
+			  "connection itself", u->secs[s].name);
+		free(all[s].refs);
 		all[s].refs = NULL;
+		all[s].sec = NULL;
 	}
+	for (size_t s = 0; out->c && s < u->n_secs; s++)
+		if (all[s].sec) {
+			out->c[out->n++] = all[s];
+			all[s].refs = NULL;
+		}
 	for (size_t s = 0; s < u->n_secs; s++)
 		free(all[s].refs);
 out:
 	free(all);
+	free(problems);
 	free(fl.inserted);
 	free(fl.used);
-	free(fl.cycle_said);
 }
 
 void cf_unit_free(struct cf_unit *u)

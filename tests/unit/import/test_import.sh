@@ -166,10 +166,10 @@ refuse missing-secrets 1 ../aws/oracle-tunnel-1.conf --secrets missing.secrets
 refuse missing-script 1 ../aws/oracle-tunnel-1.conf --boot-script missing.sh
 refuse no-conn 1 no-conn.conf
 refuse bad-values 1 bad-values.conf --secrets ../aws/oracle-tunnel-1.secrets
-refuse no-args 2
-refuse two-files 2 no-conn.conf policy.conf
-refuse bad-option 2 --bogus no-conn.conf
-refuse no-option-value 2 no-conn.conf --secrets
+refuse no-args 1
+refuse two-files 1 no-conn.conf bad-values.conf
+refuse bad-option 1 --bogus no-conn.conf
+refuse no-option-value 1 no-conn.conf --secrets
 refuse output-not-dir 1 ../aws/oracle-tunnel-1.conf --boot-script ../aws/reboot.sh \
 	--output-dir no-conn.conf
 
@@ -182,8 +182,8 @@ checks=$((checks + 1))
 [ "$(ls "$tmp/exists.d")" = "oracle-tunnel-1.secrets" ] && grep -q "operator's own" "$tmp/exists.d/oracle-tunnel-1.secrets" ||
 	fail "refuse exists: $tmp/exists.d changed: $(ls "$tmp/exists.d")"
 
-# secrets without a matching line: the conf is written all the same, exit 1
-refuse secrets-no-match 1 ../aws/oracle-tunnel-1.conf --secrets other.secrets \
+# secrets without a matching line: the conf is written all the same, exit 2
+refuse secrets-no-match 2 ../aws/oracle-tunnel-1.conf --secrets other.secrets \
 	--boot-script ../aws/reboot.sh --output-dir "$tmp/nomatch.d"
 checks=$((checks + 1))
 [ "$(ls "$tmp/nomatch.d")" = "oracle-tunnel-1.conf" ] ||
@@ -191,6 +191,20 @@ checks=$((checks + 1))
 grep -v '^#' "$cases/aws/expected/oracle-tunnel-1.conf" >"$tmp/aws.conf"
 grep -v '^#' "$tmp/nomatch.d/oracle-tunnel-1.conf" >"$tmp/nomatch.conf"
 same "refuse secrets-no-match: the conf (comments aside)" "$tmp/nomatch.conf" "$tmp/aws.conf"
+
+# a conn refused does not block the other (exit 2, it alone written),
+# unless --all-or-nothing (exit 1, nothing written); --conn takes one
+refuse mixed 2 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --output-dir "$tmp/mixed.d"
+checks=$((checks + 1))
+[ "$(ls "$tmp/mixed.d" | tr '\n' ' ')" = "to-oci.conf to-oci.secrets " ] ||
+	fail "refuse mixed: expected to-oci.conf and to-oci.secrets written, got: $(ls "$tmp/mixed.d")"
+refuse mixed-all-or-nothing 1 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --all-or-nothing \
+	--output-dir "$tmp/mixed-aon.d"
+checks=$((checks + 1))
+[ -z "$(ls "$tmp/mixed-aon.d" 2>/dev/null)" ] ||
+	fail "refuse mixed-all-or-nothing: expected nothing written, got: $(ls "$tmp/mixed-aon.d")"
+refuse mixed-conn 0 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --conn to-oci --local 10.3.1.200
+refuse mixed-conn-refused 1 mixed.conf --conn to-gcp
 
 # an unreadable file: as nobody when we are root (root reads mode 000 files)
 cp "$cases/aws/oracle-tunnel-1.conf" "$tmp/unreadable.conf"
