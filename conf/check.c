@@ -176,6 +176,7 @@ void check_conn(struct loader *ld, size_t i)
 {
 	check_one(ld, &ld->conns[i]);
 	check_unique(ld, i);
+	routes_check(ld, i);
 	check_psk(ld, &ld->conns[i]);
 }
 

@@ -108,6 +108,9 @@ struct conf_conn {
 						 * leftinterface-ip= */
 	struct conf_prefix routes[CONF_MAX_ROUTES];
 	size_t n_routes;
+	bool routes_replace;		/* routes-replace=yes: the operator lets routes= take
+					 * over a destination routed by someone else (the
+					 * default route too); see mcvpn.conf(5) */
 
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
@@ -206,6 +209,12 @@ int conf_load_files(const struct conf_file *files, size_t n, const struct conf_h
 void conf_free(struct conf *c);
 /* Frees the messages and zeroes *d (the struct itself is the caller's). */
 void conf_diag_free(struct conf_diag *d);
+
+/* The routes a conn puts on its tunnel device: routes= and, with
+ * vti-routing=yes, the rightsubnet= prefixes other than /0.  Fills out
+ * (room for max) and returns how many. */
+#define CONF_MAX_CONN_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
+size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size_t max);
 
 /* Field-by-field equality of two conns (psk compared in constant time), for reload.
  * file and line are not compared: moving a conn in its file is no change. */

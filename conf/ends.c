@@ -178,6 +178,7 @@ static void device_address(struct loader *ld, struct conn_build *cb, int local)
 	}
 	cb->c.interface_ip = me->vti;
 	cb->c.has_interface_ip = true;
+	cb->interface_ip_bare = me->vti_bare;
 }
 
 /* FNV-1a, for device names made from long conn names. */
@@ -221,6 +222,7 @@ void ends_finish(struct loader *ld, struct conn_build *cb)
 	if (!ends_ok(ld, cb))
 		return;
 	local = local_end(ld, cb);
+	cb->local = local;
 	if (cb->end[local].kind == END_DEFAULTROUTE)
 		default_route(ld, cb, local);
 	orient(cb, local);

@@ -19,7 +19,7 @@ enum key_id {
 	KEY_AUTHBY, KEY_AUTO,
 	KEY_IKEV2, KEY_KEYEXCHANGE, KEY_TYPE, KEY_IKE, KEY_ESP, KEY_PFS,
 	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_IPSEC_INTERFACE, KEY_VTI_ROUTING,
-	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_KEYINGTRIES,
+	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_ROUTES_REPLACE, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_COUNT
 };
@@ -33,7 +33,7 @@ struct end_build {
 	struct conf_id id;			/* type 0: not given */
 	struct conf_prefix subnet[CONF_MAX_SUBNETS];
 	size_t n_subnet;			/* 0: not given */
-	bool has_vti;
+	bool has_vti, vti_bare;
 	struct conf_prefix vti;			/* leftvti= / leftinterface-ip= */
 };
 
@@ -47,7 +47,9 @@ struct conn_build {
 	const char *key_file[KEY_COUNT];	/* borrowed from the file set */
 	struct end_build end[2];	/* left, right as written */
 	bool pfs;			/* only meaningful when set[KEY_PFS] */
-	bool interface_ip_bare;		/* interface-ip= without a prefix length */
+	bool interface_ip_bare;		/* interface-ip= (or the local leftvti=) without a
+					 * prefix length */
+	int local;			/* 0, 1: the end that is this host (ends.c) */
 	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
 };
 
@@ -257,6 +259,11 @@ void ends_finish(struct loader *ld, struct conn_build *cb);
 void ends_device_name(struct loader *ld, struct conn_build *cb);
 /* 0 (left) or 1 (right): this host's end, as ends_finish decides it, quietly. */
 int ends_local(const struct conf_host *h, const struct conn_build *cb);
+
+/* routes.c: what conn i's routes would do to this host (cut it off from
+ * the peer or from itself, replace routes it did not make) and the other
+ * checks of mcvpnd --check that warn (see mcvpn.conf(5), CHECKS). */
+void routes_check(struct loader *ld, size_t i);
 
 /* check.c: defaults that depend on other keys, then every cross check:
  * of conn i (against the conns before it), or of all. */

@@ -159,6 +159,7 @@ static int vti(struct end_build *e, const char *v, char *why, size_t wl)
 		return -1;
 	}
 	e->has_vti = true;
+	e->vti_bare = !strchr(v, '/');
 	return 0;
 }
 
@@ -475,6 +476,11 @@ static int k_routes(struct conn_build *cb, const char *v, char *why, size_t wl)
 	return prefix_list_parse(v, cb->c.routes, CONF_MAX_ROUTES, &cb->c.n_routes, why, wl);
 }
 
+static int k_routes_replace(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return yes_no(v, &cb->c.routes_replace, why, wl);
+}
+
 static const struct key_def keys[] = {
 	{ "left", KEY_LEFT, k_left },
 	{ "right", KEY_RIGHT, k_right },
@@ -518,6 +524,7 @@ static const struct key_def keys[] = {
 	{ "dpdaction", KEY_DPDACTION, k_dpdaction },
 	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
 	{ "routes", KEY_ROUTES, k_routes },
+	{ "routes-replace", KEY_ROUTES_REPLACE, k_routes_replace },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */

@@ -64,14 +64,7 @@ static int install_addrs(struct daemon *d, struct conn *c)
  * 0.0.0.0/0 selectors mean "anything the routes send here", as with a VTI). */
 static void collect_routes(struct conn *c)
 {
-	const struct conf_conn *cfg = c->cfg;
-
-	c->n_routes = 0;
-	for (size_t i = 0; i < cfg->n_routes && c->n_routes < CONN_MAX_ROUTES; i++)
-		c->routes[c->n_routes++] = cfg->routes[i];
-	for (size_t i = 0; cfg->vti_routing && i < cfg->n_rightsubnet; i++)
-		if (cfg->rightsubnet[i].len > 0 && c->n_routes < CONN_MAX_ROUTES)
-			c->routes[c->n_routes++] = cfg->rightsubnet[i];
+	c->n_routes = conf_conn_routes(c->cfg, c->routes, CONN_MAX_ROUTES);
 }
 
 /* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,

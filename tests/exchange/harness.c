@@ -368,7 +368,7 @@ static int side_load(struct side *s, const struct side_opts *o, const char *left
 	len = snprintf(text, sizeof(text),
 		       "conn %s\n"
 		       "    left=%s\n    leftid=%s\n    right=%s\n"
-		       "    authby=secret\n    auto=%s\n    vti-interface=vti1\n"
+		       "    authby=secret\n    auto=%s\n    vti-interface=vti1\n    vti-routing=no\n"
 		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n",
 		       s->name, left, leftid, right, o && o->autostart ? o->autostart : "start",
 		       o && o->ike ? o->ike : "aes_cbc256-sha2_384;modp1536",

@@ -82,7 +82,8 @@ static void test_column0_and_comments(void)
 	CHECK_INT(load(files), -1);
 	CHECK_PROBLEM("t.conf:7: conn \"aws-tunnel-1\": mark=5/0xffffffff#not a comment");
 	CHECK_NOTE("t.conf:2: note: conn \"aws-tunnel-1\": key lines at column 0 are taken as part of it");
-	CHECK_INT(d.n_notes, 1);	/* once per section */
+	CHECK_INT(d.n_notes, 2);	/* once per section, and the conn has no auto= */
+	CHECK_NOTE("t.conf:1: warning: conn \"aws-tunnel-1\" never starts: auto=ignore (the default, as in libreswan)");
 
 	const char *const good[] = {
 		"t.conf",

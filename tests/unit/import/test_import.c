@@ -60,7 +60,7 @@ static void test_script_variants(void)
 {
 	import(CONN, PSK,
 	       "#!/bin/sh\n"
-	       "/usr/sbin/ip -6 route add default dev vti1\n"
+	       "/usr/sbin/ip -6 route add 2001:db8:5::/48 dev vti1\n"
 	       "ip ro replace to 10.1.0.0/16 dev vti1 via 192.168.2.2\n"
 	       "ip r a \"10.2.0.0/16\" dev vti1;ip a add 192.168.2.1/30 peer 192.168.2.2 dev vti1\n"
 	       "sudo -n ip route add 10.3.0.0/16 nexthop dev vti1 weight 1 nexthop dev vti9 weight 1\n"
@@ -71,7 +71,8 @@ static void test_script_variants(void)
 	       "ip route add 10.2.0.0/16 dev vti1\n");
 	CHECK_INT(rc, 0);
 	CHECK_CONTAINS(CONF(0), "    interface-ip=192.168.2.1/30\n");
-	CHECK_CONTAINS(CONF(0), "    routes=::/0,10.1.0.0/16,10.2.0.0/16\n");
+	CHECK_CONTAINS(CONF(0), "    routes=2001:db8:5::/48,10.1.0.0/16,10.2.0.0/16\n");
+	CHECK_MSG("boot.sh:2: warning: conn \"t\": routes=2001:db8:5::/48 is outside the peer's traffic selectors (0.0.0.0/0)");
 	CHECK_CONTAINS(CONF(0), "# and boot.sh lines 2-4, 7, 9-10.\n");
 	CHECK_MSG("boot.sh:3: ip ro replace to 10.1.0.0/16 dev vti1 via 192.168.2.2: 'via 192.168.2.2' not carried over");
 	CHECK_MSG("boot.sh:4: ip a add 192.168.2.1/30 peer 192.168.2.2 dev vti1: 'peer 192.168.2.2' not carried over");
@@ -101,7 +102,7 @@ static void test_no_script(void)
 	CHECK_STR(r.script_taken, "");
 	/* vti-routing=yes with a rightsubnet routes something: no warning */
 	import("conn t\n  left=10.3.1.200\n  right=203.0.113.20\n  vti-interface=vti1\n  rightsubnet=10.105.0.0/16\n"
-	       "  leftsubnet=10.3.0.0/16\n  pfs=no\n", "10.3.1.200 203.0.113.20 : PSK \"x\"\n", NULL);
+	       "  leftsubnet=10.3.0.0/16\n  pfs=no\n  auto=start\n", "10.3.1.200 203.0.113.20 : PSK \"x\"\n", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_INT(r.n_warnings, 0);
 }
@@ -212,7 +213,8 @@ static void test_conns(void)
 	CHECK(r.n_conns == 2 && r.conns[0].conf && !r.conns[1].conf && !r.conns[1].secrets);
 	CHECK_MSG("t.conf:12: error: leftcert=aws.pem: mcvpn authenticates only with pre-shared keys");
 	CHECK_MSG("t.conf:13: error: also=nowhere: no conn nowhere");
-	CHECK_MSG("t.conf:9: warning: conn \"bad\" not written: 2 errors above");
+	CHECK_MSG("t.conf:9: warning: conn \"bad\" not written: 3 errors above");
+	CHECK_MSG("t.conf:9: error: conn \"bad\": the route 203.0.113.30/32 into bad covers the peer's address 203.0.113.30");
 	opt_all = true;
 	import(two, psks, NULL);
 	CHECK_INT(rc, -1);
@@ -365,7 +367,8 @@ static void test_structure(void)
 
 static void test_crlf(void)
 {
-	import("conn t\r\n  left=10.3.1.200\r\n  right=203.0.113.20\r\n  vti-interface=vti1\r\n",
+	import("conn t\r\n  left=10.3.1.200\r\n  right=203.0.113.20\r\n  vti-interface=vti1\r\n"
+	       "  leftsubnet=0.0.0.0/0\r\n  rightsubnet=0.0.0.0/0\r\n",
 	       "10.3.1.200 203.0.113.20 : PSK \"x\"\r\n", "ip route add 10.1.0.0/16 dev vti1\r\n");
 	CHECK_INT(rc, 0);
 	CHECK(strchr(CONF(0), '\r') == NULL);
