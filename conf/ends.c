@@ -214,6 +214,29 @@ void ends_device_name(struct loader *ld, struct conn_build *cb)
 			 name_hash(c->name) & 0xffff);
 }
 
+/* This host's leftnexthop= as an address: the peer itself (direct), or the
+ * gateway of the host's own route to the peer; else it cannot be honoured
+ * (the peer's nexthop is the peer's business). */
+static void check_nexthop(struct loader *ld, const struct conn_build *cb, int local)
+{
+	const struct sockaddr_storage *nh = &cb->end[local].nexthop, *peer = &cb->c.right;
+	const struct conf_host_route *r = host_route_to(ld->host, peer);
+	enum key_id k = KEY_LEFTNEXTHOP + local;
+	char a[64], p[64], g[64] = "unknown here";
+
+	if (!nh->ss_family || sockaddr_ip_equal(nh, peer) || (r && sockaddr_ip_equal(nh, &r->gw)))
+		return;
+	if (r && r->gw.ss_family)
+		addr_text(&r->gw, g, sizeof(g));
+	else if (r)
+		snprintf(g, sizeof(g), "direct");
+	diag_add(ld, file_of(cb, k), line_of(cb, k),
+		 "conn \"%s\": %snexthop=%s: mcvpn sends IKE and ESP by the host's routes, and the "
+		 "route to the peer is not via %s (its gateway: %s); add one (ip route add %s/%d via %s) "
+		 "and drop %snexthop=", cb->c.name, side[local], addr_text(nh, a, sizeof(a)), a, g,
+		 addr_text(peer, p, sizeof(p)), peer->ss_family == AF_INET ? 32 : 128, a, side[local]);
+}
+
 void ends_finish(struct loader *ld, struct conn_build *cb)
 {
 	int local;
@@ -227,4 +250,5 @@ void ends_finish(struct loader *ld, struct conn_build *cb)
 		default_route(ld, cb, local);
 	orient(cb, local);
 	device_address(ld, cb, local);
+	check_nexthop(ld, cb, local);
 }

@@ -75,3 +75,22 @@ bool host_default_source(const struct conf_host *h, int family, struct sockaddr_
 		}
 	return false;
 }
+
+const struct conf_host_route *host_route_to(const struct conf_host *h, const struct sockaddr_storage *a)
+{
+	const struct conf_host_route *best = NULL;
+	size_t len;
+	const uint8_t *ip = ip_bytes(a, &len);
+
+	for (size_t i = 0; ip && h && i < h->n_routes; i++) {
+		const struct conf_host_route *r = &h->routes[i];
+		unsigned full = r->dst.len / 8, rest = r->dst.len % 8;
+
+		if (r->dst.family != a->ss_family || memcmp(r->dst.addr, ip, full) != 0 ||
+		    (rest && ((r->dst.addr[full] ^ ip[full]) & (uint8_t)(0xff00 >> rest))))
+			continue;
+		if (!best || r->dst.len > best->dst.len || (r->dst.len == best->dst.len && r->metric < best->metric))
+			best = r;
+	}
+	return best;
+}

@@ -426,6 +426,21 @@ static void implied_subnets(struct import_ctx *cx, struct iconn *ic, struct conn
 	}
 }
 
+/* libreswan's leftsubnets= x rightsubnets= are one Child SA per pair;
+ * mcvpn's is one Child SA for all of them, the same selectors. */
+static void warn_pairs(struct import_ctx *cx, const struct iconn *ic, const struct conn_build *cb)
+{
+	size_t pairs = cb->end[0].n_subnet * cb->end[1].n_subnet;
+	enum key_id k = cb->set[KEY_LEFTSUBNETS] ? KEY_LEFTSUBNETS : KEY_RIGHTSUBNETS;
+
+	if ((cb->set[KEY_LEFTSUBNETS] || cb->set[KEY_RIGHTSUBNETS]) && pairs > 1)
+		import_msg(cx, IMPORT_WARNING, cb->key_file[k], cb->key_line[k],
+			   "conn \"%s\": the %zu pairs of leftsubnets=/rightsubnets= travel in one Child SA "
+			   "of mcvpn (the same selectors); a libreswan peer negotiates one Child SA per pair, "
+			   "of which mcvpn takes the first and refuses the others: import the peer's side "
+			   "too", ic->name, pairs);
+}
+
 /* libreswan's pfs= is yes: a Child SA's key exchange in the IKE SA's group. */
 static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
@@ -480,6 +495,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 		convert_key(cx, ic, cb, &ic->keys[k]);
 	implied_subnets(cx, ic, cb);
 	implied_pfs(cx, ic, cb);
+	warn_pairs(cx, ic, cb);
 	check_local(cx, ic, cb);
 	ends_device_name(&cx->ld, cb);
 	import_diag_move(cx, IMPORT_ERROR, "");

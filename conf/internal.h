@@ -35,6 +35,8 @@ struct end_build {
 	size_t n_subnet;			/* 0: not given */
 	bool has_vti, vti_bare;
 	struct conf_prefix vti;			/* leftvti= / leftinterface-ip= */
+	struct sockaddr_storage nexthop;	/* leftnexthop= as an address; AF_UNSPEC:
+						 * none, %defaultroute or %direct */
 };
 
 /* A conn while it is being built: the typed result plus, per key, whether
@@ -250,6 +252,8 @@ const struct conf_host_route *host_default_route(const struct conf_host *h, int 
  * source, else the first address of its device (not link-local). */
 bool host_default_source(const struct conf_host *h, int family, struct sockaddr_storage *out);
 bool sockaddr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* The host's route to a (the longest prefix that covers it), or NULL. */
+const struct conf_host_route *host_route_to(const struct conf_host *h, const struct sockaddr_storage *a);
 
 /* ends.c: which end is this host (libreswan's rule), then the oriented
  * left/right fields of cb->c, their defaults, interface-ip= from the local

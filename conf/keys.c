@@ -173,15 +173,29 @@ static int k_rightvti(struct conn_build *cb, const char *v, char *why, size_t wl
 	return vti(&cb->end[1], v, why, wl);
 }
 
-/* leftnexthop=: the outer packets follow the host's routes, which is what
- * %defaultroute and %direct say; a gateway of its own cannot be honoured. */
-static int k_nexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+/* leftnexthop=: %defaultroute and %direct say what mcvpn does (IKE and ESP
+ * follow the host's routes); an address is checked in ends.c, once it is
+ * known which end is this host's. */
+static int nexthop(struct end_build *e, const char *v, char *why, size_t wl)
 {
+	const char *expect;
+
 	if (strcmp(v, "%defaultroute") == 0 || strcmp(v, "%direct") == 0)
 		return 0;
-	snprintf(why, wl, "expected %%defaultroute or %%direct: mcvpn sends IKE and ESP by the host's "
-		 "routes (for another gateway, add a route to the peer: ip route add PEER/32 via GW)");
+	if (addr_parse(v, &e->nexthop, &expect) == 0)
+		return 0;
+	snprintf(why, wl, "expected %%defaultroute, %%direct or an address");
 	return -1;
+}
+
+static int k_leftnexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return nexthop(&cb->end[0], v, why, wl);
+}
+
+static int k_rightnexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return nexthop(&cb->end[1], v, why, wl);
 }
 
 static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -507,8 +521,8 @@ static const struct key_def keys[] = {
 	{ "rightvti", KEY_RIGHTVTI, k_rightvti },
 	{ "leftinterface-ip", KEY_LEFTVTI, k_leftvti },
 	{ "rightinterface-ip", KEY_RIGHTVTI, k_rightvti },
-	{ "leftnexthop", KEY_LEFTNEXTHOP, k_nexthop },
-	{ "rightnexthop", KEY_RIGHTNEXTHOP, k_nexthop },
+	{ "leftnexthop", KEY_LEFTNEXTHOP, k_leftnexthop },
+	{ "rightnexthop", KEY_RIGHTNEXTHOP, k_rightnexthop },
 	{ "ipsec-interface", KEY_IPSEC_INTERFACE, k_ipsec_interface },
 	{ "keyingtries", KEY_KEYINGTRIES, k_keyingtries },
 	{ "ikelifetime", KEY_IKELIFETIME, k_ikelifetime },

@@ -212,6 +212,19 @@ static void test_libreswan_keys(void)
 		CHECK(strncmp(C0->vti_interface, "a-very-lon-", 11) == 0);
 	}
 	CHECK_NOTE("t.conf:6: note: conn \"a-very-long-conn-name\": keyingtries= is taken as %forever");
+	/* leftnexthop= the peer itself (libreswan's tests), or the host's gateway to it; the peer's own */
+	CHECK_INT(load("conn x\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tleftnexthop=192.0.2.2\n"
+		       "\trightnexthop=192.0.2.77\n", psk, NULL), 0);
+	{
+		struct host h;
+
+		CHECK_INT(load("conn x\n\tleft=10.3.1.200\n\tright=203.0.113.20\n\tleftnexthop=10.3.1.1\n", psk,
+			       host(&h, "10.3.1.200", NULL, "10.3.1.1", NULL)), 0);
+		CHECK_INT(load("conn x\n\tleft=10.3.1.200\n\tright=203.0.113.20\n\tleftnexthop=10.3.1.9\n", psk,
+			       host(&h, "10.3.1.200", NULL, "10.3.1.1", NULL)), -1);
+		CHECK_PROBLEM("t.conf:4: conn \"x\": leftnexthop=10.3.1.9: mcvpn sends IKE and ESP by the host's "
+			      "routes, and the route to the peer is not via 10.3.1.9 (its gateway: 10.3.1.1)");
+	}
 	CHECK_INT(load("conn x\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tipsec-interface=yes\n", psk, NULL), 0);
 	CHECK_STR(C0 ? C0->vti_interface : "", "ipsec1");
 	CHECK_INT(load("conn x\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tipsec-interface=5\n"

@@ -129,7 +129,10 @@ static void test_algs(void)
 	    "t.conf:6: conn \"t\": leftsubnets=10.1.0.0/16 10.2.0.0/16: leftsubnet= and leftsubnets= (or their right... twins) are one or the other");
 	bad("\trightsubnet=10.0.0.0/8/tcp/22", "t.conf:5: conn \"t\": rightsubnet=10.0.0.0/8/tcp/22: protocol/port selectors are not supported by mcvpn (leaving them out would widen the selectors)");
 	bad("\trightsubnets={10.1.0.0/16 10.2.0.0/16/udp}", "protocol/port selectors are not supported");
-	bad("\tleftnexthop=192.0.2.254", "t.conf:5: conn \"t\": leftnexthop=192.0.2.254: expected %defaultroute or %direct");
+	bad("\tleftnexthop=192.0.2.254", "t.conf:5: conn \"t\": leftnexthop=192.0.2.254: mcvpn sends IKE and ESP by "
+	    "the host's routes, and the route to the peer is not via 192.0.2.254 (its gateway: unknown here); add one "
+	    "(ip route add 192.0.2.2/32 via 192.0.2.254) and drop leftnexthop=");
+	bad("\tleftnexthop=gw", "t.conf:5: conn \"t\": leftnexthop=gw: expected %defaultroute, %direct or an address");
 	bad("\tipsec-interface=maybe", "t.conf:5: conn \"t\": ipsec-interface=maybe: expected yes, no or a device number");
 	bad("\tipsec-interface=yes", "t.conf:5: conn \"t\": vti-interface= and ipsec-interface= both name the tunnel device: keep one");
 	bad("\tleftvti=192.168.2.1/30\n\tinterface-ip=192.168.2.1/30",

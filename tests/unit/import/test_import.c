@@ -173,6 +173,7 @@ static void test_never_widened(void)
 	CHECK_INT(rc, 0);
 	CHECK_CONTAINS(CONF(0), "    leftsubnets=\"10.3.0.0/16 10.4.0.0/16\"\n"
 			       "    rightsubnets=\"10.105.0.0/16 10.106.0.0/16\"\n");
+	CHECK_MSG("t.conf:6: warning: conn \"t\": the 4 pairs of leftsubnets=/rightsubnets= travel in one Child SA of mcvpn");
 	CHECK_INT(conf_load_text("t.conf", CONF(0), "t.secrets", ": PSK \"x\"\n", &c, &d), 0);
 	if (c) {
 		CHECK_INT(c->conns[0].n_leftsubnet, 2);
