@@ -60,9 +60,9 @@ static void this_host(FILE *m, const struct import_ctx *cx, const struct conn_bu
 		id_from_addr(&cb->end[local].addr, &id);
 		snprintf(a, sizeof(a), "%.63s", id.text);
 	}
-	fprintf(m, "this host is %s=%s (%s)", local ? "right" : "left", a,
-		cx->in->local ? "--local" : cb->end[local].kind == END_DEFAULTROUTE ? "%defaultroute" :
-		"taken as left; --local ADDR says otherwise");
+	fprintf(m, "this host is %s=%s", local ? "right" : "left", a);
+	if (cx->in->local || cb->end[local].kind != END_DEFAULTROUTE)
+		fprintf(m, " (%s)", cx->in->local ? "--local" : "taken as left; --local ADDR says otherwise");
 }
 
 static char *summary(struct import_ctx *cx, size_t i, const char *psk_where, bool psk)

@@ -5,7 +5,8 @@
 #
 # For each case (aws, oci, two: the two VMs' sides, and a file with two conns
 # and one boot script for both; policy: a policy-based conn; seed-aws,
-# seed-oci: the operators' how-to's files as it prints them), run in the
+# seed-oci: the operators' how-to's files as it prints them; cloud: a
+# cloud's generated file, %defaultroute and VTIs), run in the
 # case's directory with the arguments in its "args" file, expecting exit
 # status 0 (or the one in its "status" file):
 #   1. printed: stdout (the files) and stderr (notes, summary) against
@@ -77,7 +78,7 @@ mode() {
 }
 
 # ---- the operators' files ----
-for case in aws oci two policy seed-aws seed-oci; do
+for case in aws oci two policy seed-aws seed-oci cloud; do
 	dir=$cases/$case
 	exp=$dir/expected
 	args=$(cat "$dir/args")
