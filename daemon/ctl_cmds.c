@@ -15,11 +15,14 @@ static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffe
 {
 	for (size_t i = 0; i < d->n_conns; i++)
 		if (strcmp(d->conns[i]->cfg->name, name) == 0) {
-			if (d->conns[i]->tun_fd < 0) {
+			if (d->conns[i]->tun_fd >= 0)
+				return d->conns[i];
+			if (d->conns[i]->cfg->left.ss_family == AF_UNSPEC)
+				evbuffer_add_printf(out, "\"%.64s\": waiting for a default route "
+						    "(left=%%defaultroute)", name);
+			else
 				evbuffer_add_printf(out, "conn \"%.64s\" is auto=ignore: not loaded", name);
-				return NULL;
-			}
-			return d->conns[i];
+			return NULL;
 		}
 	evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
 	return NULL;

@@ -109,6 +109,8 @@ test_defaultroute() {
 	check_eq "aws: no Child SA while there is no default route" 0 "$(sa_count aws)"
 	check_match "aws: the log says the conn waits for a default route" \
 		"waiting for a default route" "$(cat "$(mcvpn_log aws)")"
+	check_match "aws: mcvpnctl up says the conn waits for a default route" \
+		"waiting for a default route \\(left=%defaultroute\\)" "$(mcvpnctl aws up "$CONN" 2>&1)"
 	nsx aws ip route add default via 10.3.1.1 || die "cannot add aws's default route"
 	if wait_for 20 both_up; then
 		pass "tunnel up within 20 s of the default route's return"
