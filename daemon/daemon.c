@@ -165,7 +165,8 @@ static void notify_status(struct daemon *d)
 						 c->cfg->name, up / 3600, up / 60 % 60);
 		} else {
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %.40s %s",
-						 c->cfg->name, c->tun_fd < 0 ? "ignored" : sa ? "connecting" : "down");
+						 c->cfg->name, c->tun_fd < 0 ? (c->cfg->left.ss_family ? "ignored" :
+						 "waiting for a default route") : sa ? "connecting" : "down");
 		}
 	}
 	sd_notifyf(0, "STATUS=%s", buf);
