@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/host.h"
 #include "daemon/log.h"
 
 typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *out);
@@ -14,11 +15,14 @@ static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffe
 {
 	for (size_t i = 0; i < d->n_conns; i++)
 		if (strcmp(d->conns[i]->cfg->name, name) == 0) {
-			if (d->conns[i]->tun_fd < 0) {
+			if (d->conns[i]->tun_fd >= 0)
+				return d->conns[i];
+			if (d->conns[i]->cfg->left.ss_family == AF_UNSPEC)
+				evbuffer_add_printf(out, "\"%.64s\": waiting for a default route "
+						    "(left=%%defaultroute)", name);
+			else
 				evbuffer_add_printf(out, "conn \"%.64s\" is auto=ignore: not loaded", name);
-				return NULL;
-			}
-			return d->conns[i];
+			return NULL;
 		}
 	evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
 	return NULL;
@@ -134,8 +138,10 @@ static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *o
 {
 	struct conf_diag diag = { 0 };
 	struct conf *conf = NULL;
-	int r = conf_load_dir(d->config_dir, &conf, &diag);
+	int r = host_conf_load(d->nl, d->config_dir, &conf, &diag);
 
+	for (size_t i = 0; i < diag.n_notes; i++)
+		evbuffer_add_printf(out, "%s\n", diag.notes[i]);
 	for (size_t i = 0; i < diag.n; i++)
 		evbuffer_add_printf(out, "%s\n", diag.msgs[i]);
 	if (r)

@@ -34,6 +34,7 @@ struct daemon {
 	struct nl *nl;			/* owned */
 	struct nl_monitor *mon;		/* owned */
 	struct event *mon_ev;		/* owned */
+	struct event *host_ev;		/* owned: resolve again, a moment after the host changed */
 	struct ctl *ctl;		/* owned */
 	struct event *sig_ev[3];	/* owned: TERM, INT, HUP */
 	struct event *tick_ev;		/* owned: STATUS= refresh */
@@ -49,6 +50,9 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
  * unchanged ones are not touched. A config with errors changes nothing. Messages
  * (errors, or a summary) go to out if not NULL. 0 or -1. */
 int daemon_reload(struct daemon *d, struct evbuffer *out);
+/* The same files resolved on the host as it is now (after its addresses or
+ * default route changed): conns whose ends moved restart.  0 or -1. */
+int daemon_resolve_again(struct daemon *d);
 /* Start the auto=start conns and run until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);

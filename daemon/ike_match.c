@@ -17,15 +17,31 @@
 bool ike_match_addrs(const struct conf_conn *cfg, const struct sockaddr_storage *local,
 		     const struct sockaddr_storage *remote)
 {
-	if (cfg->autostart == CONF_AUTO_IGNORE || !sockaddr_same_ip(&cfg->right, remote))
+	/* a left=%defaultroute end still waiting for its route has no address */
+	if (cfg->autostart == CONF_AUTO_IGNORE || !cfg->left.ss_family ||
+	    !sockaddr_same_ip(&cfg->right, remote))
 		return false;
 	return local->ss_family == AF_UNSPEC || sockaddr_same_ip(&cfg->left, local);
 }
 
+/* Names (FQDN, user@FQDN) compare without regard to case, as DNS names do
+ * and as the config does; everything else byte for byte. */
 bool ike_match_id(const struct pl_data *got, const struct conf_id *want)
 {
-	return got->kind == want->type && got->len == want->len &&
-	       memcmp(got->data, want->data, want->len) == 0;
+	bool name = got->kind == ID_FQDN || got->kind == ID_RFC822_ADDR;
+
+	if (got->kind != (unsigned)want->type || got->len != want->len)
+		return false;
+	for (size_t i = 0; i < want->len; i++) {
+		uint8_t a = got->data[i], b = want->data[i];
+		if (name && a >= 'A' && a <= 'Z')
+			a = (uint8_t)(a - 'A' + 'a');
+		if (name && b >= 'A' && b <= 'Z')
+			b = (uint8_t)(b - 'A' + 'a');
+		if (a != b)
+			return false;
+	}
+	return true;
 }
 
 /* The IKE SA's negotiated algorithms are one of cfg's ike= proposals. */

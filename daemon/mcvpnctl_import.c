@@ -1,12 +1,16 @@
 /* mcvpnctl import-libreswan FILE [--secrets FILE] [--boot-script FILE]
+ *                           [--conn NAME] [--local ADDR] [--all-or-nothing]
  *                           [--output-dir DIR] [--force]
  *
- * Offline: reads libreswan's conn file, its secrets and the boot script
- * that configured the VTI device, has conf/import.c turn them into one
- * NAME.conf and NAME.secrets per conn, and prints them (stdout) or writes
- * them into DIR, never over an existing file unless --force, and then
- * reads DIR back as "mcvpnd --check" would.  Notes, warnings and the
- * summary go to stderr; stdout holds only the files. */
+ * Offline: reads libreswan's conn file (and what it includes), its secrets
+ * and the boot script that configured the VTI device, has conf/import.c
+ * turn them into one NAME.conf and NAME.secrets per conn, and prints them
+ * (stdout) or writes them into DIR, never over an existing file unless
+ * --force, and then reads DIR back as "mcvpnd --check" would.  A conn
+ * refused is not written; the others are, unless --all-or-nothing.  Notes,
+ * warnings and the summary go to stderr; stdout holds only the files.
+ * Exit status: 0 written and clean, 1 nothing written, 2 written with
+ * warnings (or with conns refused). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,11 +29,11 @@
 #define PROG "mcvpnctl import-libreswan"
 #define INPUT_MAX (1024 * 1024)
 
-enum { IMPORT_EXIT_OK = 0, IMPORT_EXIT_PROBLEM = 1, IMPORT_EXIT_USAGE = 2 };
+enum { IMPORT_EXIT_OK = 0, IMPORT_EXIT_NOTHING = 1, IMPORT_EXIT_WARNINGS = 2 };
 
 struct import_opts {
-	const char *conf, *secrets, *script, *dir;
-	bool force;
+	const char *conf, *secrets, *script, *dir, *conn, *local;
+	bool force, all_or_nothing;
 	char guessed[4096];	/* FILE.secrets next to a FILE.conf */
 };
 
@@ -37,6 +41,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: mcvpnctl import-libreswan FILE [--secrets FILE] [--boot-script FILE]\n"
+		"                                 [--conn NAME] [--local ADDR] [--all-or-nothing]\n"
 		"                                 [--output-dir DIR] [--force]\n"
 		"Turn a libreswan conn file into mcvpn.d files, one NAME.conf and NAME.secrets\n"
 		"per conn; interface-ip= and routes= come from the boot script's\n"
@@ -46,12 +51,17 @@ static void usage(FILE *f)
 		"  --secrets FILE      the ipsec.secrets file (default: FILE with .conf\n"
 		"                      replaced by .secrets, if there is one)\n"
 		"  --boot-script FILE  the script that set up the VTI device\n"
+		"  --conn NAME         import this conn only\n"
+		"  --local ADDR        this host's address: which end of each conn it is\n"
+		"                      (default: the end written %%defaultroute, else left)\n"
+		"  --all-or-nothing    write nothing if any conn is refused\n"
 		"  --output-dir DIR    write the files into DIR (e.g. /etc/mcvpn.d) instead of\n"
 		"                      printing them; secrets get mode 0600\n"
 		"  --force             replace files that exist in DIR\n"
 		"  -h, --help          show this help\n"
 		"\n"
-		"Exit status: 0 ok, 1 a problem stopped all or part of the import, 2 usage.\n");
+		"Exit status: 0 written and clean, 1 nothing written, 2 written with\n"
+		"warnings (or with some conns refused).\n");
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -61,6 +71,9 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
 		{ "secrets", required_argument, NULL, 's' },
 		{ "boot-script", required_argument, NULL, 'b' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "conn", required_argument, NULL, 'c' },
+		{ "local", required_argument, NULL, 'l' },
+		{ "all-or-nothing", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -75,26 +88,29 @@ static int parse_args(int argc, char **argv, struct import_opts *o)
 			if (o->conf) {
 				fprintf(stderr, "%s: one conn file at a time (got '%s' and '%s')\n", PROG,
 					o->conf, optarg);
-				return IMPORT_EXIT_USAGE;
+				return IMPORT_EXIT_NOTHING;
 			}
 			o->conf = optarg;
 			break;
 		case 's': o->secrets = optarg; break;
 		case 'b': o->script = optarg; break;
 		case 'o': o->dir = optarg; break;
+		case 'c': o->conn = optarg; break;
+		case 'l': o->local = optarg; break;
+		case 'a': o->all_or_nothing = true; break;
 		case 'f': o->force = true; break;
 		case 'h':
 			usage(stdout);
 			return IMPORT_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mcvpnctl import-libreswan --help'.\n");
-			return IMPORT_EXIT_USAGE;
+			return IMPORT_EXIT_NOTHING;
 		}
 	}
 	if (!o->conf) {
 		fprintf(stderr, "%s: no libreswan conn file given\n", PROG);
 		usage(stderr);
-		return IMPORT_EXIT_USAGE;
+		return IMPORT_EXIT_NOTHING;
 	}
 	return -1;
 }
@@ -174,10 +190,15 @@ static void print_msgs(const struct import_result *r)
 
 static void print_files(const struct import_result *r)
 {
+	bool first = true;
+
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct import_conn *c = &r->conns[i];
 
-		printf("%s# ===== %s.conf =====\n%s", i ? "\n" : "", c->name, c->conf);
+		if (c->refused)
+			continue;
+		printf("%s# ===== %s.conf =====\n%s", first ? "" : "\n", c->name, c->conf);
+		first = false;
 		if (c->secrets)
 			printf("\n# ===== %s.secrets (install with mode 0600) =====\n%s", c->name, c->secrets);
 	}
@@ -201,7 +222,7 @@ static int check_targets(const struct import_opts *o, const struct import_result
 	struct stat st;
 
 	for (size_t i = 0; i < r->n_conns; i++)
-		for (int s = 0; s < 2; s++) {
+		for (int s = 0; s < 2 && !r->conns[i].refused; s++) {
 			if (s && !r->conns[i].secrets)
 				continue;
 			if (!out_path(path, sizeof(path), o->dir, r->conns[i].name, s ? ".secrets" : ".conf"))
@@ -251,6 +272,8 @@ static int write_all(const struct import_opts *o, const struct import_result *r)
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct import_conn *c = &r->conns[i];
 
+		if (c->refused)
+			continue;
 		if (!out_path(path, sizeof(path), o->dir, c->name, ".conf") ||
 		    write_file(o->dir, path, c->conf, 0644, o->force) != 0)
 			return -1;
@@ -304,6 +327,8 @@ static int ensure_dir(const char *dir)
 
 static void next_steps(const struct import_opts *o, const struct import_result *r)
 {
+	size_t devices = 0;
+
 	fprintf(stderr, "Next:");
 	if (!o->dir)
 		fprintf(stderr, " install the files above in /etc/mcvpn.d (or run again with "
@@ -311,20 +336,27 @@ static void next_steps(const struct import_opts *o, const struct import_result *
 	if (o->script && r->script_taken[0])
 		fprintf(stderr, " delete line%s %s of %s (mcvpnd does them now);",
 			strpbrk(r->script_taken, ",-") ? "s" : "", r->script_taken, o->script);
-	fprintf(stderr, " stop libreswan (systemctl disable --now ipsec) and delete its device%s (",
-		r->n_conns > 1 ? "s" : "");
+	fprintf(stderr, " stop libreswan (systemctl disable --now ipsec)");
 	for (size_t i = 0; i < r->n_conns; i++)
-		fprintf(stderr, "%sip link del %s", i ? "; " : "", r->conns[i].vti_interface);
-	fprintf(stderr, "); then systemctl enable --now mcvpnd.\n");
+		devices += !r->conns[i].refused && r->conns[i].libreswan_device;
+	for (size_t i = 0, n = 0; i < r->n_conns; i++) {
+		if (r->conns[i].refused || !r->conns[i].libreswan_device)
+			continue;
+		fprintf(stderr, "%s", n ? "; " : devices > 1 ? " and delete its devices (" :
+			" and delete its device (");
+		fprintf(stderr, "ip link del %s%s", r->conns[i].vti_interface, ++n == devices ? ")" : "");
+	}
+	fprintf(stderr, "; then systemctl enable --now mcvpnd.\n");
 }
 
 /* Reads the inputs, converts, and prints or writes; returns the exit status. */
 static int run(struct import_opts *o)
 {
-	struct import_input in = { .conf.name = o->conf };
+	struct import_input in = { .conf.name = o->conf, .include_fs = true, .only_conn = o->conn,
+				   .local = o->local, .all_or_nothing = o->all_or_nothing };
 	struct import_result r = { 0 };
 	char *texts[3] = { NULL, NULL, NULL };
-	int code = IMPORT_EXIT_PROBLEM;
+	int code = IMPORT_EXIT_NOTHING;
 
 	guess_secrets(o);
 	in.secrets.name = o->secrets;
@@ -353,17 +385,21 @@ static int run(struct import_opts *o)
 	if (!o->dir)
 		print_files(&r);
 	for (size_t i = 0; i < r.n_conns; i++)
-		fprintf(stderr, "%s\n", r.conns[i].summary);
-	if (o->dir && check_dir(o->dir) != 0)
+		if (!r.conns[i].refused)
+			fprintf(stderr, "%s\n", r.conns[i].summary);
+	if (o->dir && check_dir(o->dir) != 0) {
+		code = IMPORT_EXIT_WARNINGS;	/* written, but mcvpnd would refuse the directory */
 		goto out;
+	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "%s: cannot write the output: %s\n", PROG, strerror(errno));
 		goto out;
 	}
 	next_steps(o, &r);
-	code = r.n_warnings ? IMPORT_EXIT_PROBLEM : IMPORT_EXIT_OK;
-	if (r.n_warnings)
-		fprintf(stderr, "%s: %zu warning%s above: the result is incomplete\n", PROG,
+	code = r.n_warnings || r.n_errors ? IMPORT_EXIT_WARNINGS : IMPORT_EXIT_OK;
+	if (r.n_warnings || r.n_errors)
+		fprintf(stderr, "%s: %zu conn%s written, %zu refused; %zu warning%s above: the result is "
+			"incomplete\n", PROG, r.n_written, r.n_written == 1 ? "" : "s", r.n_conns - r.n_written,
 			r.n_warnings, r.n_warnings == 1 ? "" : "s");
 out:
 	for (int i = 0; i < 3; i++)

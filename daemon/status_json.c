@@ -52,8 +52,8 @@ static void jkv_u64(struct evbuffer *out, const char *k, uint64_t v, bool first)
 
 static const char *conn_state(const struct conn *c)
 {
-	if (c->tun_fd < 0)
-		return "ignored";
+	if (c->tun_fd < 0)	/* auto=ignore, or a %defaultroute waiting for its route */
+		return c->cfg->left.ss_family == AF_UNSPEC ? "down" : "ignored";
 	if (c->ike && c->ike->state == IKE_S_ESTABLISHED)
 		return "up";
 	return c->ike ? "connecting" : "down";

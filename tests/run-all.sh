@@ -234,6 +234,8 @@ if [ -n "${SKIP_NETNS:-}" ]; then
 	skip_suite lifecycle "SKIP_NETNS is set"
 else
 	run_suite netns 600 tests/netns/test_tunnel.sh
+	# the operators' libreswan files imported and brought up; left=%defaultroute
+	run_suite import 300 tests/netns/test_import.sh
 	# rekeys, collisions, a killed peer, a cut path, deleted routes: ~4 min
 	run_suite lifecycle 600 tests/netns/test_lifecycle.sh
 	# the unit file, sd_notify, the daemon with the unit's two capabilities

@@ -395,7 +395,7 @@ static int conn_text(char *text, size_t cap, int len, const char *name, const ch
 	len += snprintf(text + len, cap - (size_t)len,
 		       "conn %s\n"
 		       "    left=%s\n    leftid=%s\n    right=%s\n"
-		       "    authby=secret\n    auto=%s\n    vti-interface=%s\n"
+		       "    authby=secret\n    auto=%s\n    vti-interface=%s\n    vti-routing=no\n"
 		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n%s%s%s",
 		       name, left, o && o->leftid ? o->leftid : leftid, right,
 		       o && o->autostart ? o->autostart : "start", vti,

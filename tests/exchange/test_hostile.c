@@ -396,6 +396,26 @@ static void two_conns_by_ids(void)
 	scenario_end(true);
 }
 
+/* FQDN IDs compare without regard to case (DNS names), on the wire as in
+ * the config. */
+static void ids_without_case(void)
+{
+	struct side_opts a = { .leftid = "@A2.Example.NET", .rightid = "@b2.example.net",
+			       .secrets2 = "@a2.example.net @b2.example.net : PSK \"k2 0123456789\"\n" };
+	struct side_opts b = { .autostart = "add", .leftid = "@B2.example.net",
+			       .rightid = "@a2.EXAMPLE.net",
+			       .secrets2 = "@a2.example.net @b2.example.net : PSK \"k2 0123456789\"\n" };
+	struct net n;
+
+	scenario_begin("FQDN IDs match without regard to case");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	check_one_tunnel(&n);
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* The same IDs, other selectors: the conn whose selectors take the peer's. */
 static void two_conns_by_selectors(void)
 {
@@ -678,6 +698,7 @@ int main(void)
 	halfopen_caps(false);
 	init_too_long();
 	two_conns_by_ids();
+	ids_without_case();
 	two_conns_by_selectors();
 	two_conns_initial_contact();
 	critical_payloads();

@@ -71,6 +71,43 @@ test_check() {
 	# A file's mode has no line: "FILE: reason" or "FILE:LINE: reason".
 	check_match "--check names the secrets file and its mode" \
 		"$CONN\\.secrets(:[0-9]+)?: .*(mode|0644)" "$CHECK_OUT"
+
+	# routes that would cut the VM off, judged on the namespace's own routes
+	dir="$WORK/check-default-route"
+	cp -a "$WORK/check-good" "$dir"
+	sed -i 's|^\([[:space:]]*routes=\).*|\10.0.0.0/0|' "$dir/$CONN.conf"
+	line=$(grep -n 'routes=' "$dir/$CONN.conf" | cut -d: -f1)
+	check_config "$dir"
+	check_rc_nonzero "--check refuses routes=0.0.0.0/0 (exit status)" "$CHECK_RC"
+	check_match "--check names the default route it would replace, and the way out" \
+		"$CONN\\.conf:$line: conn \"$CONN\": the route 0.0.0.0/0 into vti1 would replace .*the route 0.0.0.0/0 via 10.3.1.1 dev wan0 that mcvpnd did not make.*routes-replace=yes" \
+		"$CHECK_OUT"
+	check_match "--check says routes=0.0.0.0/0 covers the peer's address" \
+		"$CONN\\.conf:$line: .*covers the peer's address 203.0.113.20" "$CHECK_OUT"
+	nsx aws timeout 10 "$MCVPND" --config-dir "$dir" --socket "$WORK/never.sock" --foreground \
+		>"$WORK/refused.log" 2>&1
+	check_rc_nonzero "mcvpnd refuses to start with routes=0.0.0.0/0" "$?"
+	check_match "the namespace's default route is still there" "^default via 10.3.1.1 dev wan0" \
+		"$(nsx aws ip route show default)"
+	check_not "no vti1 was made" nsx aws ip link show vti1
+	# the way out: the peer pinned outside the tunnel, and routes-replace=yes
+	sed -i "${line}a\\    routes-replace=yes" "$dir/$CONN.conf"
+	nsx aws ip route add 203.0.113.20/32 via 10.3.1.1
+	check_config "$dir"
+	check_eq "--check accepts routes=0.0.0.0/0 with the peer pinned and routes-replace=yes" 0 "$CHECK_RC" ||
+		printf '%s\n' "$CHECK_OUT" | sed 's/^/         | /'
+	nsx aws ip route del 203.0.113.20/32
+
+	dir="$WORK/check-warning"
+	cp -a "$WORK/check-good" "$dir"
+	sed -i 's|^\([[:space:]]*interface-ip=\).*|\1192.168.2.1|' "$dir/$CONN.conf"
+	sed -i 's|^\([[:space:]]*routes=\).*|\110.3.0.0/16,10.105.0.0/16|' "$dir/$CONN.conf"
+	line=$(grep -n 'interface-ip=' "$dir/$CONN.conf" | cut -d: -f1)
+	check_config "$dir"
+	check_eq "--check accepts routes=10.3.0.0/16 (wan0's own 10.3.1.0/24 keeps left= out of it)" 0 "$CHECK_RC" ||
+		printf '%s\n' "$CHECK_OUT" | sed 's/^/         | /'
+	check_match "--check warns, as FILE:LINE: warning:, of interface-ip= without a prefix" \
+		"$CONN\\.conf:$line: warning: conn \"$CONN\": the device's address has no prefix length" "$CHECK_OUT"
 }
 
 # ------------------------------------------------------------ the tunnel
