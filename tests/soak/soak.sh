@@ -56,7 +56,10 @@ rekey_once() {
 	field=$([ "$what" = child ] && echo 'c["ike_sas"][0]["child_sas"][0]["serial"]' ||
 		echo 'c["ike_sas"][0]["serial"]')
 	before=$(mcvpn_json "$side" "$field")
-	mcvpnctl "$side" rekey "$CONN" "$what" >/dev/null 2>&1
+	if ! out=$(mcvpnctl "$side" rekey "$CONN" "$what" 2>&1); then
+		warn "rekey $n ($side $what): $out"
+		return 1
+	fi
 	changed() { local now; now=$(mcvpn_json "$side" "$field"); [ -n "$now" ] && [ "$now" != "$before" ]; }
 	wait_for 20 changed && wait_for 20 settled
 }
@@ -73,9 +76,12 @@ check "tunnel up within 20 s" wait_for 20 mcvpn_both_up || { mcvpn_dump_logs; su
 wait_for 20 settled
 
 start=$(date +%s)
-nsx aws ping -n -q -i 0.02 -s 1000 -w "$MAX_S" 192.168.2.2 >"$WORK/ping.aws" 2>&1 &
+# ip netns exec execs ping: $! is ping's PID (a shell function would be a subshell's)
+ip netns exec "$(ns_of aws)" ping -n -q -i 0.02 -s 1000 -w "$MAX_S" 192.168.2.2 \
+	>"$WORK/ping.aws" 2>&1 &
 PING_A=$!
-nsx oci ping -n -q -i 0.02 -s 1000 -w "$MAX_S" 192.168.2.1 >"$WORK/ping.oci" 2>&1 &
+ip netns exec "$(ns_of oci)" ping -n -q -i 0.02 -s 1000 -w "$MAX_S" 192.168.2.1 \
+	>"$WORK/ping.oci" 2>&1 &
 PING_O=$!
 at_exit "stop_pid $PING_A"
 at_exit "stop_pid $PING_O"
@@ -93,6 +99,7 @@ for ((i = 0; i < REKEYS; i++)); do
 		warn "rekey $i did not complete within 20 s"
 		[ "$failed_n" -lt 5 ] || break
 	fi
+	[ $(((i + 1) % 100)) -ne 0 ] || info "$((i + 1)) rekeys, $(($(date +%s) - start)) s"
 	if [ "$i" -eq $((WARMUP - 1)) ]; then
 		wait_for 30 quiet
 		W_AWS=$(figures aws)
