@@ -23,6 +23,7 @@
 #include "rekey_checks.h"
 
 static const struct side_opts waits = { .autostart = "add" };
+static const struct side_opts starts = { .autostart = "start" };
 
 /* ---- nonces ---- */
 
@@ -279,7 +280,7 @@ static void info_answers_auth(void)
 	struct net n;
 
 	scenario_begin("an INFORMATIONAL response to IKE_AUTH is ignored; the initiator gives up");
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_init(&n, &starts, &waits), 0);
 	n.hook = info_for_auth;
 	n.hook_arg = &l;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
@@ -329,7 +330,7 @@ static void before_auth(void)
 	struct net n;
 
 	scenario_begin("INFORMATIONAL and CREATE_CHILD_SA before IKE_AUTH are ignored");
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_init(&n, &starts, &waits), 0);
 	n.hook = hold_auth;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
@@ -544,12 +545,9 @@ static void critical_payloads(void)
 	net_free(&n);
 
 	/* an established SA: an INFORMATIONAL request with one inside SK */
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
-	if (!check_one_tunnel(&n) || !sa)
+	if (!bring_up(&n, &a_pfs, &b_pfs))
 		goto out;
+	struct ike_sa *sa = ike_of(&n, SIDE_A);
 	len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_critical, NULL, buf,
 			   sizeof(buf));
 	net_inject(&n, SIDE_A, true, buf, (size_t)len);
@@ -579,12 +577,9 @@ static void outside_sk(void)
 	struct net n;
 
 	scenario_begin("a payload outside SK in an encrypted exchange is dropped");
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
-	if (!check_one_tunnel(&n) || !sa)
+	if (!bring_up(&n, &a_pfs, &b_pfs))
 		goto out;
+	struct ike_sa *sa = ike_of(&n, SIDE_A);
 	unsigned before = net_count(&n, SIDE_B, INFORMATIONAL, 1);
 	int len = craft_sealed_outer(sa, INFORMATIONAL, false, sa->next_msgid, fill_notify,
 				     NULL, NULL, buf, sizeof(buf));
@@ -605,12 +600,9 @@ static void delete_protocols(void)
 	struct net n;
 
 	scenario_begin("DELETE: AH deletes nothing, an unknown protocol is refused");
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
-	if (!check_one_tunnel(&n) || !sa)
+	if (!bring_up(&n, &a_pfs, &b_pfs))
 		goto out;
+	struct ike_sa *sa = ike_of(&n, SIDE_A);
 	uint8_t proto = PROTO_AH;
 	/* AH with the ESP SA's SPI: answered, the ESP SA stays */
 	uint8_t spi[4];
@@ -656,7 +648,7 @@ static void deadline(enum ike_state st, const char *why)
 
 	snprintf(name, sizeof(name), "state \"%s\" ends at its deadline", ike_state_name(st));
 	scenario_begin(name);
-	CHECK_INT(net_init(&n, &(struct side_opts){ .autostart = "start" }, &waits), 0);
+	CHECK_INT(net_init(&n, &starts, &waits), 0);
 	n.hook = st == IKE_S_INIT_SENT ? drop_all : st == IKE_S_AUTH_SENT ? drop_auth : NULL;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
