@@ -80,7 +80,10 @@ static bool same_flow(const uint8_t *a, const uint8_t *b, size_t l4off)
 }
 
 /* The IP fields GRO insists on (TOS, DF, TTL; IPv6 class, label, hop
- * limit) and the TCP header but sequence number, flags, window, checksum. */
+ * limit) and the TCP header but sequence number, flags, checksum and urgent
+ * pointer.  The window too, as tcp_gro_receive flushes on any change of the
+ * flag word but CWR, FIN and PSH: a super-packet carries its first
+ * segment's window, and a later segment's window update would be lost. */
 static bool headers_match(const uint8_t *a, const uint8_t *b, size_t l4off, size_t thlen)
 {
 	const uint8_t *ta = a + l4off, *tb = b + l4off;
@@ -89,7 +92,7 @@ static bool headers_match(const uint8_t *a, const uint8_t *b, size_t l4off, size
 			: (memcmp(a, b, 4) || a[7] != b[7]))
 		return false;
 	return (ta[12] >> 4) * 4 == (int)thlen && memcmp(ta + 8, tb + 8, 4) == 0 &&
-	       memcmp(ta + 20, tb + 20, thlen - 20) == 0;
+	       memcmp(ta + 14, tb + 14, 2) == 0 && memcmp(ta + 20, tb + 20, thlen - 20) == 0;
 }
 
 void dp_gro_init(struct dp_gro *g)

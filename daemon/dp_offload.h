@@ -11,9 +11,9 @@
  *    left partial completed;
  *  - dp_gro_*: the other way, for writes to the TUN: consecutive TCP segments
  *    of one flow (decrypted inbound packets) gathered into one super-packet,
- *    the rules of the kernel's TCP GRO (same addresses, ports, ack, options,
- *    IP fields; in-order sequence numbers; equal sizes but the last; only
- *    ACK/PSH flags; checksum verified), written with one writev.
+ *    the rules of the kernel's TCP GRO (same addresses, ports, ack, window,
+ *    options, IP fields; in-order sequence numbers; equal sizes but the last;
+ *    only ACK/PSH flags; checksum verified), written with one writev.
  *
  * Every function takes IP packets in network byte order and never reads
  * past the lengths it is given: the packets come from the kernel (TUN

@@ -61,10 +61,14 @@ tag_text() {
 	}'
 }
 
-# The lines of file between the first line matching start and the next
-# line matching end (both EREs), neither included.
+# The lines of file ("-": stdin) between the first line matching start and
+# the next line matching end (both EREs), neither included.  Only POSIX forms
+# that every awk reads alike: the EREs come through ENVIRON, not -v (which
+# reads escapes, and gawk and mawk read "\[" differently), and they escape
+# nothing: a bracket expression stands for a literal ("[[]", "[.]", "[{]").
 between() {
-	awk -v s="$2" -v e="$3" 'on && $0 ~ e { exit } on { print } $0 ~ s { on = 1 }' "$1"
+	S=$2 E=$3 awk 'BEGIN { s = ENVIRON["S"]; e = ENVIRON["E"] }
+		on && $0 ~ e { exit } on { print } $0 ~ s { on = 1 }' "$1"
 }
 
 # ---- 1. rendering ----
@@ -98,9 +102,9 @@ done
 
 # ---- 2. configuration keys ----
 plain "$conf_page" >"$tmp/conf.txt"
-between "$src/conf/keys.c" 'struct key_def keys\[\] *= *\{' '^\};' |
+between "$src/conf/keys.c" 'struct key_def keys[[][]] *= *[{]' '^[}];' |
 	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/keys"
-between "$src/conf/keys.c" 'not_yet\[\] *= *\{' '^\};' |
+between "$src/conf/keys.c" 'not_yet[[][]] *= *[{]' '^[}];' |
 	grep -o '"[^"]*"' | tr -d '"' >"$tmp/not_yet"
 n_keys=$(wc -l <"$tmp/keys")
 n_not_yet=$(wc -l <"$tmp/not_yet")
@@ -120,7 +124,7 @@ while read -r key; do
 	grep -qx "$key" "$tmp/tags" ||
 		fail "mcvpn.conf.5 has no entry for '$key=' (a .TP/.TQ tag '.B $key=...'; it is in conf/keys.c's key table)"
 done <"$tmp/keys"
-between "$tmp/conf.txt" '^\.SH KEYS NOT SUPPORTED' '^\.SH' >"$tmp/not_yet.txt"
+between "$tmp/conf.txt" '^[.]SH KEYS NOT SUPPORTED' '^[.]SH' >"$tmp/not_yet.txt"
 while read -r key; do
 	case $key in
 	*[!a-z0-9_-]*) fail "odd key name '$key' extracted from conf/keys.c"; continue ;;
@@ -143,7 +147,7 @@ echo "checked $n_keys keys and $n_not_yet not-supported keys against mcvpn.conf.
 
 # ---- 3. options and commands ----
 check_options() {	# C_FILE PAGE
-	between "$1" 'struct option opts\[\] *= *\{' '^[[:space:]]*\};' |
+	between "$1" 'struct option opts[[][]] *= *[{]' '^[[:space:]]*[}];' |
 		sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/opts"
 	[ -s "$tmp/opts" ] || fail "no long options found in $1 (did its option table change?)"
 	# the tag lines (after .TP) of the page: each option has one
@@ -158,7 +162,7 @@ check_options "$src/daemon/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
 # The control commands: the rows '{ "name", min, max, fn, "usage" },' of the
 # cmds[] table in daemon/ctl_cmds.c, as "name<TAB>usage".
-between "$src/daemon/ctl_cmds.c" 'cmds\[\] *= *\{' '^\};' |
+between "$src/daemon/ctl_cmds.c" 'cmds[[][]] *= *[{]' '^[}];' |
 	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",.*,[[:space:]]*"\([^"]*\)"[[:space:]]*},.*/\1	\2/p' \
 	>"$tmp/commands"
 n_cmds=$(wc -l <"$tmp/commands")
@@ -167,7 +171,7 @@ if [ "$n_cmds" -lt 2 ]; then
 fi
 # The tags of COMMANDS' own entries (a .TP at the section's level, not the
 # replies nested in .RS/.RE), as plain words: "rekey name [child|ike]".
-plain "$man_dir/mcvpnctl.8" | between /dev/stdin '^\.SH COMMANDS' '^\.SH' |
+plain "$man_dir/mcvpnctl.8" | between - '^[.]SH COMMANDS' '^[.]SH' |
 	awk '/^\.RS/ { depth++ } /^\.RE/ { depth-- }
 	     prev == ".TP" && depth == 0 { print } { prev = $0 }' |
 	tag_text >"$tmp/command.tags"
@@ -190,7 +194,7 @@ fi
 echo "checked $n_cmds control commands against mcvpnctl.8"
 
 # ---- 4. the example pair ----
-between "$tmp/conf.txt" '^\.SH EXAMPLES' '^\.SH' >"$tmp/examples.txt"
+between "$tmp/conf.txt" '^[.]SH EXAMPLES' '^[.]SH' >"$tmp/examples.txt"
 awk -v dir="$tmp" '
 	/^\.EX/ { n++; on = 1; next }
 	/^\.EE/ { on = 0; next }
