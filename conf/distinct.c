@@ -48,7 +48,8 @@ void check_distinct(struct loader *ld, size_t i)
 		return;
 	for (size_t j = 0; j < i; j++) {
 		const struct conf_conn *a = &ld->conns[j].c;
-		if (a->autostart == CONF_AUTO_IGNORE || !same_addr(&a->left, &b->left) ||
+		if (a->autostart == CONF_AUTO_IGNORE || !strcmp(a->name, b->name) ||
+		    !same_addr(&a->left, &b->left) ||
 		    !same_addr(&a->right, &b->right) || !id_equal(&a->leftid, &b->leftid) ||
 		    !id_equal(&a->rightid, &b->rightid) ||
 		    !sets_overlap(a->leftsubnet, a->n_leftsubnet, b->leftsubnet, b->n_leftsubnet) ||

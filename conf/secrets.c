@@ -192,7 +192,9 @@ static const char *id_add(char *t, struct psk_entry *pe, char *why, size_t wl)
 	if (t[0] == '"' || t[0] == '\'')
 		return "quoted (distinguished-name) IDs are not supported; use @fqdn or an IP address";
 	if (id_parse(t, &pe->ids[pe->n_ids++], &expect) < 0) {
-		snprintf(why, wl, "ID '%.80s': expected %s", t, expect);
+		/* by its place, not its text: on a line that does not parse, a
+		 * word where an ID should be may be the key itself */
+		snprintf(why, wl, "ID %zu of the line: expected %s", pe->n_ids, expect);
 		return why;
 	}
 	return NULL;

@@ -140,8 +140,11 @@ static void check_result(const struct import_input *in, const struct import_resu
 	}
 	if (errors != r->n_errors || warnings != r->n_warnings)
 		broken(r, "n_errors or n_warnings does not count the messages", NULL);
-	if ((rc == 0) != (r->n_errors == 0))
-		broken(r, "the return value disagrees with the errors", NULL);
+	/* 0 when some conn may be written: a bad conn does not block the others */
+	if ((rc == 0) != (r->n_written > 0))
+		broken(r, "the return value disagrees with the conns written", NULL);
+	if (r->n_errors == 0 && r->n_written != r->n_conns)
+		broken(r, "a conn refused without an error", NULL);
 	for (size_t i = 0; i < r->n_conns; i++) {
 		no_psk_in(r, &p, r->conns[i].conf, "a NAME.conf");
 		no_psk_in(r, &p, r->conns[i].summary, "a summary");
@@ -198,13 +201,20 @@ static void check_loads(const struct import_result *r)
 
 		if (!name_ok(ic->name))
 			broken(r, "a conn name that is no file name mcvpnd reads", ic->name);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(r->conns[j].name, ic->name))
+		for (size_t j = 0; j < i && !ic->refused; j++)
+			if (!r->conns[j].refused && !strcmp(r->conns[j].name, ic->name))
 				broken(r, "two conns with one name (one file overwrites the other)", ic->name);
+		if (ic->refused) {	/* nothing of it is written */
+			if (ic->conf || ic->secrets)
+				broken(r, "a refused conn with a NAME.conf or NAME.secrets", ic->name);
+			continue;
+		}
 		if (!ic->conf || !ic->summary)
 			broken(r, "a conn without its NAME.conf or summary", ic->name);
 	}
 	for (size_t i = 0; i < r->n_conns; i++) {
+		if (r->conns[i].refused)
+			continue;
 		write_file(r, r->conns[i].name, ".conf", r->conns[i].conf, 0644);
 		if (r->conns[i].secrets)
 			write_file(r, r->conns[i].name, ".secrets", r->conns[i].secrets, 0600);
@@ -217,7 +227,7 @@ static void check_loads(const struct import_result *r)
 			fprintf(stderr, "  conf_load_dir: %s\n", d.msgs[i]);
 		broken(r, "the converted drop-in does not load", NULL);
 	}
-	if (c->n_conns != r->n_conns)
+	if (c->n_conns != r->n_written)
 		broken(r, "the drop-in loads with another number of conns", NULL);
 	for (size_t i = 0; i < c->n_conns; i++) {
 		size_t j = 0;

@@ -141,12 +141,15 @@ static void test_errors(void)
 	check_no_leak("@a.example : PSK\n", "hunter2", "t.secrets:1: missing PSK value");
 	check_no_leak("@a.example :\n", "hunter2", "t.secrets:1: missing secret type after ':' (expected PSK)");
 	check_no_leak("a.example : PSK \"hunter2\"\n", "hunter2",
-		      "t.secrets:1: ID 'a.example': expected @fqdn or an IP address (write @NAME");
+		      "t.secrets:1: ID 1 of the line: expected @fqdn or an IP address (write @NAME");
+	/* ': PSK "' forgotten: the key stands where an ID would, and is not shown */
+	check_no_leak("@a.example 192.0.2.2 hunter2-the-key\n", "hunter2",
+		      "t.secrets:1: ID 3 of the line: expected @fqdn or an IP address");
 	check_no_leak("\"C=US, CN=x\" : PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: quoted (distinguished-name) IDs are not supported");
 	check_no_leak("include /etc/ipsec.d/x.secrets\n", "hunter2", "t.secrets:1: include /etc/ipsec.d/x.secrets: no such file");
 	check_no_leak("@a.example 192.0.2.2: \"hunter2\"\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
-	check_no_leak("@[a.example : PSK \"hunter2\"\n", "hunter2", "t.secrets:1: ID '@[a.example': expected @[text] (a key ID: the closing ']' is missing)");
+	check_no_leak("@[a.example : PSK \"hunter2\"\n", "hunter2", "t.secrets:1: ID 1 of the line: expected @[text] (a key ID: the closing ']' is missing)");
 	check_no_leak("@#00ff : PSK \"hunter2\"\n", "hunter2", "the binary @# and @~ forms are not supported");
 }
 
