@@ -48,7 +48,7 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 	struct ike_sa *sa = arg;
 	const struct conf_conn *cfg = sa->conn->cfg;
 
-	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed_to)
+	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed)
 		return;
 	double quiet = ike_dpd_silence(sa);
 	if (quiet >= cfg->dpdtimeout && sa->pending != PEND_NONE) {

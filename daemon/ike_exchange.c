@@ -111,6 +111,10 @@ void ike_sa_run_queue(struct ike_sa *sa)
 			ike_info_send_delete_child(sa, c);
 		else
 			ike_sa_run_queue(sa);
+	} else if (sa->want_delete_spi) {
+		uint32_t spi = sa->want_delete_spi;
+		sa->want_delete_spi = 0;
+		ike_info_send_delete_spi(sa, spi);
 	} else if (sa->want_rekey_ike) {
 		sa->want_rekey_ike = false;
 		if (ike_rekey_ike_start(sa))

@@ -126,6 +126,7 @@ static void go_live(struct ike_sa *n, struct ike_sa *old)
 	n->conn->last_rekey = time(NULL);
 	if (old) {
 		old->rekeyed_to = n;
+		old->rekeyed = true;
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u rekeyed into #%u", old->serial, n->serial);
 	} else {
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u carries the Child SAs", n->serial);
@@ -210,6 +211,7 @@ static void hold(struct ike_sa *n, struct ike_sa *old)
 	n->peer_msgid = HELD_MSGID;
 	old->rk_passive = n->spir;
 	old->rekeyed_to = n;		/* its Child SAs are there; no rekey or DPD of it */
+	old->rekeyed = true;
 	event_assign(n->retx_ev, n->eng->base, -1, 0, hold_cb, n);
 	hold_arm(n, HOLD_CHECK_MS);
 	IKE_SA_LOG(old, LOG_INFO, "simultaneous rekey of IKE SA #%u: answered the peer's (#%u), "
@@ -350,7 +352,7 @@ static const char *rekey_busy(const struct ike_sa *sa)
 {
 	if (sa->pending == PEND_REKEY_CHILD || sa->pending == PEND_DELETE_CHILD)
 		return "a Child SA exchange of ours is in flight";
-	if (sa->rekeyed_to || sa->rk_passive || sa->rk_held)
+	if (sa->rekeyed || sa->rk_passive || sa->rk_held)
 		return "this IKE SA is rekeyed already";
 	if (sa->state != IKE_S_ESTABLISHED || sa->delete_queued)
 		return "we are deleting this IKE SA";

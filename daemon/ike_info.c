@@ -94,12 +94,24 @@ void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, "deleted");
 }
 
-int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
+/* The INFORMATIONAL request with one ESP DELETE of our inbound SPI. */
+static int send_delete_esp(struct ike_sa *sa, uint32_t spi_in)
 {
 	uint8_t out[512], inner[256], spi[4];
 	struct ike_msgb b;
 	struct ike_hdr h;
 
+	ike_put_spi32(spi, spi_in);
+	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
+	sa->rk_del = spi_in;
+	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
+}
+
+int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
+{
 	c->deleting = true;	/* no new rekey of it; its inbound SA stays until answered */
 	if (c->rekey_ev)
 		evtimer_del(c->rekey_ev);
@@ -107,14 +119,18 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 		sa->want_delete_child = c->spi_in;
 		return 0;
 	}
-	ike_put_spi32(spi, c->spi_in);
-	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
-	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	ike_msgb_begin_encrypted(&b);
-	pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
-	sa->rk_del = c->spi_in;
 	IKE_SA_LOG(sa, LOG_INFO, "deleting Child SA #%u", c->serial);
-	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
+	return send_delete_esp(sa, c->spi_in);
+}
+
+int ike_info_send_delete_spi(struct ike_sa *sa, uint32_t spi_in)
+{
+	if (sa->pending != PEND_NONE) {
+		sa->want_delete_spi = spi_in;
+		return 0;
+	}
+	IKE_SA_LOG(sa, LOG_INFO, "deleting the peer's Child SA for SPI %08x", spi_in);
+	return send_delete_esp(sa, spi_in);
 }
 
 int ike_info_send_delete(struct ike_sa *sa)

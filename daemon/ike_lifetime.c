@@ -33,7 +33,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ike_sa *sa = arg;
 
-	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed_to)
+	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (ikelifetime)");
 	sa->want_rekey_ike = true;

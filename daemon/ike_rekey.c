@@ -158,6 +158,16 @@ static struct secret *peer_gir(struct ike_sa *sa, const struct ike_msg *msg)
 	return dh_shared(sa->rk_dh, msg->ke.data, msg->ke.len);
 }
 
+/* An answer we cannot use: the peer made and installed the new SA (it
+ * sends on it once it switches), so it is deleted there, by the inbound SPI
+ * we offered; the old SA carries on. */
+static void unusable(struct ike_sa *sa, const char *why)
+{
+	IKE_SA_LOG(sa, LOG_WARNING, "unusable Child SA rekey answer (%s); keeping the old SA", why);
+	sa->want_delete_spi = sa->rk_spi_in;
+	ike_request_done(sa);
+}
+
 void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -173,8 +183,7 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 	if ((msg->inner & need) != need ||
 	    proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, sa->rk_dh != NULL, &c) ||
 	    (sa->rk_dh && !(gir = peer_gir(sa, msg)))) {
-		IKE_SA_LOG(sa, LOG_WARNING, "unusable Child SA rekey answer; keeping the old SA");
-		ike_request_done(sa);
+		unusable(sa, "payloads, proposal or KE");
 		return;
 	}
 	struct child_sa *n = child_sa_new(sa, &c, sa->rk_spi_in, true, sa->rk_ni, sa->rk_nilen,
@@ -184,7 +193,7 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 	sa->rk_dh = NULL;
 	sa->rk_group = 0;
 	if (!n) {
-		ike_request_done(sa);
+		unusable(sa, "no keys");
 		return;
 	}
 	n->replaces = sa->rk_old;
@@ -193,7 +202,7 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 	n->out_standby = twin(sa, n) != NULL;
 	if (child_sa_install(sa, n)) {
 		child_sa_destroy(n);
-		ike_request_done(sa);
+		unusable(sa, "the data plane refused it");
 		return;
 	}
 	new_child_up(sa, n);

@@ -163,9 +163,12 @@ static void unlink_sa(struct ike_sa *sa)
 	for (struct ike_sa **pp = &eng->sas; *pp; pp = &(*pp)->next) {
 		if (*pp == sa) {
 			*pp = sa->next;
-			return;
+			break;
 		}
 	}
+	for (struct ike_sa *o = eng->sas; o; o = o->next)	/* no pointer into freed memory */
+		if (o->rekeyed_to == sa)
+			o->rekeyed_to = NULL;
 }
 
 static void sa_free(struct ike_sa *sa)
@@ -212,7 +215,7 @@ static struct ike_sa *sibling(struct ike_sa *sa)
 	struct ike_sa *live = NULL;
 	for (struct ike_sa *o = sa->eng->sas; o; o = o->next) {
 		if (o == sa || o->conn != sa->conn || o->state == IKE_S_DEAD ||
-		    o->state == IKE_S_DELETING)
+		    o->state == IKE_S_DELETING || o->rekeyed)
 			continue;
 		if (o->state == IKE_S_ESTABLISHED)
 			return o;

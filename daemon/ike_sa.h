@@ -136,12 +136,16 @@ struct ike_sa {
 	bool want_rekey_ike, want_dpd;
 	uint32_t want_rekey_child;	/* spi_in of a Child SA due for rekey; 0 none */
 	uint32_t want_delete_child;	/* spi_in of a Child SA to delete; 0 none */
+	uint32_t want_delete_spi;	/* our inbound SPI of a Child SA the peer made in a rekey
+					 * whose answer we could not use: delete it there */
 	bool want_probe;		/* a liveness check, to alt_remote too (ike_move.c) */
 	uint32_t rk_del;		/* spi_in of the Child SA our DELETE is about */
 	struct event *rekey_ev, *expire_ev, *dpd_ev;	/* owned: IKE SA lifetime, liveness */
 	struct event *keepalive_ev;	/* owned: NAT-T keepalives */
 	struct timespec last_rx;	/* CLOCK_MONOTONIC of the last authenticated message */
-	struct ike_sa *rekeyed_to;	/* this SA was rekeyed into that one */
+	bool rekeyed;			/* replaced by a rekey: no rekey, DPD or takeover of it */
+	struct ike_sa *rekeyed_to;	/* borrowed: the SA it was rekeyed into; NULL once
+					 * that one is freed (ike_sa.c) */
 	bool rk_held;			/* made by a rekey that crossed ours: holds the Child SAs,
 					 * sends and hears nothing until our rekey's outcome
 					 * says which new IKE SA survives (ike_ike_rekey.c) */
@@ -367,6 +371,9 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg);
 void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg);
 void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg);
 int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
+/* DELETE of an ESP SA by our inbound SPI alone (one the peer made that we
+ * never installed); queued while a request is out. */
+int ike_info_send_delete_spi(struct ike_sa *sa, uint32_t spi_in);
 void ike_dpd_start(struct ike_sa *sa);
 int ike_dpd_send(struct ike_sa *sa);
 void ike_dpd_response(struct ike_sa *sa);

@@ -91,3 +91,24 @@ int craft_sealed_outer(const struct ike_sa *sa, uint8_t exchange, bool response,
 	ike_sa_keys_out(sa, &k);
 	return ike_crypt_seal(&b, &k);
 }
+
+int craft_reseal(const struct ike_sa *sender, const uint8_t *msg, size_t len, craft_mutate mutate,
+		 void *arg, uint8_t *out, size_t cap)
+{
+	static uint8_t plain[IKE_MAX_MSG], inner[IKE_MAX_MSG];
+	struct ike_crypt_keys k;
+	struct ike_msgb b;
+	struct ike_msg m;
+	size_t n = 0;
+
+	ike_sa_keys_out(sender, &k);
+	if (ike_msg_parse_header(msg, len, &m) || ike_msg_parse_payloads(&m) ||
+	    ike_crypt_open(&m, &k, plain, sizeof(plain), &n))
+		return -1;
+	mutate(plain, n, arg);
+	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &m.hdr);
+	ike_msgb_begin_encrypted(&b);
+	wbuf_bytes(&b.inner, plain, n);	/* the chain as it is now */
+	b.first_inner = m.sk.first_inner;
+	return ike_crypt_seal(&b, &k);
+}

@@ -38,6 +38,15 @@ int craft_sealed(const struct ike_sa *sa, uint8_t exchange, bool response, uint3
 /* The same with payloads before SK too: outer (may be NULL) adds them. */
 int craft_sealed_outer(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
 		       craft_fill outer, craft_fill fill, void *arg, uint8_t *out, size_t cap);
+/* Changes a decrypted inner payload chain in place (len bytes). */
+typedef void (*craft_mutate)(uint8_t *inner, size_t len, void *arg);
+
+/* A message of sa's peer as the peer sealed it (msg, len), opened with the
+ * keys it was sealed with, changed by mutate and sealed again: what a peer
+ * that lies would have sent.  The length, or -1. */
+int craft_reseal(const struct ike_sa *sender, const uint8_t *msg, size_t len, craft_mutate mutate,
+		 void *arg, uint8_t *out, size_t cap);
+
 /* A payload of a type nobody knows (and so, with critical, one to refuse). */
 void craft_unknown_payload(struct ike_msgb *b, uint8_t type, bool critical);
 

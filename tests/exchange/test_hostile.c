@@ -627,6 +627,94 @@ out:
 	scenario_end(true);
 }
 
+/* ---- an answer that cannot be used ---- */
+
+/* The first transform of the first SA payload in a decrypted chain becomes
+ * 3DES (nobody here offered it). */
+static void to_3des(uint8_t *p, size_t len, void *arg)
+{
+	uint8_t type = *(uint8_t *)arg;	/* the chain's first payload type */
+	size_t off = 0;
+
+	while (type != PL_NONE && off + 4 <= len) {
+		size_t plen = (size_t)(p[off + 2] << 8 | p[off + 3]);
+		if (type == PL_SA && off + 4 + 8 + 4 + 8 <= len) {
+			uint8_t *t = p + off + 4 + 8 + p[off + 4 + 6];	/* past proposal hdr, SPI */
+			if (t + 8 <= p + len && t[4] == TRANS_ENCR) {
+				t[6] = 0;
+				t[7] = 3;	/* ENCR_3DES */
+				*(uint8_t *)arg = 0;	/* done */
+			}
+			return;
+		}
+		type = p[off];
+		off += plen ? plen : len;
+	}
+}
+
+struct lie {
+	int changed;
+};
+
+static enum verdict unusable_answer(struct net *n, struct pkt *p, void *arg)
+{
+	struct lie *l = arg;
+	uint8_t buf[4096];
+	struct ike_msg m;
+
+	if (l->changed || p->from != SIDE_B || p->hdr.exchange != CREATE_CHILD_SA ||
+	    !(p->hdr.flags & IKE_FLAG_R))
+		return V_PASS;
+	struct ike_sa *sb = ike_of(n, SIDE_B);
+	if (!sb || ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m))
+		return V_PASS;
+	uint8_t first = m.sk.first_inner;
+	int len = craft_reseal(sb, p->buf, p->len, to_3des, &first, buf, sizeof(buf));
+	if (len <= 0 || first != 0)
+		return V_PASS;
+	free(p->buf);
+	p->buf = malloc((size_t)len);
+	memcpy(p->buf, buf, (size_t)len);
+	p->len = (size_t)len;
+	l->changed = 1;
+	return V_PASS;
+}
+
+/* B answers A's Child SA rekey with a proposal A never made: A keeps the old
+ * SA and deletes, at B, the SA B made and installed (by the inbound SPI A
+ * offered); B never switches to it. */
+static void unusable_child_rekey_answer(void)
+{
+	struct lie l = { 0 };
+	struct net n;
+	struct snap old;
+
+	scenario_begin("an unusable Child SA rekey answer: the peer's new SA is deleted there");
+	if (!bring_up(&n, &a_pfs, &b_pfs))
+		goto out;
+	snap_take(&n, &old);
+	n.hook = unusable_answer;
+	n.hook_arg = &l;
+	start_child_rekey(&n, SIDE_A);
+	net_run(&n);
+	n.hook = NULL;
+	CHECK_INT(l.changed, 1);
+	CHECK_LOG("unusable Child SA rekey answer (payloads, proposal or KE); keeping the old SA");
+	CHECK_LOG("deleting the peer's Child SA for SPI");
+	net_advance(&n, 20 * 1000);	/* longer than B's wait for a switch */
+	if (!check_one_tunnel(&n))
+		goto out;
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(ike_of(&n, i)->child->spi_in, old.in[i]);	/* the old pair, still */
+		CHECK_INT(n.s[i].n_inst, 1);
+	}
+	check_no_blackhole(&n);
+	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* ---- deadlines ---- */
 
 static enum verdict drop_all(struct net *n, struct pkt *p, void *arg)
@@ -696,6 +784,7 @@ int main(void)
 	critical_payloads();
 	outside_sk();
 	delete_protocols();
+	unusable_child_rekey_answer();
 	info_answers_auth();
 	before_auth();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
