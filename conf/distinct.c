@@ -1,6 +1,6 @@
 /* Two conns between the same addresses are told apart by their IDs and
  * then their selectors (the responder's choice at IKE_AUTH,
- * daemon/ike_match.c).  Two that neither tells apart would mix up their IKE
+ * ike/match.c).  Two that neither tells apart would mix up their IKE
  * SAs: the second is refused, with what would tell them apart. */
 #include <string.h>
 

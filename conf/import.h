@@ -1,7 +1,7 @@
 /* libreswan -> mcvpn.d: a libreswan conn file, its ipsec.secrets file and
  * the boot script that configured the VTI device become one NAME.conf and
  * one NAME.secrets per conn.  Pure functions of text: the caller reads the
- * input files and writes the output ones (daemon/mcvpnctl_import.c). */
+ * input files and writes the output ones (mcvpnctl/import.c). */
 #ifndef MCVPN_CONF_IMPORT_H
 #define MCVPN_CONF_IMPORT_H
 

@@ -12,10 +12,10 @@
 #include "conf/conf.h"
 #include "crypto/alg.h"
 #include "daemon/daemon.h"
-#include "daemon/dataplane.h"
+#include "daemon/dataplane/dataplane.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
-#include "daemon/tun.h"
+#include "daemon/base/log.h"
+#include "daemon/dataplane/tun.h"
 #include "netlink/nl.h"
 
 #define PATH_MTU 1500

@@ -11,10 +11,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf/conf.h"
-#include "daemon/ctl.h"
-#include "daemon/dataplane.h"
+#include "daemon/ctl/server.h"
+#include "daemon/dataplane/dataplane.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "netlink/nl.h"
 
 static void engine_recv(void *arg, const struct sockaddr_storage *local,

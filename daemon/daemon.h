@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "daemon/conn.h"
-#include "daemon/ike_sa.h"
+#include "daemon/ike/sa.h"
 #include "daemon/udp.h"
 
 struct dp_sa_stats;
@@ -74,7 +74,7 @@ struct evbuffer;
 void status_write(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus(struct daemon *d, struct evbuffer *out);
 
-/* ctl_cmds.c: the control socket's commands */
+/* ctl/commands.c: the control socket's commands */
 int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* io.c: the engine's callbacks into the data plane and sockets */
@@ -86,7 +86,7 @@ void io_count_inbound(struct conn_counters *sum, const struct dp_sa_stats *now,
 /* The conn's counters: removed Child SAs plus the installed ones. */
 void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum);
 
-/* status_json.c */
+/* ctl/status_json.c */
 void status_json(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus_json(struct daemon *d, struct evbuffer *out);
 

@@ -8,7 +8,7 @@
 #include <sys/prctl.h>
 
 #include "crypto/secret.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 
 #define SECRET_HEAP_SIZE (1u << 20)	/* keys of a few hundred IKE SAs */
 

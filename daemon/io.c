@@ -8,12 +8,12 @@
 #include "conf/conf.h"
 #include "crypto/secret.h"
 #include "daemon/daemon.h"
-#include "daemon/dataplane.h"
-#include "daemon/ike_proto.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/ikemsg/proto.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
-#include "daemon/sockaddr.h"
-#include "daemon/ts.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
+#include "daemon/ike/ts.h"
 
 _Static_assert(DP_MAX_TS >= IKE_MAX_TS, "the data plane keeps every selector IKE negotiates");
 

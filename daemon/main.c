@@ -6,11 +6,11 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "daemon/ctl.h"
+#include "daemon/ctl/server.h"
 #include "daemon/daemon.h"
 #include "daemon/harden.h"
 #include "daemon/host.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 
 #ifndef MCVPN_VERSION
 #define MCVPN_VERSION "0"

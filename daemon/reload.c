@@ -14,7 +14,7 @@
 #include "conf/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/host.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 
 static struct conn *take_old(struct daemon *d, const char *name)
 {

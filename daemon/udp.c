@@ -8,10 +8,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "daemon/dataplane.h"
-#include "daemon/ike_proto.h"
-#include "daemon/log.h"
-#include "daemon/sockaddr.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/ikemsg/proto.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
 
 void udp_init(struct udp *u, struct event_base *base, struct dataplane *dp, udp_recv_fn fn,
 	      void *arg)

@@ -5,9 +5,9 @@
 
 #include "conf/conf.h"
 #include "crypto/dh.h"
-#include "daemon/ike_crypt.h"
-#include "daemon/nat.h"
-#include "daemon/proposal.h"
+#include "daemon/ikemsg/sk.h"
+#include "daemon/ike/nat.h"
+#include "daemon/ike/proposal.h"
 
 #define CRAFT_SPII 0x0123456789abcdefull
 

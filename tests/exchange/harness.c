@@ -13,7 +13,7 @@
 
 #include "conf/conf.h"
 #include "crypto/secret.h"
-#include "daemon/ike_crypt.h"
+#include "daemon/ikemsg/sk.h"
 
 #define STEP_MS 10
 #define RUN_MAX_DELIVERIES 2000

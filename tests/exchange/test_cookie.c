@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/ike_cookie.h"
-#include "daemon/log.h"
+#include "daemon/ike/cookie.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 static const struct side_opts waits = { .autostart = "add" };

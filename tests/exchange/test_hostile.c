@@ -17,8 +17,8 @@
 #include <event2/event.h>
 
 #include "craft.h"
-#include "daemon/ike_cookie.h"
-#include "daemon/log.h"
+#include "daemon/ike/cookie.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 #include "rekey_checks.h"
 

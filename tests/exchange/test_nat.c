@@ -12,7 +12,7 @@
 
 #include <arpa/inet.h>
 
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 #include "rekey_checks.h"
 

@@ -1,6 +1,6 @@
-/* libFuzzer target: the data plane's TUN offloads (daemon/dp_gso.c,
- * dp_gro.c, dp_csum.c) on any bytes, checked against what
- * daemon/dp_offload.h promises.  The first byte picks the path:
+/* libFuzzer target: the data plane's TUN offloads (dataplane/gso.c,
+ * dataplane/gro.c, dataplane/csum.c) on any bytes, checked against what
+ * dataplane/offload.h promises.  The first byte picks the path:
  *
  *   bit 0 clear: a TUN read.  Then u8 room (the room for each segment:
  *     0 all a segment can need, else room * 64 bytes, so that "does not
@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/dp_offload.h"
+#include "daemon/dataplane/offload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

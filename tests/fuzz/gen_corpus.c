@@ -17,11 +17,11 @@
 #include "crypto/alg.h"
 #include "crypto/cipher.h"
 #include "crypto/secret.h"
-#include "daemon/ctl_proto.h"
-#include "daemon/dp_offload.h"
-#include "daemon/esp.h"
-#include "daemon/ike_crypt.h"
-#include "daemon/nat.h"
+#include "daemon/ctl/proto.h"
+#include "daemon/dataplane/offload.h"
+#include "daemon/dataplane/esp.h"
+#include "daemon/ikemsg/sk.h"
+#include "daemon/ike/nat.h"
 
 static const char *root;
 static int failed;

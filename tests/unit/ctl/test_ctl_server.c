@@ -20,9 +20,9 @@
 
 #include "check.h"
 #include "ctl_fake.h"
-#include "daemon/ctl.h"
-#include "daemon/ctl_proto.h"
-#include "daemon/log.h"
+#include "daemon/ctl/server.h"
+#include "daemon/ctl/proto.h"
+#include "daemon/base/log.h"
 
 #define TIMEOUT_MS 300
 

@@ -9,7 +9,7 @@
 #    named in the page's KEYS NOT SUPPORTED section, and that section names no
 #    other key.
 # 3. Every long option of mcvpnd and mcvpnctl has an entry in its page; every
-#    command of the cmds[] table of daemon/ctl_cmds.c has an entry in
+#    command of the cmds[] table of daemon/ctl/commands.c has an entry in
 #    mcvpnctl(8)'s COMMANDS whose tag matches the command's usage string, and
 #    COMMANDS has no entry for a command the table lacks.
 # 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
@@ -158,16 +158,16 @@ check_options() {	# C_FILE PAGE
 	done <"$tmp/opts"
 }
 check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
-check_options "$src/daemon/mcvpnctl.c" "$man_dir/mcvpnctl.8"
+check_options "$src/daemon/mcvpnctl/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
 # The control commands: the rows '{ "name", min, max, fn, "usage" },' of the
-# cmds[] table in daemon/ctl_cmds.c, as "name<TAB>usage".
-between "$src/daemon/ctl_cmds.c" 'cmds[[][]] *= *[{]' '^[}];' |
+# cmds[] table in daemon/ctl/commands.c, as "name<TAB>usage".
+between "$src/daemon/ctl/commands.c" 'cmds[[][]] *= *[{]' '^[}];' |
 	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",.*,[[:space:]]*"\([^"]*\)"[[:space:]]*},.*/\1	\2/p' \
 	>"$tmp/commands"
 n_cmds=$(wc -l <"$tmp/commands")
 if [ "$n_cmds" -lt 2 ]; then
-	fail "found $n_cmds commands in the cmds[] table of daemon/ctl_cmds.c (expected at least 2: did the table's layout change?)"
+	fail "found $n_cmds commands in the cmds[] table of daemon/ctl/commands.c (expected at least 2: did the table's layout change?)"
 fi
 # The tags of COMMANDS' own entries (a .TP at the section's level, not the
 # replies nested in .RS/.RE), as plain words: "rekey name [child|ike]".
@@ -178,14 +178,14 @@ plain "$man_dir/mcvpnctl.8" | between - '^[.]SH COMMANDS' '^[.]SH' |
 while IFS="$(printf '\t')" read -r cmd usage; do
 	tag=$(awk -v c="$cmd" '$1 == c { print; exit }' "$tmp/command.tags")
 	if [ -z "$tag" ]; then
-		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl_cmds.c's cmds[] table has it, usage '$usage')"
+		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl/commands.c's cmds[] table has it, usage '$usage')"
 	elif [ "$tag" != "$(echo "$usage" | tr 'A-Z' 'a-z')" ]; then
-		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl_cmds.c's usage is '$usage' (expected the same words, argument names in lower case)"
+		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl/commands.c's usage is '$usage' (expected the same words, argument names in lower case)"
 	fi
 done <"$tmp/commands"
 [ "$n_cmds" -lt 2 ] || cut -d ' ' -f 1 "$tmp/command.tags" | while read -r cmd; do
 	cut -f 1 "$tmp/commands" | grep -qx -- "$cmd" ||
-		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl_cmds.c's cmds[] table (the daemon answers it with 'unknown command')"
+		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl/commands.c's cmds[] table (the daemon answers it with 'unknown command')"
 done >"$tmp/extra"
 if [ -s "$tmp/extra" ]; then
 	cat "$tmp/extra"

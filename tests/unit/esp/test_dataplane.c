@@ -19,8 +19,8 @@
 
 #include "check.h"
 #include "crypto/alg.h"
-#include "daemon/dataplane.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define SPI_AB	0xab000001u	/* A -> B */

@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "crypto/aead.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define SPI 0x0a0b0c0d

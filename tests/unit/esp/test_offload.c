@@ -1,4 +1,4 @@
-/* The TUN offloads as pure functions (daemon/dp_offload.h): checksums
+/* The TUN offloads as pure functions (dataplane/offload.h): checksums
  * against a plain RFC 1071 reference, TSO/USO split of IPv4 and IPv6
  * super-packets with odd sizes, partial checksums completed, refused
  * headers, and TCP coalescing with each of its rules, round trips
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "daemon/dp_offload.h"
+#include "daemon/dataplane/offload.h"
 
 /* ---- reference checksum: big-endian 16-bit words, byte by byte ---- */
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 
 static char caught[8192];
 

@@ -13,7 +13,7 @@
  * Routes are checked both through nl_route_present and, independently,
  * through /proc/net/route and /proc/net/ipv6_route. */
 #include "check.h"
-#include "daemon/tun.h"
+#include "daemon/dataplane/tun.h"
 #include "netlink/nl.h"
 
 #include <arpa/inet.h>
