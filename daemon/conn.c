@@ -189,7 +189,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
 	if (ike_initiate(&c->d->eng, c))
-		conn_down_cb(c->d, c, "cannot initiate");
+		conn_failed(c->d, c, "cannot initiate");
 }
 
 void conn_start(struct conn *c)
@@ -197,13 +197,36 @@ void conn_start(struct conn *c)
 	if (c->cfg->autostart != CONF_AUTO_START || c->ike || c->cfg->left.ss_family == AF_UNSPEC)
 		return;
 	if (ike_initiate(&c->d->eng, c))
-		conn_down_cb(c->d, c, "cannot initiate");
+		conn_failed(c->d, c, "cannot initiate");
 }
 
-void conn_down_cb(void *arg, struct conn *c, const char *why)
+void conn_up_cb(void *arg, struct conn *c)
+{
+	c->retries = 0;
+	c->hold = false;
+	c->last_error[0] = 0;
+}
+
+void conn_rekeyed_cb(void *arg, struct conn *c)
+{
+	c->last_rekey = time(NULL);
+}
+
+void conn_failed(struct daemon *d, struct conn *c, const char *why)
+{
+	struct ike_down down = { .why = why };
+	conn_down_cb(d, c, &down);
+}
+
+void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 {
 	struct daemon *d = arg;
+	const char *why = down->why;
 
+	if (down->wait_for_peer)
+		c->hold = true;
+	if (down->again_soon)
+		c->retries = 0;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;

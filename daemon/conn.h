@@ -1,6 +1,7 @@
 /* A configured conn at run time: its config, the IKE SA that carries its
  * traffic, its TUN device and its retry timer.  The IKE engine reads cfg and
- * ike; everything else belongs to conn.c. */
+ * owns ike (it alone writes it); everything else belongs to conn.c, which
+ * hears from the engine through ike_io (conn_up, conn_rekeyed, conn_down). */
 #ifndef MCVPN_CONN_H
 #define MCVPN_CONN_H
 
@@ -25,7 +26,8 @@ struct conn_counters {
 
 struct conn {
 	const struct conf_conn *cfg;	/* borrowed from the loaded config */
-	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL */
+	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL:
+					 * written by the engine only */
 	struct daemon *d;		/* borrowed */
 	int tunnel_id;
 	int tun_fd;			/* owned; -1 when none */

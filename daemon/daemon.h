@@ -66,7 +66,13 @@ void conn_free(struct daemon *d, struct conn *c);
 int conn_setup(struct daemon *d, struct conn *c);
 void conn_teardown(struct daemon *d, struct conn *c);
 void conn_start(struct conn *c);
-void conn_down_cb(void *arg, struct conn *c, const char *why);
+struct ike_down;
+/* The engine's word on a conn (ike_io): up, rekeyed, down. */
+void conn_up_cb(void *arg, struct conn *c);
+void conn_rekeyed_cb(void *arg, struct conn *c);
+void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down);
+/* conn_down_cb for the glue's own reasons (cannot initiate). */
+void conn_failed(struct daemon *d, struct conn *c, const char *why);
 void conn_netlink_event(struct daemon *d, int type, int ifindex);
 
 /* status.c */

@@ -186,6 +186,8 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_idle = io_child_idle;
 	io->child_sent = io_child_sent;
 	io->conn_down = conn_down_cb;
+	io->conn_up = conn_up_cb;
+	io->conn_rekeyed = conn_rekeyed_cb;
 	io->peer_moved = io_peer_moved;
 	io->send_keepalive = io_send_keepalive;
 }

@@ -36,9 +36,8 @@ void ike_dpd_dead(struct ike_sa *sa)
 
 	IKE_SA_LOG(sa, LOG_WARNING, "peer dead: nothing received for %.0fs; dpdaction=%s",
 		   ike_dpd_silence(sa), names[cfg->dpdaction]);
-	sa->conn->hold = cfg->dpdaction != CONF_DPD_RESTART;
-	if (!sa->conn->hold)
-		sa->conn->retries = 0;	/* come back quickly once the peer does */
+	sa->down_wait = cfg->dpdaction != CONF_DPD_RESTART;
+	sa->down_soon = !sa->down_wait;	/* come back quickly once the peer does */
 	sa->down_why = "peer dead (DPD)";
 	ike_sa_kill(sa, "peer dead (DPD)");
 }

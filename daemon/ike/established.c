@@ -94,9 +94,8 @@ void ike_sa_established(struct ike_sa *sa)
 	ike_keepalive_start(sa);
 	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
 		conn->ike = sa;
-	conn->retries = 0;
-	conn->hold = false;
-	conn->last_error[0] = 0;
+	if (sa->eng->io.conn_up)
+		sa->eng->io.conn_up(sa->eng->io.arg, conn);
 	struct ike_sa *o = other_established(sa);
 	if (!o)
 		return;

@@ -108,7 +108,8 @@ static void new_child_up(struct ike_sa *sa, struct child_sa *n)
 	char algs[128];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	sa->conn->last_rekey = time(NULL);
+	if (sa->eng->io.conn_rekeyed)
+		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn);
 	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out",
 		   n->serial, algs, n->spi_in, n->spi_out);
 	child_sa_start_timers(n);

@@ -123,7 +123,8 @@ static void go_live(struct ike_sa *n, struct ike_sa *old)
 	ike_sa_start_timers(n);
 	ike_dpd_start(n);
 	ike_keepalive_start(n);
-	n->conn->last_rekey = time(NULL);
+	if (n->eng->io.conn_rekeyed)
+		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn);
 	if (old) {
 		old->rekeyed_to = n;
 		old->rekeyed = true;

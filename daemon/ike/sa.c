@@ -264,8 +264,10 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 		if (o && o->child && o->child->installed && io->child_prefer)
 			io->child_prefer(io->arg, conn, o->child);
 	}
-	if (conn && !conn->ike && io->conn_down)
-		io->conn_down(io->arg, conn, why);
+	if (conn && !conn->ike && io->conn_down) {
+		struct ike_down down = { why, sa->down_wait, sa->down_soon };
+		io->conn_down(io->arg, conn, &down);
+	}
 	struct timeval now = { 0, 0 };
 	evtimer_add(sa->free_ev, &now);
 }

@@ -149,6 +149,7 @@ struct ike_sa {
 	struct event *free_ev;		/* owned: deferred free */
 	struct event *state_ev;		/* owned: the state's deadline (ike/state.c) */
 	const char *down_why;		/* static: reported instead of the kill reason */
+	bool down_wait, down_soon;	/* for ike_down (a dead peer's dpdaction) */
 	unsigned est_mark;		/* eng->next_serial when established, for INITIAL_CONTACT */
 };
 
