@@ -48,9 +48,14 @@ static int install_addrs(struct daemon *d, struct conn *c)
 		}
 	}
 	for (size_t i = 0; i < c->n_routes; i++) {
-		to_nl(&c->routes[i], &p);
-		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0)) == -ENODEV)
+		struct nl_route nr = { .ifindex = c->ifindex };
+		struct nl_route_seen seen;
+
+		to_nl(&c->routes[i], &nr.dst);
+		if ((r = nl_route_add(d->nl, &nr, NL_ROUTE_EXCL)) == -ENODEV)
 			return r;
+		if (r == -EEXIST && nl_route_lookup(d->nl, &nr, &seen) == 0 && seen.here)
+			r = 0;
 		if (r) {
 			log_conn(LOG_ERR, cfg->name, "cannot add route %zu via %s: %s", i + 1,
 				 cfg->vti_interface, strerror(-r));
@@ -172,9 +177,10 @@ void conn_teardown(struct daemon *d, struct conn *c)
 	 * address and routes; delete them first so nothing is left if it was
 	 * made persistent by someone else */
 	for (size_t i = 0; i < c->n_routes; i++) {
-		struct nl_prefix p;
-		to_nl(&c->routes[i], &p);
-		nl_route_del(d->nl, c->ifindex, &p, 0);
+		struct nl_route nr = { .ifindex = c->ifindex };
+
+		to_nl(&c->routes[i], &nr.dst);
+		nl_route_del(d->nl, &nr);
 	}
 	tun_close(c->tun_fd);
 	c->tun_fd = -1;
