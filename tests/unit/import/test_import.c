@@ -377,6 +377,17 @@ static void test_crlf(void)
 	CHECK(r.n_conns && r.conns[0].secrets && !strchr(r.conns[0].secrets, '\r'));
 }
 
+/* libreswan's metric= is mcvpn's route-metric= under its other name: it is
+ * carried over as written, and means the same. */
+static void test_metric(void)
+{
+	import(CONN "  metric=50\n  mtu=1400\n", PSK, "ip route add 10.105.0.0/16 dev vti1\n");
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    metric=50\n");
+	CHECK(msg_with("metric=50") == NULL);
+	CHECK_MSG("t.conf:12: mtu=1400: dropped: mcvpnd sets the tunnel device's MTU itself");
+}
+
 int main(void)
 {
 	test_script_variants();
@@ -391,6 +402,7 @@ int main(void)
 	test_secrets();
 	test_structure();
 	test_crlf();
+	test_metric();
 	import_result_free(&r);
 	return check_summary("import");
 }
