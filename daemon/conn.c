@@ -69,6 +69,21 @@ static unsigned tun_mtu(const struct conf_conn *cfg)
 	return best;
 }
 
+/* mss-clamp=: what a TCP segment may carry through a device of this MTU
+ * (IPv4 and TCP headers: 40 bytes, IPv6: 60), or the conn's number. */
+static void set_mss(struct daemon *d, struct conn *c, unsigned mtu)
+{
+	const struct conf_conn *cfg = c->cfg;
+	uint16_t m4 = cfg->mss_clamp_to ? cfg->mss_clamp_to : (uint16_t)(mtu - 40);
+	uint16_t m6 = cfg->mss_clamp_to ? cfg->mss_clamp_to : (uint16_t)(mtu - 60);
+
+	if (!cfg->mss_clamp)
+		return;
+	if (dp_tunnel_set_mss(d->dp, c->tunnel_id, m4, m6) == 0)
+		log_conn(LOG_INFO, cfg->name, "TCP MSS of SYNs through %s clamped to %u (IPv4), %u (IPv6)",
+			 cfg->vti_interface, m4, m6);
+}
+
 struct conn *conn_new(struct daemon *d, const struct conf_conn *cfg)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -137,6 +152,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 			 strerror(-r));
 		return -1;
 	}
+	set_mss(d, c, mtu);
 	log_conn(LOG_INFO, cfg->name, "%s up (MTU %u), %zu route%s %s", cfg->vti_interface, mtu,
 		 c->n_routes, c->n_routes == 1 ? "" : "s",
 		 c->routes_wanted ? "installed" : "to install once a Child SA is up");

@@ -25,7 +25,12 @@
 #  2. routes=0.0.0.0/0 with routes-replace=yes (the peer pinned): mcvpnd's
 #     default route goes in front of the namespace's, which is never
 #     replaced and is the same after SIGTERM.
-#  3. failover: aws has two conns routing 10.105.0.0/16, to oci (metric 100)
+#  3. mss-clamp=yes on aws: a crafted SYN (MSS 1460) from aws reaches oci's
+#     TUN as 1398, a crafted SYN-ACK from oci reaches aws's TUN as 1398,
+#     checksums right, a smaller MSS untouched; mss-clamp=1300 by a reload:
+#     a real TCP connection's SYN and SYN-ACK both carry 1300 (phase 1
+#     checks that without mss-clamp= an MSS of 1460 crosses as it is).
+#  4. failover: aws has two conns routing 10.105.0.0/16, to oci (metric 100)
 #     and to oci2 (metric 200), routes-when-down=withdraw; oci's daemon is
 #     killed: once DPD declares it dead the vti1 route is withdrawn and
 #     pings go through vti2; oci's daemon back: the vti1 route comes back
@@ -80,6 +85,34 @@ log_has() { [ "$(mcvpn_log_count "$1" "$2" "$3")" -gt 0 ]; }
 
 ping_lan() { nsx aws ping -n -c 3 -i 0.2 -W 2 -I 10.2.0.10 10.105.0.10; }
 
+# TCP SYNs seen on a tunnel device (tests/lib/tcp_syn.py): sniff_start SIDE
+# DEV PORT in|out watches in the background (bounded: 10 s), sniff_result
+# waits for it and prints "flags=S mss=N csum=ok" or "none".
+TCP_SYN="$REPO/tests/lib/tcp_syn.py"
+SNIFF_PID=
+SNIFF_OUT=
+LISTEN_PID=
+at_exit 'stop_pid "$SNIFF_PID"; stop_pid "$LISTEN_PID"'
+sniff_start() {
+	local ready="$WORK/sniff.$RANDOM.ready"
+	SNIFF_OUT="$WORK/sniff.$RANDOM.out"
+	nsx "$1" python3 "$TCP_SYN" sniff "$2" "$3" "$4" 10 "$ready" >"$SNIFF_OUT" 2>&1 &
+	SNIFF_PID=$!
+	wait_for 5 test -e "$ready" || warn "the sniffer on $1 $2 did not start: $(cat "$SNIFF_OUT")"
+}
+sniff_result() {
+	wait "$SNIFF_PID"
+	SNIFF_PID=
+	cat "$SNIFF_OUT"
+}
+# syn_through FROM SRC DST SPORT DPORT MSS [synack] DEV-SIDE DIR: a crafted
+# SYN sent in FROM's namespace, as seen on DEV-SIDE's vti1.
+syn_through() {
+	sniff_start "$8" vti1 "$5" "$9"
+	nsx "$1" python3 "$TCP_SYN" send "$2" "$3" "$4" "$5" "$6" "$7"
+	sniff_result
+}
+
 # ------------------------------------------------------------ 1
 phase_ours() {
 	local mark out
@@ -97,6 +130,8 @@ phase_ours() {
 	check_match "the routes print as proto mcvpn" 'proto mcvpn' "$(ip_named aws -4 route show dev vti1)"
 	check_eq "and none as proto static" "" "$(nsx aws ip -4 route show proto static)"
 	check "ping through the tunnel" ping_lan
+	check_eq "without mss-clamp= a SYN's MSS 1460 crosses as it is" "flags=S mss=1460 csum=ok" \
+		"$(syn_through aws 10.2.0.10 10.105.0.10 40001 5001 1460 syn oci in)"
 
 	# someone routes 10.106/16 too (metric 50, before ours), then deletes ours
 	mark=$(mcvpn_log_mark aws)
@@ -163,6 +198,59 @@ phase_default() {
 }
 
 # ------------------------------------------------------------ 3
+phase_mss() {
+	local ready out
+	section "3. mss-clamp= on aws: SYNs both ways, crafted and the kernel's"
+	RUNDIR=$WORK/p3
+	mcvpn_write_config aws start
+	mcvpn_write_config oci start
+	mcvpn_conf_set aws mss-clamp=yes
+	mcvpnd_start aws && mcvpnd_start oci || fail "both daemons start" "see the logs"
+	wait_for 20 mcvpn_both_up && pass "tunnel up" || fail "tunnel up" "no Child SA in 20 s"
+	check_match "aws logs the clamp: MTU 1438 less 40 and 60" \
+		'TCP MSS of SYNs through vti1 clamped to 1398 \(IPv4\), 1378 \(IPv6\)' "$(cat "$(mcvpn_log aws)")"
+	# aws -> oci: clamped by aws before encryption (oci does not clamp)
+	check_eq "aws's SYN (MSS 1460 at an odd offset) reaches oci's TUN as 1398, checksum right" \
+		"flags=S mss=1398 csum=ok" "$(syn_through aws 10.2.0.10 10.105.0.10 40002 5001 1460 syn oci in)"
+	# oci -> aws: clamped by aws after decryption
+	check_eq "oci's SYN-ACK (MSS 1460) is written to aws's TUN as 1398, checksum right" \
+		"flags=SA mss=1398 csum=ok" \
+		"$(syn_through oci 10.105.0.10 10.2.0.10 5001 40003 1460 synack aws in)"
+	check_eq "an MSS below the clamp (1200) is left as it is" "flags=S mss=1200 csum=ok" \
+		"$(syn_through aws 10.2.0.10 10.105.0.10 40004 5001 1200 syn oci in)"
+
+	# mss-clamp=1300 by a reload; a real connection: the kernel's SYN (its
+	# checksum left to the TUN's offload) and SYN-ACK, both clamped by aws
+	mcvpn_conf_set aws mss-clamp=1300
+	mcvpnctl aws reload >/dev/null 2>&1
+	wait_for 20 mcvpn_both_up && pass "tunnel up again after the reload" || fail "tunnel up after the reload"
+	wait_for 5 log_has aws 0 'clamped to 1300 \(IPv4\), 1300 \(IPv6\)' &&
+		pass "aws clamps to 1300 after the reload" || fail "aws clamps to 1300 after the reload"
+	ready="$WORK/listen.ready"
+	nsx oci python3 "$TCP_SYN" listen 10.105.0.10 5002 10 "$ready" >"$WORK/listen.out" 2>&1 &
+	LISTEN_PID=$!
+	wait_for 5 test -e "$ready" || warn "no listener on oci: $(cat "$WORK/listen.out")"
+	sniff_start oci vti1 5002 in
+	out=$(nsx aws python3 "$TCP_SYN" connect 10.2.0.10 10.105.0.10 5002 10 2>&1)
+	check_eq "a TCP connection aws -> oci through the tunnel" "" "$out"
+	check_eq "its SYN reached oci's TUN with MSS 1300, checksum right" "flags=S mss=1300 csum=ok" "$(sniff_result)"
+	wait "$LISTEN_PID"
+	check_eq "oci accepted it" 0 "$?"
+	LISTEN_PID=
+	nsx oci python3 "$TCP_SYN" listen 10.105.0.10 5003 10 "$ready.2" >/dev/null 2>&1 &
+	LISTEN_PID=$!
+	wait_for 5 test -e "$ready.2"
+	sniff_start aws vti1 5003 in
+	nsx aws python3 "$TCP_SYN" connect 10.2.0.10 10.105.0.10 5003 10 >/dev/null 2>&1
+	check_eq "oci's SYN-ACK (its kernel said 1398) was written to aws's TUN with 1300" \
+		"flags=SA mss=1300 csum=ok" "$(sniff_result)"
+	wait "$LISTEN_PID"
+	LISTEN_PID=
+	mcvpnd_stop aws 5
+	mcvpnd_stop oci 5
+}
+
+# ------------------------------------------------------------ 4
 # The second peer: like oci, behind 203.0.113.40, with the same LAN address.
 oci2_up() {
 	at_exit "netns_destroy $NS_OCI2"
@@ -233,8 +321,8 @@ first_line() { mcvpn_log_since "$1" "$2" | grep -nE -- "$3" | head -n 1 | cut -d
 
 phase_failover() {
 	local mark n1 n2 start dead gone
-	section "3. failover by route-metric= and routes-when-down=withdraw"
-	RUNDIR=$WORK/p3
+	section "4. failover by route-metric= and routes-when-down=withdraw"
+	RUNDIR=$WORK/p4
 	oci2_up
 	failover_configs
 	mcvpnd_start aws && mcvpnd_start oci && mcvpnd_start oci2 || fail "three daemons start" "see the logs"
@@ -297,6 +385,7 @@ phase_failover() {
 topo_up
 phase_ours
 phase_default
+phase_mss
 phase_failover
 if [ "$FAIL" -ne 0 ]; then
 	for RUNDIR in "$WORK"/p*; do mcvpn_dump_logs; done
