@@ -18,6 +18,8 @@
 #include "daemon/log.h"
 #include "netlink/nl.h"
 
+_Static_assert(CONN_MAX_ROUTES <= NL_ROUTE_LOOKUP_MAX, "a conn's routes are looked up with one dump");
+
 static void route_of(const struct conn *c, size_t i, struct nl_route *r)
 {
 	const struct conf_prefix *p = &c->routes[i];
@@ -87,18 +89,17 @@ static int refuse(struct conn *c, size_t i, const struct nl_route_other *o, cons
 	return -EEXIST;
 }
 
-/* Install route i unless it is there; -EEXIST when it is kept out (logged). */
-static int install_one(struct daemon *d, struct conn *c, size_t i)
+/* Install route i, which the table has as s says, unless it is there;
+ * -EEXIST when it is kept out (logged). */
+static int install_one(struct daemon *d, struct conn *c, size_t i, const struct nl_route_seen *sp)
 {
 	enum nl_route_mode mode = NL_ROUTE_EXCL;
-	struct nl_route_seen s;
+	struct nl_route_seen s = *sp;
 	struct nl_route r;
 	char t[96], other[96];
 	int e;
 
 	route_of(c, i, &r);
-	if ((e = nl_route_lookup(d->nl, &r, &s)) < 0)
-		return e;
 	if (s.here) {
 		c->route_state[i] = CONN_ROUTE_ON;
 		return 0;
@@ -137,13 +138,23 @@ void conn_routes_init(struct conn *c)
 
 int conn_routes_install(struct daemon *d, struct conn *c)
 {
+	struct nl_route want[CONN_MAX_ROUTES];
+	struct nl_route_seen seen[CONN_MAX_ROUTES];
 	char t[96];
-	int failed = 0;
+	int failed = 0, e;
 
-	if (!c->routes_wanted || c->tun_fd < 0)
+	if (!c->routes_wanted || c->tun_fd < 0 || !c->n_routes)
 		return 0;
+	for (size_t i = 0; i < c->n_routes; i++)
+		route_of(c, i, &want[i]);
+	/* one dump of the routes for all of them */
+	if ((e = nl_route_lookup_all(d->nl, want, c->n_routes, seen)) < 0) {
+		if (e != -ENODEV)
+			log_conn(LOG_ERR, c->cfg->name, "cannot read the routes: %s", strerror(-e));
+		return e;
+	}
 	for (size_t i = 0; i < c->n_routes; i++) {
-		int e = install_one(d, c, i);
+		e = install_one(d, c, i, &seen[i]);
 
 		if (e == -ENODEV)
 			return e;	/* the device is gone: its LINK_DEL event re-creates it */

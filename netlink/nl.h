@@ -83,6 +83,10 @@ struct nl_route_seen {
 };
 /* IPv6 metrics are compared as the kernel stores them (0 is 1024). */
 int nl_route_lookup(struct nl *nl, const struct nl_route *r, struct nl_route_seen *out);
+/* The same for rs[0 .. n) into out[0 .. n) with one dump of the routes;
+ * -E2BIG past NL_ROUTE_LOOKUP_MAX. */
+#define NL_ROUTE_LOOKUP_MAX 64
+int nl_route_lookup_all(struct nl *nl, const struct nl_route *rs, size_t n, struct nl_route_seen *out);
 
 /* The host's addresses and the unicast routes of all its tables, for the
  * configuration (which end of a conn is this host, %defaultroute, routes

@@ -9,11 +9,16 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+/* NL_ROUTE_LOOKUP_MAX routes looked up with one dump. */
+struct route_want {
+	struct nl_route r;		/* dst with host bits cleared */
+	uint32_t table;			/* r's, 0 resolved */
+	uint32_t metric;		/* r's, as the kernel stores it */
+};
 struct route_scan {
-	const struct nl_route *want;	/* dst with host bits cleared */
-	uint32_t table;			/* want's, 0 resolved */
-	uint32_t metric;		/* want's, as the kernel stores it */
-	struct nl_route_seen *seen;
+	struct route_want want[NL_ROUTE_LOOKUP_MAX];
+	size_t n;
+	struct nl_route_seen *seen;	/* n of them */
 };
 
 static int route_args_check(const struct nl_route *r)
@@ -149,21 +154,20 @@ static struct nl_route_other other_of(const struct nl_route_info *ri)
 	return (struct nl_route_other){ .oif = ri->oif, .metric = ri->metric, .protocol = ri->protocol };
 }
 
-/* One route to the prefix we look for, sorted into sc->seen. */
-static void scan_one(struct route_scan *sc, const struct nl_route_info *ri)
+/* One route to the prefix w looks for, sorted into s. */
+static void scan_one(const struct route_want *w, struct nl_route_seen *s, const struct nl_route_info *ri)
 {
-	struct nl_route_seen *s = sc->seen;
 	bool ours = ri->protocol == NL_RTPROT_MCVPN;
 
-	if (ri->oif == sc->want->ifindex) {
-		s->here |= ri->metric == sc->metric || !ours;
+	if (ri->oif == w->r.ifindex) {
+		s->here |= ri->metric == w->metric || !ours;
 		return;
 	}
 	if (!ours && !s->foreign) {
 		s->foreign = true;
 		s->foreign_route = other_of(ri);
 	}
-	if (ri->metric == sc->metric && (!s->taken || (!ours && !s->taken_foreign))) {
+	if (ri->metric == w->metric && (!s->taken || (!ours && !s->taken_foreign))) {
 		s->taken = true;
 		s->taken_foreign = !ours;
 		s->taken_route = other_of(ri);
@@ -177,7 +181,7 @@ static int route_scan_cb(const struct nlmsghdr *nlh, void *arg)
 	int r;
 
 	if (!nlh) {
-		memset(sc->seen, 0, sizeof(*sc->seen));
+		memset(sc->seen, 0, sc->n * sizeof(*sc->seen));
 		return 0;
 	}
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
@@ -185,28 +189,40 @@ static int route_scan_cb(const struct nlmsghdr *nlh, void *arg)
 	r = nl_route_parse(nlh, &ri);
 	if (r < 0)
 		return r == -EAFNOSUPPORT ? 0 : r;
-	if (nl_route_is_unicast(&ri) && ri.table == sc->table && nl_prefix_equal(&ri.dst, &sc->want->dst))
-		scan_one(sc, &ri);
+	if (!nl_route_is_unicast(&ri))
+		return 0;
+	for (size_t i = 0; i < sc->n; i++)
+		if (ri.table == sc->want[i].table && nl_prefix_equal(&ri.dst, &sc->want[i].r.dst))
+			scan_one(&sc->want[i], &sc->seen[i], &ri);
 	return 0;
+}
+
+int nl_route_lookup_all(struct nl *nl, const struct nl_route *rs, size_t n, struct nl_route_seen *out)
+{
+	uint8_t buf[NL_REQ_SIZE];
+	struct route_scan sc = { .n = n, .seen = out };
+	struct nlmsghdr *nlh;
+	int e;
+
+	if (n > NL_ROUTE_LOOKUP_MAX)
+		return -E2BIG;
+	memset(out, 0, n * sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		if ((e = route_args_check(&rs[i])) < 0)
+			return e;
+		sc.want[i].r = rs[i];
+		nl_prefix_mask(&sc.want[i].r.dst);
+		sc.want[i].table = table_of(&rs[i]);
+		sc.want[i].metric = stored_metric(rs[i].dst.family, rs[i].metric);
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	/* family AF_UNSPEC: IPv4 and IPv6 in one dump */
+	memset(mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg)), 0, sizeof(struct rtmsg));
+	return nl_dump(nl, nlh, route_scan_cb, &sc);
 }
 
 int nl_route_lookup(struct nl *nl, const struct nl_route *r, struct nl_route_seen *out)
 {
-	uint8_t buf[NL_REQ_SIZE];
-	struct nl_route want = *r;
-	struct route_scan sc = { .want = &want, .table = table_of(r), .seen = out };
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
-	int e = route_args_check(r);
-
-	memset(out, 0, sizeof(*out));
-	if (e < 0)
-		return e;
-	nl_prefix_mask(&want.dst);
-	sc.metric = stored_metric(r->dst.family, r->metric);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)r->dst.family;
-	return nl_dump(nl, nlh, route_scan_cb, &sc);
+	return nl_route_lookup_all(nl, r, 1, out);
 }

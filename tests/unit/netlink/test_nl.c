@@ -244,6 +244,28 @@ static void test_route_add(struct nl *nl, int ifindex)
 	CHECK_INT(system("ip -4 route show proto static | grep -q 10.105"), 256);
 }
 
+/* Several routes, IPv4 and IPv6, with one dump. */
+static void test_route_lookup_all(struct nl *nl, int ifindex)
+{
+	struct nl_route rs[4] = {
+		route(ifindex, "10.105.0.0", 16, 0), route(ifindex, "fd00:1::", 64, 0),
+		route(ifindex, "10.107.0.0", 16, 0), route(ifindex, "10.106.0.0", 16, 100),
+	};
+	struct nl_route_seen s[NL_ROUTE_LOOKUP_MAX + 1];
+	struct nl_route many[NL_ROUTE_LOOKUP_MAX + 1];
+
+	CHECK_INT(nl_route_lookup_all(nl, rs, 4, s), 0);
+	CHECK(s[0].here && s[1].here && !s[2].here && s[3].here);
+	CHECK(!s[0].foreign && !s[1].taken && !s[2].foreign && !s[2].taken);
+	for (size_t i = 0; i < NL_ROUTE_LOOKUP_MAX + 1; i++)
+		many[i] = rs[0];
+	CHECK_INT(nl_route_lookup_all(nl, many, NL_ROUTE_LOOKUP_MAX + 1, s), -E2BIG);
+	CHECK_INT(nl_route_lookup_all(nl, many, NL_ROUTE_LOOKUP_MAX, s), 0);
+	CHECK(s[NL_ROUTE_LOOKUP_MAX - 1].here);
+	many[5].ifindex = 0;
+	CHECK_INT(nl_route_lookup_all(nl, many, 6, s), -ENODEV);
+}
+
 /* The device's own address gives it a kernel route: there already, not ours. */
 static void test_route_kernel(struct nl *nl, int ifindex)
 {
@@ -474,6 +496,7 @@ int main(void)
 	test_link(nl, ifindex);
 	test_addr(nl, ifindex);
 	test_route_add(nl, ifindex);
+	test_route_lookup_all(nl, ifindex);
 	test_route_kernel(nl, ifindex);
 	test_route_foreign(nl, ifindex);
 	test_route_table(nl, ifindex);
