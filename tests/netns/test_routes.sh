@@ -147,6 +147,8 @@ phase_ours() {
 		'the table routes it dev wan0 proto boot metric 50, a route mcvpnd did not make; routes-replace=yes' \
 		"$(mcvpn_log_since aws "$mark")"
 	check "aws did not put its route back over it" no_route 10.106.0.0/16 vti1
+	check_match "status marks it" 'routes 10\.105\.0\.0/16,10\.106\.0\.0/16 \(kept out by another route\)' \
+		"$(mcvpnctl aws status)"
 	check_match "someone's route is there" '^10\.106\.0\.0/16 via 10\.3\.1\.1 dev wan0 metric 50' \
 		"$(routes_to 10.106.0.0/16)"
 	nsx aws ip route del 10.106.0.0/16 via 10.3.1.1 dev wan0 metric 50
@@ -359,6 +361,10 @@ phase_failover() {
 			"$(mcvpn_log_since aws "$mark" | grep tunnel1 | tail -n 8)"
 	fi
 	check_eq "aws: 10.105.0.10 goes into vti2 now" vti2 "$(route_dev 10.105.0.10)"
+	check_match "aws: status says tunnel1's route is withdrawn" \
+		'routes 10\.105\.0\.0/16 \(metric 100, withdrawn while down\)' "$(mcvpnctl aws status)"
+	check_eq "aws: status --json: tunnel1 has no route installed" "[]" \
+		"$(conn_field aws tunnel1 'c["interface"]["routes_installed"]')"
 	n2=$(in_packets tunnel2)
 	check "ping 10.105.0.10 through the second tunnel" ping_lan
 	check_gt "tunnel2 carried the answers ($n2 -> $(in_packets tunnel2))" "$(in_packets tunnel2)" "${n2:-x}"
