@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "daemon/dataplane/mss.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/priv.h"
 #include "daemon/base/log.h"
@@ -241,6 +242,9 @@ static void rx_esp(struct dataplane *dp, struct dp_sock *s, struct rx_batch *b,
 		return;
 	}
 	rx_elsewhere(dp, s, sa, t, p);
+	/* a SYN is never coalesced (dataplane/gro.c): clamped, it is written alone */
+	if (t->mss4 | t->mss6)
+		dp_mss_clamp(inner, inner_len, t->mss4, t->mss6);
 	coalesce = t->vnet_len > 0 && !(dp->off & DP_OFF_COALESCE);
 	if (!dp_gro_add(dp->gro, inner, inner_len, t, sa, coalesce)) {
 		rx_flush(dp);
