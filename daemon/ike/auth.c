@@ -147,14 +147,8 @@ static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
  * (ike/match.c); the AUTH must then be right under that conn's PSK. */
 static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
-	uint64_t need = PL_BIT(PL_IDI) | PL_BIT(PL_AUTH);
 	char got[300];
 
-	if ((msg->inner & need) != need) {
-		IKE_SA_LOG(sa, LOG_WARNING, "IKE_AUTH request without IDi or AUTH");
-		respond_error(sa, N_INVALID_SYNTAX, false);
-		return false;
-	}
 	id_describe(&msg->idi, got, sizeof(got));
 	struct conn *conn = ike_match_auth(sa, msg);
 	if (!conn) {
@@ -175,7 +169,7 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	sa->authenticated = true;
 	if (moved)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
-	if ((msg->inner & PL_BIT(PL_IDR)) && !ike_match_id(&msg->idr, &cfg->leftid)) {
+	if (ike_msg_has(msg, PL_IDR) && !ike_match_id(&msg->idr, &cfg->leftid)) {
 		id_describe(&msg->idr, got, sizeof(got));
 		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
 			   got, cfg->leftid.text, cfg->leftid.text);
@@ -192,10 +186,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 	struct proposal_choice c;
 	uint8_t spi[4];
 	uint32_t spi_in = child_spi_new();
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 
-	if ((msg->inner & need) != need)
-		return N_INVALID_SYNTAX;
 	ike_put_spi32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
@@ -264,11 +255,11 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_IDR) | PL_BIT(PL_AUTH);
 	char got[300];
 
-	if ((msg->inner & need) != need) {
-		const char *why = err ? ike_notify_name(err->type) : "no IDr or AUTH";
+	/* an error answer without IDr and AUTH: IKE_AUTH itself failed */
+	if (msg->broken || (err && (!ike_msg_has(msg, PL_IDR) || !ike_msg_has(msg, PL_AUTH)))) {
+		const char *why = err ? ike_notify_name(err->type) : msg->broken;
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_AUTH: %s", why);
 		ike_sa_kill(sa, why);
 		return false;
@@ -295,13 +286,12 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	struct ike_ts l[CONF_MAX_SUBNETS], r[CONF_MAX_SUBNETS];
 	struct proposal_choice c;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	size_t nl = ts_local_conf(cfg, l), nr = ts_remote_conf(cfg, r);
 
-	if (err || (msg->inner & need) != need) {
+	if (err) {	/* without one, SA, TSi and TSr are there (ike/rules.c) */
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
-			   err ? ike_notify_name(err->type) : "no SA/TSi/TSr");
-		sa->down_why = err ? ike_notify_name(err->type) : "Child SA refused";
+			   ike_notify_name(err->type));
+		sa->down_why = ike_notify_name(err->type);
 		return -1;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {

@@ -61,6 +61,22 @@ void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *loc
 		      uint16_t type, const uint8_t *data, size_t len);
 void ike_sa_established(struct ike_sa *sa);
 
+/* Payload rules (ike/rules.c): which payloads a kind of message may carry. */
+enum ike_msg_kind {
+	IKE_MK_INIT, IKE_MK_AUTH_REQ, IKE_MK_AUTH_RESP, IKE_MK_CHILD, IKE_MK_REKEY_IKE,
+	IKE_MK_INFO,
+};
+enum ike_msg_kind ike_rules_kind(const struct ike_sa *sa, const struct ike_msg *msg,
+				 bool response);
+/* Sets msg->broken (and returns false) when a payload is not allowed, too
+ * many, or missing (a response that refuses may lack them). */
+bool ike_rules_check(struct ike_msg *msg, enum ike_msg_kind k, bool response);
+/* The message carries at least one payload of this type. */
+static inline bool ike_msg_has(const struct ike_msg *msg, uint8_t type)
+{
+	return msg->count[type - PL_FIRST] != 0;
+}
+
 /* Requests and responses (ike/exchange.c). */
 /* Our request (a copy is kept), to the SA's addresses and, with req_alt, to
  * alt_remote too; retransmitted the same way until answered. */

@@ -157,9 +157,8 @@ void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, ike_notify_name(err->type));
 		return;
 	}
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
-	if ((msg->outer & need) != need || msg->hdr.spir == 0 || msg->nonce.len > sizeof(sa->nr)) {
-		IKE_SA_LOG(sa, LOG_INFO, "ignoring IKE_SA_INIT response without SA, KE or Nonce");
+	if (msg->hdr.spir == 0) {	/* the payloads are there (ike/rules.c) */
+		IKE_SA_LOG(sa, LOG_INFO, "ignoring IKE_SA_INIT response without the responder's SPI");
 		return;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
@@ -223,8 +222,6 @@ static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_stor
 		if (!ike_match_addrs(eng->conns[i]->cfg, local, remote))
 			continue;
 		first = first ? first : eng->conns[i];
-		if (!(msg->outer & PL_BIT(PL_SA)) || !(msg->outer & PL_BIT(PL_KE)))
-			break;
 		if (select_ike(eng->conns[i]->cfg, msg, prop, c) == 0) {
 			*chosen = true;
 			return eng->conns[i];
@@ -297,7 +294,6 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	uint8_t out[4096];
 	bool chosen;
 	struct conn *conn = find_conn(eng, local, remote, msg, &prop, &c, &chosen);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
 
 	if (!conn) {
 		char from[64];
@@ -305,10 +301,6 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		sockaddr_str(remote, from, sizeof(from), true);
 		log_limited(LOG_INFO, NULL, "IKE_SA_INIT from %s: no conn has this peer; ignored",
 			    from);
-		return;
-	}
-	if ((msg->outer & need) != need) {
-		log_limited(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
 		return;
 	}
 	if (!ike_admit_init(eng, local, remote, natt, msg))

@@ -51,6 +51,12 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 			init_critical(eng, local, remote, natt, msg);
 		return;
 	}
+	if (!ike_rules_check(msg, IKE_MK_INIT, false)) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: it carries %s", from,
+			    msg->broken);
+		return;
+	}
 	ike_init_respond(eng, local, remote, natt, msg);
 }
 
@@ -105,6 +111,27 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_
 		return -1;
 	}
 	return 0;
+}
+
+/* The payload rules (ike/rules.c), once for every message before its handler.
+ * A broken request is answered INVALID_SYNTAX here (an IKE_AUTH request so
+ * answered ends its IKE SA); a broken INFORMATIONAL response is dropped (our
+ * request is retransmitted); the handlers of IKE_AUTH and CREATE_CHILD_SA
+ * responses see msg->broken and end or undo what they started.  True: go on. */
+static bool rules_ok(struct ike_sa *sa, struct ike_msg *msg, bool response)
+{
+	if (ike_rules_check(msg, ike_rules_kind(sa, msg, response), response))
+		return true;
+	IKE_SA_LOG_LIMITED(sa, LOG_INFO, "%s %s %u is broken: it carries %s",
+			   ike_exchange_name(msg->hdr.exchange), response ? "response" : "request",
+			   msg->hdr.msgid, msg->broken);
+	if (!response) {
+		ike_respond_notify(sa, msg->hdr.exchange, N_INVALID_SYNTAX, NULL, 0);
+		if (msg->hdr.exchange == IKE_AUTH)
+			ike_sa_kill(sa, "IKE_AUTH request with the wrong payloads");
+		return false;
+	}
+	return msg->hdr.exchange != INFORMATIONAL;
 }
 
 static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
@@ -204,8 +231,9 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		return;
 	}
 	if (msg.hdr.exchange == IKE_SA_INIT) {
+		/* a broken answer is ignored: the request is retransmitted */
 		if (sa->state == IKE_S_INIT_SENT && msg.hdr.msgid == 0 &&
-		    ike_msg_parse_payloads(&msg) == IKE_OK)
+		    ike_msg_parse_payloads(&msg) == IKE_OK && ike_rules_check(&msg, IKE_MK_INIT, true))
 			ike_init_process_response(sa, &msg);
 		return;
 	}
@@ -225,7 +253,8 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			sa->reply_local = *local;
 			sa->reply_remote = *remote;
 		}
-		dispatch(sa, &msg, response);
+		if (rules_ok(sa, &msg, response))
+			dispatch(sa, &msg, response);
 		sa->reply_remote.ss_family = AF_UNSPEC;	/* (freed only at the next loop turn) */
 	}
 	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);

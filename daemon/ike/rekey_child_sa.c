@@ -154,7 +154,7 @@ static struct secret *peer_gir(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	if (!sa->rk.dh)
 		return NULL;
-	if (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != dh_group_of(sa->rk.dh))
+	if (!ike_msg_has(msg, PL_KE) || msg->ke.kind != dh_group_of(sa->rk.dh))
 		return NULL;
 	return dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len);
 }
@@ -173,7 +173,6 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	struct proposal_choice c;
 	struct secret *gir = NULL;
 
@@ -181,7 +180,7 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_refused(sa, err);
 		return;
 	}
-	if ((msg->inner & need) != need ||
+	if (msg->broken ||
 	    proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, sa->rk.dh != NULL, &c) ||
 	    (sa->rk.dh && !(gir = peer_gir(sa, msg)))) {
 		unusable(sa, "payloads, proposal or KE");
@@ -257,10 +256,9 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *rk = ike_msg_notify(msg, N_REKEY_SA);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	uint8_t spi[4];
 
-	if (rk->protocol != PROTO_ESP || rk->spi_size != 4 || (msg->inner & need) != need)
+	if (rk->protocol != PROTO_ESP || rk->spi_size != 4)
 		return N_INVALID_SYNTAX;
 	uint32_t s = ike_get_spi32(rk->spi);
 	*old = child_sa_by_spi_out(sa, s);
@@ -274,7 +272,7 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 			   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
-	if (c->dh != DH_NONE && (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != c->dh))
+	if (c->dh != DH_NONE && (!ike_msg_has(msg, PL_KE) || msg->ke.kind != c->dh))
 		return N_INVALID_KE_PAYLOAD;
 	return 0;
 }
@@ -364,7 +362,7 @@ void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_child_respond(sa, msg);
 		return;
 	}
-	if ((msg->inner & PL_BIT(PL_SA)) && msg->sa.n_prop && msg->sa.prop[0].protocol == PROTO_IKE) {
+	if (ike_rules_kind(sa, msg, false) == IKE_MK_REKEY_IKE) {
 		ike_rekey_ike_respond(sa, msg);
 		return;
 	}

@@ -281,7 +281,6 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_KE);
 	struct ike_sa *held = held_by(sa);
 	struct proposal_choice c;
 	struct secret *gir = NULL;
@@ -296,7 +295,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_failed(sa, held, err);
 		return;
 	}
-	if ((msg->inner & need) != need ||
+	if (msg->broken ||
 	    proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
 	    c.spi_size != 8 || msg->ke.kind != dh_group_of(sa->rk.dh) ||
 	    !(gir = dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len))) {
@@ -363,7 +362,6 @@ static const char *rekey_busy(const struct ike_sa *sa)
 void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_KE);
 	struct ike_proposal prop;
 	struct proposal_choice c;
 	uint8_t nr[IKE_NONCE_MAX], spi[8];
@@ -375,10 +373,6 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	if (busy) {
 		IKE_SA_LOG(sa, LOG_INFO, "peer's IKE SA rekey answered TEMPORARY_FAILURE: %s", busy);
 		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
-	if ((msg->inner & need) != need) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	while (our_spi == 0)

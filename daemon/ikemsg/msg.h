@@ -107,6 +107,10 @@ struct ike_msg {
 	uint8_t n_delete;
 	struct pl_delete del[IKE_MAX_DELETE];
 	uint16_t unsupported_critical;	/* type of the first unknown critical payload, 0 none */
+	uint8_t count[PL_LAST - PL_FIRST + 1];	/* of each known payload type, outside
+						 * and inside SK, by PL_xx - PL_FIRST */
+	const char *broken;		/* set by the engine's payload rules (ike/rules.c):
+					 * what is wrong with it; NULL fine */
 };
 
 enum ike_parse_err {

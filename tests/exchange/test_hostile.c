@@ -764,6 +764,47 @@ out:
 	scenario_end(true);
 }
 
+/* ---- payload rules ---- */
+
+static void fill_auth_only(struct ike_msgb *b, void *arg)
+{
+	uint8_t auth[48] = { 0 };
+	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+}
+
+/* An IKE_AUTH request of an AUTH payload alone (ike/rules.c): answered INVALID_SYNTAX,
+ * the half-open SA ended, nothing installed. */
+static void auth_request_broken(void)
+{
+	uint8_t buf[1024];
+	struct net n;
+
+	scenario_begin("an IKE_AUTH request of AUTH alone: INVALID_SYNTAX, the half-open SA ends");
+	CHECK_INT(net_init(&n, &starts, &waits), 0);
+	n.hook = drop_auth;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	CHECK(sa != NULL);
+	if (!sa)
+		goto out;
+	/* a fresh window of the log limit for the half-open SA's lines */
+	net_advance(&n, LOG_LIMIT_WINDOW_S * 1000);
+	n.hook = NULL;
+	int len = craft_sealed(sa, IKE_AUTH, false, 1, fill_auth_only, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_A, sa->natt, buf, (size_t)len);
+	net_run(&n);
+	const struct pkt *r = net_find(&n, SIDE_B, IKE_AUTH, 1, 0);
+	CHECK(r && view_has_notify(&r->view, N_INVALID_SYNTAX));
+	CHECK_LOG("IKE_AUTH request 1 is broken: it carries no SA payload");
+	net_advance(&n, 1000);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	CHECK_INT(n.s[SIDE_B].n_up, 0);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 int main(void)
 {
 	if (!net_test_start())
@@ -785,6 +826,7 @@ int main(void)
 	outside_sk();
 	delete_protocols();
 	unusable_child_rekey_answer();
+	auth_request_broken();
 	info_answers_auth();
 	before_auth();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
