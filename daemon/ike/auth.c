@@ -81,14 +81,14 @@ static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
 
 	if (!idlen || psk_auth(sa, sa->initiator, idb, idlen, auth))
 		return -1;
-	pl_build_data(b, id_type, idb[0], idb + 4, idlen - 4);
+	pl_data_build(b, id_type, idb[0], idb + 4, idlen - 4);
 	if (sa->initiator) {	/* tell the responder which identity we expect */
 		uint8_t rb[300];
 		size_t rlen = id_body(&sa->conn->cfg->rightid, rb, sizeof(rb));
 		if (rlen)
-			pl_build_data(b, PL_IDR, rb[0], rb + 4, rlen - 4);
+			pl_data_build(b, PL_IDR, rb[0], rb + 4, rlen - 4);
 	}
-	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
+	pl_data_build(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
 	secret_wipe(auth, sizeof(auth));
 	return 0;
 }
@@ -118,12 +118,12 @@ int ike_auth_start(struct ike_sa *sa)
 		if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED)
 			first = false;
 	if (first)
-		pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
-	pl_build_sa(&b, props, n);
-	pl_build_ts(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
-	pl_build_ts(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
-	ike_sa_set_state(sa, IKE_S_AUTH_SENT);
-	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
+		pl_notify_build(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_sa_build(&b, props, n);
+	pl_ts_build(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
+	pl_ts_build(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
+	ike_state_set(sa, IKE_S_AUTH_SENT);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_AUTH);
 }
 
 /* ---- responder ---- */
@@ -139,8 +139,8 @@ static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
 	ike_msgb_begin_encrypted(&b);
 	if (with_auth && add_id_auth(sa, &b, PL_IDR))
 		return;
-	pl_build_notify(&b, 0, NULL, 0, type, NULL, 0);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+	pl_notify_build(&b, 0, NULL, 0, type, NULL, 0);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 /* The peer's IDs choose among the conns between the two addresses
@@ -228,7 +228,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
 	if (err) {
 		respond_error(sa, (uint16_t)err, true);
-		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
 		return;
 	}
@@ -239,14 +239,14 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, "cannot compute AUTH");
 		return;
 	}
-	pl_build_sa(&b, &prop, 1);
-	pl_build_ts(&b, PL_TSI, tsi, ntsi);
-	pl_build_ts(&b, PL_TSR, tsr, ntsr);
-	if (ike_sa_send_sealed(sa, &b, true, PEND_NONE)) {
+	pl_sa_build(&b, &prop, 1);
+	pl_ts_build(&b, PL_TSI, tsi, ntsi);
+	pl_ts_build(&b, PL_TSR, tsr, ntsr);
+	if (ike_exchange_send_sealed(sa, &b, true, PEND_NONE)) {
 		ike_sa_kill(sa, "cannot send IKE_AUTH response");
 		return;
 	}
-	ike_sa_established(sa);
+	ike_established(sa);
 }
 
 /* ---- initiator ---- */
@@ -310,15 +310,15 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	return 0;
 }
 
-void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_auth_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	if (!auth_response_ok(sa, msg))
 		return;
 	ike_request_done(sa);
 	if (check_child(sa, msg)) {
-		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);
 		return;
 	}
-	ike_sa_established(sa);
+	ike_established(sa);
 }

@@ -15,7 +15,7 @@ int ike_add_ke(struct ike_msgb *b, const struct dh *dh)
 
 	if (n == 0 || n > sizeof(pub) || dh_public(dh, pub, n))
 		return -1;
-	pl_build_data(b, PL_KE, (uint16_t)g, pub, n);
+	pl_data_build(b, PL_KE, (uint16_t)g, pub, n);
 	return 0;
 }
 
@@ -30,8 +30,8 @@ void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, cons
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	if (type)
-		pl_build_notify(&b, 0, NULL, 0, type, data, len);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+		pl_notify_build(&b, 0, NULL, 0, type, data, len);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 void ike_put_spi32(uint8_t out[4], uint32_t v)

@@ -56,7 +56,7 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (quiet >= cfg->dpddelay && sa->pending == PEND_NONE && !sa->want.dpd) {
 		sa->want.dpd = true;
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 	}
 }
 
@@ -85,10 +85,10 @@ int ike_dpd_send(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	return ike_sa_send_sealed(sa, &b, false, PEND_DPD);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_DPD);
 }
 
-void ike_dpd_response(struct ike_sa *sa)
+void ike_dpd_on_response(struct ike_sa *sa)
 {
 	ike_request_done(sa);
 }

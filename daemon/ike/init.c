@@ -55,11 +55,11 @@ int ike_init_start(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
 	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
 	if (sa->cookie)
-		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
-	pl_build_sa(&b, props, n);
+		pl_notify_build(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
+	pl_sa_build(&b, props, n);
 	if (ike_add_ke(&b, sa->dh))
 		return -1;
-	pl_build_data(&b, PL_NONCE, 0, sa->ni, sa->nilen);
+	pl_data_build(&b, PL_NONCE, 0, sa->ni, sa->nilen);
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < 0)
@@ -67,7 +67,7 @@ int ike_init_start(struct ike_sa *sa)
 	free(sa->init_req);
 	sa->init_req = dup_bytes(out, (size_t)len);
 	sa->init_req_len = (size_t)len;
-	ike_sa_set_state(sa, IKE_S_INIT_SENT);
+	ike_state_set(sa, IKE_S_INIT_SENT);
 	IKE_SA_LOG(sa, LOG_INFO, "initiating IKE SA with %s (%s)", cfg->rightid.text,
 		   dh_name(sa->dh_group));
 	return sa->init_req ? ike_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
@@ -143,7 +143,7 @@ static void set_alg(struct ike_sa *sa, const struct proposal_choice *c)
 	sa->alg.integ = c->integ;
 }
 
-void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	struct proposal_choice c;
@@ -238,10 +238,10 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
 	ike_msgb_init(&b, out, cap, NULL, 0, &h);
-	pl_build_sa(&b, prop, 1);
+	pl_sa_build(&b, prop, 1);
 	if (ike_add_ke(&b, sa->dh))
 		return -1;
-	pl_build_data(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
+	pl_data_build(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
 	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,
 			   sa->conn->cfg->encapsulation);
 	return ike_msgb_finish_plain(&b);
@@ -337,7 +337,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		return;
 	}
 	sa->init_resp_len = (size_t)len;
-	ike_sa_set_state(sa, IKE_S_INIT_DONE);	/* and its half-open timeout */
+	ike_state_set(sa, IKE_S_INIT_DONE);	/* and its half-open timeout */
 	IKE_SA_LOG(sa, LOG_INFO, "responding to IKE_SA_INIT (%s%s)", dh_name(c.dh),
 		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
 	/* on the port the request came in on; from 500 we move to 4500 when the

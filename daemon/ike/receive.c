@@ -139,15 +139,15 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 	switch (msg->hdr.exchange) {
 	case IKE_AUTH:
 		if (response)
-			ike_auth_process_response(sa, msg);
+			ike_auth_on_response(sa, msg);
 		else
 			ike_auth_respond(sa, msg);
 		return;
 	case INFORMATIONAL:
 		if (response && (sa->pending == PEND_DPD || sa->pending == PEND_PROBE))
-			ike_dpd_response(sa);
+			ike_dpd_on_response(sa);
 		else if (response)
-			ike_info_process_response(sa, msg);
+			ike_info_on_response(sa, msg);
 		else
 			ike_info_respond(sa, msg);
 		return;
@@ -155,9 +155,9 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 		if (!response)
 			ike_create_child_respond(sa, msg);
 		else if (sa->pending == PEND_REKEY_CHILD)
-			ike_rekey_child_response(sa, msg);
+			ike_rekey_child_on_response(sa, msg);
 		else if (sa->pending == PEND_REKEY_IKE)
-			ike_rekey_ike_response(sa, msg);
+			ike_rekey_ike_on_response(sa, msg);
 		return;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
@@ -234,7 +234,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		/* a broken answer is ignored: the request is retransmitted */
 		if (sa->state == IKE_S_INIT_SENT && msg.hdr.msgid == 0 &&
 		    ike_msg_parse_payloads(&msg) == IKE_OK && ike_rules_check(&msg, IKE_MK_INIT, true))
-			ike_init_process_response(sa, &msg);
+			ike_init_on_response(sa, &msg);
 		return;
 	}
 	if (!msgid_ok(sa, &msg, response, local, remote))

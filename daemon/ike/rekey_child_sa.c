@@ -45,17 +45,17 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_notify(&b, PROTO_ESP, oldspi, 4, N_REKEY_SA, NULL, 0);
+	pl_notify_build(&b, PROTO_ESP, oldspi, 4, N_REKEY_SA, NULL, 0);
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, true, props);
-	pl_build_sa(&b, props, n);
-	pl_build_data(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
+	pl_sa_build(&b, props, n);
+	pl_data_build(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
 	if (sa->rk.dh && ike_add_ke(&b, sa->rk.dh))
 		return -1;
-	pl_build_ts(&b, PL_TSI, old->ts_local, old->n_ts_local);
-	pl_build_ts(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
+	pl_ts_build(&b, PL_TSI, old->ts_local, old->n_ts_local);
+	pl_ts_build(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying Child SA #%u%s%s", old->serial, group ? " with PFS " : "",
 		   group ? dh_name(group) : "");
-	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_CHILD);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_REKEY_CHILD);
 }
 
 static const uint8_t *lowest(const struct child_sa *c, size_t *len)
@@ -134,7 +134,7 @@ static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 		if (g != sa->rk.group && group_offered(sa->conn->cfg, g)) {
 			sa->rk.group = g;
 			sa->want.rekey_child = old;
-			ike_sa_run_queue(sa);
+			ike_exchange_run_queue(sa);
 			return;
 		}
 	}
@@ -169,7 +169,7 @@ static void unusable(struct ike_sa *sa, const char *why)
 	ike_request_done(sa);
 }
 
-void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
@@ -287,13 +287,13 @@ static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, st
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, true, sa->peer_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_sa(&b, prop, 1);
-	pl_build_data(&b, PL_NONCE, 0, n->nr, n->nrlen);
+	pl_sa_build(&b, prop, 1);
+	pl_data_build(&b, PL_NONCE, 0, n->nr, n->nrlen);
 	if (dh && ike_add_ke(&b, dh))
 		return;
-	pl_build_ts(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
-	pl_build_ts(&b, PL_TSR, n->ts_local, n->n_ts_local);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+	pl_ts_build(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
+	pl_ts_build(&b, PL_TSR, n->ts_local, n->n_ts_local);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)

@@ -36,7 +36,7 @@ enum ike_pending {		/* what our outstanding request is */
 };
 
 /* Work waiting for the exchange window (window size 1): ike/exchange.c's
- * ike_sa_run_queue starts the most important first. */
+ * ike_exchange_run_queue starts the most important first. */
 struct ike_queue {
 	bool delete_ike;		/* send DELETE once the outstanding exchange ends */
 	bool probe;			/* a liveness check, to alt_remote too (ike/move.c) */

@@ -1,6 +1,6 @@
 /* Helpers shared by the rekey scenarios (test_rekey.c, test_ike_rekey.c):
  * bring a tunnel up, snapshot its SAs, start rekeys the way the engine's
- * timers do (want_* and ike_sa_run_queue), and check the result. */
+ * timers do (want_* and ike_exchange_run_queue), and check the result. */
 #ifndef MCVPN_TESTS_EXCHANGE_REKEY_CHECKS_H
 #define MCVPN_TESTS_EXCHANGE_REKEY_CHECKS_H
 

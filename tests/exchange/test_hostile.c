@@ -315,13 +315,13 @@ static enum verdict hold_auth(struct net *n, struct pkt *p, void *arg)
 
 static void fill_delete_ike(struct ike_msgb *b, void *arg)
 {
-	pl_build_delete(b, PROTO_IKE, 0, NULL, 0);
+	pl_delete_build(b, PROTO_IKE, 0, NULL, 0);
 }
 
 static void fill_ccs(struct ike_msgb *b, void *arg)
 {
 	uint8_t nonce[32] = { 1 };
-	pl_build_data(b, PL_NONCE, 0, nonce, sizeof(nonce));
+	pl_data_build(b, PL_NONCE, 0, nonce, sizeof(nonce));
 }
 
 static void before_auth(void)
@@ -482,13 +482,13 @@ static void fill_unknown(struct ike_msgb *b, void *arg)
 
 static void fill_notify(struct ike_msgb *b, void *arg)
 {
-	pl_build_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_notify_build(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 }
 
 static void fill_delete_proto(struct ike_msgb *b, void *arg)
 {
 	uint8_t spi[4] = { 1, 2, 3, 4 };
-	pl_build_delete(b, *(uint8_t *)arg, 4, spi, 1);
+	pl_delete_build(b, *(uint8_t *)arg, 4, spi, 1);
 }
 
 /* The data of the first UNSUPPORTED_CRITICAL_PAYLOAD notify B sent, -1 none. */
@@ -769,7 +769,7 @@ out:
 static void fill_auth_only(struct ike_msgb *b, void *arg)
 {
 	uint8_t auth[48] = { 0 };
-	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+	pl_data_build(b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
 }
 
 /* An IKE_AUTH request of an AUTH payload alone (ike/rules.c): answered INVALID_SYNTAX,

@@ -43,7 +43,7 @@ static void start_dpd(struct net *n, int side)
 	struct ike_sa *sa = ike_of(n, side);
 
 	sa->want.dpd = true;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 /* B follows A to its new port: IKE (its next request gets through) and the
