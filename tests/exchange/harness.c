@@ -884,3 +884,4 @@ void logcap_stop(bool dump, const char *title)
 	}
 	free(t);
 }
+

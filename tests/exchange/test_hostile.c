@@ -70,7 +70,7 @@ static void nonces_everywhere(int longer, size_t len)
 		 side_name[longer], len);
 	scenario_begin(name);
 	CHECK_INT(net_init(&n, &a_pfs, &b_pfs), 0);
-	n.s[longer].eng.nonce_len = (unsigned)len;
+	n.s[longer].eng.nonce_len = (unsigned)len;	/* before the start: net_up won't do */
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
 	if (!check_one_tunnel(&n))

@@ -40,16 +40,7 @@
 # Usage: sudo tests/netns/test_routes.sh   (after a build).  Ends with
 # "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 
 # ip(8) as an installed system has it: the packaged rt_protos.d/mcvpn.conf
 # bind-mounted over the directory (ip netns exec's mount namespace is
