@@ -2,6 +2,7 @@
  * anything that is not a TCP SYN; the option list is walked only for a
  * SYN, bounded by the TCP header's own length, itself bounded by the
  * packet's. */
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/mss.h"
 
 #include <stdbool.h>
@@ -13,16 +14,6 @@
 #define TCP_OPT_MSS 2
 #define IP6_MAX_EXT 8		/* extension headers walked before giving up */
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static uint16_t swap16(uint16_t v)
 {
@@ -44,10 +35,10 @@ static bool ip4_tcp(const uint8_t *p, size_t len, size_t *l4off, size_t *end)
 {
 	size_t ihl, tot;
 
-	if (len < 20 || p[9] != IPPROTO_TCP_ || (get16(p + 6) & 0x3fff))
+	if (len < 20 || p[9] != IPPROTO_TCP_ || (get_be16(p + 6) & 0x3fff))
 		return false;	/* short, not TCP, or a fragment (MF or an offset) */
 	ihl = (size_t)(p[0] & 0x0f) * 4;
-	tot = get16(p + 2);
+	tot = get_be16(p + 2);
 	if (ihl < 20 || tot < ihl || tot > len)
 		return false;
 	*l4off = ihl;
@@ -64,7 +55,7 @@ static bool ip6_tcp(const uint8_t *p, size_t len, size_t *l4off, size_t *end)
 
 	if (len < 40)
 		return false;
-	e = 40 + (size_t)get16(p + 4);
+	e = 40 + (size_t)get_be16(p + 4);
 	if (e > len)
 		return false;
 	nh = p[6];
@@ -104,15 +95,15 @@ static unsigned tcp_clamp(uint8_t *t, size_t n, uint16_t mss)
 		}
 		if (i + 1 >= hlen || (olen = t[i + 1]) < 2 || i + olen > hlen)
 			break;	/* the option runs past the header: stop there */
-		if (t[i] == TCP_OPT_MSS && olen == 4 && get16(t + i + 2) > mss) {
-			uint16_t old = get16(t + i + 2);
+		if (t[i] == TCP_OPT_MSS && olen == 4 && get_be16(t + i + 2) > mss) {
+			uint16_t old = get_be16(t + i + 2);
 			/* the checksum sums 16-bit words from the segment's start:
 			 * a value at an odd offset counts byte-swapped */
 			bool odd = (i + 2) & 1;
 
-			put16(t + 16, csum_replace(get16(t + 16), odd ? swap16(old) : old,
+			put_be16(t + 16, csum_replace(get_be16(t + 16), odd ? swap16(old) : old,
 						   odd ? swap16(mss) : mss));
-			put16(t + i + 2, mss);
+			put_be16(t + i + 2, mss);
 			changed++;
 		}
 		i += olen;

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/mss.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/priv.h"
@@ -162,10 +163,6 @@ static void rx_count_error(struct dataplane *dp, struct dp_sa *sa, enum esp_err 
 	}
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Write every gathered item to its TUN and count it on its SA. */
 static void rx_flush(struct dataplane *dp)

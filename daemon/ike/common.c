@@ -3,6 +3,7 @@
 #include "daemon/ike/engine.h"
 
 #include <string.h>
+#include "daemon/base/bytes.h"
 
 #include "crypto/alg.h"
 #include "crypto/dh.h"
@@ -36,27 +37,22 @@ void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, cons
 
 void ike_put_spi32(uint8_t out[4], uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		out[i] = (uint8_t)(v >> (24 - 8 * i));
+	put_be32(out, v);
 }
 
 uint32_t ike_get_spi32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return get_be32(p);
 }
 
 void ike_put_spi64(uint8_t out[8], uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
+	put_be64(out, v);
 }
 
 uint64_t ike_get_spi64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return get_be64(p);
 }
 
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
