@@ -181,11 +181,40 @@ static uint8_t pending_exchange(enum ike_pending p)
 	return 0;
 }
 
+/* The previous request repeated (RFC 7296 2.1): answered from the cache, but
+ * only once the repeat proves itself, as a datagram with the right SPIs and
+ * message ID is easy to forge and the answer is larger than the question
+ * (reflection).  It must be of the cached answer's exchange type and pass the
+ * integrity check; then the answer goes where it came from, on the port it
+ * came in on (a NAT may have moved the peer: RFC 7296 2.23).  The IKE_SA_INIT
+ * answer is repeated by init_request(), to the SA's own address only. */
+static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
+			  const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, uint8_t *plain,
+			  size_t cap)
+{
+	struct ike_crypt_keys k;
+	size_t n = 0;
+
+	if (!sa->resp || sa->resp_len < IKE_HDR_LEN || sa->resp[18] == IKE_SA_INIT ||
+	    sa->resp[18] != msg->hdr.exchange)
+		return;
+	if (ike_msg_parse_payloads(msg) != IKE_OK || msg->outer != PL_BIT(PL_SK))
+		return;
+	ike_sa_keys_in(sa, &k);
+	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping repeated %s %u: integrity check failed",
+				   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
+		return;
+	}
+	secret_wipe(plain, n);
+	ike_send_raw(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
+}
+
 /* Message-ID rules: a response must answer our outstanding request, in its
- * exchange type; a request must be the next one, or the previous one repeated
- * (answered from cache). */
-static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response,
-		     const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+ * exchange type; a request must be the next one (the previous one repeated is
+ * answer_repeat()'s). */
+static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response)
 {
 	if (response && sa->req && msg->hdr.msgid == sa->next_msgid &&
 	    msg->hdr.exchange != pending_exchange(sa->pending)) {
@@ -196,10 +225,6 @@ static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response
 	}
 	if (response)
 		return sa->req && msg->hdr.msgid == sa->next_msgid;
-	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {	/* to where it came from */
-		ike_send_raw(sa->eng, local, remote, sa->natt, sa->resp, sa->resp_len);
-		return false;
-	}
 	return msg->hdr.msgid == sa->peer_msgid;
 }
 
@@ -237,7 +262,11 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			ike_init_on_response(sa, &msg);
 		return;
 	}
-	if (!msgid_ok(sa, &msg, response, local, remote))
+	if (!response && msg.hdr.msgid + 1 == sa->peer_msgid) {
+		answer_repeat(sa, &msg, local, remote, natt, plain, sizeof(plain));
+		return;
+	}
+	if (!msgid_ok(sa, &msg, response))
 		return;
 	if (!ike_state_accepts(sa->state, msg.hdr.exchange, response)) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s %s %u in state %s",

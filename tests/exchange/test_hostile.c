@@ -10,6 +10,7 @@
  *    CREATE_CHILD_SA on a half-open SA are ignored;
  *  - every state but established has a deadline, even when the timers that
  *    normally end it are gone. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "craft.h"
 #include "daemon/ike/cookie.h"
 #include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
 #include "harness.h"
 #include "rekey_checks.h"
 
@@ -361,6 +363,73 @@ static void before_auth(void)
 	net_run(&n);
 	check_one_tunnel(&n);
 	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- the previous request repeated ---- */
+
+static unsigned b_auth_answers(const struct net *n)
+{
+	return net_count(n, SIDE_B, IKE_AUTH, 1);
+}
+
+/* A repeated request is answered from the cache only once it proves itself:
+ * of the cached answer's exchange type, passing the integrity check; then
+ * where it came from, on the port it came in on.  A forged repeat (right
+ * SPIs and message ID, anyone who saw them can send one) from anywhere gets
+ * nothing: the answer is many times larger (reflection). */
+static void repeat_answers(void)
+{
+	uint8_t buf[4096];
+	struct net n;
+
+	scenario_begin("a repeated request is answered only when authentic");
+	if (!net_up(&n, &starts, &waits))
+		goto out;
+	const struct pkt *req = net_find(&n, SIDE_A, IKE_AUTH, 0, 0);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0), *sb = side_live(&n.s[SIDE_B], 0);
+	CHECK(req && sa && sb && req->len <= sizeof(buf));
+	if (!req || !sa || !sb || req->len > sizeof(buf))
+		goto out;
+	size_t len = req->len;
+	memcpy(buf, req->buf, len);
+	unsigned answers = b_auth_answers(&n);
+
+	/* the genuine repeat, on the other port than the SA's (encapsulation=yes
+	 * keeps it on 4500) */
+	CHECK(sb->natt);
+	net_inject(&n, SIDE_A, !sb->natt, buf, len);
+	net_run(&n);
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+	const struct pkt *ans = net_find(&n, SIDE_B, IKE_AUTH, 1, answers);
+	CHECK(ans && ans->natt == !sb->natt &&
+	      ntohs(((const struct sockaddr_in *)&ans->dst)->sin_port) ==
+		      (sb->natt ? IKE_PORT : IKE_NATT_PORT));
+	CHECK_INT(n.bad_ports, 0);
+
+	/* forged: the ICV broken, from the peer and from a stranger */
+	buf[len - 1] ^= 0x5a;
+	net_inject(&n, SIDE_A, false, buf, len);
+	struct sockaddr_storage local = n.s[SIDE_B].pub, stranger = n.s[SIDE_A].pub;
+	sockaddr_set_port(&local, IKE_PORT);
+	sockaddr_set_port(&stranger, 7777);
+	ike_receive(&n.s[SIDE_B].eng, &local, &stranger, false, buf, len);
+	net_run(&n);
+	CHECK_LOG("dropping repeated IKE_AUTH 1: integrity check failed");
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+
+	/* authentic, but not of the cached answer's exchange type */
+	int l = craft_sealed(sa, INFORMATIONAL, false, 1, NULL, NULL, buf, sizeof(buf));
+	CHECK(l > 0);
+	unsigned infos = net_count(&n, SIDE_B, INFORMATIONAL, 1);
+	if (l > 0)
+		net_inject(&n, SIDE_A, sa->natt, buf, (size_t)l);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), infos);
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+	check_one_tunnel(&n);
 out:
 	net_free(&n);
 	scenario_end(true);
@@ -829,6 +898,7 @@ int main(void)
 	auth_request_broken();
 	info_answers_auth();
 	before_auth();
+	repeat_answers();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
 	deadline(IKE_S_AUTH_SENT, "IKE_AUTH not answered");
 	deadline(IKE_S_DELETING, "DELETE not answered");
