@@ -461,7 +461,7 @@ static void gen_import(const char *imports, const char *configs)
 	snprintf(d, sizeof(d), "%s/refuse", imports);
 	import_seed("refuse_bad_values", d, "bad-values.conf", "other.secrets", NULL);
 	import_seed("refuse_no_conn", d, "no-conn.conf", NULL, NULL);
-	import_seed("refuse_policy", d, "policy.conf", NULL, NULL);
+	import_seed("refuse_mixed", d, "mixed.conf", NULL, NULL);
 	/* mcvpn's own drop-ins are libreswan files too */
 	snprintf(d, sizeof(d), "%s/aws", configs);
 	import_seed("dropin_aws", d, "oracle-tunnel-1.conf", "oracle-tunnel-1.secrets", NULL);
