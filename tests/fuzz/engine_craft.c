@@ -199,8 +199,27 @@ static void tpl_nonce(struct fz *f, struct ike_msgb *b, bool init_request)
 	pl_build_data(b, PL_NONCE, 0, nonce, len);
 }
 
-/* A KE payload's value; its length. */
-static size_t ke_value(unsigned group, unsigned mode, uint8_t seed, uint8_t *out)
+/* Does either engine use this group?  A KE of any other group is refused
+ * before any DH work, so its value need not be a real public key. */
+static bool group_used(const struct fz *f, unsigned group)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct conf_conn *cfg = cfg_of(f, i);
+		for (size_t k = 0; k < cfg->n_ike; k++)
+			if (cfg->ike[k].dh == group)
+				return true;
+		for (size_t k = 0; k < cfg->n_esp; k++)
+			if (cfg->esp[k].dh == group)
+				return true;
+	}
+	return false;
+}
+
+/* A KE payload's value; its length.  A real key pair only for a group the
+ * engines use (a MODP key costs milliseconds), else bytes of the right
+ * length. */
+static size_t ke_value(const struct fz *f, unsigned group, unsigned mode, uint8_t seed,
+		       uint8_t *out)
 {
 	size_t len = dh_pub_len(group);
 
@@ -208,6 +227,10 @@ static size_t ke_value(unsigned group, unsigned mode, uint8_t seed, uint8_t *out
 		group = group == CURVE25519 ? ECP_256 : CURVE25519;
 		len = dh_pub_len(group);
 		mode = KE_VALID;
+	}
+	if (mode == KE_VALID && !group_used(f, group) && len && len <= MAX_KE) {
+		fz_fill(out, len, seed);
+		return len;
 	}
 	if (mode == KE_RAW || len == 0 || len > MAX_KE) {
 		len = (seed * 7u) % 600;
@@ -230,7 +253,7 @@ static void tpl_ke(struct fz *f, struct ike_msgb *b, int side)
 	static uint8_t pub[MAX_KE];
 	unsigned group = group_of(f, side, fz_u8(f));
 	uint8_t mode = fz_u8(f);
-	size_t len = ke_value(group, mode % KE_COUNT, mode, pub);
+	size_t len = ke_value(f, group, mode % KE_COUNT, mode, pub);
 
 	pl_build_data(b, PL_KE, (uint16_t)group, pub, len);
 }
@@ -486,7 +509,7 @@ static void init_usual(struct fz *f, struct ike_msgb *b, int side, const struct 
 	pl_build_sa(b, props, request ? n : (n > 0));
 	unsigned group = group_of(f, side, fz_u8(f));
 	uint8_t mode = fz_u8(f);
-	size_t len = ke_value(group, mode % KE_COUNT, mode, pub);
+	size_t len = ke_value(f, group, mode % KE_COUNT, mode, pub);
 	pl_build_data(b, PL_KE, (uint16_t)group, pub, len);
 	uint8_t nb[2] = { fz_u8(f), fz_u8(f) };
 	uint8_t nonce[300];

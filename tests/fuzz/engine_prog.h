@@ -24,39 +24,47 @@
 
 #define PROG_MAX_OPS 128
 
-/* CFG: bits 0-1 algorithms, bit 2 A waits (auto=add), bit 3 B starts too
- * (auto=start), bits 4-5 lifetimes, bits 6-7 liveness checks. */
+/* CFG: bits 0-2 algorithms (the fast ones mostly: the operators' MODP group
+ * costs milliseconds per key), bit 3 A waits (auto=add), bit 4 B starts too
+ * (auto=start), bits 5-6 lifetimes; bit 7 is ignored. */
 enum cfg_algs {
 	ALGS_X25519_GCM,	/* ike=aes_gcm256-sha2_256;dh31, phase2alg=aes_gcm256;dh31 */
+	ALGS_X25519_NOPFS,	/* the same with phase2alg=aes_gcm256 */
 	ALGS_ECP_CBC,		/* ike=aes_cbc256-sha2_256;dh19, phase2alg=aes_cbc128-sha2_256 */
+	ALGS_ECP_GCM,		/* ike=aes_gcm128-sha2_512;dh19, phase2alg=aes_gcm128;dh19 */
 	ALGS_INVALID_KE,	/* A offers dh19 first, B only takes dh31: INVALID_KE_PAYLOAD */
+	ALGS_SECOND,		/* A offers CBC first, B only takes GCM: B picks A's second */
+	ALGS_X25519_GCM_TOO,	/* ALGS_X25519_GCM again */
 	ALGS_OPERATORS,		/* ike=aes_cbc256-sha2_384;modp1536, phase2alg=aes_gcm256;modp1536 */
 };
-#define CFG_ALGS(c)	((c) & 3)
-#define CFG_A_ADD	0x04
-#define CFG_B_START	0x08
+#define CFG_ALGS(c)	((c) & 7)
+#define CFG_A_ADD	0x08
+#define CFG_B_START	0x10
 enum cfg_life {
 	LIFE_DEFAULT,		/* 8 h / 1 h: nothing expires in a fuzz run */
 	LIFE_SHORT,		/* salifetime=40s ikelifetime=70s rekeymargin=10s */
 	LIFE_NO_REKEY,		/* the same with rekey=no: SAs are deleted when they expire */
 	LIFE_TINY,		/* salifetime=20s ikelifetime=30s rekeymargin=6s */
 };
-#define CFG_LIFE(c)	(((c) >> 4) & 3)
-enum cfg_dpd {
-	DPD_NONE,
-	DPD_A_RESTART,		/* A: dpddelay=4s dpdtimeout=12s dpdaction=restart */
-	DPD_BOTH,		/* A with dpdaction=clear, B with dpdaction=hold */
-	DPD_A_HOLD,		/* A: dpdaction=hold */
-};
-#define CFG_DPD(c)	(((c) >> 6) & 3)
+#define CFG_LIFE(c)	(((c) >> 5) & 3)
+#define CFG_LIFE_SHIFT	5
 
 /* KNOBS: bits 0-1 both engines' COOKIE threshold (COOKIE_*), bit 2 a conn
  * whose IKE SA went down initiates again 5 s later (conn.c's retry), bits 3-4
- * the order OP_RUN and OP_ADVANCE deliver in (enum net_order). */
+ * the order OP_RUN and OP_ADVANCE deliver in (enum net_order), bits 5-6
+ * liveness checks (DPD_*); bit 7 is ignored. */
 enum knob_cookie { COOKIE_DEFAULT, COOKIE_ALWAYS, COOKIE_AT_1, COOKIE_AT_3 };
 #define KNOB_COOKIE(k)	((k) & 3)
 #define KNOB_RETRY	0x04
 #define KNOB_ORDER(k)	(((k) >> 3) & 3)
+enum knob_dpd {
+	DPD_DEFAULT,		/* A (auto=start) checks after 30 s, B (auto=add) never */
+	DPD_A_RESTART,		/* A: dpddelay=4s dpdtimeout=12s dpdaction=restart */
+	DPD_BOTH,		/* A with dpdaction=clear, B dpddelay=5s with dpdaction=hold */
+	DPD_A_HOLD,		/* A: dpdaction=hold */
+};
+#define KNOB_DPD(k)	(((k) >> 5) & 3)
+#define KNOB_DPD_SHIFT	5
 
 enum op {
 	OP_INITIATE,	/* side: ike_initiate for its conn (while it has few SAs) */

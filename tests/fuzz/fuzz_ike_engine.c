@@ -26,7 +26,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT 4096
+#define MAX_INPUT 16384	/* run.sh's -max_len; ops past PROG_MAX_OPS are not read */
 #define MAX_SAS 6		/* OP_INITIATE: live IKE SAs a side may have */
 #define MAX_STEPS 3000		/* time steps per input */
 #define MAX_DELIVERIES 4000	/* per input */
@@ -40,14 +40,23 @@ struct variant {
 	const char *ike_a, *esp_a, *ike_b, *esp_b;
 };
 
-static const struct variant algs[4] = {
+static const struct variant algs[8] = {
 	[ALGS_X25519_GCM] = { "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31",
 			      "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31" },
+	[ALGS_X25519_NOPFS] = { "aes_gcm256-sha2_256;dh31", "aes_gcm256",
+				"aes_gcm256-sha2_256;dh31", "aes_gcm256" },
 	[ALGS_ECP_CBC] = { "aes_cbc256-sha2_256;dh19", "aes_cbc128-sha2_256",
 			   "aes_cbc256-sha2_256;dh19", "aes_cbc128-sha2_256" },
+	[ALGS_ECP_GCM] = { "aes_gcm128-sha2_512;dh19", "aes_gcm128;dh19",
+			   "aes_gcm128-sha2_512;dh19", "aes_gcm128;dh19" },
 	[ALGS_INVALID_KE] = { "aes_gcm256-sha2_256;dh19,aes_gcm256-sha2_256;dh31",
 			      "aes_gcm256;dh19,aes_gcm256;dh31",
 			      "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31" },
+	[ALGS_SECOND] = { "aes_cbc256-sha2_256;dh31,aes_gcm256-sha2_256;dh31",
+			  "aes_cbc128-sha2_256;dh31,aes_gcm256;dh31",
+			  "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31" },
+	[ALGS_X25519_GCM_TOO] = { "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31",
+				  "aes_gcm256-sha2_256;dh31", "aes_gcm256;dh31" },
 	[ALGS_OPERATORS] = { NULL, NULL, NULL, NULL },	/* the harness's: the operators' */
 };
 
@@ -59,7 +68,7 @@ static const char *const lifetimes[4] = {
 };
 
 static const char *const dpd_a[4] = {
-	[DPD_NONE] = "",
+	[DPD_DEFAULT] = "",
 	[DPD_A_RESTART] = "dpddelay=4s\ndpdtimeout=12s\ndpdaction=restart\n",
 	[DPD_BOTH] = "dpddelay=4s\ndpdtimeout=12s\ndpdaction=clear\n",
 	[DPD_A_HOLD] = "dpddelay=4s\ndpdtimeout=12s\ndpdaction=hold\n",
@@ -72,9 +81,9 @@ static int net_setup(struct fz *f, uint8_t cfg, uint8_t knobs)
 	const struct variant *v = &algs[CFG_ALGS(cfg)];
 	const char *life = lifetimes[CFG_LIFE(cfg)];
 
-	snprintf(extra_a, sizeof(extra_a), "%s%s", life, dpd_a[CFG_DPD(cfg)]);
+	snprintf(extra_a, sizeof(extra_a), "%s%s", life, dpd_a[KNOB_DPD(knobs)]);
 	snprintf(extra_b, sizeof(extra_b), "%s%s", life,
-		 CFG_DPD(cfg) == DPD_BOTH ? "dpddelay=5s\ndpdtimeout=15s\ndpdaction=hold\n" : "");
+		 KNOB_DPD(knobs) == DPD_BOTH ? "dpddelay=5s\ndpdtimeout=15s\ndpdaction=hold\n" : "");
 	struct side_opts a = { .autostart = cfg & CFG_A_ADD ? "add" : "start", .ike = v->ike_a,
 			       .esp = v->esp_a, .extra = extra_a };
 	struct side_opts b = { .autostart = cfg & CFG_B_START ? "start" : "add", .ike = v->ike_b,

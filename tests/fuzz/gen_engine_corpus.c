@@ -85,6 +85,8 @@ static void setup_seeds(const char *dir)
 	put_prog(dir, "establish_invalid_ke", &p);
 	establish(start(&p, ALGS_X25519_GCM, 4, COOKIE_ALWAYS));
 	put_prog(dir, "establish_cookie", &p);
+	establish(start(&p, ALGS_SECOND, 26, 0));
+	put_prog(dir, "establish_second_proposal", &p);
 
 	/* IKE_SA_INIT lost and retransmitted, then duplicated; IKE_AUTH lost */
 	start(&p, ALGS_X25519_GCM, 5, 0);
@@ -132,6 +134,16 @@ static void life_seeds(const char *dir)
 	BYTES(&p, OP_RUN);
 	put_prog(dir, "child_rekey", &p);
 
+	establish(start(&p, ALGS_X25519_NOPFS, 27, 0));
+	fire(&p, A, A_CHILD_REKEY);
+	BYTES(&p, OP_RUN);
+	put_prog(dir, "child_rekey_nopfs", &p);
+
+	establish(start(&p, ALGS_ECP_GCM, 28, 0));
+	fire(&p, B, B_CHILD_REKEY);
+	BYTES(&p, OP_RUN);
+	put_prog(dir, "child_rekey_ecp", &p);
+
 	establish(start(&p, ALGS_OPERATORS, 12, 0));
 	fire(&p, A, A_CHILD_REKEY);
 	fire(&p, B, B_CHILD_REKEY);
@@ -153,7 +165,7 @@ static void life_seeds(const char *dir)
 	put_prog(dir, "ike_rekey_collision", &p);
 
 	/* DPD: the peer goes silent (every message lost), A declares it dead */
-	establish(start(&p, ALGS_X25519_GCM | (DPD_A_RESTART << 6), 15, KNOB_RETRY));
+	establish(start(&p, ALGS_X25519_GCM, 15, KNOB_RETRY | DPD_A_RESTART << KNOB_DPD_SHIFT));
 	BYTES(&p, OP_WEATHER, 0xff, 0);
 	advance(&p, T_30S);
 	BYTES(&p, OP_WEATHER, 0, 0);
@@ -176,10 +188,10 @@ static void life_seeds(const char *dir)
 	put_prog(dir, "delete_conn", &p);
 
 	/* lifetimes: automatic rekeys, and expiry with rekey=no */
-	establish(start(&p, ALGS_X25519_GCM | (LIFE_TINY << 4), 18, 0));
+	establish(start(&p, ALGS_X25519_GCM | LIFE_TINY << CFG_LIFE_SHIFT, 18, 0));
 	advance(&p, T_3MIN);
 	put_prog(dir, "lifetimes", &p);
-	establish(start(&p, ALGS_X25519_GCM | (LIFE_NO_REKEY << 4), 19, 0));
+	establish(start(&p, ALGS_X25519_GCM | LIFE_NO_REKEY << CFG_LIFE_SHIFT, 19, 0));
 	advance(&p, T_3MIN);
 	put_prog(dir, "expiry_no_rekey", &p);
 }
