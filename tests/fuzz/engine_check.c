@@ -181,7 +181,8 @@ void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
 		snap_take(f, to);
 		return;
 	}
-	if (exch == IKE_SA_INIT || exch == IKE_AUTH)
+	/* shorter than a header: ike_receive drops it before looking at any SA */
+	if (exch == IKE_SA_INIT || exch == IKE_AUTH || p->len < IKE_HDR_LEN)
 		return;
 	for (unsigned i = 0; i < f->nsnap; i++) {
 		const struct fz_snap *w = &f->snap[i];
