@@ -80,8 +80,9 @@ enum op {
 	OP_WEATHER,	/* drop dup: for OP_RUN/OP_ADVANCE, the k-th delivery is dropped
 			 * if bit k % 8 of drop is set, else duplicated if that bit of dup is */
 	OP_FIRE,	/* side which: one pending lifetime or liveness timer of the side
-			 * fires now: IKE SA rekey/expiry/DPD, Child SA rekey/expiry/volume
-			 * (which: index among them, engine list order) */
+			 * fires now: IKE SA rekey/expiry/DPD, then "DPD finds the peer
+			 * silent" (a probe), Child SA rekey/expiry/volume (which: index
+			 * among them, engine list order) */
 	OP_TRAFFIC,	/* side mode: what the fake data plane tells the engine, TRAFFIC_* */
 	OP_DELETE_CONN,	/* side: ike_delete_conn (mcvpnctl down) */
 	OP_RESTART,	/* side: side_restart (its SAs vanish without a word) */

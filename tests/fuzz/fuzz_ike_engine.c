@@ -175,34 +175,52 @@ static void advance(struct fz *f, unsigned ms, bool network)
 
 /* ---- engine-side ops ---- */
 
-static void add_pending(struct event **evs, unsigned *n, struct event *ev)
+/* A timer to fire, or an SA whose liveness timer finds the peer silent. */
+struct timer_act {
+	struct event *ev;
+	struct ike_sa *probe;
+};
+
+static void add_pending(struct timer_act *a, unsigned *n, struct event *ev)
 {
 	if (ev && *n < 64 && evtimer_pending(ev, NULL))
-		evs[(*n)++] = ev;
+		a[(*n)++] = (struct timer_act){ ev, NULL };
 }
 
 /* One of the side's pending lifetime or liveness timers fires now, as it
- * would with a shorter lifetime or delay configured. */
+ * would with a shorter lifetime or delay configured; or a liveness timer
+ * finds dpddelay of silence (dpd_cb's probe, without waiting for the
+ * silence). */
 static void fire(struct fz *f, int side, uint8_t which)
 {
-	struct event *evs[64];
+	struct timer_act a[64];
 	unsigned n = 0;
 
 	for (struct ike_sa *sa = f->net.s[side].eng.sas; sa; sa = sa->next) {
 		if (sa->state == IKE_S_DEAD)
 			continue;
-		add_pending(evs, &n, sa->rekey_ev);
-		add_pending(evs, &n, sa->expire_ev);
-		add_pending(evs, &n, sa->dpd_ev);
+		add_pending(a, &n, sa->rekey_ev);
+		add_pending(a, &n, sa->expire_ev);
+		add_pending(a, &n, sa->dpd_ev);
+		if (n && a[n - 1].ev == sa->dpd_ev && n < 64)
+			a[n++] = (struct timer_act){ NULL, sa };
 		for (struct child_sa *c = sa->children; c; c = c->next) {
-			add_pending(evs, &n, c->rekey_ev);
-			add_pending(evs, &n, c->expire_ev);
-			add_pending(evs, &n, c->volume_ev);
+			add_pending(a, &n, c->rekey_ev);
+			add_pending(a, &n, c->expire_ev);
+			add_pending(a, &n, c->volume_ev);
 		}
 	}
 	if (!n)
 		return;
-	event_active(evs[which % n], EV_TIMEOUT, 1);
+	const struct timer_act *x = &a[which % n];
+	struct ike_sa *sa = x->probe;
+	if (x->ev) {
+		event_active(x->ev, EV_TIMEOUT, 1);
+	} else if (sa->state == IKE_S_ESTABLISHED && !sa->rekeyed_to &&
+		   sa->pending == PEND_NONE && !sa->want_dpd) {
+		sa->want_dpd = true;	/* as dpd_cb does */
+		ike_sa_run_queue(sa);
+	}
 	net_tick(&f->net, 0, 0);
 }
 

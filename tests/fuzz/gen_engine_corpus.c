@@ -2,7 +2,8 @@
  * scenario the engines go through from end to end, so that libFuzzer starts
  * from deep states and mutates on top of them.  Timer indices for OP_FIRE
  * follow the order fire() lists them in: per IKE SA its rekey, expiry and DPD
- * timers, then per Child SA its rekey, expiry and volume timers.  A waits with
+ * timers and DPD's probe, then per Child SA its rekey, expiry and volume
+ * timers.  A waits with
  * dpddelay=30s by default (auto=start), B has no DPD timer (auto=add).
  *
  * The programs that hit bugs known and not fixed yet go to a directory of
@@ -37,8 +38,9 @@ static struct prog *start(struct prog *p, uint8_t cfg, uint8_t seed, uint8_t kno
 
 enum { A, B };	/* side bytes */
 
-/* A's first timers: IKE rekey 0, IKE expiry 1, DPD 2, Child rekey 3. */
-enum { A_IKE_REKEY = 0, A_CHILD_REKEY = 3, B_IKE_REKEY = 0, B_CHILD_REKEY = 2 };
+/* A's first timers: IKE rekey 0, IKE expiry 1, DPD 2, DPD's probe 3, Child
+ * rekey 4; B's: IKE rekey 0, IKE expiry 1, Child rekey 2. */
+enum { A_IKE_REKEY = 0, A_PROBE = 3, A_CHILD_REKEY = 4, B_IKE_REKEY = 0, B_CHILD_REKEY = 2 };
 /* amt bytes (amt_ms) */
 enum { T_600MS = 59, T_2S = 71, T_10S = 103, T_16S = 127, T_30S = 142, T_70S = 162,
        T_3MIN = 197 };
@@ -164,6 +166,14 @@ static void life_seeds(const char *dir)
 	advance(&p, T_10S);
 	put_prog(dir, "ike_rekey_collision", &p);
 
+	/* a liveness check, answered; then one lost and retransmitted */
+	establish(start(&p, ALGS_X25519_GCM, 29, 0));
+	fire(&p, A, A_PROBE);
+	BYTES(&p, OP_RUN);
+	fire(&p, A, A_PROBE);
+	BYTES(&p, OP_DROP, 0, OP_ADVANCE, T_2S);
+	put_prog(dir, "dpd_probe", &p);
+
 	/* DPD: the peer goes silent (every message lost), A declares it dead */
 	establish(start(&p, ALGS_X25519_GCM, 15, KNOB_RETRY | DPD_A_RESTART << KNOB_DPD_SHIFT));
 	BYTES(&p, OP_WEATHER, 0xff, 0);
@@ -237,6 +247,15 @@ static void craft_seeds(const char *dir)
 	BYTES(&p, OP_MUTATE, 0, 0, 0, MUT_PL_DROP, 0);
 	BYTES(&p, OP_RUN);
 	put_prog(dir, "mutate_auth_inner", &p);
+
+	/* A's IKE SA rekey with its Nonce replaced by a 72-byte one inside the
+	 * encryption (RFC 7296 allows 16 to 256 bytes) */
+	establish(start(&p, ALGS_X25519_GCM, 40, 0));
+	fire(&p, A, A_IKE_REKEY);
+	BYTES(&p, OP_MUTATE, 0, 0, 1, MUT_PL_DROP, 1, MUT_APPEND, TPL_NONCE, 60, 0x05);
+	BYTES(&p, OP_RUN);
+	advance(&p, T_10S);
+	put_prog(dir, "mutate_ike_rekey_nonce", &p);
 
 	/* IKE_SA_INIT response with a bit flipped in its KE payload (outer) */
 	start(&p, ALGS_X25519_GCM, 24, 0);
