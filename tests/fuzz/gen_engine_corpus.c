@@ -9,6 +9,7 @@
  * The programs that hit bugs known and not fixed yet go to a directory of
  * their own (gen_corpus.c's third argument): they would stop every run of the
  * target on its first seed. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "gen_corpus.h"
@@ -37,6 +38,7 @@ static struct prog *start(struct prog *p, uint8_t cfg, uint8_t seed, uint8_t kno
 }
 
 enum { A, B };	/* side bytes */
+enum { ID_FQDN_TYPE = 2 };
 
 /* A's first timers: IKE rekey 0, IKE expiry 1, DPD 2, DPD's probe 3, Child
  * rekey 4; B's: IKE rekey 0, IKE expiry 1, Child rekey 2. */
@@ -65,6 +67,13 @@ static void advance(struct prog *p, int amt)
 static void inject(struct prog *p, int side, int exch, int flags, int count)
 {
 	BYTES(p, OP_INJECT, side, 0, exch, flags, MSGID_EXPECTED, count);
+}
+
+/* OP_MUTATE of message q with n (1 to 3) mutations to follow; inner: inside
+ * the encryption. */
+static void mutate(struct prog *p, int q, bool inner, int n)
+{
+	BYTES(p, OP_MUTATE, q, inner ? 0 : 1, n - 1);
 }
 
 static void put_prog(const char *dir, const char *name, const struct prog *p)
@@ -276,6 +285,90 @@ static void craft_seeds(const char *dir)
 	put_prog(dir, "inject_init", &p);
 }
 
+/* Answers and requests the engines build, each with one part changed inside
+ * the encryption: the refusals and the checks of the answers.  Payload
+ * positions: IKE_AUTH request IDi IDr AUTH N SA TSi TSr, its answer IDr AUTH
+ * SA TSi TSr; Child SA rekey request N(REKEY_SA) SA Nonce KE TSi TSr, its
+ * answer SA Nonce KE TSi TSr; IKE SA rekey both ways SA Nonce KE. */
+static void refusal_seeds(const char *dir)
+{
+	struct prog p;
+
+	/* Child SA rekey answer without KE; with a 72-byte Nonce */
+	establish(start(&p, ALGS_X25519_GCM, 41, 0));
+	fire(&p, A, A_CHILD_REKEY);
+	BYTES(&p, OP_DELIVER, 0);
+	mutate(&p, 0, true, 1);
+	BYTES(&p, MUT_PL_DROP, 2, OP_RUN);
+	put_prog(dir, "mutate_child_rekey_answer_ke", &p);
+	establish(start(&p, ALGS_X25519_GCM, 42, 0));
+	fire(&p, A, A_CHILD_REKEY);
+	BYTES(&p, OP_DELIVER, 0);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 1, MUT_APPEND, TPL_NONCE, 60, 0x01, OP_RUN);
+	put_prog(dir, "mutate_child_rekey_answer_nonce", &p);
+
+	/* Child SA rekey request with a 72-byte Nonce: TEMPORARY_FAILURE, retried */
+	establish(start(&p, ALGS_X25519_GCM, 43, 0));
+	fire(&p, A, A_CHILD_REKEY);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 2, MUT_APPEND, TPL_NONCE, 60, 0x01, OP_RUN);
+	advance(&p, T_10S);
+	put_prog(dir, "mutate_child_rekey_request_nonce", &p);
+
+	/* crafted Child SA rekey without PFS where B wants it: NO_PROPOSAL_CHOSEN */
+	establish(start(&p, ALGS_X25519_GCM, 44, 0));
+	inject(&p, A, EXCH_CREATE_CHILD, FLAG_NOW, 5);
+	BYTES(&p, TPL_NOTIFY, 22, 3, 1, 0, 0, TPL_SA, 0x02, 0, TPL_NONCE, 32, 0x42);
+	BYTES(&p, TPL_TS, 0, 1, 0, 0, 0, 0, 0, 0, TPL_TS, 1, 1, 0, 0, 0, 0, 0, 0, OP_RUN);
+	put_prog(dir, "inject_child_rekey_no_pfs", &p);
+
+	/* crafted IKE SA rekeys: a KE of another group (INVALID_KE_PAYLOAD), an
+	 * all-zero X25519 value, a proposal of 3DES (NO_PROPOSAL_CHOSEN) */
+	establish(start(&p, ALGS_X25519_GCM, 45, 0));
+	inject(&p, A, EXCH_CREATE_CHILD, FLAG_NOW, 3);
+	BYTES(&p, TPL_SA, 0x0f, 0, TPL_NONCE, 20, 0x07, TPL_KE, 2, KE_VALID, OP_RUN);
+	inject(&p, A, EXCH_CREATE_CHILD, FLAG_NOW, 3);
+	BYTES(&p, TPL_SA, 0x0f, 0, TPL_NONCE, 20, 0x08, TPL_KE, 0, KE_ZEROS, OP_RUN);
+	inject(&p, A, EXCH_CREATE_CHILD, FLAG_NOW, 3);
+	BYTES(&p, TPL_SA, 0x0f, 1, 0, 0, 1, 0, 0, 3, TPL_NONCE, 20, 0x09, TPL_KE, 0, KE_VALID);
+	BYTES(&p, OP_RUN);
+	put_prog(dir, "inject_ike_rekey_refused", &p);
+
+	/* IKE SA rekey answer without KE */
+	establish(start(&p, ALGS_X25519_GCM, 46, 0));
+	fire(&p, A, A_IKE_REKEY);
+	BYTES(&p, OP_DELIVER, 0);
+	mutate(&p, 0, true, 1);
+	BYTES(&p, MUT_PL_DROP, 2, OP_RUN);
+	put_prog(dir, "mutate_ike_rekey_answer_ke", &p);
+
+	/* IKE_AUTH answer with IPv6 selectors; with a 3DES proposal */
+	start(&p, ALGS_X25519_GCM, 47, 0);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 2);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 3, MUT_APPEND, TPL_TS, 0, 1, 1, 0, 0, 0, 0, 0, OP_RUN);
+	put_prog(dir, "mutate_auth_answer_ts", &p);
+	start(&p, ALGS_X25519_GCM, 48, 0);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 2);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 2, MUT_APPEND, TPL_SA, 0x02, 1, 0, 0, 1, 0, 0, 3, OP_RUN);
+	put_prog(dir, "mutate_auth_answer_sa", &p);
+
+	/* IKE_AUTH request with IPv6 selectors (TS_UNACCEPTABLE); asking for
+	 * another IDr */
+	start(&p, ALGS_X25519_GCM, 49, 0);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 1);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 5, MUT_APPEND, TPL_TS, 0, 1, 1, 0, 0, 0, 0, 0, OP_RUN);
+	put_prog(dir, "mutate_auth_request_ts", &p);
+	start(&p, ALGS_X25519_GCM, 50, 0);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 1);
+	mutate(&p, 0, true, 2);
+	BYTES(&p, MUT_PL_DROP, 1, MUT_APPEND, TPL_ID, 1, 2, ID_FQDN_TYPE, 10, OP_RUN);
+	put_prog(dir, "mutate_auth_request_idr", &p);
+}
+
 /* Known bugs, unfixed: kept out of the committed corpus. */
 static void known_seeds(const char *dir)
 {
@@ -309,6 +402,7 @@ void gen_engine(const char *dir, const char *known_dir)
 	setup_seeds(dir);
 	life_seeds(dir);
 	craft_seeds(dir);
+	refusal_seeds(dir);
 	if (known_dir)
 		known_seeds(known_dir);
 }
