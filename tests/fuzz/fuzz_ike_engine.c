@@ -354,6 +354,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.drop = f.dup = 0;
 	run_quiet(&f);
 	fz_check(&f, "the end");
+	if (show_ops) {	/* the data plane's view, to read with the log */
+		net_dump_io(&f.net);
+		fprintf(stderr, "tunnel sent on an SPI the peer had not installed: %u times%s%s\n",
+			f.net.blackholes, f.net.blackholes ? "; first " : "", f.net.blackhole);
+	}
 	net_free(&f.net);
 	return 0;
 }
