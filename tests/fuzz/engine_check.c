@@ -14,10 +14,14 @@
  *   owners   a Child SA belongs to the IKE SA whose list holds it; the conn's
  *            IKE SA is one of the engine's live ones
  *   data plane  the fake data plane holds exactly the Child SAs the engine
- *            says are installed, and no call of the engine surprised it (a
- *            removal or preference of an SA not installed, a second SA with
- *            one SPI); a call refused because the harness's tables are full
- *            is not the engine's fault and does not count
+ *            says are installed, and no call surprised it: removing or
+ *            preferring an SA that is not installed, or installing a second
+ *            SA with the same inbound SPI, cannot follow from anything a peer
+ *            sends (the engine makes those calls only for SAs it marked
+ *            installed, and picks its inbound SPIs itself), so the harness's
+ *            complaint is the engine's bug; a call refused because the
+ *            harness's tables are full (an authenticated peer may well make
+ *            256 Child SAs) is not, and does not count
  *   addresses  every message from an engine's own address to the peer's
  *            public one, natt matching the ports, every send accepted
  *

@@ -12,9 +12,10 @@
  * the input, and the virtual clock starts at the same instant for each input,
  * so an input behaves the same way every time it runs.
  *
- * Environment: FUZZ_IKE_LOG=1 prints the engines' log lines (and the ops) to
- * stderr; FUZZ_IKE_SKIP_KNOWN=1 looks past the known bugs (engine_check.c,
- * and IKE_SA_INIT nonces kept within 64 bytes). */
+ * Environment: FUZZ_IKE_LOG=1 prints the ops and the engines' log lines to
+ * stderr, and at the end the data plane calls; FUZZ_IKE_SKIP_KNOWN=1 looks
+ * past the known bugs (engine_check.c, and IKE_SA_INIT nonces kept within 64
+ * bytes).  tests/fuzz/README says how to run it. */
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
