@@ -169,47 +169,77 @@ int prefix_list_parse(const char *s, struct conf_prefix *out, size_t max, size_t
 	return 0;
 }
 
-static int id_fqdn(const char *s, struct conf_id *id, const char **why)
+/* Bytes of a name ID: 1 to 253, no blanks or control characters. */
+static const char *name_check(const char *name, size_t len)
+{
+	if (len == 0)
+		return "a name after '@'";
+	if (len > 253)
+		return "a name of at most 253 characters";
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+			return "a name without spaces or control characters";
+	return NULL;
+}
+
+static int id_name(enum conf_id_type type, const char *name, size_t len, const char *text,
+		   struct conf_id *id, const char **why)
+{
+	const char *bad = name_check(name, len);
+
+	if (bad) {
+		*why = bad;
+		return -1;
+	}
+	id->type = type;
+	memcpy(id->data, name, len);
+	id->len = len;
+	snprintf(id->text, sizeof(id->text), "%s", text);
+	return 0;
+}
+
+/* "@name" (FQDN) or "@[text]" (a key ID of these bytes, as libreswan reads it). */
+static int id_at(const char *s, struct conf_id *id, const char **why)
 {
 	const char *name = s + 1;
 	size_t len = strlen(name);
 
-	if (len == 0 || strchr("#~[", name[0])) {
-		*why = len ? "@fqdn (the @#, @~ and @[ forms are not supported)" : "a name after '@'";
-		return -1;
-	}
-	if (len > 253) {
-		*why = "an FQDN of at most 253 characters";
-		return -1;
-	}
-	for (const char *c = name; *c; c++)
-		if (*c <= ' ' || *c == 0x7f) {
-			*why = "an FQDN without spaces or control characters";
+	if (name[0] == '[') {
+		name++;
+		len--;
+		if (len == 0 || name[len - 1] != ']') {
+			*why = "@[text] (a key ID: the closing ']' is missing)";
 			return -1;
 		}
-	id->type = CONF_ID_FQDN;
-	memcpy(id->data, name, len);
-	id->len = len;
-	snprintf(id->text, sizeof(id->text), "@%s", name);
-	return 0;
+		return id_name(CONF_ID_KEY_ID, name, len - 1, s, id, why);
+	}
+	if (name[0] == '#' || name[0] == '~') {
+		*why = "@fqdn or @[text] (the binary @# and @~ forms are not supported)";
+		return -1;
+	}
+	return id_name(CONF_ID_FQDN, name, len, s, id, why);
 }
 
 int id_parse(const char *s, struct conf_id *id, const char **why)
 {
 	struct sockaddr_storage ss;
-	const char *ignored;
+	const char *ignored, *at = strchr(s, '@');
 
 	memset(id, 0, sizeof(*id));
 	if (s[0] == '@')
-		return id_fqdn(s, id, why);
+		return id_at(s, id, why);
+	if (strchr(s, '=')) {
+		*why = "@fqdn or an IP address (distinguished-name IDs are not supported)";
+		return -1;
+	}
 	if (addr_parse(s, &ss, &ignored) == 0) {
 		id_from_addr(&ss, id);
 		return 0;
 	}
 	if (s[0] == '%')
 		*why = "@fqdn or an IP address (%fromcert, %any and other % forms are not supported)";
-	else if (strchr(s, '='))
-		*why = "@fqdn or an IP address (distinguished-name IDs are not supported)";
+	else if (at && at != s && at[1])
+		return id_name(CONF_ID_RFC822, s, strlen(s), s, id, why);
 	else
 		*why = "@fqdn or an IP address (write @NAME for an FQDN ID; DNS names are not resolved)";
 	return -1;

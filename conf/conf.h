@@ -35,13 +35,18 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
 enum conf_dpdaction { CONF_DPD_RESTART, CONF_DPD_CLEAR, CONF_DPD_HOLD };
 
-enum conf_id_type { CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_IPV6 = 5 };	/* IKEv2 ID types */
+/* IKEv2 ID types (RFC 7296 3.5): @fqdn, user@fqdn, an address, @[key id]. */
+enum conf_id_type {
+	CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_RFC822 = 3, CONF_ID_IPV6 = 5, CONF_ID_KEY_ID = 11,
+};
 
 struct conf_id {
 	enum conf_id_type type;
-	uint8_t data[256];	/* 4 or 16 address bytes, or the FQDN without '@' */
+	uint8_t data[256];	/* 4 or 16 address bytes, the FQDN without '@', the
+				 * user@fqdn, or the key ID's text without "@[" "]" */
 	size_t len;
-	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example" */
+	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example",
+				 * "ops@vpn.example", "@[key-id]" */
 };
 
 #define CONF_MAX_ALGS 8
@@ -52,16 +57,25 @@ struct conf_conn {
 	char file[256];		/* where it was defined, for messages */
 	int line;
 
-	struct sockaddr_storage left;	/* local address (port 0) */
+	/* The ends, local first: "left" is this host's end, whichever of
+	 * left= and right= named it (swapped: right= did, and every left and
+	 * right key was read the other way round). */
+	struct sockaddr_storage left;	/* local address (port 0); AF_UNSPEC while a
+					 * %defaultroute has no default route to follow */
 	struct sockaddr_storage right;	/* peer address (port 0) */
 	struct conf_id leftid;		/* defaults to left's address */
 	struct conf_id rightid;		/* defaults to right's address */
+	bool swapped;
+	bool left_defaultroute;		/* the local end is %defaultroute: the address of
+					 * the default route's source, found again when
+					 * the routes change (conf_resolve_again) */
 
 	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
-	char vti_interface[IFNAMSIZ];	/* TUN device name; required (mcvpn is route-based) */
+	char vti_interface[IFNAMSIZ];	/* TUN device: vti-interface=, ipsec-interface=
+					 * (ipsecN), else the conn's name (see mcvpn.conf(5)) */
 	bool vti_routing;		/* vti-routing=yes (libreswan's default): install routes for
 					 * rightsubnet too, never 0.0.0.0/0 or ::/0 */
 
@@ -80,31 +94,89 @@ struct conf_conn {
 	uint32_t dpddelay;		/* seconds of silence before a liveness check; 0 = off */
 	uint32_t dpdtimeout;		/* seconds without an answer until the peer is dead */
 	enum conf_dpdaction dpdaction;
+	uint32_t nat_keepalive;		/* seconds between NAT-T keepalives while behind a NAT;
+					 * 0 none; default 20 (libreswan's keep-alive=) */
 
 #define CONF_MAX_SUBNETS 4
-	/* Traffic selectors; default 0.0.0.0/0 (::/0 when left is IPv6). A comma list may add
-	 * ::/0 for IPv6 inner traffic. */
+	/* Traffic selectors (leftsubnet= or leftsubnets=); default 0.0.0.0/0 (::/0 when
+	 * left is IPv6). A comma list may add ::/0 for IPv6 inner traffic. */
 	struct conf_prefix leftsubnet[CONF_MAX_SUBNETS];
 	size_t n_leftsubnet;
 	struct conf_prefix rightsubnet[CONF_MAX_SUBNETS];
 	size_t n_rightsubnet;
 	bool has_interface_ip;
-	struct conf_prefix interface_ip;	/* address with its prefix length, 192.168.2.1/30 */
+	struct conf_prefix interface_ip;	/* address with its prefix length, 192.168.2.1/30:
+						 * interface-ip=, or the local leftvti= /
+						 * leftinterface-ip= */
 	struct conf_prefix routes[CONF_MAX_ROUTES];
 	size_t n_routes;
+	bool routes_replace;		/* routes-replace=yes: the operator lets routes= take
+					 * over a destination routed by someone else (the
+					 * default route too); see mcvpn.conf(5) */
 
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
 
+/* config setup: the daemon-wide settings.  mcvpn has none of its own yet
+ * (conf/setup.c holds their table); libreswan's keys there are read with a
+ * note. */
+struct conf_setup {
+	char file[256];		/* where the first config setup section is; "" none */
+	int line;
+};
+
+struct conf_sources;
+
 struct conf {
 	struct conf_conn *conns;	/* owned array */
 	size_t n_conns;
+	struct conf_setup setup;
+	struct conf_sources *sources;	/* owned: every file read, for conf_resolve_again */
 };
 
-/* Problems found while loading, each "FILE:LINE: reason" (no secret content). */
+/* What a load found, never with secret content: problems, each "FILE:LINE:
+ * reason" (any problem refuses the whole configuration), and notes, each
+ * "FILE:LINE: warning: reason" or "FILE:LINE: note: reason" (the
+ * configuration loads all the same; n_warnings of them are warnings). */
 struct conf_diag {
 	char **msgs;
 	size_t n;
+	char **notes;
+	size_t n_notes, n_warnings;
+};
+
+/* One file given as text (tests, a configuration resolved again): kind
+ * CONF and SECRETS are read as the directory's *.conf and *.secrets files,
+ * in the order given; INCLUDED only when an include names it. */
+enum conf_file_kind { CONF_FILE_CONF, CONF_FILE_SECRETS, CONF_FILE_INCLUDED };
+struct conf_file {
+	const char *name;
+	const char *text;
+	enum conf_file_kind kind;
+};
+
+/* The host a configuration is resolved on, as far as conf needs it: its
+ * addresses (which end of a conn is local: libreswan matches left= and
+ * right= against them), and the unicast routes of its main table (the
+ * default route for left=%defaultroute; the routes a conn's own routes
+ * would replace or capture).  The daemon fills it from netlink, tests by
+ * hand.  Everything is borrowed. */
+struct conf_host_addr {
+	struct sockaddr_storage addr;
+	char dev[IFNAMSIZ];
+};
+struct conf_host_route {
+	struct conf_prefix dst;
+	char dev[IFNAMSIZ];		/* "" when none or several (multipath) */
+	struct sockaddr_storage gw;	/* AF_UNSPEC: none */
+	struct sockaddr_storage src;	/* preferred source; AF_UNSPEC: none */
+	uint32_t metric;
+};
+struct conf_host {
+	const struct conf_host_addr *addrs;
+	size_t n_addrs;
+	const struct conf_host_route *routes;
+	size_t n_routes;
 };
 
 /* Load every *.conf and *.secrets in dir (sorted by name; hidden files and other
@@ -114,16 +186,37 @@ struct conf_diag {
  * diag (caller-owned, start it zeroed, free its strings with conf_diag_free) may
  * be NULL: the result still says whether there were problems. */
 int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag);
+/* The same on a host: see struct conf_host (NULL: not known, as
+ * conf_load_dir). */
+int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
+	      struct conf_diag *diag);
+/* old's files (as they were read, nothing is read again) resolved on host:
+ * what a changed default route or address makes of the same configuration.
+ * As conf_load otherwise; old is not changed. */
+int conf_resolve_again(const struct conf *old, const struct conf_host *host, struct conf **out,
+		       struct conf_diag *diag);
 
 /* The same from in-memory text (for tests): name is used in messages. secrets_text
  * may be NULL (no secrets); the file mode check does not apply. */
 int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
 		   const char *secrets_text, struct conf **out, struct conf_diag *diag);
 
+/* The same from texts: files[] as a directory's files and the files they
+ * may include (none is read from disk).  host: see struct conf_host (NULL:
+ * not known). */
+int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+		    struct conf **out, struct conf_diag *diag);
+
 /* NULL is a no-op; PSKs are wiped. */
 void conf_free(struct conf *c);
 /* Frees the messages and zeroes *d (the struct itself is the caller's). */
 void conf_diag_free(struct conf_diag *d);
+
+/* The routes a conn puts on its tunnel device: routes= and, with
+ * vti-routing=yes, the rightsubnet= prefixes other than /0.  Fills out
+ * (room for max) and returns how many. */
+#define CONF_MAX_CONN_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
+size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size_t max);
 
 /* Field-by-field equality of two conns (psk compared in constant time), for reload.
  * file and line are not compared: moving a conn in its file is no change. */

@@ -68,8 +68,10 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&
 	       a->rekey == b->rekey && a->rekeymargin == b->rekeymargin &&
 	       a->rekeyfuzz == b->rekeyfuzz && a->dpddelay == b->dpddelay &&
+	       a->nat_keepalive == b->nat_keepalive &&
 	       a->dpdtimeout == b->dpdtimeout && a->dpdaction == b->dpdaction &&
-	       a->has_interface_ip == b->has_interface_ip;
+	       a->has_interface_ip == b->has_interface_ip && a->swapped == b->swapped &&
+	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)

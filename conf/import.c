@@ -1,15 +1,18 @@
 /* libreswan conn file + ipsec.secrets + boot script -> one mcvpn.d drop-in
- * per conn.  The conn file is read with the lexer mcvpnd uses; every key
- * then goes through a small table of conversions (dropped, changed,
- * renamed, refused) and, when it is carried over, through keys_apply on a
- * conn being built, so a value mcvpnd would refuse is refused here with
- * mcvpnd's own reason and the line of the libreswan file.  The boot
- * script's "ip addr add"/"ip route add ... dev IFACE" lines become
- * interface-ip= and routes= of the conn whose vti-interface is IFACE.
- * check_all then runs every cross check, with a wildcard PSK standing in
- * for the secrets, and the secrets file is filtered to the lines that fit
- * each conn (secrets_match, copied as written).  Messages never quote a
- * PSK. */
+ * per conn.  The conn file is read with mcvpnd's own structure
+ * (sections.c: includes, %default, also=); each key then goes through
+ * import_rules.c (carried over, changed, dropped, refused) and, when it is
+ * carried over, through keys_apply on a conn being built, so a value
+ * mcvpnd would refuse is refused here with mcvpnd's own reason and the
+ * line of the libreswan file.  libreswan's defaults that mcvpn does not
+ * share (the subnets of an end without leftsubnet=, pfs=yes) are written
+ * out.  The boot script's "ip addr add"/"ip route add ... dev IFACE" lines
+ * become interface-ip= and routes= of the conn whose device is IFACE.
+ * check_conn then runs every cross check on each conn, with a wildcard PSK
+ * standing in for the secrets, on this host as --local says; a conn with
+ * an error is not written, the others are (unless all_or_nothing).  The
+ * secrets file is filtered to the lines that fit each conn.  Messages
+ * never quote a PSK. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "conf/import_priv.h"
+#include "crypto/alg.h"
 #include "crypto/secret.h"
 
 /* ---- growing arrays and messages ---- */
@@ -36,8 +40,8 @@ bool import_grow(void **p, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
-/* Takes text (NULL: out of memory); a message already given (a %default
- * key, once per conn) is not repeated. */
+/* Takes text (NULL: out of memory), about conn cx->cur; a message already
+ * given (a %default key, once per conn) is not repeated. */
 static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 {
 	struct import_result *r = cx->out;
@@ -52,9 +56,19 @@ static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 		cx->oom = true;
 		return;
 	}
-	r->msgs[r->n_msgs++] = (struct import_msg){ .level = level, .text = text };
+	r->msgs[r->n_msgs++] = (struct import_msg){ .level = level, .text = text, .conn = cx->cur };
 	r->n_errors += level == IMPORT_ERROR;
 	r->n_warnings += level == IMPORT_WARNING;
+}
+
+/* The errors about conn (-1: about the files themselves). */
+static size_t errors_of(const struct import_result *r, int conn)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_msgs; i++)
+		n += r->msgs[i].level == IMPORT_ERROR && r->msgs[i].conn == conn;
+	return n;
 }
 
 static const char *const level_word[] = {
@@ -94,22 +108,63 @@ static size_t location_len(const char *d, const char *file)
 	return *p == ' ' ? (size_t)(p + 1 - d) : 0;
 }
 
-void import_diag_move(struct import_ctx *cx, enum import_level level, const char *word)
+/* One of mcvpnd's "FILE:LINE: reason" as "FILE:LINE: LEVELWORDreason". */
+static void push_diag(struct import_ctx *cx, enum import_level level, const char *word, const char *d)
 {
 	const struct import_file *files[] = { &cx->in->conf, &cx->in->script, &cx->in->secrets };
+	size_t at = 0;
+	char *s = NULL;
 
-	for (size_t i = 0; i < cx->diag.n; i++) {
-		const char *d = cx->diag.msgs[i];
-		size_t at = 0;
-		char *s = NULL;
+	for (size_t f = 0; f < 3 && !at; f++)
+		at = location_len(d, files[f]->name);
+	for (size_t f = 0; f < cx->files.n && !at; f++)
+		at = location_len(d, cx->files.f[f]->path);
+	if (asprintf(&s, "%.*s%s%s%s", (int)at, d, level_word[level], word, d + at) < 0)
+		s = NULL;
+	msg_push(cx, level, s);
+}
 
-		for (size_t f = 0; f < 3 && !at; f++)
-			at = location_len(d, files[f]->name);
-		if (asprintf(&s, "%.*s%s%s%s", (int)at, d, level_word[level], word, d + at) < 0)
-			s = NULL;
-		msg_push(cx, level, s);
+/* cx->diag's notes (already "FILE:LINE: note: ..."), about conn cx->cur. */
+static void move_notes(struct import_ctx *cx)
+{
+	for (size_t i = 0; i < cx->diag.n_notes; i++) {
+		char *s = strdup(cx->diag.notes[i]);
+
+		msg_push(cx, strstr(s ? s : "", ": warning: ") ? IMPORT_WARNING : IMPORT_NOTE, s);
 	}
+}
+
+void import_diag_move(struct import_ctx *cx, enum import_level level, const char *word)
+{
+	for (size_t i = 0; i < cx->diag.n; i++)
+		push_diag(cx, level, word, cx->diag.msgs[i]);
+	move_notes(cx);
 	conf_diag_free(&cx->diag);
+}
+
+/* The problems of reading and flattening: each about the conn whose range
+ * of messages holds it (tag[] of the conn's place in cx->conns), the rest
+ * about the files; those of conns left out (--conn) dropped. */
+static void diag_move_tagged(struct import_ctx *cx, const struct cf_conns *flat, const int *place)
+{
+	int saved = cx->cur;
+
+	for (size_t j = 0; j < cx->diag.n; j++) {
+		bool drop = false;
+
+		cx->cur = -1;
+		for (size_t i = 0; i < flat->n; i++)
+			if (j >= flat->c[i].first_msg && j < flat->c[i].first_msg + flat->c[i].n_msgs) {
+				cx->cur = place[i];
+				drop = place[i] < 0;
+			}
+		if (!drop)
+			push_diag(cx, IMPORT_ERROR, "", cx->diag.msgs[j]);
+	}
+	cx->cur = -1;
+	move_notes(cx);
+	conf_diag_free(&cx->diag);
+	cx->cur = saved;
 }
 
 /* Appends "a" or "a b" to buf, space separated. */
@@ -132,286 +187,179 @@ void import_format_lines(FILE *f, const int *l, size_t n)
 	}
 }
 
-/* A value as an operator would write it in a message: quoted when it holds
- * blanks or '#', cut at 80 bytes. */
-static const char *shown(const char *v, char *buf, size_t cap)
-{
-	snprintf(buf, cap, strpbrk(v, " \t#") ? "\"%.80s\"" : "%.80s", v);
-	return buf;
-}
-
 /* ---- reading the conn file ---- */
-
-/* libreswan's other names of a key, so a conn's esp= replaces a %default's phase2alg=. */
-static const char *canonical(const char *key)
-{
-	static const char *const alias[][2] = {
-		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
-		{ "ipsec-lifetime", "salifetime" },
-	};
-
-	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (strcmp(key, alias[i][0]) == 0)
-			return alias[i][1];
-	return key;
-}
-
-/* Adds key=value to ic.  A conn's key replaces the one it inherited (and
- * moves to its own place), a later %default replaces an earlier one; a key
- * written twice in one conn is kept twice, for keys_apply to report. */
-static void key_add(struct import_ctx *cx, struct iconn *ic, const struct lex_item *it,
-		    bool is_default)
-{
-	struct ikey *k = NULL;
-	char *v = strdup(it->b);
-
-	for (size_t i = 0; i < ic->n_keys && !k; i++)
-		if (strcmp(canonical(ic->keys[i].key), canonical(it->a)) == 0 &&
-		    (ic->keys[i].inherited || is_default))
-			k = &ic->keys[i];
-	if (!v || (!k && !import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k)))) {
-		free(v);
-		cx->oom = true;
-		return;
-	}
-	if (k && !is_default) {	/* the conn's own key, in its own place */
-		free(k->value);
-		memmove(k, k + 1, (size_t)(&ic->keys[--ic->n_keys] - k) * sizeof(*k));
-		k = NULL;
-	}
-	if (k)
-		free(k->value);
-	else
-		k = &ic->keys[ic->n_keys++];
-	snprintf(k->key, sizeof(k->key), "%s", it->a);
-	k->value = v;
-	k->line = it->line;
-	k->inherited = is_default;
-}
 
 /* mcvpn's conn names; a leading '.' would hide NAME.conf from mcvpnd. */
 static bool conn_name_ok(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len == 0 || len >= sizeof(((struct iconn *)0)->name) || name[0] == '.')
-		return false;
-	for (; *name; name++)
-		if (!isalnum((unsigned char)*name) && !strchr("-_.+", *name))
-			return false;
-	return true;
+	return name[0] != '.';
 }
 
-static bool conn_start(struct import_ctx *cx, const struct lex_item *it)
+static void ikey_add(struct import_ctx *cx, struct iconn *ic, const struct cf_ref *r)
 {
-	struct iconn *ic;
+	struct ikey *k;
 
-	if (!import_grow((void **)&cx->conns, &cx->cap_conns, cx->n_conns, sizeof(*ic))) {
+	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
-		return false;
+		return;
 	}
-	ic = &cx->conns[cx->n_conns++];
-	memset(ic, 0, sizeof(*ic));
-	snprintf(ic->name, sizeof(ic->name), "%s", it->b);
-	ic->line = it->line;
-	for (size_t i = 0; i < cx->defaults.n_keys; i++) {
-		struct lex_item d = { .a = cx->defaults.keys[i].key, .b = cx->defaults.keys[i].value,
-				      .line = cx->defaults.keys[i].line };
-		key_add(cx, ic, &d, true);
-	}
-	if (!conn_name_ok(it->b))
-		import_msg(cx, IMPORT_ERROR, cx->in->conf.name, it->line,
-			   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
-			   "not starting with '.' (the name becomes the file name)", it->b);
-	return true;
+	k = &ic->keys[ic->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->key, sizeof(k->key), "%s", r->k->key);
+	k->value = strdup(r->k->value);
+	k->file = r->k->file;
+	k->line = r->k->line;
+	k->inherited = r->origin != CF_OWN;
+	if (!k->value)
+		cx->oom = true;
+	else
+		ic->n_keys++;
 }
 
 /* Why a config setup key is not carried over. */
 static const char *setup_reason(const char *key)
 {
-	if (!strcmp(key, "logfile") || !strcmp(key, "plutostderrlog") || !strncmp(key, "log", 3))
-		return "mcvpnd logs to the journal (to stderr with --foreground)";
-	if (!strcmp(key, "plutodebug") || !strcmp(key, "debug"))
-		return "use mcvpnd --debug";
-	if (!strcmp(key, "protostack"))
-		return "mcvpn carries ESP in user space over a TUN device";
-	return "mcvpn takes no config setup keys";
+	const char *why = setup_libreswan_why(key);
+
+	return why ? why : "not a libreswan key mcvpn knows";
 }
 
-enum section { S_NONE, S_SETUP, S_DEFAULT, S_CONN };
-
-static enum section section(struct import_ctx *cx, const struct lex_item *it)
+static void setup_notes(struct import_ctx *cx, const struct cf_unit *u)
 {
-	const char *file = cx->in->conf.name;
-
-	if (strcmp(it->a, "conn") == 0 && strcmp(it->b, "%default") == 0)
-		return S_DEFAULT;
-	if (strcmp(it->a, "conn") == 0)
-		return conn_start(cx, it) ? S_CONN : S_NONE;
-	if (strcmp(it->a, "config") == 0 && strcmp(it->b, "setup") == 0)
-		return S_SETUP;
-	if (strcmp(it->a, "include") == 0)
-		import_msg(cx, IMPORT_WARNING, file, it->line,
-			   "include %.200s: not followed: import the files it names one by one", it->b);
-	else if (strcmp(it->a, "config") == 0)
-		import_msg(cx, IMPORT_ERROR, file, it->line, "expected 'config setup'");
-	return S_NONE;		/* version: ignored, as libreswan does */
-}
-
-static void read_conns(struct import_ctx *cx)
-{
-	const struct import_file *f = &cx->in->conf;
-	enum section in = S_NONE;
-	struct lexer lx;
-	struct lex_item it;
 	char v[100];
 
-	lexer_init(&lx, f->text, f->len);
-	for (lexer_next(&lx, &it); it.kind != LEX_EOF; lexer_next(&lx, &it)) {
-		if (it.kind == LEX_BAD)
-			import_msg(cx, IMPORT_ERROR, f->name, it.line, "%s", it.a);
-		else if (it.kind == LEX_SECTION)
-			in = section(cx, &it);
-		else if (in == S_SETUP)
-			import_msg(cx, IMPORT_NOTE, f->name, it.line, "config setup: %s=%s: dropped: %s",
-				   it.a, shown(it.b, v, sizeof(v)), setup_reason(it.a));
-		else if (in == S_DEFAULT)
-			key_add(cx, &cx->defaults, &it, true);
-		else if (in == S_CONN)
-			key_add(cx, &cx->conns[cx->n_conns - 1], &it, false);
-		else
-			import_msg(cx, IMPORT_ERROR, f->name, it.line,
-				   "key '%s' outside a conn (put it under a 'conn NAME' line)", it.a);
+	for (size_t i = 0; i < u->n_keys; i++) {
+		const struct cf_key *k = &u->keys[i];
+
+		if (u->secs[k->sec].kind == CF_SETUP)
+			import_msg(cx, IMPORT_NOTE, k->file, k->line, "config setup: %s=%s: dropped: %s",
+				   k->key, import_shown(k->value, v, sizeof(v)), setup_reason(k->key));
 	}
-	if (!cx->n_conns)
-		import_msg(cx, IMPORT_ERROR, f->name, 0,
+}
+
+/* The set of files an include may name: the given ones, and (include_fs)
+ * the file system. */
+static struct cfile *files_setup(struct import_ctx *cx)
+{
+	const struct import_input *in = cx->in;
+	struct cfile *conf;
+
+	cx->files.fs = in->include_fs;
+	conf = files_add(&cx->files, in->conf.name, in->conf.text, in->conf.len, CONF_FILE_CONF);
+	if (in->secrets.text &&
+	    !files_add(&cx->files, in->secrets.name, in->secrets.text, in->secrets.len, CONF_FILE_SECRETS))
+		conf = NULL;
+	for (size_t i = 0; i < in->n_more; i++)
+		if (!files_add(&cx->files, in->more[i].name, in->more[i].text, in->more[i].len,
+			       CONF_FILE_INCLUDED))
+			conf = NULL;
+	cx->oom |= !conf;
+	cx->ld.files = &cx->files;
+	return conf;
+}
+
+/* The conn file's sections (includes, %default, also= resolved) -> cx->conns. */
+static void read_conns(struct import_ctx *cx)
+{
+	struct cf_unit u = { 0 };
+	struct cf_conns flat = { 0 };
+	struct cfile *f = files_setup(cx);
+	int *place;
+
+	if (!f)
+		return;
+	cf_read(&cx->ld, f, &u);
+	cf_flatten(&cx->ld, &u, &flat);
+	setup_notes(cx, &u);
+	cx->conns = calloc(flat.n + 1, sizeof(*cx->conns));
+	place = calloc(flat.n + 1, sizeof(*place));
+	cx->oom |= !cx->conns || !place;
+	for (size_t i = 0; cx->conns && place && i < flat.n; i++) {
+		struct iconn *ic;
+		const struct cf_section *sec = flat.c[i].sec;
+
+		place[i] = -1;
+		if (cx->in->only_conn && strcmp(sec->name, cx->in->only_conn) != 0)
+			continue;
+		place[i] = (int)cx->n_conns;
+		ic = &cx->conns[cx->n_conns++];
+		snprintf(ic->name, sizeof(ic->name), "%s", sec->name);
+		ic->file = sec->file;
+		ic->line = sec->line;
+		for (size_t k = 0; k < flat.c[i].n_refs; k++) {
+			const char *key = flat.c[i].refs[k].k->key;
+
+			ikey_add(cx, ic, &flat.c[i].refs[k]);
+			ic->had_device |= !strcmp(key, "vti-interface") || !strcmp(key, "ipsec-interface");
+		}
+	}
+	if (place)
+		diag_move_tagged(cx, &flat, place);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		if (!conn_name_ok(cx->conns[i].name))
+			import_msg(cx, IMPORT_ERROR, cx->conns[i].file, cx->conns[i].line,
+				   "conn name '%.80s': mcvpn takes 1 to 63 letters, digits, '-', '_', '.' or '+', "
+				   "not starting with '.' (the name becomes the file name)", cx->conns[i].name);
+		cx->cur = -1;
+	}
+	if (!cx->n_conns && cx->in->only_conn && flat.n)
+		import_msg(cx, IMPORT_ERROR, f->path, 0, "no conn %s in the file (--conn)", cx->in->only_conn);
+	else if (!cx->n_conns && !cx->out->n_errors)
+		import_msg(cx, IMPORT_ERROR, f->path, 0,
 			   "no conn in the file (expected a line 'conn NAME' at column 0)");
+	free(place);
+	cf_conns_free(&flat);
+	cf_unit_free(&u);
 }
 
 /* ---- keys: carried over, dropped, changed or refused ---- */
-
-enum action { DROP, CHANGE, RENAME, REFUSE };
-
-struct rule {
-	const char *key;
-	const char *value;		/* NULL: any value */
-	enum action act;
-	const char *to;			/* CHANGE: new value; RENAME: new key */
-	const char *why;
-};
-
-/* First match wins.  A key that is in neither this table nor mcvpn's key
- * table is dropped as "not supported by mcvpn"; the others are carried over
- * when mcvpn takes their value. */
-static const struct rule rules[] = {
-	{ "encapsulation", "no", CHANGE, "yes", "mcvpn always uses UDP encapsulation" },
-	{ "auto", "ondemand", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
-	{ "auto", "route", CHANGE, "start", "mcvpn has no on-demand start; it keeps the conn up" },
-	{ "keyingtries", NULL, DROP, NULL, "mcvpn retries auto=start conns forever with backoff" },
-	{ "leftupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script "
-	  "(interface-ip= and routes= set up the device)" },
-	{ "rightupdown", NULL, DROP, NULL, "not supported: mcvpn runs no updown script" },
-	{ "leftvti", NULL, RENAME, "interface-ip", "mcvpn's name for the tunnel device's address" },
-	{ "rightvti", NULL, DROP, NULL, "mcvpn needs no address for the peer's end of the device" },
-	{ "mtu", NULL, DROP, NULL, "mcvpnd sets the tunnel device's MTU itself (see mcvpnd(8))" },
-	{ "leftnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
-	{ "rightnexthop", NULL, DROP, NULL, "not needed: the outer packets follow the host's routes" },
-	{ "phase2", "esp", DROP, NULL, "mcvpn always uses ESP" },
-	{ "phase2", NULL, REFUSE, NULL, "mcvpn uses only ESP" },
-	{ "also", NULL, REFUSE, NULL, "conn inheritance is not supported: copy the keys of that conn "
-	  "into this one (or into conn %default), then import again" },
-	{ "fragmentation", NULL, DROP, NULL, "mcvpn does not fragment IKE messages" },
-	{ "mobike", "no", DROP, NULL, "mcvpn has no MOBIKE, as asked" },
-	{ "narrowing", "no", DROP, NULL, "as responder mcvpn narrows to leftsubnet/rightsubnet" },
-	{ "aggressive", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "aggrmode", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "ikepad", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "nat-ikev1-method", NULL, DROP, NULL, "mcvpn speaks only IKEv2" },
-	{ "vti-shared", "no", DROP, NULL, "each mcvpn conn has a device of its own" },
-};
-
-static const struct rule authby_rule = { "authby", NULL, CHANGE, "secret",
-					 "mcvpn authenticates only with the pre-shared key" };
-static const struct rule empty_rule = { NULL, NULL, DROP, NULL,
-					"empty value (libreswan reads it as unset)" };
-static const struct rule unknown_rule = { NULL, NULL, DROP, NULL, "not supported by mcvpn" };
-
-/* authby=secret|rsasig (either method): the PSK is all mcvpn has. */
-static bool authby_with_secret(const char *key, const char *v)
-{
-	char buf[128];
-	char *save = NULL;
-
-	if (strcmp(key, "authby") || strcmp(v, "secret") == 0 || strlen(v) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (char *t = strtok_r(buf, "|, ", &save); t; t = strtok_r(NULL, "|, ", &save))
-		if (strcmp(t, "secret") == 0)
-			return true;
-	return false;
-}
 
 /* True when mcvpn's key table knows key (applying it sets a flag of a scratch conn). */
 static bool mcvpn_knows(const char *key)
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { 0 };
-	struct lex_item it = { .kind = LEX_KEY, .line = 1, .a = key, .b = "x" };
 	bool known = false;
 
 	if (!probe)
 		return true;	/* keys_apply will then say what is wrong */
 	keys_defaults(probe);
-	keys_apply(&scratch, probe, "-", &it);
+	keys_apply(&scratch, probe, "-", 1, key, "x");
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		known |= probe->set[i];
 	free(probe);
 	return known;
 }
 
-/* The rule for k, or NULL when it is carried over as written. */
-static const struct rule *rule_for(const struct ikey *k)
-{
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (strcmp(rules[i].key, k->key) == 0 && (!rules[i].value || !strcmp(rules[i].value, k->value)))
-			return &rules[i];
-	if (authby_with_secret(k->key, k->value))
-		return &authby_rule;
-	if (!*k->value)
-		return &empty_rule;
-	return mcvpn_knows(k->key) ? NULL : &unknown_rule;
-}
-
 void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file, int line,
 		  const char *key, const char *value)
 {
-	struct lex_item it = { .kind = LEX_KEY, .line = line, .a = key, .b = value };
-
-	keys_apply(&cx->ld, cb, file, &it);
+	keys_apply(&cx->ld, cb, file, line, key, value);
 	import_diag_move(cx, IMPORT_ERROR, "");
 }
 
 static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
 			struct ikey *k)
 {
-	const char *file = cx->in->conf.name;
-	const struct rule *r = rule_for(k);
+	const struct import_rule *r = import_rule_for(k->key, k->value, mcvpn_knows(k->key));
+	static const enum import_level level[] = {
+		[IA_CHANGE] = IMPORT_NOTE, [IA_DROP] = IMPORT_NOTE, [IA_WARN] = IMPORT_WARNING,
+		[IA_REFUSE] = IMPORT_ERROR,
+	};
 	char *to, v[100];
 
-	if (r && (r->act == DROP || r->act == REFUSE)) {
-		import_msg(cx, r->act == DROP ? IMPORT_NOTE : IMPORT_ERROR, file, k->line, "%s=%s: %s%s",
-			   k->key, shown(k->value, v, sizeof(v)), r->act == DROP ? "dropped: " : "", r->why);
+	if (r && r->act != IA_CHANGE) {
+		import_msg(cx, level[r->act], k->file, k->line, "%s=%s: %s%s", k->key,
+			   import_shown(k->value, v, sizeof(v)), r->act == IA_REFUSE ? "" : "dropped: ", r->why);
 		k->key[0] = '\0';
 		ic->n[1]++;
 		return;
 	}
 	if (r) {
-		import_msg(cx, IMPORT_NOTE, file, k->line, "%s=%s: %s %s: %s", k->key,
-			   shown(k->value, v, sizeof(v)),
-			   r->act == CHANGE ? "changed to" : "renamed to", r->to, r->why);
-		if (r->act == RENAME) {
-			snprintf(k->key, sizeof(k->key), "%s", r->to);
-		} else if ((to = strdup(r->to))) {
+		import_msg(cx, IMPORT_NOTE, k->file, k->line, "%s=%s: changed to %s: %s", k->key,
+			   import_shown(k->value, v, sizeof(v)), r->to, r->why);
+		if ((to = strdup(r->to))) {
 			free(k->value);
 			k->value = to;
 		} else {
@@ -419,124 +367,104 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 		}
 	}
 	ic->n[r ? 2 : 0]++;
-	import_apply(cx, cb, file, k->line, k->key, k->value);
+	import_apply(cx, cb, k->file, k->line, k->key, k->value);
 }
 
-/* ---- output ---- */
-
-static char *conf_text(struct import_ctx *cx, const struct iconn *ic)
+/* A key that libreswan's defaults imply and mcvpn's do not, appended to ic. */
+static void key_add(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb, const char *key,
+		    const char *value, const char *why)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
+	struct ikey *k;
 
-	if (!m) {
+	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
-		return NULL;
+		return;
 	}
-	fprintf(m, "# Imported by mcvpnctl import-libreswan from %s (conn %s)", cx->in->conf.name,
-		ic->name);
-	if (ic->n_taken)
-		fprintf(m, "\n# and %s line%s ", cx->in->script.name, ic->n_taken > 1 ? "s" : "");
-	import_format_lines(m, ic->taken, ic->n_taken);
-	fprintf(m, ".\nconn %s\n", ic->name);
-	for (size_t i = 0; i < ic->n_keys; i++)
-		if (ic->keys[i].key[0])
-			fprintf(m, strchr(ic->keys[i].value, '#') ? "    %s=\"%s\"\n" : "    %s=%s\n",
-				ic->keys[i].key, ic->keys[i].value);
-	if (ic->addr[0])
-		fprintf(m, "    interface-ip=%s\n", ic->addr);
-	for (size_t i = 0; i < ic->n_routes; i++)
-		fprintf(m, "%s%s", i ? "," : "    routes=", ic->routes[i]);
-	fputs(ic->n_routes ? "\n" : "", m);
-	if (fclose(m) != 0) {
-		free(out);
+	k = &ic->keys[ic->n_keys];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->key, sizeof(k->key), "%s", key);
+	k->value = strdup(value);
+	k->file = ic->file;
+	k->line = ic->line;
+	k->added = true;
+	if (!k->value) {
 		cx->oom = true;
-		return NULL;
+		return;
 	}
-	return out;
+	ic->n_keys++;
+	ic->n[2]++;
+	import_msg(cx, IMPORT_NOTE, ic->file, ic->line, "conn \"%s\": %s=%s added: %s", ic->name, key,
+		   value, why);
+	import_apply(cx, cb, ic->file, ic->line, key, value);
 }
 
-static char *summary(struct import_ctx *cx, const struct iconn *ic, const char *psk_where, bool psk)
+/* libreswan's selectors of an end without leftsubnet= are the end's own
+ * address; mcvpn's default would be 0.0.0.0/0, much wider. */
+static void implied_subnets(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
+	static const char *const side[2] = { "left", "right" };
 
-	if (!m) {
-		cx->oom = true;
-		return NULL;
+	for (int i = 0; i < 2; i++) {
+		const struct end_build *e = &cb->end[i];
+		char key[16], value[80];
+		struct conf_id id;
+
+		if (cb->set[KEY_LEFTSUBNET + i] || cb->set[KEY_LEFTSUBNETS + i] || e->kind == END_UNSET)
+			continue;
+		if (e->kind == END_DEFAULTROUTE) {
+			import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
+				   "conn \"%s\": no %ssubnet= at the %%defaultroute end: libreswan's selector "
+				   "is that end's address, which mcvpn can only take written out: add "
+				   "%ssubnet=ADDRESS/32 (or the networks meant)", ic->name, side[i], side[i]);
+			continue;
+		}
+		id_from_addr(&e->addr, &id);
+		snprintf(key, sizeof(key), "%ssubnet", side[i]);
+		snprintf(value, sizeof(value), "%.63s/%d", id.text, id.type == CONF_ID_IPV4 ? 32 : 128);
+		key_add(cx, ic, cb, key, value, "libreswan's selector for an end without one is its own "
+			"address (mcvpn's would be the whole address family)");
 	}
-	fprintf(m, "conn \"%s\": %zu key%s carried over, %zu dropped, %zu changed", ic->name, ic->n[0],
-		ic->n[0] == 1 ? "" : "s", ic->n[1], ic->n[2]);
-	if (ic->addr[0] || ic->n_routes) {
-		fprintf(m, "; %s%s%s%zu route%s from %s line%s ", ic->addr[0] ? "interface-ip=" : "",
-			ic->addr, ic->addr[0] ? " and " : "", ic->n_routes, ic->n_routes == 1 ? "" : "s",
-			cx->in->script.name, ic->n_taken > 1 ? "s" : "");
-		import_format_lines(m, ic->taken, ic->n_taken);
-	} else if (cx->in->script.text) {
-		fprintf(m, "; nothing from %s", cx->in->script.name);
-	}
-	if (psk)
-		fprintf(m, "; PSK from %s %s", cx->in->secrets.name, psk_where);
-	else
-		fprintf(m, "; no PSK");
-	if (fclose(m) != 0) {
-		free(out);
-		cx->oom = true;
-		return NULL;
-	}
-	return out;
 }
 
-/* The output read back as mcvpnd will read it (a wildcard PSK when none
- * matched): what it refuses is a bug of this file, and said so. */
-static void self_check(struct import_ctx *cx, const struct import_conn *oc)
+/* libreswan's leftsubnets= x rightsubnets= are one Child SA per pair;
+ * mcvpn's is one Child SA for all of them, the same selectors. */
+static void warn_pairs(struct import_ctx *cx, const struct iconn *ic, const struct conn_build *cb)
 {
-	struct conf_diag d = { 0 };
-	struct conf *c = NULL;
-	char name[80];
+	size_t pairs = cb->end[0].n_subnet * cb->end[1].n_subnet;
+	enum key_id k = cb->set[KEY_LEFTSUBNETS] ? KEY_LEFTSUBNETS : KEY_RIGHTSUBNETS;
 
-	snprintf(name, sizeof(name), "%s.conf", oc->name);
-	if (conf_load_text(name, oc->conf, "check.secrets", oc->secrets ? oc->secrets : ": PSK \"x\"\n",
-			   &c, &d) != 0) {
-		import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "internal error: the output does not load");
-		for (size_t i = 0; i < d.n; i++)
-			import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "%s", d.msgs[i]);
-	}
-	conf_free(c);
-	conf_diag_free(&d);
+	if ((cb->set[KEY_LEFTSUBNETS] || cb->set[KEY_RIGHTSUBNETS]) && pairs > 1)
+		import_msg(cx, IMPORT_WARNING, cb->key_file[k], cb->key_line[k],
+			   "conn \"%s\": the %zu pairs of leftsubnets=/rightsubnets= travel in one Child SA "
+			   "of mcvpn (the same selectors); a libreswan peer negotiates one Child SA per pair, "
+			   "of which mcvpn takes the first and refuses the others: import the peer's side "
+			   "too", ic->name, pairs);
 }
 
-static bool routes_something(const struct conf_conn *c)
+/* libreswan's pfs= is yes: a Child SA's key exchange in the IKE SA's group. */
+static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
-	for (size_t i = 0; c->vti_routing && i < c->n_rightsubnet; i++)
-		if (c->rightsubnet[i].len > 0)
-			return true;
-	return c->n_routes > 0;
+	bool lacking = !cb->set[KEY_ESP];
+
+	for (size_t i = 0; i < cb->c.n_esp; i++)
+		lacking |= cb->c.esp[i].dh == DH_NONE;
+	if (!cb->set[KEY_PFS] && lacking)
+		key_add(cx, ic, cb, "pfs", "yes", "libreswan's default (rekeyed Child SAs get a key "
+			"exchange in the IKE SA's group); mcvpn's is no");
 }
 
-/* The files and summary of conn i, once every check passed. */
-static void finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl)
+/* --local ADDR must be one of the conn's ends, or stand for its %defaultroute. */
+static void check_local(struct import_ctx *cx, const struct iconn *ic, const struct conn_build *cb)
 {
-	const struct iconn *ic = &cx->conns[i];
-	const struct conf_conn *c = &cx->ld.conns[i].c;
-	struct import_conn *oc = &cx->out->conns[i];
-	char where[TEXT_MAX] = "";
+	const struct end_build *e = cb->end;
 
-	snprintf(oc->name, sizeof(oc->name), "%s", ic->name);
-	snprintf(oc->vti_interface, sizeof(oc->vti_interface), "%s", c->vti_interface);
-	oc->conf = conf_text(cx, ic);
-	oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
-	if (!routes_something(c))
-		import_msg(cx, IMPORT_WARNING, cx->in->conf.name, ic->line,
-			   "conn \"%s\" routes nothing into %s: %s",
-			   ic->name, c->vti_interface, cx->in->script.text ?
-			   "the boot script has no 'ip route add ... dev' line for it; add routes=" :
-			   "give the boot script with --boot-script, or add routes=");
-	oc->summary = summary(cx, ic, where, oc->secrets != NULL);
-	if (oc->conf)
-		self_check(cx, oc);
+	if (!cx->in->local || e[0].kind == END_UNSET || e[1].kind == END_UNSET)
+		return;
+	if (host_has_addr(&cx->host, &e[0].addr) || host_has_addr(&cx->host, &e[1].addr) ||
+	    e[0].kind == END_DEFAULTROUTE || e[1].kind == END_DEFAULTROUTE)
+		return;
+	import_msg(cx, IMPORT_ERROR, ic->file, ic->line,
+		   "conn \"%s\": --local %s is neither its left= nor its right=", ic->name, cx->in->local);
 }
 
 /* ---- entry points ---- */
@@ -552,38 +480,111 @@ static bool wildcard_psk(struct loader *ld)
 	return true;
 }
 
-static void convert_all(struct import_ctx *cx)
+/* Conn i as mcvpnd would build it: its keys, libreswan's implied ones. */
+static void convert_conn(struct import_ctx *cx, size_t i)
+{
+	struct conn_build *cb = &cx->ld.conns[i];
+	struct iconn *ic = &cx->conns[i];
+
+	cx->cur = (int)i;
+	keys_defaults(cb);
+	snprintf(cb->c.name, sizeof(cb->c.name), "%s", ic->name);
+	snprintf(cb->c.file, sizeof(cb->c.file), "%s", ic->file);
+	cb->c.line = ic->line;
+	for (size_t k = 0; k < ic->n_keys; k++)
+		convert_key(cx, ic, cb, &ic->keys[k]);
+	implied_subnets(cx, ic, cb);
+	implied_pfs(cx, ic, cb);
+	warn_pairs(cx, ic, cb);
+	check_local(cx, ic, cb);
+	ends_device_name(&cx->ld, cb);
+	import_diag_move(cx, IMPORT_ERROR, "");
+	cx->cur = -1;
+}
+
+/* The secrets file parsed, then the files of each conn with no error. */
+static void finish_all(struct import_ctx *cx)
 {
 	const struct import_file *s = &cx->in->secrets;
-	struct loader sl = { .diag = &cx->diag };
+	struct loader sl = { .diag = &cx->diag, .files = &cx->files };
 
-	for (size_t i = 0; i < cx->n_conns; i++) {
-		struct conn_build *cb = &cx->ld.conns[i];
-
-		keys_defaults(cb);
-		snprintf(cb->c.name, sizeof(cb->c.name), "%s", cx->conns[i].name);
-		snprintf(cb->c.file, sizeof(cb->c.file), "%s", cx->in->conf.name);
-		cb->c.line = cx->conns[i].line;
-		for (size_t k = 0; k < cx->conns[i].n_keys; k++)
-			convert_key(cx, &cx->conns[i], cb, &cx->conns[i].keys[k]);
-	}
-	import_script_read(cx);	/* now that the devices are known */
-	for (size_t i = 0; i < cx->n_conns; i++)
-		if (cx->ld.conns[i].c.vti_interface[0])
-			import_script_conn(cx, &cx->conns[i], &cx->ld.conns[i]);
-	import_script_others(cx);
-	check_all(&cx->ld);
-	import_diag_move(cx, IMPORT_ERROR, "");
-	if (cx->out->n_errors || cx->oom)
-		return;
-	if (s->text)
-		secrets_parse(&sl, s->name, s->text, s->len);
+	if (s->text && files_find(&cx->files, s->name))
+		secrets_read(&sl, files_find(&cx->files, s->name));
 	import_diag_move(cx, IMPORT_NOTE, "line skipped: ");
-	for (size_t i = 0; i < cx->n_conns; i++)
-		finish_conn(cx, i, &sl);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		struct import_conn *oc = &cx->out->conns[i];
+
+		snprintf(oc->name, sizeof(oc->name), "%s", cx->conns[i].name);
+		snprintf(oc->vti_interface, sizeof(oc->vti_interface), "%s", cx->ld.conns[i].c.vti_interface);
+		oc->libreswan_device = cx->conns[i].had_device;
+		cx->cur = (int)i;
+		if (!errors_of(cx->out, (int)i))
+			import_finish_conn(cx, i, &sl);
+		oc->refused = errors_of(cx->out, (int)i) > 0;
+		cx->cur = -1;
+	}
 	for (size_t i = 0; i < sl.n_psks; i++)
 		secret_free(sl.psks[i].psk);
 	free(sl.psks);
+}
+
+static void convert_all(struct import_ctx *cx)
+{
+	for (size_t i = 0; i < cx->n_conns; i++)
+		convert_conn(cx, i);
+	import_script_read(cx);	/* now that the devices are known */
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		import_script_conn(cx, &cx->conns[i], &cx->ld.conns[i]);
+	}
+	cx->cur = -1;
+	import_script_others(cx);
+	for (size_t i = 0; i < cx->n_conns; i++) {
+		cx->cur = (int)i;
+		check_conn(&cx->ld, i);
+		import_diag_move(cx, IMPORT_ERROR, "");
+	}
+	cx->cur = -1;
+	if (!cx->oom)
+		finish_all(cx);
+}
+
+/* --local ADDR: this host, with that address alone. */
+static bool local_setup(struct import_ctx *cx)
+{
+	const char *expect;
+
+	if (!cx->in->local)
+		return true;
+	if (addr_parse(cx->in->local, &cx->local.addr, &expect) < 0) {
+		import_msg(cx, IMPORT_ERROR, "--local", 0, "%s: expected %s", cx->in->local, expect);
+		return false;
+	}
+	cx->host = (struct conf_host){ .addrs = &cx->local, .n_addrs = 1 };
+	cx->ld.host = &cx->host;
+	return true;
+}
+
+/* Conns refused: none written with all_or_nothing (or an error in the
+ * files themselves); otherwise a line saying which are not. */
+static int verdict(struct import_ctx *cx)
+{
+	struct import_result *r = cx->out;
+	size_t refused = 0;
+
+	for (size_t i = 0; i < r->n_conns; i++)
+		refused += r->conns[i].refused;
+	if (cx->oom || errors_of(r, -1) || !r->n_conns || refused == r->n_conns ||
+	    (refused && cx->in->all_or_nothing))
+		return -1;
+	for (size_t i = 0; i < r->n_conns; i++)
+		if (r->conns[i].refused)
+			import_msg(cx, IMPORT_WARNING, cx->conns[i].file, cx->conns[i].line,
+				   "conn \"%s\" not written: %zu error%s above (the other conns are; "
+				   "--all-or-nothing writes none)", cx->conns[i].name, errors_of(r, (int)i),
+				   errors_of(r, (int)i) == 1 ? "" : "s");
+	r->n_written = r->n_conns - refused;
+	return 0;
 }
 
 static void iconn_free(struct iconn *ic)
@@ -596,7 +597,6 @@ static void iconn_free(struct iconn *ic)
 
 static void ctx_free(struct import_ctx *cx)
 {
-	iconn_free(&cx->defaults);
 	for (size_t i = 0; i < cx->n_conns; i++)
 		iconn_free(&cx->conns[i]);
 	free(cx->conns);
@@ -608,6 +608,7 @@ static void ctx_free(struct import_ctx *cx)
 		secret_free(cx->ld.psks[i].psk);
 	free(cx->ld.psks);
 	conf_diag_free(&cx->diag);
+	files_free(&cx->files);
 }
 
 static int int_cmp(const void *a, const void *b)
@@ -650,25 +651,28 @@ static char *all_taken(const struct import_ctx *cx)
 
 int import_libreswan(const struct import_input *in, struct import_result *out)
 {
-	struct import_ctx cx = { .in = in, .out = out };
+	struct import_ctx cx = { .in = in, .out = out, .cur = -1 };
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	cx.ld.diag = &cx.diag;
-	read_conns(&cx);
-	if (cx.n_conns && !cx.oom) {
+	if (local_setup(&cx))
+		read_conns(&cx);
+	if (cx.n_conns && !cx.oom && !errors_of(out, -1)) {
 		out->conns = calloc(cx.n_conns, sizeof(*out->conns));
 		cx.ld.conns = calloc(cx.n_conns, sizeof(*cx.ld.conns));
 		cx.oom = !out->conns || !cx.ld.conns || !wildcard_psk(&cx.ld);
-	}
-	if (cx.n_conns && !cx.oom) {
-		out->n_conns = cx.ld.n_conns = cx.ld.cap_conns = cx.n_conns;
-		convert_all(&cx);
+		if (!cx.oom) {
+			out->n_conns = cx.ld.n_conns = cx.ld.cap_conns = cx.n_conns;
+			convert_all(&cx);
+		}
 	}
 	out->script_taken = all_taken(&cx);
 	if (cx.oom || !out->script_taken)
 		import_msg(&cx, IMPORT_ERROR, "mcvpnctl", 0, "out of memory");
+	r = out->conns ? verdict(&cx) : -1;
 	ctx_free(&cx);
-	return out->n_errors || cx.oom ? -1 : 0;
+	return r;
 }
 
 void import_result_free(struct import_result *out)

@@ -1,6 +1,8 @@
 /* Private to conf/import*.c: the state of one import and the helpers its
- * three files share (import.c: the conn file, keys and output;
- * import_script.c: the boot script; import_secrets.c: the secrets). */
+ * files share (import.c: the conn file and its keys; import_rules.c: what
+ * becomes of each libreswan key; import_out.c: the files and summaries
+ * written; import_script.c: the boot script; import_secrets.c: the
+ * secrets). */
 #ifndef MCVPN_CONF_IMPORT_PRIV_H
 #define MCVPN_CONF_IMPORT_PRIV_H
 
@@ -18,16 +20,20 @@
 struct ikey {
 	char key[64];			/* "" once dropped */
 	char *value;			/* owned */
+	const char *file;		/* borrowed from cx->files */
 	int line;
-	bool inherited;			/* from conn %default */
+	bool inherited;			/* from conn %default or also= */
+	bool added;			/* libreswan's default written out */
 };
 
 struct iconn {
 	char name[64];
+	const char *file;		/* borrowed from cx->files */
 	int line;
 	struct ikey *keys;		/* owned */
 	size_t n_keys, cap_keys;
 	size_t n[3];			/* keys carried over, dropped, changed */
+	bool had_device;		/* vti-interface= or ipsec-interface= in libreswan's file */
 	char addr[64];			/* interface-ip= from the script, "" if none */
 	int addr_line;
 	char routes[CONF_MAX_ROUTES][64];	/* routes= from the script */
@@ -54,7 +60,10 @@ struct sline {
 struct import_ctx {
 	const struct import_input *in;
 	struct import_result *out;
-	struct iconn defaults;
+	int cur;			/* the conn messages concern now; -1: none */
+	struct conf_host_addr local;	/* --local */
+	struct conf_host host;		/* this host as --local says it */
+	struct cfiles files;		/* the conn file, the secrets file and what they include */
 	struct iconn *conns;		/* owned */
 	size_t n_conns, cap_conns;
 	struct sline *slines;		/* owned */
@@ -80,6 +89,24 @@ void import_apply(struct import_ctx *cx, struct conn_build *cb, const char *file
 void import_append(char *buf, size_t cap, const char *a, const char *b);
 /* Ascending line numbers to f as "3-5, 7". */
 void import_format_lines(FILE *f, const int *l, size_t n);
+
+/* import_rules.c: what becomes of a libreswan key: NULL carried over as
+ * it is (mcvpnd reads it), else changed, dropped (a note, or a warning when
+ * something is lost) or refused.  The result is static. */
+enum import_action { IA_CHANGE, IA_DROP, IA_WARN, IA_REFUSE };
+struct import_rule {
+	enum import_action act;
+	const char *to;			/* IA_CHANGE: the new value */
+	const char *why;
+};
+const struct import_rule *import_rule_for(const char *key, const char *value, bool mcvpn_knows_it);
+
+/* import_out.c: NAME.conf, NAME.secrets and the summary of conn i, once
+ * its checks passed (sl: the secrets file, parsed). */
+void import_finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl);
+/* A value as an operator would write it in a message: quoted when it holds
+ * blanks or '#', cut at 80 bytes. */
+const char *import_shown(const char *v, char *buf, size_t cap);
 
 /* import_script.c: the script's commands about devices -> cx->slines (call
  * once the conns' vti-interface are known); the lines for cb's device ->

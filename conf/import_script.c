@@ -226,7 +226,6 @@ static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { .diag = &cx->diag };
-	struct lex_item it = { .kind = LEX_KEY, .line = sl->line, .a = key, .b = sl->value };
 
 	if (!probe) {
 		cx->oom = true;
@@ -234,7 +233,7 @@ static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *
 	}
 	keys_defaults(probe);
 	snprintf(probe->c.name, sizeof(probe->c.name), "%s", conn);
-	keys_apply(&scratch, probe, cx->in->script.name, &it);
+	keys_apply(&scratch, probe, cx->in->script.name, sl->line, key, sl->value);
 	free(probe);
 	import_diag_move(cx, IMPORT_ERROR, "");
 	return scratch.problems == 0;
@@ -325,7 +324,8 @@ static void script_lines(struct import_ctx *cx, struct iconn *ic, const struct c
 				   sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
 				   "mcvpnd installs routes= in the main table, scope link, with no gateway");
 		if (sl->kind == SL_ADDR)
-			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP]);
+			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP] ||
+				    cb->end[ends_local(cx->in->local ? &cx->host : NULL, cb)].has_vti);
 		else
 			script_route(cx, ic, sl, cb->set[KEY_ROUTES]);
 	}

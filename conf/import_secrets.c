@@ -40,26 +40,14 @@ static void put_line(char *buf, size_t cap, size_t *len, const char *s)
 	buf[*len] = '\0';
 }
 
-/* The picked entries' lines as written (continuation lines too), after a
- * comment.  One allocation, so no copy of a PSK is left behind unwiped. */
-static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const bool *pick,
-			  const char *conn)
+/* The picked entries of file f, lines as written (continuation lines too). */
+static void copy_entries(const struct cfile *f, const struct loader *sl, const bool *pick,
+			 char *out, size_t cap, size_t *len)
 {
-	const struct import_file *f = &cx->in->secrets;
-	size_t cap = f->len + strlen(f->name) + 200, len = 0;
-	char *out = malloc(cap);
-	char head[400];
-	int entry = 0;
 	struct lexer lx;
 	bool too_long;
+	int entry = 0;
 
-	if (!out) {
-		cx->oom = true;
-		return NULL;
-	}
-	snprintf(head, sizeof(head), "# Imported by mcvpnctl import-libreswan from %s (conn %s).",
-		 f->name, conn);
-	put_line(out, cap, &len, head);
 	lexer_init(&lx, f->text, f->len);
 	while (lexer_line(&lx, &too_long)) {
 		const char *s = lx.buf + strspn(lx.buf, " \t");
@@ -68,10 +56,37 @@ static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const 
 			continue;
 		entry = s == lx.buf ? lx.line : entry;
 		for (size_t i = 0; i < sl->n_psks; i++)
-			if (pick[i] && sl->psks[i].line == entry)
-				put_line(out, cap, &len, lx.buf);
+			if (pick[i] && sl->psks[i].line == entry && strcmp(sl->psks[i].file, f->path) == 0)
+				put_line(out, cap, len, lx.buf);
 	}
 	secret_wipe(lx.buf, sizeof(lx.buf));
+}
+
+/* The picked entries' lines as written, after a comment, file by file
+ * (the secrets file first, then the files it includes).  One allocation,
+ * so no copy of a PSK is left behind unwiped. */
+static char *secrets_text(struct import_ctx *cx, const struct loader *sl, const bool *pick,
+			  const char *conn)
+{
+	const struct import_file *f = &cx->in->secrets;
+	size_t cap = strlen(f->name) + 200, len = 0;
+	char head[400], *out;
+
+	for (size_t i = 0; i < cx->files.n; i++)
+		cap += cx->files.f[i]->len + 1;
+	out = malloc(cap);
+	if (!out) {
+		cx->oom = true;
+		return NULL;
+	}
+	snprintf(head, sizeof(head), "# Imported by mcvpnctl import-libreswan from %s (conn %s).",
+		 f->name, conn);
+	len = 0;
+	out[0] = '\0';
+	put_line(out, cap, &len, head);
+	for (size_t i = 0; i < cx->files.n; i++)
+		if (cx->files.f[i]->kind != CONF_FILE_CONF && cx->files.f[i]->read)
+			copy_entries(cx->files.f[i], sl, pick, out, cap, &len);
 	return out;
 }
 

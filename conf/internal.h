@@ -10,25 +10,50 @@
 
 #include "conf/conf.h"
 
-/* Every key mcvpn understands; aliases (esp, keylife...) share an id. */
+/* Every key mcvpn understands; aliases (esp, keylife, leftinterface-ip...)
+ * share an id.  The sided keys come in pairs, left first: KEY_RIGHT... is
+ * KEY_LEFT... + 1. */
 enum key_id {
-	KEY_LEFT, KEY_RIGHT, KEY_LEFTID, KEY_RIGHTID, KEY_AUTHBY, KEY_AUTO,
+	KEY_LEFT, KEY_RIGHT, KEY_LEFTID, KEY_RIGHTID, KEY_LEFTSUBNET, KEY_RIGHTSUBNET,
+	KEY_LEFTSUBNETS, KEY_RIGHTSUBNETS, KEY_LEFTVTI, KEY_RIGHTVTI, KEY_LEFTNEXTHOP, KEY_RIGHTNEXTHOP,
+	KEY_AUTHBY, KEY_AUTO,
 	KEY_IKEV2, KEY_KEYEXCHANGE, KEY_TYPE, KEY_IKE, KEY_ESP, KEY_PFS,
-	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_VTI_ROUTING,
-	KEY_LEFTSUBNET, KEY_RIGHTSUBNET, KEY_IKELIFETIME, KEY_SALIFETIME,
-	KEY_INTERFACE_IP, KEY_ROUTES,
+	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_IPSEC_INTERFACE, KEY_VTI_ROUTING,
+	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_ROUTES_REPLACE, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
+	KEY_NAT_KEEPALIVE,
 	KEY_COUNT
 };
 
+/* One end of a conn as written (left= and the left... keys, or right...),
+ * before ends.c decides which one is this host. */
+enum end_addr { END_UNSET, END_IP, END_DEFAULTROUTE };
+struct end_build {
+	enum end_addr kind;
+	struct sockaddr_storage addr;		/* END_IP */
+	struct conf_id id;			/* type 0: not given */
+	struct conf_prefix subnet[CONF_MAX_SUBNETS];
+	size_t n_subnet;			/* 0: not given */
+	bool has_vti, vti_bare;
+	struct conf_prefix vti;			/* leftvti= / leftinterface-ip= */
+	struct sockaddr_storage nexthop;	/* leftnexthop= as an address; AF_UNSPEC:
+						 * none, %defaultroute or %direct */
+};
+
 /* A conn while it is being built: the typed result plus, per key, whether
- * it is set (here or inherited from %default) and the line that set it in
- * this section (0: not in this section; used for duplicates and messages). */
+ * it is set and the file and line that set it (for duplicates and messages;
+ * line 0: not set). */
 struct conn_build {
 	struct conf_conn c;
 	bool set[KEY_COUNT];
 	int key_line[KEY_COUNT];
+	const char *key_file[KEY_COUNT];	/* borrowed from the file set */
+	struct end_build end[2];	/* left, right as written */
 	bool pfs;			/* only meaningful when set[KEY_PFS] */
+	bool interface_ip_bare;		/* interface-ip= (or the local leftvti=) without a
+					 * prefix length */
+	int local;			/* 0, 1: the end that is this host (ends.c) */
+	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
 };
 
 /* One usable line of a secrets file. Owns psk. */
@@ -42,26 +67,71 @@ struct psk_entry {
 	struct secret *psk;
 };
 
+/* files.c: every file of one load, kept with the config it made. */
+#define CF_DEPTH_MAX 10
+struct cfile {
+	char *path;			/* owned; as named in messages */
+	char *text;			/* owned, NUL-terminated, wiped on free */
+	size_t len;
+	enum conf_file_kind kind;
+	bool read;			/* parsed by this load already */
+};
+struct cfiles {
+	struct cfile **f;		/* owned, each owned */
+	size_t n, cap;
+	bool fs;			/* a path not in the set is read from the file system */
+	int depth;
+	const char *stack[CF_DEPTH_MAX + 1];	/* the files being read, outermost first */
+};
+
 /* The whole load: every conn and secret seen so far, and the problems.
  * diag may be NULL (problems are then only counted). */
 struct loader {
 	struct conf_diag *diag;
 	size_t problems;
+	struct cfiles *files;		/* borrowed */
+	struct conf_setup setup;
+	const struct conf_host *host;	/* borrowed; NULL: not known */
 	struct conn_build *conns;	/* owned */
 	size_t n_conns, cap_conns;
 	struct psk_entry *psks;		/* owned, psks[i].psk too */
 	size_t n_psks, cap_psks;
 };
 
-/* diag.c: append "FILE:LINE: reason" (line 0: "FILE: reason"). */
+/* diag.c: append "FILE:LINE: reason" (line 0: "FILE: reason"): a problem. */
 void diag_add(struct loader *ld, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* "FILE:LINE: warning: reason" or "FILE:LINE: note: reason": the load goes on. */
+enum diag_level { CONF_NOTE, CONF_WARNING };
+void diag_note(struct loader *ld, enum diag_level level, const char *file, int line,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* files.c: the set's files, found or read.  A cfile pointer stays valid
+ * until files_free.  Problems go to ld. */
+struct cfile *files_add(struct cfiles *set, const char *path, const char *text, size_t len,
+			enum conf_file_kind kind);
+struct cfile *files_find(const struct cfiles *set, const char *path);
+/* From the set, else (set->fs) from the file system; secret: the mode check. */
+struct cfile *files_open(struct loader *ld, const char *path, bool secret, enum conf_file_kind kind);
+int files_copy(struct cfiles *to, const struct cfiles *from);
+void files_free(struct cfiles *set);
+/* arg relative to the directory of the file from (absolute: as it is). */
+void files_include_path(const char *from, const char *arg, char *out, size_t len);
+int files_glob(struct loader *ld, const char *pattern, char ***out, size_t *n);
+void files_glob_free(char **v, size_t n);
+/* Include depth and cycles: files_enter refuses (and reports) or pushes path. */
+bool files_enter(struct loader *ld, const char *path, const char *from, int line);
+void files_leave(struct loader *ld);
+/* "include ARG" at from:line: every match, sorted, not read before, to each(). */
+void files_include(struct loader *ld, const char *from, int line, const char *arg, bool secret,
+		   void (*each)(struct loader *ld, struct cfile *f, void *arg), void *earg);
 
 /* lexer.c: one logical item at a time from borrowed text. */
 enum lex_kind { LEX_EOF, LEX_SECTION, LEX_KEY, LEX_BAD };
 struct lex_item {
 	enum lex_kind kind;
 	int line;
+	bool col0;		/* KEY: written at column 0 */
 	const char *a;		/* SECTION: "conn"/"config"; KEY: key; BAD: reason */
 	const char *b;		/* SECTION: name; KEY: value (quotes removed) */
 };
@@ -79,12 +149,70 @@ void lexer_next(struct lexer *lx, struct lex_item *it);
  * buf; returns false at the end.  *too_long is set when it was cut. */
 bool lexer_line(struct lexer *lx, bool *too_long);
 
-/* parser.c: sections of one file -> ld->conns. */
-void parser_run(struct loader *ld, const char *file, const char *text, size_t len);
+/* sections.c: the structure of ipsec.conf files, shared by mcvpnd's
+ * drop-ins (parser.c) and the importer: sections read from a file and its
+ * includes (a unit), then each conn with also= and %default resolved. */
+enum cf_kind { CF_SETUP, CF_CONN, CF_DEFAULT };
+struct cf_key {
+	char key[64];
+	char *value;			/* owned */
+	const char *file;		/* borrowed from the file set */
+	int line;
+	size_t sec;			/* the section it is written in */
+};
+struct cf_section {
+	enum cf_kind kind;
+	char name[64];
+	const char *file;		/* borrowed from the file set */
+	int line;
+	size_t first_key, n_keys;	/* its keys, in order */
+	bool col0_noted;
+};
+struct cf_unit {
+	struct cf_section *secs;	/* owned */
+	size_t n_secs, cap_secs;
+	struct cf_key *keys;		/* owned */
+	size_t n_keys, cap_keys;
+};
+enum cf_origin { CF_OWN, CF_ALSO, CF_DEFAULT_KEY };
+struct cf_ref {
+	const struct cf_key *k;		/* borrowed from the unit */
+	enum cf_origin origin;
+};
+struct cf_conn {
+	const struct cf_section *sec;	/* borrowed from the unit */
+	struct cf_ref *refs;		/* owned: its keys, own and inserted */
+	size_t n_refs, cap_refs;
+	size_t first_msg, n_msgs;	/* its problems: ld->diag->msgs[first_msg...] */
+};
+struct cf_conns {
+	struct cf_conn *c;		/* owned */
+	size_t n;
+};
+/* f (a .conf) and what it includes -> u (caller zeroes it, frees it with
+ * cf_unit_free).  Problems and notes go to ld. */
+void cf_read(struct loader *ld, struct cfile *f, struct cf_unit *u);
+/* The conns of u, also= and %default resolved; a conn that only serves
+ * also= (used by one, without auto= of its own) is left out, and so are
+ * its problems (the conns that use it report them). */
+void cf_flatten(struct loader *ld, const struct cf_unit *u, struct cf_conns *out);
+void cf_unit_free(struct cf_unit *u);
+void cf_conns_free(struct cf_conns *c);
+
+/* setup.c: the keys of a config setup section -> ld->setup (libreswan's
+ * with a note); setup_libreswan_why: why mcvpn has no use for one of
+ * libreswan's, or NULL if it is not libreswan's. */
+void setup_section(struct loader *ld, const struct cf_unit *u, const struct cf_section *s);
+const char *setup_libreswan_why(const char *key);
+
+/* parser.c: a .conf file (and its includes) -> ld->conns. */
+void parser_run(struct loader *ld, struct cfile *f);
 
 /* keys.c: apply one key=value to a conn being built; reports its own problems. */
-void keys_apply(struct loader *ld, struct conn_build *cb, const char *file,
-		const struct lex_item *it);
+void keys_apply(struct loader *ld, struct conn_build *cb, const char *file, int line,
+		const char *key, const char *value);
+/* libreswan's aliases (esp, keylife, ...) -> the one name; others as they are. */
+const char *keys_canonical(const char *key);
 /* The built-in values a conn starts from before any %default. */
 void keys_defaults(struct conn_build *cb);
 /* Canonical key name, for messages. */
@@ -112,12 +240,41 @@ int algs_parse_esp(const char *s, struct conf_alg *out, size_t *n, char *why, si
 void algs_default_ike(struct conf_alg *out, size_t *n);
 void algs_default_esp(struct conf_alg *out, size_t *n);
 
-/* secrets.c: lines of one secrets file -> ld->psks. */
-void secrets_parse(struct loader *ld, const char *file, const char *text, size_t len);
+/* secrets.c: one secrets file (and its includes) -> ld->psks. */
+void secrets_read(struct loader *ld, struct cfile *f);
 /* The best entry for a conn (specific beats single-ID beats wildcard), or NULL. */
 const struct psk_entry *secrets_match(const struct loader *ld, const struct conf_conn *c);
 
-/* check.c: defaults that depend on other keys, then every cross check. */
+/* host.c: questions about the host (NULL: not known, every answer "no"). */
+bool host_has_addr(const struct conf_host *h, const struct sockaddr_storage *a);
+/* The default route of family with the lowest metric, or NULL. */
+const struct conf_host_route *host_default_route(const struct conf_host *h, int family);
+/* The address %defaultroute stands for: the default route's preferred
+ * source, else the first address of its device (not link-local). */
+bool host_default_source(const struct conf_host *h, int family, struct sockaddr_storage *out);
+bool sockaddr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* The host's route to a (the longest prefix that covers it), or NULL. */
+const struct conf_host_route *host_route_to(const struct conf_host *h, const struct sockaddr_storage *a);
+
+/* ends.c: which end is this host (libreswan's rule), then the oriented
+ * left/right fields of cb->c, their defaults, interface-ip= from the local
+ * leftvti=, and the tunnel device's name. */
+void ends_finish(struct loader *ld, struct conn_build *cb);
+/* The tunnel device's name alone (the importer needs it before the rest). */
+void ends_device_name(struct loader *ld, struct conn_build *cb);
+/* 0 (left) or 1 (right): this host's end, as ends_finish decides it, quietly. */
+int ends_local(const struct conf_host *h, const struct conn_build *cb);
+
+/* routes.c: what conn i's routes would do to this host (cut it off from
+ * the peer or from itself, replace routes it did not make) and the other
+ * checks of mcvpnd --check that warn (see mcvpn.conf(5), CHECKS). */
+void routes_check(struct loader *ld, size_t i);
+
+/* check.c: defaults that depend on other keys, then every cross check:
+ * of conn i (against the conns before it), or of all. */
+void check_conn(struct loader *ld, size_t i);
 void check_all(struct loader *ld);
+/* distinct.c: conn i against the earlier ones between the same addresses. */
+void check_distinct(struct loader *ld, size_t i);
 
 #endif

@@ -53,24 +53,36 @@ static int u32_parse(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int addr_key(struct sockaddr_storage *ss, const char *v, char *why, size_t wl)
+/* left=/right=: an address, or %defaultroute (this host's end, at the
+ * address of the default route's source: see ends.c). */
+static int end_addr(struct end_build *e, const char *v, char *why, size_t wl)
 {
 	const char *expect;
 
-	if (addr_parse(v, ss, &expect) == 0)
+	if (strcmp(v, "%defaultroute") == 0) {
+		e->kind = END_DEFAULTROUTE;
 		return 0;
-	snprintf(why, wl, "expected %s", expect);
+	}
+	if (addr_parse(v, &e->addr, &expect) == 0) {
+		e->kind = END_IP;
+		return 0;
+	}
+	if (v[0] == '%')
+		snprintf(why, wl, "expected an IP address or %%defaultroute (%%any and the other %% forms "
+			 "are not supported: mcvpn needs both ends' addresses)");
+	else
+		snprintf(why, wl, "expected %s", expect);
 	return -1;
 }
 
 static int k_left(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return addr_key(&cb->c.left, v, why, wl);
+	return end_addr(&cb->end[0], v, why, wl);
 }
 
 static int k_right(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return addr_key(&cb->c.right, v, why, wl);
+	return end_addr(&cb->end[1], v, why, wl);
 }
 
 static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
@@ -85,12 +97,105 @@ static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
 
 static int k_leftid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->c.leftid, v, why, wl);
+	return id_key(&cb->end[0].id, v, why, wl);
 }
 
 static int k_rightid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->c.rightid, v, why, wl);
+	return id_key(&cb->end[1].id, v, why, wl);
+}
+
+/* leftsubnet= (a comma list) or leftsubnets= (blanks or commas, braces
+ * removed by the lexer): selectors as written, or refused, never widened. */
+static int subnets(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	char list[512];
+	size_t n = 0;
+
+	if (e->n_subnet) {
+		snprintf(why, wl, "leftsubnet= and leftsubnets= (or their right... twins) are one or the "
+			 "other (libreswan refuses both too)");
+		return -1;
+	}
+	for (const char *p = v; *p && n + 1 < sizeof(list); p++)
+		if (*p != ' ' && *p != '\t')
+			list[n++] = *p;
+		else if (n && list[n - 1] != ',')
+			list[n++] = ',';
+	while (n && list[n - 1] == ',')
+		n--;
+	list[n] = '\0';
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t len = strcspn(p, ","), slashes = 0;
+
+		for (size_t i = 0; i < len; i++)
+			slashes += p[i] == '/';
+		if (slashes > 1) {
+			snprintf(why, wl, "protocol/port selectors are not supported by mcvpn (leaving them "
+				 "out would widen the selectors)");
+			return -1;
+		}
+	}
+	return prefix_list_parse(list, e->subnet, CONF_MAX_SUBNETS, &e->n_subnet, why, wl);
+}
+
+static int k_leftsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return subnets(&cb->end[0], v, why, wl);
+}
+
+static int k_rightsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return subnets(&cb->end[1], v, why, wl);
+}
+
+/* leftvti= / leftinterface-ip=: the device's address when this end is local. */
+static int vti(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (prefix_parse(v, &e->vti, &expect) < 0) {
+		snprintf(why, wl, "expected %s", expect);
+		return -1;
+	}
+	e->has_vti = true;
+	e->vti_bare = !strchr(v, '/');
+	return 0;
+}
+
+static int k_leftvti(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return vti(&cb->end[0], v, why, wl);
+}
+
+static int k_rightvti(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return vti(&cb->end[1], v, why, wl);
+}
+
+/* leftnexthop=: %defaultroute and %direct say what mcvpn does (IKE and ESP
+ * follow the host's routes); an address is checked in ends.c, once it is
+ * known which end is this host's. */
+static int nexthop(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	const char *expect;
+
+	if (strcmp(v, "%defaultroute") == 0 || strcmp(v, "%direct") == 0)
+		return 0;
+	if (addr_parse(v, &e->nexthop, &expect) == 0)
+		return 0;
+	snprintf(why, wl, "expected %%defaultroute, %%direct or an address");
+	return -1;
+}
+
+static int k_leftnexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return nexthop(&cb->end[0], v, why, wl);
+}
+
+static int k_rightnexthop(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return nexthop(&cb->end[1], v, why, wl);
 }
 
 static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -233,19 +338,37 @@ static int k_vti_interface(struct conn_build *cb, const char *v, char *why, size
 	return 0;
 }
 
+/* ipsec-interface=yes|no|N: libreswan's XFRM device ipsecN (yes: 1) as a TUN of that name. */
+static int k_ipsec_interface(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n = 1;
+
+	if (strcmp(v, "no") == 0) {
+		cb->ipsec_interface[0] = '\0';
+		return 0;
+	}
+	if (strcmp(v, "yes") != 0 && (v[strspn(v, "0123456789")] || u32_parse(v, &n) < 0 || n > 99999999)) {
+		snprintf(why, wl, "expected yes, no or a device number (ipsec-interface=5: ipsec5)");
+		return -1;
+	}
+	snprintf(cb->ipsec_interface, sizeof(cb->ipsec_interface), "ipsec%u", n);
+	return 0;
+}
+
+/* keyingtries=%forever|0|N: mcvpn retries auto=start conns forever (see ends.c's note). */
+static int k_keyingtries(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (strcmp(v, "%forever") == 0 || (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0))
+		return 0;
+	snprintf(why, wl, "expected %%forever or a number");
+	return -1;
+}
+
 static int k_vti_routing(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
 	return yes_no(v, &cb->c.vti_routing, why, wl);
-}
-
-static int k_leftsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
-{
-	return prefix_list_parse(v, cb->c.leftsubnet, CONF_MAX_SUBNETS, &cb->c.n_leftsubnet, why, wl);
-}
-
-static int k_rightsubnet(struct conn_build *cb, const char *v, char *why, size_t wl)
-{
-	return prefix_list_parse(v, cb->c.rightsubnet, CONF_MAX_SUBNETS, &cb->c.n_rightsubnet, why, wl);
 }
 
 /* libreswan durations: a number with an optional s, m, h or d suffix
@@ -328,6 +451,24 @@ static int k_dpddelay(struct conn_build *cb, const char *v, char *why, size_t wl
 	return lifetime(v, &cb->c.dpddelay, why, wl);
 }
 
+/* nat-keepalive=yes|no as libreswan, or the interval (libreswan sets it for
+ * all conns with keep-alive= in config setup). */
+static int k_nat_keepalive(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "yes") == 0) {
+		cb->c.nat_keepalive = 20;
+		return 0;
+	}
+	if (strcmp(v, "no") == 0) {
+		cb->c.nat_keepalive = 0;
+		return 0;
+	}
+	if (lifetime(v, &cb->c.nat_keepalive, why, wl) == 0 && cb->c.nat_keepalive <= 3600)
+		return 0;
+	snprintf(why, wl, "expected yes, no or an interval from 1s to 1h");
+	return -1;
+}
+
 static int k_dpdtimeout(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
 	return lifetime(v, &cb->c.dpdtimeout, why, wl);
@@ -337,6 +478,7 @@ static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t w
 {
 	static const struct { const char *name; enum conf_dpdaction a; } t[] = {
 		{ "restart", CONF_DPD_RESTART }, { "clear", CONF_DPD_CLEAR }, { "hold", CONF_DPD_HOLD },
+		{ "restart_by_peer", CONF_DPD_RESTART },	/* libreswan's old name of restart */
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(v, t[i].name) == 0) {
@@ -357,12 +499,18 @@ static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_
 		return -1;
 	}
 	cb->c.has_interface_ip = true;
+	cb->interface_ip_bare = !strchr(v, '/');
 	return 0;
 }
 
 static int k_routes(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
 	return prefix_list_parse(v, cb->c.routes, CONF_MAX_ROUTES, &cb->c.n_routes, why, wl);
+}
+
+static int k_routes_replace(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return yes_no(v, &cb->c.routes_replace, why, wl);
 }
 
 static const struct key_def keys[] = {
@@ -385,6 +533,16 @@ static const struct key_def keys[] = {
 	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
 	{ "leftsubnet", KEY_LEFTSUBNET, k_leftsubnet },
 	{ "rightsubnet", KEY_RIGHTSUBNET, k_rightsubnet },
+	{ "leftsubnets", KEY_LEFTSUBNETS, k_leftsubnet },
+	{ "rightsubnets", KEY_RIGHTSUBNETS, k_rightsubnet },
+	{ "leftvti", KEY_LEFTVTI, k_leftvti },
+	{ "rightvti", KEY_RIGHTVTI, k_rightvti },
+	{ "leftinterface-ip", KEY_LEFTVTI, k_leftvti },
+	{ "rightinterface-ip", KEY_RIGHTVTI, k_rightvti },
+	{ "leftnexthop", KEY_LEFTNEXTHOP, k_leftnexthop },
+	{ "rightnexthop", KEY_RIGHTNEXTHOP, k_rightnexthop },
+	{ "ipsec-interface", KEY_IPSEC_INTERFACE, k_ipsec_interface },
+	{ "keyingtries", KEY_KEYINGTRIES, k_keyingtries },
 	{ "ikelifetime", KEY_IKELIFETIME, k_ikelifetime },
 	{ "salifetime", KEY_SALIFETIME, k_salifetime },
 	{ "keylife", KEY_SALIFETIME, k_salifetime },
@@ -396,17 +554,18 @@ static const struct key_def keys[] = {
 	{ "dpddelay", KEY_DPDDELAY, k_dpddelay },
 	{ "dpdtimeout", KEY_DPDTIMEOUT, k_dpdtimeout },
 	{ "dpdaction", KEY_DPDACTION, k_dpdaction },
+	{ "nat-keepalive", KEY_NAT_KEEPALIVE, k_nat_keepalive },
 	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
 	{ "routes", KEY_ROUTES, k_routes },
+	{ "routes-replace", KEY_ROUTES_REPLACE, k_routes_replace },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"also", "keyingtries", "reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
+	"reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
-	"leftnexthop", "rightnexthop", "leftsourceip", "rightsourceip", "leftupdown",
-	"rightupdown", "leftprotoport", "rightprotoport", "leftsubnets", "rightsubnets",
-	"leftvti", "rightvti", "leftikeport", "rightikeport", "leftmodecfgserver",
+	"leftsourceip", "rightsourceip", "leftupdown",
+	"rightupdown", "leftprotoport", "rightprotoport", "leftikeport", "rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
 	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
@@ -417,7 +576,7 @@ static const char *const not_yet[] = {
 	"policy-label", "accept-redirect", "send-redirect", "hostaddrfamily",
 	"clientaddrfamily", "connaddrfamily", "modecfgdns", "modecfgdomains",
 	"modecfgbanner", "cisco-unity", "remote-peer-type", "nm-configured",
-	"ipsec-interface", "sendca", "leftgroundhog", "xauthby", "xauthfail",
+	"sendca", "leftgroundhog", "xauthby", "xauthfail",
 	"ms-dh-downgrade", "pam-authorize", "dns-match-id", "session-resumption",
 	"ipsec-max-bytes", "ipsec-max-packets", "require-id-on-certificate",
 };
@@ -458,35 +617,52 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.rekeymargin = 540;		/* libreswan: 9m */
 	cb->c.rekeyfuzz = 100;
 	cb->c.dpdtimeout = 150;			/* libreswan's default */
+	cb->c.nat_keepalive = 20;		/* libreswan's keep-alive= default */
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 
-void keys_apply(struct loader *ld, struct conn_build *cb, const char *file,
-		const struct lex_item *it)
+const char *keys_canonical(const char *key)
 {
-	const struct key_def *k = key_find(it->a);
+	static const char *const alias[][2] = {
+		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
+		{ "ipsec-lifetime", "salifetime" }, { "leftinterface-ip", "leftvti" },
+		{ "rightinterface-ip", "rightvti" },
+	};
+
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(key, alias[i][0]) == 0)
+			return alias[i][1];
+	return key;
+}
+
+void keys_apply(struct loader *ld, struct conn_build *cb, const char *file, int line,
+		const char *key, const char *value)
+{
+	const struct key_def *k = key_find(key);
 	const char *conn = cb->c.name;
 	char why[WHY_LEN];
 
 	if (!k) {
-		if (key_not_yet(it->a))
-			diag_add(ld, file, it->line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
-				 it->a, conn);
+		if (key_not_yet(key))
+			diag_add(ld, file, line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
+				 key, conn);
 		else
-			diag_add(ld, file, it->line, "unknown key '%s' in conn \"%s\"", it->a, conn);
+			diag_add(ld, file, line, "unknown key '%s' in conn \"%s\"", key, conn);
 		return;
 	}
 	if (cb->key_line[k->id]) {
-		diag_add(ld, file, it->line, "duplicate key '%s' in conn \"%s\" (first set at line %d)",
-			 it->a, conn, cb->key_line[k->id]);
+		diag_add(ld, file, line, "duplicate key '%s' in conn \"%s\" (first set at %s%sline %d)",
+			 key, conn, strcmp(cb->key_file[k->id], file) ? cb->key_file[k->id] : "",
+			 strcmp(cb->key_file[k->id], file) ? " " : "", cb->key_line[k->id]);
 		return;
 	}
 	/* Marked set even when it fails: a bad left= is not also a missing one. */
-	cb->key_line[k->id] = it->line;
+	cb->key_line[k->id] = line;
+	cb->key_file[k->id] = file;
 	cb->set[k->id] = true;
-	if (!*it->b)
+	if (!*value)
 		snprintf(why, sizeof(why), "empty value");
-	else if (k->parse(cb, it->b, why, sizeof(why)) == 0)
+	else if (k->parse(cb, value, why, sizeof(why)) == 0)
 		return;
-	diag_add(ld, file, it->line, "conn \"%s\": %s=%.80s: %s", conn, it->a, it->b, why);
+	diag_add(ld, file, line, "conn \"%s\": %s=%.80s: %s", conn, key, value, why);
 }

@@ -1,7 +1,10 @@
 /* ipsec.conf lines -> items.  A section header starts at column 0
- * ("conn NAME", "config setup"); key lines are indented ("key=value");
- * '#' outside double quotes starts a comment; a value may be double-quoted
- * (the quotes are removed, nothing inside is escaped). */
+ * ("conn NAME", "config setup", "include PATTERN", "version N"); key
+ * lines are "key=value", indented as libreswan documents them or at
+ * column 0 (the item says which: the parser decides).  A '#' at the start
+ * of a line or after a blank, outside double quotes, starts a comment; a
+ * value may be double-quoted or in braces (both removed, nothing inside is
+ * escaped); a bare value runs to the end of the line or its comment. */
 #include <ctype.h>
 #include <string.h>
 
@@ -51,22 +54,32 @@ static void trim_end(char *s)
 		s[--n] = '\0';
 }
 
-/* Cut the line at a '#' that is not inside double quotes. */
+/* Cut the line at a '#' that starts it or follows a blank, outside double quotes. */
 static void strip_comment(char *s)
 {
 	bool quoted = false;
 
-	for (; *s; s++) {
-		if (*s == '"')
+	for (char *p = s; *p; p++) {
+		if (*p == '"')
 			quoted = !quoted;
-		else if (*s == '#' && !quoted) {
-			*s = '\0';
+		else if (*p == '#' && !quoted && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
 			return;
 		}
 	}
 }
 
-/* "conn NAME" / "config setup" / anything else at column 0. Returns the
+static bool section_word(const char *w, size_t n)
+{
+	static const char *const words[] = { "conn", "config", "version", "include" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && strncmp(w, words[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* "conn NAME" / "config setup" / "include X" / "version N". Returns the
  * reason when the line is not a section header, else NULL. */
 static const char *lex_section(char *s, struct lex_item *it)
 {
@@ -79,13 +92,9 @@ static const char *lex_section(char *s, struct lex_item *it)
 	rest = name + strcspn(name, " \t");
 	if (*rest)
 		*rest++ = '\0';
-	if (strchr(word, '='))
-		return "key=value at column 0: key lines must be indented under a 'conn NAME' line";
 	if (*skip_space(rest))
-		return "a section header is 'conn NAME' or 'config setup' (one name, no spaces)";
-	if (strcmp(word, "conn") && strcmp(word, "config") && strcmp(word, "version") &&
-	    strcmp(word, "include"))
-		return "expected 'conn NAME' or 'config setup' at column 0";
+		return strcmp(word, "include") == 0 ? "include takes one file name or pattern (no blanks)"
+		       : "a section header is 'conn NAME' or 'config setup' (one name, no spaces)";
 	if (!*name)
 		return "section header without a name";
 	it->kind = LEX_SECTION;
@@ -94,26 +103,27 @@ static const char *lex_section(char *s, struct lex_item *it)
 	return NULL;
 }
 
-/* Value after '=': quoted (no comment inside) or bare. */
+/* Value after '=': quoted, in braces, or bare (to the end or the comment). */
 static const char *lex_value(char *v, const char **bad)
 {
-	char *end;
+	char close, *end;
 
 	v = skip_space(v);
-	if (*v != '"') {
+	close = *v == '"' ? '"' : *v == '{' ? '}' : 0;
+	if (!close) {
 		strip_comment(v);
 		trim_end(v);
 		return v;
 	}
-	end = strchr(v + 1, '"');
+	end = strchr(v + 1, close);
 	if (!end) {
-		*bad = "unterminated quote in value";
+		*bad = close == '"' ? "unterminated quote in value" : "a '{' without its '}' in value";
 		return NULL;
 	}
 	*end = '\0';
 	strip_comment(end + 1);
 	if (*skip_space(end + 1)) {
-		*bad = "text after the closing quote";
+		*bad = close == '"' ? "text after the closing quote" : "text after the closing '}'";
 		return NULL;
 	}
 	return v + 1;
@@ -166,10 +176,13 @@ static const char *lex_item(struct lexer *lx, struct lex_item *it)
 		s = skip_space(lx->buf);
 		if (*s == '\0' || *s == '#')
 			continue;
-		if (s != lx->buf)
+		it->col0 = s == lx->buf;
+		if (!it->col0 || (!section_word(s, strcspn(s, " \t")) && strchr(s, '=')))
 			return lex_key(s, it);
 		strip_comment(s);
 		trim_end(s);
+		if (!section_word(s, strcspn(s, " \t")))
+			return "expected 'conn NAME' or 'config setup' at column 0";
 		return lex_section(s, it);
 	}
 }

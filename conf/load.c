@@ -1,19 +1,20 @@
-/* Entry points: read a directory (or two texts, for tests), run the parser,
- * the secrets reader and the checks, and hand back an immutable struct conf
- * only when no problem was found. */
+/* Entry points: a directory (or texts, for tests and for a configuration
+ * resolved again) -> the file set -> the parser, the secrets reader and
+ * the checks -> an immutable struct conf, only when no problem was found.
+ * The conf keeps its file set, so that conf_resolve_again can read the
+ * same text against a changed host. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf/internal.h"
 #include "crypto/secret.h"
 
-#define FILE_MAX (1024 * 1024)
+struct conf_sources {
+	struct cfiles set;
+};
 
 static void loader_free(struct loader *ld)
 {
@@ -26,17 +27,25 @@ static void loader_free(struct loader *ld)
 	memset(ld, 0, sizeof(*ld));
 }
 
-/* Moves the conns (and their PSKs) out of ld when nothing went wrong. */
+/* Moves the conns (and their PSKs) and the file set into a new conf when
+ * nothing went wrong; frees the set otherwise. */
 static int loader_finish(struct loader *ld, struct conf **out)
 {
 	struct conf *c = NULL;
+	struct cfiles *set = ld->files;
 
 	check_all(ld);
 	if (!ld->problems) {
 		c = calloc(1, sizeof(*c));
 		if (c && ld->n_conns)
 			c->conns = calloc(ld->n_conns, sizeof(*c->conns));
-		if (!c || (ld->n_conns && !c->conns)) {
+		if (c)
+			c->sources = calloc(1, sizeof(*c->sources));
+		if (!c || (ld->n_conns && !c->conns) || !c->sources) {
+			if (c) {
+				free(c->conns);
+				free(c->sources);
+			}
 			free(c);
 			c = NULL;
 			diag_add(ld, "mcvpn", 0, "out of memory");
@@ -46,101 +55,65 @@ static int loader_finish(struct loader *ld, struct conf **out)
 		c->conns[i] = ld->conns[i].c;
 		ld->conns[i].c.psk = NULL;
 	}
-	if (c)
+	if (c) {
 		c->n_conns = ld->n_conns;
+		c->setup = ld->setup;
+		c->sources->set = *set;
+		set->fs = false;
+		memset(set, 0, sizeof(*set));
+	}
+	files_free(set);
 	loader_free(ld);
 	*out = c;
 	return c ? 0 : -1;
 }
 
-int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
-		   const char *secrets_text, struct conf **out, struct conf_diag *diag)
+/* The set's directory files, in the set's order; a file some include read
+ * already is not read again. */
+static int load_set(struct cfiles *set, const struct conf_host *host, struct conf **out,
+		    struct conf_diag *diag)
 {
-	struct loader ld = { .diag = diag };
+	struct loader ld = { .diag = diag, .files = set, .host = host };
+	size_t n = set->n;	/* includes read from disk are appended */
 
-	parser_run(&ld, name, conf_text, strlen(conf_text));
-	if (secrets_text)
-		secrets_parse(&ld, secrets_name ? secrets_name : "secrets", secrets_text,
-			      strlen(secrets_text));
+	for (size_t i = 0; i < n; i++) {
+		struct cfile *f = set->f[i];
+
+		if (f->kind == CONF_FILE_INCLUDED)
+			continue;
+		if (f->read)
+			diag_note(&ld, CONF_NOTE, f->path, 0, "read already through an include; not again");
+		else if (f->kind == CONF_FILE_SECRETS)
+			secrets_read(&ld, f);
+		else
+			parser_run(&ld, f);
+	}
 	return loader_finish(&ld, out);
 }
 
-/* The group/other bits a secrets file must not have, worst first. */
-static const char *mode_problem(mode_t m)
+int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+		    struct conf **out, struct conf_diag *diag)
 {
-	if (m & S_IROTH)
-		return "readable by others";
-	if (m & S_IRGRP)
-		return "readable by group";
-	if (m & S_IWOTH)
-		return "writable by others";
-	if (m & S_IWGRP)
-		return "writable by group";
-	return m & 077 ? "accessible by group or others" : NULL;
-}
+	struct cfiles set = { .fs = false };
 
-/* Whole file into a malloc'd, NUL-terminated buffer; caller wipes and frees. */
-static char *file_read(struct loader *ld, const char *path, bool secret, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	const char *bad;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		diag_add(ld, path, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		diag_add(ld, path, 0, "cannot stat: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
-		diag_add(ld, path, 0, "%s", S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
-		goto out;
-	}
-	bad = secret ? mode_problem(st.st_mode) : NULL;
-	if (bad)
-		diag_add(ld, path, 0, "mode %04o is %s; chmod 600 %s", (unsigned)(st.st_mode & 07777), bad, path);
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		diag_add(ld, path, 0, "out of memory");
-		goto out;
-	}
-	*len = 0;
-	while (*len < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + *len, (size_t)st.st_size - *len);
-
-		if (r <= 0) {
-			diag_add(ld, path, 0, "read failed: %s", r < 0 ? strerror(errno) : "file shrank");
-			secret_wipe(buf, *len);
-			free(buf);
-			buf = NULL;
-			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!files_add(&set, files[i].name, files[i].text, strlen(files[i].text), files[i].kind)) {
+			files_free(&set);
+			*out = NULL;
+			return -1;
 		}
-		*len += (size_t)r;
-	}
-	buf[*len] = '\0';
-out:
-	close(fd);
-	return buf;
+	return load_set(&set, host, out, diag);
 }
 
-static void file_load(struct loader *ld, const char *path, bool secret)
+int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
+		   const char *secrets_text, struct conf **out, struct conf_diag *diag)
 {
-	size_t len;
-	char *text = file_read(ld, path, secret, &len);
+	struct conf_file f[2] = {
+		{ name, conf_text, CONF_FILE_CONF },
+		{ secrets_name ? secrets_name : "secrets", secrets_text, CONF_FILE_SECRETS },
+	};
 
-	if (!text)
-		return;
-	if (memchr(text, '\0', len))
-		diag_add(ld, path, 0, "contains a NUL byte (not a text file?)");
-	else if (secret)
-		secrets_parse(ld, path, text, len);
-	else
-		parser_run(ld, path, text, len);
-	secret_wipe(text, len);
-	free(text);
+	return conf_load_files(f, secrets_text ? 2 : 1, NULL, out, diag);
 }
 
 static bool has_suffix(const char *name, const char *suffix)
@@ -163,9 +136,11 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag)
+int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
+	      struct conf_diag *diag)
 {
-	struct loader ld = { .diag = diag };
+	struct cfiles set = { .fs = true };
+	struct loader ld = { .diag = diag, .files = &set, .host = host };
 	struct dirent **names;
 	const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
 	int n = scandir(dir, &names, want_file, name_cmp);
@@ -176,13 +151,30 @@ int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag)
 	}
 	for (int i = 0; i < n; i++) {
 		char path[4096];
+		bool secret = has_suffix(names[i]->d_name, ".secrets");
 
 		snprintf(path, sizeof(path), "%s%s%s", dir, sep, names[i]->d_name);
-		file_load(&ld, path, has_suffix(names[i]->d_name, ".secrets"));
+		files_open(&ld, path, secret, secret ? CONF_FILE_SECRETS : CONF_FILE_CONF);
 		free(names[i]);
 	}
 	free(names);
-	return loader_finish(&ld, out);
+	return ld.problems ? loader_finish(&ld, out) : load_set(&set, host, out, diag);
+}
+
+int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag)
+{
+	return conf_load(dir, NULL, out, diag);
+}
+
+int conf_resolve_again(const struct conf *old, const struct conf_host *host, struct conf **out,
+		       struct conf_diag *diag)
+{
+	struct cfiles set;
+
+	*out = NULL;
+	if (!old->sources || files_copy(&set, &old->sources->set) < 0)
+		return -1;
+	return load_set(&set, host, out, diag);
 }
 
 void conf_free(struct conf *c)
@@ -192,5 +184,8 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->n_conns; i++)
 		secret_free(c->conns[i].psk);
 	free(c->conns);
+	if (c->sources)
+		files_free(&c->sources->set);
+	free(c->sources);
 	free(c);
 }

@@ -1,9 +1,11 @@
 /* ipsec.secrets syntax (the PSK part of it):
  *     ID1 ID2 : PSK "text"        ID1 : PSK 0x0123...        : PSK 0sBASE64==
+ *     ID1 ID2: PSK "text"         (libreswan: a ':' ending the last ID ends the IDs)
  * An entry may go on over indented lines.  '#' outside quotes starts a comment.
  * Matching follows libreswan: an entry naming both the conn's IDs beats one
  * naming one of them, which beats a wildcard (no ID, or %any).  Messages
  * never quote the secret. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +24,18 @@ struct entry_text {
 	bool too_long;
 };
 
+/* libreswan: a '#' at the start or after a blank, outside quotes, starts a comment. */
 static void strip_comment(char *s)
 {
 	char quote = 0;
 
-	for (; *s; s++) {
-		if (quote && *s == quote)
+	for (char *p = s; *p; p++) {
+		if (quote && *p == quote)
 			quote = 0;
-		else if (!quote && (*s == '"' || *s == '\''))
-			quote = *s;
-		else if (!quote && *s == '#') {
-			*s = '\0';
+		else if (!quote && (*p == '"' || *p == '\''))
+			quote = *p;
+		else if (!quote && *p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
 			return;
 		}
 	}
@@ -138,7 +141,7 @@ static const char *psk_value(const char *v, struct secret **out)
 	}
 	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
 		r = hex_decode(v + 2, raw, sizeof(raw), &n);
-	else if (v[0] == '0' && v[1] == 's')
+	else if (v[0] == '0' && (v[1] == 's' || v[1] == 'S'))
 		r = b64_decode(v + 2, raw, sizeof(raw), &n);
 	else
 		return *v ? "a PSK is \"quoted\", 0xHEX or 0sBASE64" : "missing PSK value";
@@ -146,57 +149,105 @@ static const char *psk_value(const char *v, struct secret **out)
 		*out = secret_dup(raw, n);
 	secret_wipe(raw, sizeof(raw));
 	if (r < 0)
-		return v[1] == 's' ? "the PSK is not valid base64 after 0s" : "the PSK is not valid hex after 0x";
+		return v[1] == 's' || v[1] == 'S' ? "the PSK is not valid base64 after 0s" : "the PSK is not valid hex after 0x";
 	return *out ? NULL : "out of memory";
-}
-
-/* The standalone ':' between the IDs and the type: IPv6 IDs hold colons,
- * and quoted text (a DN ID, the PSK itself) is skipped. */
-static char *find_colon(char *s)
-{
-	for (char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\'') {
-			char *end = strchr(p + 1, *p);
-
-			if (!end)
-				return NULL;
-			p = end;
-		} else if (*p == ':' && (p == s || isspace((unsigned char)p[-1])) &&
-			   (!p[1] || isspace((unsigned char)p[1]))) {
-			return p;
-		}
-	}
-	return NULL;
 }
 
 /* libreswan reads the unspecified addresses as %any too. */
 static bool id_is_any(const char *t)
 {
-	return !strcmp(t, "%any") || !strcmp(t, "%any6") || !strcmp(t, "0.0.0.0") || !strcmp(t, "::");
+	return !strcmp(t, "%any") || !strcmp(t, "%any4") || !strcmp(t, "%any6") ||
+	       !strcmp(t, "0.0.0.0") || !strcmp(t, "::");
 }
 
-/* Whitespace separated IDs before the ':'. Returns the reason or NULL. */
-static const char *ids_parse(char *s, struct psk_entry *pe, char *why, size_t wl)
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* True when t (len bytes) is an IPv6 address that ends in ':' ("2001:db8::"). */
+static bool v6_ending_in_colon(const char *t, size_t len)
+{
+	char buf[64];
+	struct in6_addr a;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, t, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, &a) == 1;
+}
+
+/* One ID token: stored in pe (or noted as a wildcard).  Returns the reason or NULL. */
+static const char *id_add(char *t, struct psk_entry *pe, char *why, size_t wl)
 {
 	const char *expect;
-	char *save = NULL;
 
-	for (char *t = strtok_r(s, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (id_is_any(t)) {
-			pe->any_written = true;
-			continue;
+	if (id_is_any(t)) {
+		pe->any_written = true;
+		return NULL;
+	}
+	if (pe->n_ids == PSK_MAX_IDS)
+		return "too many IDs on one line";
+	if (t[0] == '"' || t[0] == '\'')
+		return "quoted (distinguished-name) IDs are not supported; use @fqdn or an IP address";
+	if (id_parse(t, &pe->ids[pe->n_ids++], &expect) < 0) {
+		/* by its place, not its text: on a line that does not parse, a
+		 * word where an ID should be may be the key itself */
+		snprintf(why, wl, "ID %zu of the line: expected %s", pe->n_ids, expect);
+		return why;
+	}
+	return NULL;
+}
+
+/* The IDs before the ':' that ends them, as libreswan splits them: the ':'
+ * is a word of its own or the last character of the last ID ("A B: PSK"),
+ * except where the word is an IPv6 address ending in ':' and a ':' follows.
+ * *rest is set past the ':'.  Returns the reason, or NULL. */
+static const char *ids_parse(char *s, struct psk_entry *pe, char **rest, char *why, size_t wl)
+{
+	const char *bad;
+	char *p = s;
+
+	for (;;) {
+		char *t, *end;
+		size_t len;
+
+		while (is_blank(*p))
+			p++;
+		if (!*p)
+			return "missing ':' between the IDs and the secret (ID ID : PSK \"...\")";
+		t = p;
+		if (*p == '"' || *p == '\'') {
+			end = strchr(p + 1, *p);
+			if (!end)
+				return "unterminated quote in an ID";
+			p = end + 1;
+		} else {
+			while (*p && !is_blank(*p))
+				p++;
 		}
-		if (pe->n_ids == PSK_MAX_IDS)
-			return "too many IDs on one line";
-		if (t[0] == '"' || t[0] == '\'')
-			return "quoted (distinguished-name) IDs are not supported; use @fqdn or an IP address";
-		if (id_parse(t, &pe->ids[pe->n_ids++], &expect) < 0) {
-			snprintf(why, wl, "ID '%.80s': expected %s", t, expect);
-			return why;
+		len = (size_t)(p - t);
+		end = p;
+		if (*p)
+			p++;
+		if (len == 1 && t[0] == ':')
+			break;
+		if (t[len - 1] == ':' && !(v6_ending_in_colon(t, len) && strchr(p, ':'))) {
+			t[len - 1] = '\0';
+			if ((bad = id_add(t, pe, why, wl)))
+				return bad;
+			break;
 		}
+		*end = '\0';
+		if (!strcasecmp(t, "PSK"))
+			return "missing ':' between the IDs and the secret (ID ID : PSK \"...\")";
+		if ((bad = id_add(t, pe, why, wl)))
+			return bad;
 	}
 	if (!pe->n_ids)
 		pe->any_written = true;
+	*rest = p;
 	return NULL;
 }
 
@@ -217,16 +268,12 @@ static const char *type_check(const char *type)
 /* "IDS : TYPE VALUE" into pe. Returns the reason, or NULL. */
 static const char *entry_parse(char *s, struct psk_entry *pe, char *why, size_t wl)
 {
-	char *colon = find_colon(s), *type, *value;
-	const char *bad;
+	char *type, *value;
+	const char *bad = ids_parse(s, pe, &type, why, wl);
 
-	if (!colon)
-		return "missing ':' between the IDs and the secret (ID ID : PSK \"...\")";
-	*colon = '\0';
-	bad = ids_parse(s, pe, why, wl);
 	if (bad)
 		return bad;
-	type = colon + 1 + strspn(colon + 1, " \t");
+	type += strspn(type, " \t");
 	value = type + strcspn(type, " \t");
 	if (*value)
 		*value++ = '\0';
@@ -278,31 +325,68 @@ static void entry_flush(struct loader *ld, const char *file, struct entry_text *
 	e->too_long = false;
 }
 
-void secrets_parse(struct loader *ld, const char *file, const char *text, size_t len)
+static void secrets_text(struct loader *ld, const char *file, const char *text, size_t len);
+
+static void included(struct loader *ld, struct cfile *f, void *arg)
 {
-	struct entry_text e = { .len = 0 };
-	struct lexer lx;
+	secrets_text(ld, f->path, f->text, f->len);
+}
+
+/* "include PATTERN" at column 0: true when s is one (and handled). */
+static bool include_line(struct loader *ld, const char *file, int line, char *s)
+{
+	char *arg, *end;
+
+	if (strncmp(s, "include", 7) != 0 || (s[7] != ' ' && s[7] != '\t'))
+		return false;
+	arg = s + 8 + strspn(s + 8, " \t");
+	end = arg + strcspn(arg, " \t");
+	if (!*arg || *(end + strspn(end, " \t")))
+		diag_add(ld, file, line, "include takes one file name or pattern (no blanks)");
+	else
+		files_include(ld, file, line, arg, true, included, NULL);
+	return true;
+}
+
+static void secrets_text(struct loader *ld, const char *file, const char *text, size_t len)
+{
+	struct entry_text *e = calloc(1, sizeof(*e));
+	struct lexer *lx = malloc(sizeof(*lx));
 	bool too_long;
 
-	lexer_init(&lx, text, len);
-	while (lexer_line(&lx, &too_long)) {
-		char *s = lx.buf + strspn(lx.buf, " \t");
+	if (!e || !lx) {
+		diag_add(ld, file, 0, "out of memory");
+		goto out;
+	}
+	lexer_init(lx, text, len);
+	while (lexer_line(lx, &too_long)) {
+		char *s = lx->buf + strspn(lx->buf, " \t");
 
 		if (*s == '#' || (*s == '\0' && !too_long))
 			continue;
-		if (s == lx.buf || !e.len) {	/* column 0 (or nothing to continue): a new entry */
-			entry_flush(ld, file, &e);
-			e.line = lx.line;
+		if (s == lx->buf || !e->len) {	/* column 0 (or nothing to continue): a new entry */
+			entry_flush(ld, file, e);
+			e->line = lx->line;
 		}
-		e.too_long |= too_long;
+		e->too_long |= too_long;
 		strip_comment(s);
-		if (strncmp(s, "include", 7) == 0 && s == lx.buf && isspace((unsigned char)s[7]))
-			diag_add(ld, file, lx.line, "include is not supported: mcvpn reads every *.secrets file in its directory");
-		else
-			entry_append(&e, s);
+		if (s != lx->buf || !include_line(ld, file, lx->line, s))
+			entry_append(e, s);
 	}
-	entry_flush(ld, file, &e);
-	secret_wipe(lx.buf, sizeof(lx.buf));
+	entry_flush(ld, file, e);
+	secret_wipe(lx->buf, sizeof(lx->buf));
+out:
+	free(e);
+	free(lx);
+}
+
+void secrets_read(struct loader *ld, struct cfile *f)
+{
+	f->read = true;
+	if (!files_enter(ld, f->path, f->path, 0))
+		return;
+	secrets_text(ld, f->path, f->text, f->len);
+	files_leave(ld);
 }
 
 /* 3: names both IDs; 2: names one (and nothing else specific); 1: wildcard. */

@@ -452,6 +452,18 @@ static int derive_into(EVP_PKEY *key, EVP_PKEY *peer, int pad, struct secret *s)
 	return r;
 }
 
+int dh_check_peer(unsigned group, const uint8_t *peer, size_t len)
+{
+	const struct group_info *g = group_find(group);
+	EVP_PKEY *pk;
+
+	if (!g || !peer || len != dh_pub_len(group))
+		return -1;
+	pk = peer_key(g, peer, len);
+	EVP_PKEY_free(pk);
+	return pk ? 0 : -1;
+}
+
 struct secret *dh_shared(struct dh *dh, const uint8_t *peer, size_t len)
 {
 	const struct group_info *g = dh->g;

@@ -23,6 +23,11 @@ unsigned dh_group_of(const struct dh *dh);
 /* Our public value into out; len must equal dh_pub_len(group). 0 ok, -1 error. */
 int dh_public(const struct dh *dh, uint8_t *out, size_t len);
 
+/* Whether the peer's KE data is a valid public value of group (length; range
+ * 1 < y < p-1; point on the curve): the cheap checks, before any key of ours
+ * is made for it.  0 valid, -1 not. */
+int dh_check_peer(unsigned group, const uint8_t *peer, size_t len);
+
 /* Shared secret g^ir from the peer's KE data (checked: length, range 1 < y < p-1,
  * point on curve). Caller frees. NULL when the peer's value is invalid. */
 struct secret *dh_shared(struct dh *dh, const uint8_t *peer, size_t len);

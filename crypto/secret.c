@@ -6,13 +6,27 @@
 
 #include "crypto/secret.h"
 
+int secret_heap_init(size_t size)
+{
+	/* 1: guarded and locked; 2: guarded, but mlock or madvise failed */
+	int r = CRYPTO_secure_malloc_init(size, 16);
+	return r == 0 ? -1 : 0;
+}
+
+bool secret_is_guarded(const struct secret *s)
+{
+	return s && CRYPTO_secure_allocated(s);
+}
+
 struct secret *secret_new(size_t len)
 {
 	struct secret *s;
 
 	if (len > SIZE_MAX - sizeof(*s))
 		return NULL;
-	s = calloc(1, sizeof(*s) + len);
+	s = OPENSSL_secure_zalloc(sizeof(*s) + len);
+	if (!s)		/* the guarded heap is full: keys still work */
+		s = OPENSSL_zalloc(sizeof(*s) + len);
 	if (s)
 		s->len = len;
 	return s;
@@ -31,8 +45,8 @@ void secret_free(struct secret *s)
 {
 	if (!s)
 		return;
-	OPENSSL_cleanse(s->buf, s->len);
-	free(s);
+	/* wipes; frees from whichever heap it came from */
+	OPENSSL_secure_clear_free(s, sizeof(*s) + s->len);
 }
 
 void secret_wipe(void *p, size_t len)

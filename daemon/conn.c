@@ -12,10 +12,10 @@
 #include "conf/conf.h"
 #include "crypto/alg.h"
 #include "daemon/daemon.h"
-#include "daemon/dataplane.h"
+#include "daemon/dataplane/dataplane.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
-#include "daemon/tun.h"
+#include "daemon/base/log.h"
+#include "daemon/dataplane/tun.h"
 #include "netlink/nl.h"
 
 #define PATH_MTU 1500
@@ -64,14 +64,7 @@ static int install_addrs(struct daemon *d, struct conn *c)
  * 0.0.0.0/0 selectors mean "anything the routes send here", as with a VTI). */
 static void collect_routes(struct conn *c)
 {
-	const struct conf_conn *cfg = c->cfg;
-
-	c->n_routes = 0;
-	for (size_t i = 0; i < cfg->n_routes && c->n_routes < CONN_MAX_ROUTES; i++)
-		c->routes[c->n_routes++] = cfg->routes[i];
-	for (size_t i = 0; cfg->vti_routing && i < cfg->n_rightsubnet; i++)
-		if (cfg->rightsubnet[i].len > 0 && c->n_routes < CONN_MAX_ROUTES)
-			c->routes[c->n_routes++] = cfg->rightsubnet[i];
+	c->n_routes = conf_conn_routes(c->cfg, c->routes, CONN_MAX_ROUTES);
 }
 
 /* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,
@@ -133,6 +126,11 @@ int conn_setup(struct daemon *d, struct conn *c)
 	uint32_t mark = cfg->has_mark ? cfg->mark & cfg->mark_mask : 0;
 	int r;
 
+	if (cfg->left.ss_family == AF_UNSPEC) {	/* left=%defaultroute, no default route yet */
+		log_conn(LOG_WARNING, cfg->name, "waiting for a default route (%%defaultroute): no tunnel "
+			 "device until there is one");
+		return 0;
+	}
 	if (!udp_open(&d->udp, &cfg->left, mark))
 		return -1;
 	collect_routes(c);
@@ -196,7 +194,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 
 void conn_start(struct conn *c)
 {
-	if (c->cfg->autostart != CONF_AUTO_START || c->ike)
+	if (c->cfg->autostart != CONF_AUTO_START || c->ike || c->cfg->left.ss_family == AF_UNSPEC)
 		return;
 	if (ike_initiate(&c->d->eng, c))
 		conn_down_cb(c->d, c, "cannot initiate");
@@ -257,9 +255,12 @@ static void conn_recreate_tun(struct daemon *d, struct conn *c)
 	install_addrs(d, c);
 }
 
-/* Someone removed our address or a route: put it back. */
+/* Someone removed our address or a route: put it back.  (Additions are
+ * the host changing: daemon_resolve_again's business.) */
 void conn_netlink_event(struct daemon *d, int type, int ifindex)
 {
+	if (type == NL_EV_ADDR_NEW || type == NL_EV_ROUTE_NEW)
+		return;
 	for (size_t i = 0; i < d->n_conns; i++) {
 		struct conn *c = d->conns[i];
 		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))

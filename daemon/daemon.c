@@ -11,10 +11,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf/conf.h"
-#include "daemon/ctl.h"
-#include "daemon/dataplane.h"
+#include "daemon/ctl/server.h"
+#include "daemon/dataplane/dataplane.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "netlink/nl.h"
 
 static void engine_recv(void *arg, const struct sockaddr_storage *local,
@@ -25,10 +25,45 @@ static void engine_recv(void *arg, const struct sockaddr_storage *local,
 	ike_receive(&d->eng, local, remote, natt, msg, len);
 }
 
+static void engine_esp_elsewhere(void *arg, uint32_t spi_in, const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote)
+{
+	struct daemon *d = arg;
+	ike_peer_seen(&d->eng, spi_in, local, remote);
+}
+
+/* The host changed a moment ago (events come in bursts): the same files
+ * resolved on it again. */
+static void host_cb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_resolve_again(arg);
+}
+
+/* An address added or removed, a default route added, changed or removed,
+ * or events lost: which end is this host and %defaultroute may have moved. */
+static bool host_event(const struct nl_event *ev)
+{
+	switch (ev->type) {
+	case NL_EV_ADDR_NEW:
+	case NL_EV_ADDR_DEL:
+	case NL_EV_RESYNC:
+		return true;
+	case NL_EV_ROUTE_NEW:
+	case NL_EV_ROUTE_DEL:
+		return ev->prefix.len == 0;
+	default:
+		return false;
+	}
+}
+
 static void nl_event_cb(const struct nl_event *ev, void *arg)
 {
 	struct daemon *d = arg;
+	struct timeval soon = { 1, 0 };
+
 	conn_netlink_event(d, ev->type, ev->type == NL_EV_RESYNC ? 0 : ev->ifindex);
+	if (host_event(ev) && d->host_ev && !evtimer_pending(d->host_ev, NULL))
+		evtimer_add(d->host_ev, &soon);
 }
 
 static void monitor_cb(evutil_socket_t fd, short what, void *arg)
@@ -79,7 +114,8 @@ static int setup_netlink(struct daemon *d)
 		return -1;
 	}
 	d->mon_ev = event_new(d->base, nl_monitor_fd(d->mon), EV_READ | EV_PERSIST, monitor_cb, d);
-	return d->mon_ev && event_add(d->mon_ev, NULL) == 0 ? 0 : -1;
+	d->host_ev = evtimer_new(d->base, host_cb, d);
+	return d->mon_ev && d->host_ev && event_add(d->mon_ev, NULL) == 0 ? 0 : -1;
 }
 
 int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, const char *ctl_path)
@@ -99,6 +135,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
 		return -1;
 	}
 	udp_init(&d->udp, d->base, d->dp, engine_recv, d);
+	d->udp.elsewhere = engine_esp_elsewhere;
 	daemon_io(d, &io);
 	ike_engine_init(&d->eng, d->base, &io);
 	if (setup_netlink(d) || setup_conns(d))
@@ -136,7 +173,8 @@ static void notify_status(struct daemon *d)
 						 c->cfg->name, up / 3600, up / 60 % 60);
 		} else {
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %.40s %s",
-						 c->cfg->name, c->tun_fd < 0 ? "ignored" : sa ? "connecting" : "down");
+						 c->cfg->name, c->tun_fd < 0 ? (c->cfg->left.ss_family ? "ignored" :
+						 "waiting for a default route") : sa ? "connecting" : "down");
 		}
 	}
 	sd_notifyf(0, "STATUS=%s", buf);
@@ -200,6 +238,8 @@ void daemon_free(struct daemon *d)
 			event_free(d->sig_ev[i]);
 	if (d->mon_ev)
 		event_free(d->mon_ev);
+	if (d->host_ev)
+		event_free(d->host_ev);
 	if (d->tick_ev)
 		event_free(d->tick_ev);
 	if (d->watchdog_ev)

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "daemon/conn.h"
-#include "daemon/ike_sa.h"
+#include "daemon/ike/sa.h"
 #include "daemon/udp.h"
 
 struct dp_sa_stats;
@@ -34,6 +34,7 @@ struct daemon {
 	struct nl *nl;			/* owned */
 	struct nl_monitor *mon;		/* owned */
 	struct event *mon_ev;		/* owned */
+	struct event *host_ev;		/* owned: resolve again, a moment after the host changed */
 	struct ctl *ctl;		/* owned */
 	struct event *sig_ev[3];	/* owned: TERM, INT, HUP */
 	struct event *tick_ev;		/* owned: STATUS= refresh */
@@ -49,6 +50,9 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
  * unchanged ones are not touched. A config with errors changes nothing. Messages
  * (errors, or a summary) go to out if not NULL. 0 or -1. */
 int daemon_reload(struct daemon *d, struct evbuffer *out);
+/* The same files resolved on the host as it is now (after its addresses or
+ * default route changed): conns whose ends moved restart.  0 or -1. */
+int daemon_resolve_again(struct daemon *d);
 /* Start the auto=start conns and run until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);
@@ -70,7 +74,7 @@ struct evbuffer;
 void status_write(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus(struct daemon *d, struct evbuffer *out);
 
-/* ctl_cmds.c: the control socket's commands */
+/* ctl/commands.c: the control socket's commands */
 int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* io.c: the engine's callbacks into the data plane and sockets */
@@ -82,7 +86,7 @@ void io_count_inbound(struct conn_counters *sum, const struct dp_sa_stats *now,
 /* The conn's counters: removed Child SAs plus the installed ones. */
 void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum);
 
-/* status_json.c */
+/* ctl/status_json.c */
 void status_json(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus_json(struct daemon *d, struct evbuffer *out);
 

@@ -8,18 +8,34 @@
 #include "conf/conf.h"
 #include "crypto/secret.h"
 #include "daemon/daemon.h"
-#include "daemon/dataplane.h"
-#include "daemon/ike_proto.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/ikemsg/proto.h"
 #include "daemon/linger.h"
-#include "daemon/log.h"
-#include "daemon/sockaddr.h"
-#include "daemon/ts.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
+#include "daemon/ike/ts.h"
+
+_Static_assert(DP_MAX_TS >= IKE_MAX_TS, "the data plane keeps every selector IKE negotiates");
 
 static int io_send(void *arg, const struct sockaddr_storage *local,
 		   const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
 {
 	struct daemon *d = arg;
 	return udp_send_ike(&d->udp, local, remote, natt, msg, len);
+}
+
+/* Where the outbound ESP of sa's Child SAs goes: the peer's address, its
+ * port 4500 (RFC 3948) or the NAT's in front of it; 0 or -1 (no socket). */
+static int esp_peer(struct daemon *d, const struct ike_sa *sa, struct sockaddr_storage *peer,
+		    int *sock)
+{
+	struct udp_sock *s = udp_find(&d->udp, &sa->local);
+
+	*peer = sa->remote;
+	if (!sa->natt)
+		sockaddr_set_port(peer, IKE_NATT_PORT);
+	*sock = s ? s->fd4500 : -1;
+	return s ? 0 : -1;
 }
 
 static void params(struct conn *c, const struct child_sa *ch, bool inbound,
@@ -36,12 +52,7 @@ static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 	p->keymat_len = k->len <= sizeof(p->keymat) ? k->len : 0;
 	memcpy(p->keymat, k->buf, p->keymat_len);
 	p->tunnel = c->tunnel_id;
-	struct udp_sock *s = udp_find(&c->d->udp, &sa->local);
-	p->sock = s ? s->fd4500 : -1;
-	p->peer = sa->remote;
-	/* ESP always travels in UDP 4500 (RFC 3948); the peer's NAT port if it has one */
-	if (!sa->natt)
-		sockaddr_set_port(&p->peer, IKE_NATT_PORT);
+	esp_peer(c->d, sa, &p->peer, &p->sock);
 	p->standby = !inbound && ch->out_standby;
 	p->n_remote_ts = ts_to_ranges(ch->ts_remote, ch->n_ts_remote, p->remote_ts, DP_MAX_TS);
 	p->n_local_ts = ts_to_ranges(ch->ts_local, ch->n_ts_local, p->local_ts, DP_MAX_TS);
@@ -144,6 +155,26 @@ static uint64_t io_child_sent(void *arg, struct conn *c, const struct child_sa *
 	return dp_sa_get_stats(d->dp, false, ch->spi_out, &st) == 0 ? st.packets : 0;
 }
 
+static void io_peer_moved(void *arg, struct conn *c, const struct ike_sa *sa)
+{
+	struct daemon *d = arg;
+	struct sockaddr_storage peer;
+	int sock;
+
+	if (esp_peer(d, sa, &peer, &sock))
+		return;
+	for (const struct child_sa *ch = sa->children; ch; ch = ch->next)
+		if (ch->installed && dp_sa_set_peer(d->dp, ch->spi_out, &peer, sock))
+			log_conn(LOG_ERR, c->cfg->name, "cannot move Child SA #%u's ESP", ch->serial);
+}
+
+static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *remote)
+{
+	struct daemon *d = arg;
+	return udp_send_keepalive(&d->udp, local, remote);
+}
+
 void daemon_io(struct daemon *d, struct ike_io *io)
 {
 	memset(io, 0, sizeof(*io));
@@ -155,4 +186,6 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_idle = io_child_idle;
 	io->child_sent = io_child_sent;
 	io->conn_down = conn_down_cb;
+	io->peer_moved = io_peer_moved;
+	io->send_keepalive = io_send_keepalive;
 }

@@ -6,8 +6,8 @@
 
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
-#include "daemon/dataplane.h"
-#include "daemon/log.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/base/log.h"
 
 struct sa_linger {
 	struct sa_linger *next;

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
-#include "daemon/ctl.h"
+#include "daemon/ctl/server.h"
 #include "daemon/daemon.h"
-#include "daemon/log.h"
+#include "daemon/harden.h"
+#include "daemon/host.h"
+#include "daemon/base/log.h"
 
 #ifndef MCVPN_VERSION
 #define MCVPN_VERSION "0"
@@ -67,18 +69,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* The config resolved on this host (its addresses and routes: which end of
+ * each conn is this host, %defaultroute, the routes that would cut it off). */
 static struct conf *load(const char *dir, bool quiet_ok)
 {
 	struct conf_diag diag = { 0 };
 	struct conf *conf = NULL;
+	struct nl *nl = nl_open();
+	int r = host_conf_load(nl, dir, &conf, &diag);
 
-	if (conf_load_dir(dir, &conf, &diag)) {
+	for (size_t i = 0; i < diag.n_notes; i++)
+		fprintf(stderr, "%s\n", diag.notes[i]);
+	if (r) {
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		fprintf(stderr, "mcvpnd: %zu problem%s in %s\n", diag.n, diag.n == 1 ? "" : "s", dir);
 		conf_diag_free(&diag);
+		nl_close(nl);
 		return NULL;
 	}
+	nl_close(nl);
 	conf_diag_free(&diag);
 	if (!quiet_ok)
 		printf("%s: configuration OK, %zu conn%s\n", dir, conf->n_conns,
@@ -93,6 +103,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
+	harden_process();	/* before the PSKs are read */
 	struct conf *conf = load(a.config_dir, !a.check);
 	if (a.check || !conf) {
 		conf_free(conf);

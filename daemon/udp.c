@@ -8,10 +8,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "daemon/dataplane.h"
-#include "daemon/ike_proto.h"
-#include "daemon/log.h"
-#include "daemon/sockaddr.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/ikemsg/proto.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
 
 void udp_init(struct udp *u, struct event_base *base, struct dataplane *dp, udp_recv_fn fn,
 	      void *arg)
@@ -88,7 +88,11 @@ static void read4500(evutil_socket_t fd, short what, void *arg)
 		if (n < (ssize_t)sizeof(h))
 			return;
 		memcpy(&h, buf, sizeof(h));
-		s->u->recv(s->u->arg, &h.to, &h.from, true, buf + sizeof(h), (size_t)n - sizeof(h));
+		if (h.esp_spi && s->u->elsewhere)
+			s->u->elsewhere(s->u->arg, h.esp_spi, &h.to, &h.from);
+		else if (!h.esp_spi)
+			s->u->recv(s->u->arg, &h.to, &h.from, true, buf + sizeof(h),
+				   (size_t)n - sizeof(h));
 	}
 }
 
@@ -154,6 +158,18 @@ void udp_close_all(struct udp *u)
 	for (size_t i = 0; i < u->n; i++)
 		sock_close(&u->socks[i]);
 	u->n = 0;
+}
+
+int udp_send_keepalive(struct udp *u, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote)
+{
+	static const uint8_t keepalive = 0xff;
+	struct udp_sock *s = udp_find(u, local);
+
+	if (!s || sendto(s->fd4500, &keepalive, 1, 0, (const struct sockaddr *)remote,
+			 sockaddr_len(remote)) < 0)
+		return -1;
+	return 0;
 }
 
 int udp_send_ike(struct udp *u, const struct sockaddr_storage *local,

@@ -29,10 +29,15 @@ typedef void (*udp_recv_fn)(void *arg, const struct sockaddr_storage *local,
 			    const struct sockaddr_storage *remote, bool natt, const uint8_t *msg,
 			    size_t len);
 
+/* The data plane's report of authentic ESP from elsewhere (dp_ike_hdr). */
+typedef void (*udp_elsewhere_fn)(void *arg, uint32_t spi_in, const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote);
+
 struct udp {
 	struct event_base *base;	/* borrowed */
 	struct dataplane *dp;		/* borrowed */
 	udp_recv_fn recv;
+	udp_elsewhere_fn elsewhere;	/* may be NULL */
 	void *arg;
 	struct udp_sock socks[UDP_MAX_SOCKS];
 	size_t n;
@@ -46,6 +51,9 @@ struct udp_sock *udp_open(struct udp *u, const struct sockaddr_storage *local, u
 struct udp_sock *udp_find(struct udp *u, const struct sockaddr_storage *local);
 void udp_close_all(struct udp *u);
 
+/* One NAT-T keepalive (RFC 3948 2.3: a byte 0xFF) from local's port 4500. */
+int udp_send_keepalive(struct udp *u, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote);
 /* Send an IKE message from local (port 500 or 4500 by natt) to remote. */
 int udp_send_ike(struct udp *u, const struct sockaddr_storage *local,
 		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len);

@@ -1,7 +1,8 @@
 /* The monitor: a non-blocking socket on the link, address and route
- * multicast groups, turning the kernel's notifications of things going
- * away into nl_events.  Additions are not reported: the daemon only needs
- * to know when something it set up was taken from it. */
+ * multicast groups, turning the kernel's notifications into nl_events:
+ * things going away (the daemon puts back what it set up), and addresses
+ * and main-table routes added (the host changed under a %defaultroute or
+ * the end of a conn that is this host). */
 #include "netlink/nl_priv.h"
 
 #include <errno.h>
@@ -104,7 +105,7 @@ static bool mon_addr(const struct nlmsghdr *nlh, struct nl_event *ev)
 
 	if (nl_addr_parse(nlh, &ai) < 0)
 		return false;
-	ev->type = NL_EV_ADDR_DEL;
+	ev->type = nlh->nlmsg_type == RTM_NEWADDR ? NL_EV_ADDR_NEW : NL_EV_ADDR_DEL;
 	ev->ifindex = ai.ifindex;
 	ev->prefix = ai.prefix;
 	return true;
@@ -118,7 +119,7 @@ static bool mon_route(const struct nlmsghdr *nlh, struct nl_event *ev)
 
 	if (nl_route_parse(nlh, &ri) < 0 || !nl_route_is_main_unicast(&ri))
 		return false;
-	ev->type = NL_EV_ROUTE_DEL;
+	ev->type = nlh->nlmsg_type == RTM_NEWROUTE ? NL_EV_ROUTE_NEW : NL_EV_ROUTE_DEL;
 	ev->ifindex = ri.oif;
 	ev->prefix = ri.dst;
 	return true;
@@ -137,9 +138,11 @@ static void mon_msg(const struct nlmsghdr *nlh, nl_event_cb cb, void *arg)
 	case RTM_DELLINK:
 		hit = mon_link(nlh, &ev);
 		break;
+	case RTM_NEWADDR:
 	case RTM_DELADDR:
 		hit = mon_addr(nlh, &ev);
 		break;
+	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
 		hit = mon_route(nlh, &ev);
 		break;

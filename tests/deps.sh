@@ -10,12 +10,15 @@ PKGS=(
 	# build
 	build-essential meson ninja-build pkg-config
 	libssl-dev libmnl-dev libevent-dev libsystemd-dev
-	# the manual pages' test (tests/unit/docs) renders them
-	groff-base man-db
+	# the manual pages' test (tests/unit/docs) renders them, and runs under
+	# each awk that Debian may make /usr/bin/awk
+	groff-base man-db gawk mawk
 	# fuzzing (libFuzzer ships in libclang-rt)
 	clang libclang-rt-14-dev
 	# netns tests (python3 listens on NOTIFY_SOCKET; setpriv is in util-linux)
 	iproute2 nftables iputils-ping procps python3 util-linux
+	# the NAT test makes the NAT forget its mappings
+	conntrack
 	# the service test (systemd-analyze) and the packaging test (a .deb)
 	systemd debhelper dpkg-dev
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,

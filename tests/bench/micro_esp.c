@@ -20,8 +20,8 @@
 #include <openssl/evp.h>
 
 #include "crypto/alg.h"
-#include "daemon/dp_offload.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/offload.h"
+#include "daemon/dataplane/esp.h"
 
 #define NBUF	64
 #define SLOT	(65536 + ESP_HEADROOM + ESP_TAILROOM)

@@ -13,7 +13,7 @@
 
 #include "conf/conf.h"
 #include "crypto/secret.h"
-#include "daemon/ike_crypt.h"
+#include "daemon/ikemsg/sk.h"
 
 #define STEP_MS 10
 #define RUN_MAX_DELIVERIES 2000
@@ -226,11 +226,16 @@ static int io_send(void *arg, const struct sockaddr_storage *local,
 	return 0;
 }
 
+static bool side_conn(const struct side *s, const struct conn *c)
+{
+	return c == &s->conn || (s->n_conns == 2 && c == &s->conn2);
+}
+
 static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_UP, c, NULL);
 	if (rec)
@@ -256,6 +261,7 @@ static int io_child_up(void *arg, struct conn *conn, const struct child_sa *c)
 	memcpy(r->key_in, c->key_in->buf, c->key_in->len);
 	memcpy(r->key_out, c->key_out->buf, c->key_out->len);
 	r->ike_spii = c->ike ? c->ike->spii : 0;
+	s->esp_port = c->ike ? port_of(&c->ike->remote) : 0;
 	r->ike_spir = c->ike ? c->ike->spir : 0;
 	r->ms = net_now_ms();
 	s->inst_in[s->n_inst] = c->spi_in;
@@ -272,7 +278,7 @@ static void io_child_down(void *arg, struct conn *conn, const struct child_sa *c
 	struct side *s = arg;
 	int i = inst_index(s, c->spi_in);
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_DOWN, c, NULL);
 	s->n_down++;
@@ -292,7 +298,7 @@ static void io_child_prefer(void *arg, struct conn *conn, const struct child_sa 
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	struct io_rec *rec = io_note(s, IO_PREFER, c, NULL);
 	s->n_prefer++;
@@ -309,7 +315,7 @@ static double io_child_idle(void *arg, struct conn *conn, const struct child_sa 
 	struct side *s = arg;
 	const struct side *peer = &s->net->s[!s->idx];
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	s->n_idle_calls++;
 	if (inst_index(s, c->spi_in) < 0)
@@ -324,7 +330,7 @@ static uint64_t io_child_sent(void *arg, struct conn *conn, const struct child_s
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	return c->spi_out == s->sent_spi ? s->sent_packets : 0;
 }
@@ -335,11 +341,34 @@ void side_packet_now(struct side *s)
 	s->has_last_packet = true;
 }
 
+static void io_peer_moved(void *arg, struct conn *conn, const struct ike_sa *sa)
+{
+	struct side *s = arg;
+
+	if (!side_conn(s, conn))
+		s->wrong_conn++;
+	s->n_moved++;
+	s->esp_port = port_of(&sa->remote);
+}
+
+static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+			     const struct sockaddr_storage *remote)
+{
+	struct side *s = arg;
+
+	if (!same_ip(local, &s->priv) || !same_ip(remote, &s->net->s[!s->idx].pub))
+		s->net->misrouted++;
+	if (s->n_keepalives < sizeof(s->keepalive_ms) / sizeof(s->keepalive_ms[0]))
+		s->keepalive_ms[s->n_keepalives] = net_now_ms();
+	s->n_keepalives++;
+	return 0;
+}
+
 static void io_conn_down(void *arg, struct conn *conn, const char *why)
 {
 	struct side *s = arg;
 
-	if (conn != &s->conn)
+	if (!side_conn(s, conn))
 		s->wrong_conn++;
 	io_note(s, IO_CONN_DOWN, NULL, why);
 	s->n_conn_down++;
@@ -368,36 +397,55 @@ static void retries_due(struct net *n)
 
 #define DEFAULT_PSK "exchange-test: a pre-shared key of decent length 0123456789"
 
-static int side_load(struct side *s, const struct side_opts *o, const char *left,
-		     const char *leftid, const char *right)
+/* One conn's text at text + len; the new length. */
+static int conn_text(char *text, size_t cap, int len, const char *name, const char *vti,
+		     const struct side_opts *o, const char *left, const char *leftid,
+		     const char *right)
 {
-	char text[2048], secrets[256];
-	struct conf_diag diag = { 0 };
-	int len;
-
-	len = snprintf(text, sizeof(text),
+	len += snprintf(text + len, cap - (size_t)len,
 		       "conn %s\n"
 		       "    left=%s\n    leftid=%s\n    right=%s\n"
-		       "    authby=secret\n    auto=%s\n    vti-interface=vti1\n"
-		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n",
-		       s->name, left, leftid, right, o && o->autostart ? o->autostart : "start",
+		       "    authby=secret\n    auto=%s\n    vti-interface=%s\n    vti-routing=no\n"
+		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n%s%s%s",
+		       name, left, o && o->leftid ? o->leftid : leftid, right,
+		       o && o->autostart ? o->autostart : "start", vti,
 		       o && o->ike ? o->ike : "aes_cbc256-sha2_384;modp1536",
-		       o && o->esp ? o->esp : "aes_gcm256;modp1536");
+		       o && o->esp ? o->esp : "aes_gcm256;modp1536",
+		       o && o->rightid ? "    rightid=" : "", o && o->rightid ? o->rightid : "",
+		       o && o->rightid ? "\n" : "");
 	if (o && o->leftsubnet)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "    leftsubnet=%s\n",
 				o->leftsubnet);
 	if (o && o->rightsubnet)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
 				o->rightsubnet);
-	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)sizeof(text);) {
+	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)cap;) {
 		size_t l = strcspn(e, "\n");
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "    %.*s\n", (int)l, e);
+		len += snprintf(text + len, cap - (size_t)len, "    %.*s\n", (int)l, e);
 		e += l + (e[l] == '\n');
 	}
-	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n",
-		 o && o->psk ? o->psk : DEFAULT_PSK);
+	return len;
+}
+
+static int side_load(struct side *s, const struct side_opts *o, const char *left,
+		     const char *leftid, const char *right)
+{
+	char text[4096], secrets[512], name2[8];
+	struct conf_diag diag = { 0 };
+	int len = conn_text(text, sizeof(text), 0, s->name, "vti1", o, left, leftid, right);
+
+	s->n_conns = o && o->conn2 ? 2 : 1;
+	if (s->n_conns == 2) {
+		snprintf(name2, sizeof(name2), "%s2", s->name);
+		len = conn_text(text, sizeof(text), len, name2, "vti2", o->conn2, left, leftid,
+				right);
+	}
+	if (len >= (int)sizeof(text))
+		return -1;
+	snprintf(secrets, sizeof(secrets), "203.0.113.20 198.51.100.10 : PSK \"%s\"\n%s",
+		 o && o->psk ? o->psk : DEFAULT_PSK, o && o->secrets2 ? o->secrets2 : "");
 	if (conf_load_text(s->name, text, "test.secrets", secrets, &s->conf, &diag) ||
-	    s->conf->n_conns != 1) {
+	    s->conf->n_conns != s->n_conns) {
 		fprintf(stderr, "config of side %s does not load:\n", s->name);
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "  %s\n", diag.msgs[i]);
@@ -416,14 +464,21 @@ static void side_init(struct net *n, int idx)
 		.child_prefer = io_child_prefer, .child_idle = io_child_idle,
 		.child_sent = io_child_sent,
 		.conn_down = io_conn_down,
+		.peer_moved = io_peer_moved,
+		.send_keepalive = io_send_keepalive,
 	};
 
 	s->conn.cfg = &s->conf->conns[0];
 	s->conn.tun_fd = -1;
 	s->conns[0] = &s->conn;
+	if (s->n_conns == 2) {
+		s->conn2.cfg = &s->conf->conns[1];
+		s->conn2.tun_fd = -1;
+		s->conns[1] = &s->conn2;
+	}
 	s->idle_s = 1e9;
 	ike_engine_init(&s->eng, n->base, &io);
-	ike_engine_set_conns(&s->eng, s->conns, 1);
+	ike_engine_set_conns(&s->eng, s->conns, s->n_conns);
 }
 
 int net_init(struct net *n, const struct side_opts *a, const struct side_opts *b)
@@ -561,7 +616,7 @@ static void view_fill(struct pkt_view *v, const struct ike_msg *m)
 	if (m->n_delete && m->del[0].protocol == PROTO_ESP && m->del[0].n_spi &&
 	    m->del[0].spi_size == 4)
 		v->delete_spi = get_u32(m->del[0].spis);
-	if ((m->inner & PL_BIT(PL_NONCE)) && m->nonce.len <= sizeof(v->nonce)) {
+	if (((m->outer | m->inner) & PL_BIT(PL_NONCE)) && m->nonce.len <= sizeof(v->nonce)) {
 		memcpy(v->nonce, m->nonce.data, m->nonce.len);
 		v->nonce_len = m->nonce.len;
 	}
@@ -620,16 +675,25 @@ static void deliver(struct net *n, struct pkt *p)
 		n->misrouted++;
 		return;
 	}
-	if (port_of(&p->src) != want || port_of(&p->dst) != want)
+	uint16_t sport = port_of(&p->src), dport = port_of(&p->dst);
+	bool to_nat = p->natt && to->nat_port;
+	if (sport != want || (dport != want && !to_nat))
 		n->bad_ports++;
+	if (to_nat && dport != to->nat_port) {
+		n->nat_dropped++;	/* the receiver's NAT has no mapping for this port */
+		return;
+	}
 	struct pkt *t = &n->trace[p->seq - 1];
 	if (t->deliveries++ == 0) {
 		decode(to, p);
 		t->view = p->view;
 	}
-	/* the NATs: source to the sender's public address, destination to the receiver's own */
-	struct sockaddr_storage src = with_port(&from->pub, port_of(&p->src));
-	struct sockaddr_storage dst = with_port(&to->priv, port_of(&p->dst));
+	/* the NATs: source to the sender's public address (and port, behind a
+	 * port-translating NAT), destination to the receiver's own */
+	if (p->natt && from->nat_port)
+		sport = from->nat_port;
+	struct sockaddr_storage src = with_port(&from->pub, sport);
+	struct sockaddr_storage dst = with_port(&to->priv, to_nat ? IKE_NATT_PORT : dport);
 	if (n->watch)
 		n->watch(n, p, false, n->watch_arg);
 	ike_receive(&to->eng, &dst, &src, p->natt, p->buf, p->len);

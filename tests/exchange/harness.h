@@ -37,7 +37,7 @@
 #include "check.h"
 #include "crypto/secret.h"
 #include "daemon/conn.h"
-#include "daemon/ike_sa.h"
+#include "daemon/ike/sa.h"
 
 enum { SIDE_A = 0, SIDE_B = 1 };
 
@@ -51,6 +51,12 @@ struct side_opts {
 	const char *psk;		/* default: the same PSK on both sides */
 	const char *extra;		/* more "key=value" lines, newline-separated
 					 * (salifetime=12s\nrekey=no ...) */
+	const char *leftid, *rightid;	/* default: the two public addresses */
+	/* A second conn between the same addresses, named like the side with a
+	 * "2" ("B2", device vti2), and a line for the secrets file if it needs
+	 * its own (the first conn's PSK is for the two addresses). */
+	const struct side_opts *conn2;
+	const char *secrets2;
 };
 
 #define NET_MAX_NOTIFY 8
@@ -66,7 +72,7 @@ struct pkt_view {
 	uint16_t notify[NET_MAX_NOTIFY];
 	uint8_t n_delete;
 	uint8_t delete_proto;		/* of the first Delete payload */
-	uint8_t nonce[64];		/* the Nonce payload's data (collision checks) */
+	uint8_t nonce[IKE_NONCE_MAX];	/* the Nonce payload's data (collision checks) */
 	size_t nonce_len;		/* 0 if none */
 	uint32_t rekey_spi;		/* REKEY_SA notify's ESP SPI, 0 if none */
 	uint32_t delete_spi;		/* first SPI of an ESP Delete payload, 0 if none */
@@ -127,7 +133,9 @@ struct side {
 	const char *name;		/* "A" / "B" */
 	struct conf *conf;		/* owned */
 	struct conn conn;
-	struct conn *conns[1];
+	struct conn conn2;		/* with side_opts.conn2 */
+	struct conn *conns[2];
+	unsigned n_conns;
 	struct ike_engine eng;
 	struct sockaddr_storage priv, pub;	/* own address, and as the peer sees it */
 
@@ -159,6 +167,16 @@ struct side {
 					 * installed SA then (idle grows with the clock) */
 	bool has_last_packet;
 	unsigned n_idle_calls;
+
+	/* A port-translating NAT in front of this side (0: none, ports kept): its
+	 * port 4500 appears as nat_port, and what comes to its public address on
+	 * any other port than nat_port is dropped (a forgotten mapping). */
+	uint16_t nat_port;
+	unsigned n_keepalives;		/* send_keepalive calls */
+	uint64_t keepalive_ms[32];	/* the first ones' times */
+	unsigned n_moved;		/* peer_moved calls */
+	uint16_t esp_port;		/* where the fake data plane sends ESP: the port of
+					 * the IKE SA's remote at child_up / peer_moved */
 };
 
 struct net {
@@ -186,6 +204,7 @@ struct net {
 	unsigned storm;			/* net_run gave up: messages kept coming */
 	unsigned send_fail;
 	unsigned io_seq;		/* last io_rec.gseq handed out */
+	unsigned nat_dropped;		/* to a side's NAT on a port it has no mapping for */
 	/* make-before-break: a side's tunnel sent on an SPI that the peer had not
 	 * (yet, or any more) installed inbound.  Counted after every data plane
 	 * call; the peer installs late by design while an SA is being set up, and

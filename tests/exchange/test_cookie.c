@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/ike_cookie.h"
-#include "daemon/log.h"
+#include "daemon/ike/cookie.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 static const struct side_opts waits = { .autostart = "add" };
@@ -445,18 +445,24 @@ static enum verdict hold_first_init(struct net *n, struct pkt *p, void *arg)
 #define FLOOD 100
 
 /* A flood of IKE_SA_INIT requests from the peer's address (other SPIs, as a
- * spoofer would send them), default threshold: B keeps IKE_COOKIE_THRESHOLD
- * half-open SAs and answers the rest with COOKIEs, logging none of them above
- * debug; A's real request, held back until then, gets a COOKIE too and comes
- * up with it.  The flood's SAs time out. */
-static void flood(void)
+ * spoofer would send them): B keeps as many half-open SAs as the lower of its
+ * thresholds (per peer address: IKE_COOKIE_THRESHOLD_PEER by default; with
+ * that one out of the way, the total IKE_COOKIE_THRESHOLD) and answers the
+ * rest with COOKIEs, logging none of them above debug; A's real request, held
+ * back until then, gets a COOKIE too and comes up with it.  The flood's SAs
+ * time out. */
+static void flood(bool per_peer)
 {
+	unsigned keep = per_peer ? IKE_COOKIE_THRESHOLD_PEER : IKE_COOKIE_THRESHOLD;
 	bool held = false;
 	struct net n;
 
-	scenario_begin("flood of IKE_SA_INIT requests");
+	scenario_begin(per_peer ? "flood of IKE_SA_INIT requests: the per-peer threshold" :
+				  "flood of IKE_SA_INIT requests: the total threshold");
 	CHECK_INT(net_init(&n, NULL, &waits), 0);
 	struct ike_engine *b = &n.s[SIDE_B].eng;
+	if (!per_peer)
+		b->cookie_threshold_peer = b->halfopen_max_peer = FLOOD;
 	n.hook = hold_first_init;
 	n.hook_arg = &held;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
@@ -467,18 +473,18 @@ static void flood(void)
 	for (uint64_t i = 0; i < FLOOD; i++)
 		inject_copy(&n, &q1, 0xf100d00000000000ULL + i, false);
 	net_run(&n);
-	CHECK_INT(ike_sa_count_halfopen(b), IKE_COOKIE_THRESHOLD);
-	CHECK_INT(side_n_live(&n.s[SIDE_B]), IKE_COOKIE_THRESHOLD);
-	CHECK_INT(b->cookies_sent, FLOOD - IKE_COOKIE_THRESHOLD);
+	CHECK_INT(ike_sa_count_halfopen(b), keep);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), keep);
+	CHECK_INT(b->cookies_sent, FLOOD - keep);
 	check_no_cookie_info();
 
 	net_release(&n);
 	net_run(&n);
-	CHECK_INT(b->cookies_sent, FLOOD - IKE_COOKIE_THRESHOLD + 1);
+	CHECK_INT(b->cookies_sent, FLOOD - keep + 1);
 	const struct ike_sa *a = n.s[SIDE_A].conn.ike;
 	CHECK(a && a->state == IKE_S_ESTABLISHED);
 	CHECK(n.s[SIDE_B].conn.ike && n.s[SIDE_B].conn.ike->state == IKE_S_ESTABLISHED);
-	CHECK_INT(ike_sa_count_halfopen(b), IKE_COOKIE_THRESHOLD);
+	CHECK_INT(ike_sa_count_halfopen(b), keep);
 	net_advance(&n, 31000);
 	CHECK_INT(ike_sa_count_halfopen(b), 0);
 	check_net_sane(&n);
@@ -497,6 +503,7 @@ int main(void)
 	below_threshold();
 	wrong_cookie_ignored_below();
 	threshold_counts_halfopen();
-	flood();
+	flood(true);
+	flood(false);
 	return check_summary("exchange-cookie");
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 #define DELAY_MS 10000

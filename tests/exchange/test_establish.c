@@ -6,7 +6,7 @@
 
 #include "crypto/alg.h"
 #include "crypto/secret.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 static const struct side_opts starts = { .autostart = "start" };

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 static const struct side_opts starts = { .autostart = "start" };
@@ -87,7 +87,7 @@ out:
 }
 
 /* (11) B never answers: A sends IKE_SA_INIT 7 times, 0.5 1 2 4 8 16 32 s
- * apart less the last (ike_exchange.c), and gives up 63.5 s after the first
+ * apart less the last (ike/exchange.c), and gives up 63.5 s after the first
  * with conn_down("peer not responding"). */
 static void peer_silent(void)
 {

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/log.h"
-#include "daemon/sockaddr.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
 #include "harness.h"
 
 static const struct side_opts waits = { .autostart = "add" };

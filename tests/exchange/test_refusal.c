@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "crypto/alg.h"
-#include "daemon/log.h"
-#include "daemon/ts.h"
+#include "daemon/base/log.h"
+#include "daemon/ike/ts.h"
 #include "harness.h"
 
 /* A parsed copy of a traced message (the ike_msg borrows from p->buf). */

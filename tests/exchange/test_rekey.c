@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "crypto/alg.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 #include "rekey_checks.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 #include "harness.h"
 
 #define SALIFE 12

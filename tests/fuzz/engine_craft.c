@@ -10,8 +10,8 @@
 #include "conf/conf.h"
 #include "crypto/alg.h"
 #include "crypto/dh.h"
-#include "daemon/nat.h"
-#include "daemon/proposal.h"
+#include "daemon/ike/nat.h"
+#include "daemon/ike/proposal.h"
 #include "engine_prog.h"
 
 #define MAX_POOL 128
@@ -191,8 +191,6 @@ static void tpl_nonce(struct fz *f, struct ike_msgb *b, bool init_request)
 	unsigned len = nonce_len(fz_u8(f));
 	uint8_t first = fz_u8(f);
 
-	if (init_request && f->skip_known && len > NONCE_MAX)
-		len = NONCE_MAX;	/* ike_init.c responder_sa: 64-byte array (known) */
 	fz_fill(nonce, len, first);
 	if (len)
 		nonce[0] = first;
@@ -514,8 +512,6 @@ static void init_usual(struct fz *f, struct ike_msgb *b, int side, const struct 
 	uint8_t nb[2] = { fz_u8(f), fz_u8(f) };
 	uint8_t nonce[300];
 	unsigned nlen = nonce_len(nb[0]);
-	if (request && f->skip_known && nlen > NONCE_MAX)
-		nlen = NONCE_MAX;	/* ike_init.c responder_sa: 64-byte array (known) */
 	fz_fill(nonce, nlen, nb[1]);
 	if (nlen)
 		nonce[0] = nb[1];

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/cursor.h"
-#include "daemon/ike_crypt.h"
+#include "daemon/base/cursor.h"
+#include "daemon/ikemsg/sk.h"
 #include "harness.h"
 
 #define FZ_MAX_SNAP 16
@@ -30,7 +30,6 @@ struct fz {
 	unsigned weather_k;		/* deliveries under the weather so far */
 	uint32_t order_rng;		/* ORDER_RANDOM's generator */
 	unsigned steps, deliveries;	/* spent of the input's budget */
-	bool skip_known;		/* FUZZ_IKE_SKIP_KNOWN: look past the known bugs */
 	struct fz_snap snap[FZ_MAX_SNAP];	/* the receiver's half-open SAs */
 	unsigned nsnap;
 };

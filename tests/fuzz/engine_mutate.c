@@ -253,28 +253,14 @@ static void hdr_write(const struct ike_hdr *h, uint8_t first, uint32_t length, u
 	ike_put_spi32(p + 24, length);
 }
 
-/* An IKE_SA_INIT request whose Nonce overflows the responder's 64-byte
- * array (ike_init.c responder_sa, known and being fixed)? */
-static bool known_nonce_bug(const uint8_t *buf, size_t len)
-{
-	static struct ike_msg m;
-
-	return ike_msg_parse_header(buf, len, &m) == IKE_OK && m.hdr.exchange == IKE_SA_INIT &&
-	       !(m.hdr.flags & IKE_FLAG_R) && ike_msg_parse_payloads(&m) == IKE_OK &&
-	       (m.outer & PL_BIT(PL_NONCE)) && m.nonce.len > NONCE_MAX;
-}
-
-/* The message replaced by len bytes of out (kept as it was if that is the
- * known nonce overflow and FUZZ_IKE_SKIP_KNOWN is set). */
-static void replace(struct fz *f, struct pkt *p, const uint8_t *out, size_t len)
+/* The message replaced by len bytes of out. */
+static void replace(struct pkt *p, const uint8_t *out, size_t len)
 {
 	uint8_t *nb = malloc(len ? len : 1);
 	struct ike_msg m;
 
-	if (!nb || (f->skip_known && known_nonce_bug(out, len))) {
-		free(nb);
+	if (!nb)
 		return;
-	}
 	memcpy(nb, out, len);
 	free(p->buf);
 	p->buf = nb;
@@ -345,15 +331,15 @@ void fz_mutate(struct fz *f)
 	if (inner) {
 		int len = fz_seal(&e.h, e.first, e.buf, e.len, &k, out, sizeof(out));
 		if (len > 0)
-			replace(f, p, out, (size_t)len);
+			replace(p, out, (size_t)len);
 		return;
 	}
 	if (e.raw) {
-		replace(f, p, e.buf, e.len);
+		replace(p, e.buf, e.len);
 		return;
 	}
 	size_t total = IKE_HDR_LEN + e.len;
 	hdr_write(&e.h, e.first, e.keep_len ? e.h.length : (uint32_t)total, out);
 	memcpy(out + IKE_HDR_LEN, e.buf, e.len);
-	replace(f, p, out, total);
+	replace(p, out, total);
 }

@@ -64,6 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (psk && strstr(diag.msgs[i], psk))
 			abort();	/* a secret in a log line */
 	}
+	for (size_t i = 0; i < diag.n_notes; i++)
+		if (!diag.notes[i] || (psk && strstr(diag.notes[i], psk)))
+			abort();	/* notes and warnings too */
 	for (size_t i = 0; c && i < c->n_conns; i++)
 		if (!memchr(c->conns[i].name, '\0', sizeof(c->conns[i].name)))
 			abort();

@@ -1,4 +1,4 @@
-/* libFuzzer target: the control socket wire format (daemon/ctl_proto.c).
+/* libFuzzer target: the control socket wire format (ctl/proto.c).
  *
  * The input is taken as a frame body (the bytes after the u32 length) and
  * parsed both as a request, as mcvpnd does, and as a response, as mcvpnctl
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ctl_proto.h"
+#include "daemon/ctl/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

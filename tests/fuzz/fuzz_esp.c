@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "crypto/aead.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/esp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

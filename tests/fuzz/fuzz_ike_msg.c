@@ -1,4 +1,4 @@
-/* libFuzzer target: the IKE message parsers (daemon/ike_msg.c) on any bytes.
+/* libFuzzer target: the IKE message parsers (ikemsg/parse.c) on any bytes.
  *
  * One input goes through
  *   - the header and the outer payload chain, then the SK contents as if
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ike_msg.h"
+#include "daemon/ikemsg/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: opening the SK payload (daemon/ike_crypt.c) with fixed
+/* libFuzzer target: opening the SK payload (ikemsg/sk.c) with fixed
  * keys, then parsing what came out.
  *
  * Byte 0 picks the case:
@@ -22,7 +22,7 @@
 #include "crypto/cipher.h"
 #include "crypto/integ.h"
 #include "crypto/secret.h"
-#include "daemon/ike_crypt.h"
+#include "daemon/ikemsg/sk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,13 @@
 /* Writes the seed corpora of the fuzz targets, from the daemon's own
  * builders, so they can be made again after a wire format change:
  *
- *   build-fuzz/tests/fuzz/fuzz-gen-corpus tests/fuzz/corpus tests/configs [KNOWN_DIR]
+ *   build-fuzz/tests/fuzz/fuzz-gen-corpus tests/fuzz/corpus tests/configs [tests/import]
  *
+ * (the libreswan files of fuzz_import: tests/import, by default beside
+ * tests/configs).
  * Each seed is one realistic message framed the way its target reads input
  * (see the comment at the top of each fuzz_*.c); fuzz_ike_engine's are
- * programs (gen_engine_corpus.c).  With KNOWN_DIR, the programs that hit
- * known bugs not fixed yet are written there, outside the corpus. */
+ * programs (gen_engine_corpus.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@
 #include "crypto/alg.h"
 #include "crypto/cipher.h"
 #include "crypto/secret.h"
-#include "daemon/ctl_proto.h"
-#include "daemon/esp.h"
-#include "daemon/ike_crypt.h"
-#include "daemon/nat.h"
+#include "daemon/ctl/proto.h"
+#include "daemon/dataplane/offload.h"
+#include "daemon/dataplane/esp.h"
+#include "daemon/ikemsg/sk.h"
+#include "daemon/ike/nat.h"
 #include "gen_corpus.h"
 
 static const char *root;
@@ -322,6 +324,160 @@ static void gen_esp(void)
 	esp_sa_free(sa);
 }
 
+/* ---- TUN offloads (the input format of fuzz_dp_offload.c) ---- */
+
+/* A TCP packet of plen payload bytes: IPv4 10.1.0.1 -> 10.2.0.1 (ID 0x1234,
+ * DF) or IPv6 fd00:1::1 -> fd00:2::1, ports 40000 -> 5201, 12 bytes of
+ * options (NOP NOP timestamps), ACK plus flags, its checksum; its length. */
+static size_t tcp_packet(uint8_t *p, bool v6, uint32_t seq, uint8_t flags, size_t plen)
+{
+	size_t l4 = v6 ? 40 : 20, len = l4 + 32 + plen;
+	uint8_t *t = p + l4;
+
+	memset(p, 0, len);
+	inner_packet(p, len, v6);
+	p[v6 ? 6 : 9] = 6;
+	if (!v6) {
+		p[4] = 0x12, p[5] = 0x34, p[6] = 0x40;
+		dp_csum_ip4_header(p);
+	}
+	t[0] = 40000 >> 8, t[1] = 40000 & 0xff, t[2] = 5201 >> 8, t[3] = 5201 & 0xff;
+	t[4] = (uint8_t)(seq >> 24), t[5] = (uint8_t)(seq >> 16);
+	t[6] = (uint8_t)(seq >> 8), t[7] = (uint8_t)seq;
+	t[11] = 7;					/* ack 7 */
+	t[12] = 8 << 4, t[13] = (uint8_t)(0x10 | flags), t[14] = 2;	/* window 512 */
+	t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10, t[27] = 9, t[31] = 5;
+	for (size_t i = 0; i < plen; i++)
+		t[32 + i] = (uint8_t)(i * 13 + i / 251);
+	dp_csum_l4_fill(p, len, l4, 16);
+	return len;
+}
+
+/* mode | room | vnet header | packet, the checksum field left partial. */
+static void split_seed(const char *name, uint8_t mode, uint8_t room, uint8_t gso_type,
+		       size_t mss, bool v6, bool udp, size_t plen)
+{
+	static uint8_t seed[20000];
+	uint8_t *p = seed + 2 + DP_VNET_HDR_LEN;
+	size_t l4 = v6 ? 40 : 20, len;
+	struct dp_vnet_hdr h = {
+		.flags = DP_VNET_F_NEEDS_CSUM, .gso_type = gso_type, .gso_size = (uint16_t)mss,
+		.csum_start = (uint16_t)l4, .csum_offset = udp ? 6 : 16,
+	};
+
+	if (udp) {
+		len = inner_packet(p, l4 + 8 + plen, v6);
+		p[l4 + 4] = (uint8_t)((len - l4) >> 8), p[l4 + 5] = (uint8_t)(len - l4);
+	} else {
+		len = tcp_packet(p, v6, 1000, 0x08, plen);
+	}
+	h.hdr_len = (uint16_t)(l4 + (udp ? 8 : 32));
+	dp_csum_set_pseudo(p, len, l4, h.csum_offset);
+	seed[0] = mode;
+	seed[1] = room;
+	dp_vnet_build(&h, seed + 2);
+	put("fuzz_dp_offload", name, seed, 2 + DP_VNET_HDR_LEN + len);
+}
+
+/* mode 1: a run of segments of one flow (the first whole, the next ones as
+ * continuations), a second flow's segment between, a UDP packet. */
+static void gro_seed(const char *name, bool v6, unsigned segs, size_t mss)
+{
+	static uint8_t seed[20000], pkt[2048], pay[2048];
+	size_t n = 0, len;
+
+	seed[n++] = 1;
+	len = tcp_packet(pkt, v6, 5000, 0, mss);
+	n += record(seed + n, 0, pkt, len);
+	for (unsigned k = 1; k < segs; k++) {
+		for (size_t i = 0; i < mss; i++)
+			pay[i] = (uint8_t)(k * 31 + i);
+		n += record(seed + n, 0x10, pay, k + 1 == segs ? mss / 2 : mss);
+		if (k == segs / 2) {
+			len = tcp_packet(pkt, !v6, 9000, 0, 100);
+			n += record(seed + n, 0, pkt, len);
+		}
+	}
+	len = inner_packet(pkt, 60, v6);
+	n += record(seed + n, 0x01, pkt, len);
+	put("fuzz_dp_offload", name, seed, n);
+}
+
+static void gen_dp_offload(void)
+{
+	split_seed("tso_ipv4", 0, 0, DP_VNET_GSO_TCPV4, 1386, false, false, 4000);
+	split_seed("tso_ipv6", 0, 0, DP_VNET_GSO_TCPV6, 1000, true, false, 2500);
+	split_seed("uso_ipv4", 0, 0, DP_VNET_GSO_UDP_L4, 700, false, true, 2000);
+	split_seed("tso_ipv4_small_room", 0, 20, DP_VNET_GSO_TCPV4, 1386, false, false, 3000);
+	split_seed("partial_csum_tcp", 2, 0, DP_VNET_GSO_NONE, 0, false, false, 300);
+	split_seed("partial_csum_udp6", 2, 0, DP_VNET_GSO_NONE, 0, true, true, 99);
+	gro_seed("gro_ipv4_run", false, 6, 1000);
+	gro_seed("gro_ipv6_run", true, 5, 1200);
+}
+
+/* ---- libreswan files (the input format of fuzz_import.c) ---- */
+
+/* Appends file dir/name to buf at *n; false when it cannot be read. */
+static bool append_file(char *buf, size_t cap, size_t *n, const char *dir, const char *name)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "gen-corpus: cannot read %s\n", path);
+		failed = 1;
+		return false;
+	}
+	*n += fread(buf + *n, 1, cap - *n, f);
+	fclose(f);
+	return true;
+}
+
+/* conn file [NUL secrets [NUL script]], each a file of dir (NULL: none). */
+static void import_seed(const char *name, const char *dir, const char *conf, const char *secrets,
+			const char *script)
+{
+	static char buf[65536];
+	size_t n = 0;
+
+	if (!append_file(buf, sizeof(buf) - 2, &n, dir, conf))
+		return;
+	if (secrets) {
+		buf[n++] = '\0';
+		if (!append_file(buf, sizeof(buf) - 2, &n, dir, secrets))
+			return;
+	}
+	if (script) {
+		buf[n++] = '\0';
+		if (!append_file(buf, sizeof(buf) - 1, &n, dir, script))
+			return;
+	}
+	put("fuzz_import", name, buf, n);
+}
+
+static void gen_import(const char *imports, const char *configs)
+{
+	char d[1024];
+
+	snprintf(d, sizeof(d), "%s/aws", imports);
+	import_seed("aws", d, "oracle-tunnel-1.conf", "oracle-tunnel-1.secrets", "reboot.sh");
+	snprintf(d, sizeof(d), "%s/oci", imports);
+	import_seed("oci", d, "oracle-tunnel-1.conf", "oracle-tunnel-1.secrets", "vti.sh");
+	snprintf(d, sizeof(d), "%s/two", imports);
+	import_seed("two", d, "tunnels.conf", "tunnels.secrets", "ipsec-routes.sh");
+	snprintf(d, sizeof(d), "%s/refuse", imports);
+	import_seed("refuse_bad_values", d, "bad-values.conf", "other.secrets", NULL);
+	import_seed("refuse_no_conn", d, "no-conn.conf", NULL, NULL);
+	import_seed("refuse_policy", d, "policy.conf", NULL, NULL);
+	/* mcvpn's own drop-ins are libreswan files too */
+	snprintf(d, sizeof(d), "%s/aws", configs);
+	import_seed("dropin_aws", d, "oracle-tunnel-1.conf", "oracle-tunnel-1.secrets", NULL);
+	snprintf(d, sizeof(d), "%s/oci", configs);
+	import_seed("dropin_oci", d, "oracle-tunnel-1.conf", "oracle-tunnel-1.secrets", NULL);
+}
+
 /* ---- configuration and control protocol ---- */
 
 static void gen_conf(const char *configs, const char *which)
@@ -385,21 +541,40 @@ static void gen_ctl(void)
 	ctl_response("response_error", CTL_STATUS_ERROR, "no such conn: nope");
 }
 
+/* dir's sibling name ("tests/configs" -> "tests/import") into out. */
+static void sibling(const char *dir, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(dir);
+	const char *slash;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	snprintf(out, cap, "%.*s", (int)n, dir);
+	slash = strrchr(out, '/');
+	snprintf(out, cap, "%.*s%s", slash ? (int)(slash + 1 - out) : 0, dir, name);
+}
+
 int main(int argc, char **argv)
 {
-	char dir[1024];
+	char imports[1024], dir[1024];
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: %s CORPUS_DIR CONFIGS_DIR [KNOWN_DIR]\n", argv[0]);
+		fprintf(stderr, "usage: %s CORPUS_DIR CONFIGS_DIR [IMPORT_DIR]\n", argv[0]);
 		return 2;
 	}
 	root = argv[1];
+	if (argc == 4)
+		snprintf(imports, sizeof(imports), "%s", argv[3]);
+	else
+		sibling(argv[2], "import", imports, sizeof(imports));
 	gen_ike();
 	gen_esp();
 	gen_conf(argv[2], "aws");
 	gen_conf(argv[2], "oci");
 	gen_ctl();
+	gen_dp_offload();
+	gen_import(imports, argv[2]);
 	snprintf(dir, sizeof(dir), "%s/fuzz_ike_engine", root);
-	gen_engine(dir, argc == 4 ? argv[3] : NULL);
+	gen_engine(dir);
 	return failed;
 }

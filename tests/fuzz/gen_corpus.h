@@ -7,8 +7,7 @@
 /* Write one seed as dir/name (dir made if missing); a failure is reported on
  * stderr and makes the generator exit non-zero. */
 void gen_put_dir(const char *dir, const char *name, const void *p, size_t n);
-/* fuzz_ike_engine's seeds into dir; those hitting known, unfixed bugs into
- * known_dir (NULL: not written). */
-void gen_engine(const char *dir, const char *known_dir);
+/* fuzz_ike_engine's seeds into dir. */
+void gen_engine(const char *dir);
 
 #endif

@@ -5,10 +5,7 @@
  * timers and DPD's probe, then per Child SA its rekey, expiry and volume
  * timers.  A waits with
  * dpddelay=30s by default (auto=start), B has no DPD timer (auto=add).
- *
- * The programs that hit bugs known and not fixed yet go to a directory of
- * their own (gen_corpus.c's third argument): they would stop every run of the
- * target on its first seed. */
+ */
 #include <stdbool.h>
 #include <string.h>
 
@@ -369,8 +366,9 @@ static void refusal_seeds(const char *dir)
 	put_prog(dir, "mutate_auth_request_idr", &p);
 }
 
-/* Known bugs, unfixed: kept out of the committed corpus. */
-static void known_seeds(const char *dir)
+/* Where bugs were: a 256-byte Nonce in IKE_SA_INIT, an INFORMATIONAL
+ * answering IKE_AUTH, an exchange on a half-open SA. */
+static void bug_seeds(const char *dir)
 {
 	struct prog p;
 
@@ -397,12 +395,11 @@ static void known_seeds(const char *dir)
 	put_prog(dir, "info_on_halfopen", &p);
 }
 
-void gen_engine(const char *dir, const char *known_dir)
+void gen_engine(const char *dir)
 {
 	setup_seeds(dir);
 	life_seeds(dir);
 	craft_seeds(dir);
 	refusal_seeds(dir);
-	if (known_dir)
-		known_seeds(known_dir);
+	bug_seeds(dir);
 }

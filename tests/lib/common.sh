@@ -44,6 +44,18 @@ need_root() {
 
 # ---------------------------------------------------------------- waiting
 
+# No check may depend on the machine's speed: a test waits for an event (a
+# state it polls, a log line, a file a helper writes), never for a fixed
+# time, and it gives up only after SAFETY seconds, a bound that a working
+# daemon on the slowest machine never reaches (an event the tests wait for
+# takes well under a second on an idle machine, a few seconds under full
+# load).  Reaching it means a hang, and the failure message says so.
+SAFETY=${SAFETY:-120}
+# ECHO_WAIT: how long a ping that must be answered waits for its echo (ping
+# -W): a hang bound too (an echo through two daemons takes milliseconds).  A
+# ping that must go unanswered keeps a short -W: slowness cannot fail it.
+ECHO_WAIT=${ECHO_WAIT:-30}
+
 # wait_for SECONDS CMD...: run CMD every 0.25 s until it succeeds or SECONDS
 # have passed.  Returns 0 on success, 1 on timeout.
 wait_for() {

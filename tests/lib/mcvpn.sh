@@ -89,15 +89,16 @@ mcvpnd_start() {
 		unset "MCVPND_PID[$side]"
 		return 1
 	fi
-	wait_for 5 test -S "$(mcvpn_sock "$side")" ||
-		warn "mcvpnd ($side): no control socket at $(mcvpn_sock "$side") after 5 s"
+	wait_for "$SAFETY" test -S "$(mcvpn_sock "$side")" ||
+		warn "mcvpnd ($side): no control socket at $(mcvpn_sock "$side") after $SAFETY s (SAFETY): a hang"
 	return 0
 }
 
-# mcvpnd_stop SIDE [TIMEOUT]: SIGTERM, then wait up to TIMEOUT (default 5) s.
-# Sets STOP_RC (exit status, or "timeout") and STOP_SECS; kills it on timeout.
+# mcvpnd_stop SIDE [TIMEOUT]: SIGTERM, then wait up to TIMEOUT (default
+# SAFETY) s.  Sets STOP_RC (exit status, or "timeout") and STOP_SECS; kills
+# it on timeout.
 mcvpnd_stop() {
-	local side=$1 limit=${2:-5} pid start i
+	local side=$1 limit=${2:-$SAFETY} pid start i
 	pid=${MCVPND_PID[$side]:-}
 	STOP_RC=none
 	STOP_SECS=0
@@ -134,11 +135,12 @@ mcvpnd_kill() {
 }
 
 # mcvpnctl SIDE ARGS...: the control client against SIDE's daemon (a daemon
-# that accepts but never answers must not hang the test).
+# that accepts but never answers must not hang the test: 30 s, a hang bound
+# like SAFETY but shorter, as status is polled in loops bounded by SAFETY).
 mcvpnctl() {
 	local side=$1
 	shift
-	nsx "$side" timeout 5 "$MCVPNCTL" --socket "$(mcvpn_sock "$side")" "$@"
+	nsx "$side" timeout 30 "$MCVPNCTL" --socket "$(mcvpn_sock "$side")" "$@"
 }
 
 # The trafficstatus lines for our conn (one per established Child SA).
@@ -155,6 +157,41 @@ mcvpn_sa_count() {
 mcvpn_up() { [ "$(mcvpn_sa_count "$1")" -ge 1 ]; }
 
 mcvpn_both_up() { mcvpn_up aws && mcvpn_up oci; }
+
+# "Child SA #" and "IKE SA #" lines of mcvpnctl status: every SA the daemon
+# holds, not only the ones trafficstatus shows.
+mcvpn_status_children() { mcvpnctl "$1" status 2>/dev/null | grep -c '^ *Child SA #'; }
+mcvpn_status_ikes()     { mcvpnctl "$1" status 2>/dev/null | grep -c '^ *IKE SA #'; }
+
+# mcvpn_one_pair: exactly one Child SA in trafficstatus and in status, and
+# one IKE SA, on each side: nothing half done (a simultaneous start's
+# duplicate SAs deleted, a rekey over).
+mcvpn_one_pair() {
+	local s
+	for s in aws oci; do
+		[ "$(mcvpn_sa_count "$s")" -eq 1 ] && [ "$(mcvpn_status_children "$s")" -eq 1 ] &&
+			[ "$(mcvpn_status_ikes "$s")" -eq 1 ] || return 1
+	done
+}
+
+# mcvpn_check_one_pair DESC: wait for mcvpn_one_pair (up to SAFETY), then
+# report, with both sides' SAs on failure.
+mcvpn_check_one_pair() {
+	local s details=()
+	if wait_for "$SAFETY" mcvpn_one_pair; then
+		pass "$1"
+		return 0
+	fi
+	for s in aws oci; do
+		details+=("$s: trafficstatus lines $(mcvpn_sa_count "$s"), status Child SAs $(mcvpn_status_children "$s"), IKE SAs $(mcvpn_status_ikes "$s")")
+	done
+	fail "$1" "expected: 1 trafficstatus line, 1 Child SA, 1 IKE SA on each side" \
+		"(not so after $SAFETY s, SAFETY)" "${details[@]}"
+	for s in aws oci; do
+		mcvpnctl "$s" status 2>&1 | sed "s/^/         | $s: /"
+	done
+	return 1
+}
 
 # mcvpn_field SIDE FIELD: a field of the first trafficstatus line
 # (inBytes, outBytes, add_time, id) or "sa" for its "#N" serial.

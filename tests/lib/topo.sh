@@ -110,10 +110,10 @@ topo_up() {
 	done
 
 	# The public addresses answer through the NAT before anything else runs.
-	wait_for 5 ip netns exec "$NS_AWS" ping -c 1 -W 1 203.0.113.20 ||
-		die "topology: aws cannot reach 203.0.113.20 through the NAT"
-	wait_for 5 ip netns exec "$NS_OCI" ping -c 1 -W 1 198.51.100.10 ||
-		die "topology: oci cannot reach 198.51.100.10 through the NAT"
+	wait_for "$SAFETY" ip netns exec "$NS_AWS" ping -c 1 -W 1 203.0.113.20 ||
+		die "topology: aws cannot reach 203.0.113.20 through the NAT (tried for $SAFETY s)"
+	wait_for "$SAFETY" ip netns exec "$NS_OCI" ping -c 1 -W 1 198.51.100.10 ||
+		die "topology: oci cannot reach 198.51.100.10 through the NAT (tried for $SAFETY s)"
 }
 
 # Kill whatever still runs in our namespaces (by PID), then delete them.
@@ -121,11 +121,12 @@ topo_down() {
 	netns_destroy "$NS_AWS" "$NS_OCI" "$NS_INET"
 }
 
-# topo_ping SIDE DEST [ping options...]: 3 echoes, success if any comes back.
+# topo_ping SIDE DEST [ping options...]: 3 echoes, success if any comes back
+# (within ECHO_WAIT).
 topo_ping() {
 	local side=$1 dest=$2
 	shift 2
-	nsx "$side" ping -n -c 3 -i 0.2 -W 2 "$@" "$dest"
+	nsx "$side" ping -n -c 3 -i 0.2 -W "$ECHO_WAIT" "$@" "$dest"
 }
 
 # Before any tunnel: the far side's private addresses must be unreachable
@@ -140,7 +141,8 @@ topo_check_isolation() {
 
 # A background ping stream: stream_start SIDE DEST COUNT sends COUNT echoes,
 # 20 per second; stream_check DESC waits for its end and passes when every
-# echo came back.  One stream at a time; stream_stop (registered by
+# echo came back (late ones count: ping waits for them up to SAFETY s past
+# the stream's nominal length).  One stream at a time; stream_stop (registered by
 # stream_start) ends it early on exit.  Needs common.sh.
 STREAM_PID=
 STREAM_OUT=
@@ -154,7 +156,7 @@ stream_start() {
 	fi
 	STREAM_OUT="$WORK/stream.$RANDOM.out"
 	STREAM_COUNT=$count
-	nsx "$side" ping -n -i 0.05 -W 1 -c "$count" -w $((count / 20 + 15)) "$dest" \
+	nsx "$side" ping -n -i 0.05 -W 1 -c "$count" -w $((count / 20 + SAFETY)) "$dest" \
 		>"$STREAM_OUT" 2>&1 &
 	STREAM_PID=$!
 }

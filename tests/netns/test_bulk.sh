@@ -26,10 +26,12 @@
 # IPv4 (host B's link still at MTU 1400), again and again, while the Child
 # SA is rekeyed from gw A, the IKE SA from gw B, the Child SA from gw B and
 # the IKE SA from gw A, one after the other (mcvpnctl rekey), and stops once
-# 32 MB more went over the last SAs.
+# 32 MB more went over the last SAs.  The stream's end is tied to those
+# events, not to a clock: it runs until the test touches a stop file after
+# the last of them, however long they took.
 # Each rekey must be over on both sides (one IKE SA and one Child SA left,
 # the rekeyed one with a new serial and new SPIs, the two Child SAs one
-# pair) with the sender still sending and bytes arriving in between; the
+# pair) with the sender still sending and 1 MB more arriving after it; the
 # stream arrives identical (bytes and sha256 of the copies sent); each
 # gateway's log shows one rekey of each kind initiated and one answered; and
 # during the phase neither gateway counts a replay, integrity, selector or
@@ -41,7 +43,11 @@
 # At the end: no replay, integrity, selector or selector_out drop on either
 # gateway.  Last, a control run with MCVPN_DP_OFF=tso,gso,coalesce shows the
 # same offload checks coming out the other way, so they can fail.  No timing
-# is asserted.  About 20 to 30 s (the rekey phase 6 to 12).
+# is asserted, and nothing depends on the machine's speed: every wait is for
+# an event, bounded only by SAFETY (common.sh, 120 s) or, for a TCP
+# connection, by STALL seconds without a byte moving; reaching either is
+# reported as a hang, and the transfers after one are skipped.  About 30 to
+# 40 s (the rekey phase 10 to 20; 50 under full load).
 #
 # How the offloads are seen, twice.  mcvpnd counts the batching paths it
 # takes (mcvpnctl status --json, daemon.offloads; deltas around each
@@ -116,6 +122,9 @@ HOST_B4=10.105.0.20
 HOST_A6=fd00:2::20
 HOST_B6=fd00:105::20
 PORT=5201
+STALL=60		# seconds without a byte moving on a transfer: a hang
+XFER_BOUND=$((SAFETY * 8))	# a transfer's processes, whatever happens
+HUNG=			# set by the first hang: what hung
 XFER_PID=
 XFER_OUT=
 SEND_PID=
@@ -156,64 +165,64 @@ xfer_stop() {
 
 # ------------------------------------------------------------ the transfer
 
-# One TCP connection: "recv ADDR PORT OUT" listens on ADDR, hashes what comes
-# until EOF and writes "BYTES SHA256" to OUT; "send ADDR PORT FILE" connects
-# (retrying while refused, up to 5 s) and sends FILE with sendfile(2);
-# "stream ADDR PORT FILE STOP SECS COPIES" sends FILE again and again until,
-# after a copy, the file STOP exists or SECS seconds have passed, and then
-# writes the number of copies sent to COPIES.
+# One TCP connection: "recv ADDR PORT OUT" listens on ADDR, creates OUT.ready
+# once listening, hashes what comes until EOF and writes "BYTES SHA256" to
+# OUT; "send ADDR PORT FILE" connects (the receiver is ready) and sends FILE
+# with sendfile(2); "stream ADDR PORT FILE STOP COPIES" sends FILE again and
+# again until, after a copy, the file STOP exists (nothing else ends it), and
+# then writes the number of copies sent to COPIES.  Each socket operation
+# gives up after STALL seconds without progress, saying so (a hang).
 write_xfer_py() {
 	cat >"$WORK/xfer.py" <<-'EOF'
-	import hashlib, os, socket, sys, time
+	import hashlib, os, socket, sys
 	mode, addr, port, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+	stall = float(os.environ["STALL"])
 	fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+	def hang(what):
+	    sys.exit("%s: nothing moved for %g s (STALL): a hang" % (what, stall))
 	if mode == "recv":
 	    ls = socket.socket(fam, socket.SOCK_STREAM)
 	    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 	    ls.bind((addr, port))
 	    ls.listen(1)
-	    ls.settimeout(25)
-	    c, _ = ls.accept()
-	    c.settimeout(25)
+	    open(path + ".ready", "w").close()
+	    ls.settimeout(stall)
 	    h, n, buf = hashlib.sha256(), 0, bytearray(1 << 20)
 	    mv = memoryview(buf)
-	    while True:
-	        k = c.recv_into(buf)
-	        if not k:
-	            break
-	        h.update(mv[:k])
-	        n += k
+	    try:
+	        c, _ = ls.accept()
+	        c.settimeout(stall)
+	        while True:
+	            k = c.recv_into(buf)
+	            if not k:
+	                break
+	            h.update(mv[:k])
+	            n += k
+	    except socket.timeout:
+	        hang("receiver after %d bytes" % n)
 	    with open(path, "w") as f:
 	        f.write("%d %s\n" % (n, h.hexdigest()))
 	    c.close()
 	else:
-	    end = time.monotonic() + 5
-	    while True:
-	        s = socket.socket(fam, socket.SOCK_STREAM)
-	        s.settimeout(25)
-	        try:
-	            s.connect((addr, port))
-	            break
-	        except ConnectionRefusedError:
-	            s.close()
-	            if time.monotonic() > end:
-	                raise
-	            time.sleep(0.1)
-	    stop, until, copies = None, 0, 0
-	    if mode == "stream":
-	        stop, until = sys.argv[5], time.monotonic() + float(sys.argv[6])
-	    with open(path, "rb") as f:
-	        while True:
-	            s.sendfile(f, 0)
-	            copies += 1
-	            if not stop or os.path.exists(stop) or time.monotonic() > until:
-	                break
-	    if stop:
-	        with open(sys.argv[7], "w") as f:
-	            f.write("%d\n" % copies)
-	    s.shutdown(socket.SHUT_WR)
-	    while s.recv(65536):
-	        pass
+	    stop, copies = (sys.argv[5] if mode == "stream" else None), 0
+	    s = socket.socket(fam, socket.SOCK_STREAM)
+	    s.settimeout(stall)
+	    try:
+	        s.connect((addr, port))
+	        with open(path, "rb") as f:
+	            while True:
+	                s.sendfile(f, 0)
+	                copies += 1
+	                if not stop or os.path.exists(stop):
+	                    break
+	        if stop:
+	            with open(sys.argv[6], "w") as f:
+	                f.write("%d\n" % copies)
+	        s.shutdown(socket.SHUT_WR)
+	        while s.recv(65536):
+	            pass
+	    except socket.timeout:
+	        hang("sender after %d copies" % copies)
 	EOF
 }
 
@@ -224,15 +233,30 @@ make_data() {
 	DATA_SUM="$(stat -c %s "$1") $(sha256sum "$1" | cut -d' ' -f1)"
 }
 
+# xfer NS ARGS...: xfer.py in NS, bounded to XFER_BOUND seconds.
+xfer() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" env STALL="$STALL" timeout -k 5 "$XFER_BOUND" \
+		python3 "$WORK/xfer.py" "$@"
+}
+
 # recv_start TO_NS DEST: the receiver of the next transfer, listening on DEST
-# in TO_NS (next PORT) in the background, bounded to 30 s: XFER_PID, its
-# result in XFER_OUT.
+# in TO_NS (next PORT) in the background: XFER_PID, its result in XFER_OUT.
+# Returns once it listens (the sender connects after that).
 recv_start() {
 	PORT=$((PORT + 1))
 	XFER_OUT="$WORK/recv.$PORT"
-	ip netns exec "$1" timeout 30 python3 "$WORK/xfer.py" recv "$2" "$PORT" "$XFER_OUT" \
-		>"$XFER_OUT.log" 2>&1 &
+	xfer "$1" recv "$2" "$PORT" "$XFER_OUT" >"$XFER_OUT.log" 2>&1 &
 	XFER_PID=$!
+	wait_for "$SAFETY" test -e "$XFER_OUT.ready" ||
+		echo "the receiver did not listen within $SAFETY s (SAFETY): a hang" >>"$XFER_OUT.log"
+}
+
+# exit_text RC: an exit status in words (124: timeout(1) ended it).
+exit_text() {
+	[ "$1" = 124 ] || [ "$1" = 137 ] && printf 'killed by its %s s bound (a hang)' "$XFER_BOUND" ||
+		printf 'exit %s' "$1"
 }
 
 # recv_wait SENDER_RC: wait for the receiver; sets XFER_GOT ("BYTES SHA256" as
@@ -245,18 +269,18 @@ recv_wait() {
 	if [ -s "$XFER_OUT" ]; then
 		XFER_GOT=$(cat "$XFER_OUT")
 	else
-		XFER_GOT="nothing (sender exit $1, receiver exit $rrc:"
+		XFER_GOT="nothing (sender $(exit_text "$1"), receiver $(exit_text "$rrc"):"
 		XFER_GOT+=" $(tail -n 1 "$XFER_OUT.send.log") $(tail -n 1 "$XFER_OUT.log"))"
 	fi
+	case $XFER_GOT in *"a hang"*) HUNG=${HUNG:-"a transfer: $XFER_GOT"} ;; esac
 }
 
-# transfer FROM_NS TO_NS DEST FILE: send FILE from FROM_NS to DEST in TO_NS,
-# both ends bounded to 30 s.  Sets XFER_GOT.
+# transfer FROM_NS TO_NS DEST FILE: send FILE from FROM_NS to DEST in TO_NS.
+# Sets XFER_GOT.
 transfer() {
 	local from=$1 to=$2 dest=$3 file=$4
 	recv_start "$to" "$dest"
-	ip netns exec "$from" timeout 30 python3 "$WORK/xfer.py" send "$dest" "$PORT" "$file" \
-		>"$XFER_OUT.send.log" 2>&1
+	xfer "$from" send "$dest" "$PORT" "$file" >"$XFER_OUT.send.log" 2>&1
 	recv_wait $?
 }
 
@@ -385,6 +409,10 @@ check_still() {
 bulk() {
 	local desc=$1 from=$2 to=$3 dest=$4 mode=$5 file=$DATA esp_out tso_in wan_out esp_in wr
 	[ "$mode" = on ] || file=$CONTROL
+	if [ -n "$HUNG" ]; then
+		fail "$desc: not run: $HUNG hung before"
+		return 1
+	fi
 	snap b
 	transfer "$(lan_of "$from")" "$(lan_of "$to")" "$dest" "$file"
 	snap a
@@ -439,15 +467,15 @@ no_bad_drops() {
 		"$(echo "$v" | cut -d' ' -f1-4)"
 }
 
-# start_tunnel [NOTE]: both daemons, the tunnel up within 20 s, or the test
-# ends here (every transfer would only wait for its timeout).
+# start_tunnel [NOTE]: both daemons, the tunnel up, or the test ends here
+# (every transfer would only wait for its bound).
 start_tunnel() {
 	mcvpnd_start aws && mcvpnd_start oci || fail "both daemons start" "see the logs below"
-	if wait_for 20 mcvpn_both_up; then
-		pass "tunnel up on both sides within 20 s${1:+ ($1)}"
+	if wait_for "$SAFETY" mcvpn_both_up; then
+		pass "tunnel up on both sides${1:+ ($1)}"
 		return 0
 	fi
-	fail "tunnel up on both sides within 20 s${1:+ ($1)}" \
+	fail "tunnel up on both sides${1:+ ($1)}" "not up after $SAFETY s (SAFETY): a hang" \
 		"Child SAs: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
 	mcvpn_dump_logs
 	summary
@@ -457,23 +485,24 @@ start_tunnel() {
 # ------------------------------------------------------------ rekey at full speed
 
 # stream_start FROM_NS TO_NS DEST FILE STOP: xfer.py stream in the background
-# (SEND_PID), FILE again and again until the file STOP exists (at most 18 s),
-# to a receiver started first (XFER_PID); both bounded to 30 s.
+# (SEND_PID), FILE again and again until the file STOP exists, to a receiver
+# started first (XFER_PID).
 stream_start() {
 	local from=$1 to=$2 dest=$3 file=$4 stop=$5
 	recv_start "$to" "$dest"
-	ip netns exec "$from" timeout 30 python3 "$WORK/xfer.py" stream "$dest" "$PORT" "$file" \
-		"$stop" 18 "$XFER_OUT.copies" >"$XFER_OUT.send.log" 2>&1 &
+	xfer "$from" stream "$dest" "$PORT" "$file" "$stop" "$XFER_OUT.copies" \
+		>"$XFER_OUT.send.log" 2>&1 &
 	SEND_PID=$!
 }
 
-# stream_wait: wait for both ends; sets XFER_GOT and COPIES (copies sent).
+# stream_wait STOP: touch STOP, wait for both ends; sets XFER_GOT, COPIES
+# (copies sent) and SEND_RC.
 stream_wait() {
-	local src
+	touch "$1"
 	wait "$SEND_PID"
-	src=$?
+	SEND_RC=$?
 	SEND_PID=
-	recv_wait "$src"
+	recv_wait "$SEND_RC"
 	COPIES=$(cat "$XFER_OUT.copies" 2>/dev/null)
 	[[ $COPIES =~ ^[0-9]+$ ]] || COPIES=0
 }
@@ -549,42 +578,69 @@ sa_text() {
 }
 
 # rekey_step SIDE WHAT: "mcvpnctl SIDE rekey CONN WHAT" while the stream runs;
-# passes when both sides are on the new SA within 10 s (rekeyed), the
-# streaming sender was still running then, and gw B received inner bytes
-# between the command and then.
+# passes when both sides are on the new SA (rekeyed), the streaming sender
+# was still running then, and gw B received 1 MB more after that.  Returns
+# non-zero (and sets HUNG) when a wait reached SAFETY: the phase ends there.
 rekey_step() {
-	local side=$1 what=$2 out rc b0 b1 s word sender
+	local side=$1 what=$2 out rc b0 b1 t0 s word sender
 	[ "$what" = child ] && word="Child SA" || word="IKE SA"
 	for s in aws oci; do
 		SA_BEFORE[$s]=$(sa_state "$s")
 	done
 	b0=$(in_bytes oci)
+	t0=$(now_ms)
 	out=$(mcvpnctl "$side" rekey "$CONN" "$what" 2>&1)
 	rc=$?
 	check_eq "$side: mcvpnctl rekey $CONN $what exits 0 during the stream ($out)" 0 "$rc"
-	wait_for 10 rekeyed "$what"
+	wait_for "$SAFETY" rekeyed "$what"
 	rc=$?
 	b1=$(in_bytes oci)
 	pid_alive "$SEND_PID" && sender=running || sender=ended
 	if [ "$rc" -eq 0 ]; then
-		pass "$side: $word rekeyed, both sides on the new one within 10 s"
+		pass "$side: $word rekeyed, both sides on the new one (after $(secs_since "$t0") s)"
 		info "aws before: $(sa_text "${SA_BEFORE[aws]}")"
 		info "aws after:  $(sa_text "${SA_AFTER[aws]}")"
 		info "oci after:  $(sa_text "${SA_AFTER[oci]}")"
+		info "oci's in_bytes $b0 -> $b1 meanwhile"
 	else
-		fail "$side: $word rekeyed, both sides on the new one within 10 s" \
+		fail "$side: $word rekeyed, both sides on the new one" \
+			"not over after $SAFETY s (SAFETY): a hang" \
 			"expected: 1 IKE SA and 1 Child SA each, a new $word, the Child SAs one pair" \
 			"aws before: $(sa_text "${SA_BEFORE[aws]}")" "oci before: $(sa_text "${SA_BEFORE[oci]}")" \
 			"aws now:    $(sa_text "${SA_AFTER[aws]}")" "oci now:    $(sa_text "${SA_AFTER[oci]}")"
+		HUNG="the $word rekey from $side"
+		return 1
 	fi
-	check_eq "the stream's sender was still sending when the $word rekey was over" running "$sender"
-	check_gt "oci received inner bytes during the $word rekey ($b0 -> $b1)" "$b1" "$b0"
+	check_eq "the stream's sender was still sending when the $word rekey was over" running "$sender" ||
+		info "sender: $(tail -n 1 "$XFER_OUT.send.log")"
+	if wait_for "$SAFETY" grew_by oci "$b1" $((1 << 20)); then
+		pass "the stream goes on after the $word rekey: gw B received 1 MB more"
+		return 0
+	fi
+	fail "the stream goes on after the $word rekey: gw B received 1 MB more" \
+		"not after $SAFETY s (SAFETY): a hang" "got: in_bytes $b1 -> $(in_bytes oci)"
+	HUNG="the stream after the $word rekey from $side"
+	return 1
+}
+
+# stream_goes_on: after the last rekey, 32 MB more reach gw B.
+stream_goes_on() {
+	local b1
+	b1=$(in_bytes oci)
+	if wait_for "$SAFETY" grew_by oci "$b1" $((32 << 20)); then
+		pass "the stream goes on over the new SAs: gw B received 32 MB more"
+		return 0
+	fi
+	fail "the stream goes on over the new SAs: gw B received 32 MB more" \
+		"not after $SAFETY s (SAFETY): a hang" "got: in_bytes $b1 -> $(in_bytes oci)"
+	HUNG="the stream after the rekeys"
+	return 1
 }
 
 # rekey_phase: host A streams the control file to host B over IPv4 while the
 # Child SA and the IKE SA are rekeyed, each from each side.
 rekey_phase() {
-	local ma mo stop b0 b1 s mark t0 bad=0
+	local ma mo stop b0 s mark t0 bad=0
 	t0=$(now_ms)
 	ma=$(mcvpn_log_mark aws)
 	mo=$(mcvpn_log_mark oci)
@@ -592,26 +648,21 @@ rekey_phase() {
 	snap b
 	stream_start "$NS_LANA" "$NS_LANB" "$HOST_B4" "$CONTROL" "$stop"
 	b0=${S[b.oci.in_bytes]}
-	if wait_for 10 grew_by oci "$b0" $((32 << 20)); then
+	if wait_for "$SAFETY" grew_by oci "$b0" $((32 << 20)); then
 		pass "the stream flows: gw B received 32 MB of it"
 	else
-		fail "the stream flows: gw B received 32 MB of it within 10 s" \
+		fail "the stream flows: gw B received 32 MB of it" "not after $SAFETY s (SAFETY): a hang" \
 			"got: in_bytes $b0 -> $(in_bytes oci); sender: $(tail -n 1 "$XFER_OUT.send.log")"
+		HUNG="the stream"
 	fi
-	rekey_step aws child
-	rekey_step oci ike
-	rekey_step oci child
-	rekey_step aws ike
-	b1=$(in_bytes oci)
-	if wait_for 10 grew_by oci "$b1" $((32 << 20)); then
-		pass "the stream goes on over the new SAs: gw B received 32 MB more"
-	else
-		fail "the stream goes on over the new SAs: gw B received 32 MB more within 10 s" \
-			"got: in_bytes $b1 -> $(in_bytes oci)"
-	fi
-	touch "$stop"
-	stream_wait
+	# the events of the phase, one after the other; the first hang ends it
+	[ -z "$HUNG" ] && rekey_step aws child && rekey_step oci ike &&
+		rekey_step oci child && rekey_step aws ike && stream_goes_on
+	# they are over (or one hung): only now the stream may end
+	stream_wait "$stop"
 	snap a
+	check_eq "the stream's sender ended on the stop file, after the events ($(exit_text "$SEND_RC"))" \
+		0 "$SEND_RC" || info "sender: $(tail -n 1 "$XFER_OUT.send.log")"
 	check_eq "stream of $COPIES x $CONTROL_MB MB arrives byte-identical (bytes, sha256)" \
 		"$(copies_sum "$CONTROL" "$COPIES")" "$XFER_GOT"
 	for s in aws oci; do
@@ -646,8 +697,8 @@ topo_up
 lan_add aws "$NS_LANA" 10.2.0 fd00:2
 lan_add oci "$NS_LANB" 10.105.0 fd00:105
 pass "namespaces $NS_LANA, $NS_AWS, $NS_INET, $NS_OCI, $NS_LANB"
-check "host A reaches its gateway" ip netns exec "$NS_LANA" ping -n -c 1 -W 2 10.2.0.1
-check "host B reaches its gateway" ip netns exec "$NS_LANB" ping -n -c 1 -W 2 10.105.0.1
+check "host A reaches its gateway" ip netns exec "$NS_LANA" ping -n -c 1 -W "$ECHO_WAIT" 10.2.0.1
+check "host B reaches its gateway" ip netns exec "$NS_LANB" ping -n -c 1 -W "$ECHO_WAIT" 10.105.0.1
 check_not "without a tunnel host A cannot reach host B" \
 	ip netns exec "$NS_LANA" ping -n -c 1 -W 1 "$HOST_B4"
 check_not "without a tunnel host A cannot reach host B over IPv6" \
@@ -662,9 +713,9 @@ mcvpn_conf_set oci "leftsubnet=0.0.0.0/0,::/0" "rightsubnet=0.0.0.0/0,::/0" \
 	"routes=10.2.0.0/16,10.3.0.0/16,fd00:2::/64"
 start_tunnel
 check "ping host A -> host B through the gateways" \
-	ip netns exec "$NS_LANA" ping -n -c 2 -i 0.2 -W 2 "$HOST_B4"
+	ip netns exec "$NS_LANA" ping -n -c 2 -i 0.2 -W "$ECHO_WAIT" "$HOST_B4"
 check "ping6 host B -> host A through the gateways" \
-	ip netns exec "$NS_LANB" ping -6 -n -c 2 -i 0.2 -W 2 "$HOST_A6"
+	ip netns exec "$NS_LANB" ping -6 -n -c 2 -i 0.2 -W "$ECHO_WAIT" "$HOST_A6"
 
 write_xfer_py
 DATA="$WORK/data"

@@ -21,13 +21,17 @@
 #      rekeys loses nothing; one Child SA per side afterwards;
 #  (b) forced rekey collisions (mcvpnctl rekey on both sides at the same
 #      instant, 5x child, 3x ike) under a ping stream: no loss, one SA pair;
-#  (c) the OCI daemon killed with SIGKILL and restarted: tunnel back within
-#      15 s of the restart, one Child SA per side;
-#  (d) the path cut for 20 s: aws declares the peer dead (DPD) in time, vti1
-#      with its address and routes stays, nothing leaks in the clear, traffic
-#      flows within 15 s of the path's return;
-#  (e) route, address and vti1 deleted by hand: each back within 1-2 s;
+#  (c) the OCI daemon killed with SIGKILL and restarted: tunnel back, one
+#      Child SA per side;
+#  (d) the path cut until aws declares the peer dead (DPD, after dpdtimeout
+#      of silence by its own count): vti1 with its address and routes stays,
+#      nothing leaks in the clear; then the path back and traffic flowing;
+#  (e) route, address and vti1 deleted by hand: each back;
 #  (f) mcvpnctl down / up, and bad mcvpnctl rekey commands.
+# No check depends on the machine's speed: each waits for its event (the
+# times it took are printed), bounded by SAFETY (common.sh), a hang bound.
+# The daemons' own timers (lifetimes, DPD) set the pace; what the test can
+# say about them without a clock of its own it asserts from their logs.
 #
 # Usage: sudo tests/netns/test_lifecycle.sh   (after a build; MCVPND= and
 # MCVPNCTL= override the binaries; KEEP_WORK=1 keeps the daemons' logs).
@@ -45,64 +49,39 @@ mcvpn_need_bins
 cleanup_init
 
 LIFE_KEYS=(salifetime=12s ikelifetime=25s rekeymargin=4s dpddelay=2s dpdtimeout=8s)
-DPD_LIMIT=14		# dpddelay + dpdtimeout + 4 s of slack
+DPD_TIMEOUT=8		# dpdtimeout above
 AWS_ROUTES="10.105.0.0/16 10.106.0.0/16"
 
 # ------------------------------------------------------------ helpers
 
-# "Child SA #" and "IKE SA #" lines of mcvpnctl status: every SA the daemon
-# holds, not only the ones trafficstatus shows.
-status_children() { mcvpnctl "$1" status 2>/dev/null | grep -c '^ *Child SA #'; }
-status_ikes()     { mcvpnctl "$1" status 2>/dev/null | grep -c '^ *IKE SA #'; }
-
-# Exactly one Child SA in trafficstatus and in status, one IKE SA, each side.
-one_pair() {
-	local s
-	for s in aws oci; do
-		[ "$(mcvpn_sa_count "$s")" -eq 1 ] && [ "$(status_children "$s")" -eq 1 ] &&
-			[ "$(status_ikes "$s")" -eq 1 ] || return 1
-	done
-}
-
-# check_one_pair DESC: wait up to 10 s (a rekey may be half done), then report.
-check_one_pair() {
-	local s details=()
-	if wait_for 10 one_pair; then
-		pass "$1"
-		return 0
-	fi
-	for s in aws oci; do
-		details+=("$s: trafficstatus lines $(mcvpn_sa_count "$s"), status Child SAs $(status_children "$s"), IKE SAs $(status_ikes "$s")")
-	done
-	fail "$1" "expected: 1 trafficstatus line, 1 Child SA, 1 IKE SA on each side" "${details[@]}"
-	for s in aws oci; do
-		mcvpnctl "$s" status 2>&1 | sed "s/^/         | $s: /"
-	done
-	return 1
-}
+# log_has SIDE MARK REGEX: SIDE's log has a line matching REGEX after MARK.
+log_has() { [ "$(mcvpn_log_count "$1" "$2" "$3")" -gt 0 ]; }
 
 # ping_ok SIDE DEST: one echo answered within a second.
 ping_ok() { nsx "$1" ping -n -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
-# wait_ping DESC SIDE DEST LIMIT START_MS: passes when DEST answers SIDE
-# within LIMIT seconds of START_MS (a now_ms value).
+# wait_ping DESC SIDE DEST START_MS: passes when DEST answers SIDE (polled;
+# the time since START_MS, a now_ms value, is printed), fails after SAFETY.
 wait_ping() {
-	local desc=$1 side=$2 dest=$3 limit=$4 start=$5
+	local desc=$1 side=$2 dest=$3 start=$4
 	while :; do
 		if ping_ok "$side" "$dest"; then
 			pass "$desc (after $(secs_since "$start") s)"
 			return 0
 		fi
-		[ $(( $(now_ms) - start )) -lt $((limit * 1000)) ] || break
+		[ $(( $(now_ms) - start )) -lt $((SAFETY * 1000)) ] || break
 		sleep 0.2
 	done
-	fail "$desc" "expected: an answer within $limit s, got: none after $(secs_since "$start") s"
+	fail "$desc" "expected: an answer, got: none after $(secs_since "$start") s (SAFETY): a hang"
 	return 1
 }
 
 # fire_both WHAT: "mcvpnctl rekey CONN WHAT" on both sides at the same
 # instant: both clients block opening a FIFO for reading, and one open for
-# writing releases them together.  FIRE_OK counts the commands accepted.
+# writing releases them together.  The writer holds the FIFO open until both
+# clients are done, so a client that reaches its open late (a slow machine)
+# still goes, only not at the same instant: a collision is not asserted.
+# FIRE_OK counts the commands accepted.
 FIRE_OK=0
 FIRE_BAD=()
 fire_both() {
@@ -112,14 +91,13 @@ fire_both() {
 	mkfifo "$fifo" || return 1
 	for side in aws oci; do
 		# shellcheck disable=SC2016  # expanded by the inner shell
-		timeout 5 sh -c 'exec 3<"$1"; shift; exec "$@"' sh "$fifo" \
+		timeout 30 sh -c 'exec 3<"$1"; shift; exec "$@"' sh "$fifo" \
 			"$MCVPNCTL" --socket "$(mcvpn_sock "$side")" rekey "$CONN" "$what" \
 			>"$WORK/fire.$side" 2>&1 &
 		pid[$side]=$!
 	done
-	sleep 0.2
-	# shellcheck disable=SC2016
-	timeout 2 sh -c 'exec 3>"$1"; sleep 0.3' sh "$fifo"
+	sleep 0.2	# most likely both wait in their open by now: not required
+	exec 4<>"$fifo"	# read-write: never blocks, and releases both
 	for side in aws oci; do
 		wait "${pid[$side]}"
 		rc=$?
@@ -129,6 +107,7 @@ fire_both() {
 			FIRE_BAD+=("$side rekey $what: exit $rc: $(tr '\n' ' ' <"$WORK/fire.$side")")
 		fi
 	done
+	exec 4<&-
 	rm -f "$fifo"
 }
 
@@ -183,12 +162,13 @@ iface_ok() {
 
 # check_iface DESC: aws's vti1, address and routes, with what is there on failure.
 check_iface() {
-	# a deleted route is re-added within a second: allow that much
-	if wait_for 2 iface_ok; then
+	# a deleted route is re-added: wait for that
+	if wait_for "$SAFETY" iface_ok; then
 		pass "$1"
 		return 0
 	fi
-	fail "$1" "expected: vti1 UP, inet 192.168.2.1/30, routes $AWS_ROUTES dev vti1" "got:"
+	fail "$1" "expected: vti1 UP, inet 192.168.2.1/30, routes $AWS_ROUTES dev vti1" \
+		"got (after $SAFETY s, SAFETY):"
 	{ nsx aws ip -o addr show dev vti1; nsx aws ip route show dev vti1; } 2>&1 |
 		sed 's/^/         | /'
 	return 1
@@ -199,15 +179,15 @@ check_route_via_vti() {
 	check_match "$1" ' dev vti1 ' "$(nsx aws ip route get 10.106.1.200 2>&1)"
 }
 
-# timed_back DESC LIMIT_MS CMD...: CMD succeeds within LIMIT_MS (polled every
-# 50 ms); the message says how long it took.
+# timed_back DESC CMD...: CMD succeeds (polled every 50 ms; fails after
+# SAFETY); the message says how long it took.
 timed_back() {
-	local desc=$1 limit=$2 start
-	shift 2
+	local desc=$1 limit=$((SAFETY * 1000)) start
+	shift
 	start=$(now_ms)
 	while ! "$@" >/dev/null 2>&1; do
 		if [ $(( $(now_ms) - start )) -ge "$limit" ]; then
-			fail "$desc" "expected: back within $limit ms, got: still missing after $(( $(now_ms) - start )) ms"
+			fail "$desc" "expected: back, got: still missing after $(( $(now_ms) - start )) ms (SAFETY): a hang"
 			return 1
 		fi
 		sleep 0.05
@@ -241,15 +221,15 @@ start() {
 		mcvpn_conf_set "$s" "${LIFE_KEYS[@]}"
 	done
 	check "mcvpnd --check accepts the short lifetimes" \
-		nsx aws timeout 10 "$MCVPND" --check --config-dir "$(mcvpn_dir aws)/conf"
+		nsx aws timeout "$SAFETY" "$MCVPND" --check --config-dir "$(mcvpn_dir aws)/conf"
 	mcvpnd_start aws && mcvpnd_start oci || fail "both daemons start" "see the logs"
-	if wait_for 20 mcvpn_both_up; then
-		pass "tunnel up on both sides within 20 s"
+	if wait_for "$SAFETY" mcvpn_both_up; then
+		pass "tunnel up on both sides"
 	else
-		fail "tunnel up on both sides within 20 s" \
+		fail "tunnel up on both sides" "not after $SAFETY s (SAFETY): a hang" \
 			"Child SAs: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
 	fi
-	check_one_pair "one IKE SA and one Child SA per side after the start"
+	mcvpn_check_one_pair "one IKE SA and one Child SA per side after the start"
 	check "ping aws -> oci 192.168.2.2" topo_ping aws 192.168.2.2
 }
 
@@ -267,7 +247,7 @@ case_a() {
 	info "Child SA rekeys: $child, IKE SA rekeys: $ike (both logs)"
 	check_gt "at least 3 Child SA rekeys (\"established by rekey\", got $child)" "$child" 2
 	check_gt "at least 1 IKE SA rekey (\"rekeyed into\", got $ike)" "$ike" 0
-	check_one_pair "one Child SA per side after the stream"
+	mcvpn_check_one_pair "one Child SA per side after the stream"
 }
 
 # ------------------------------------------------------------ (b)
@@ -300,7 +280,7 @@ case_b() {
 	else
 		warn "no rekey collision happened this run: not a failure"
 	fi
-	check_one_pair "one SA pair per side after the collisions"
+	mcvpn_check_one_pair "one SA pair per side after the collisions"
 	check "ping aws -> oci 192.168.2.2 after the collisions" topo_ping aws 192.168.2.2
 }
 
@@ -310,7 +290,7 @@ case_c() {
 	local t0
 	section "(c) the OCI daemon killed (SIGKILL) and restarted"
 	mcvpnd_kill oci
-	if wait_for 2 sh -c "! ip -n $NS_OCI link show vti1"; then
+	if wait_for "$SAFETY" sh -c "! ip -n $NS_OCI link show vti1"; then
 		pass "oci: vti1 vanished with the killed daemon"
 	else
 		fail "oci: vti1 vanished with the killed daemon" "expected: no vti1, got: $(ip -n "$NS_OCI" -o link show vti1 2>&1)"
@@ -322,16 +302,16 @@ case_c() {
 		fail "oci: mcvpnd restarts"
 		return
 	fi
-	wait_ping "tunnel back (ping aws -> oci) within 15 s of the restart" aws 192.168.2.2 15 "$t0"
+	wait_ping "tunnel back (ping aws -> oci) after the restart" aws 192.168.2.2 "$t0"
 	check "ping oci -> aws 192.168.2.1" topo_ping oci 192.168.2.1
-	check_one_pair "one Child SA per side after the restart"
+	mcvpn_check_one_pair "one Child SA per side after the restart"
 }
 
 # ------------------------------------------------------------ (d)
 
 case_d() {
-	local ma t0 t_dead=
-	section "(d) the path cut for 20 s (nft drop in the middle)"
+	local ma t0 t_dead line silence
+	section "(d) the path cut until aws declares the peer dead (nft drop in the middle)"
 	# Cut with an IKE SA young enough not to expire during the outage: then
 	# the only way down is dead peer detection.
 	wait_for 25 ike_young aws 6 || info "aws's IKE SA is $(ike_age aws) s old; cutting anyway"
@@ -347,35 +327,44 @@ case_d() {
 	check_not "ping aws -> oci 10.106.1.200 fails while the path is cut" \
 		nsx aws ping -n -c 3 -i 0.2 -W 1 10.106.1.200
 	check_route_via_vti "ip route get 10.106.1.200 says dev vti1 during the outage"
-	while [ $(( $(now_ms) - t0 )) -lt $((DPD_LIMIT * 1000)) ]; do
-		if [ "$(mcvpn_log_count aws "$ma" 'peer dead')" -gt 0 ]; then
-			t_dead=$(secs_since "$t0")
-			break
+	# DPD's pace is the daemon's clock: its log line says how long the peer
+	# was silent by that clock, which cannot be shorter than dpdtimeout
+	if wait_for "$SAFETY" log_has aws "$ma" 'peer dead'; then
+		t_dead=$(secs_since "$t0")
+		line=$(mcvpn_log_since aws "$ma" | grep -m 1 'peer dead')
+		silence=$(printf '%s' "$line" | sed -nE 's/.*nothing received for ([0-9]+)s.*/\1/p')
+		pass "aws: \"peer dead\" (DPD) logged, $t_dead s after the cut"
+		if [[ $silence =~ ^[0-9]+$ ]] && [ "$silence" -ge "$DPD_TIMEOUT" ]; then
+			pass "aws: the peer declared dead after ${silence} s of silence, not before dpdtimeout=${DPD_TIMEOUT}s"
+		else
+			fail "aws: the peer declared dead after dpdtimeout=${DPD_TIMEOUT}s of silence" \
+				"expected: \"nothing received for N s\" with N >= $DPD_TIMEOUT" "got: $line"
 		fi
-		sleep 0.25
-	done
-	if [ -n "$t_dead" ]; then
-		pass "aws: \"peer dead\" (DPD) logged $t_dead s after the cut (limit $DPD_LIMIT s)"
 	else
-		fail "aws: \"peer dead\" (DPD) logged within $DPD_LIMIT s of the cut" \
-			"expected: a 'peer dead' line, got: none; aws log since the cut:"
+		fail "aws: \"peer dead\" (DPD) logged" \
+			"expected: a 'peer dead' line, got: none after $SAFETY s (SAFETY); aws log since the cut:"
 		mcvpn_log_since aws "$ma" | tail -n 15 | sed 's/^/         | /'
 	fi
 	check_iface "aws: vti1 with its address and routes stays installed during the outage"
 	check_route_via_vti "ip route get 10.106.1.200 still says dev vti1 with no SA"
 	check_not "ping aws -> oci subnet 10.105.0.10 fails with no SA" \
 		nsx aws ping -n -c 2 -i 0.2 -W 1 -I 10.2.0.10 10.105.0.10
+	# dpdaction=restart: aws tries again while the path is still cut
+	wait_for "$SAFETY" log_has aws "$ma" 'initiating IKE SA' &&
+		pass "aws tries to bring the tunnel back during the outage (dpdaction=restart)" ||
+		fail "aws tries to bring the tunnel back during the outage (dpdaction=restart)" \
+			"expected: an 'initiating IKE SA' line, got: none after $SAFETY s (SAFETY)"
 	check_eq "nothing for 10.105/16, 10.106/16 left aws in the clear during the outage (packets)" \
 		0 "$(leak_count aws)"
 	check_eq "nothing for 10.2/16, 10.3/16 left oci in the clear during the outage (packets)" \
 		0 "$(leak_count oci)"
-	sleep_until $((t0 + 20000))
+	info "the outage's checks are over $(secs_since "$t0") s after the cut"
 	heal_path
 	t0=$(now_ms)
 	info "path back at $(date +%T)"
-	wait_ping "traffic flows again (ping aws -> oci) within 15 s of the path's return" \
-		aws 192.168.2.2 15 "$t0"
-	check_one_pair "one Child SA per side after the outage"
+	wait_ping "traffic flows again (ping aws -> oci) after the path's return" \
+		aws 192.168.2.2 "$t0"
+	mcvpn_check_one_pair "one Child SA per side after the outage"
 }
 
 # ------------------------------------------------------------ (e)
@@ -386,16 +375,16 @@ addr_there()  { nsx aws ip -o addr show dev vti1 | grep -q 'inet 192.168.2.1/30 
 case_e() {
 	section "(e) route, address and vti1 deleted by hand in aws"
 	check "ip route del 10.105.0.0/16" nsx aws ip route del 10.105.0.0/16 dev vti1 &&
-		timed_back "aws: route 10.105.0.0/16 dev vti1 back within 1 s" 1000 route_there 10.105.0.0/16
+		timed_back "aws: route 10.105.0.0/16 dev vti1 back" route_there 10.105.0.0/16
 	check "ip addr del 192.168.2.1/30 dev vti1" nsx aws ip addr del 192.168.2.1/30 dev vti1 &&
-		timed_back "aws: 192.168.2.1/30 on vti1 back within 1 s" 1000 addr_there
+		timed_back "aws: 192.168.2.1/30 on vti1 back" addr_there
 	check "ip link del vti1" nsx aws ip link del vti1 &&
-		timed_back "aws: vti1 back, UP, with its address and both routes within 2 s" 2000 iface_ok
+		timed_back "aws: vti1 back, UP, with its address and both routes" iface_ok
 	check_match "aws: the new vti1 has the MTU of AES-GCM ESP (1438)" ' mtu 1438 ' \
 		"$(nsx aws ip -o link show dev vti1 2>&1)"
-	wait_ping "ping aws -> oci passes again after vti1 was re-created" aws 192.168.2.2 5 "$(now_ms)"
+	wait_ping "ping aws -> oci passes again after vti1 was re-created" aws 192.168.2.2 "$(now_ms)"
 	check "ping aws 10.2.0.10 -> oci subnet 10.105.0.10" topo_ping aws 10.105.0.10 -I 10.2.0.10
-	check_one_pair "still one Child SA per side"
+	mcvpn_check_one_pair "still one Child SA per side"
 }
 
 # ------------------------------------------------------------ (f)
@@ -406,11 +395,11 @@ case_f() {
 	out=$(mcvpnctl aws down "$CONN" 2>&1)
 	rc=$?
 	check_eq "aws: mcvpnctl down $CONN exits 0 ($out)" 0 "$rc"
-	if wait_for 5 no_sa_both; then
-		pass "trafficstatus empty on both sides within 5 s of down on aws"
+	if wait_for "$SAFETY" no_sa_both; then
+		pass "trafficstatus empty on both sides after down on aws"
 	else
-		fail "trafficstatus empty on both sides within 5 s of down on aws" \
-			"expected: 0 lines each, got: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
+		fail "trafficstatus empty on both sides after down on aws" \
+			"expected: 0 lines each, got: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci) (after $SAFETY s, SAFETY)"
 	fi
 	check_iface "aws: vti1 with its address and routes stays after down"
 	sleep 3
@@ -425,11 +414,11 @@ case_f() {
 	check_eq "oci: mcvpnctl down $CONN exits 0 ($out)" 0 "$rc"
 	out=$(mcvpnctl aws down "$CONN" 2>&1)
 	check_eq "aws: mcvpnctl down $CONN again exits 0 ($out)" 0 "$?"
-	if wait_for 5 no_sa_both; then
-		pass "trafficstatus empty on both sides within 5 s of down on both"
+	if wait_for "$SAFETY" no_sa_both; then
+		pass "trafficstatus empty on both sides after down on both"
 	else
-		fail "trafficstatus empty on both sides within 5 s of down on both" \
-			"expected: 0 lines each, got: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
+		fail "trafficstatus empty on both sides after down on both" \
+			"expected: 0 lines each, got: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci) (after $SAFETY s, SAFETY)"
 	fi
 	sleep 3
 	check_eq "down on both sides: still no SA 3 s later (no retries)" "aws 0, oci 0" \
@@ -444,14 +433,14 @@ case_f() {
 	out=$(mcvpnctl aws up "$CONN" 2>&1)
 	rc=$?
 	check_eq "aws: mcvpnctl up $CONN exits 0 ($out)" 0 "$rc"
-	if wait_for 10 mcvpn_both_up; then
-		pass "tunnel back on both sides within 10 s of up (after $(secs_since "$t0") s)"
+	if wait_for "$SAFETY" mcvpn_both_up; then
+		pass "tunnel back on both sides after up (after $(secs_since "$t0") s)"
 	else
-		fail "tunnel back on both sides within 10 s of up" \
+		fail "tunnel back on both sides after up" "not after $SAFETY s (SAFETY): a hang" \
 			"Child SAs: aws $(mcvpn_sa_count aws), oci $(mcvpn_sa_count oci)"
 	fi
-	wait_ping "ping aws -> oci after up" aws 192.168.2.2 5 "$(now_ms)"
-	check_one_pair "one Child SA per side after up"
+	wait_ping "ping aws -> oci after up" aws 192.168.2.2 "$(now_ms)"
+	mcvpn_check_one_pair "one Child SA per side after up"
 
 	out=$(mcvpnctl aws rekey nosuch 2>&1)
 	rc=$?
@@ -469,8 +458,8 @@ finish() {
 	both_alive
 	check_eq "no packet for the far side's subnets ever left aws in the clear" 0 "$(leak_count aws)"
 	for s in aws oci; do
-		mcvpnd_stop "$s" 5
-		check_eq "$s: mcvpnd exits 0 within 5 s of SIGTERM after all this (took ${STOP_SECS}s)" 0 "$STOP_RC"
+		mcvpnd_stop "$s"
+		check_eq "$s: mcvpnd exits 0 on SIGTERM after all this (took ${STOP_SECS}s)" 0 "$STOP_RC"
 	done
 }
 

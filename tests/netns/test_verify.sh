@@ -74,11 +74,17 @@ good_host
 cp "$REPO/tests/configs/aws/"* "$CONF/"
 chmod 600 "$CONF"/*.secrets
 
-# Something else holds UDP 500 (another IKE daemon).
-ip netns exec "$NS" python3 -c 'import socket,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",500)); time.sleep(20)' &
+# Something else holds UDP 500 (another IKE daemon): verify runs once it is
+# bound (the holder says so with a file), and the holder until it is stopped.
+ip netns exec "$NS" timeout $((SAFETY * 2)) python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 500))
+open(sys.argv[1], "w").close()
+time.sleep(86400)' "$WORK/holder.ready" &
 HOLDER=$!
 at_exit "stop_pid $HOLDER"
-sleep 0.5
+wait_for "$SAFETY" test -e "$WORK/holder.ready" || fail "a program holds UDP 500" "not bound after $SAFETY s"
 expect_failed "UDP 500 taken by another program" "port 500" "another IKE daemon"
 stop_pid "$HOLDER"
 

@@ -159,6 +159,42 @@ static void test_empty_and_missing(void)
 	conf_diag_free(&d);
 }
 
+/* include on the file system: relative to the including file, globs,
+ * secrets included with the mode check, and what the conf keeps: the same
+ * configuration again after the files are gone (conf_resolve_again). */
+static void test_include(void)
+{
+	struct conf_diag d = { 0 };
+	struct conf *cf = NULL, *again = NULL;
+	char sub[128], path[256];
+
+	snprintf(sub, sizeof(sub), "%s/ipsec.d", dir);
+	CHECK_INT(mkdir(sub, 0700), 0);
+	put("main.conf", "include ipsec.d/*.conf\n", 0644);
+	put("main.secrets", "include ipsec.d/*.secrets\n", 0600);
+	put("ipsec.d/x.conf", "conn x\nleft=10.3.1.200\nright=203.0.113.20\nvti-interface=vti1\n", 0644);
+	put("ipsec.d/x.secrets", "10.3.1.200 203.0.113.20: PSK \"included\"\n", 0644);
+	CHECK_INT(conf_load_dir(dir, &cf, &d), -1);
+	snprintf(path, sizeof(path), "%s/ipsec.d/x.secrets: mode 0644 is readable by others", dir);
+	CHECK(diag_find(&d, path) != NULL);
+	conf_diag_free(&d);
+	put("ipsec.d/x.secrets", "10.3.1.200 203.0.113.20: PSK \"included\"\n", 0600);
+	CHECK_INT(conf_load_dir(dir, &cf, &d), 0);
+	diag_print(&d);
+	CHECK(cf && cf->n_conns == 1 && cf->conns[0].psk && cf->conns[0].psk->len == 8);
+	drop("ipsec.d/x.conf");
+	drop("ipsec.d/x.secrets");
+	drop("main.conf");
+	drop("main.secrets");
+	rmdir(sub);
+	if (cf)
+		CHECK_INT(conf_resolve_again(cf, NULL, &again, &d), 0);
+	CHECK(again && again->n_conns == 1 && conf_conn_equal(&again->conns[0], &cf->conns[0]));
+	conf_free(again);
+	conf_free(cf);
+	conf_diag_free(&d);
+}
+
 int main(void)
 {
 	static const char *const files[] = {
@@ -171,6 +207,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	test_include();		/* first: the directory is empty */
 	test_two_files();
 	test_modes();
 	test_across_files();

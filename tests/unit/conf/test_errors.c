@@ -15,7 +15,8 @@ static void bad(const char *extra, const char *want)
 static void test_keys(void)
 {
 	bad("\tfoo=bar", "t.conf:5: unknown key 'foo' in conn \"t\"");
-	bad("\tkeyingtries=3", "t.conf:5: key 'keyingtries' in conn \"t\" is not supported by mcvpn yet");
+	bad("\treauth=yes", "t.conf:5: key 'reauth' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tkeyingtries=often", "t.conf:5: conn \"t\": keyingtries=often: expected %forever or a number");
 	bad("\tmobike=yes", "t.conf:5: key 'mobike' in conn \"t\" is not supported by mcvpn yet");
 	/* lifecycle keys: malformed values and cross checks */
 	bad("\trekey=sometimes", "t.conf:5: conn \"t\": rekey=sometimes: expected yes or no");
@@ -27,7 +28,7 @@ static void test_keys(void)
 	bad("\tsalifetime=10m\n\trekeymargin=9m", "t.conf:6: conn \"t\": rekeymargin 540s (+100% fuzz) leaves no time before salifetime 600s ends");
 	bad("\tdpddelay=30s\n\tdpdtimeout=20s", "t.conf:6: conn \"t\": dpdtimeout 20s must be longer than dpddelay 30s");
 	bad("\tleftcert=a.pem", "t.conf:5: key 'leftcert' in conn \"t\" is not supported by mcvpn yet");
-	bad("\talso=base", "t.conf:5: key 'also' in conn \"t\" is not supported by mcvpn yet");
+	bad("\talso=base", "t.conf:5: also=base: no conn base in t.conf or the files it includes");
 	bad("\tleft=192.0.2.5", "t.conf:5: duplicate key 'left' in conn \"t\" (first set at line 2)");
 	bad("\tphase2alg=aes_gcm256\n\tesp=aes_gcm128", "t.conf:6: duplicate key 'esp' in conn \"t\" (first set at line 5)");
 	bad("\tmark", "t.conf:5: expected key=value");
@@ -61,8 +62,10 @@ static void test_values(void)
 
 static void test_addresses(void)
 {
-	CHECK_DIAG("conn t\n\tleft=%defaultroute\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
-		   "t.conf:2: conn \"t\": left=%defaultroute: expected an IP address (%defaultroute");
+	CHECK_DIAG("conn t\n\tleft=%any\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
+		   "t.conf:2: conn \"t\": left=%any: expected an IP address or %defaultroute (%any and the other % forms are not supported");
+	CHECK_DIAG("conn t\n\tleft=%defaultroute\n\tright=%defaultroute\n", TEST_SECRETS,
+		   "t.conf:3: conn \"t\": left= and right= are both %defaultroute (one end is the peer)");
 	CHECK_DIAG("conn t\n\tleft=vpn.example.com\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
 		   "t.conf:2: conn \"t\": left=vpn.example.com: expected an IPv4 or IPv6 address (DNS names are not resolved)");
 	bad("\troutes=10.105.0.1/16", "t.conf:5: conn \"t\": routes=10.105.0.1/16: 10.105.0.1/16 has host bits set, did you mean 10.105.0.0/16");
@@ -119,37 +122,89 @@ static void test_algs(void)
 	bad("\tesp=aes_cbc256", "esp=aes_cbc256: proposal 'aes_cbc256': AES-CBC needs an integrity algorithm");
 	bad("\tesp=aes256-sha1-sha2_256", "ESP takes one integrity algorithm");
 	bad("\tpfs=no\n\tphase2alg=aes_gcm256;modp1536", "t.conf:5: conn \"t\": pfs=no but phase2alg names DH group MODP_1536");
-	bad("\tpfs=yes\n\tphase2alg=aes_gcm256", "t.conf:5: conn \"t\": pfs=yes needs a DH group in every phase2alg proposal");
+	bad("\tpfs=yes\n\tphase2alg=aes_gcm256,aes_gcm128,aes_cbc256-sha1,aes_cbc128-sha1,aes_gcm192\n"
+	    "\tike=aes_gcm256-sha2_256;dh19,aes_gcm256-sha2_256;dh20",
+	    "t.conf:5: conn \"t\": pfs=yes: phase2alg= with the DH groups of ike= makes more than 8 proposals");
+	bad("\tleftsubnet=10.0.0.0/8\n\tleftsubnets={10.1.0.0/16 10.2.0.0/16}",
+	    "t.conf:6: conn \"t\": leftsubnets=10.1.0.0/16 10.2.0.0/16: leftsubnet= and leftsubnets= (or their right... twins) are one or the other");
+	bad("\trightsubnet=10.0.0.0/8/tcp/22", "t.conf:5: conn \"t\": rightsubnet=10.0.0.0/8/tcp/22: protocol/port selectors are not supported by mcvpn (leaving them out would widen the selectors)");
+	bad("\trightsubnets={10.1.0.0/16 10.2.0.0/16/udp}", "protocol/port selectors are not supported");
+	bad("\tleftnexthop=192.0.2.254", "t.conf:5: conn \"t\": leftnexthop=192.0.2.254: mcvpn sends IKE and ESP by "
+	    "the host's routes, and the route to the peer is not via 192.0.2.254 (its gateway: unknown here); add one "
+	    "(ip route add 192.0.2.2/32 via 192.0.2.254) and drop leftnexthop=");
+	bad("\tleftnexthop=gw", "t.conf:5: conn \"t\": leftnexthop=gw: expected %defaultroute, %direct or an address");
+	bad("\tipsec-interface=maybe", "t.conf:5: conn \"t\": ipsec-interface=maybe: expected yes, no or a device number");
+	bad("\tipsec-interface=yes", "t.conf:5: conn \"t\": vti-interface= and ipsec-interface= both name the tunnel device: keep one");
+	bad("\tleftvti=192.168.2.1/30\n\tinterface-ip=192.168.2.1/30",
+	    "t.conf:5: conn \"t\": interface-ip= and leftvti= (or leftinterface-ip=) both give the device's address: keep one");
+	bad("\tleftinterface-ip=192.168.2.1/30\n\tleftvti=192.168.2.1/30", "t.conf:6: duplicate key 'leftvti' in conn \"t\" (first set at line 5)");
 }
 
 static void test_sections(void)
 {
 	CHECK_DIAG("\tleft=192.0.2.1\nconn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
 		   "t.conf:1: key 'left' outside a conn (put it under a 'conn NAME' line)");
-	CHECK_DIAG("conn t\nleft=192.0.2.1\n", TEST_SECRETS,
-		   "t.conf:2: key=value at column 0: key lines must be indented under a 'conn NAME' line");
-	CHECK_DIAG("config setup\n\tlogfile=/var/log/pluto.log\n", TEST_SECRETS,
-		   "t.conf:2: key 'logfile' in config setup is not supported by mcvpn yet");
+	CHECK_DIAG("left=192.0.2.1\nconn t\n", TEST_SECRETS,
+		   "t.conf:1: key 'left' outside a conn (put it under a 'conn NAME' line)");
+	CHECK_DIAG("config setup\n\tfrobnicate=yes\n", TEST_SECRETS,
+		   "t.conf:2: unknown key 'frobnicate' in config setup");
 	CHECK_DIAG("config foo\n", TEST_SECRETS, "t.conf:1: expected 'config setup'");
-	CHECK_DIAG("include /etc/ipsec.d/*.conf\n", TEST_SECRETS, "t.conf:1: include is not supported");
+	CHECK_DIAG("include /etc/ipsec.d/none.conf\n", TEST_SECRETS,
+		   "t.conf:1: include /etc/ipsec.d/none.conf: no such file");
 	CHECK_DIAG("conn a b\n", TEST_SECRETS, "t.conf:1: a section header is 'conn NAME' or 'config setup'");
 	CHECK_DIAG("conn\n", TEST_SECRETS, "t.conf:1: section header without a name");
 	CHECK_DIAG("setup x\n", TEST_SECRETS, "t.conf:1: expected 'conn NAME' or 'config setup' at column 0");
 	CHECK_DIAG("conn bad/name\n\tleft=192.0.2.1\n", TEST_SECRETS, "t.conf:1: conn name 'bad/name': expected 1 to 63 letters");
 	CHECK_DIAG("conn t\n\tright=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
-		   "t.conf:1: conn \"t\": missing left= (the local address)");
+		   "t.conf:1: conn \"t\": missing left= (one end: an address or %defaultroute)");
 	CHECK_DIAG("conn t\n\tleft=192.0.2.2\n\tvti-interface=v\n", TEST_SECRETS,
-		   "t.conf:1: conn \"t\": missing right= (the peer's address)");
-	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n", TEST_SECRETS,
-		   "t.conf:1: conn \"t\": missing vti-interface=: mcvpn is route-based");
+		   "t.conf:1: conn \"t\": missing right= (the other end)");
+	CHECK_DIAG("conn vti9\n\tleft=192.0.2.1\n\tright=192.0.2.2\n"
+		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=vti9\n", TEST_SECRETS,
+		   "t.conf:7: conn \"b\": vti-interface=vti9 is already used by conn \"vti9\" (t.conf:1)");
+	CHECK_DIAG("conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=a\n"
+		   "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n", TEST_SECRETS,
+		   "t.conf:5: conn \"a\": its tunnel device a (named after the conn) is already used by conn \"b\" (t.conf:1): name another with vti-interface=");
 	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n"
 		   "conn t\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=w\n", TEST_SECRETS,
 		   "t.conf:5: duplicate conn \"t\" (first defined at t.conf:1)");
 	CHECK_DIAG("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n"
 		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.3\n\tvti-interface=vti1\n", TEST_SECRETS,
 		   "t.conf:8: conn \"b\": vti-interface=vti1 is already used by conn \"a\" (t.conf:1)");
+	/* two conns to one peer that neither the IDs nor the subnets tell apart */
+	CHECK_DIAG("conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n\tauto=add\n"
+		   "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti2\n\tauto=add\n"
+		   "\trightsubnet=10.1.0.0/16\n", TEST_SECRETS,
+		   "t.conf:6: conn \"b\" cannot be told apart from conn \"a\" (t.conf:1): the same left, right, leftid and rightid, and overlapping leftsubnet/rightsubnet");
 	CHECK_DIAG("conn t\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=v\n", NULL,
 		   "t.conf:1: conn \"t\": no PSK in *.secrets matches leftid 192.0.2.1 and rightid 192.0.2.2");
+}
+
+/* Two conns to one peer load when their IDs or their subnets differ. */
+static void test_distinct_ok(void)
+{
+	static const char *const second[] = {
+		"\tleftid=@b\n\trightid=@a\n",
+		"\tleftsubnet=10.2.0.0/16\n\trightsubnet=10.1.0.0/16\n",
+		"\trightsubnet=10.3.0.0/16\n",
+		"\tauto=ignore\n",
+	};
+
+	for (size_t i = 0; i < sizeof(second) / sizeof(second[0]); i++) {
+		char text[1024];
+		struct conf *c = NULL;
+		struct conf_diag d = { 0 };
+		snprintf(text, sizeof(text),
+			 "conn a\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti1\n\tauto=add\n"
+			 "\tleftsubnet=10.2.0.0/16\n\trightsubnet=10.4.0.0/16\n"
+			 "conn b\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=vti2\n%s%s",
+			 strstr(second[i], "auto=") ? "" : "\tauto=add\n", second[i]);
+		CHECK_INT(conf_load_text("t.conf", text, "t.secrets", TEST_SECRETS, &c, &d), 0);
+		if (d.n)
+			diag_print(&d);
+		conf_diag_free(&d);
+		conf_free(c);
+	}
 }
 
 /* Every problem is collected: three bad lines give three messages. */
@@ -181,6 +236,7 @@ int main(void)
 	test_limits();
 	test_algs();
 	test_sections();
+	test_distinct_ok();
 	test_all_collected();
 	return check_summary("conf-errors");
 }

@@ -55,6 +55,33 @@ static void test_forms(void)
 	conf_diag_free(&d);
 }
 
+/* libreswan's forms: the ':' glued to the last ID (as the operators' how-to
+ * and the clouds' generated files write it), %any4, @[key id], user@fqdn,
+ * upper-case 0X/0S, a '#' inside a word. */
+static void test_libreswan_forms(void)
+{
+	static const char v6[] = "conn t\n\tleft=2001:db8::1\n\tright=2001:db8::\n\tvti-interface=v\n";
+
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2: PSK \"glued\"\n"), "glued");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2:\tPSK \"tab\"\n"), "tab");
+	CHECK_STR(psk_of(conn_ab, "192.0.2.2: PSK \"one-glued\"\n"), "one-glued");
+	CHECK_STR(psk_of(conn_ab, "@a.example\n  192.0.2.2:\n  PSK \"three-lines\"\n"), "three-lines");
+	CHECK_STR(psk_of(conn_ab, "%any4 : PSK \"any4\"\n"), "any4");
+	CHECK_STR(psk_of(conn_ab, "%any6 %any: PSK \"any6\"\n"), "any6");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0X666F6F\n"), "foo");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0SZm9v\n"), "foo");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK \"a#b\" # comment\n"), "a#b");
+	CHECK_STR(psk_of(conn_ab, "@a.example 192.0.2.2 : PSK 0x666f6f # comment\n"), "foo");
+	/* an IPv6 ID that ends in ':' is an ID when a ':' follows, else the ':' ends it */
+	CHECK_STR(psk_of(v6, "2001:db8::1 2001:db8:: : PSK \"v6-colon\"\n"), "v6-colon");
+	CHECK_STR(psk_of(v6, "2001:db8::1 2001:db8:::\tPSK \"v6-glued\"\n"), "v6-glued");
+	/* key IDs and user@fqdn IDs select entries like the others */
+	CHECK_STR(psk_of("conn t\n\tleft=192.0.2.1\n\tleftid=@[aws-cgw]\n\tright=192.0.2.2\n"
+			 "\trightid=ops@b.example\n\tvti-interface=v\n",
+			 "@[aws-cgw] ops@b.example: PSK \"key-id\"\n: PSK \"wild\"\n"), "key-id");
+	CHECK_STR(psk_of(conn_ab, "@[a.example] 192.0.2.2 : PSK \"not-fqdn\"\n: PSK \"wild\"\n"), "wild");
+}
+
 static void test_matching(void)
 {
 	static const char all[] =
@@ -114,15 +141,22 @@ static void test_errors(void)
 	check_no_leak("@a.example : PSK\n", "hunter2", "t.secrets:1: missing PSK value");
 	check_no_leak("@a.example :\n", "hunter2", "t.secrets:1: missing secret type after ':' (expected PSK)");
 	check_no_leak("a.example : PSK \"hunter2\"\n", "hunter2",
-		      "t.secrets:1: ID 'a.example': expected @fqdn or an IP address (write @NAME");
+		      "t.secrets:1: ID 1 of the line: expected @fqdn or an IP address (write @NAME");
+	/* ': PSK "' forgotten: the key stands where an ID would, and is not shown */
+	check_no_leak("@a.example 192.0.2.2 hunter2-the-key\n", "hunter2",
+		      "t.secrets:1: ID 3 of the line: expected @fqdn or an IP address");
 	check_no_leak("\"C=US, CN=x\" : PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: quoted (distinguished-name) IDs are not supported");
-	check_no_leak("include /etc/ipsec.d/*.secrets\n", "hunter2", "t.secrets:1: include is not supported");
+	check_no_leak("include /etc/ipsec.d/x.secrets\n", "hunter2", "t.secrets:1: include /etc/ipsec.d/x.secrets: no such file");
+	check_no_leak("@a.example 192.0.2.2: \"hunter2\"\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
+	check_no_leak("@[a.example : PSK \"hunter2\"\n", "hunter2", "t.secrets:1: ID 1 of the line: expected @[text] (a key ID: the closing ']' is missing)");
+	check_no_leak("@#00ff : PSK \"hunter2\"\n", "hunter2", "the binary @# and @~ forms are not supported");
 }
 
 int main(void)
 {
 	test_forms();
+	test_libreswan_forms();
 	test_matching();
 	test_errors();
 	return check_summary("conf-secrets");

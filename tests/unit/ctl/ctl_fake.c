@@ -16,9 +16,9 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "daemon/ctl.h"
-#include "daemon/ctl_proto.h"
-#include "daemon/log.h"
+#include "daemon/ctl/server.h"
+#include "daemon/ctl/proto.h"
+#include "daemon/base/log.h"
 
 int fake_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 {

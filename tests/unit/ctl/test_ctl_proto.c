@@ -1,10 +1,10 @@
 /* ctl_proto: encode/decode of the control socket frames, every malformed
- * case.  The format is our own (daemon/ctl_proto.h), so the expected bytes
+ * case.  The format is our own (ctl/proto.h), so the expected bytes
  * are worked out by hand from that layout; there is no published vector. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ctl_proto.h"
+#include "daemon/ctl/proto.h"
 #include "check.h"
 
 static struct ctl_request req;	/* 4.7 KB: keep it off the stack */

@@ -20,9 +20,9 @@
 
 #include "check.h"
 #include "ctl_fake.h"
-#include "daemon/ctl.h"
-#include "daemon/ctl_proto.h"
-#include "daemon/log.h"
+#include "daemon/ctl/server.h"
+#include "daemon/ctl/proto.h"
+#include "daemon/base/log.h"
 
 #define TIMEOUT_MS 300
 
@@ -261,8 +261,9 @@ static void test_hangup(void)
 	check_alive();
 }
 
-/* echo as uid/gid from a child process; the reply through a pipe. */
-static void call_as(uid_t uid, gid_t gid, struct raw_reply *r)
+/* echo as uid/gid (and supplementary group sup unless -1) from a child
+ * process; the reply through a pipe. */
+static void call_as_groups(uid_t uid, gid_t gid, gid_t sup, struct raw_reply *r)
 {
 	int p[2];
 	pid_t pid;
@@ -272,7 +273,8 @@ static void call_as(uid_t uid, gid_t gid, struct raw_reply *r)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		if (setgroups(sup == (gid_t)-1 ? 0 : 1, &sup) != 0 || setgid(gid) != 0 ||
+		    setuid(uid) != 0)
 			_exit(1);
 		call_argv(1, (char *[]){ "echo", NULL }, r);
 		_exit(write(p[1], r, sizeof(*r)) == sizeof(*r) ? 0 : 1);
@@ -282,6 +284,11 @@ static void call_as(uid_t uid, gid_t gid, struct raw_reply *r)
 	CHECK(read(p[0], r, sizeof(*r)) == sizeof(*r));
 	close(p[0]);
 	waitpid(pid, NULL, 0);
+}
+
+static void call_as(uid_t uid, gid_t gid, struct raw_reply *r)
+{
+	call_as_groups(uid, gid, (gid_t)-1, r);
 }
 
 #ifdef MCVPN_CTL_GROUP
@@ -305,6 +312,10 @@ static void test_peer_uid(void)
 	call_as(1, 1, &r);		/* daemon:daemon */
 	CHECK_INT(r.status, CTL_STATUS_ERROR);
 	CHECK_STR(r.text, "permission denied: mcvpnd serves only root and group nogroup");
+	/* the same user with nogroup as a supplementary group: the kernel's
+	 * SO_PEERGROUPS says so, no name-service lookup */
+	call_as_groups(1, 1, 65534, &r);
+	CHECK_INT(r.status, CTL_STATUS_OK);
 	CHECK(chmod(path, 0660) == 0 && chmod(dir, 0700) == 0);
 	check_alive();
 }

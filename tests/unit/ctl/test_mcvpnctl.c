@@ -13,7 +13,7 @@
 
 #include "check.h"
 #include "ctl_fake.h"
-#include "daemon/ctl_proto.h"
+#include "daemon/ctl/proto.h"
 
 static const char *bin;
 static int as_nobody;	/* run() drops to uid 65534 before exec */

@@ -9,7 +9,7 @@
 #    named in the page's KEYS NOT SUPPORTED section, and that section names no
 #    other key.
 # 3. Every long option of mcvpnd and mcvpnctl has an entry in its page; every
-#    command of the cmds[] table of daemon/ctl_cmds.c has an entry in
+#    command of the cmds[] table of daemon/ctl/commands.c has an entry in
 #    mcvpnctl(8)'s COMMANDS whose tag matches the command's usage string, and
 #    COMMANDS has no entry for a command the table lacks.
 # 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
@@ -61,10 +61,14 @@ tag_text() {
 	}'
 }
 
-# The lines of file between the first line matching start and the next
-# line matching end (both EREs), neither included.
+# The lines of file ("-": stdin) between the first line matching start and
+# the next line matching end (both EREs), neither included.  Only POSIX forms
+# that every awk reads alike: the EREs come through ENVIRON, not -v (which
+# reads escapes, and gawk and mawk read "\[" differently), and they escape
+# nothing: a bracket expression stands for a literal ("[[]", "[.]", "[{]").
 between() {
-	awk -v s="$2" -v e="$3" 'on && $0 ~ e { exit } on { print } $0 ~ s { on = 1 }' "$1"
+	S=$2 E=$3 awk 'BEGIN { s = ENVIRON["S"]; e = ENVIRON["E"] }
+		on && $0 ~ e { exit } on { print } $0 ~ s { on = 1 }' "$1"
 }
 
 # ---- 1. rendering ----
@@ -98,9 +102,9 @@ done
 
 # ---- 2. configuration keys ----
 plain "$conf_page" >"$tmp/conf.txt"
-between "$src/conf/keys.c" 'struct key_def keys\[\] *= *\{' '^\};' |
+between "$src/conf/keys.c" 'struct key_def keys[[][]] *= *[{]' '^[}];' |
 	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/keys"
-between "$src/conf/keys.c" 'not_yet\[\] *= *\{' '^\};' |
+between "$src/conf/keys.c" 'not_yet[[][]] *= *[{]' '^[}];' |
 	grep -o '"[^"]*"' | tr -d '"' >"$tmp/not_yet"
 n_keys=$(wc -l <"$tmp/keys")
 n_not_yet=$(wc -l <"$tmp/not_yet")
@@ -120,7 +124,7 @@ while read -r key; do
 	grep -qx "$key" "$tmp/tags" ||
 		fail "mcvpn.conf.5 has no entry for '$key=' (a .TP/.TQ tag '.B $key=...'; it is in conf/keys.c's key table)"
 done <"$tmp/keys"
-between "$tmp/conf.txt" '^\.SH KEYS NOT SUPPORTED' '^\.SH' >"$tmp/not_yet.txt"
+between "$tmp/conf.txt" '^[.]SH KEYS NOT SUPPORTED' '^[.]SH' >"$tmp/not_yet.txt"
 while read -r key; do
 	case $key in
 	*[!a-z0-9_-]*) fail "odd key name '$key' extracted from conf/keys.c"; continue ;;
@@ -143,7 +147,7 @@ echo "checked $n_keys keys and $n_not_yet not-supported keys against mcvpn.conf.
 
 # ---- 3. options and commands ----
 check_options() {	# C_FILE PAGE
-	between "$1" 'struct option opts\[\] *= *\{' '^[[:space:]]*\};' |
+	between "$1" 'struct option opts[[][]] *= *[{]' '^[[:space:]]*[}];' |
 		sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/opts"
 	[ -s "$tmp/opts" ] || fail "no long options found in $1 (did its option table change?)"
 	# the tag lines (after .TP) of the page: each option has one
@@ -154,34 +158,34 @@ check_options() {	# C_FILE PAGE
 	done <"$tmp/opts"
 }
 check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
-check_options "$src/daemon/mcvpnctl.c" "$man_dir/mcvpnctl.8"
+check_options "$src/daemon/mcvpnctl/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
 # The control commands: the rows '{ "name", min, max, fn, "usage" },' of the
-# cmds[] table in daemon/ctl_cmds.c, as "name<TAB>usage".
-between "$src/daemon/ctl_cmds.c" 'cmds\[\] *= *\{' '^\};' |
+# cmds[] table in daemon/ctl/commands.c, as "name<TAB>usage".
+between "$src/daemon/ctl/commands.c" 'cmds[[][]] *= *[{]' '^[}];' |
 	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",.*,[[:space:]]*"\([^"]*\)"[[:space:]]*},.*/\1	\2/p' \
 	>"$tmp/commands"
 n_cmds=$(wc -l <"$tmp/commands")
 if [ "$n_cmds" -lt 2 ]; then
-	fail "found $n_cmds commands in the cmds[] table of daemon/ctl_cmds.c (expected at least 2: did the table's layout change?)"
+	fail "found $n_cmds commands in the cmds[] table of daemon/ctl/commands.c (expected at least 2: did the table's layout change?)"
 fi
 # The tags of COMMANDS' own entries (a .TP at the section's level, not the
 # replies nested in .RS/.RE), as plain words: "rekey name [child|ike]".
-plain "$man_dir/mcvpnctl.8" | between /dev/stdin '^\.SH COMMANDS' '^\.SH' |
+plain "$man_dir/mcvpnctl.8" | between - '^[.]SH COMMANDS' '^[.]SH' |
 	awk '/^\.RS/ { depth++ } /^\.RE/ { depth-- }
 	     prev == ".TP" && depth == 0 { print } { prev = $0 }' |
 	tag_text >"$tmp/command.tags"
 while IFS="$(printf '\t')" read -r cmd usage; do
 	tag=$(awk -v c="$cmd" '$1 == c { print; exit }' "$tmp/command.tags")
 	if [ -z "$tag" ]; then
-		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl_cmds.c's cmds[] table has it, usage '$usage')"
+		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl/commands.c's cmds[] table has it, usage '$usage')"
 	elif [ "$tag" != "$(echo "$usage" | tr 'A-Z' 'a-z')" ]; then
-		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl_cmds.c's usage is '$usage' (expected the same words, argument names in lower case)"
+		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl/commands.c's usage is '$usage' (expected the same words, argument names in lower case)"
 	fi
 done <"$tmp/commands"
 [ "$n_cmds" -lt 2 ] || cut -d ' ' -f 1 "$tmp/command.tags" | while read -r cmd; do
 	cut -f 1 "$tmp/commands" | grep -qx -- "$cmd" ||
-		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl_cmds.c's cmds[] table (the daemon answers it with 'unknown command')"
+		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl/commands.c's cmds[] table (the daemon answers it with 'unknown command')"
 done >"$tmp/extra"
 if [ -s "$tmp/extra" ]; then
 	cat "$tmp/extra"
@@ -190,7 +194,7 @@ fi
 echo "checked $n_cmds control commands against mcvpnctl.8"
 
 # ---- 4. the example pair ----
-between "$tmp/conf.txt" '^\.SH EXAMPLES' '^\.SH' >"$tmp/examples.txt"
+between "$tmp/conf.txt" '^[.]SH EXAMPLES' '^[.]SH' >"$tmp/examples.txt"
 awk -v dir="$tmp" '
 	/^\.EX/ { n++; on = 1; next }
 	/^\.EE/ { on = 0; next }

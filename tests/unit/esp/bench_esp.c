@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "crypto/alg.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define INNER	1400

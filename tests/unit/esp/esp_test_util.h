@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/dataplane.h"
+#include "daemon/dataplane/dataplane.h"
 
 /* An IPv4 packet of len bytes (>= 20) from src to dst, UDP, payload filler. */
 static inline void make_ipv4(uint8_t *p, size_t len, const uint8_t src[4], const uint8_t dst[4])

@@ -13,13 +13,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "crypto/alg.h"
-#include "daemon/dataplane.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define SPI_AB	0xab000001u	/* A -> B */
@@ -119,6 +120,29 @@ static ssize_t recv_wait(int fd, void *buf, size_t cap, int ms)
 	if (poll(&pfd, 1, ms) != 1)
 		return -1;
 	return recv(fd, buf, cap, MSG_DONTWAIT);
+}
+
+/* Reports of ESP from elsewhere counted (and skipped) by ike_wait. */
+static unsigned elsewhere_reports;
+static struct dp_ike_hdr last_report;
+
+/* The next IKE message on an ike fd; reports of ESP from elsewhere (B's
+ * outbound SA goes straight to A, its inbound ESP comes from the tap) are
+ * counted and skipped. */
+static ssize_t ike_wait(int fd, void *buf, size_t cap, int ms)
+{
+	for (;;) {
+		ssize_t n = recv_wait(fd, buf, cap, ms);
+		struct dp_ike_hdr h;
+
+		if (n != (ssize_t)sizeof(h))
+			return n;
+		memcpy(&h, buf, sizeof(h));
+		if (!h.esp_spi)
+			return n;
+		elsewhere_reports++;
+		last_report = h;
+	}
 }
 
 static struct dp_global_stats gstats(struct dataplane *dp)
@@ -359,7 +383,7 @@ static void test_ike_forwarding(void)
 	ssize_t n;
 
 	send_to_b(msg, sizeof(msg) - 1);
-	n = recv_wait(B.ike, got, sizeof(got), WAIT_MS);
+	n = ike_wait(B.ike, got, sizeof(got), WAIT_MS);
 	CHECK_INT(n, sizeof(hdr) + sizeof(msg) - 1 - 4);
 	if (n < (ssize_t)sizeof(hdr))
 		return;
@@ -428,7 +452,7 @@ static void test_odd_datagrams(void)
 	CHECK_INT(g.drop_unknown_spi, 1);
 	CHECK_INT(g.drop_malformed, 3);
 	CHECK_INT(g.drop_no_sa, 0);
-	CHECK_INT(recv_wait(B.ike, junk, sizeof(junk), 50), -1);
+	CHECK_INT(ike_wait(B.ike, junk, sizeof(junk), 50), -1);
 }
 
 /* Not an IP packet on the TUN: dropped, counted on the outbound SA. */
@@ -629,9 +653,91 @@ static void test_gro_train(void)
 		CHECK_MEM(out, in[k], l);
 	}
 	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), 50), -1);
-	CHECK_INT(recv_wait(B.ike, out, sizeof(out), WAIT_MS), sizeof(struct dp_ike_hdr) + seg - 4);
+	CHECK_INT(ike_wait(B.ike, out, sizeof(out), WAIT_MS), sizeof(struct dp_ike_hdr) + seg - 4);
 	CHECK_INT(sstats(B.dp, true, spi).drop_replay, replay0 + 1);
 	CHECK(gstats(B.dp).gro_received > before.gro_received);
+}
+
+/* Wait (at most 2 s) for the next monotonic second: the reports of ESP
+ * from elsewhere come at most once a second per SA. */
+static void next_second(void)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
+	for (int i = 0; i < 200; i++) {
+		usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
+		if (b.tv_sec != a.tv_sec)
+			return;
+	}
+}
+
+/* A -> B one packet through the tap, delivered. */
+static void a_to_b_once(void)
+{
+	uint8_t in[64], esp[2048], out[2048];
+	ssize_t n;
+
+	make_ipv4(in, sizeof(in), a_host, b_host);
+	n = a_sends(in, sizeof(in), esp, sizeof(esp));
+	send_to_b(esp, (size_t)(n > 0 ? n : 0));
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), sizeof(in));
+}
+
+/* B's outbound SA goes to A's address, its inbound ESP comes from the tap:
+ * authentic ESP from elsewhere, reported on B's ike fd (the SPI, where it
+ * came from) at most once a second; moved to the tap (dp_sa_set_peer), B's
+ * ESP goes there and the reports stop. */
+#define SPI_EAB 0xe1000001u
+#define SPI_EBA 0xe2000001u
+
+static void test_elsewhere(void)
+{
+	struct sockaddr_storage tap_ss = { 0 }, a_ss = { 0 };
+	struct dp_sa_params p;
+	const struct sockaddr_in *from = (const struct sockaddr_in *)&last_report.from;
+	uint8_t buf[2048], in[100];
+	unsigned before;
+
+	memcpy(&tap_ss, &tap_addr, sizeof(tap_addr));
+	memcpy(&a_ss, &A.addr, sizeof(A.addr));
+	p = sa_params(SPI_EAB, 7, &A, &tap_addr, b_host, a_host);
+	CHECK_INT(dp_sa_add_outbound(A.dp, &p), 0);
+	p = sa_params(SPI_EAB, 7, &B, NULL, a_host, b_host);
+	CHECK_INT(dp_sa_add_inbound(B.dp, &p), 0);
+	p = sa_params(SPI_EBA, 8, &B, &A.addr, a_host, b_host);
+	CHECK_INT(dp_sa_add_outbound(B.dp, &p), 0);
+	p = sa_params(SPI_EBA, 8, &A, NULL, b_host, a_host);
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);
+	a_to_b_once();
+	while (ike_wait(B.ike, buf, sizeof(buf), 50) >= 0)
+		;
+	CHECK(elsewhere_reports >= 1);
+	CHECK_INT(last_report.esp_spi, SPI_EAB);
+	CHECK_INT(from->sin_port, tap_addr.sin_port);
+	next_second();
+	before = elsewhere_reports;
+	for (int i = 0; i < 5; i++)
+		a_to_b_once();
+	while (ike_wait(B.ike, buf, sizeof(buf), 50) >= 0)
+		;
+	CHECK_INT(elsewhere_reports, before + 1);		/* five packets, one report */
+
+	CHECK_INT(dp_sa_set_peer(B.dp, SPI_EBA, &tap_ss, B.udp), 0);
+	CHECK_INT(dp_sa_set_peer(B.dp, 0xdeadbeef, &tap_ss, B.udp), -ENOENT);
+	CHECK_INT(dp_sa_set_peer(B.dp, SPI_EBA, &tap_ss, tap), -ENOENT);	/* not B's socket */
+	make_ipv4(in, sizeof(in), b_host, a_host);
+	CHECK_INT(write(B.tun[0], in, sizeof(in)), sizeof(in));
+	CHECK(recv_wait(tap, buf, sizeof(buf), WAIT_MS) > 8 && be32(buf) == SPI_EBA);
+	next_second();
+	before = elsewhere_reports;
+	for (int i = 0; i < 3; i++)
+		a_to_b_once();
+	while (ike_wait(B.ike, buf, sizeof(buf), 50) >= 0)
+		;
+	CHECK_INT(elsewhere_reports, before);
+	CHECK_INT(dp_sa_set_peer(B.dp, SPI_EBA, &a_ss, B.udp), 0);	/* back, for the rest */
 }
 
 static void test_socket_remove(void)
@@ -639,7 +745,7 @@ static void test_socket_remove(void)
 	uint8_t b[8];
 
 	CHECK_INT(dp_socket_remove(B.dp, B.udp), 0);
-	CHECK_INT(recv_wait(B.ike, b, sizeof(b), WAIT_MS), 0);	/* EOF */
+	CHECK_INT(ike_wait(B.ike, b, sizeof(b), WAIT_MS), 0);	/* EOF */
 	CHECK_INT(dp_tunnel_remove(B.dp, TUN_ID), 0);
 }
 
@@ -663,6 +769,7 @@ int main(void)
 	test_rekey_and_remove();
 	test_cbc();
 	test_gro_train();
+	test_elsewhere();
 	test_socket_remove();
 	side_down(&A);
 	side_down(&B);

@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "crypto/aead.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define SPI 0x0a0b0c0d
@@ -412,6 +412,96 @@ static void test_selectors(void)
 	esp_sa_free(none);
 }
 
+/* An IPv4 packet of proto with ports sp -> dp (ICMP: type sp, code dp) at
+ * IPv4 fragment offset frag (8-byte units). */
+static void make_l4(uint8_t *p, uint8_t proto, uint16_t sp, uint16_t dp, uint16_t frag)
+{
+	make_ipv4(p, 40, src4, dst4);
+	p[9] = proto;
+	p[6] = (uint8_t)(frag >> 8);
+	p[7] = (uint8_t)frag;
+	if (proto == 1) {
+		p[20] = (uint8_t)sp;
+		p[21] = (uint8_t)dp;
+		return;
+	}
+	p[20] = (uint8_t)(sp >> 8), p[21] = (uint8_t)sp;
+	p[22] = (uint8_t)(dp >> 8), p[23] = (uint8_t)dp;
+}
+
+static struct dp_range l4range(struct dp_range r, uint8_t proto, uint16_t lo, uint16_t hi)
+{
+	r.l4 = true;
+	r.ip_proto = proto;
+	r.start_port = lo;
+	r.end_port = hi;
+	return r;
+}
+
+/* Selectors that name a protocol and ports (RFC 7296 3.13.1): the peer's
+ * TCP port 22 to any port of ours, and ICMP echo requests (type 8, any code)
+ * in one more pair; a later fragment has no ports (OPAQUE) and passes only
+ * selectors without ports.  Inbound and outbound alike. */
+static void test_selectors_l4(void)
+{
+	struct esp_sa *in = new_in();
+	struct dp_range r4 = range4((uint8_t[]){ 10, 1, 0, 0 }, (uint8_t[]){ 10, 1, 255, 255 });
+	struct dp_range l4 = range4((uint8_t[]){ 10, 2, 0, 0 }, (uint8_t[]){ 10, 2, 255, 255 });
+	struct dp_range remote[2] = { l4range(r4, 6, 22, 22), l4range(r4, 1, 0x0800, 0x08ff) };
+	struct dp_range local[2] = { l4range(l4, 6, 0, 0xffff), l4range(l4, 1, 0x0800, 0x08ff) };
+	uint8_t p[40];
+	uint32_t s = 1;
+
+	CHECK_INT(esp_sa_set_ts(in, remote, 2, local, 2), 0);
+	CHECK(in->ts_l4);
+	make_l4(p, 6, 22, 40000, 0);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_OK);
+	make_l4(p, 6, 23, 40000, 0);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_ERR_TS);		/* other port */
+	make_l4(p, 17, 22, 40000, 0);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_ERR_TS);		/* UDP */
+	make_l4(p, 6, 22, 40000, 10);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_ERR_TS);		/* later fragment */
+	make_l4(p, 1, 8, 0, 0);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_OK);			/* echo request */
+	make_l4(p, 1, 0, 0, 0);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_ERR_TS);		/* echo reply */
+	/* the same, outbound: our TCP from any port to the peer's 22 */
+	make_ipv4(p, 40, dst4, src4);
+	p[9] = 6, p[20] = 0x9c, p[21] = 0x40, p[22] = 0, p[23] = 22;
+	CHECK_INT(esp_sa_check_outbound(in, ESP_NH_IPV4, p, 40), ESP_OK);
+	p[23] = 23;
+	CHECK_INT(esp_sa_check_outbound(in, ESP_NH_IPV4, p, 40), ESP_ERR_TS);
+	CHECK_INT(esp_sa_check_outbound(in, ESP_NH_IPV4, p, 22), ESP_ERR_TS);	/* ports cut off */
+	/* a protocol alone: later fragments pass */
+	remote[0] = l4range(r4, 6, 0, 0xffff);
+	CHECK_INT(esp_sa_set_ts(in, remote, 1, local, 1), 0);
+	make_l4(p, 6, 22, 40000, 10);
+	CHECK_INT(craft(in, s++, p, 40, 2, 2, 4, -1), ESP_OK);
+	esp_sa_free(in);
+}
+
+/* IKE keeps up to 8 selectors per side: all of them reach the checks. */
+static void test_selectors_eight(void)
+{
+	struct esp_sa *in = new_in();
+	struct dp_range remote[DP_MAX_TS], local[1];
+	uint32_t s = 1;
+
+	CHECK(DP_MAX_TS >= 8);
+	for (unsigned i = 0; i < DP_MAX_TS; i++)
+		remote[i] = range4((uint8_t[]){ 10, 10, (uint8_t)i, 0 },
+				   (uint8_t[]){ 10, 10, (uint8_t)i, 255 });
+	local[0] = range4((uint8_t[]){ 10, 2, 0, 0 }, (uint8_t[]){ 10, 2, 255, 255 });
+	CHECK_INT(esp_sa_set_ts(in, remote, DP_MAX_TS, local, 1), 0);
+	CHECK(!in->ts_l4);
+	for (unsigned i = 0; i < DP_MAX_TS; i++)
+		CHECK_INT(try_v4(in, s++, (uint8_t[]){ 10, 10, (uint8_t)i, 9 }, dst4), ESP_OK);
+	CHECK_INT(try_v4(in, s++, (uint8_t[]){ 10, 10, DP_MAX_TS, 9 }, dst4), ESP_ERR_TS);
+	CHECK_INT(esp_sa_set_ts(in, remote, DP_MAX_TS + 1, local, 1), -EINVAL);
+	esp_sa_free(in);
+}
+
 static enum esp_err out_v4(const struct esp_sa *sa, const uint8_t s[4], const uint8_t d[4])
 {
 	uint8_t p[40];
@@ -514,6 +604,8 @@ int main(void)
 	test_inner_length();
 	test_selectors();
 	test_selectors_outbound();
+	test_selectors_l4();
+	test_selectors_eight();
 	test_seq_and_space();
 	test_misc();
 	return check_summary("esp-framing");

@@ -10,7 +10,7 @@
 #include "crypto/alg.h"
 #include "crypto/cipher.h"
 #include "crypto/integ.h"
-#include "daemon/esp.h"
+#include "daemon/dataplane/esp.h"
 #include "esp_test_util.h"
 
 #define SPI 0x0a0b0c0d

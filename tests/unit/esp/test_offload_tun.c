@@ -40,9 +40,9 @@
 
 #include "check.h"
 #include "crypto/alg.h"
-#include "daemon/dataplane.h"
-#include "daemon/dp_offload.h"
-#include "daemon/tun.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/dataplane/offload.h"
+#include "daemon/dataplane/tun.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103

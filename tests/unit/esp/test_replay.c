@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "daemon/replay.h"
+#include "daemon/dataplane/replay.h"
 
 /* Check, then record when accepted, as the ESP receive path does. */
 static bool accept(struct replay *r, uint32_t seq)

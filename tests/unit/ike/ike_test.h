@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "daemon/ike_msg.h"
+#include "daemon/ikemsg/msg.h"
 
 /* Parse results by name: "expected -3 (malformed payload), got 0 (ok)". */
 #define CHECK_PARSE(got, want) do { \

@@ -10,7 +10,7 @@
 #include "check.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
-#include "daemon/ike_cookie.h"
+#include "daemon/ike/cookie.h"
 
 #define R IKE_COOKIE_ROTATE_S
 

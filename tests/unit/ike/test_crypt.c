@@ -11,7 +11,7 @@
 #include "crypto/cipher.h"
 #include "crypto/integ.h"
 #include "crypto/secret.h"
-#include "daemon/ike_crypt.h"
+#include "daemon/ikemsg/sk.h"
 #include "ike_test.h"
 
 #define BUF 4096

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "daemon/log.h"
+#include "daemon/base/log.h"
 
 static char caught[8192];
 
@@ -46,6 +46,19 @@ static unsigned count_of(const char *hay, const char *needle)
 	return n;
 }
 
+/* Peer-chosen bytes (an ID) reach a log line escaped: control characters,
+ * quotes' friend the backslash and anything above 0x7e as \xNN, cut to fit. */
+static void test_escape(void)
+{
+	static const uint8_t evil[] = "vpn\n\x1b[31mroot\\\xff.example";
+	char out[64], tiny[6];
+
+	CHECK_STR(log_escape(evil, sizeof(evil) - 1, out, sizeof(out)),
+		  "vpn\\x0a\\x1b[31mroot\\x5c\\xff.example");
+	CHECK_STR(log_escape(evil, sizeof(evil) - 1, tiny, sizeof(tiny)), "vpn");	/* no half \xNN */
+	CHECK_STR(log_escape((const uint8_t *)"", 0, out, sizeof(out)), "");
+}
+
 int main(void)
 {
 	struct log_limit l = { 0 };
@@ -53,6 +66,7 @@ int main(void)
 	int saved;
 	FILE *f;
 
+	test_escape();
 	log_init(true, LOG_INFO);
 	for (int i = 0; i < 25; i++)
 		passed += log_limit_pass(&l, LOG_INFO);

@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "crypto/alg.h"
-#include "daemon/ike_msg.h"
+#include "daemon/ikemsg/msg.h"
 #include "ike_test.h"
 
 #define BUF 4096

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "daemon/ike_msg.h"
+#include "daemon/ikemsg/msg.h"
 #include "ike_test.h"
 
 #define BUF 8192

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "daemon/nat.h"
+#include "daemon/ike/nat.h"
 
 #define SPII 0x0123456789abcdefull
 #define SPIR 0xfedcba9876543210ull

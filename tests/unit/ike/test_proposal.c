@@ -6,7 +6,7 @@
 #include "check.h"
 #include "conf/conf.h"
 #include "crypto/alg.h"
-#include "daemon/proposal.h"
+#include "daemon/ike/proposal.h"
 
 /* ike=aes_cbc256-sha2_384;modp1536 and aes_gcm256-sha2_512;dh19 */
 static const struct conf_alg ike_cbc = { ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_384_192,

@@ -5,8 +5,8 @@
 
 #include "check.h"
 #include "conf/conf.h"
-#include "daemon/dataplane.h"
-#include "daemon/ts.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/ike/ts.h"
 
 static struct conf_prefix pfx(const char *addr, uint8_t len)
 {

@@ -4,8 +4,11 @@
 #   test_import.sh SOURCE_ROOT MCVPNCTL MCVPND
 #
 # For each case (aws, oci, two: the two VMs' sides, and a file with two conns
-# and one boot script for both), run in the case's directory with the
-# arguments in its "args" file:
+# and one boot script for both; policy: a policy-based conn; seed-aws,
+# seed-oci: the operators' how-to's files as it prints them; cloud: a
+# cloud's generated file, %defaultroute and VTIs), run in the
+# case's directory with the arguments in its "args" file, expecting exit
+# status 0 (or the one in its "status" file):
 #   1. printed: stdout (the files) and stderr (notes, summary) against
 #      expected/stdout and expected/stderr;
 #   2. written with --output-dir: stderr against expected/stderr-dir, every
@@ -75,15 +78,17 @@ mode() {
 }
 
 # ---- the operators' files ----
-for case in aws oci two; do
+for case in aws oci two policy seed-aws seed-oci cloud; do
 	dir=$cases/$case
 	exp=$dir/expected
 	args=$(cat "$dir/args")
+	want=0		# 2 for a case written with warnings (its "status" file)
+	[ -f "$dir/status" ] && want=$(cat "$dir/status")
 
 	# 1. printed
 	# shellcheck disable=SC2086 # args holds several words
 	run "$dir" $args
-	status "$case: printed" 0
+	status "$case: printed" "$want"
 	same "$case: printed files (stdout)" "$tmp/stdout" "$exp/stdout"
 	same "$case: printed notes (stderr)" "$tmp/stderr" "$exp/stderr"
 
@@ -91,7 +96,7 @@ for case in aws oci two; do
 	out=$tmp/$case.d
 	# shellcheck disable=SC2086
 	run "$dir" $args --output-dir "$out"
-	status "$case: written" 0
+	status "$case: written" "$want"
 	sed "s#TMP/$case.d#OUT#g" "$tmp/stderr" >"$tmp/stderr.out"
 	same "$case: written notes (stderr)" "$tmp/stderr.out" "$exp/stderr-dir"
 	checks=$((checks + 1))
@@ -140,7 +145,7 @@ for case in aws oci two; do
 		fail "$case: run again changed $out"
 	# shellcheck disable=SC2086
 	run "$dir" $args --output-dir "$out" --force
-	status "$case: --force" 0
+	status "$case: --force" "$want"
 	for f in "$exp"/*.conf "$exp"/*.secrets; do
 		same "$case: --force $(basename "$f")" "$out/$(basename "$f")" "$f"
 	done
@@ -165,12 +170,11 @@ refuse missing-file 1 missing.conf
 refuse missing-secrets 1 ../aws/oracle-tunnel-1.conf --secrets missing.secrets
 refuse missing-script 1 ../aws/oracle-tunnel-1.conf --boot-script missing.sh
 refuse no-conn 1 no-conn.conf
-refuse no-vti-interface 1 policy.conf --secrets ../aws/oracle-tunnel-1.secrets
 refuse bad-values 1 bad-values.conf --secrets ../aws/oracle-tunnel-1.secrets
-refuse no-args 2
-refuse two-files 2 no-conn.conf policy.conf
-refuse bad-option 2 --bogus no-conn.conf
-refuse no-option-value 2 no-conn.conf --secrets
+refuse no-args 1
+refuse two-files 1 no-conn.conf bad-values.conf
+refuse bad-option 1 --bogus no-conn.conf
+refuse no-option-value 1 no-conn.conf --secrets
 refuse output-not-dir 1 ../aws/oracle-tunnel-1.conf --boot-script ../aws/reboot.sh \
 	--output-dir no-conn.conf
 
@@ -183,8 +187,8 @@ checks=$((checks + 1))
 [ "$(ls "$tmp/exists.d")" = "oracle-tunnel-1.secrets" ] && grep -q "operator's own" "$tmp/exists.d/oracle-tunnel-1.secrets" ||
 	fail "refuse exists: $tmp/exists.d changed: $(ls "$tmp/exists.d")"
 
-# secrets without a matching line: the conf is written all the same, exit 1
-refuse secrets-no-match 1 ../aws/oracle-tunnel-1.conf --secrets other.secrets \
+# secrets without a matching line: the conf is written all the same, exit 2
+refuse secrets-no-match 2 ../aws/oracle-tunnel-1.conf --secrets other.secrets \
 	--boot-script ../aws/reboot.sh --output-dir "$tmp/nomatch.d"
 checks=$((checks + 1))
 [ "$(ls "$tmp/nomatch.d")" = "oracle-tunnel-1.conf" ] ||
@@ -192,6 +196,20 @@ checks=$((checks + 1))
 grep -v '^#' "$cases/aws/expected/oracle-tunnel-1.conf" >"$tmp/aws.conf"
 grep -v '^#' "$tmp/nomatch.d/oracle-tunnel-1.conf" >"$tmp/nomatch.conf"
 same "refuse secrets-no-match: the conf (comments aside)" "$tmp/nomatch.conf" "$tmp/aws.conf"
+
+# a conn refused does not block the other (exit 2, it alone written),
+# unless --all-or-nothing (exit 1, nothing written); --conn takes one
+refuse mixed 2 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --output-dir "$tmp/mixed.d"
+checks=$((checks + 1))
+[ "$(ls "$tmp/mixed.d" | tr '\n' ' ')" = "to-oci.conf to-oci.secrets " ] ||
+	fail "refuse mixed: expected to-oci.conf and to-oci.secrets written, got: $(ls "$tmp/mixed.d")"
+refuse mixed-all-or-nothing 1 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --all-or-nothing \
+	--output-dir "$tmp/mixed-aon.d"
+checks=$((checks + 1))
+[ -z "$(ls "$tmp/mixed-aon.d" 2>/dev/null)" ] ||
+	fail "refuse mixed-all-or-nothing: expected nothing written, got: $(ls "$tmp/mixed-aon.d")"
+refuse mixed-conn 0 mixed.conf --secrets ../aws/oracle-tunnel-1.secrets --conn to-oci --local 10.3.1.200
+refuse mixed-conn-refused 1 mixed.conf --conn to-gcp
 
 # an unreadable file: as nobody when we are root (root reads mode 000 files)
 cp "$cases/aws/oracle-tunnel-1.conf" "$tmp/unreadable.conf"

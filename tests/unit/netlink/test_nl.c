@@ -13,7 +13,7 @@
  * Routes are checked both through nl_route_present and, independently,
  * through /proc/net/route and /proc/net/ipv6_route. */
 #include "check.h"
-#include "daemon/tun.h"
+#include "daemon/dataplane/tun.h"
 #include "netlink/nl.h"
 
 #include <arpa/inet.h>
@@ -49,7 +49,8 @@ static struct nl_prefix pfx(const char *addr, uint8_t len)
 
 static const char *ev_name(enum nl_event_type t)
 {
-	static const char *names[] = { "LINK_DEL", "LINK_DOWN", "ADDR_DEL", "ROUTE_DEL", "RESYNC" };
+	static const char *names[] = { "LINK_DEL", "LINK_DOWN", "ADDR_DEL", "ROUTE_DEL", "RESYNC",
+				       "ADDR_NEW", "ROUTE_NEW" };
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
 
@@ -263,6 +264,44 @@ static void test_monitor_del(struct nl_monitor *m, int ifindex)
 	nl_close(nl2);
 }
 
+/* nl_host_dump: the addresses with their device's name, and the main
+ * table's routes with gateway, preferred source and metric; adding them
+ * reaches the monitor as ADDR_NEW and ROUTE_NEW. */
+static void test_host(struct nl *nl, struct nl_monitor *m, int ifindex)
+{
+	struct nl_prefix any = pfx("0.0.0.0", 0), net = pfx("10.106.0.0", 16), a4 = pfx("192.168.2.1", 30);
+	struct ev_log log = { .n = 0 };
+	struct nl_host h;
+	bool addr = false, def = false, routed = false;
+
+	CHECK_INT(system("ip route add default via 192.168.2.2 src 192.168.2.1 metric 5"), 0);
+	CHECK(ev_wait(m, &log, NL_EV_ROUTE_NEW, ifindex, &any));
+	CHECK_INT(nl_host_dump(nl, &h), 0);
+	for (size_t i = 0; i < h.n_addrs; i++)
+		addr |= h.addrs[i].ifindex == ifindex && !strcmp(h.addrs[i].ifname, TEST_IF) &&
+			h.addrs[i].addr.family == AF_INET && h.addrs[i].addr.len == 30 &&
+			!memcmp(h.addrs[i].addr.addr, a4.addr, 4);
+	for (size_t i = 0; i < h.n_routes; i++) {
+		const struct nl_host_route *r = &h.routes[i];
+
+		def |= r->dst.family == AF_INET && r->dst.len == 0 && r->gw_family == AF_INET &&
+		       !memcmp(r->gw, "\xc0\xa8\x02\x02", 4) && r->src_family == AF_INET &&
+		       !memcmp(r->src, a4.addr, 4) && r->metric == 5 && !strcmp(r->ifname, TEST_IF);
+		routed |= r->dst.len == 16 && !memcmp(r->dst.addr, net.addr, 4) && r->metric == 100 &&
+			  r->oif == ifindex && r->gw_family == 0;
+	}
+	CHECK(addr);
+	CHECK(def);
+	CHECK(routed);
+	nl_host_free(&h);
+	nl_host_free(&h);	/* twice: a no-op */
+	CHECK_INT(system("ip route del default"), 0);
+	a4 = pfx("192.168.9.1", 32);
+	CHECK_INT(nl_addr_add(nl, ifindex, &a4), 0);
+	CHECK(ev_wait(m, &log, NL_EV_ADDR_NEW, ifindex, &a4));
+	CHECK_INT(nl_addr_del(nl, ifindex, &a4), 0);
+}
+
 /* A monitor whose buffer overflows reports NL_EV_RESYNC and keeps working. */
 static void test_monitor_overrun(struct nl *nl, int ifindex)
 {
@@ -319,6 +358,7 @@ int main(void)
 	test_addr(nl, ifindex);
 	test_route_add(nl, ifindex);
 	test_errors(nl, ifindex);
+	test_host(nl, m, ifindex);
 	test_monitor_del(m, ifindex);
 	test_monitor_overrun(nl, ifindex);
 	test_link_del(m, fd, ifindex);

@@ -1,0 +1,194 @@
+/* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
+ * down, rekey.  Each answers in words an operator can act on. */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/host.h"
+#include "daemon/base/log.h"
+
+typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *out);
+
+static struct conn *find_conn(struct daemon *d, const char *name, struct evbuffer *out)
+{
+	for (size_t i = 0; i < d->n_conns; i++)
+		if (strcmp(d->conns[i]->cfg->name, name) == 0) {
+			if (d->conns[i]->tun_fd >= 0)
+				return d->conns[i];
+			if (d->conns[i]->cfg->left.ss_family == AF_UNSPEC)
+				evbuffer_add_printf(out, "\"%.64s\": waiting for a default route "
+						    "(left=%%defaultroute)", name);
+			else
+				evbuffer_add_printf(out, "conn \"%.64s\" is auto=ignore: not loaded", name);
+			return NULL;
+		}
+	evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
+	return NULL;
+}
+
+/* The optional --json of status and trafficstatus. */
+static int json_flag(int argc, char **argv, struct evbuffer *out, bool *json)
+{
+	*json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	if (argc == 2 && !*json) {
+		evbuffer_add_printf(out, "usage: %s [--json]", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_status(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	bool json;
+
+	if (json_flag(argc, argv, out, &json))
+		return -1;
+	if (json)
+		status_json(d, out);
+	else
+		status_write(d, out);
+	return 0;
+}
+
+static int cmd_trafficstatus(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	bool json;
+
+	if (json_flag(argc, argv, out, &json))
+		return -1;
+	if (json)
+		status_trafficstatus_json(d, out);
+	else
+		status_trafficstatus(d, out);
+	return 0;
+}
+
+static int cmd_up(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+
+	if (!c)
+		return -1;
+	c->hold = false;
+	c->admin_down = false;
+	if (c->ike) {
+		evbuffer_add_printf(out, "\"%s\": already %s\n", c->cfg->name,
+				    c->ike->state == IKE_S_ESTABLISHED ? "up" : "connecting");
+		return 0;
+	}
+	c->retries = 0;
+	if (ike_initiate(&d->eng, c)) {
+		evbuffer_add_printf(out, "\"%s\": cannot initiate (see the log)", c->cfg->name);
+		return -1;
+	}
+	evbuffer_add_printf(out, "\"%s\": initiating\n", c->cfg->name);
+	return 0;
+}
+
+static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+
+	if (!c)
+		return -1;
+	c->admin_down = true;	/* we never initiate it again until "up" */
+	if (c->retry_ev)
+		evtimer_del(c->retry_ev);
+	c->retry_at = 0;
+	ike_delete_conn_why(&d->eng, c, "mcvpnctl down");
+	evbuffer_add_printf(out, "\"%s\": SAs deleted; interface and routes stay (traffic is dropped)\n",
+			    c->cfg->name);
+	return 0;
+}
+
+static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conn *c = find_conn(d, argv[1], out);
+	const char *what = argc > 2 ? argv[2] : "child";
+
+	if (!c)
+		return -1;
+	struct ike_sa *sa = c->ike;
+	if (!sa || sa->state != IKE_S_ESTABLISHED) {
+		evbuffer_add_printf(out, "\"%s\": not up, nothing to rekey", c->cfg->name);
+		return -1;
+	}
+	if (strcmp(what, "ike") == 0) {
+		sa->want_rekey_ike = true;
+	} else if (strcmp(what, "child") == 0) {
+		if (!sa->child) {
+			evbuffer_add_printf(out, "\"%s\": has no Child SA to rekey", c->cfg->name);
+			return -1;
+		}
+		sa->want_rekey_child = sa->child->spi_in;
+	} else {
+		evbuffer_add_printf(out, "rekey takes NAME [child|ike], not \"%.32s\"", what);
+		return -1;
+	}
+	ike_sa_run_queue(sa);
+	evbuffer_add_printf(out, "\"%s\": rekeying the %s SA\n", c->cfg->name,
+			    strcmp(what, "ike") == 0 ? "IKE" : "Child");
+	return 0;
+}
+
+/* What --check would say of the config dir now, without applying it. */
+static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	struct conf_diag diag = { 0 };
+	struct conf *conf = NULL;
+	int r = host_conf_load(d->nl, d->config_dir, &conf, &diag);
+
+	for (size_t i = 0; i < diag.n_notes; i++)
+		evbuffer_add_printf(out, "%s\n", diag.notes[i]);
+	for (size_t i = 0; i < diag.n; i++)
+		evbuffer_add_printf(out, "%s\n", diag.msgs[i]);
+	if (r)
+		evbuffer_add_printf(out, "%zu problem%s in %s", diag.n, diag.n == 1 ? "" : "s",
+				    d->config_dir);
+	else
+		evbuffer_add_printf(out, "%s: configuration OK, %zu conn%s\n", d->config_dir,
+				    conf->n_conns, conf->n_conns == 1 ? "" : "s");
+	conf_diag_free(&diag);
+	conf_free(conf);
+	return r ? -1 : 0;
+}
+
+static int cmd_reload(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	return daemon_reload(d, out);
+}
+
+static const struct {
+	const char *name;
+	int min_args, max_args;		/* after the command word */
+	cmd_fn fn;
+	const char *usage;
+} cmds[] = {
+	{ "status", 0, 1, cmd_status, "status [--json]" },
+	{ "trafficstatus", 0, 1, cmd_trafficstatus, "trafficstatus [--json]" },
+	{ "up", 1, 1, cmd_up, "up NAME" },
+	{ "down", 1, 1, cmd_down, "down NAME" },
+	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
+	{ "reload", 0, 0, cmd_reload, "reload" },
+	{ "check", 0, 0, cmd_check, "check" },
+};
+
+int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
+{
+	struct daemon *d = arg;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		if (argc - 1 < cmds[i].min_args || argc - 1 > cmds[i].max_args) {
+			evbuffer_add_printf(out, "usage: %s", cmds[i].usage);
+			return -1;
+		}
+		return cmds[i].fn(d, argc, argv, out);
+	}
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check)",
+			    argv[0]);
+	return -1;
+}

@@ -1,0 +1,267 @@
+/* mcvpnctl status --json and trafficstatus --json (schema "version": 1,
+ * documented in mcvpnctl(8)).  Keys are stable; new keys may be added. */
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/dataplane/dataplane.h"
+#include "daemon/linger.h"
+#include "daemon/ike/proposal.h"
+#include "daemon/ctl/status.h"
+#include "daemon/base/sockaddr.h"
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void jstr(struct evbuffer *out, const char *s)
+{
+	evbuffer_add(out, "\"", 1);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			evbuffer_add_printf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			evbuffer_add_printf(out, "\\u%04x", ch);
+		else
+			evbuffer_add(out, s, 1);
+	}
+	evbuffer_add(out, "\"", 1);
+}
+
+static void jkey(struct evbuffer *out, const char *k, bool first)
+{
+	if (!first)
+		evbuffer_add(out, ",", 1);
+	jstr(out, k);
+	evbuffer_add(out, ":", 1);
+}
+
+static void jkv_str(struct evbuffer *out, const char *k, const char *v, bool first)
+{
+	jkey(out, k, first);
+	jstr(out, v);
+}
+
+static void jkv_u64(struct evbuffer *out, const char *k, uint64_t v, bool first)
+{
+	jkey(out, k, first);
+	evbuffer_add_printf(out, "%" PRIu64, v);
+}
+
+static const char *conn_state(const struct conn *c)
+{
+	if (c->tun_fd < 0)	/* auto=ignore, or a %defaultroute waiting for its route */
+		return c->cfg->left.ss_family == AF_UNSPEC ? "down" : "ignored";
+	if (c->ike && c->ike->state == IKE_S_ESTABLISHED)
+		return "up";
+	return c->ike ? "connecting" : "down";
+}
+
+static void counters(struct evbuffer *out, const struct conn_counters *t)
+{
+	jkey(out, "counters", false);
+	evbuffer_add_printf(out,
+			    "{\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64 ",\"in_packets\":%" PRIu64
+			    ",\"out_packets\":%" PRIu64 ",\"drops\":{\"replay\":%" PRIu64
+			    ",\"integrity\":%" PRIu64 ",\"selector\":%" PRIu64 ",\"other\":%" PRIu64
+			    ",\"selector_out\":%" PRIu64 "}}",
+			    t->in_bytes, t->out_bytes, t->in_packets, t->out_packets, t->drop_replay,
+			    t->drop_auth, t->drop_ts, t->drop_other, t->drop_ts_out);
+}
+
+static void child_json(struct evbuffer *out, const struct ike_sa *sa, const struct child_sa *ch)
+{
+	struct proposal_choice e = { .encr = ch->encr, .encr_keybits = ch->encr_keybits,
+				     .integ = ch->integ };
+	char buf[400], spi[16];
+
+	evbuffer_add(out, "{", 1);
+	jkv_u64(out, "serial", ch->serial, true);
+	snprintf(spi, sizeof(spi), "%08x", ch->spi_in);
+	jkv_str(out, "spi_in", spi, false);
+	snprintf(spi, sizeof(spi), "%08x", ch->spi_out);
+	jkv_str(out, "spi_out", spi, false);
+	proposal_describe(&e, buf, sizeof(buf));
+	jkv_str(out, "algorithms", buf, false);
+	jkv_u64(out, "add_time", (uint64_t)ch->add_time, false);
+	status_ts_list(ch->ts_local, ch->n_ts_local, buf, sizeof(buf));
+	jkv_str(out, "local_ts", buf, false);
+	status_ts_list(ch->ts_remote, ch->n_ts_remote, buf, sizeof(buf));
+	jkv_str(out, "remote_ts", buf, false);
+	jkey(out, "carrying_traffic", false);
+	evbuffer_add_printf(out, "%s}", sa->child == ch && ch->installed ? "true" : "false");
+}
+
+static void ike_json(struct evbuffer *out, const struct ike_sa *sa)
+{
+	struct proposal_choice c = { .encr = sa->alg.encr, .encr_keybits = sa->alg.encr_keybits,
+				     .prf = sa->alg.prf, .integ = sa->alg.integ, .dh = sa->dh_group };
+	char buf[160];
+	bool first = true;
+
+	evbuffer_add(out, "{", 1);
+	jkv_u64(out, "serial", sa->serial, true);
+	jkv_str(out, "state", ike_state_name(sa->state), false);
+	jkv_str(out, "role", sa->initiator ? "initiator" : "responder", false);
+	jkv_u64(out, "established", (uint64_t)sa->established, false);
+	sockaddr_str(&sa->local, buf, sizeof(buf), true);
+	jkv_str(out, "local", buf, false);
+	sockaddr_str(&sa->remote, buf, sizeof(buf), true);
+	jkv_str(out, "remote", buf, false);
+	proposal_describe(&c, buf, sizeof(buf));
+	jkv_str(out, "algorithms", buf, false);
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)sa->spii);
+	jkv_str(out, "spi_i", buf, false);
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)sa->spir);
+	jkv_str(out, "spi_r", buf, false);
+	jkey(out, "nat_t", false);
+	evbuffer_add_printf(out, "%s", sa->natt ? "true" : "false");
+	jkey(out, "child_sas", false);
+	evbuffer_add(out, "[", 1);
+	for (const struct child_sa *ch = sa->children; ch; ch = ch->next, first = false) {
+		if (!first)
+			evbuffer_add(out, ",", 1);
+		child_json(out, sa, ch);
+	}
+	evbuffer_add(out, "]}", 2);
+}
+
+static void iface_json(struct evbuffer *out, const struct conn *c)
+{
+	char buf[64];
+
+	jkey(out, "interface", false);
+	evbuffer_add(out, "{", 1);
+	jkv_str(out, "name", c->cfg->vti_interface, true);
+	jkey(out, "present", false);
+	evbuffer_add_printf(out, "%s", c->tun_fd >= 0 ? "true" : "false");
+	if (c->cfg->has_interface_ip) {
+		status_prefix(&c->cfg->interface_ip, buf, sizeof(buf));
+		jkv_str(out, "address", buf, false);
+	}
+	jkey(out, "routes", false);
+	evbuffer_add(out, "[", 1);
+	for (size_t i = 0; i < c->n_routes; i++) {
+		status_prefix(&c->routes[i], buf, sizeof(buf));
+		if (i)
+			evbuffer_add(out, ",", 1);
+		jstr(out, buf);
+	}
+	evbuffer_add(out, "]}", 2);
+}
+
+/* Seconds until an ike_now() deadline, or -1 when none. */
+static long until(double at)
+{
+	double d = at - ike_now();
+	return at <= 0 ? -1 : d < 0 ? 0 : (long)d;
+}
+
+static void lifecycle_json(struct evbuffer *out, const struct conn *c)
+{
+	struct ike_sa *sa = c->ike;
+	bool up = sa && sa->state == IKE_S_ESTABLISHED;
+
+	jkey(out, "next_retry_in", false);
+	evbuffer_add_printf(out, "%ld", c->ike ? -1 : until(c->retry_at));
+	jkv_u64(out, "last_rekey", (uint64_t)c->last_rekey, false);
+	jkey(out, "next_child_rekey_in", false);
+	evbuffer_add_printf(out, "%ld", up && sa->child ? until(sa->child->rekey_at) : -1);
+	jkey(out, "next_ike_rekey_in", false);
+	evbuffer_add_printf(out, "%ld", up ? until(sa->rekey_at) : -1);
+	jkey(out, "dpd", false);
+	evbuffer_add_printf(out, "{\"delay\":%u,\"timeout\":%u,\"state\":\"%s\",\"peer_silent_for\":%ld}",
+			    c->cfg->dpddelay, c->cfg->dpdtimeout,
+			    !up ? "none" : !c->cfg->dpddelay ? "off" : sa->pending == PEND_DPD ? "checking" : "alive",
+			    up ? (long)ike_dpd_silence(sa) : -1);
+}
+
+static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn *c)
+{
+	static const char *const autos[] = { "ignore", "add", "start" };
+	struct conn_counters t;
+	char buf[64];
+	bool first = true;
+
+	evbuffer_add(out, "{", 1);
+	jkv_str(out, "name", c->cfg->name, true);
+	jkv_str(out, "state", conn_state(c), false);
+	jkv_str(out, "auto", autos[c->cfg->autostart], false);
+	sockaddr_str(&c->cfg->left, buf, sizeof(buf), false);
+	jkv_str(out, "left", buf, false);
+	sockaddr_str(&c->cfg->right, buf, sizeof(buf), false);
+	jkv_str(out, "right", buf, false);
+	jkv_str(out, "leftid", c->cfg->leftid.text, false);
+	jkv_str(out, "rightid", c->cfg->rightid.text, false);
+	iface_json(out, c);
+	conn_counters_total(d, c, &t);
+	counters(out, &t);
+	jkv_u64(out, "rekeyed_sas_draining", linger_count(d, c), false);
+	jkv_str(out, "last_error", c->last_error, false);
+	jkv_u64(out, "retries", c->retries, false);
+	lifecycle_json(out, c);
+	jkey(out, "ike_sas", false);
+	evbuffer_add(out, "[", 1);
+	for (const struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state == IKE_S_DEAD)
+			continue;
+		if (!first)
+			evbuffer_add(out, ",", 1);
+		first = false;
+		ike_json(out, sa);
+	}
+	evbuffer_add(out, "]}", 2);
+}
+
+void status_json(struct daemon *d, struct evbuffer *out)
+{
+	struct dp_global_stats g;
+
+	dp_get_global_stats(d->dp, &g);
+	evbuffer_add_printf(out,
+			    "{\"version\":1,\"daemon\":{\"uptime\":%lld,\"drops\":{\"unknown_spi\":%" PRIu64
+			    ",\"malformed\":%" PRIu64 ",\"no_sa\":%" PRIu64 "},\"keepalives_rx\":%" PRIu64
+			    ",\"offloads\":{\"tso_split\":%" PRIu64 ",\"gso_sent\":%" PRIu64
+			    ",\"gro_received\":%" PRIu64 ",\"gro_written\":%" PRIu64
+			    "},\"ike_halfopen\":%u,\"cookies_sent\":%" PRIu64
+			    ",\"halfopen_refused\":%" PRIu64 "},\"conns\":[",
+			    (long long)(time(NULL) - d->started), g.drop_unknown_spi, g.drop_malformed,
+			    g.drop_no_sa, g.keepalives_rx, g.tso_split, g.gso_sent, g.gro_received,
+			    g.gro_written, ike_sa_count_halfopen(&d->eng), (uint64_t)d->eng.cookies_sent,
+			    (uint64_t)d->eng.halfopen_refused);
+	for (size_t i = 0; i < d->n_conns; i++) {
+		if (i)
+			evbuffer_add(out, ",", 1);
+		conn_json(d, out, d->conns[i]);
+	}
+	evbuffer_add(out, "]}\n", 3);
+}
+
+void status_trafficstatus_json(struct daemon *d, struct evbuffer *out)
+{
+	bool first = true;
+
+	evbuffer_add_printf(out, "{\"version\":1,\"sas\":[");
+	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
+		const struct child_sa *ch = sa->child;
+		struct conn_counters t;
+		if (!status_sa_carries(sa))
+			continue;
+		conn_counters_total(d, sa->conn, &t);
+		evbuffer_add(out, first ? "{" : ",{", first ? 1 : 2);
+		first = false;
+		jkv_u64(out, "serial", ch->serial, true);
+		jkv_str(out, "conn", sa->conn->cfg->name, false);
+		jkv_str(out, "type", "ESP", false);
+		jkv_u64(out, "add_time", (uint64_t)ch->add_time, false);
+		jkv_u64(out, "in_bytes", t.in_bytes, false);
+		jkv_u64(out, "out_bytes", t.out_bytes, false);
+		jkv_u64(out, "in_packets", t.in_packets, false);
+		jkv_u64(out, "out_packets", t.out_packets, false);
+		jkv_str(out, "id", sa->conn->cfg->rightid.text, false);
+		evbuffer_add(out, "}", 1);
+	}
+	evbuffer_add(out, "]}\n", 3);
+}

@@ -1,0 +1,52 @@
+/* Anti-replay window: a ring of 64-bit blocks (RFC 6479 style). */
+#include "daemon/dataplane/replay.h"
+
+#include <string.h>
+
+static uint32_t block_of(uint32_t seq)
+{
+	return (seq / REPLAY_BLOCK_BITS) % REPLAY_BLOCKS;
+}
+
+static uint64_t bit_of(uint32_t seq)
+{
+	return (uint64_t)1 << (seq % REPLAY_BLOCK_BITS);
+}
+
+void replay_init(struct replay *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+bool replay_check(const struct replay *r, uint32_t seq)
+{
+	if (seq == 0)
+		return false;
+	if (seq > r->top)
+		return true;
+	if (r->top - seq >= REPLAY_WINDOW)
+		return false;
+	return !(r->bits[block_of(seq)] & bit_of(seq));
+}
+
+/* Clear the blocks the window slides into as top moves up to seq; a jump
+ * wider than the ring clears every block once. */
+static void advance(struct replay *r, uint32_t seq)
+{
+	uint32_t from = r->top / REPLAY_BLOCK_BITS;
+	uint32_t to = seq / REPLAY_BLOCK_BITS;
+	uint32_t n = to - from;
+
+	if (n > REPLAY_BLOCKS)
+		n = REPLAY_BLOCKS;
+	for (uint32_t i = 1; i <= n; i++)
+		r->bits[(from + i) % REPLAY_BLOCKS] = 0;
+	r->top = seq;
+}
+
+void replay_update(struct replay *r, uint32_t seq)
+{
+	if (seq > r->top)
+		advance(r, seq);
+	r->bits[block_of(seq)] |= bit_of(seq);
+}

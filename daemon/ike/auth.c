@@ -1,0 +1,334 @@
+/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
+ * first Child SA with its traffic selectors. */
+#include "daemon/ike/sa.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/alg.h"
+#include "crypto/rand.h"
+#include "crypto/secret.h"
+#include "daemon/base/log.h"
+#include "daemon/ike/proposal.h"
+#include "daemon/ike/ts.h"
+
+/* ID payload body: type, 3 reserved bytes, data. Returns its length. */
+static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
+{
+	if (id->len + 4 > cap)
+		return 0;
+	out[0] = (uint8_t)id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	return id->len + 4;
+}
+
+/* Describe a received ID for logs: addresses, and names escaped (the peer
+ * chose their bytes); other types by number. */
+static void id_describe(const struct pl_data *id, char *buf, size_t len)
+{
+	char name[200];
+
+	if (id->kind == ID_IPV4_ADDR && id->len == 4)
+		snprintf(buf, len, "%u.%u.%u.%u", id->data[0], id->data[1], id->data[2], id->data[3]);
+	else if (id->kind == ID_IPV6_ADDR && id->len == 16)
+		inet_ntop(AF_INET6, id->data, buf, (socklen_t)len);
+	else if (id->kind == ID_FQDN || id->kind == ID_RFC822_ADDR)
+		snprintf(buf, len, "%s%s", id->kind == ID_FQDN ? "@" : "",
+			 log_escape(id->data, id->len, name, sizeof(name)));
+	else
+		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);
+}
+
+/* AUTH for the signer: prf(prf(PSK, pad), its first message | peer nonce | prf(SK_p, ID)). */
+static int psk_auth(const struct ike_sa *sa, bool initiator_side, const uint8_t *idb,
+		    size_t idlen, uint8_t *out)
+{
+	const struct secret *psk = sa->conn->cfg->psk;
+	if (!psk)
+		return -1;
+	if (initiator_side)
+		return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_req,
+				       sa->init_req_len, sa->nr, sa->nrlen, sa->keys.sk_pi, idb,
+				       idlen, out);
+	return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_resp, sa->init_resp_len,
+			       sa->ni, sa->nilen, sa->keys.sk_pr, idb, idlen, out);
+}
+
+static int verify_auth(const struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_initiator)
+{
+	const struct pl_data *id = peer_is_initiator ? &msg->idi : &msg->idr;
+	uint8_t want[64];
+	size_t n = prf_out_len(sa->alg.prf);
+
+	if (msg->auth.kind != AUTH_METHOD_PSK || msg->auth.len != n || n > sizeof(want))
+		return -1;
+	if (psk_auth(sa, peer_is_initiator, id->body, id->body_len, want))
+		return -1;
+	int r = secret_memcmp(want, msg->auth.data, n);
+	secret_wipe(want, sizeof(want));
+	return r ? -1 : 0;
+}
+
+static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
+{
+	uint8_t idb[300], auth[64];
+	size_t idlen = id_body(&sa->conn->cfg->leftid, idb, sizeof(idb));
+
+	if (!idlen || psk_auth(sa, sa->initiator, idb, idlen, auth))
+		return -1;
+	pl_build_data(b, id_type, idb[0], idb + 4, idlen - 4);
+	if (sa->initiator) {	/* tell the responder which identity we expect */
+		uint8_t rb[300];
+		size_t rlen = id_body(&sa->conn->cfg->rightid, rb, sizeof(rb));
+		if (rlen)
+			pl_build_data(b, PL_IDR, rb[0], rb + 4, rlen - 4);
+	}
+	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
+	secret_wipe(auth, sizeof(auth));
+	return 0;
+}
+
+int ike_auth_start(struct ike_sa *sa)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_proposal props[CONF_MAX_ALGS];
+	struct ike_ts tsl[CONF_MAX_SUBNETS], tsr[CONF_MAX_SUBNETS];
+	uint8_t out[4096], inner[4096];
+	struct ike_msgb b;
+	struct ike_hdr h;
+	uint8_t spi[4];
+
+	sa->child_spi_in = child_spi_new();
+	if (!sa->child_spi_in)
+		return -1;
+	ike_put_spi32(spi, sa->child_spi_in);
+	ike_sa_hdr(sa, &h, IKE_AUTH, false, sa->next_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (add_id_auth(sa, &b, PL_IDI))
+		return -1;
+	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, false, props);
+	bool first = true;
+	for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED)
+			first = false;
+	if (first)
+		pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_build_sa(&b, props, n);
+	pl_build_ts(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
+	pl_build_ts(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
+	ike_sa_set_state(sa, IKE_S_AUTH_SENT);
+	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
+}
+
+/* ---- responder ---- */
+
+static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
+{
+	uint8_t out[1024], inner[1024];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, IKE_AUTH, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (with_auth && add_id_auth(sa, &b, PL_IDR))
+		return;
+	pl_build_notify(&b, 0, NULL, 0, type, NULL, 0);
+	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+}
+
+/* The peer's IDs choose among the conns between the two addresses
+ * (ike/match.c); the AUTH must then be right under that conn's PSK. */
+static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	uint64_t need = PL_BIT(PL_IDI) | PL_BIT(PL_AUTH);
+	char got[300];
+
+	if ((msg->inner & need) != need) {
+		IKE_SA_LOG(sa, LOG_WARNING, "IKE_AUTH request without IDi or AUTH");
+		respond_error(sa, N_INVALID_SYNTAX, false);
+		return false;
+	}
+	id_describe(&msg->idi, got, sizeof(got));
+	struct conn *conn = ike_match_auth(sa, msg);
+	if (!conn) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer ID %s is not rightid %s",
+			   got, sa->conn->cfg->rightid.text);
+		respond_error(sa, N_AUTHENTICATION_FAILED, false);
+		return false;
+	}
+	bool moved = conn != sa->conn;
+	sa->conn = conn;
+	const struct conf_conn *cfg = conn->cfg;
+	if (verify_auth(sa, msg, true)) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK", got);
+		respond_error(sa, N_AUTHENTICATION_FAILED, false);
+		return false;
+	}
+	sa->authenticated = true;
+	if (moved)
+		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
+	if ((msg->inner & PL_BIT(PL_IDR)) && !ike_match_id(&msg->idr, &cfg->leftid)) {
+		id_describe(&msg->idr, got, sizeof(got));
+		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
+			   got, cfg->leftid.text, cfg->leftid.text);
+	}
+	return true;
+}
+
+/* Child SA negotiation as responder; 0 or the error notify type. */
+static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ike_proposal *prop,
+			 struct ike_ts *tsi, size_t *ntsi, struct ike_ts *tsr, size_t *ntsr)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_ts ours[CONF_MAX_SUBNETS];
+	struct proposal_choice c;
+	uint8_t spi[4];
+	uint32_t spi_in = child_spi_new();
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
+
+	if ((msg->inner & need) != need)
+		return N_INVALID_SYNTAX;
+	ike_put_spi32(spi, spi_in);
+	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
+		return N_NO_PROPOSAL_CHOSEN;
+	}
+	*ntsi = ts_narrow(&msg->tsi, ours, ts_remote_conf(cfg, ours), tsi, IKE_MAX_TS);
+	*ntsr = ts_narrow(&msg->tsr, ours, ts_local_conf(cfg, ours), tsr, IKE_MAX_TS);
+	if (!*ntsi || !*ntsr) {
+		IKE_SA_LOG(sa, LOG_WARNING,
+			   "TS_UNACCEPTABLE: peer's selectors are outside leftsubnet/rightsubnet");
+		return N_TS_UNACCEPTABLE;
+	}
+	sa->child = child_sa_new(sa, &c, spi_in, false, sa->ni, sa->nilen, sa->nr, sa->nrlen, NULL);
+	if (!sa->child)
+		return N_TEMPORARY_FAILURE;
+	child_sa_set_ts(sa->child, tsr, *ntsr, tsi, *ntsi);
+	return 0;
+}
+
+void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
+{
+	struct ike_proposal prop;
+	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	size_t ntsi = 0, ntsr = 0;
+	uint8_t out[4096], inner[4096];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	if (!auth_request_ok(sa, msg)) {
+		ike_sa_kill(sa, "authentication failed");
+		return;
+	}
+	if (ike_msg_notify(msg, N_INITIAL_CONTACT))
+		for (struct ike_sa *o = sa->eng->sas; o; o = o->next)
+			if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED &&
+			    o->est_mark <= sa->serial)
+				ike_sa_kill(o, "replaced (INITIAL_CONTACT)");
+	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
+	if (err) {
+		respond_error(sa, (uint16_t)err, true);
+		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
+		return;
+	}
+	ike_sa_hdr(sa, &h, IKE_AUTH, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (add_id_auth(sa, &b, PL_IDR)) {
+		ike_sa_kill(sa, "cannot compute AUTH");
+		return;
+	}
+	pl_build_sa(&b, &prop, 1);
+	pl_build_ts(&b, PL_TSI, tsi, ntsi);
+	pl_build_ts(&b, PL_TSR, tsr, ntsr);
+	if (ike_sa_send_sealed(sa, &b, true, PEND_NONE)) {
+		ike_sa_kill(sa, "cannot send IKE_AUTH response");
+		return;
+	}
+	ike_sa_established(sa);
+}
+
+/* ---- initiator ---- */
+
+static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	const struct pl_notify *err = ike_msg_error_notify(msg);
+	uint64_t need = PL_BIT(PL_IDR) | PL_BIT(PL_AUTH);
+	char got[300];
+
+	if ((msg->inner & need) != need) {
+		const char *why = err ? ike_notify_name(err->type) : "no IDr or AUTH";
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_AUTH: %s", why);
+		ike_sa_kill(sa, why);
+		return false;
+	}
+	id_describe(&msg->idr, got, sizeof(got));
+	if (!ike_match_id(&msg->idr, &cfg->rightid)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
+			   cfg->rightid.text);
+		ike_sa_kill(sa, "peer ID mismatch");
+		return false;
+	}
+	if (verify_auth(sa, msg, false)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK",
+			   got);
+		ike_sa_kill(sa, "AUTHENTICATION_FAILED");
+		return false;
+	}
+	return true;
+}
+
+static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
+{
+	const struct conf_conn *cfg = sa->conn->cfg;
+	struct ike_ts l[CONF_MAX_SUBNETS], r[CONF_MAX_SUBNETS];
+	struct proposal_choice c;
+	const struct pl_notify *err = ike_msg_error_notify(msg);
+	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
+	size_t nl = ts_local_conf(cfg, l), nr = ts_remote_conf(cfg, r);
+
+	if (err || (msg->inner & need) != need) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
+			   err ? ike_notify_name(err->type) : "no SA/TSi/TSr");
+		sa->down_why = err ? ike_notify_name(err->type) : "Child SA refused";
+		return -1;
+	}
+	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer chose an ESP proposal we did not offer");
+		return -1;
+	}
+	if (!ts_subset(&msg->tsi, l, nl) || !ts_subset(&msg->tsr, r, nr)) {
+		IKE_SA_LOG(sa, LOG_WARNING, "peer's traffic selectors are wider than ours");
+		return -1;
+	}
+	sa->child = child_sa_new(sa, &c, sa->child_spi_in, true, sa->ni, sa->nilen, sa->nr,
+				 sa->nrlen, NULL);
+	if (!sa->child)
+		return -1;
+	child_sa_set_ts(sa->child, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
+	return 0;
+}
+
+void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg)
+{
+	if (!auth_response_ok(sa, msg))
+		return;
+	ike_request_done(sa);
+	if (check_child(sa, msg)) {
+		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_info_send_delete(sa);
+		return;
+	}
+	ike_sa_established(sa);
+}

@@ -1,0 +1,232 @@
+/* Entry point for received IKE messages: cheap checks first (header, SPI,
+ * message ID), then payload parsing, decryption, and the exchange handler. */
+#include "daemon/ike/sa.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/secret.h"
+#include "daemon/ikemsg/sk.h"
+#include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
+
+/* RFC 7296 2.5: a request with an unknown payload marked critical is
+ * answered UNSUPPORTED_CRITICAL_PAYLOAD naming its type; here statelessly,
+ * and only to an address some conn has as its peer. */
+static void init_critical(struct ike_engine *eng, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg)
+{
+	uint8_t type = (uint8_t)msg->unsupported_critical;
+
+	for (size_t i = 0; i < eng->n_conns; i++) {
+		if (ike_match_addrs(eng->conns[i]->cfg, local, remote)) {
+			ike_admit_notify(eng, local, remote, natt, msg, N_UNSUPPORTED_CRITICAL_PAYLOAD,
+					 &type, 1);
+			return;
+		}
+	}
+}
+
+static void init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
+			 const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg)
+{
+	char from[64];
+	struct ike_sa *sa = ike_sa_find_halfopen(eng, msg->hdr.spii, remote);
+
+	if (msg->hdr.spir != 0 || msg->hdr.msgid != 0)
+		return;
+	if (sa) {	/* a retransmission: answer from the cache */
+		if (sa->resp && sa->state == IKE_S_INIT_DONE)
+			ike_send_raw(eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
+		return;
+	}
+	/* a half-open SA keeps a copy until IKE_AUTH: bounded */
+	int r = msg->raw_len > IKE_INIT_MAX_LEN ? IKE_ERR_TOO_MANY : ike_msg_parse_payloads(msg);
+	if (r) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: %s", from,
+			    ike_parse_strerror(r));
+		if (r == IKE_ERR_CRITICAL)
+			init_critical(eng, local, remote, natt, msg);
+		return;
+	}
+	ike_init_respond(eng, local, remote, natt, msg);
+}
+
+/* An authentic request whose SK held an unknown critical payload (RFC 7296
+ * 2.5); an IKE_AUTH request refused so ends its IKE SA. */
+static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool response)
+{
+	uint8_t type = (uint8_t)msg->unsupported_critical;
+
+	IKE_SA_LOG_LIMITED(sa, LOG_INFO, "%s %s %u carries unknown critical payload type %u%s",
+			   ike_exchange_name(msg->hdr.exchange), response ? "response" : "request",
+			   msg->hdr.msgid, type,
+			   response ? "; ignored" : ": UNSUPPORTED_CRITICAL_PAYLOAD");
+	if (response)
+		return;
+	ike_respond_notify(sa, msg->hdr.exchange, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	if (msg->hdr.exchange == IKE_AUTH)
+		ike_sa_kill(sa, "IKE_AUTH request with an unsupported critical payload");
+}
+
+/* In an encrypted exchange every payload is inside SK (RFC 7296 3.14): the
+ * outer chain is SK alone. */
+static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_t *plain,
+		   size_t cap)
+{
+	struct ike_crypt_keys k;
+	size_t n = 0;
+	int r = ike_msg_parse_payloads(msg);
+
+	if (r == IKE_OK && msg->outer != PL_BIT(PL_SK))
+		r = IKE_ERR_OUTSIDE_SK;
+	if (r) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
+			   ike_parse_strerror(r));
+		return -1;
+	}
+	ike_sa_keys_in(sa, &k);
+	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
+			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
+		return -1;
+	}
+	r = ike_msg_parse_inner(msg, plain, n);
+	if (r == IKE_ERR_CRITICAL) {
+		inner_critical(sa, msg, response);
+		return -1;
+	}
+	if (r) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: inner payloads: %s",
+			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
+			   ike_parse_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
+{
+	switch (msg->hdr.exchange) {
+	case IKE_AUTH:
+		if (response)
+			ike_auth_process_response(sa, msg);
+		else
+			ike_auth_respond(sa, msg);
+		return;
+	case INFORMATIONAL:
+		if (response && (sa->pending == PEND_DPD || sa->pending == PEND_PROBE))
+			ike_dpd_response(sa);
+		else if (response)
+			ike_info_process_response(sa, msg);
+		else
+			ike_info_respond(sa, msg);
+		return;
+	case CREATE_CHILD_SA:
+		if (!response)
+			ike_create_child_respond(sa, msg);
+		else if (sa->pending == PEND_REKEY_CHILD)
+			ike_rekey_child_response(sa, msg);
+		else if (sa->pending == PEND_REKEY_IKE)
+			ike_rekey_ike_response(sa, msg);
+		return;
+	}
+	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
+}
+
+/* The exchange type of our outstanding request. */
+static uint8_t pending_exchange(enum ike_pending p)
+{
+	switch (p) {
+	case PEND_NONE: return 0;
+	case PEND_INIT: return IKE_SA_INIT;
+	case PEND_AUTH: return IKE_AUTH;
+	case PEND_REKEY_CHILD:
+	case PEND_REKEY_IKE: return CREATE_CHILD_SA;
+	case PEND_DELETE:
+	case PEND_INFO:
+	case PEND_DELETE_CHILD:
+	case PEND_DPD:
+	case PEND_PROBE: return INFORMATIONAL;
+	}
+	return 0;
+}
+
+/* Message-ID rules: a response must answer our outstanding request, in its
+ * exchange type; a request must be the next one, or the previous one repeated
+ * (answered from cache). */
+static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response,
+		     const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+{
+	if (response && sa->req && msg->hdr.msgid == sa->next_msgid &&
+	    msg->hdr.exchange != pending_exchange(sa->pending)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s response %u: our request is %s",
+				   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid,
+				   ike_exchange_name(pending_exchange(sa->pending)));
+		return false;
+	}
+	if (response)
+		return sa->req && msg->hdr.msgid == sa->next_msgid;
+	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {	/* to where it came from */
+		ike_send_raw(sa->eng, local, remote, sa->natt, sa->resp, sa->resp_len);
+		return false;
+	}
+	return msg->hdr.msgid == sa->peer_msgid;
+}
+
+void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, bool natt, const uint8_t *buf, size_t len)
+{
+	static uint8_t plain[IKE_MAX_MSG];
+	struct ike_msg msg;
+	char from[64];
+	int r = ike_msg_parse_header(buf, len, &msg);
+
+	if (r) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_debug("dropping datagram from %s: %s", from, ike_parse_strerror(r));
+		return;
+	}
+	bool response = msg.hdr.flags & IKE_FLAG_R;
+	bool from_initiator = msg.hdr.flags & IKE_FLAG_I;
+	if (msg.hdr.exchange == IKE_SA_INIT && !response) {
+		init_request(eng, local, remote, natt, &msg);
+		return;
+	}
+	uint64_t spi = from_initiator ? msg.hdr.spir : msg.hdr.spii;
+	struct ike_sa *sa = ike_sa_find(eng, spi, !from_initiator);
+	if (!sa || sa->state == IKE_S_DEAD) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_debug("dropping %s from %s: unknown IKE SA", ike_exchange_name(msg.hdr.exchange),
+			  from);
+		return;
+	}
+	if (msg.hdr.exchange == IKE_SA_INIT) {
+		if (sa->state == IKE_S_INIT_SENT && msg.hdr.msgid == 0 &&
+		    ike_msg_parse_payloads(&msg) == IKE_OK)
+			ike_init_process_response(sa, &msg);
+		return;
+	}
+	if (!msgid_ok(sa, &msg, response, local, remote))
+		return;
+	if (!ike_state_accepts(sa->state, msg.hdr.exchange, response)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s %s %u in state %s",
+				   ike_exchange_name(msg.hdr.exchange),
+				   response ? "response" : "request", msg.hdr.msgid,
+				   ike_state_name(sa->state));
+		return;
+	}
+	if (decrypt(sa, &msg, response, plain, sizeof(plain)) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
+		ike_move_seen(sa, local, remote, natt, response);
+		if (!response) {
+			sa->reply_local = *local;
+			sa->reply_remote = *remote;
+		}
+		dispatch(sa, &msg, response);
+		sa->reply_remote.ss_family = AF_UNSPEC;	/* (freed only at the next loop turn) */
+	}
+	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);
+}

@@ -1,0 +1,210 @@
+/* What mcvpnd --check says of a conn's routes on a host (injected: no
+ * netlink here): every refusal (a route that covers the peer or this host,
+ * one that replaces a route mcvpnd did not make, the default route above
+ * all) with its way out, and every warning (interface-ip= without a
+ * prefix, routes outside the selectors, a prefix routed twice, a conn that
+ * never starts, a mark with no effect), each as FILE:LINE. */
+#include "conf_test.h"
+
+static struct conf *cf;
+static struct conf_diag d;
+
+static struct sockaddr_storage sa(const char *text)
+{
+	struct sockaddr_storage s;
+
+	memset(&s, 0, sizeof(s));
+	s.ss_family = AF_INET;
+	inet_pton(AF_INET, text, &((struct sockaddr_in *)&s)->sin_addr);
+	return s;
+}
+
+static struct conf_prefix pfx(const char *text, uint8_t len)
+{
+	struct conf_prefix p = { .family = AF_INET, .len = len };
+
+	inet_pton(AF_INET, text, p.addr);
+	return p;
+}
+
+/* The AWS VM: 10.3.1.200/24 on eth0, default via 10.3.1.1, and the
+ * routes given (dst/len dev, NULL-terminated). */
+struct host {
+	struct conf_host h;
+	struct conf_host_addr a;
+	struct conf_host_route r[8];
+};
+
+static const struct conf_host *aws(struct host *h, const char *const *routes)
+{
+	memset(h, 0, sizeof(*h));
+	h->a.addr = sa("10.3.1.200");
+	strcpy(h->a.dev, "eth0");
+	h->h.addrs = &h->a;
+	h->h.n_addrs = 1;
+	h->h.routes = h->r;
+	h->r[0].dst = pfx("0.0.0.0", 0);
+	h->r[0].gw = sa("10.3.1.1");
+	strcpy(h->r[0].dev, "eth0");
+	h->r[1].dst = pfx("10.3.1.0", 24);
+	strcpy(h->r[1].dev, "eth0");
+	h->h.n_routes = 2;
+	for (; routes && routes[0] && h->h.n_routes < 8; routes += 3) {
+		struct conf_host_route *r = &h->r[h->h.n_routes++];
+
+		r->dst = pfx(routes[0], (uint8_t)atoi(routes[1]));
+		strcpy(r->dev, routes[2]);
+	}
+	return &h->h;
+}
+
+#define CONN "conn t\n\tleft=10.3.1.200\n\tright=203.0.113.20\n\tvti-interface=vti1\n\tauto=start\n"
+
+static int load(const char *text, const struct conf_host *h)
+{
+	const struct conf_file f[2] = {
+		{ "t.conf", text, CONF_FILE_CONF }, { "t.secrets", ": PSK \"x\"\n", CONF_FILE_SECRETS },
+	};
+
+	conf_free(cf);
+	conf_diag_free(&d);
+	cf = NULL;
+	return conf_load_files(f, 2, h, &cf, &d);
+}
+
+static const char *note_with(const char *s)
+{
+	for (size_t i = 0; i < d.n_notes; i++)
+		if (strstr(d.notes[i], s))
+			return d.notes[i];
+	return NULL;
+}
+
+#define CHECK_WARN(s) do { \
+	check_report(note_with(s) != NULL, __FILE__, __LINE__, "a warning contains " #s); \
+	if (!note_with(s)) { \
+		for (size_t i_ = 0; i_ < d.n_notes; i_++) \
+			fprintf(stderr, "  note: %s\n", d.notes[i_]); \
+		diag_print(&d); \
+	} \
+} while (0)
+
+#define CHECK_PROBLEM(s) do { \
+	check_report(diag_find(&d, s) != NULL, __FILE__, __LINE__, "a problem contains " #s); \
+	if (!diag_find(&d, s)) \
+		diag_print(&d); \
+} while (0)
+
+static void test_default_route(void)
+{
+	struct host h;
+	static const char *const peer_out[] = { "203.0.113.20", "32", "eth0", NULL };
+
+	CHECK_INT(load(CONN "\troutes=0.0.0.0/0\n", aws(&h, NULL)), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 0.0.0.0/0 into vti1 would replace (or take precedence "
+		      "over) the route 0.0.0.0/0 via 10.3.1.1 dev eth0 that mcvpnd did not make: the host's "
+		      "default route, SSH and all, would go into the tunnel; if that is meant, add routes-replace=yes");
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 0.0.0.0/0 into vti1 covers the peer's address "
+		      "203.0.113.20: IKE and ESP to the peer would be routed into the tunnel itself; leave that "
+		      "address out, or give the peer a more specific route outside the tunnel (ip route add "
+		      "203.0.113.20/32 via GATEWAY)");
+	/* no host known: a default route is refused all the same */
+	CHECK_INT(load(CONN "\troutes=0.0.0.0/0\n", NULL), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 0.0.0.0/0 into vti1 is a default route: it would "
+		      "replace the host's default route whenever there is one");
+	/* the way out: the peer pinned outside the tunnel, and the operator's say-so */
+	CHECK_INT(load(CONN "\troutes=0.0.0.0/0\n\troutes-replace=yes\n", aws(&h, peer_out)), 0);
+	diag_print(&d);
+	CHECK(cf && cf->conns[0].routes_replace);
+	CHECK_INT(d.n_notes, 0);
+}
+
+static void test_loops(void)
+{
+	struct host h;
+	static const char *const peer_out[] = { "203.0.113.20", "32", "eth0", NULL };
+
+	/* the peer's address, by routes= or by a routed rightsubnet= */
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16,203.0.113.0/24\n", aws(&h, NULL)), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 203.0.113.0/24 into vti1 covers the peer's address 203.0.113.20");
+	CHECK_INT(d.n, 1);
+	CHECK_INT(load(CONN "\trightsubnet=203.0.113.0/24\n", aws(&h, NULL)), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 203.0.113.0/24 into vti1 covers the peer's address");
+	CHECK_INT(load(CONN "\trightsubnet=203.0.113.0/24\n", aws(&h, peer_out)), 0);
+	/* one file for both ends: the peer's subnet is its left= side here */
+	CHECK_INT(load("conn t\n\tleft=203.0.113.20\n\tleftsubnet=203.0.113.0/24\n\tright=10.3.1.200\n"
+		       "\tauto=start\n", aws(&h, NULL)), -1);
+	CHECK_PROBLEM("t.conf:3: conn \"t\": the route 203.0.113.0/24 into t covers the peer's address");
+	/* this host's own address: refused unless a more specific route keeps it out */
+	CHECK_INT(load(CONN "\troutes=10.0.0.0/8\n", NULL), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 10.0.0.0/8 into vti1 covers this host's own address 10.3.1.200 (left=)");
+	CHECK_INT(load(CONN "\troutes=10.0.0.0/8\n", aws(&h, NULL)), 0);	/* 10.3.1.0/24 dev eth0 */
+	CHECK_INT(load(CONN "\troutes=10.3.1.128/25\n", aws(&h, NULL)), -1);
+	CHECK_PROBLEM("covers this host's own address 10.3.1.200 (left=)");
+}
+
+static void test_replace(void)
+{
+	struct host h;
+	static const char *const vpc[] = { "10.105.0.0", "16", "eth0", NULL };
+	static const char *const ours[] = { "10.105.0.0", "16", "vti1", NULL };
+
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16,10.106.0.0/16\n", aws(&h, vpc)), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 10.105.0.0/16 into vti1 would replace (or take "
+		      "precedence over) the route 10.105.0.0/16 dev eth0 that mcvpnd did not make; if that is "
+		      "meant, add routes-replace=yes");
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n\troutes-replace=yes\n", aws(&h, vpc)), 0);
+	/* a route on the conn's own device is mcvpnd's (a reload, a restart) */
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n", aws(&h, ours)), 0);
+	CHECK_INT(load(CONN "\troutes-replace=maybe\n", NULL), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": routes-replace=maybe: expected yes or no");
+}
+
+static void test_warnings(void)
+{
+	struct host h;
+
+	CHECK_INT(load(CONN "\tinterface-ip=192.168.2.1\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:6: warning: conn \"t\": the device's address has no prefix length: it means "
+		   "192.168.2.1/32, so no other address is on-link through vti1; write the length meant");
+	CHECK_INT(load("conn t\n\tleft=203.0.113.20\n\tright=10.3.1.200\n\trightvti=192.168.2.1\n"
+		       "\tauto=start\n\tleftsubnet=10.105.0.0/16\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:4: warning: conn \"t\": the device's address has no prefix length");
+	CHECK_INT(load(CONN "\trightsubnet=10.105.0.0/16\n\troutes=10.105.1.0/24,10.9.0.0/16\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:7: warning: conn \"t\": routes=10.9.0.0/16 is outside the peer's traffic "
+		   "selectors (10.105.0.0/16): packets routed there are dropped, never sent");
+	CHECK(note_with("10.105.1.0/24 is outside") == NULL);
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n"
+		       "conn u\n\tleft=10.3.1.200\n\tright=203.0.113.30\n\tvti-interface=vti2\n\tauto=add\n"
+		       "\trightsubnet=10.105.0.0/16\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:12: warning: conn \"u\": 10.105.0.0/16 is routed into vti1 by conn \"t\" (t.conf:1) "
+		   "too: whichever installs it last wins");
+	CHECK_INT(load("conn t\n\tleft=10.3.1.200\n\tright=203.0.113.20\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:1: warning: conn \"t\" never starts: auto=ignore (the default, as in libreswan); "
+		   "add auto=start (or auto=add to answer the peer only)");
+	CHECK_INT(load("conn t\n\tleft=10.3.1.200\n\tright=203.0.113.20\n\tauto=ignore\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:4: warning: conn \"t\" never starts: auto=ignore; add auto=start");
+	CHECK_INT(load(CONN "\tmark=0/0xff\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:6: warning: conn \"t\": mark=0/0xff sets no mark (a mark of 0): it has no effect");
+	CHECK_INT(load(CONN "\tmark=5\n"
+		       "conn u\n\tleft=10.3.1.200\n\tright=203.0.113.30\n\tvti-interface=vti2\n\tauto=add\n"
+		       "\tmark=6\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:12: warning: conn \"u\": mark= has no effect: the sockets of its address are "
+		   "shared with conn \"t\" (t.conf:1), which marks them with 5");
+	/* the operators' own example pair: not a word */
+	CHECK_INT(load(CONN "\tmark=5/0xffffffff\n\tinterface-ip=192.168.2.1/30\n"
+		       "\troutes=10.105.0.0/16,10.106.0.0/16\n\tvti-routing=no\n", aws(&h, NULL)), 0);
+	CHECK_INT(d.n_notes, 0);
+	diag_print(&d);
+}
+
+int main(void)
+{
+	test_default_route();
+	test_loops();
+	test_replace();
+	test_warnings();
+	conf_free(cf);
+	conf_diag_free(&d);
+	return check_summary("conf-checks");
+}
