@@ -110,24 +110,21 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 
 	if (!c)
 		return -1;
-	struct ike_sa *sa = c->ike;
-	if (!sa || sa->state != IKE_S_ESTABLISHED) {
-		evbuffer_add_printf(out, "\"%s\": not up, nothing to rekey", c->cfg->name);
-		return -1;
-	}
-	if (strcmp(what, "ike") == 0) {
-		sa->want_rekey_ike = true;
-	} else if (strcmp(what, "child") == 0) {
-		if (!sa->child) {
-			evbuffer_add_printf(out, "\"%s\": has no Child SA to rekey", c->cfg->name);
-			return -1;
-		}
-		sa->want_rekey_child = sa->child->spi_in;
-	} else {
+	if (strcmp(what, "ike") != 0 && strcmp(what, "child") != 0) {
 		evbuffer_add_printf(out, "rekey takes NAME [child|ike], not \"%.32s\"", what);
 		return -1;
 	}
-	ike_sa_run_queue(sa);
+	switch (ike_request_rekey(&d->eng, c, strcmp(what, "ike") == 0 ? IKE_REKEY_IKE
+								   : IKE_REKEY_CHILD)) {
+	case IKE_REQ_OK:
+		break;
+	case IKE_REQ_NOT_UP:
+		evbuffer_add_printf(out, "\"%s\": not up, nothing to rekey", c->cfg->name);
+		return -1;
+	case IKE_REQ_NO_CHILD:
+		evbuffer_add_printf(out, "\"%s\": has no Child SA to rekey", c->cfg->name);
+		return -1;
+	}
 	evbuffer_add_printf(out, "\"%s\": rekeying the %s SA\n", c->cfg->name,
 			    strcmp(what, "ike") == 0 ? "IKE" : "Child");
 	return 0;

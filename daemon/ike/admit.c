@@ -9,7 +9,7 @@
  * spoofer cannot fill that peer's cap without receiving the cookies.  Past
  * the caps (per peer address and in all) nothing is admitted, cookie or not:
  * they bound the memory that unauthenticated SAs hold. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include "daemon/base/log.h"
 #include "daemon/base/sockaddr.h"

@@ -1,6 +1,6 @@
 /* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
  * first Child SA with its traffic selectors. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>

@@ -1,7 +1,7 @@
 /* Child SA objects: keys from the creating exchange, the IKE SA's list of
  * them, their lifetimes, and installation in the data plane through the
  * engine's io callbacks. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -162,7 +162,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->deleting || sa->state != IKE_S_ESTABLISHED)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (salifetime)", c->serial);
-	sa->want_rekey_child = c->spi_in;
+	sa->want.rekey_child = c->spi_in;
 	ike_sa_run_queue(sa);
 }
 
@@ -192,9 +192,9 @@ static void volume_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->deleting || sa->state != IKE_S_ESTABLISHED || !io->child_sent)
 		return;
-	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want_rekey_child) {
+	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want.rekey_child) {
 		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^31 packets sent)", c->serial);
-		sa->want_rekey_child = c->spi_in;
+		sa->want.rekey_child = c->spi_in;
 		ike_sa_run_queue(sa);
 		return;
 	}

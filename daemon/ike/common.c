@@ -1,6 +1,6 @@
 /* Small pieces several exchanges share: the KE payload of a DH key, an
  * encrypted response made of one notify, SPI byte order, nonce order. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <string.h>
 

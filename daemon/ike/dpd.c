@@ -1,7 +1,7 @@
 /* Liveness (dead peer detection, RFC 7296 2.4): an empty INFORMATIONAL after
  * dpddelay of silence — no authenticated IKE message and no ESP packet — and
  * the peer declared dead when nothing has come back for dpdtimeout. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 
@@ -55,8 +55,8 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 		ike_dpd_dead(sa);
 		return;
 	}
-	if (quiet >= cfg->dpddelay && sa->pending == PEND_NONE && !sa->want_dpd) {
-		sa->want_dpd = true;
+	if (quiet >= cfg->dpddelay && sa->pending == PEND_NONE && !sa->want.dpd) {
+		sa->want.dpd = true;
 		ike_sa_run_queue(sa);
 	}
 }

@@ -3,7 +3,7 @@
  * duplicate is resolved the way
  * RFC 7296 2.8.1 resolves rekey collisions: the SA holding the lowest of the
  * four nonces is redundant, so both sides pick the same survivor. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* Exchanges with window size 1 (RFC 7296 2.1-2.3): our one outstanding
  * request is retransmitted with backoff until its response arrives; the last
  * response we sent is kept and re-sent when the peer repeats its request. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -97,37 +97,55 @@ void ike_sa_run_queue(struct ike_sa *sa)
 {
 	if (sa->pending != PEND_NONE || sa->state != IKE_S_ESTABLISHED)
 		return;
-	if (sa->delete_queued) {
-		sa->delete_queued = false;
+	if (sa->want.delete_ike) {
+		sa->want.delete_ike = false;
 		ike_info_send_delete(sa);
-	} else if (sa->want_probe) {	/* everything else would go to the old place */
-		sa->want_probe = false;
+	} else if (sa->want.probe) {	/* everything else would go to the old place */
+		sa->want.probe = false;
 		if (ike_move_probe_send(sa))
 			ike_sa_run_queue(sa);
-	} else if (sa->want_delete_child) {
-		struct child_sa *c = child_sa_by_spi_in(sa, sa->want_delete_child);
-		sa->want_delete_child = 0;
+	} else if (sa->want.delete_child) {
+		struct child_sa *c = child_sa_by_spi_in(sa, sa->want.delete_child);
+		sa->want.delete_child = 0;
 		if (c)
 			ike_info_send_delete_child(sa, c);
 		else
 			ike_sa_run_queue(sa);
-	} else if (sa->want_delete_spi) {
-		uint32_t spi = sa->want_delete_spi;
-		sa->want_delete_spi = 0;
+	} else if (sa->want.delete_spi) {
+		uint32_t spi = sa->want.delete_spi;
+		sa->want.delete_spi = 0;
 		ike_info_send_delete_spi(sa, spi);
-	} else if (sa->want_rekey_ike) {
-		sa->want_rekey_ike = false;
+	} else if (sa->want.rekey_ike) {
+		sa->want.rekey_ike = false;
 		if (ike_rekey_ike_start(sa))
 			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the IKE SA rekey");
-	} else if (sa->want_rekey_child) {
-		uint32_t spi = sa->want_rekey_child;
-		sa->want_rekey_child = 0;
+	} else if (sa->want.rekey_child) {
+		uint32_t spi = sa->want.rekey_child;
+		sa->want.rekey_child = 0;
 		if (ike_rekey_child_start(sa, spi))
 			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the Child SA rekey");
-	} else if (sa->want_dpd) {
-		sa->want_dpd = false;
+	} else if (sa->want.dpd) {
+		sa->want.dpd = false;
 		ike_dpd_send(sa);
 	}
+}
+
+enum ike_request_err ike_request_rekey(struct ike_engine *eng, struct conn *conn,
+				       enum ike_rekey_what what)
+{
+	struct ike_sa *sa = conn->ike;
+
+	if (!sa || sa->eng != eng || sa->state != IKE_S_ESTABLISHED)
+		return IKE_REQ_NOT_UP;
+	if (what == IKE_REKEY_IKE) {
+		sa->want.rekey_ike = true;
+	} else if (!sa->child) {
+		return IKE_REQ_NO_CHILD;
+	} else {
+		sa->want.rekey_child = sa->child->spi_in;
+	}
+	ike_sa_run_queue(sa);
+	return IKE_REQ_OK;
 }
 
 int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)

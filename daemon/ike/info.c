@@ -1,6 +1,6 @@
 /* INFORMATIONAL (RFC 7296 1.4, 1.5): DELETE, liveness checks, error notifies;
  * and the refusal of CREATE_CHILD_SA until rekeying is implemented. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <string.h>
@@ -81,14 +81,14 @@ void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg)
 	enum ike_pending what = sa->pending;
 
 	if (what == PEND_DELETE_CHILD) {
-		struct child_sa *c = child_sa_by_spi_in(sa, sa->rk_del);
+		struct child_sa *c = child_sa_by_spi_in(sa, sa->rk.del);
 		if (c)
 			child_sa_destroy(c);
 	}
 	/* an IKE SA without a Child SA carries nothing: end it, so the conn starts
 	 * over instead of showing up while dropping traffic */
 	if (what == PEND_DELETE_CHILD && !sa->children)
-		sa->delete_queued = true;
+		sa->want.delete_ike = true;
 	ike_request_done(sa);
 	if (what == PEND_DELETE)
 		ike_sa_kill(sa, "deleted");
@@ -106,7 +106,7 @@ static int send_delete_esp(struct ike_sa *sa, uint32_t spi_in)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
-	sa->rk_del = spi_in;
+	sa->rk.del = spi_in;
 	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
 }
 
@@ -116,7 +116,7 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 	if (c->rekey_ev)
 		evtimer_del(c->rekey_ev);
 	if (sa->pending != PEND_NONE) {
-		sa->want_delete_child = c->spi_in;
+		sa->want.delete_child = c->spi_in;
 		return 0;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "deleting Child SA #%u", c->serial);
@@ -126,7 +126,7 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
 int ike_info_send_delete_spi(struct ike_sa *sa, uint32_t spi_in)
 {
 	if (sa->pending != PEND_NONE) {
-		sa->want_delete_spi = spi_in;
+		sa->want.delete_spi = spi_in;
 		return 0;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "deleting the peer's Child SA for SPI %08x", spi_in);
@@ -142,7 +142,7 @@ int ike_info_send_delete(struct ike_sa *sa)
 	if (sa->state == IKE_S_DELETING || sa->state == IKE_S_DEAD)
 		return 0;
 	if (sa->pending != PEND_NONE) {
-		sa->delete_queued = true;
+		sa->want.delete_ike = true;
 		return 0;
 	}
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);

@@ -1,7 +1,7 @@
 /* IKE_SA_INIT (RFC 7296 1.2): proposals, KE, nonces, NAT detection; the
  * initiator handles INVALID_KE_PAYLOAD and COOKIE by starting over, the
  * responder under load demands a COOKIE before any DH or state (2.6). */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <netinet/in.h>

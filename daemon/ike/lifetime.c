@@ -1,7 +1,7 @@
 /* IKE SA lifetimes as libreswan defines them: rekey rekeymargin before the
  * end, plus up to rekeyfuzz percent of it at random; the original initiator
  * rekeys earlier than the responder, so both rarely start at once. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 
@@ -36,7 +36,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 	if (sa->state != IKE_S_ESTABLISHED || sa->rekeyed)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (ikelifetime)");
-	sa->want_rekey_ike = true;
+	sa->want.rekey_ike = true;
 	ike_sa_run_queue(sa);
 }
 

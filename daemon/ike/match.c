@@ -6,7 +6,7 @@
  * conns to one peer never mix, and INITIAL_CONTACT ends only the chosen
  * conn's IKE SAs.  mcvpnd --check refuses conns that none of this tells
  * apart (conf/check.c). */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <string.h>
 

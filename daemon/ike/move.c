@@ -15,7 +15,7 @@
  * Behind a NAT ourselves (the peer's NAT-D says so) we send a keepalive every
  * nat-keepalive seconds so that the NAT keeps our mapping while the tunnel
  * is idle. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 
@@ -64,7 +64,7 @@ static void probe(struct ike_sa *sa, const struct sockaddr_storage *local,
 		ike_send_raw(sa->eng, local, remote, sa->natt, sa->req, sa->req_len);
 		return;
 	}
-	sa->want_probe = true;
+	sa->want.probe = true;
 	ike_sa_run_queue(sa);
 }
 

@@ -1,6 +1,6 @@
 /* Entry point for received IKE messages: cheap checks first (header, SPI,
  * message ID), then payload parsing, decryption, and the exchange handler. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * then deletes the old pair.  Simultaneous rekeys of one Child SA are resolved
  * by 2.8.1's rule: the new SA holding the lowest of the four nonces is
  * redundant and deleted by the peer that created it. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <string.h>
@@ -32,15 +32,15 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 
 	if (!old || old->deleting)
 		return 0;	/* gone or going meanwhile: nothing to rekey */
-	unsigned group = sa->rk_group ? sa->rk_group : cfg->esp[0].dh;
-	sa->rk_old = spi_in;
-	sa->rk_spi_in = child_spi_new();
-	sa->rk_nilen = sa->eng->nonce_len;
-	dh_free(sa->rk_dh);
-	sa->rk_dh = group ? dh_new(group) : NULL;
-	if (!sa->rk_spi_in || rand_bytes(sa->rk_ni, sa->rk_nilen) || (group && !sa->rk_dh))
+	unsigned group = sa->rk.group ? sa->rk.group : cfg->esp[0].dh;
+	sa->rk.old = spi_in;
+	sa->rk.spi_in = child_spi_new();
+	sa->rk.nilen = sa->eng->nonce_len;
+	dh_free(sa->rk.dh);
+	sa->rk.dh = group ? dh_new(group) : NULL;
+	if (!sa->rk.spi_in || rand_bytes(sa->rk.ni, sa->rk.nilen) || (group && !sa->rk.dh))
 		return -1;
-	ike_put_spi32(spi, sa->rk_spi_in);
+	ike_put_spi32(spi, sa->rk.spi_in);
 	ike_put_spi32(oldspi, old->spi_in);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
@@ -48,8 +48,8 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	pl_build_notify(&b, PROTO_ESP, oldspi, 4, N_REKEY_SA, NULL, 0);
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, true, props);
 	pl_build_sa(&b, props, n);
-	pl_build_data(&b, PL_NONCE, 0, sa->rk_ni, sa->rk_nilen);
-	if (sa->rk_dh && ike_add_ke(&b, sa->rk_dh))
+	pl_build_data(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
+	if (sa->rk.dh && ike_add_ke(&b, sa->rk.dh))
 		return -1;
 	pl_build_ts(&b, PL_TSI, old->ts_local, old->n_ts_local);
 	pl_build_ts(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
@@ -125,14 +125,14 @@ static bool group_offered(const struct conf_conn *cfg, unsigned g)
 /* An error answer: retry with another group, later, or let the old SA run out. */
 static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 {
-	uint32_t old = sa->rk_old;
+	uint32_t old = sa->rk.old;
 
 	ike_request_done(sa);
 	if (err->type == N_INVALID_KE_PAYLOAD && err->len == 2) {
 		unsigned g = (unsigned)(err->data[0] << 8 | err->data[1]);
-		if (g != sa->rk_group && group_offered(sa->conn->cfg, g)) {
-			sa->rk_group = g;
-			sa->want_rekey_child = old;
+		if (g != sa->rk.group && group_offered(sa->conn->cfg, g)) {
+			sa->rk.group = g;
+			sa->want.rekey_child = old;
 			ike_sa_run_queue(sa);
 			return;
 		}
@@ -151,11 +151,11 @@ static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 
 static struct secret *peer_gir(struct ike_sa *sa, const struct ike_msg *msg)
 {
-	if (!sa->rk_dh)
+	if (!sa->rk.dh)
 		return NULL;
-	if (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != dh_group_of(sa->rk_dh))
+	if (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != dh_group_of(sa->rk.dh))
 		return NULL;
-	return dh_shared(sa->rk_dh, msg->ke.data, msg->ke.len);
+	return dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len);
 }
 
 /* An answer we cannot use: the peer made and installed the new SA (it
@@ -164,7 +164,7 @@ static struct secret *peer_gir(struct ike_sa *sa, const struct ike_msg *msg)
 static void unusable(struct ike_sa *sa, const char *why)
 {
 	IKE_SA_LOG(sa, LOG_WARNING, "unusable Child SA rekey answer (%s); keeping the old SA", why);
-	sa->want_delete_spi = sa->rk_spi_in;
+	sa->want.delete_spi = sa->rk.spi_in;
 	ike_request_done(sa);
 }
 
@@ -181,22 +181,22 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	}
 	if ((msg->inner & need) != need ||
-	    proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, sa->rk_dh != NULL, &c) ||
-	    (sa->rk_dh && !(gir = peer_gir(sa, msg)))) {
+	    proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, sa->rk.dh != NULL, &c) ||
+	    (sa->rk.dh && !(gir = peer_gir(sa, msg)))) {
 		unusable(sa, "payloads, proposal or KE");
 		return;
 	}
-	struct child_sa *n = child_sa_new(sa, &c, sa->rk_spi_in, true, sa->rk_ni, sa->rk_nilen,
+	struct child_sa *n = child_sa_new(sa, &c, sa->rk.spi_in, true, sa->rk.ni, sa->rk.nilen,
 					  msg->nonce.data, msg->nonce.len, gir);
 	secret_free(gir);
-	dh_free(sa->rk_dh);
-	sa->rk_dh = NULL;
-	sa->rk_group = 0;
+	dh_free(sa->rk.dh);
+	sa->rk.dh = NULL;
+	sa->rk.group = 0;
 	if (!n) {
 		unusable(sa, "no keys");
 		return;
 	}
-	n->replaces = sa->rk_old;
+	n->replaces = sa->rk.old;
 	child_sa_set_ts(n, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
 	/* a collision: not used before resolve_collision decides */
 	n->out_standby = twin(sa, n) != NULL;

@@ -15,7 +15,7 @@
  * A rekey request is still answered TEMPORARY_FAILURE while a Child SA
  * exchange of ours is out (it would finish on the old SA) and while we close
  * or have already replaced the IKE SA. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <string.h>
@@ -39,25 +39,25 @@ int ike_rekey_ike_start(struct ike_sa *sa)
 	uint8_t out[4096], inner[4096], spi[8];
 	struct ike_msgb b;
 	struct ike_hdr h;
-	unsigned group = sa->rk_group ? sa->rk_group : sa->dh_group;
+	unsigned group = sa->rk.group ? sa->rk.group : sa->dh_group;
 
-	sa->rk_spi = 0;
-	while (sa->rk_spi == 0)
-		if (rand_bytes(&sa->rk_spi, sizeof(sa->rk_spi)))
+	sa->rk.spi = 0;
+	while (sa->rk.spi == 0)
+		if (rand_bytes(&sa->rk.spi, sizeof(sa->rk.spi)))
 			return -1;
-	sa->rk_nilen = sa->eng->nonce_len;
-	dh_free(sa->rk_dh);
-	sa->rk_dh = dh_new(group);
-	if (!sa->rk_dh || rand_bytes(sa->rk_ni, sa->rk_nilen))
+	sa->rk.nilen = sa->eng->nonce_len;
+	dh_free(sa->rk.dh);
+	sa->rk.dh = dh_new(group);
+	if (!sa->rk.dh || rand_bytes(sa->rk.ni, sa->rk.nilen))
 		return -1;
-	ike_put_spi64(spi, sa->rk_spi);
+	ike_put_spi64(spi, sa->rk.spi);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, spi, 8, true, props);
 	pl_build_sa(&b, props, n);
-	pl_build_data(&b, PL_NONCE, 0, sa->rk_ni, sa->rk_nilen);
-	if (ike_add_ke(&b, sa->rk_dh))
+	pl_build_data(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
+	if (ike_add_ke(&b, sa->rk.dh))
 		return -1;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (%s)", dh_name(group));
 	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_IKE);
@@ -109,9 +109,9 @@ fail:
 static void take_over(struct ike_sa *from, struct ike_sa *to)
 {
 	child_sa_move_all(from, to);
-	to->want_rekey_child = from->want_rekey_child;
-	to->want_delete_child = from->want_delete_child;
-	from->want_rekey_child = from->want_delete_child = 0;
+	to->want.rekey_child = from->want.rekey_child;
+	to->want.delete_child = from->want.delete_child;
+	from->want.rekey_child = from->want.delete_child = 0;
 	if (from->conn->ike == from)
 		from->conn->ike = to;
 }
@@ -145,7 +145,7 @@ static void hold_arm(struct ike_sa *held, unsigned ms)
 static struct ike_sa *held_for(const struct ike_sa *held)
 {
 	for (struct ike_sa *o = held->eng->sas; o; o = o->next)
-		if (o != held && o->state != IKE_S_DEAD && o->rk_passive == held->spir)
+		if (o != held && o->state != IKE_S_DEAD && o->rk.passive == held->spir)
 			return o;
 	return NULL;
 }
@@ -153,19 +153,19 @@ static struct ike_sa *held_for(const struct ike_sa *held)
 /* The held IKE SA that waits for old's rekey, or NULL. */
 static struct ike_sa *held_by(struct ike_sa *old)
 {
-	struct ike_sa *h = old->rk_passive ? ike_sa_find(old->eng, old->rk_passive, false) : NULL;
-	return h && h->rk_held ? h : NULL;
+	struct ike_sa *h = old->rk.passive ? ike_sa_find(old->eng, old->rk.passive, false) : NULL;
+	return h && h->rk.held ? h : NULL;
 }
 
 /* The held SA survives: it goes live and runs the work queued meanwhile. */
 static void release(struct ike_sa *held, struct ike_sa *old)
 {
-	held->rk_held = false;
+	held->rk.held = false;
 	held->pending = PEND_NONE;
 	held->peer_msgid = 0;
 	evtimer_del(held->retx_ev);
 	if (old)
-		old->rk_passive = 0;
+		old->rk.passive = 0;
 	go_live(held, old);
 	ike_sa_run_queue(held);
 }
@@ -174,11 +174,11 @@ static void release(struct ike_sa *held, struct ike_sa *old)
  * answer that DELETE (or drop it after REDUNDANT_WAIT_S). */
 static void redundant(struct ike_sa *held)
 {
-	held->rk_held = false;
+	held->rk.held = false;
 	held->pending = PEND_NONE;
 	held->peer_msgid = 0;
 	ike_sa_set_state(held, IKE_S_DELETING);
-	held->want_rekey_ike = held->want_dpd = held->delete_queued = false;
+	held->want.rekey_ike = held->want.dpd = held->want.delete_ike = false;
 	hold_arm(held, REDUNDANT_WAIT_S * 1000);
 }
 
@@ -190,7 +190,7 @@ static void hold_cb(evutil_socket_t fd, short what, void *arg)
 		ike_sa_kill(sa, "the peer did not delete its redundant IKE SA");
 		return;
 	}
-	if (!sa->rk_held || sa->state != IKE_S_ESTABLISHED)
+	if (!sa->rk.held || sa->state != IKE_S_ESTABLISHED)
 		return;
 	if (held_for(sa)) {
 		hold_arm(sa, HOLD_CHECK_MS);
@@ -206,10 +206,10 @@ static void hold_cb(evutil_socket_t fd, short what, void *arg)
  * closed, every request dropped) until our rekey's outcome. */
 static void hold(struct ike_sa *n, struct ike_sa *old)
 {
-	n->rk_held = true;
+	n->rk.held = true;
 	n->pending = PEND_REKEY_IKE;	/* old's rekey: queued work waits for it */
 	n->peer_msgid = HELD_MSGID;
-	old->rk_passive = n->spir;
+	old->rk.passive = n->spir;
 	old->rekeyed_to = n;		/* its Child SAs are there; no rekey or DPD of it */
 	old->rekeyed = true;
 	event_assign(n->retx_ev, n->eng->base, -1, 0, hold_cb, n);
@@ -232,13 +232,13 @@ static void resolve(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *held
 			   "deleting ours #%u", old->serial, held->serial, ours->serial);
 		release(held, old);
 		ike_info_send_delete(ours);
-		old->want_rekey_ike = old->want_dpd = false;
+		old->want.rekey_ike = old->want.dpd = false;
 		ike_sa_run_queue(old);	/* a queued DELETE at most; the peer deletes it too */
 		return;
 	}
 	IKE_SA_LOG(old, LOG_INFO, "simultaneous rekey of IKE SA #%u: keeping ours #%u, "
 		   "the peer deletes its #%u", old->serial, ours->serial, held->serial);
-	old->rk_passive = 0;
+	old->rk.passive = 0;
 	take_over(held, ours);
 	redundant(held);
 	go_live(ours, old);
@@ -261,16 +261,16 @@ static void retry_later(struct ike_sa *sa)
  * peer deletes the old SA); otherwise retry where it makes sense. */
 static void rekey_failed(struct ike_sa *sa, struct ike_sa *held, const struct pl_notify *err)
 {
-	dh_free(sa->rk_dh);
-	sa->rk_dh = NULL;
+	dh_free(sa->rk.dh);
+	sa->rk.dh = NULL;
 	if (held) {
 		release(held, sa);
-		sa->want_rekey_ike = sa->want_dpd = false;
+		sa->want.rekey_ike = sa->want.dpd = false;
 		ike_sa_run_queue(sa);
 		return;
 	}
 	if (err && err->type == N_INVALID_KE_PAYLOAD && err->len == 2)
-		sa->rk_group = (unsigned)(err->data[0] << 8 | err->data[1]);
+		sa->rk.group = (unsigned)(err->data[0] << 8 | err->data[1]);
 	if (err && (err->type == N_TEMPORARY_FAILURE || err->type == N_INVALID_KE_PAYLOAD))
 		retry_later(sa);
 	ike_sa_run_queue(sa);
@@ -285,9 +285,9 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	struct proposal_choice c;
 	struct secret *gir = NULL;
 
-	sa->rk_passive = held ? sa->rk_passive : 0;
+	sa->rk.passive = held ? sa->rk.passive : 0;
 	/* not ike_request_done: queued work (a Child SA rekey) started on the old
-	 * SA now would replace rk_dh and rk_ni before the new keys are computed */
+	 * SA now would replace rk.dh and rk.ni before the new keys are computed */
 	ike_request_finish(sa);
 	if (err) {
 		IKE_SA_LOG(sa, held ? LOG_INFO : LOG_WARNING, "peer refused the IKE SA rekey: %s%s",
@@ -297,23 +297,23 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	if ((msg->inner & need) != need ||
 	    proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
-	    c.spi_size != 8 || msg->ke.kind != dh_group_of(sa->rk_dh) ||
-	    !(gir = dh_shared(sa->rk_dh, msg->ke.data, msg->ke.len))) {
+	    c.spi_size != 8 || msg->ke.kind != dh_group_of(sa->rk.dh) ||
+	    !(gir = dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len))) {
 		IKE_SA_LOG(sa, LOG_WARNING, "unusable IKE SA rekey answer; %s",
 			   held ? "the peer's own rekey stands" : "keeping the old IKE SA");
 		rekey_failed(sa, held, NULL);
 		return;
 	}
-	struct ike_sa *n = rekeyed_sa(sa, &c, true, sa->rk_spi, ike_get_spi64(c.spi), sa->rk_ni,
-				      sa->rk_nilen, msg->nonce.data, msg->nonce.len, gir);
+	struct ike_sa *n = rekeyed_sa(sa, &c, true, sa->rk.spi, ike_get_spi64(c.spi), sa->rk.ni,
+				      sa->rk.nilen, msg->nonce.data, msg->nonce.len, gir);
 	secret_free(gir);
-	sa->rk_group = 0;
+	sa->rk.group = 0;
 	if (!n) {
 		rekey_failed(sa, held, NULL);
 		return;
 	}
-	dh_free(sa->rk_dh);
-	sa->rk_dh = NULL;
+	dh_free(sa->rk.dh);
+	sa->rk.dh = NULL;
 	if (held) {
 		resolve(sa, n, held);
 		return;
@@ -352,9 +352,9 @@ static const char *rekey_busy(const struct ike_sa *sa)
 {
 	if (sa->pending == PEND_REKEY_CHILD || sa->pending == PEND_DELETE_CHILD)
 		return "a Child SA exchange of ours is in flight";
-	if (sa->rekeyed || sa->rk_passive || sa->rk_held)
+	if (sa->rekeyed || sa->rk.passive || sa->rk.held)
 		return "this IKE SA is rekeyed already";
-	if (sa->state != IKE_S_ESTABLISHED || sa->delete_queued)
+	if (sa->state != IKE_S_ESTABLISHED || sa->want.delete_ike)
 		return "we are deleting this IKE SA";
 	return NULL;
 }

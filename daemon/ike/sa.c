@@ -1,6 +1,6 @@
 /* IKE SA objects: creation, lookup, logging, teardown.  An SA is freed from a
  * zero-delay timer so that no handler frees the object its caller still uses. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 #include <stdarg.h>
@@ -180,7 +180,7 @@ static void sa_free(struct ike_sa *sa)
 		child_sa_free(c);
 	}
 	dh_free(sa->dh);
-	dh_free(sa->rk_dh);
+	dh_free(sa->rk.dh);
 	if (sa->rekey_ev)
 		event_free(sa->rekey_ev);
 	if (sa->expire_ev)

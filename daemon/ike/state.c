@@ -2,7 +2,7 @@
  * each state may last before the SA is ended, and which exchanges each state
  * takes.  Every state but ESTABLISHED and DEAD has a deadline, so nothing a
  * peer does (or fails to do) leaves an SA half-way for ever. */
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 #include <event2/event.h>
 

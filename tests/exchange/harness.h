@@ -37,7 +37,7 @@
 #include "check.h"
 #include "crypto/secret.h"
 #include "daemon/conn.h"
-#include "daemon/ike/sa.h"
+#include "daemon/ike/engine.h"
 
 enum { SIDE_A = 0, SIDE_B = 1 };
 

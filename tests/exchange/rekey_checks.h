@@ -81,24 +81,15 @@ static inline void snap_take(struct net *n, struct snap *s)
 	}
 }
 
+/* As mcvpnctl rekey asks it (the lifetime timers start the same work). */
 static inline void start_child_rekey(struct net *n, int side)
 {
-	struct ike_sa *sa = ike_of(n, side);
-
-	if (!sa || !sa->child)
-		return;
-	sa->want_rekey_child = sa->child->spi_in;
-	ike_sa_run_queue(sa);
+	ike_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_CHILD);
 }
 
 static inline void start_ike_rekey(struct net *n, int side)
 {
-	struct ike_sa *sa = ike_of(n, side);
-
-	if (!sa)
-		return;
-	sa->want_rekey_ike = true;
-	ike_sa_run_queue(sa);
+	ike_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_IKE);
 }
 
 /* One io call came before another (across sides): gseq order. */

@@ -277,7 +277,7 @@ static void retransmissions_exhausted(void)
 	CHECK_INT(n.s[SIDE_B].conn.cfg->dpdaction, CONF_DPD_HOLD);
 	n.hook = drop_from_a;
 	struct ike_sa *sb = n.s[SIDE_B].conn.ike;
-	sb->want_rekey_child = sb->child->spi_in;
+	sb->want.rekey_child = sb->child->spi_in;
 	uint64_t t0 = net_now_ms();
 	ike_sa_run_queue(sb);
 	net_advance(&n, 63400);

@@ -92,7 +92,7 @@ static void ike_rekey(int by)
 	 * Child SA rekey by the other side */
 	size_t t1 = n.ntrace;
 	sa = ike_of(&n, by);
-	ike_of(&n, by)->want_dpd = true;
+	ike_of(&n, by)->want.dpd = true;
 	ike_sa_run_queue(ike_of(&n, by));
 	net_run(&n);
 	CHECK_INT(n.ntrace - t1, 2);
@@ -127,8 +127,8 @@ static void child_rekey_behind_ike_rekey(void)
 		goto out;
 	snap_take(&n, &old);
 	struct ike_sa *sa = ike_of(&n, SIDE_A);
-	sa->want_rekey_ike = true;
-	sa->want_rekey_child = sa->child->spi_in;
+	sa->want.rekey_ike = true;
+	sa->want.rekey_child = sa->child->spi_in;
 	ike_sa_run_queue(sa);
 	net_run(&n);
 	net_advance(&n, 5000);
@@ -139,7 +139,7 @@ static void child_rekey_behind_ike_rekey(void)
 		CHECK(na->spii != old.spii);
 		/* the new IKE SA works: a liveness check is answered */
 		size_t t1 = n.ntrace;
-		ike_of(&n, SIDE_B)->want_dpd = true;
+		ike_of(&n, SIDE_B)->want.dpd = true;
 		ike_sa_run_queue(ike_of(&n, SIDE_B));
 		net_run(&n);
 		CHECK_INT(n.ntrace - t1, 2);
@@ -305,7 +305,7 @@ static void check_collision_end(struct net *n, const struct snap *old, int keep_
 		CHECK_INT(n_objects(s), 1);	/* the old and the redundant one freed */
 		CHECK(x->rekey_at - ike_now() > 3600);	/* no retry armed: ikelifetime */
 		CHECK_INT(first_sends(n, i, CREATE_CHILD_SA), 1);
-		CHECK(!x->rk_held && x->rk_passive == 0);
+		CHECK(!x->rk.held && x->rk.passive == 0);
 	}
 	CHECK_INT(ike_deletes(n, keep_by, old, true), 1);
 	CHECK_INT(ike_deletes(n, !keep_by, old, true), 0);
@@ -456,8 +456,8 @@ static void simultaneous_with_child_queued(int loser)
 		snap_take(&n, &old);
 		n.hook = hold_ccs_responses;
 		struct ike_sa *sa = ike_of(&n, SIDE_A);
-		sa->want_rekey_ike = true;
-		sa->want_rekey_child = sa->child->spi_in;
+		sa->want.rekey_ike = true;
+		sa->want.rekey_child = sa->child->spi_in;
 		ike_sa_run_queue(sa);
 		start_ike_rekey(&n, SIDE_B);
 		net_run(&n);
@@ -565,7 +565,7 @@ static void one_side_finished_first(bool delete_first)
 	net_run(&n);
 	CHECK_INT(n.nheld, 2);
 	CHECK(step(&n, SIDE_A, CREATE_CHILD_SA, false));	/* B answers, holds A's new SA */
-	CHECK(ike_of(&n, SIDE_B) && ike_of(&n, SIDE_B)->rk_held);
+	CHECK(ike_of(&n, SIDE_B) && ike_of(&n, SIDE_B)->rk.held);
 	CHECK(step(&n, SIDE_B, CREATE_CHILD_SA, true));	/* A: rekeyed; DELETE of the old */
 	CHECK(step(&n, SIDE_B, CREATE_CHILD_SA, false));	/* A: TEMPORARY_FAILURE */
 	if (delete_first) {
@@ -573,7 +573,7 @@ static void one_side_finished_first(bool delete_first)
 		CHECK(step(&n, SIDE_A, CREATE_CHILD_SA, true));	/* for an SA B no longer has */
 	} else {
 		CHECK(step(&n, SIDE_A, CREATE_CHILD_SA, true));	/* B: the peer's rekey stands */
-		CHECK(!ike_of(&n, SIDE_B)->rk_held);
+		CHECK(!ike_of(&n, SIDE_B)->rk.held);
 		const struct pkt *tf = net_find(&n, SIDE_A, CREATE_CHILD_SA, 1, 0);
 		CHECK(tf && view_has_notify(&tf->view, N_TEMPORARY_FAILURE));
 		CHECK(step(&n, SIDE_A, INFORMATIONAL, false));
@@ -632,7 +632,7 @@ static void redundant_delete_overtakes(void)
 	CHECK(a_deletes_new(&n, &old));
 	/* A deletes its redundant SA; B's copy is held: the DELETE is not heard */
 	CHECK(step(&n, SIDE_A, INFORMATIONAL, false));
-	CHECK(ike_of(&n, SIDE_B)->rk_held);
+	CHECK(ike_of(&n, SIDE_B)->rk.held);
 	CHECK_INT(side_n_live(&n.s[SIDE_B]), 2);	/* the old and the held one */
 	CHECK(step(&n, SIDE_A, CREATE_CHILD_SA, true));	/* B decides: its own survives */
 	n.hook = NULL;

@@ -42,7 +42,7 @@ static void start_dpd(struct net *n, int side)
 {
 	struct ike_sa *sa = ike_of(n, side);
 
-	sa->want_dpd = true;
+	sa->want.dpd = true;
 	ike_sa_run_queue(sa);
 }
 

@@ -56,7 +56,7 @@ static bool setting_up(enum ike_state s)
 
 static void check_window(const struct side *s, const struct ike_sa *sa, const char *where)
 {
-	bool held = sa->rk_held && sa->pending == PEND_REKEY_IKE && !sa->req;
+	bool held = sa->rk.held && sa->pending == PEND_REKEY_IKE && !sa->req;
 
 	if ((sa->req != NULL) != (sa->pending != PEND_NONE) && !held)
 		fz_fail("%s: side %s IKE SA #%u (%s): request %s but pending %d", where, s->name,

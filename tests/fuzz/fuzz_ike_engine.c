@@ -221,8 +221,8 @@ static void fire(struct fz *f, int side, uint8_t which)
 	if (x->ev) {
 		event_active(x->ev, EV_TIMEOUT, 1);
 	} else if (sa->state == IKE_S_ESTABLISHED && !sa->rekeyed_to &&
-		   sa->pending == PEND_NONE && !sa->want_dpd) {
-		sa->want_dpd = true;	/* as dpd_cb does */
+		   sa->pending == PEND_NONE && !sa->want.dpd) {
+		sa->want.dpd = true;	/* as dpd_cb does */
 		ike_sa_run_queue(sa);
 	}
 	net_tick(&f->net, 0, 0);

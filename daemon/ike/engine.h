@@ -1,0 +1,177 @@
+/* The engine's own functions, shared by the files of daemon/ike/ (and by
+ * white-box tests): SA objects, the state machine, exchanges, the handlers
+ * of each exchange step.  The glue uses daemon/ike/ike.h. */
+#ifndef MCVPN_IKE_ENGINE_H
+#define MCVPN_IKE_ENGINE_H
+
+#include "daemon/base/log.h"
+#include "daemon/conn.h"
+#include "daemon/ike/ike.h"
+#include "daemon/ike/sa.h"
+
+struct conf_conn;
+
+/* ike/state.c: the legal moves and how long each state may last. */
+#define IKE_SETUP_DEADLINE_S 90		/* IKE_SA_INIT / IKE_AUTH sent, deleting: after the
+					 * retransmissions (63.5 s), a backstop */
+#define IKE_HALFOPEN_TIMEOUT_S 30	/* responder: IKE_SA_INIT answered, no IKE_AUTH */
+struct ike_sa;
+/* Move sa to state to (logged at debug), arming that state's deadline; an
+ * illegal move is refused (-1, logged as an error) and changes nothing. */
+int ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+/* Whether an SA in state s takes a request (response false) or a response of
+ * this exchange type; anything else is dropped unread. */
+bool ike_state_accepts(enum ike_state s, uint8_t exchange, bool response);
+
+/* A new SA in state IKE_S_NEW, indexed by our SPI: our_spi, or a random one
+ * (not in use) when 0. */
+struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initiator,
+			  uint64_t our_spi);
+/* A responder SA's spii is set: index it for IKE_SA_INIT retransmissions. */
+void ike_sa_index_peer(struct ike_sa *sa);
+void ike_sa_kill(struct ike_sa *sa, const char *why);	/* children down, freed later */
+struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated);
+struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
+				    const struct sockaddr_storage *remote);
+
+/* Which conn (ike/match.c). */
+struct conf_id;
+/* cfg is a conn between these addresses (local AF_UNSPEC: any) that answers. */
+bool ike_match_addrs(const struct conf_conn *cfg, const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote);
+bool ike_match_id(const struct pl_data *got, const struct conf_id *want);
+/* The conn an IKE_AUTH request belongs to, by IDi (and IDr), the IKE SA's
+ * algorithms and the selectors; NULL when no conn's rightid is IDi. */
+struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg);
+
+/* IKE_SA_INIT admission (ike/admit.c). */
+void ike_admit_init_defaults(struct ike_engine *eng);
+/* Whether the request may make a half-open SA; if not, it was answered with a
+ * COOKIE or refused at a cap (rate-limited line). */
+bool ike_admit_init(struct ike_engine *eng, const struct sockaddr_storage *local,
+		    const struct sockaddr_storage *remote, bool natt, const struct ike_msg *msg);
+/* An admitted request failed before its SA was made (bad KE, no proposal). */
+void ike_admit_failed(struct ike_engine *eng);
+/* Half-open SAs plus recent failures: what the COOKIE threshold weighs. */
+unsigned ike_admit_load(struct ike_engine *eng);
+/* A stateless answer of one notify to an IKE_SA_INIT request, on the socket
+ * it came in on. */
+void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote, bool natt, const struct ike_msg *req,
+		      uint16_t type, const uint8_t *data, size_t len);
+void ike_sa_established(struct ike_sa *sa);
+
+/* Requests and responses (ike/exchange.c). */
+/* Our request (a copy is kept), to the SA's addresses and, with req_alt, to
+ * alt_remote too; retransmitted the same way until answered. */
+int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len);
+void ike_request_done(struct ike_sa *sa);	/* answered: finish, then run the queue */
+/* Answered, without running the queue (the handler runs it when it is safe). */
+void ike_request_finish(struct ike_sa *sa);
+int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len);
+int ike_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len);
+/* Header for a new message of this SA. */
+void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
+		uint32_t msgid);
+/* Keys for sending / receiving in this SA's role. */
+struct ike_crypt_keys;
+void ike_sa_keys_out(const struct ike_sa *sa, struct ike_crypt_keys *k);
+void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k);
+/* Seal and send an encrypted request/response built in b. */
+int ike_sa_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response, enum ike_pending what);
+
+/* Shared pieces (ike/common.c). */
+struct dh;
+int ike_add_ke(struct ike_msgb *b, const struct dh *dh);
+/* An encrypted response of one notify (type 0: empty) to the current request. */
+void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, const uint8_t *data,
+			size_t len);
+void ike_put_spi32(uint8_t out[4], uint32_t v);
+uint32_t ike_get_spi32(const uint8_t *p);
+void ike_put_spi64(uint8_t out[8], uint64_t v);
+uint64_t ike_get_spi64(const uint8_t *p);
+/* Nonces compared as RFC 7296 2.8.1 compares them (shorter is lower on a tie). */
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+/* The lower of an exchange's two nonces (borrowed: ni or nr), its length in *len. */
+const uint8_t *ike_nonce_lower(const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+			       size_t *len);
+
+/* Exchange handlers. */
+int ike_init_start(struct ike_sa *sa);
+void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg);
+void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg);
+int ike_auth_start(struct ike_sa *sa);
+void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg);
+void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg);
+void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg);
+int ike_info_send_delete(struct ike_sa *sa);
+
+/* Child SAs (child_sa.c). */
+struct proposal_choice;
+/* Keys from SK_d, [g^ir,] and the creating exchange's nonces; we_initiated selects
+ * which half is ours. Added to sa->children. */
+struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c,
+			      uint32_t spi_in, bool we_initiated, const uint8_t *ni, size_t nilen,
+			      const uint8_t *nr, size_t nrlen, const struct secret *gir);
+void child_sa_free(struct child_sa *c);
+/* A random SPI outside the reserved 1-255; 0 on failure. */
+uint32_t child_spi_new(void);
+void child_sa_set_ts(struct child_sa *ch, const struct ike_ts *l, size_t nl,
+		     const struct ike_ts *r, size_t nr);
+/* Unlink from its IKE SA, remove from the data plane, free. */
+void child_sa_destroy(struct child_sa *c);
+int child_sa_install(struct ike_sa *sa, struct child_sa *c);
+void child_sa_uninstall(struct ike_sa *sa, struct child_sa *c);
+struct child_sa *child_sa_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_sa_by_spi_out(struct ike_sa *sa, uint32_t spi);
+/* Make c the Child SA carrying traffic (its outbound SA the tunnel's current one). */
+void child_sa_use(struct ike_sa *sa, struct child_sa *c);
+/* Arm the rekey and hard-expiry timers from salifetime (initiator rekeys earlier). */
+void child_sa_start_timers(struct child_sa *c);
+/* Move every Child SA of from to to (IKE SA rekey). */
+void child_sa_move_all(struct ike_sa *from, struct ike_sa *to);
+
+/* Rekeying and liveness (ike/rekey_child_sa.c, ike/rekey_ike_sa.c, ike/dpd.c). */
+int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
+void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg);
+int ike_rekey_ike_start(struct ike_sa *sa);
+void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg);
+void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg);
+int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
+/* DELETE of an ESP SA by our inbound SPI alone (one the peer made that we
+ * never installed); queued while a request is out. */
+int ike_info_send_delete_spi(struct ike_sa *sa, uint32_t spi_in);
+void ike_dpd_start(struct ike_sa *sa);
+int ike_dpd_send(struct ike_sa *sa);
+void ike_dpd_response(struct ike_sa *sa);
+/* The peer is dead: end the SA and apply dpdaction to its conn. */
+void ike_dpd_dead(struct ike_sa *sa);
+void ike_sa_start_timers(struct ike_sa *sa);
+/* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
+void ike_sa_run_queue(struct ike_sa *sa);
+/* Lifetime with libreswan's rekeymargin/rekeyfuzz: seconds until rekey. */
+unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
+/* The peer's address (ike/move.c): an authenticated message from (remote,
+ * local) on port 4500 (natt) or 500; response: it answers our request. */
+void ike_move_seen(struct ike_sa *sa, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote, bool natt, bool response);
+int ike_move_probe_send(struct ike_sa *sa);
+/* NAT-T keepalives while behind a NAT, every nat-keepalive seconds. */
+void ike_keepalive_start(struct ike_sa *sa);
+
+#define IKE_SA_LOG(sa, prio, ...) ike_sa_log(sa, prio, __VA_ARGS__)
+/* For what anyone who knows the SPIs can cause (log.h, log_limited). */
+#define IKE_SA_LOG_LIMITED(sa, prio, ...)                              \
+	do {                                                           \
+		static struct log_limit limit_;                        \
+		if (log_limit_pass(&limit_, prio))                     \
+			ike_sa_log(sa, prio, __VA_ARGS__);             \
+	} while (0)
+void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
