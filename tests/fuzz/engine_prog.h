@@ -96,6 +96,8 @@ enum op {
 			 * keys: exch EXCH_*, flags FLAG_*, msgid MSGID_* (MSGID_RAW: 4
 			 * more bytes), count % 8 payload templates */
 	OP_INJECT_INIT,	/* side mode ...: a crafted IKE_SA_INIT, INIT_* */
+	OP_NAT,		/* side port: the side's NAT maps its port 4500 to 40000 + port
+			 * from now on, and forgets the old mapping (0: ports kept) */
 	OP_COUNT
 };
 

@@ -4,7 +4,7 @@
  * session with real keys, then deliver, drop, duplicate, hold, reorder and
  * replay its messages, change them inside their encryption and seal them
  * again, inject crafted ones sealed with an SA's keys, let time pass, fire
- * lifetime and liveness timers, restart a side.  At the end the network runs
+ * lifetime and liveness timers, restart a side, move a side's NAT mapping.  At the end the network runs
  * until quiet and everything is freed: memory errors, leaks and undefined
  * behaviour are the findings, and the invariants of engine_check.c.
  *
@@ -257,7 +257,7 @@ static void replay(struct fz *f, uint8_t b)
 static const char *const op_names[OP_COUNT] = {
 	"initiate", "deliver", "deliver-at", "drop", "dup", "hold", "release", "run",
 	"advance", "tick", "weather", "fire", "traffic", "delete-conn", "restart", "replay",
-	"mutate", "inject", "inject-init",
+	"mutate", "inject", "inject-init", "nat",
 };
 
 /* One op; its index. */
@@ -317,7 +317,11 @@ static unsigned run_op(struct fz *f)
 	case OP_REPLAY: replay(f, fz_u8(f)); break;
 	case OP_MUTATE: fz_mutate(f); break;
 	case OP_INJECT: fz_inject(f); break;
-	default: fz_inject_init(f);
+	case OP_INJECT_INIT: fz_inject_init(f); break;
+	default:
+		a = fz_u8(f) & 1;
+		b = fz_u8(f);
+		n->s[a].nat_port = b ? (uint16_t)(40000 + b) : 0;
 	}
 	return op;
 }

@@ -124,6 +124,16 @@ static void setup_seeds(const char *dir)
 	advance(&p, T_70S);
 	put_prog(dir, "restart_peer", &p);
 
+	/* A's NAT moves it to another port, twice: B follows after its check */
+	establish(start(&p, ALGS_X25519_GCM, 51, 0));
+	BYTES(&p, OP_NAT, A, 7);
+	fire(&p, A, A_PROBE);
+	BYTES(&p, OP_RUN, OP_NAT, A, 8);
+	fire(&p, B, B_CHILD_REKEY);
+	BYTES(&p, OP_RUN);
+	advance(&p, T_30S);
+	put_prog(dir, "nat_rebind", &p);
+
 	/* an old IKE_SA_INIT and IKE_AUTH replayed after the tunnel is up */
 	establish(start(&p, ALGS_X25519_GCM, 10, 0));
 	BYTES(&p, OP_REPLAY, 0, OP_REPLAY, 2, OP_RUN);
