@@ -97,7 +97,7 @@ enum op {
 			 * more bytes), count % 8 payload templates */
 	OP_INJECT_INIT,	/* side mode ...: a crafted IKE_SA_INIT, INIT_* */
 	OP_NAT,		/* side port: the side's NAT maps its port 4500 to 40000 + port
-			 * from now on, and forgets the old mapping (0: ports kept) */
+			 * from now on, and forgets the old mapping */
 	OP_COUNT
 };
 

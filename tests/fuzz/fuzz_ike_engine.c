@@ -321,7 +321,9 @@ static unsigned run_op(struct fz *f)
 	default:
 		a = fz_u8(f) & 1;
 		b = fz_u8(f);
-		n->s[a].nat_port = b ? (uint16_t)(40000 + b) : 0;
+		/* never back to no NAT: a peer still sending to the old mapping
+		 * would then reach port 4500 on another port, which no network does */
+		n->s[a].nat_port = (uint16_t)(40000 + b);
 	}
 	return op;
 }
