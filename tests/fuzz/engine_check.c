@@ -30,6 +30,7 @@
  */
 #include "engine_fuzz.h"
 
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +173,26 @@ static bool in_list(const struct side *s, const struct ike_sa *x)
 	return false;
 }
 
+static uint16_t port(const struct sockaddr_storage *ss)
+{
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* The harness's port rule (harness.c deliver), said at once with the message
+ * that broke it rather than as a count at the end. */
+static void ports_check(const struct pkt *p, const struct side *to)
+{
+	uint16_t want = p->natt ? IKE_NATT_PORT : IKE_PORT;
+	uint16_t sport = port(&p->src), dport = port(&p->dst);
+
+	if (sport == want && (dport == want || (p->natt && to->nat_port)))
+		return;
+	fz_fail("side %s sent %s %s (message ID %u, %zu bytes, natt %d) from port %u to port %u",
+		to->net->s[p->from].name, ike_exchange_name(p->hdr.exchange),
+		p->hdr.flags & IKE_FLAG_R ? "response" : "request", p->hdr.msgid, p->len, p->natt,
+		sport, dport);
+}
+
 /* No SA is freed during one ike_receive (ike_sa_kill defers it to a loop
  * turn, which comes after the watch), so the snapshot's pointers still hold. */
 void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
@@ -180,7 +201,13 @@ void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
 	const struct side *to = &n->s[!p->from];
 	uint8_t exch = p->len >= IKE_HDR_LEN ? p->buf[18] : 0;
 
+	if (!after && f->show)
+		fprintf(stderr, "deliver %s %s %u from %s, natt %d, port %u -> %u\n",
+			ike_exchange_name(p->hdr.exchange),
+			p->hdr.flags & IKE_FLAG_R ? "response" : "request", p->hdr.msgid,
+			n->s[p->from].name, p->natt, port(&p->src), port(&p->dst));
 	if (!after) {
+		ports_check(p, to);
 		snap_take(f, to);
 		return;
 	}

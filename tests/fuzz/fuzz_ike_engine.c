@@ -348,7 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3 || size > MAX_INPUT)
 		return 0;
 	memset(&f, 0, sizeof(f));
-	show_ops = env_set("FUZZ_IKE_LOG");
+	show_ops = f.show = env_set("FUZZ_IKE_LOG");
 	log_init(true, show_ops ? LOG_DEBUG : LOG_EMERG);	/* the engine logs nothing at EMERG */
 	f.prog = cur_init(data, size);
 	uint8_t cfg = fz_u8(&f), seed = fz_u8(&f), knobs = fz_u8(&f);
