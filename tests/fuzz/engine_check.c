@@ -27,6 +27,10 @@
  *            256 Child SAs) is not, and does not count
  *   addresses  every message from an engine's own address to the peer's
  *            public one, natt matching the ports, every send accepted
+ *   storms   no chain of STORM_DEPTH messages each sent in answer to the one
+ *            before (a request's answer may start the next queued request,
+ *            but the work queue is short: two engines answering each other
+ *            for ever is a loop)
  */
 #include "engine_fuzz.h"
 
@@ -193,6 +197,32 @@ static void ports_check(const struct pkt *p, const struct side *to)
 		sport, dport);
 }
 
+#define STORM_DEPTH 64
+
+static uint16_t depth_of(const struct fz *f, size_t seq)
+{
+	return seq < f->depth_cap ? f->depth[seq] : 0;
+}
+
+/* Messages sent during the delivery just over are one step further down. */
+static void depth_note(struct fz *f, const struct net *n)
+{
+	if (n->ntrace + 1 > f->depth_cap) {
+		size_t cap = (n->ntrace + 1) * 2;
+		uint16_t *d = realloc(f->depth, cap * sizeof(*d));
+		if (!d)
+			return;
+		memset(d + f->depth_cap, 0, (cap - f->depth_cap) * sizeof(*d));
+		f->depth = d;
+		f->depth_cap = cap;
+	}
+	for (size_t seq = f->trace_before + 1; seq <= n->ntrace; seq++)
+		f->depth[seq] = (uint16_t)(f->cur_depth + 1);
+	if (n->ntrace > f->trace_before && f->cur_depth + 1 >= STORM_DEPTH)
+		fz_fail("message storm: a chain of %d messages, each sent in answer to the one "
+			"before, without time passing", STORM_DEPTH);
+}
+
 /* No SA is freed during one ike_receive (ike_sa_kill defers it to a loop
  * turn, which comes after the watch), so the snapshot's pointers still hold. */
 void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
@@ -209,8 +239,11 @@ void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
 	if (!after) {
 		ports_check(p, to);
 		snap_take(f, to);
+		f->cur_depth = depth_of(f, p->seq);
+		f->trace_before = n->ntrace;
 		return;
 	}
+	depth_note(f, n);
 	/* shorter than a header: ike_receive drops it before looking at any SA */
 	if (exch == IKE_SA_INIT || exch == IKE_AUTH || p->len < IKE_HDR_LEN)
 		return;

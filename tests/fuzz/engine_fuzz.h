@@ -33,6 +33,13 @@ struct fz {
 	bool show;			/* FUZZ_IKE_LOG: each delivery on stderr too */
 	struct fz_snap snap[FZ_MAX_SNAP];	/* the receiver's half-open SAs */
 	unsigned nsnap;
+	/* message storms: each message sent while one is delivered is one step
+	 * further down that message's chain (engine_check.c) */
+	uint16_t *depth;		/* owned: by the trace's seq; 0 for a message sent
+					 * by an op or a timer */
+	size_t depth_cap;
+	uint16_t cur_depth;		/* of the message being delivered */
+	size_t trace_before;		/* the trace's length before that delivery */
 };
 
 static inline uint8_t fz_u8(struct fz *f)

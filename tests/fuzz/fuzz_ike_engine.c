@@ -31,7 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SAS 6		/* OP_INITIATE: live IKE SAs a side may have */
 #define MAX_STEPS 3000		/* time steps per input */
 #define MAX_DELIVERIES 4000	/* per input */
-#define QUIET_DELIVERIES 1000	/* past the backlog, in one run until quiet: a storm */
 
 static bool show_ops;
 
@@ -143,23 +142,17 @@ static size_t pick(struct fz *f)
 	}
 }
 
-/* Everything queued delivered, each message's fate by the weather.  The
- * backlog (OP_TICK lets retransmissions pile up) is delivered whatever its
- * size; if the engines then keep sending for QUIET_DELIVERIES more without
- * time passing, they answer each other in a loop. */
+/* Everything queued delivered, each message's fate by the weather, within
+ * the input's budget (engines that answer each other for ever are caught by
+ * engine_check.c's storm rule long before). */
 static void run_quiet(struct fz *f)
 {
-	size_t budget = f->net.nq + QUIET_DELIVERIES, k = 0;
-
-	for (; f->net.nq && k < budget; k++) {
+	while (f->net.nq) {
 		unsigned bit = f->weather_k++ % 8;
 		enum verdict v = (f->drop >> bit & 1) ? V_DROP : (f->dup >> bit & 1) ? V_DUP : V_PASS;
 		if (!step(f, pick(f), v))
 			return;
 	}
-	if (f->net.nq)
-		fz_fail("message storm: %zu deliveries and still %zu queued, no time passing", k,
-			f->net.nq);
 }
 
 /* Time passes in steps (10 ms up to 2 s, coarser beyond: a timer may fire a
@@ -370,5 +363,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.net.blackholes, f.net.blackholes ? "; first " : "", f.net.blackhole);
 	}
 	net_free(&f.net);
+	free(f.depth);
 	return 0;
 }
