@@ -31,6 +31,16 @@ struct conf_alg {
 
 enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
 
+/* routes-when-down=: the conn's routes stay while it has no Child SA (the
+ * traffic is dropped, never sent in the clear), or are withdrawn until
+ * one is up again (the traffic follows the next route: another tunnel's
+ * by its metric, for a failover). */
+enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
+
+#define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
+#define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
+#define CONF_MSS_MAX 65495		/* ... up to what a 64 KB IPv4 packet carries */
+
 /* After DPD declares the peer dead: restart (initiate again), clear (drop the SAs
  * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
 enum conf_dpdaction { CONF_DPD_RESTART, CONF_DPD_CLEAR, CONF_DPD_HOLD };
@@ -111,8 +121,16 @@ struct conf_conn {
 	struct conf_prefix routes[CONF_MAX_ROUTES];
 	size_t n_routes;
 	bool routes_replace;		/* routes-replace=yes: the operator lets routes= take
-					 * over a destination routed by someone else (the
-					 * default route too); see mcvpn.conf(5) */
+					 * precedence over a destination routed by someone
+					 * else (the default route too), whose route stays;
+					 * see mcvpn.conf(5) */
+	uint32_t route_metric;		/* route-metric= (libreswan's metric=); 0: none,
+					 * the kernel's default (IPv6: 1024) */
+	uint32_t route_table;		/* route-table=; CONF_TABLE_MAIN by default */
+	enum conf_routes_down routes_when_down;	/* routes-when-down=keep (default)|withdraw */
+	bool mss_clamp;			/* mss-clamp=yes or N: clamp the MSS of TCP SYNs */
+	uint16_t mss_clamp_to;		/* N; 0: the tunnel device's MTU less the IP and
+					 * TCP headers */
 
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
@@ -157,9 +175,9 @@ struct conf_file {
 
 /* The host a configuration is resolved on, as far as conf needs it: its
  * addresses (which end of a conn is local: libreswan matches left= and
- * right= against them), and the unicast routes of its main table (the
- * default route for left=%defaultroute; the routes a conn's own routes
- * would replace or capture).  The daemon fills it from netlink, tests by
+ * right= against them), and the unicast routes of its tables (the main
+ * table's default route for left=%defaultroute; the routes a conn's own
+ * routes would replace or capture).  The daemon fills it from netlink, tests by
  * hand.  Everything is borrowed. */
 struct conf_host_addr {
 	struct sockaddr_storage addr;
@@ -170,7 +188,9 @@ struct conf_host_route {
 	char dev[IFNAMSIZ];		/* "" when none or several (multipath) */
 	struct sockaddr_storage gw;	/* AF_UNSPEC: none */
 	struct sockaddr_storage src;	/* preferred source; AF_UNSPEC: none */
-	uint32_t metric;
+	uint32_t metric;		/* as the kernel has it (IPv6: 1024 by default) */
+	uint32_t table;			/* 0 or CONF_TABLE_MAIN: the main table */
+	bool mcvpnd;			/* made by mcvpnd (its routing protocol) */
 };
 struct conf_host {
 	const struct conf_host_addr *addrs;

@@ -71,7 +71,10 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->nat_keepalive == b->nat_keepalive &&
 	       a->dpdtimeout == b->dpdtimeout && a->dpdaction == b->dpdaction &&
 	       a->has_interface_ip == b->has_interface_ip && a->swapped == b->swapped &&
-	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace;
+	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace &&
+	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
+	       a->routes_when_down == b->routes_when_down && a->mss_clamp == b->mss_clamp &&
+	       a->mss_clamp_to == b->mss_clamp_to;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)

@@ -1,6 +1,8 @@
 /* Questions conf asks about the host it resolves a configuration on (see
  * struct conf_host): is an address ours, which is the default route, what
- * does %defaultroute stand for.  A NULL host knows nothing. */
+ * does %defaultroute stand for.  A NULL host knows nothing.  The routes
+ * that count are those of the main table that mcvpnd did not make: its
+ * own lead into its tunnels, not to the host's network. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -36,6 +38,17 @@ bool host_has_addr(const struct conf_host *h, const struct sockaddr_storage *a)
 	return false;
 }
 
+bool host_route_main(const struct conf_host_route *r)
+{
+	return r->table == 0 || r->table == CONF_TABLE_MAIN;
+}
+
+/* A route of the host's own network: main table, not mcvpnd's. */
+static bool host_own(const struct conf_host_route *r)
+{
+	return host_route_main(r) && !r->mcvpnd;
+}
+
 const struct conf_host_route *host_default_route(const struct conf_host *h, int family)
 {
 	const struct conf_host_route *best = NULL;
@@ -43,7 +56,7 @@ const struct conf_host_route *host_default_route(const struct conf_host *h, int 
 	for (size_t i = 0; h && i < h->n_routes; i++) {
 		const struct conf_host_route *r = &h->routes[i];
 
-		if (r->dst.family == family && r->dst.len == 0 && (!best || r->metric < best->metric))
+		if (host_own(r) && r->dst.family == family && r->dst.len == 0 && (!best || r->metric < best->metric))
 			best = r;
 	}
 	return best;
@@ -86,7 +99,7 @@ const struct conf_host_route *host_route_to(const struct conf_host *h, const str
 		const struct conf_host_route *r = &h->routes[i];
 		unsigned full = r->dst.len / 8, rest = r->dst.len % 8;
 
-		if (r->dst.family != a->ss_family || memcmp(r->dst.addr, ip, full) != 0 ||
+		if (!host_own(r) || r->dst.family != a->ss_family || memcmp(r->dst.addr, ip, full) != 0 ||
 		    (rest && ((r->dst.addr[full] ^ ip[full]) & (uint8_t)(0xff00 >> rest))))
 			continue;
 		if (!best || r->dst.len > best->dst.len || (r->dst.len == best->dst.len && r->metric < best->metric))

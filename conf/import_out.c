@@ -41,6 +41,12 @@ static char *conf_text(struct import_ctx *cx, const struct iconn *ic)
 	for (size_t i = 0; i < ic->n_routes; i++)
 		fprintf(m, "%s%s", i ? "," : "    routes=", ic->routes[i]);
 	fputs(ic->n_routes ? "\n" : "", m);
+	if (ic->metric.applied)
+		fprintf(m, "    route-metric=%s\n", ic->metric.value);
+	if (ic->table.applied)
+		fprintf(m, "    route-table=%s\n", ic->table.value);
+	if (ic->mss[0])
+		fprintf(m, "    mss-clamp=%s\n", ic->mss);
 	if (fclose(m) != 0) {
 		free(out);
 		cx->oom = true;
@@ -83,9 +89,10 @@ static char *summary(struct import_ctx *cx, size_t i, const char *psk_where, boo
 		ic->n[0] == 1 ? "" : "s", ic->n[1], ic->n[2]);
 	if (!ic->had_device)
 		fprintf(m, "; policy-based in libreswan: tunnel device %s made for it", c->vti_interface);
-	if (ic->addr[0] || ic->n_routes) {
-		fprintf(m, "; %s%s%s%zu route%s from %s line%s ", ic->addr[0] ? "interface-ip=" : "",
-			ic->addr, ic->addr[0] ? " and " : "", ic->n_routes, ic->n_routes == 1 ? "" : "s",
+	if (ic->addr[0] || ic->n_routes || ic->mss[0]) {
+		fprintf(m, "; %s%s%s%zu route%s%s%s from %s line%s ", ic->addr[0] ? "interface-ip=" : "",
+			ic->addr, ic->addr[0] ? (ic->mss[0] ? ", " : " and ") : "", ic->n_routes,
+			ic->n_routes == 1 ? "" : "s", ic->mss[0] ? " and mss-clamp=" : "", ic->mss,
 			cx->in->script.name, ic->n_taken > 1 ? "s" : "");
 		import_format_lines(m, ic->taken, ic->n_taken);
 	} else if (cx->in->script.text) {

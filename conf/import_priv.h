@@ -26,6 +26,16 @@ struct ikey {
 	bool added;			/* libreswan's default written out */
 };
 
+/* One option of the script's routes for a device ("metric 100", "table
+ * 7"): carried over only when every route has the same (mcvpn gives all of
+ * a conn's routes one metric and one table). */
+struct route_opt {
+	char value[24];			/* the first route's; "" none */
+	int line;			/* where a route first had it or differed */
+	bool mixed;			/* the routes differ */
+	bool applied;			/* carried over: written as its key */
+};
+
 struct iconn {
 	char name[64];
 	const char *file;		/* borrowed from cx->files */
@@ -41,6 +51,9 @@ struct iconn {
 	int routes_line;
 	int *taken;			/* owned: script lines mcvpnd now does, ascending */
 	size_t n_taken, cap_taken;
+	struct route_opt metric, table;	/* of the script's routes: route-metric=, route-table= */
+	char mss[16];			/* mss-clamp= from an iptables TCPMSS rule, "" none */
+	int mss_line;
 };
 
 /* What a boot script command does to a device. */
@@ -55,6 +68,10 @@ struct sline {
 	char text[TEXT_MAX];		/* the command, for messages */
 	bool mtu;			/* DEVICE: sets the MTU */
 	bool multipath;			/* ROUTE: over several devices (dev is "") */
+	char metric[24];		/* ROUTE: its metric (priority, preference); "" none */
+	char table[24];			/* ROUTE: its table; "" none */
+	char mss[16];			/* OTHER: an iptables TCPMSS rule for the device:
+					 * "yes" (--clamp-mss-to-pmtu) or its --set-mss */
 };
 
 struct import_ctx {

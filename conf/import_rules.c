@@ -189,8 +189,6 @@ static const struct rule rules[] = {
 	{ "tcp-remoteport", ANY, NULL, IA_REFUSE, NULL, "IKE and ESP over TCP (RFC 8229) are " NOT_AGREED },
 	{ "sec-label", ANY, NULL, IA_REFUSE, NULL, "labeled IPsec is " NOT_AGREED },
 	{ "policy-label", ANY, NULL, IA_REFUSE, NULL, "labeled IPsec is " NOT_AGREED },
-	{ "metric", ANY, NULL, IA_WARN, NULL, "mcvpn installs its routes without a metric: a failover "
-	  "between two conns by metric is lost" },
 };
 
 static bool is_yes(const char *v)

@@ -1,10 +1,12 @@
 /* The boot script that set up the VTI device, as far as it concerns the
  * devices: "ip addr add A dev D" and "ip route add P [nexthop] dev D" (with
  * sudo or not, abbreviated as ip allows: "ip a add", "ip r add") become
- * interface-ip= and routes= of the conn whose vti-interface is D; "ip link
- * set D up|mtu N", "ip link add D type vti" and the XFRM sysctls of D are
- * what mcvpnd does itself now; any other line that names D is left alone
- * with a note.  Lines about other devices are left to the operator. */
+ * interface-ip= and routes= of the conn whose vti-interface is D, the
+ * routes' metric and table (when all agree) route-metric= and
+ * route-table=, an iptables TCPMSS rule for D mss-clamp=; "ip link set D
+ * up|mtu N", "ip link add D type vti" and the XFRM sysctls of D are what
+ * mcvpnd does itself now; any other line that names D is left alone with
+ * a note.  Lines about other devices are left to the operator. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,11 @@ static void ip_args(struct sline *sl, char **t, size_t n, bool v6)
 			snprintf(sl->dev, sizeof(sl->dev), "%s", t[++i]);
 		} else if ((!strcmp(t[i], "to") || !strcmp(t[i], "local")) && i + 1 < n && !sl->value[0]) {
 			snprintf(sl->value, sizeof(sl->value), "%s", t[++i]);
+		} else if (sl->kind == SL_ROUTE && (!strcmp(t[i], "metric") || !strcmp(t[i], "priority") ||
+						    !strcmp(t[i], "preference")) && i + 1 < n) {
+			snprintf(sl->metric, sizeof(sl->metric), "%s", t[++i]);
+		} else if (sl->kind == SL_ROUTE && !strcmp(t[i], "table") && i + 1 < n) {
+			snprintf(sl->table, sizeof(sl->table), "%s", t[++i]);
 		} else if (takes_arg(t[i]) && i + 1 < n) {
 			import_append(sl->extra, sizeof(sl->extra), t[i], t[i + 1]);
 			i++;
@@ -136,6 +143,21 @@ static bool names_dev(const char *tok, const char *dev)
 	return false;
 }
 
+/* An iptables (ip6tables) rule with the TCPMSS target: what it clamps to. */
+static void tcpmss(struct sline *sl, char **t, size_t n)
+{
+	bool target = false;
+
+	for (size_t i = 0; i < n; i++)
+		target |= strcmp(t[i], "TCPMSS") == 0;
+	for (size_t i = 0; target && i < n; i++) {
+		if (!strcmp(t[i], "--clamp-mss-to-pmtu"))
+			snprintf(sl->mss, sizeof(sl->mss), "yes");
+		else if (!strcmp(t[i], "--set-mss") && i + 1 < n)
+			snprintf(sl->mss, sizeof(sl->mss), "%s", t[i + 1]);
+	}
+}
+
 /* Records one command if it is about a device: an ip command, or any other
  * command that names the vti-interface of an imported conn. */
 static void script_command(struct import_ctx *cx, int line, char **t, size_t n)
@@ -153,6 +175,7 @@ static void script_command(struct import_ctx *cx, int line, char **t, size_t n)
 					snprintf(sl.dev, sizeof(sl.dev), "%s", cx->ld.conns[c].c.vti_interface);
 		if (!sl.dev[0])
 			return;		/* #!/bin/bash, sleep 30, other work: not ours */
+		tcpmss(&sl, t, n);
 	}
 	if (!import_grow((void **)&cx->slines, &cx->cap_slines, cx->n_slines, sizeof(sl))) {
 		cx->oom = true;
@@ -221,8 +244,8 @@ static void add_taken(struct import_ctx *cx, struct iconn *ic, int line)
 }
 
 /* value alone, as mcvpnd would read key=value; its problems are errors. */
-static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *conn,
-		     const char *key)
+static bool value_ok(struct import_ctx *cx, int line, const char *conn, const char *key,
+		     const char *value)
 {
 	struct conn_build *probe = calloc(1, sizeof(*probe));
 	struct loader scratch = { .diag = &cx->diag };
@@ -233,7 +256,7 @@ static bool value_ok(struct import_ctx *cx, const struct sline *sl, const char *
 	}
 	keys_defaults(probe);
 	snprintf(probe->c.name, sizeof(probe->c.name), "%s", conn);
-	keys_apply(&scratch, probe, cx->in->script.name, sl->line, key, sl->value);
+	keys_apply(&scratch, probe, cx->in->script.name, line, key, value);
 	free(probe);
 	import_diag_move(cx, IMPORT_ERROR, "");
 	return scratch.problems == 0;
@@ -264,6 +287,8 @@ static void script_device(struct import_ctx *cx, const struct sline *sl, const c
 			   "%s: left alone: it names %s; check whether mcvpn still needs it", sl->text, dev);
 }
 
+static void route_opt_add(struct route_opt *o, const char *v, int line, bool first);
+
 static void script_route(struct import_ctx *cx, struct iconn *ic, const struct sline *sl,
 			 bool has_routes)
 {
@@ -274,7 +299,7 @@ static void script_route(struct import_ctx *cx, struct iconn *ic, const struct s
 			   sl->text);
 		return;
 	}
-	if (!value_ok(cx, sl, ic->name, "routes"))
+	if (!value_ok(cx, sl->line, ic->name, "routes", sl->value))
 		return;
 	for (size_t i = 0; i < ic->n_routes; i++)
 		if (strcmp(ic->routes[i], sl->value) == 0) {
@@ -286,8 +311,61 @@ static void script_route(struct import_ctx *cx, struct iconn *ic, const struct s
 			   CONF_MAX_ROUTES);
 		return;
 	}
+	route_opt_add(&ic->metric, sl->metric, sl->line, ic->n_routes == 0);
+	route_opt_add(&ic->table, sl->table, sl->line, ic->n_routes == 0);
 	ic->routes_line = ic->n_routes ? ic->routes_line : sl->line;
 	snprintf(ic->routes[ic->n_routes++], sizeof(ic->routes[0]), "%s", sl->value);
+}
+
+/* A TCPMSS rule for the device: mcvpnd clamps in its data plane instead. */
+static void script_mss(struct import_ctx *cx, struct iconn *ic, const struct sline *sl, bool has_mss)
+{
+	const char *file = cx->in->script.name;
+
+	if (has_mss || ic->mss[0])
+		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: %s", sl->text,
+			   has_mss ? "the conn sets mss-clamp= already" : "mss-clamp= is taken already");
+	else if (value_ok(cx, sl->line, ic->name, "mss-clamp", sl->mss)) {
+		snprintf(ic->mss, sizeof(ic->mss), "%s", sl->mss);
+		ic->mss_line = sl->line;
+		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: becomes mss-clamp=%s: mcvpnd clamps the MSS of "
+			   "TCP SYNs through %s itself, both ways", sl->text, sl->mss, sl->dev);
+	}
+}
+
+/* The option of one more route: the first sets it, another value mixes. */
+static void route_opt_add(struct route_opt *o, const char *v, int line, bool first)
+{
+	if (first) {
+		snprintf(o->value, sizeof(o->value), "%s", v);
+		o->line = line;
+	} else if (strcmp(o->value, v) != 0 && !o->mixed) {
+		o->mixed = true;
+		o->line = line;
+	}
+}
+
+/* The routes' metric or table as route-metric= / route-table=. */
+static void route_opt_apply(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
+			    struct route_opt *o, const char *what, const char *key, enum key_id id)
+{
+	const char *file = cx->in->script.name;
+
+	if (!ic->n_routes || (!o->mixed && !o->value[0]))
+		return;
+	if (o->mixed)
+		import_msg(cx, IMPORT_WARNING, file, o->line, "the routes of %s have different %ss: mcvpn "
+			   "gives all of a conn's routes one; none carried over: set %s= by hand",
+			   cb->c.vti_interface, what, key);
+	else if (cb->set[id])
+		import_msg(cx, IMPORT_NOTE, file, o->line, "'%s %s' dropped: the conn sets %s= already", what,
+			   o->value, keys_name(id));
+	else if (value_ok(cx, o->line, ic->name, key, o->value)) {
+		import_msg(cx, IMPORT_NOTE, file, o->line, "'%s %s' of the routes becomes %s=%s", what,
+			   o->value, key, o->value);
+		import_apply(cx, cb, file, o->line, key, o->value);
+		o->applied = true;
+	}
 }
 
 static void script_addr(struct import_ctx *cx, struct iconn *ic, const struct sline *sl,
@@ -298,7 +376,7 @@ static void script_addr(struct import_ctx *cx, struct iconn *ic, const struct sl
 	if (has_ip || ic->addr[0])
 		import_msg(cx, IMPORT_NOTE, file, sl->line, "%s: dropped: mcvpn puts one address on %s (%s)",
 			   sl->text, sl->dev, has_ip ? "the conn sets interface-ip= already" : ic->addr);
-	else if (value_ok(cx, sl, ic->name, "interface-ip"))
+	else if (value_ok(cx, sl->line, ic->name, "interface-ip", sl->value))
 		snprintf(ic->addr, sizeof(ic->addr), "%s", sl->value);
 	ic->addr_line = ic->addr_line ? ic->addr_line : sl->line;
 }
@@ -313,8 +391,12 @@ static void script_lines(struct import_ctx *cx, struct iconn *ic, const struct c
 
 		if (strcmp(sl->dev, dev) != 0)
 			continue;
-		if (sl->kind != SL_OTHER || xfrm_setting(sl))
+		if (sl->kind != SL_OTHER || xfrm_setting(sl) || sl->mss[0])
 			add_taken(cx, ic, sl->line);
+		if (sl->kind == SL_OTHER && sl->mss[0]) {
+			script_mss(cx, ic, sl, cb->set[KEY_MSS_CLAMP]);
+			continue;
+		}
 		if (sl->kind == SL_DEVICE || sl->kind == SL_OTHER) {
 			script_device(cx, sl, dev);
 			continue;
@@ -322,7 +404,7 @@ static void script_lines(struct import_ctx *cx, struct iconn *ic, const struct c
 		if (sl->extra[0])
 			import_msg(cx, IMPORT_NOTE, cx->in->script.name, sl->line, "%s: '%s' not carried over: %s",
 				   sl->text, sl->extra, sl->kind == SL_ADDR ? "mcvpnd adds the address as it is" :
-				   "mcvpnd installs routes= in the main table, scope link, with no gateway");
+				   "mcvpnd installs routes= with scope link and no gateway");
 		if (sl->kind == SL_ADDR)
 			script_addr(cx, ic, sl, cb->set[KEY_INTERFACE_IP] ||
 				    cb->end[ends_local(cx->in->local ? &cx->host : NULL, cb)].has_vti);
@@ -360,5 +442,9 @@ void import_script_conn(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 		*p = ',';
 	if (ic->n_routes)
 		import_apply(cx, cb, cx->in->script.name, ic->routes_line, "routes", routes);
+	route_opt_apply(cx, ic, cb, &ic->metric, "metric", "route-metric", KEY_ROUTE_METRIC);
+	route_opt_apply(cx, ic, cb, &ic->table, "table", "route-table", KEY_ROUTE_TABLE);
+	if (ic->mss[0])
+		import_apply(cx, cb, cx->in->script.name, ic->mss_line, "mss-clamp", ic->mss);
 }
 

@@ -21,7 +21,7 @@ enum key_id {
 	KEY_ENCAPSULATION, KEY_MARK, KEY_VTI_INTERFACE, KEY_IPSEC_INTERFACE, KEY_VTI_ROUTING,
 	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_ROUTES_REPLACE, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
-	KEY_NAT_KEEPALIVE,
+	KEY_NAT_KEEPALIVE, KEY_ROUTE_METRIC, KEY_ROUTE_TABLE, KEY_ROUTES_WHEN_DOWN, KEY_MSS_CLAMP,
 	KEY_COUNT
 };
 
@@ -245,7 +245,10 @@ void secrets_read(struct loader *ld, struct cfile *f);
 /* The best entry for a conn (specific beats single-ID beats wildcard), or NULL. */
 const struct psk_entry *secrets_match(const struct loader *ld, const struct conf_conn *c);
 
-/* host.c: questions about the host (NULL: not known, every answer "no"). */
+/* host.c: questions about the host (NULL: not known, every answer "no").
+ * The default route and the route to an address are the main table's,
+ * leaving out mcvpnd's own. */
+bool host_route_main(const struct conf_host_route *r);
 bool host_has_addr(const struct conf_host *h, const struct sockaddr_storage *a);
 /* The default route of family with the lowest metric, or NULL. */
 const struct conf_host_route *host_default_route(const struct conf_host *h, int family);

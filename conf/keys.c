@@ -513,6 +513,65 @@ static int k_routes_replace(struct conn_build *cb, const char *v, char *why, siz
 	return yes_no(v, &cb->c.routes_replace, why, wl);
 }
 
+/* route-metric=N (libreswan's metric=): the metric of the conn's routes,
+ * 0 (none: the kernel's default) to 4294967295. */
+static int k_route_metric(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &cb->c.route_metric) == 0)
+		return 0;
+	snprintf(why, wl, "expected a metric from 0 to 4294967295 (a lower one wins)");
+	return -1;
+}
+
+/* route-table=N|main: a routing table by number; 0 is no table and 255 is
+ * the kernel's local table. */
+static int k_route_table(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (strcmp(v, "main") == 0) {
+		cb->c.route_table = CONF_TABLE_MAIN;
+		return 0;
+	}
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0 && n != 0 && n != 255) {
+		cb->c.route_table = n;
+		return 0;
+	}
+	snprintf(why, wl, "expected main or a table number from 1 to 4294967295 other than 255 (the "
+		 "kernel's local table)");
+	return -1;
+}
+
+static int k_routes_when_down(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "keep") == 0 || strcmp(v, "withdraw") == 0) {
+		cb->c.routes_when_down = v[0] == 'k' ? CONF_ROUTES_KEEP : CONF_ROUTES_WITHDRAW;
+		return 0;
+	}
+	snprintf(why, wl, "expected keep or withdraw");
+	return -1;
+}
+
+/* mss-clamp=yes|no|N: yes clamps to the tunnel's MTU less the headers. */
+static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+		cb->c.mss_clamp = v[0] == 'y';
+		cb->c.mss_clamp_to = 0;
+		return 0;
+	}
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0 && n >= CONF_MSS_MIN &&
+	    n <= CONF_MSS_MAX) {
+		cb->c.mss_clamp = true;
+		cb->c.mss_clamp_to = (uint16_t)n;
+		return 0;
+	}
+	snprintf(why, wl, "expected yes, no or an MSS from %d to %d", CONF_MSS_MIN, CONF_MSS_MAX);
+	return -1;
+}
+
 static const struct key_def keys[] = {
 	{ "left", KEY_LEFT, k_left },
 	{ "right", KEY_RIGHT, k_right },
@@ -558,6 +617,11 @@ static const struct key_def keys[] = {
 	{ "interface-ip", KEY_INTERFACE_IP, k_interface_ip },
 	{ "routes", KEY_ROUTES, k_routes },
 	{ "routes-replace", KEY_ROUTES_REPLACE, k_routes_replace },
+	{ "route-metric", KEY_ROUTE_METRIC, k_route_metric },
+	{ "metric", KEY_ROUTE_METRIC, k_route_metric },		/* libreswan's name */
+	{ "route-table", KEY_ROUTE_TABLE, k_route_table },
+	{ "routes-when-down", KEY_ROUTES_WHEN_DOWN, k_routes_when_down },
+	{ "mss-clamp", KEY_MSS_CLAMP, k_mss_clamp },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
@@ -570,7 +634,7 @@ static const char *const not_yet[] = {
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
 	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
 	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
-	"reqid", "mtu", "metric", "retransmit-timeout", "retransmit-interval", "ppk",
+	"reqid", "mtu", "retransmit-timeout", "retransmit-interval", "ppk",
 	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",
 	"overlapip", "aggressive", "aggrmode", "phase2", "ah", "ikelifetime-max",
 	"policy-label", "accept-redirect", "send-redirect", "hostaddrfamily",
@@ -618,6 +682,7 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.rekeyfuzz = 100;
 	cb->c.dpdtimeout = 150;			/* libreswan's default */
 	cb->c.nat_keepalive = 20;		/* libreswan's keep-alive= default */
+	cb->c.route_table = CONF_TABLE_MAIN;
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 
@@ -626,7 +691,7 @@ const char *keys_canonical(const char *key)
 	static const char *const alias[][2] = {
 		{ "esp", "phase2alg" }, { "keylife", "salifetime" }, { "lifetime", "salifetime" },
 		{ "ipsec-lifetime", "salifetime" }, { "leftinterface-ip", "leftvti" },
-		{ "rightinterface-ip", "rightvti" },
+		{ "rightinterface-ip", "rightvti" }, { "metric", "route-metric" },
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)

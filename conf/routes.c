@@ -3,12 +3,17 @@
  * had no routes):
  *  - refused: a route that covers the peer's address (IKE and ESP to the
  *    peer would loop into the tunnel) or this host's own address, unless a
- *    more specific route outside the tunnel keeps that address out of it;
- *    a route that would replace or override one mcvpnd did not make (a
- *    default route above all), unless routes-replace=yes;
+ *    more specific route outside the tunnel keeps that address out of it
+ *    (in another table than main: a warning, the host's rules decide);
+ *    a route that would take precedence over one in its table that mcvpnd
+ *    did not make (a default route above all), unless routes-replace=yes,
+ *    and even then an IPv6 route at the other's metric (IPv6 cannot put
+ *    one in front of another);
  *  - warned: interface-ip= without a prefix length, routes= outside the
- *    peer's selectors, one prefix routed by two conns, a conn that never
- *    starts, a mark= that marks nothing. */
+ *    peer's selectors, one prefix routed by two conns at one metric (or by
+ *    a preferred conn that keeps its routes when down), a conn that never
+ *    starts, a mark= that marks nothing.
+ * mcvpnd's own routes on the host (its protocol) are no one else's. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,12 +89,25 @@ static bool same_prefix(const struct conf_prefix *a, const struct conf_prefix *b
 	return a->family == b->family && a->len == b->len && bits_equal(a->addr, b->addr, a->len);
 }
 
-/* A host route more specific than len that takes a out of the tunnel. */
+static bool same_table(const struct conf_host_route *hr, uint32_t table)
+{
+	return host_route_main(hr) ? table == CONF_TABLE_MAIN : hr->table == table;
+}
+
+/* The metric the kernel gives a route of family added with metric. */
+static uint32_t stored_metric(int family, uint32_t metric)
+{
+	return family == AF_INET6 && metric == 0 ? 1024 : metric;
+}
+
+/* A host route of table more specific than len that takes a out of the
+ * tunnel (not into another of mcvpnd's). */
 static const struct conf_host_route *escape(const struct conf_host *h, const struct sockaddr_storage *a,
-					    unsigned len, const char *tunnel)
+					    unsigned len, const char *tunnel, uint32_t table)
 {
 	for (size_t i = 0; h && i < h->n_routes; i++)
 		if (h->routes[i].dst.len > len && covers(&h->routes[i].dst, a) &&
+		    same_table(&h->routes[i], table) && !h->routes[i].mcvpnd &&
 		    strcmp(h->routes[i].dev, tunnel) != 0)
 			return &h->routes[i];
 	return NULL;
@@ -104,58 +122,112 @@ static const char *addr_text(const struct sockaddr_storage *a, char *buf, size_t
 	return buf;
 }
 
-/* A route into the tunnel must not take the peer's address or ours. */
+/* A route into the tunnel must not take the peer's address or ours.  In
+ * another table than main, the host's rules decide which packets see it:
+ * a warning. */
 static void check_loops(struct loader *ld, const struct conn_build *cb, size_t i,
 			const struct conf_prefix *r)
 {
 	const struct conf_conn *c = &cb->c;
 	enum key_id k = route_key(cb, i);
-	char p[64], a[64];
+	bool main_table = c->route_table == CONF_TABLE_MAIN;
+	char p[64], a[64], tbl[48] = "";
 
 	prefix_format(r, p, sizeof(p));
-	if (covers(r, &c->right) && !escape(ld->host, &c->right, r->len, c->vti_interface))
-		diag_add(ld, file_of(cb, k), line_of(cb, k),
-			 "conn \"%s\": the route %s into %s covers the peer's address %s: IKE and ESP to "
-			 "the peer would be routed into the tunnel itself; leave that address out, or give "
-			 "the peer a more specific route outside the tunnel (ip route add %s/%d via "
-			 "GATEWAY)", c->name, p, c->vti_interface, addr_text(&c->right, a, sizeof(a)), a,
-			 c->right.ss_family == AF_INET ? 32 : 128);
-	if (covers(r, &c->left) && !escape(ld->host, &c->left, r->len, c->vti_interface))
-		diag_add(ld, file_of(cb, k), line_of(cb, k),
-			 "conn \"%s\": the route %s into %s covers this host's own address %s (left=): "
-			 "IKE and ESP from it, and its own network, would be routed into the tunnel; "
-			 "leave that address out of the routes", c->name, p, c->vti_interface,
-			 addr_text(&c->left, a, sizeof(a)));
+	if (!main_table)
+		snprintf(tbl, sizeof(tbl), " (table %u)", c->route_table);
+	if (covers(r, &c->right) && !escape(ld->host, &c->right, r->len, c->vti_interface, c->route_table)) {
+		if (main_table)
+			diag_add(ld, file_of(cb, k), line_of(cb, k),
+				 "conn \"%s\": the route %s into %s covers the peer's address %s: IKE and ESP to "
+				 "the peer would be routed into the tunnel itself; leave that address out, or give "
+				 "the peer a more specific route outside the tunnel (ip route add %s/%d via "
+				 "GATEWAY)", c->name, p, c->vti_interface, addr_text(&c->right, a, sizeof(a)), a,
+				 c->right.ss_family == AF_INET ? 32 : 128);
+		else
+			diag_note(ld, CONF_WARNING, file_of(cb, k), line_of(cb, k),
+				  "conn \"%s\": the route %s into %s%s covers the peer's address %s: if an ip "
+				  "rule sends this host's own packets to table %u, IKE and ESP to the peer loop "
+				  "into the tunnel", c->name, p, c->vti_interface, tbl,
+				  addr_text(&c->right, a, sizeof(a)), c->route_table);
+	}
+	if (covers(r, &c->left) && !escape(ld->host, &c->left, r->len, c->vti_interface, c->route_table)) {
+		if (main_table)
+			diag_add(ld, file_of(cb, k), line_of(cb, k),
+				 "conn \"%s\": the route %s into %s covers this host's own address %s (left=): "
+				 "IKE and ESP from it, and its own network, would be routed into the tunnel; "
+				 "leave that address out of the routes", c->name, p, c->vti_interface,
+				 addr_text(&c->left, a, sizeof(a)));
+		else
+			diag_note(ld, CONF_WARNING, file_of(cb, k), line_of(cb, k),
+				  "conn \"%s\": the route %s into %s%s covers this host's own address %s "
+				  "(left=): if an ip rule sends this host's own packets to table %u, IKE and ESP "
+				  "loop into the tunnel", c->name, p, c->vti_interface, tbl,
+				  addr_text(&c->left, a, sizeof(a)), c->route_table);
+	}
 }
 
-/* A route that takes over a destination someone else routes. */
+/* The host's route hr to r's destination, in words: "0.0.0.0/0 via
+ * 10.3.1.1 dev eth0". */
+static void host_route_text(const struct conf_host_route *hr, const char *p, char *out, size_t len)
+{
+	char g[64], gw[80] = "";
+
+	if (hr->gw.ss_family)
+		snprintf(gw, sizeof(gw), " via %s", addr_text(&hr->gw, g, sizeof(g)));
+	snprintf(out, len, "%s%s dev %s", p, gw, hr->dev[0] ? hr->dev : "(several)");
+}
+
+/* With routes-replace=yes mcvpnd's route goes beside the other one and
+ * must win on its own: by a lower metric, or at the same metric in front
+ * of it (IPv4 only). */
+static void check_precedence(struct loader *ld, const struct conn_build *cb, size_t i,
+			     const struct conf_prefix *r, const struct conf_host_route *hr)
+{
+	const struct conf_conn *c = &cb->c;
+	enum key_id k = cb->set[KEY_ROUTE_METRIC] ? KEY_ROUTE_METRIC : route_key(cb, i);
+	uint32_t m = stored_metric(r->family, c->route_metric);
+	char p[64], t[200];
+
+	if (r->family != AF_INET6 || hr->metric != m)
+		return;
+	prefix_format(r, p, sizeof(p));
+	host_route_text(hr, p, t, sizeof(t));
+	diag_add(ld, file_of(cb, k), line_of(cb, k),
+		 "conn \"%s\": the route %s into %s cannot take precedence over the route %s that mcvpnd did "
+		 "not make: both have metric %u, and IPv6 uses the older one; give this conn a lower "
+		 "route-metric=", c->name, p, c->vti_interface, t, m);
+}
+
+/* A route that takes over a destination someone else routes in its table. */
 static void check_replace(struct loader *ld, const struct conn_build *cb, size_t i,
 			  const struct conf_prefix *r)
 {
 	const struct conf_conn *c = &cb->c;
 	const struct conf_host *h = ld->host;
 	enum key_id k = route_key(cb, i);
-	char p[64], gw[80] = "", g[64];
+	char p[64], t[200];
 
-	if (c->routes_replace)
-		return;
 	prefix_format(r, p, sizeof(p));
 	for (size_t j = 0; h && j < h->n_routes; j++) {
 		const struct conf_host_route *hr = &h->routes[j];
 
-		if (!same_prefix(&hr->dst, r) || !strcmp(hr->dev, c->vti_interface))
+		if (!same_prefix(&hr->dst, r) || !same_table(hr, c->route_table) || hr->mcvpnd ||
+		    !strcmp(hr->dev, c->vti_interface))
 			continue;
-		if (hr->gw.ss_family)
-			snprintf(gw, sizeof(gw), " via %s", addr_text(&hr->gw, g, sizeof(g)));
+		if (c->routes_replace) {
+			check_precedence(ld, cb, i, r, hr);
+			continue;
+		}
+		host_route_text(hr, p, t, sizeof(t));
 		diag_add(ld, file_of(cb, k), line_of(cb, k),
 			 "conn \"%s\": the route %s into %s would replace (or take precedence over) the "
-			 "route %s%s dev %s that mcvpnd did not make%s; if that is meant, add "
-			 "routes-replace=yes", c->name, p, c->vti_interface, p, gw,
-			 hr->dev[0] ? hr->dev : "(several)", r->len ? "" :
+			 "route %s that mcvpnd did not make%s; if that is meant, add routes-replace=yes",
+			 c->name, p, c->vti_interface, t, r->len || !host_route_main(hr) ? "" :
 			 ": the host's default route, SSH and all, would go into the tunnel");
 		return;
 	}
-	if (r->len == 0)
+	if (r->len == 0 && !c->routes_replace && c->route_table == CONF_TABLE_MAIN)
 		diag_add(ld, file_of(cb, k), line_of(cb, k),
 			 "conn \"%s\": the route %s into %s is a default route: it would replace the "
 			 "host's default route whenever there is one, and everything, SSH too, would go "
@@ -178,25 +250,50 @@ static void warn_outside(struct loader *ld, const struct conn_build *cb, const s
 		  "there are dropped, never sent", c->name, p, s, c->n_rightsubnet > 1 ? ", ..." : "");
 }
 
-/* The same prefix routed by a conn before this one. */
+/* Conns a (earlier) and b route one prefix in one table: at one metric
+ * only the first installed is used; at two, the preferred one must
+ * withdraw its routes when down for the other to take over. */
+static void twice(struct loader *ld, const struct conn_build *cb, enum key_id key,
+		  const struct conf_conn *a, const struct conf_prefix *r)
+{
+	const struct conf_conn *b = &cb->c;
+	uint32_t ma = stored_metric(r->family, a->route_metric), mb = stored_metric(r->family, b->route_metric);
+	const struct conf_conn *pref = ma < mb ? a : b, *backup = ma < mb ? b : a;
+	char p[64];
+
+	prefix_format(r, p, sizeof(p));
+	if (ma == mb)
+		diag_note(ld, CONF_WARNING, file_of(cb, key), line_of(cb, key),
+			  "conn \"%s\": %s is routed into %s by conn \"%s\" (%s:%d) too, at the same metric "
+			  "%u: only the route installed first is used, the other is refused; give one of them "
+			  "another route-metric= (and routes-when-down=withdraw) for a failover", b->name, p,
+			  a->vti_interface, a->name, a->file, a->line, ma);
+	else if (pref->routes_when_down == CONF_ROUTES_KEEP)
+		diag_note(ld, CONF_WARNING, file_of(cb, key), line_of(cb, key),
+			  "conn \"%s\": %s is routed by conn \"%s\" too: \"%s\" (metric %u) is preferred "
+			  "over \"%s\" (metric %u) but keeps its route while it is down, so its traffic is "
+			  "dropped then and never goes through \"%s\"; add routes-when-down=withdraw to "
+			  "conn \"%s\" for a failover", b->name, p, a->name, pref->name,
+			  stored_metric(r->family, pref->route_metric), backup->name,
+			  stored_metric(r->family, backup->route_metric), backup->name, pref->name);
+}
+
+/* The same prefix routed, in the same table, by a conn before this one. */
 static void warn_twice(struct loader *ld, size_t i, size_t k, const struct conf_prefix *r)
 {
 	const struct conn_build *cb = &ld->conns[i];
 	struct conf_prefix other[CONF_MAX_CONN_ROUTES];
 	enum key_id key = route_key(cb, k);
-	char p[64];
 
 	for (size_t j = 0; j < i; j++) {
 		const struct conf_conn *a = &ld->conns[j].c;
 		size_t n = conf_conn_routes(a, other, CONF_MAX_CONN_ROUTES);
 
+		if (a->route_table != cb->c.route_table)
+			continue;
 		for (size_t m = 0; m < n; m++)
 			if (same_prefix(&other[m], r)) {
-				prefix_format(r, p, sizeof(p));
-				diag_note(ld, CONF_WARNING, file_of(cb, key), line_of(cb, key),
-					  "conn \"%s\": %s is routed into %s by conn \"%s\" (%s:%d) too: "
-					  "whichever installs it last wins", cb->c.name, p, a->vti_interface,
-					  a->name, a->file, a->line);
+				twice(ld, cb, key, a, r);
 				return;
 			}
 	}

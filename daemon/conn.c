@@ -47,24 +47,8 @@ static int install_addrs(struct daemon *d, struct conn *c)
 			failed = r;
 		}
 	}
-	for (size_t i = 0; i < c->n_routes; i++) {
-		to_nl(&c->routes[i], &p);
-		if ((r = nl_route_add(d->nl, c->ifindex, &p, 0)) == -ENODEV)
-			return r;
-		if (r) {
-			log_conn(LOG_ERR, cfg->name, "cannot add route %zu via %s: %s", i + 1,
-				 cfg->vti_interface, strerror(-r));
-			failed = r;
-		}
-	}
-	return failed;
-}
-
-/* routes= plus, with vti-routing=yes, rightsubnet= (never a default route:
- * 0.0.0.0/0 selectors mean "anything the routes send here", as with a VTI). */
-static void collect_routes(struct conn *c)
-{
-	c->n_routes = conf_conn_routes(c->cfg, c->routes, CONN_MAX_ROUTES);
+	r = conn_routes_install(d, c);
+	return r == -ENODEV ? r : failed ? failed : r;
 }
 
 /* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,
@@ -83,6 +67,21 @@ static unsigned tun_mtu(const struct conf_conn *cfg)
 		best = mtu < best ? mtu : best;
 	}
 	return best;
+}
+
+/* mss-clamp=: what a TCP segment may carry through a device of this MTU
+ * (IPv4 and TCP headers: 40 bytes, IPv6: 60), or the conn's number. */
+static void set_mss(struct daemon *d, struct conn *c, unsigned mtu)
+{
+	const struct conf_conn *cfg = c->cfg;
+	uint16_t m4 = cfg->mss_clamp_to ? cfg->mss_clamp_to : (uint16_t)(mtu - 40);
+	uint16_t m6 = cfg->mss_clamp_to ? cfg->mss_clamp_to : (uint16_t)(mtu - 60);
+
+	if (!cfg->mss_clamp)
+		return;
+	if (dp_tunnel_set_mss(d->dp, c->tunnel_id, m4, m6) == 0)
+		log_conn(LOG_INFO, cfg->name, "TCP MSS of SYNs through %s clamped to %u (IPv4), %u (IPv6)",
+			 cfg->vti_interface, m4, m6);
 }
 
 struct conn *conn_new(struct daemon *d, const struct conf_conn *cfg)
@@ -133,7 +132,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 	}
 	if (!udp_open(&d->udp, &cfg->left, mark))
 		return -1;
-	collect_routes(c);
+	conn_routes_init(c);
 	c->tun_fd = tun_open(cfg->vti_interface, &c->ifindex);
 	if (c->tun_fd < 0) {
 		log_conn(LOG_ERR, cfg->name, "cannot create TUN device %s: %s", cfg->vti_interface,
@@ -153,8 +152,10 @@ int conn_setup(struct daemon *d, struct conn *c)
 			 strerror(-r));
 		return -1;
 	}
-	log_conn(LOG_INFO, cfg->name, "%s up (MTU %u), %zu route%s installed", cfg->vti_interface,
-		 mtu, c->n_routes, c->n_routes == 1 ? "" : "s");
+	set_mss(d, c, mtu);
+	log_conn(LOG_INFO, cfg->name, "%s up (MTU %u), %zu route%s %s", cfg->vti_interface, mtu,
+		 c->n_routes, c->n_routes == 1 ? "" : "s",
+		 c->routes_wanted ? "installed" : "to install once a Child SA is up");
 	return 0;
 }
 
@@ -171,11 +172,7 @@ void conn_teardown(struct daemon *d, struct conn *c)
 	/* closing a non-persistent TUN deletes the device, and with it the
 	 * address and routes; delete them first so nothing is left if it was
 	 * made persistent by someone else */
-	for (size_t i = 0; i < c->n_routes; i++) {
-		struct nl_prefix p;
-		to_nl(&c->routes[i], &p);
-		nl_route_del(d->nl, c->ifindex, &p, 0);
-	}
+	conn_routes_remove(d, c);
 	tun_close(c->tun_fd);
 	c->tun_fd = -1;
 }
@@ -189,7 +186,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
 	if (ike_initiate(&c->d->eng, c))
-		conn_down_cb(c->d, c, "cannot initiate");
+		conn_failed(c->d, c, "cannot initiate");
 }
 
 void conn_start(struct conn *c)
@@ -197,13 +194,36 @@ void conn_start(struct conn *c)
 	if (c->cfg->autostart != CONF_AUTO_START || c->ike || c->cfg->left.ss_family == AF_UNSPEC)
 		return;
 	if (ike_initiate(&c->d->eng, c))
-		conn_down_cb(c->d, c, "cannot initiate");
+		conn_failed(c->d, c, "cannot initiate");
 }
 
-void conn_down_cb(void *arg, struct conn *c, const char *why)
+void conn_up_cb(void *arg, struct conn *c)
+{
+	c->retries = 0;
+	c->hold = false;
+	c->last_error[0] = 0;
+}
+
+void conn_rekeyed_cb(void *arg, struct conn *c)
+{
+	c->last_rekey = time(NULL);
+}
+
+void conn_failed(struct daemon *d, struct conn *c, const char *why)
+{
+	struct ike_down down = { .why = why };
+	conn_down_cb(d, c, &down);
+}
+
+void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 {
 	struct daemon *d = arg;
+	const char *why = down->why;
 
+	if (down->wait_for_peer)
+		c->hold = true;
+	if (down->again_soon)
+		c->retries = 0;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
@@ -255,7 +275,8 @@ static void conn_recreate_tun(struct daemon *d, struct conn *c)
 	install_addrs(d, c);
 }
 
-/* Someone removed our address or a route: put it back.  (Additions are
+/* Someone removed our address or a route: put it back; someone else's
+ * route went away: a route of ours it kept out may go in.  (Additions are
  * the host changing: daemon_resolve_again's business.) */
 void conn_netlink_event(struct daemon *d, int type, int ifindex)
 {
@@ -263,6 +284,8 @@ void conn_netlink_event(struct daemon *d, int type, int ifindex)
 		return;
 	for (size_t i = 0; i < d->n_conns; i++) {
 		struct conn *c = d->conns[i];
+		if (c->tun_fd >= 0 && type == NL_EV_ROUTE_DEL && ifindex && c->ifindex != ifindex)
+			conn_routes_retry(d, c);
 		if (c->tun_fd < 0 || (ifindex && c->ifindex != ifindex))
 			continue;
 		if (type == NL_EV_LINK_DEL) {

@@ -1,6 +1,7 @@
 /* A configured conn at run time: its config, the IKE SA that carries its
  * traffic, its TUN device and its retry timer.  The IKE engine reads cfg and
- * ike; everything else belongs to conn.c. */
+ * owns ike (it alone writes it); everything else belongs to conn.c, which
+ * hears from the engine through ike_io (conn_up, conn_rekeyed, conn_down). */
 #ifndef MCVPN_CONN_H
 #define MCVPN_CONN_H
 
@@ -23,15 +24,25 @@ struct conn_counters {
 	uint64_t drop_ts_out;		/* outbound: outside the selectors, not sent */
 };
 
+/* One route of a conn: not installed (withdrawn, or the device is new),
+ * installed (by us, or the kernel's own prefix route of the device's
+ * address), or kept out by a route mcvpnd did not make (logged once). */
+enum conn_route_state { CONN_ROUTE_OFF, CONN_ROUTE_ON, CONN_ROUTE_REFUSED };
+
 struct conn {
 	const struct conf_conn *cfg;	/* borrowed from the loaded config */
-	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL */
+	struct ike_sa *ike;		/* the IKE SA carrying traffic (or being set up), or NULL:
+					 * written by the engine only */
 	struct daemon *d;		/* borrowed */
 	int tunnel_id;
 	int tun_fd;			/* owned; -1 when none */
 	int ifindex;
 	struct conf_prefix routes[CONN_MAX_ROUTES];	/* routes= and, with vti-routing, rightsubnet= */
 	size_t n_routes;
+	uint8_t route_state[CONN_MAX_ROUTES];	/* enum conn_route_state, conn_routes.c's */
+	bool routes_wanted;		/* the routes belong on the device now: always with
+					 * routes-when-down=keep, else while a Child SA is up */
+	unsigned children_up;		/* Child SAs installed in the data plane (io.c) */
 	struct event *retry_ev;		/* owned */
 	unsigned retries;
 	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */

@@ -50,7 +50,9 @@ static bool host_event(const struct nl_event *ev)
 		return true;
 	case NL_EV_ROUTE_NEW:
 	case NL_EV_ROUTE_DEL:
-		return ev->prefix.len == 0;
+		/* a default route of the main table, not one of ours */
+		return ev->prefix.len == 0 && ev->table == NL_TABLE_MAIN &&
+		       ev->protocol != NL_RTPROT_MCVPN;
 	default:
 		return false;
 	}

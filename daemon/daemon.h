@@ -66,8 +66,29 @@ void conn_free(struct daemon *d, struct conn *c);
 int conn_setup(struct daemon *d, struct conn *c);
 void conn_teardown(struct daemon *d, struct conn *c);
 void conn_start(struct conn *c);
-void conn_down_cb(void *arg, struct conn *c, const char *why);
+struct ike_down;
+/* The engine's word on a conn (ike_io): up, rekeyed, down. */
+void conn_up_cb(void *arg, struct conn *c);
+void conn_rekeyed_cb(void *arg, struct conn *c);
+void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down);
+/* conn_down_cb for the glue's own reasons (cannot initiate). */
+void conn_failed(struct daemon *d, struct conn *c, const char *why);
 void conn_netlink_event(struct daemon *d, int type, int ifindex);
+
+/* conn_routes.c: a conn's routes on its device */
+/* routes= (and rightsubnet=) as the conn's routes, none installed yet. */
+void conn_routes_init(struct conn *c);
+/* Install the routes that belong on the device now and are missing (again
+ * after a delete); 0, -ENODEV when the device is gone, else the first
+ * other error (each logged). */
+int conn_routes_install(struct daemon *d, struct conn *c);
+/* Delete the conn's routes that mcvpnd installed (its protocol only). */
+void conn_routes_remove(struct daemon *d, struct conn *c);
+/* A Child SA of c was installed in the data plane (up) or taken out: with
+ * routes-when-down=withdraw the routes follow the first and the last. */
+void conn_routes_child(struct daemon *d, struct conn *c, bool up);
+/* Someone else's route went away: routes it kept out may go in now. */
+void conn_routes_retry(struct daemon *d, struct conn *c);
 
 /* status.c */
 struct evbuffer;

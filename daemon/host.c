@@ -57,6 +57,8 @@ int host_view_read(struct nl *nl, struct host_view *v)
 		to_sockaddr(nr->gw_family, nr->gw, &c->gw);
 		to_sockaddr(nr->src_family, nr->src, &c->src);
 		c->metric = nr->metric;
+		c->table = nr->table;
+		c->mcvpnd = nr->protocol == NL_RTPROT_MCVPN;
 	}
 	v->h = (struct conf_host){ .addrs = v->addrs, .n_addrs = v->nl.n_addrs,
 				   .routes = v->routes, .n_routes = v->nl.n_routes };

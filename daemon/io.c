@@ -78,6 +78,8 @@ static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
 	if (r)
 		log_conn(LOG_ERR, c->cfg->name, "data plane refused Child SA #%u: %s", ch->serial,
 			 strerror(-r));
+	else
+		conn_routes_child(d, c, true);
 	return r ? -1 : 0;
 }
 
@@ -125,6 +127,7 @@ static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 		linger_add(d, c, ch->spi_in);
 	else
 		dp_sa_remove(d->dp, true, ch->spi_in);
+	conn_routes_child(d, c, false);
 }
 
 static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch)
@@ -186,6 +189,8 @@ void daemon_io(struct daemon *d, struct ike_io *io)
 	io->child_idle = io_child_idle;
 	io->child_sent = io_child_sent;
 	io->conn_down = conn_down_cb;
+	io->conn_up = conn_up_cb;
+	io->conn_rekeyed = conn_rekeyed_cb;
 	io->peer_moved = io_peer_moved;
 	io->send_keepalive = io_send_keepalive;
 }

@@ -1,6 +1,7 @@
 /* The host as the configuration needs to see it: every interface address
- * and every unicast route of the main table (with its device's name,
- * gateway, preferred source and metric), read with three dumps.  The
+ * and every unicast route of every table (with its device's name,
+ * gateway, preferred source, metric, protocol and table), read with three
+ * dumps.  The
  * daemon turns it into conf's struct conf_host (daemon/host.c). */
 #include "netlink/nl_priv.h"
 
@@ -94,7 +95,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* Gateway, preferred source and metric, which nl_route_parse leaves out. */
+/* Gateway and preferred source, which nl_route_parse leaves out. */
 static int route_extra(const struct nlmsghdr *nlh, struct nl_host_route *r)
 {
 	const struct nlattr *tb[RTA_MAX + 1];
@@ -103,7 +104,6 @@ static int route_extra(const struct nlmsghdr *nlh, struct nl_host_route *r)
 
 	if (nl_attr_table(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
 		return -EPROTO;
-	r->protocol = rtm->rtm_protocol;
 	if (tb[RTA_GATEWAY] && mnl_attr_validate2(tb[RTA_GATEWAY], MNL_TYPE_BINARY, alen) == 0) {
 		r->gw_family = rtm->rtm_family;
 		memcpy(r->gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), alen);
@@ -112,8 +112,6 @@ static int route_extra(const struct nlmsghdr *nlh, struct nl_host_route *r)
 		r->src_family = rtm->rtm_family;
 		memcpy(r->src, mnl_attr_get_payload(tb[RTA_PREFSRC]), alen);
 	}
-	if (tb[RTA_PRIORITY] && mnl_attr_validate(tb[RTA_PRIORITY], MNL_TYPE_U32) == 0)
-		r->metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 	return 0;
 }
 
@@ -133,7 +131,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 	e = nl_route_parse(nlh, &ri);
 	if (e < 0)
 		return e == -EAFNOSUPPORT ? 0 : e;
-	if (!nl_route_is_main_unicast(&ri))
+	if (!nl_route_is_unicast(&ri))
 		return 0;
 	if (!grow((void **)&d->h->routes, &d->cap_routes, d->h->n_routes, sizeof(*r)))
 		return -ENOMEM;
@@ -141,6 +139,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 	memset(r, 0, sizeof(*r));
 	r->dst = ri.dst;
 	r->oif = ri.oif;
+	r->metric = ri.metric;
+	r->protocol = ri.protocol;
+	r->table = ri.table;
 	name_of(d, ri.oif, r->ifname);
 	e = route_extra(nlh, r);
 	if (e == 0)

@@ -1,8 +1,8 @@
 /* The monitor: a non-blocking socket on the link, address and route
  * multicast groups, turning the kernel's notifications into nl_events:
  * things going away (the daemon puts back what it set up), and addresses
- * and main-table routes added (the host changed under a %defaultroute or
- * the end of a conn that is this host). */
+ * and unicast routes added (the host changed under a %defaultroute or the
+ * end of a conn that is this host). */
 #include "netlink/nl_priv.h"
 
 #include <errno.h>
@@ -111,17 +111,20 @@ static bool mon_addr(const struct nlmsghdr *nlh, struct nl_event *ev)
 	return true;
 }
 
-/* Only main-table unicast routes: the local table's entries come and go
- * with every address and are not ours. */
+/* Only unicast routes, of any table (a conn's routes may be in another):
+ * the local table's entries come and go with every address and are not
+ * ours. */
 static bool mon_route(const struct nlmsghdr *nlh, struct nl_event *ev)
 {
 	struct nl_route_info ri;
 
-	if (nl_route_parse(nlh, &ri) < 0 || !nl_route_is_main_unicast(&ri))
+	if (nl_route_parse(nlh, &ri) < 0 || !nl_route_is_unicast(&ri))
 		return false;
 	ev->type = nlh->nlmsg_type == RTM_NEWROUTE ? NL_EV_ROUTE_NEW : NL_EV_ROUTE_DEL;
 	ev->ifindex = ri.oif;
 	ev->prefix = ri.dst;
+	ev->table = ri.table;
+	ev->protocol = ri.protocol;
 	return true;
 }
 

@@ -32,13 +32,63 @@ int nl_addr_del(struct nl *nl, int ifindex, const struct nl_prefix *p);
 /* 1 if the interface has exactly this address/len, 0 if not, <0 on error. */
 int nl_addr_present(struct nl *nl, int ifindex, const struct nl_prefix *p);
 
-/* Route dst via the interface (scope link, no gateway) in the main table.
- * metric 0 = none. Add uses NLM_F_REPLACE semantics. */
-int nl_route_add(struct nl *nl, int ifindex, const struct nl_prefix *dst, uint32_t metric);
-int nl_route_del(struct nl *nl, int ifindex, const struct nl_prefix *dst, uint32_t metric);
-int nl_route_present(struct nl *nl, int ifindex, const struct nl_prefix *dst);
+/* mcvpnd's routes carry an rtnetlink protocol of their own, named "mcvpn"
+ * for ip(8) in /etc/iproute2/rt_protos.d/mcvpn.conf (packaging/), so that
+ * "ip route show proto mcvpn" lists them and a delete that names it never
+ * removes a route mcvpnd did not make.  Not one of the kernel's RTPROT_*
+ * numbers nor one that iproute2 or a routing daemon names. */
+#define NL_RTPROT_MCVPN 77
+#define NL_TABLE_MAIN 254		/* RT_TABLE_MAIN */
+#define NL_METRIC6_DEFAULT 1024		/* the metric IPv6 gives a route added without one */
 
-/* The host's addresses and the unicast routes of its main table, for the
+/* One of mcvpnd's routes: dst through the device ifindex, scope link, no
+ * gateway, protocol mcvpn. */
+struct nl_route {
+	int ifindex;
+	struct nl_prefix dst;
+	uint32_t table;			/* 0: the main table */
+	uint32_t metric;		/* 0: none (the kernel's default: 0 for IPv4, 1024 for IPv6) */
+};
+
+/* What nl_route_add does when dst already has a route in the table at the
+ * same metric: NL_ROUTE_EXCL fails with -EEXIST (nothing is replaced or
+ * hidden); NL_ROUTE_PREPEND (IPv4 only, as "ip route prepend") puts the
+ * new route in front of it, where lookups find it first, and leaves it in
+ * place: it is used again once ours is deleted.  A route that is the same
+ * as ours is -EEXIST either way.  Routes at other metrics are never
+ * touched. */
+enum nl_route_mode { NL_ROUTE_EXCL, NL_ROUTE_PREPEND };
+int nl_route_add(struct nl *nl, const struct nl_route *r, enum nl_route_mode mode);
+/* Delete r, only if it is mcvpnd's (protocol mcvpn); -ESRCH if there is
+ * no such route.  A metric of 0 matches any. */
+int nl_route_del(struct nl *nl, const struct nl_route *r);
+
+/* The unicast routes to exactly r->dst in r->table, as they concern r. */
+struct nl_route_other {
+	int oif;			/* 0: none or several */
+	uint32_t metric;
+	uint8_t protocol;		/* RTPROT_*, or NL_RTPROT_MCVPN */
+};
+struct nl_route_seen {
+	bool here;		/* through r->ifindex already: ours at r's metric, or
+				 * one of any metric that mcvpnd did not make (the
+				 * kernel's prefix route of the device's address) */
+	bool foreign;		/* another device's route, of any metric, that
+				 * mcvpnd did not make */
+	struct nl_route_other foreign_route;	/* the first of them */
+	bool taken;		/* another device's route has r's metric: an add
+				 * with NL_ROUTE_EXCL fails */
+	bool taken_foreign;	/* ... and mcvpnd did not make it */
+	struct nl_route_other taken_route;	/* that one (one not mcvpnd's if any) */
+};
+/* IPv6 metrics are compared as the kernel stores them (0 is 1024). */
+int nl_route_lookup(struct nl *nl, const struct nl_route *r, struct nl_route_seen *out);
+/* The same for rs[0 .. n) into out[0 .. n) with one dump of the routes;
+ * -E2BIG past NL_ROUTE_LOOKUP_MAX. */
+#define NL_ROUTE_LOOKUP_MAX 64
+int nl_route_lookup_all(struct nl *nl, const struct nl_route *rs, size_t n, struct nl_route_seen *out);
+
+/* The host's addresses and the unicast routes of all its tables, for the
  * configuration (which end of a conn is this host, %defaultroute, routes
  * a conn would replace).  Caller frees with nl_host_free. */
 struct nl_host_addr {
@@ -55,7 +105,8 @@ struct nl_host_route {
 	int src_family;		/* 0: no preferred source */
 	uint8_t src[16];
 	uint32_t metric;
-	uint8_t protocol;	/* RTPROT_* */
+	uint8_t protocol;	/* RTPROT_*, or NL_RTPROT_MCVPN */
+	uint32_t table;		/* RT_TABLE_*, or any other number */
 };
 struct nl_host {
 	struct nl_host_addr *addrs;	/* owned */
@@ -72,9 +123,9 @@ void nl_host_free(struct nl_host *h);
 /* NL_EV_RESYNC: the kernel dropped notifications (socket overrun); the
  * caller cannot know what it missed and must re-check its links, addresses
  * and routes.  ifindex is 0 and prefix is empty for it. */
-/* NL_EV_ADDR_NEW and NL_EV_ROUTE_NEW (an address or a main-table route
- * added or changed) tell of changes to the host, which may move a
- * %defaultroute or the end of a conn that is this host. */
+/* NL_EV_ADDR_NEW and NL_EV_ROUTE_NEW (an address or a unicast route of
+ * any table added or changed) tell of changes to the host, which may move
+ * a %defaultroute or the end of a conn that is this host. */
 enum nl_event_type {
 	NL_EV_LINK_DEL, NL_EV_LINK_DOWN, NL_EV_ADDR_DEL, NL_EV_ROUTE_DEL, NL_EV_RESYNC,
 	NL_EV_ADDR_NEW, NL_EV_ROUTE_NEW,
@@ -83,6 +134,8 @@ struct nl_event {
 	enum nl_event_type type;
 	int ifindex;
 	struct nl_prefix prefix;	/* for ADDR_* / ROUTE_* */
+	uint32_t table;			/* ROUTE_*: its table */
+	uint8_t protocol;		/* ROUTE_*: RTPROT_*, or NL_RTPROT_MCVPN */
 };
 struct nl_monitor;
 struct nl_monitor *nl_monitor_open(void);

@@ -70,11 +70,15 @@ struct nl_route_info {
 	uint32_t table;
 	uint8_t type;		/* RTN_* */
 	uint32_t flags;		/* RTM_F_* */
+	uint8_t protocol;	/* RTPROT_* */
+	uint32_t metric;	/* RTA_PRIORITY; 0 when absent */
 	struct nl_prefix dst;
 };
 /* 0, -EAFNOSUPPORT for a family other than IPv4/IPv6, -EPROTO if malformed. */
 int nl_route_parse(const struct nlmsghdr *nlh, struct nl_route_info *ri);
-/* True for a unicast route in the main table, the kind nl_route_add makes. */
-bool nl_route_is_main_unicast(const struct nl_route_info *ri);
+/* True for a unicast route someone added (of any table): the kind
+ * nl_route_add makes, not the local table's entries, not the IPv6 route
+ * cache. */
+bool nl_route_is_unicast(const struct nl_route_info *ri);
 
 #endif

@@ -285,6 +285,8 @@ else
 	run_suite ipv6 300 tests/netns/test_ipv6.sh
 	# a port-translating NAT that forgets its mapping; keepalives
 	run_suite nat 300 tests/netns/test_nat.sh
+	# proto mcvpn, someone else's routes kept, failover by metric: ~40 s
+	run_suite routes 300 tests/netns/test_routes.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh

@@ -98,8 +98,10 @@ static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *ou
 		evtimer_del(c->retry_ev);
 	c->retry_at = 0;
 	ike_delete_conn_why(&d->eng, c, "mcvpnctl down");
-	evbuffer_add_printf(out, "\"%s\": SAs deleted; interface and routes stay (traffic is dropped)\n",
-			    c->cfg->name);
+	evbuffer_add_printf(out, "\"%s\": SAs deleted; %s\n", c->cfg->name,
+			    c->cfg->routes_when_down == CONF_ROUTES_WITHDRAW && c->n_routes ?
+			    "interface stays, routes withdrawn (routes-when-down=withdraw)" :
+			    "interface and routes stay (traffic is dropped)");
 	return 0;
 }
 

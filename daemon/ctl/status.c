@@ -168,6 +168,31 @@ static void lifecycle_lines(const struct conn *c, struct evbuffer *out, time_t n
 		evbuffer_add_printf(out, "  DPD: off; peer last heard %s ago\n", a);
 }
 
+/* After the routes: their metric and table when set, and withdrawn. */
+static void routes_line_end(const struct conn *c, struct evbuffer *out)
+{
+	const struct conf_conn *cfg = c->cfg;
+	const char *sep = " (";
+
+	if (!c->n_routes) {
+		evbuffer_add_printf(out, " none\n");
+		return;
+	}
+	if (cfg->route_metric) {
+		evbuffer_add_printf(out, "%smetric %u", sep, cfg->route_metric);
+		sep = ", ";
+	}
+	if (cfg->route_table != CONF_TABLE_MAIN) {
+		evbuffer_add_printf(out, "%stable %u", sep, cfg->route_table);
+		sep = ", ";
+	}
+	if (!c->routes_wanted) {
+		evbuffer_add_printf(out, "%swithdrawn while down", sep);
+		sep = ", ";
+	}
+	evbuffer_add_printf(out, "%s\n", sep[0] == ',' ? ")" : "");
+}
+
 static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, time_t now)
 {
 	const struct conf_conn *cfg = c->cfg;
@@ -186,9 +211,10 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 			    c->tun_fd >= 0 ? "" : " (missing)", ip);
 	for (size_t i = 0; i < c->n_routes; i++) {
 		status_prefix(&c->routes[i], ip, sizeof(ip));
-		evbuffer_add_printf(out, "%s%s", i ? "," : " ", ip);
+		evbuffer_add_printf(out, "%s%s%s", i ? "," : " ", ip,
+				    c->route_state[i] == CONN_ROUTE_REFUSED ? " (kept out by another route)" : "");
 	}
-	evbuffer_add_printf(out, "%s\n", c->n_routes ? "" : " none");
+	routes_line_end(c, out);
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		if (sa->conn != c || sa->state == IKE_S_DEAD)
 			continue;

@@ -149,7 +149,21 @@ static void iface_json(struct evbuffer *out, const struct conn *c)
 			evbuffer_add(out, ",", 1);
 		jstr(out, buf);
 	}
-	evbuffer_add(out, "]}", 2);
+	evbuffer_add(out, "]", 1);
+	jkey(out, "routes_installed", false);
+	evbuffer_add(out, "[", 1);
+	for (size_t i = 0, n = 0; i < c->n_routes; i++) {
+		if (c->route_state[i] != CONN_ROUTE_ON)
+			continue;
+		status_prefix(&c->routes[i], buf, sizeof(buf));
+		if (n++)
+			evbuffer_add(out, ",", 1);
+		jstr(out, buf);
+	}
+	evbuffer_add(out, "]", 1);
+	jkv_u64(out, "route_metric", c->cfg->route_metric, false);
+	jkv_u64(out, "route_table", c->cfg->route_table, false);
+	evbuffer_add(out, "}", 1);
 }
 
 /* Seconds until an ike_now() deadline, or -1 when none. */

@@ -282,6 +282,20 @@ int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd)
 	return r;
 }
 
+int dp_tunnel_set_mss(struct dataplane *dp, int id, uint16_t mss4, uint16_t mss6)
+{
+	struct dp_tunnel *t;
+
+	pthread_rwlock_wrlock(&dp->lock);
+	t = dp_tunnel_find(dp, id);
+	if (t) {
+		t->mss4 = mss4;
+		t->mss6 = mss6;
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	return t ? 0 : -ENOENT;
+}
+
 void dp_get_global_stats(struct dataplane *dp, struct dp_global_stats *out)
 {
 	pthread_rwlock_wrlock(&dp->lock);

@@ -71,6 +71,11 @@ int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd);
 int dp_tunnel_remove(struct dataplane *dp, int id);
 /* A re-created TUN device for tunnel id: its SAs carry on with the new fd (borrowed). */
 int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd);
+/* TCP MSS clamping on tunnel id (mss-clamp=): the MSS option of every TCP
+ * SYN and SYN-ACK read from its TUN (before encryption) and decrypted for
+ * it (before the write) is lowered to mss4 over IPv4, mss6 over IPv6, the
+ * TCP checksum updated; 0 leaves a family alone (the default). */
+int dp_tunnel_set_mss(struct dataplane *dp, int id, uint16_t mss4, uint16_t mss6);
 
 /* Register a UDP socket bound to port 4500 (borrowed). *ike_fd receives a
  * SOCK_SEQPACKET fd (owned by the caller) that yields one IKE message per read,

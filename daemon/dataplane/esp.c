@@ -1,6 +1,7 @@
 /* ESP tunnel mode with AES-GCM-16 or AES-CBC + HMAC: encapsulation,
  * decapsulation and the checks on the inner packet.  Layouts, IVs and the
  * order of checks: see esp.h. */
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/esp.h"
 
 #include <errno.h>
@@ -134,13 +135,6 @@ size_t esp_sa_out_len(const struct esp_sa *sa, size_t len)
 	return ESP_HDR_LEN + sa->iv_len + len + pad_len_for(sa, len) + 2 + sa->icv_len;
 }
 
-static void put_be64(uint8_t out[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 /* Encrypt pt[0 .. plen) in place behind the header and append the ICV. */
 static int seal(struct esp_sa *sa, uint8_t *buf, const uint8_t *iv, uint8_t *pt, size_t plen)

@@ -6,6 +6,7 @@
  * joins the newest item of its flow, so no flow is reordered. */
 #include <string.h>
 
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/offload.h"
 
 #define TCP_ACK 0x10
@@ -20,30 +21,15 @@ struct seg {
 
 enum kind { OTHER, TCP_ALONE, TCP_MERGE };
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static size_t get16(const uint8_t *p)
-{
-	return (size_t)p[0] << 8 | p[1];
-}
-
-static void put16be(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* L4 offset of a TCP packet with exact IP lengths and no IPv4 options,
  * fragments or IPv6 extension headers; 0 when it is anything else. */
 static size_t tcp_l4off(const uint8_t *p, size_t len)
 {
-	if (len >= 20 && p[0] == 0x45 && p[9] == 6 && get16(p + 2) == len &&
-	    (get16(p + 6) & 0x3fff) == 0)
+	if (len >= 20 && p[0] == 0x45 && p[9] == 6 && (size_t)get_be16(p + 2) == len &&
+	    ((size_t)get_be16(p + 6) & 0x3fff) == 0)
 		return 20;
-	if (len >= 40 && p[0] >> 4 == 6 && p[6] == 6 && get16(p + 4) + 40 == len)
+	if (len >= 40 && p[0] >> 4 == 6 && p[6] == 6 && (size_t)get_be16(p + 4) + 40 == len)
 		return 40;
 	return 0;
 }
@@ -60,7 +46,7 @@ static enum kind classify(const uint8_t *p, size_t len, struct seg *s)
 	if (s->thlen < 20 || s->l4off + s->thlen > len)
 		return OTHER;
 	s->plen = len - s->l4off - s->thlen;
-	s->seq = get32(th + 4);
+	s->seq = get_be32(th + 4);
 	s->flags = th[13];
 	if (s->plen == 0 || (s->flags & ~(TCP_ACK | TCP_PSH)) || !(s->flags & TCP_ACK))
 		return TCP_ALONE;
@@ -220,11 +206,11 @@ static void fix_head(const struct dp_gro_item *it, uint8_t *head, uint8_t vnet[D
 
 	if (it->l4off == 20) {
 		h.gso_type = DP_VNET_GSO_TCPV4;
-		put16be(head + 2, it->total);
+		put_be16(head + 2, (uint16_t)it->total);
 		dp_csum_ip4_header(head);
 	} else {
 		h.gso_type = DP_VNET_GSO_TCPV6;
-		put16be(head + 4, it->total - 40);
+		put_be16(head + 4, (uint16_t)it->total - 40);
 	}
 	dp_csum_set_pseudo(head, it->total, it->l4off, 16);
 	if (vnet)

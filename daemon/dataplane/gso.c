@@ -6,26 +6,9 @@
  * and a full TCP/UDP checksum per segment. */
 #include <string.h>
 
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/offload.h"
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put16be(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
@@ -118,18 +101,18 @@ static void fix_headers(struct dp_gso *g, uint8_t *out, size_t seg_len, bool las
 	if (out[0] >> 4 == 4) {
 		size_t id = ((size_t)out[4] << 8 | out[5]) + g->idx;
 
-		put16be(out + 2, seg_len);
-		put16be(out + 4, id & 0xffff);
+		put_be16(out + 2, (uint16_t)seg_len);
+		put_be16(out + 4, (uint16_t)id & 0xffff);
 		dp_csum_ip4_header(out);
 	} else {
-		put16be(out + 4, seg_len - 40);
+		put_be16(out + 4, (uint16_t)seg_len - 40);
 	}
 	if (g->proto == 17) {
-		put16be(l4 + 4, seg_len - g->l4off);
+		put_be16(l4 + 4, (uint16_t)seg_len - g->l4off);
 		dp_csum_l4_fill(out, seg_len, g->l4off, 6);
 		return;
 	}
-	put32(l4 + 4, get32(l4 + 4) + (uint32_t)g->off);
+	put_be32(l4 + 4, get_be32(l4 + 4) + (uint32_t)g->off);
 	if (!last)
 		l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 	if (g->idx > 0)

@@ -63,6 +63,8 @@ struct dp_tunnel {
 	size_t vnet_len;		/* IFF_VNET_HDR: the header before each packet
 					 * (offloads on: TSO/USO reads, GSO writes); 0 none */
 	struct dp_sa *out;		/* current outbound SA (in dp->out); NULL none */
+	uint16_t mss4, mss6;		/* mss-clamp=: the largest MSS of a TCP SYN through
+					 * the tunnel, either way; 0 none (dp_mss.h) */
 };
 
 struct dp_sock {

@@ -20,6 +20,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "daemon/base/bytes.h"
+#include "daemon/dataplane/mss.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/priv.h"
 #include "daemon/base/log.h"
@@ -161,10 +163,6 @@ static void rx_count_error(struct dataplane *dp, struct dp_sa *sa, enum esp_err 
 	}
 }
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Write every gathered item to its TUN and count it on its SA. */
 static void rx_flush(struct dataplane *dp)
@@ -241,6 +239,9 @@ static void rx_esp(struct dataplane *dp, struct dp_sock *s, struct rx_batch *b,
 		return;
 	}
 	rx_elsewhere(dp, s, sa, t, p);
+	/* a SYN is never coalesced (dataplane/gro.c): clamped, it is written alone */
+	if (t->mss4 | t->mss6)
+		dp_mss_clamp(inner, inner_len, t->mss4, t->mss6);
 	coalesce = t->vnet_len > 0 && !(dp->off & DP_OFF_COALESCE);
 	if (!dp_gro_add(dp->gro, inner, inner_len, t, sa, coalesce)) {
 		rx_flush(dp);

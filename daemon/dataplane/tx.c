@@ -8,7 +8,9 @@
  * sendmsg with UDP_SEGMENT (UDP GSO), up to DP_TRAIN_SEGS packets or 64 KB.
  * The train leaves when it is full, when the next packet does not fit it,
  * and before the thread goes back to epoll: nothing waits for more
- * traffic.  Trains are sent in order, so sequence numbers leave in order. */
+ * traffic.  Trains are sent in order, so sequence numbers leave in order.
+ * With mss-clamp=, the SYNs among the segments get their MSS lowered
+ * (dp_mss.h) before encryption. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -16,6 +18,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "daemon/dataplane/mss.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/priv.h"
 #include "daemon/base/log.h"
@@ -181,6 +184,9 @@ static void tx_packet(struct dataplane *dp, struct dp_tunnel *t, struct train *t
 		size_t cap = DP_TRAIN_BUF - tr->len, seg, esp_len;
 
 		seg = dp_gso_next(&g, slot + ESP_HEADROOM, cap - ESP_HEADROOM - ESP_TAILROOM);
+		/* after the split: every segment's checksum is complete */
+		if (seg && (t->mss4 | t->mss6))
+			dp_mss_clamp(slot + ESP_HEADROOM, seg, t->mss4, t->mss6);
 		if (!seg || esp_sa_encap(sa->esp, slot, cap, seg, nh, &esp_len) != ESP_OK) {
 			sa->stats.drop_other++;
 			return;

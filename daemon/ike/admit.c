@@ -70,7 +70,7 @@ void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *loc
 	struct ike_hdr h = { .spii = req->hdr.spii, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
 
 	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
-	pl_build_notify(&b, 0, NULL, 0, type, data, len);
+	pl_notify_build(&b, 0, NULL, 0, type, data, len);
 	int n = ike_msgb_finish_plain(&b);
 	if (n > 0)
 		ike_send_raw(eng, local, remote, natt, out, (size_t)n);

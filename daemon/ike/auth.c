@@ -81,14 +81,14 @@ static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
 
 	if (!idlen || psk_auth(sa, sa->initiator, idb, idlen, auth))
 		return -1;
-	pl_build_data(b, id_type, idb[0], idb + 4, idlen - 4);
+	pl_data_build(b, id_type, idb[0], idb + 4, idlen - 4);
 	if (sa->initiator) {	/* tell the responder which identity we expect */
 		uint8_t rb[300];
 		size_t rlen = id_body(&sa->conn->cfg->rightid, rb, sizeof(rb));
 		if (rlen)
-			pl_build_data(b, PL_IDR, rb[0], rb + 4, rlen - 4);
+			pl_data_build(b, PL_IDR, rb[0], rb + 4, rlen - 4);
 	}
-	pl_build_data(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
+	pl_data_build(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
 	secret_wipe(auth, sizeof(auth));
 	return 0;
 }
@@ -118,12 +118,12 @@ int ike_auth_start(struct ike_sa *sa)
 		if (o != sa && o->conn == sa->conn && o->state == IKE_S_ESTABLISHED)
 			first = false;
 	if (first)
-		pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
-	pl_build_sa(&b, props, n);
-	pl_build_ts(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
-	pl_build_ts(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
-	ike_sa_set_state(sa, IKE_S_AUTH_SENT);
-	return ike_sa_send_sealed(sa, &b, false, PEND_AUTH);
+		pl_notify_build(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_sa_build(&b, props, n);
+	pl_ts_build(&b, PL_TSI, tsl, ts_local_conf(cfg, tsl));
+	pl_ts_build(&b, PL_TSR, tsr, ts_remote_conf(cfg, tsr));
+	ike_state_set(sa, IKE_S_AUTH_SENT);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_AUTH);
 }
 
 /* ---- responder ---- */
@@ -139,22 +139,16 @@ static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
 	ike_msgb_begin_encrypted(&b);
 	if (with_auth && add_id_auth(sa, &b, PL_IDR))
 		return;
-	pl_build_notify(&b, 0, NULL, 0, type, NULL, 0);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+	pl_notify_build(&b, 0, NULL, 0, type, NULL, 0);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 /* The peer's IDs choose among the conns between the two addresses
  * (ike/match.c); the AUTH must then be right under that conn's PSK. */
 static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
-	uint64_t need = PL_BIT(PL_IDI) | PL_BIT(PL_AUTH);
 	char got[300];
 
-	if ((msg->inner & need) != need) {
-		IKE_SA_LOG(sa, LOG_WARNING, "IKE_AUTH request without IDi or AUTH");
-		respond_error(sa, N_INVALID_SYNTAX, false);
-		return false;
-	}
 	id_describe(&msg->idi, got, sizeof(got));
 	struct conn *conn = ike_match_auth(sa, msg);
 	if (!conn) {
@@ -175,7 +169,7 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	sa->authenticated = true;
 	if (moved)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
-	if ((msg->inner & PL_BIT(PL_IDR)) && !ike_match_id(&msg->idr, &cfg->leftid)) {
+	if (ike_msg_has(msg, PL_IDR) && !ike_match_id(&msg->idr, &cfg->leftid)) {
 		id_describe(&msg->idr, got, sizeof(got));
 		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
 			   got, cfg->leftid.text, cfg->leftid.text);
@@ -192,10 +186,7 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 	struct proposal_choice c;
 	uint8_t spi[4];
 	uint32_t spi_in = child_spi_new();
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 
-	if ((msg->inner & need) != need)
-		return N_INVALID_SYNTAX;
 	ike_put_spi32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
@@ -237,7 +228,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
 	if (err) {
 		respond_error(sa, (uint16_t)err, true);
-		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
 		return;
 	}
@@ -248,14 +239,14 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, "cannot compute AUTH");
 		return;
 	}
-	pl_build_sa(&b, &prop, 1);
-	pl_build_ts(&b, PL_TSI, tsi, ntsi);
-	pl_build_ts(&b, PL_TSR, tsr, ntsr);
-	if (ike_sa_send_sealed(sa, &b, true, PEND_NONE)) {
+	pl_sa_build(&b, &prop, 1);
+	pl_ts_build(&b, PL_TSI, tsi, ntsi);
+	pl_ts_build(&b, PL_TSR, tsr, ntsr);
+	if (ike_exchange_send_sealed(sa, &b, true, PEND_NONE)) {
 		ike_sa_kill(sa, "cannot send IKE_AUTH response");
 		return;
 	}
-	ike_sa_established(sa);
+	ike_established(sa);
 }
 
 /* ---- initiator ---- */
@@ -264,11 +255,11 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_IDR) | PL_BIT(PL_AUTH);
 	char got[300];
 
-	if ((msg->inner & need) != need) {
-		const char *why = err ? ike_notify_name(err->type) : "no IDr or AUTH";
+	/* an error answer without IDr and AUTH: IKE_AUTH itself failed */
+	if (msg->broken || (err && (!ike_msg_has(msg, PL_IDR) || !ike_msg_has(msg, PL_AUTH)))) {
+		const char *why = err ? ike_notify_name(err->type) : msg->broken;
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_AUTH: %s", why);
 		ike_sa_kill(sa, why);
 		return false;
@@ -295,13 +286,12 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	struct ike_ts l[CONF_MAX_SUBNETS], r[CONF_MAX_SUBNETS];
 	struct proposal_choice c;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	size_t nl = ts_local_conf(cfg, l), nr = ts_remote_conf(cfg, r);
 
-	if (err || (msg->inner & need) != need) {
+	if (err) {	/* without one, SA, TSi and TSr are there (ike/rules.c) */
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
-			   err ? ike_notify_name(err->type) : "no SA/TSi/TSr");
-		sa->down_why = err ? ike_notify_name(err->type) : "Child SA refused";
+			   ike_notify_name(err->type));
+		sa->down_why = ike_notify_name(err->type);
 		return -1;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {
@@ -320,15 +310,15 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	return 0;
 }
 
-void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_auth_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	if (!auth_response_ok(sa, msg))
 		return;
 	ike_request_done(sa);
 	if (check_child(sa, msg)) {
-		ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);
 		return;
 	}
-	ike_sa_established(sa);
+	ike_established(sa);
 }

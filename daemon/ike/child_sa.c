@@ -163,7 +163,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (salifetime)", c->serial);
 	sa->want.rekey_child = c->spi_in;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 static void expire_cb(evutil_socket_t fd, short what, void *arg)
@@ -195,7 +195,7 @@ static void volume_cb(evutil_socket_t fd, short what, void *arg)
 	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want.rekey_child) {
 		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^31 packets sent)", c->serial);
 		sa->want.rekey_child = c->spi_in;
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 		return;
 	}
 	struct timeval tv = { VOLUME_CHECK_S, 0 };

@@ -3,6 +3,7 @@
 #include "daemon/ike/engine.h"
 
 #include <string.h>
+#include "daemon/base/bytes.h"
 
 #include "crypto/alg.h"
 #include "crypto/dh.h"
@@ -15,7 +16,7 @@ int ike_add_ke(struct ike_msgb *b, const struct dh *dh)
 
 	if (n == 0 || n > sizeof(pub) || dh_public(dh, pub, n))
 		return -1;
-	pl_build_data(b, PL_KE, (uint16_t)g, pub, n);
+	pl_data_build(b, PL_KE, (uint16_t)g, pub, n);
 	return 0;
 }
 
@@ -30,33 +31,28 @@ void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, cons
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	if (type)
-		pl_build_notify(&b, 0, NULL, 0, type, data, len);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+		pl_notify_build(&b, 0, NULL, 0, type, data, len);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 void ike_put_spi32(uint8_t out[4], uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		out[i] = (uint8_t)(v >> (24 - 8 * i));
+	put_be32(out, v);
 }
 
 uint32_t ike_get_spi32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return get_be32(p);
 }
 
 void ike_put_spi64(uint8_t out[8], uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(v >> (56 - 8 * i));
+	put_be64(out, v);
 }
 
 uint64_t ike_get_spi64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return get_be64(p);
 }
 
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)

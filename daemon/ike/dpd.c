@@ -36,9 +36,8 @@ void ike_dpd_dead(struct ike_sa *sa)
 
 	IKE_SA_LOG(sa, LOG_WARNING, "peer dead: nothing received for %.0fs; dpdaction=%s",
 		   ike_dpd_silence(sa), names[cfg->dpdaction]);
-	sa->conn->hold = cfg->dpdaction != CONF_DPD_RESTART;
-	if (!sa->conn->hold)
-		sa->conn->retries = 0;	/* come back quickly once the peer does */
+	sa->down_wait = cfg->dpdaction != CONF_DPD_RESTART;
+	sa->down_soon = !sa->down_wait;	/* come back quickly once the peer does */
 	sa->down_why = "peer dead (DPD)";
 	ike_sa_kill(sa, "peer dead (DPD)");
 }
@@ -57,7 +56,7 @@ static void dpd_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (quiet >= cfg->dpddelay && sa->pending == PEND_NONE && !sa->want.dpd) {
 		sa->want.dpd = true;
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 	}
 }
 
@@ -86,10 +85,10 @@ int ike_dpd_send(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	return ike_sa_send_sealed(sa, &b, false, PEND_DPD);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_DPD);
 }
 
-void ike_dpd_response(struct ike_sa *sa)
+void ike_dpd_on_response(struct ike_sa *sa)
 {
 	ike_request_done(sa);
 }

@@ -18,7 +18,7 @@ struct conf_conn;
 struct ike_sa;
 /* Move sa to state to (logged at debug), arming that state's deadline; an
  * illegal move is refused (-1, logged as an error) and changes nothing. */
-int ike_sa_set_state(struct ike_sa *sa, enum ike_state to);
+int ike_state_set(struct ike_sa *sa, enum ike_state to);
 /* Whether an SA in state s takes a request (response false) or a response of
  * this exchange type; anything else is dropped unread. */
 bool ike_state_accepts(enum ike_state s, uint8_t exchange, bool response);
@@ -59,7 +59,23 @@ unsigned ike_admit_load(struct ike_engine *eng);
 void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote, bool natt, const struct ike_msg *req,
 		      uint16_t type, const uint8_t *data, size_t len);
-void ike_sa_established(struct ike_sa *sa);
+void ike_established(struct ike_sa *sa);
+
+/* Payload rules (ike/rules.c): which payloads a kind of message may carry. */
+enum ike_msg_kind {
+	IKE_MK_INIT, IKE_MK_AUTH_REQ, IKE_MK_AUTH_RESP, IKE_MK_CHILD, IKE_MK_REKEY_IKE,
+	IKE_MK_INFO,
+};
+enum ike_msg_kind ike_rules_kind(const struct ike_sa *sa, const struct ike_msg *msg,
+				 bool response);
+/* Sets msg->broken (and returns false) when a payload is not allowed, too
+ * many, or missing (a response that refuses may lack them). */
+bool ike_rules_check(struct ike_msg *msg, enum ike_msg_kind k, bool response);
+/* The message carries at least one payload of this type. */
+static inline bool ike_msg_has(const struct ike_msg *msg, uint8_t type)
+{
+	return msg->count[type - PL_FIRST] != 0;
+}
 
 /* Requests and responses (ike/exchange.c). */
 /* Our request (a copy is kept), to the SA's addresses and, with req_alt, to
@@ -79,7 +95,7 @@ struct ike_crypt_keys;
 void ike_sa_keys_out(const struct ike_sa *sa, struct ike_crypt_keys *k);
 void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k);
 /* Seal and send an encrypted request/response built in b. */
-int ike_sa_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response, enum ike_pending what);
+int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response, enum ike_pending what);
 
 /* Shared pieces (ike/common.c). */
 struct dh;
@@ -101,12 +117,12 @@ const uint8_t *ike_nonce_lower(const uint8_t *ni, size_t nilen, const uint8_t *n
 int ike_init_start(struct ike_sa *sa);
 void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg);
-void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
 void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg);
-void ike_auth_process_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_auth_on_response(struct ike_sa *sa, struct ike_msg *msg);
 void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg);
-void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_info_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_info_send_delete(struct ike_sa *sa);
 
 /* Child SAs (child_sa.c). */
@@ -136,9 +152,9 @@ void child_sa_move_all(struct ike_sa *from, struct ike_sa *to);
 
 /* Rekeying and liveness (ike/rekey_child_sa.c, ike/rekey_ike_sa.c, ike/dpd.c). */
 int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
-void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_rekey_ike_start(struct ike_sa *sa);
-void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg);
+void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg);
 void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg);
 void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg);
 int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
@@ -147,12 +163,12 @@ int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
 int ike_info_send_delete_spi(struct ike_sa *sa, uint32_t spi_in);
 void ike_dpd_start(struct ike_sa *sa);
 int ike_dpd_send(struct ike_sa *sa);
-void ike_dpd_response(struct ike_sa *sa);
+void ike_dpd_on_response(struct ike_sa *sa);
 /* The peer is dead: end the SA and apply dpdaction to its conn. */
 void ike_dpd_dead(struct ike_sa *sa);
-void ike_sa_start_timers(struct ike_sa *sa);
+void ike_lifetime_start(struct ike_sa *sa);
 /* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
-void ike_sa_run_queue(struct ike_sa *sa);
+void ike_exchange_run_queue(struct ike_sa *sa);
 /* Lifetime with libreswan's rekeymargin/rekeyfuzz: seconds until rekey. */
 unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
 /* The peer's address (ike/move.c): an authenticated message from (remote,

@@ -72,12 +72,12 @@ static void log_up(struct ike_sa *sa)
 	}
 }
 
-void ike_sa_established(struct ike_sa *sa)
+void ike_established(struct ike_sa *sa)
 {
 	struct conn *conn = sa->conn;
 
 	sa->authenticated = true;
-	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+	ike_state_set(sa, IKE_S_ESTABLISHED);
 	sa->established = time(NULL);
 	sa->est_mark = sa->eng->next_serial;
 	log_up(sa);
@@ -89,14 +89,13 @@ void ike_sa_established(struct ike_sa *sa)
 	}
 	if (sa->child)
 		child_sa_start_timers(sa->child);
-	ike_sa_start_timers(sa);
+	ike_lifetime_start(sa);
 	ike_dpd_start(sa);
 	ike_keepalive_start(sa);
 	if (!conn->ike || conn->ike->state != IKE_S_ESTABLISHED)
 		conn->ike = sa;
-	conn->retries = 0;
-	conn->hold = false;
-	conn->last_error[0] = 0;
+	if (sa->eng->io.conn_up)
+		sa->eng->io.conn_up(sa->eng->io.arg, conn);
 	struct ike_sa *o = other_established(sa);
 	if (!o)
 		return;

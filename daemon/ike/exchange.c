@@ -89,11 +89,11 @@ void ike_request_finish(struct ike_sa *sa)
 void ike_request_done(struct ike_sa *sa)
 {
 	ike_request_finish(sa);
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 /* Queued work, most important first; one request at a time (window size 1). */
-void ike_sa_run_queue(struct ike_sa *sa)
+void ike_exchange_run_queue(struct ike_sa *sa)
 {
 	if (sa->pending != PEND_NONE || sa->state != IKE_S_ESTABLISHED)
 		return;
@@ -103,14 +103,14 @@ void ike_sa_run_queue(struct ike_sa *sa)
 	} else if (sa->want.probe) {	/* everything else would go to the old place */
 		sa->want.probe = false;
 		if (ike_move_probe_send(sa))
-			ike_sa_run_queue(sa);
+			ike_exchange_run_queue(sa);
 	} else if (sa->want.delete_child) {
 		struct child_sa *c = child_sa_by_spi_in(sa, sa->want.delete_child);
 		sa->want.delete_child = 0;
 		if (c)
 			ike_info_send_delete_child(sa, c);
 		else
-			ike_sa_run_queue(sa);
+			ike_exchange_run_queue(sa);
 	} else if (sa->want.delete_spi) {
 		uint32_t spi = sa->want.delete_spi;
 		sa->want.delete_spi = 0;
@@ -144,7 +144,7 @@ enum ike_request_err ike_request_rekey(struct ike_engine *eng, struct conn *conn
 	} else {
 		sa->want.rekey_child = sa->child->spi_in;
 	}
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 	return IKE_REQ_OK;
 }
 
@@ -167,7 +167,7 @@ int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
 	return ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 }
 
-int ike_sa_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
+int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
 		       enum ike_pending what)
 {
 	struct ike_crypt_keys k;

@@ -17,6 +17,13 @@
 
 struct child_sa;
 struct conn;
+
+/* Why a conn lost its last IKE SA (ike_io.conn_down). */
+struct ike_down {
+	const char *why;		/* static text for the log and status */
+	bool wait_for_peer;		/* dpdaction=clear|hold: no retry until the peer comes */
+	bool again_soon;		/* dpdaction=restart: retry at once, backoff from zero */
+};
 struct event_base;
 struct ike_sa;
 
@@ -36,8 +43,13 @@ struct ike_io {
 	double (*child_idle)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* Packets sent on the Child SA's outbound SA so far. */
 	uint64_t (*child_sent)(void *arg, struct conn *conn, const struct child_sa *child);
-	/* The conn has no working IKE SA any more (failed or deleted). */
-	void (*conn_down)(void *arg, struct conn *conn, const char *why);
+	/* An IKE SA of the conn is established (retries and holds are over). */
+	void (*conn_up)(void *arg, struct conn *conn);
+	/* A rekey of the conn's Child SA or IKE SA completed. */
+	void (*conn_rekeyed)(void *arg, struct conn *conn);
+	/* The conn has no working IKE SA any more (failed or deleted); down says
+	 * why and, after a dead peer, what dpdaction= asks of the glue. */
+	void (*conn_down)(void *arg, struct conn *conn, const struct ike_down *down);
 	/* The peer of sa is at sa->remote now (and we at sa->local): the outbound
 	 * ESP of its Child SAs goes there. */
 	void (*peer_moved)(void *arg, struct conn *conn, const struct ike_sa *sa);

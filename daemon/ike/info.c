@@ -44,8 +44,8 @@ static void respond_delete(struct ike_sa *sa, const uint32_t *spis, size_t n)
 	for (size_t i = 0; i < n && i < 64; i++)
 		ike_put_spi32(buf + 4 * i, spis[i]);
 	if (n)
-		pl_build_delete(&b, PROTO_ESP, 4, buf, (uint16_t)(n < 64 ? n : 64));
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+		pl_delete_build(&b, PROTO_ESP, 4, buf, (uint16_t)(n < 64 ? n : 64));
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
@@ -76,7 +76,7 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 	}
 }
 
-void ike_info_process_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_info_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	enum ike_pending what = sa->pending;
 
@@ -105,9 +105,9 @@ static int send_delete_esp(struct ike_sa *sa, uint32_t spi_in)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_delete(&b, PROTO_ESP, 4, spi, 1);
+	pl_delete_build(&b, PROTO_ESP, 4, spi, 1);
 	sa->rk.del = spi_in;
-	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_DELETE_CHILD);
 }
 
 int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c)
@@ -148,11 +148,11 @@ int ike_info_send_delete(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_delete(&b, PROTO_IKE, 0, NULL, 0);
-	ike_sa_set_state(sa, IKE_S_DELETING);
+	pl_delete_build(&b, PROTO_IKE, 0, NULL, 0);
+	ike_state_set(sa, IKE_S_DELETING);
 	for (struct child_sa *c = sa->children; c; c = c->next)
 		if (c->installed)
 			child_sa_uninstall(sa, c);
-	return ike_sa_send_sealed(sa, &b, false, PEND_DELETE);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_DELETE);
 }
 

@@ -55,11 +55,11 @@ int ike_init_start(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, false, 0);
 	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
 	if (sa->cookie)
-		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
-	pl_build_sa(&b, props, n);
+		pl_notify_build(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
+	pl_sa_build(&b, props, n);
 	if (ike_add_ke(&b, sa->dh))
 		return -1;
-	pl_build_data(&b, PL_NONCE, 0, sa->ni, sa->nilen);
+	pl_data_build(&b, PL_NONCE, 0, sa->ni, sa->nilen);
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < 0)
@@ -67,7 +67,7 @@ int ike_init_start(struct ike_sa *sa)
 	free(sa->init_req);
 	sa->init_req = dup_bytes(out, (size_t)len);
 	sa->init_req_len = (size_t)len;
-	ike_sa_set_state(sa, IKE_S_INIT_SENT);
+	ike_state_set(sa, IKE_S_INIT_SENT);
 	IKE_SA_LOG(sa, LOG_INFO, "initiating IKE SA with %s (%s)", cfg->rightid.text,
 		   dh_name(sa->dh_group));
 	return sa->init_req ? ike_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
@@ -143,7 +143,7 @@ static void set_alg(struct ike_sa *sa, const struct proposal_choice *c)
 	sa->alg.integ = c->integ;
 }
 
-void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	struct proposal_choice c;
@@ -157,9 +157,8 @@ void ike_init_process_response(struct ike_sa *sa, struct ike_msg *msg)
 		ike_sa_kill(sa, ike_notify_name(err->type));
 		return;
 	}
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
-	if ((msg->outer & need) != need || msg->hdr.spir == 0 || msg->nonce.len > sizeof(sa->nr)) {
-		IKE_SA_LOG(sa, LOG_INFO, "ignoring IKE_SA_INIT response without SA, KE or Nonce");
+	if (msg->hdr.spir == 0) {	/* the payloads are there (ike/rules.c) */
+		IKE_SA_LOG(sa, LOG_INFO, "ignoring IKE_SA_INIT response without the responder's SPI");
 		return;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
@@ -223,8 +222,6 @@ static struct conn *find_conn(struct ike_engine *eng, const struct sockaddr_stor
 		if (!ike_match_addrs(eng->conns[i]->cfg, local, remote))
 			continue;
 		first = first ? first : eng->conns[i];
-		if (!(msg->outer & PL_BIT(PL_SA)) || !(msg->outer & PL_BIT(PL_KE)))
-			break;
 		if (select_ike(eng->conns[i]->cfg, msg, prop, c) == 0) {
 			*chosen = true;
 			return eng->conns[i];
@@ -241,10 +238,10 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
 	ike_msgb_init(&b, out, cap, NULL, 0, &h);
-	pl_build_sa(&b, prop, 1);
+	pl_sa_build(&b, prop, 1);
 	if (ike_add_ke(&b, sa->dh))
 		return -1;
-	pl_build_data(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
+	pl_data_build(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
 	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,
 			   sa->conn->cfg->encapsulation);
 	return ike_msgb_finish_plain(&b);
@@ -297,7 +294,6 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	uint8_t out[4096];
 	bool chosen;
 	struct conn *conn = find_conn(eng, local, remote, msg, &prop, &c, &chosen);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_KE) | PL_BIT(PL_NONCE);
 
 	if (!conn) {
 		char from[64];
@@ -305,10 +301,6 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		sockaddr_str(remote, from, sizeof(from), true);
 		log_limited(LOG_INFO, NULL, "IKE_SA_INIT from %s: no conn has this peer; ignored",
 			    from);
-		return;
-	}
-	if ((msg->outer & need) != need) {
-		log_limited(LOG_INFO, conn->cfg->name, "IKE_SA_INIT without SA, KE or Nonce; ignored");
 		return;
 	}
 	if (!ike_admit_init(eng, local, remote, natt, msg))
@@ -345,7 +337,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		return;
 	}
 	sa->init_resp_len = (size_t)len;
-	ike_sa_set_state(sa, IKE_S_INIT_DONE);	/* and its half-open timeout */
+	ike_state_set(sa, IKE_S_INIT_DONE);	/* and its half-open timeout */
 	IKE_SA_LOG(sa, LOG_INFO, "responding to IKE_SA_INIT (%s%s)", dh_name(c.dh),
 		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
 	/* on the port the request came in on; from 500 we move to 4500 when the

@@ -37,7 +37,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (ikelifetime)");
 	sa->want.rekey_ike = true;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 static void expire_cb(evutil_socket_t fd, short what, void *arg)
@@ -51,7 +51,7 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 		ike_sa_kill(sa, "expired");
 }
 
-void ike_sa_start_timers(struct ike_sa *sa)
+void ike_lifetime_start(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	struct timeval rk = { ike_rekey_after(cfg, cfg->ikelifetime, sa->initiator), 0 };

@@ -60,7 +60,7 @@ static bool takes_ts(const struct conf_conn *cfg, const struct ike_msg *msg)
 {
 	struct ike_ts ours[CONF_MAX_SUBNETS], out[IKE_MAX_TS];
 
-	if (!(msg->inner & PL_BIT(PL_TSI)) || !(msg->inner & PL_BIT(PL_TSR)))
+	if (!ike_msg_has(msg, PL_TSI) || !ike_msg_has(msg, PL_TSR))
 		return true;	/* the Child SA's own checks say what is wrong */
 	return ts_narrow(&msg->tsi, ours, ts_remote_conf(cfg, ours), out, IKE_MAX_TS) &&
 	       ts_narrow(&msg->tsr, ours, ts_local_conf(cfg, ours), out, IKE_MAX_TS);
@@ -81,7 +81,7 @@ struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg)
 		if (!ike_match_addrs(cfg, &sa->local, &sa->remote) ||
 		    !ike_match_id(&msg->idi, &cfg->rightid) || !takes_algs(cfg, sa))
 			continue;
-		int score = (!(msg->inner & PL_BIT(PL_IDR)) || ike_match_id(&msg->idr, &cfg->leftid)) * 2 +
+		int score = (!ike_msg_has(msg, PL_IDR) || ike_match_id(&msg->idr, &cfg->leftid)) * 2 +
 			    takes_ts(cfg, msg);
 		if (score > best_score) {
 			best = eng->conns[i];

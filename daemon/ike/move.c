@@ -65,7 +65,7 @@ static void probe(struct ike_sa *sa, const struct sockaddr_storage *local,
 		return;
 	}
 	sa->want.probe = true;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 void ike_move_seen(struct ike_sa *sa, const struct sockaddr_storage *local,
@@ -114,7 +114,7 @@ int ike_move_probe_send(struct ike_sa *sa)
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	return ike_sa_send_sealed(sa, &b, false, PEND_PROBE);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_PROBE);
 }
 
 /* ---- keepalives ---- */

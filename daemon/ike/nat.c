@@ -48,7 +48,7 @@ void nat_build_notifies(struct ike_msgb *b, uint64_t spii, uint64_t spir,
 	nat_hash(spii, spir, local, h);
 	if (fake_source)
 		h[0] ^= 0xff;
-	pl_build_notify(b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	pl_notify_build(b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
 	nat_hash(spii, spir, remote, h);
-	pl_build_notify(b, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+	pl_notify_build(b, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
 }

@@ -51,6 +51,12 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 			init_critical(eng, local, remote, natt, msg);
 		return;
 	}
+	if (!ike_rules_check(msg, IKE_MK_INIT, false)) {
+		sockaddr_str(remote, from, sizeof(from), true);
+		log_limited(LOG_INFO, NULL, "dropping IKE_SA_INIT from %s: it carries %s", from,
+			    msg->broken);
+		return;
+	}
 	ike_init_respond(eng, local, remote, natt, msg);
 }
 
@@ -107,20 +113,41 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_
 	return 0;
 }
 
+/* The payload rules (ike/rules.c), once for every message before its handler.
+ * A broken request is answered INVALID_SYNTAX here (an IKE_AUTH request so
+ * answered ends its IKE SA); a broken INFORMATIONAL response is dropped (our
+ * request is retransmitted); the handlers of IKE_AUTH and CREATE_CHILD_SA
+ * responses see msg->broken and end or undo what they started.  True: go on. */
+static bool rules_ok(struct ike_sa *sa, struct ike_msg *msg, bool response)
+{
+	if (ike_rules_check(msg, ike_rules_kind(sa, msg, response), response))
+		return true;
+	IKE_SA_LOG_LIMITED(sa, LOG_INFO, "%s %s %u is broken: it carries %s",
+			   ike_exchange_name(msg->hdr.exchange), response ? "response" : "request",
+			   msg->hdr.msgid, msg->broken);
+	if (!response) {
+		ike_respond_notify(sa, msg->hdr.exchange, N_INVALID_SYNTAX, NULL, 0);
+		if (msg->hdr.exchange == IKE_AUTH)
+			ike_sa_kill(sa, "IKE_AUTH request with the wrong payloads");
+		return false;
+	}
+	return msg->hdr.exchange != INFORMATIONAL;
+}
+
 static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 {
 	switch (msg->hdr.exchange) {
 	case IKE_AUTH:
 		if (response)
-			ike_auth_process_response(sa, msg);
+			ike_auth_on_response(sa, msg);
 		else
 			ike_auth_respond(sa, msg);
 		return;
 	case INFORMATIONAL:
 		if (response && (sa->pending == PEND_DPD || sa->pending == PEND_PROBE))
-			ike_dpd_response(sa);
+			ike_dpd_on_response(sa);
 		else if (response)
-			ike_info_process_response(sa, msg);
+			ike_info_on_response(sa, msg);
 		else
 			ike_info_respond(sa, msg);
 		return;
@@ -128,9 +155,9 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 		if (!response)
 			ike_create_child_respond(sa, msg);
 		else if (sa->pending == PEND_REKEY_CHILD)
-			ike_rekey_child_response(sa, msg);
+			ike_rekey_child_on_response(sa, msg);
 		else if (sa->pending == PEND_REKEY_IKE)
-			ike_rekey_ike_response(sa, msg);
+			ike_rekey_ike_on_response(sa, msg);
 		return;
 	}
 	IKE_SA_LOG(sa, LOG_INFO, "ignoring exchange type %u", msg->hdr.exchange);
@@ -154,11 +181,40 @@ static uint8_t pending_exchange(enum ike_pending p)
 	return 0;
 }
 
+/* The previous request repeated (RFC 7296 2.1): answered from the cache, but
+ * only once the repeat proves itself, as a datagram with the right SPIs and
+ * message ID is easy to forge and the answer is larger than the question
+ * (reflection).  It must be of the cached answer's exchange type and pass the
+ * integrity check; then the answer goes where it came from, on the port it
+ * came in on (a NAT may have moved the peer: RFC 7296 2.23).  The IKE_SA_INIT
+ * answer is repeated by init_request(), to the SA's own address only. */
+static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
+			  const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, uint8_t *plain,
+			  size_t cap)
+{
+	struct ike_crypt_keys k;
+	size_t n = 0;
+
+	if (!sa->resp || sa->resp_len < IKE_HDR_LEN || sa->resp[18] == IKE_SA_INIT ||
+	    sa->resp[18] != msg->hdr.exchange)
+		return;
+	if (ike_msg_parse_payloads(msg) != IKE_OK || msg->outer != PL_BIT(PL_SK))
+		return;
+	ike_sa_keys_in(sa, &k);
+	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
+		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping repeated %s %u: integrity check failed",
+				   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
+		return;
+	}
+	secret_wipe(plain, n);
+	ike_send_raw(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
+}
+
 /* Message-ID rules: a response must answer our outstanding request, in its
- * exchange type; a request must be the next one, or the previous one repeated
- * (answered from cache). */
-static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response,
-		     const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+ * exchange type; a request must be the next one (the previous one repeated is
+ * answer_repeat()'s). */
+static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response)
 {
 	if (response && sa->req && msg->hdr.msgid == sa->next_msgid &&
 	    msg->hdr.exchange != pending_exchange(sa->pending)) {
@@ -169,10 +225,6 @@ static bool msgid_ok(struct ike_sa *sa, const struct ike_msg *msg, bool response
 	}
 	if (response)
 		return sa->req && msg->hdr.msgid == sa->next_msgid;
-	if (msg->hdr.msgid + 1 == sa->peer_msgid && sa->resp) {	/* to where it came from */
-		ike_send_raw(sa->eng, local, remote, sa->natt, sa->resp, sa->resp_len);
-		return false;
-	}
 	return msg->hdr.msgid == sa->peer_msgid;
 }
 
@@ -204,12 +256,17 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		return;
 	}
 	if (msg.hdr.exchange == IKE_SA_INIT) {
+		/* a broken answer is ignored: the request is retransmitted */
 		if (sa->state == IKE_S_INIT_SENT && msg.hdr.msgid == 0 &&
-		    ike_msg_parse_payloads(&msg) == IKE_OK)
-			ike_init_process_response(sa, &msg);
+		    ike_msg_parse_payloads(&msg) == IKE_OK && ike_rules_check(&msg, IKE_MK_INIT, true))
+			ike_init_on_response(sa, &msg);
 		return;
 	}
-	if (!msgid_ok(sa, &msg, response, local, remote))
+	if (!response && msg.hdr.msgid + 1 == sa->peer_msgid) {
+		answer_repeat(sa, &msg, local, remote, natt, plain, sizeof(plain));
+		return;
+	}
+	if (!msgid_ok(sa, &msg, response))
 		return;
 	if (!ike_state_accepts(sa->state, msg.hdr.exchange, response)) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "ignoring %s %s %u in state %s",
@@ -225,7 +282,8 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			sa->reply_local = *local;
 			sa->reply_remote = *remote;
 		}
-		dispatch(sa, &msg, response);
+		if (rules_ok(sa, &msg, response))
+			dispatch(sa, &msg, response);
 		sa->reply_remote.ss_family = AF_UNSPEC;	/* (freed only at the next loop turn) */
 	}
 	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);

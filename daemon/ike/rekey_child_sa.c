@@ -45,17 +45,17 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_notify(&b, PROTO_ESP, oldspi, 4, N_REKEY_SA, NULL, 0);
+	pl_notify_build(&b, PROTO_ESP, oldspi, 4, N_REKEY_SA, NULL, 0);
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, true, props);
-	pl_build_sa(&b, props, n);
-	pl_build_data(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
+	pl_sa_build(&b, props, n);
+	pl_data_build(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
 	if (sa->rk.dh && ike_add_ke(&b, sa->rk.dh))
 		return -1;
-	pl_build_ts(&b, PL_TSI, old->ts_local, old->n_ts_local);
-	pl_build_ts(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
+	pl_ts_build(&b, PL_TSI, old->ts_local, old->n_ts_local);
+	pl_ts_build(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying Child SA #%u%s%s", old->serial, group ? " with PFS " : "",
 		   group ? dh_name(group) : "");
-	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_CHILD);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_REKEY_CHILD);
 }
 
 static const uint8_t *lowest(const struct child_sa *c, size_t *len)
@@ -108,7 +108,8 @@ static void new_child_up(struct ike_sa *sa, struct child_sa *n)
 	char algs[128];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	sa->conn->last_rekey = time(NULL);
+	if (sa->eng->io.conn_rekeyed)
+		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn);
 	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out",
 		   n->serial, algs, n->spi_in, n->spi_out);
 	child_sa_start_timers(n);
@@ -133,7 +134,7 @@ static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 		if (g != sa->rk.group && group_offered(sa->conn->cfg, g)) {
 			sa->rk.group = g;
 			sa->want.rekey_child = old;
-			ike_sa_run_queue(sa);
+			ike_exchange_run_queue(sa);
 			return;
 		}
 	}
@@ -153,7 +154,7 @@ static struct secret *peer_gir(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	if (!sa->rk.dh)
 		return NULL;
-	if (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != dh_group_of(sa->rk.dh))
+	if (!ike_msg_has(msg, PL_KE) || msg->ke.kind != dh_group_of(sa->rk.dh))
 		return NULL;
 	return dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len);
 }
@@ -168,11 +169,10 @@ static void unusable(struct ike_sa *sa, const char *why)
 	ike_request_done(sa);
 }
 
-void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	struct proposal_choice c;
 	struct secret *gir = NULL;
 
@@ -180,7 +180,7 @@ void ike_rekey_child_response(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_refused(sa, err);
 		return;
 	}
-	if ((msg->inner & need) != need ||
+	if (msg->broken ||
 	    proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, sa->rk.dh != NULL, &c) ||
 	    (sa->rk.dh && !(gir = peer_gir(sa, msg)))) {
 		unusable(sa, "payloads, proposal or KE");
@@ -256,10 +256,9 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *rk = ike_msg_notify(msg, N_REKEY_SA);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_TSI) | PL_BIT(PL_TSR);
 	uint8_t spi[4];
 
-	if (rk->protocol != PROTO_ESP || rk->spi_size != 4 || (msg->inner & need) != need)
+	if (rk->protocol != PROTO_ESP || rk->spi_size != 4)
 		return N_INVALID_SYNTAX;
 	uint32_t s = ike_get_spi32(rk->spi);
 	*old = child_sa_by_spi_out(sa, s);
@@ -273,7 +272,7 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 			   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
-	if (c->dh != DH_NONE && (!(msg->inner & PL_BIT(PL_KE)) || msg->ke.kind != c->dh))
+	if (c->dh != DH_NONE && (!ike_msg_has(msg, PL_KE) || msg->ke.kind != c->dh))
 		return N_INVALID_KE_PAYLOAD;
 	return 0;
 }
@@ -288,13 +287,13 @@ static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, st
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, true, sa->peer_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_sa(&b, prop, 1);
-	pl_build_data(&b, PL_NONCE, 0, n->nr, n->nrlen);
+	pl_sa_build(&b, prop, 1);
+	pl_data_build(&b, PL_NONCE, 0, n->nr, n->nrlen);
 	if (dh && ike_add_ke(&b, dh))
 		return;
-	pl_build_ts(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
-	pl_build_ts(&b, PL_TSR, n->ts_local, n->n_ts_local);
-	ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+	pl_ts_build(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
+	pl_ts_build(&b, PL_TSR, n->ts_local, n->n_ts_local);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
@@ -363,7 +362,7 @@ void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_child_respond(sa, msg);
 		return;
 	}
-	if ((msg->inner & PL_BIT(PL_SA)) && msg->sa.n_prop && msg->sa.prop[0].protocol == PROTO_IKE) {
+	if (ike_rules_kind(sa, msg, false) == IKE_MK_REKEY_IKE) {
 		ike_rekey_ike_respond(sa, msg);
 		return;
 	}

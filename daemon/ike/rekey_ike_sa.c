@@ -55,12 +55,12 @@ int ike_rekey_ike_start(struct ike_sa *sa)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, spi, 8, true, props);
-	pl_build_sa(&b, props, n);
-	pl_build_data(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
+	pl_sa_build(&b, props, n);
+	pl_data_build(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
 	if (ike_add_ke(&b, sa->rk.dh))
 		return -1;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (%s)", dh_name(group));
-	return ike_sa_send_sealed(sa, &b, false, PEND_REKEY_IKE);
+	return ike_exchange_send_sealed(sa, &b, false, PEND_REKEY_IKE);
 }
 
 /* ---- the new IKE SA ---- */
@@ -94,7 +94,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 	n->nat_remote = old->nat_remote;
 	n->last_rx = old->last_rx;
 	n->authenticated = true;
-	ike_sa_set_state(n, IKE_S_ESTABLISHED);
+	ike_state_set(n, IKE_S_ESTABLISHED);
 	n->established = time(NULL);
 	n->est_mark = old->est_mark;
 	return n;
@@ -120,10 +120,11 @@ static void take_over(struct ike_sa *from, struct ike_sa *to)
  * NULL (gone already). */
 static void go_live(struct ike_sa *n, struct ike_sa *old)
 {
-	ike_sa_start_timers(n);
+	ike_lifetime_start(n);
 	ike_dpd_start(n);
 	ike_keepalive_start(n);
-	n->conn->last_rekey = time(NULL);
+	if (n->eng->io.conn_rekeyed)
+		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn);
 	if (old) {
 		old->rekeyed_to = n;
 		old->rekeyed = true;
@@ -167,7 +168,7 @@ static void release(struct ike_sa *held, struct ike_sa *old)
 	if (old)
 		old->rk.passive = 0;
 	go_live(held, old);
-	ike_sa_run_queue(held);
+	ike_exchange_run_queue(held);
 }
 
 /* The held SA is redundant: its creator, the peer, deletes it; we only
@@ -177,7 +178,7 @@ static void redundant(struct ike_sa *held)
 	held->rk.held = false;
 	held->pending = PEND_NONE;
 	held->peer_msgid = 0;
-	ike_sa_set_state(held, IKE_S_DELETING);
+	ike_state_set(held, IKE_S_DELETING);
 	held->want.rekey_ike = held->want.dpd = held->want.delete_ike = false;
 	hold_arm(held, REDUNDANT_WAIT_S * 1000);
 }
@@ -233,7 +234,7 @@ static void resolve(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *held
 		release(held, old);
 		ike_info_send_delete(ours);
 		old->want.rekey_ike = old->want.dpd = false;
-		ike_sa_run_queue(old);	/* a queued DELETE at most; the peer deletes it too */
+		ike_exchange_run_queue(old);	/* a queued DELETE at most; the peer deletes it too */
 		return;
 	}
 	IKE_SA_LOG(old, LOG_INFO, "simultaneous rekey of IKE SA #%u: keeping ours #%u, "
@@ -243,7 +244,7 @@ static void resolve(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *held
 	redundant(held);
 	go_live(ours, old);
 	ike_info_send_delete(old);	/* the old one, now without Child SAs */
-	ike_sa_run_queue(ours);
+	ike_exchange_run_queue(ours);
 }
 
 /* ---- initiator ---- */
@@ -266,21 +267,20 @@ static void rekey_failed(struct ike_sa *sa, struct ike_sa *held, const struct pl
 	if (held) {
 		release(held, sa);
 		sa->want.rekey_ike = sa->want.dpd = false;
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 		return;
 	}
 	if (err && err->type == N_INVALID_KE_PAYLOAD && err->len == 2)
 		sa->rk.group = (unsigned)(err->data[0] << 8 | err->data[1]);
 	if (err && (err->type == N_TEMPORARY_FAILURE || err->type == N_INVALID_KE_PAYLOAD))
 		retry_later(sa);
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
-void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
+void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct pl_notify *err = ike_msg_error_notify(msg);
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_KE);
 	struct ike_sa *held = held_by(sa);
 	struct proposal_choice c;
 	struct secret *gir = NULL;
@@ -295,7 +295,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_failed(sa, held, err);
 		return;
 	}
-	if ((msg->inner & need) != need ||
+	if (msg->broken ||
 	    proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
 	    c.spi_size != 8 || msg->ke.kind != dh_group_of(sa->rk.dh) ||
 	    !(gir = dh_shared(sa->rk.dh, msg->ke.data, msg->ke.len))) {
@@ -321,7 +321,7 @@ void ike_rekey_ike_response(struct ike_sa *sa, struct ike_msg *msg)
 	take_over(sa, n);
 	go_live(n, sa);
 	ike_info_send_delete(sa);	/* the old one, now without Child SAs */
-	ike_sa_run_queue(n);
+	ike_exchange_run_queue(n);
 }
 
 /* ---- responder ---- */
@@ -337,11 +337,11 @@ static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, struct
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, true, sa->peer_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_sa(&b, prop, 1);
-	pl_build_data(&b, PL_NONCE, 0, n->nr, n->nrlen);
+	pl_sa_build(&b, prop, 1);
+	pl_data_build(&b, PL_NONCE, 0, n->nr, n->nrlen);
 	if (ike_add_ke(&b, dh))
 		return -1;
-	return ike_sa_send_sealed(sa, &b, true, PEND_NONE);
+	return ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
 /* Why the peer's rekey request cannot be taken now, or NULL (2.25): a Child
@@ -362,7 +362,6 @@ static const char *rekey_busy(const struct ike_sa *sa)
 void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
-	uint64_t need = PL_BIT(PL_SA) | PL_BIT(PL_NONCE) | PL_BIT(PL_KE);
 	struct ike_proposal prop;
 	struct proposal_choice c;
 	uint8_t nr[IKE_NONCE_MAX], spi[8];
@@ -374,10 +373,6 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	if (busy) {
 		IKE_SA_LOG(sa, LOG_INFO, "peer's IKE SA rekey answered TEMPORARY_FAILURE: %s", busy);
 		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
-	if ((msg->inner & need) != need) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
 	while (our_spi == 0)
@@ -418,7 +413,7 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 		hold(n, sa);	/* ours crossed it: our answer decides (2.8.2) */
 	} else {
 		go_live(n, sa);
-		ike_sa_run_queue(n);
+		ike_exchange_run_queue(n);
 	}
 out:
 	secret_free(gir);

@@ -133,7 +133,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initia
 		sa->spir = spi;
 	sa->retx_ev = evtimer_new(eng->base, NULL, NULL);	/* callback set on first use */
 	sa->free_ev = evtimer_new(eng->base, free_cb, sa);
-	sa->state_ev = evtimer_new(eng->base, NULL, NULL);	/* ike_sa_set_state sets it */
+	sa->state_ev = evtimer_new(eng->base, NULL, NULL);	/* ike_state_set sets it */
 	if (!sa->retx_ev || !sa->free_ev || !sa->state_ev)
 		goto fail;
 	sa->next = eng->sas;
@@ -234,7 +234,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	if (sa->down_why)
 		why = sa->down_why;
 	IKE_SA_LOG(sa, LOG_INFO, "IKE SA down (%s)", why);
-	ike_sa_set_state(sa, IKE_S_DEAD);
+	ike_state_set(sa, IKE_S_DEAD);
 	evtimer_del(sa->retx_ev);
 	if (sa->rekey_ev)
 		evtimer_del(sa->rekey_ev);
@@ -264,8 +264,10 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 		if (o && o->child && o->child->installed && io->child_prefer)
 			io->child_prefer(io->arg, conn, o->child);
 	}
-	if (conn && !conn->ike && io->conn_down)
-		io->conn_down(io->arg, conn, why);
+	if (conn && !conn->ike && io->conn_down) {
+		struct ike_down down = { why, sa->down_wait, sa->down_soon };
+		io->conn_down(io->arg, conn, &down);
+	}
 	struct timeval now = { 0, 0 };
 	evtimer_add(sa->free_ev, &now);
 }

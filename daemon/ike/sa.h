@@ -36,7 +36,7 @@ enum ike_pending {		/* what our outstanding request is */
 };
 
 /* Work waiting for the exchange window (window size 1): ike/exchange.c's
- * ike_sa_run_queue starts the most important first. */
+ * ike_exchange_run_queue starts the most important first. */
 struct ike_queue {
 	bool delete_ike;		/* send DELETE once the outstanding exchange ends */
 	bool probe;			/* a liveness check, to alt_remote too (ike/move.c) */
@@ -149,6 +149,7 @@ struct ike_sa {
 	struct event *free_ev;		/* owned: deferred free */
 	struct event *state_ev;		/* owned: the state's deadline (ike/state.c) */
 	const char *down_why;		/* static: reported instead of the kill reason */
+	bool down_wait, down_soon;	/* for ike_down (a dead peer's dpdaction) */
 	unsigned est_mark;		/* eng->next_serial when established, for INITIAL_CONTACT */
 };
 

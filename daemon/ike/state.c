@@ -60,7 +60,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 		ike_sa_kill(sa, why);
 }
 
-int ike_sa_set_state(struct ike_sa *sa, enum ike_state to)
+int ike_state_set(struct ike_sa *sa, enum ike_state to)
 {
 	enum ike_state from = sa->state;
 

@@ -93,7 +93,7 @@ static void proposal_build(struct wbuf *w, const struct ike_proposal *p, bool la
 	wbuf_put_u16_at(w, off + 2, (uint16_t)(w->len - off));
 }
 
-void pl_build_sa(struct ike_msgb *b, const struct ike_proposal *props, size_t n)
+void pl_sa_build(struct ike_msgb *b, const struct ike_proposal *props, size_t n)
 {
 	size_t off = ike_msgb_pl_begin(b, PL_SA);
 	for (size_t i = 0; i < n; i++)
@@ -101,7 +101,7 @@ void pl_build_sa(struct ike_msgb *b, const struct ike_proposal *props, size_t n)
 	ike_msgb_pl_end(b, off);
 }
 
-void pl_build_data(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_t *data,
+void pl_data_build(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_t *data,
 		   size_t len)
 {
 	size_t off = ike_msgb_pl_begin(b, type);
@@ -117,7 +117,7 @@ void pl_build_data(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_
 	ike_msgb_pl_end(b, off);
 }
 
-void pl_build_notify(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
+void pl_notify_build(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
 		     uint16_t type, const uint8_t *data, size_t len)
 {
 	size_t off = ike_msgb_pl_begin(b, PL_NOTIFY);
@@ -129,7 +129,7 @@ void pl_build_notify(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint
 	ike_msgb_pl_end(b, off);
 }
 
-void pl_build_delete(struct ike_msgb *b, uint8_t proto, uint8_t spi_size, const uint8_t *spis,
+void pl_delete_build(struct ike_msgb *b, uint8_t proto, uint8_t spi_size, const uint8_t *spis,
 		     uint16_t n)
 {
 	size_t off = ike_msgb_pl_begin(b, PL_DELETE);
@@ -140,7 +140,7 @@ void pl_build_delete(struct ike_msgb *b, uint8_t proto, uint8_t spi_size, const 
 	ike_msgb_pl_end(b, off);
 }
 
-void pl_build_ts(struct ike_msgb *b, uint8_t type, const struct ike_ts *ts, size_t n)
+void pl_ts_build(struct ike_msgb *b, uint8_t type, const struct ike_ts *ts, size_t n)
 {
 	size_t off = ike_msgb_pl_begin(b, type);
 	wbuf_u8(b->cur, (uint8_t)n);

@@ -107,6 +107,10 @@ struct ike_msg {
 	uint8_t n_delete;
 	struct pl_delete del[IKE_MAX_DELETE];
 	uint16_t unsupported_critical;	/* type of the first unknown critical payload, 0 none */
+	uint8_t count[PL_LAST - PL_FIRST + 1];	/* of each known payload type, outside
+						 * and inside SK, by PL_xx - PL_FIRST */
+	const char *broken;		/* set by the engine's payload rules (ike/rules.c):
+					 * what is wrong with it; NULL fine */
 };
 
 enum ike_parse_err {
@@ -165,13 +169,13 @@ size_t ike_msgb_pl_begin(struct ike_msgb *b, uint8_t type);
 void ike_msgb_pl_end(struct ike_msgb *b, size_t off);
 
 struct ike_proposal;
-void pl_build_sa(struct ike_msgb *b, const struct ike_proposal *props, size_t n);
-void pl_build_data(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_t *data, size_t len);
-void pl_build_notify(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
+void pl_sa_build(struct ike_msgb *b, const struct ike_proposal *props, size_t n);
+void pl_data_build(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_t *data, size_t len);
+void pl_notify_build(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
 		     uint16_t type, const uint8_t *data, size_t len);
-void pl_build_delete(struct ike_msgb *b, uint8_t proto, uint8_t spi_size,
+void pl_delete_build(struct ike_msgb *b, uint8_t proto, uint8_t spi_size,
 		     const uint8_t *spis, uint16_t n);
-void pl_build_ts(struct ike_msgb *b, uint8_t type, const struct ike_ts *ts, size_t n);
+void pl_ts_build(struct ike_msgb *b, uint8_t type, const struct ike_ts *ts, size_t n);
 /* Unencrypted message: patch the header length. Returns the length or -1 on overflow. */
 int ike_msgb_finish_plain(struct ike_msgb *b);
 

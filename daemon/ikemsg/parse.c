@@ -272,6 +272,8 @@ static int chain_parse(struct ike_msg *m, struct cur *c, uint8_t next, bool inne
 		uint64_t bit = PL_BIT(type);
 		if (is_singleton(type) && ((m->outer | m->inner) & bit))
 			return IKE_ERR_DUPLICATE;
+		if (m->count[type - PL_FIRST] < UINT8_MAX)
+			m->count[type - PL_FIRST]++;
 		if (inner)
 			m->inner |= bit;
 		else

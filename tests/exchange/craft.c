@@ -31,16 +31,16 @@ int craft_init_request(const struct side *s, const struct craft_init *c, uint8_t
 		nonce[i] = (uint8_t)(0xa0 + i);
 	ike_msgb_init(&b, out, cap, NULL, 0, &h);
 	if (c->cookie)
-		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, c->cookie, c->cookie_len);
-	pl_build_sa(&b, props, proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props));
+		pl_notify_build(&b, 0, NULL, 0, N_COOKIE, c->cookie, c->cookie_len);
+	pl_sa_build(&b, props, proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props));
 	if (c->ke) {
-		pl_build_data(&b, PL_KE, (uint16_t)group, c->ke, c->ke_len);
+		pl_data_build(&b, PL_KE, (uint16_t)group, c->ke, c->ke_len);
 	} else {
 		dh = dh_new(group);
 		if (!dh || ike_add_ke(&b, dh))
 			goto out;
 	}
-	pl_build_data(&b, PL_NONCE, 0, nonce, nlen);
+	pl_data_build(&b, PL_NONCE, 0, nonce, nlen);
 	if (c->vendor_len) {
 		static uint8_t vid[4096];
 		if (c->vendor_len > sizeof(vid))

@@ -364,8 +364,9 @@ static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
 	return 0;
 }
 
-static void io_conn_down(void *arg, struct conn *conn, const char *why)
+static void io_conn_down(void *arg, struct conn *conn, const struct ike_down *down)
 {
+	const char *why = down->why;
 	struct side *s = arg;
 
 	if (!side_conn(s, conn))
@@ -374,7 +375,13 @@ static void io_conn_down(void *arg, struct conn *conn, const char *why)
 	s->n_conn_down++;
 	snprintf(s->conn_down_why, sizeof(s->conn_down_why), "%s", why ? why : "(null)");
 	s->conn_down_ms = net_now_ms();
-	if (s->net->retry_ms && s->conn.cfg->autostart == CONF_AUTO_START && !s->retry_at_ms)
+	/* as conn.c: a dead peer's dpdaction=clear|hold waits for the peer */
+	if (down->wait_for_peer)
+		conn->hold = true;
+	if (down->again_soon)
+		conn->retries = 0;
+	if (s->net->retry_ms && s->conn.cfg->autostart == CONF_AUTO_START && !s->retry_at_ms &&
+	    !conn->hold)
 		s->retry_at_ms = s->conn_down_ms + s->net->retry_ms;
 }
 
@@ -916,3 +923,4 @@ void logcap_stop(bool dump, const char *title)
 	}
 	free(t);
 }
+

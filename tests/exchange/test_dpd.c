@@ -279,7 +279,7 @@ static void retransmissions_exhausted(void)
 	struct ike_sa *sb = n.s[SIDE_B].conn.ike;
 	sb->want.rekey_child = sb->child->spi_in;
 	uint64_t t0 = net_now_ms();
-	ike_sa_run_queue(sb);
+	ike_exchange_run_queue(sb);
 	net_advance(&n, 63400);
 	CHECK_INT(n.s[SIDE_B].n_conn_down, 0);
 	net_advance(&n, 200);

@@ -38,11 +38,9 @@ static void one_side_initiates(void)
 	struct net n;
 
 	scenario_begin("one side initiates");
-	CHECK_INT(net_init(&n, &starts, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
+	bool up = net_up(&n, &starts, &waits);
 	check_net_sane(&n);
-	if (!check_one_tunnel(&n))
+	if (!up)
 		goto out;
 	struct ike_sa *a = side_live(&n.s[SIDE_A], 0), *b = side_live(&n.s[SIDE_B], 0);
 	CHECK(a->initiator);

@@ -10,6 +10,7 @@
  *    CREATE_CHILD_SA on a half-open SA are ignored;
  *  - every state but established has a deadline, even when the timers that
  *    normally end it are gone. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "craft.h"
 #include "daemon/ike/cookie.h"
 #include "daemon/base/log.h"
+#include "daemon/base/sockaddr.h"
 #include "harness.h"
 #include "rekey_checks.h"
 
@@ -70,7 +72,7 @@ static void nonces_everywhere(int longer, size_t len)
 		 side_name[longer], len);
 	scenario_begin(name);
 	CHECK_INT(net_init(&n, &a_pfs, &b_pfs), 0);
-	n.s[longer].eng.nonce_len = (unsigned)len;
+	n.s[longer].eng.nonce_len = (unsigned)len;	/* before the start: net_up won't do */
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
 	if (!check_one_tunnel(&n))
@@ -315,13 +317,13 @@ static enum verdict hold_auth(struct net *n, struct pkt *p, void *arg)
 
 static void fill_delete_ike(struct ike_msgb *b, void *arg)
 {
-	pl_build_delete(b, PROTO_IKE, 0, NULL, 0);
+	pl_delete_build(b, PROTO_IKE, 0, NULL, 0);
 }
 
 static void fill_ccs(struct ike_msgb *b, void *arg)
 {
 	uint8_t nonce[32] = { 1 };
-	pl_build_data(b, PL_NONCE, 0, nonce, sizeof(nonce));
+	pl_data_build(b, PL_NONCE, 0, nonce, sizeof(nonce));
 }
 
 static void before_auth(void)
@@ -361,6 +363,73 @@ static void before_auth(void)
 	net_run(&n);
 	check_one_tunnel(&n);
 	check_net_sane(&n);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* ---- the previous request repeated ---- */
+
+static unsigned b_auth_answers(const struct net *n)
+{
+	return net_count(n, SIDE_B, IKE_AUTH, 1);
+}
+
+/* A repeated request is answered from the cache only once it proves itself:
+ * of the cached answer's exchange type, passing the integrity check; then
+ * where it came from, on the port it came in on.  A forged repeat (right
+ * SPIs and message ID, anyone who saw them can send one) from anywhere gets
+ * nothing: the answer is many times larger (reflection). */
+static void repeat_answers(void)
+{
+	uint8_t buf[4096];
+	struct net n;
+
+	scenario_begin("a repeated request is answered only when authentic");
+	if (!net_up(&n, &starts, &waits))
+		goto out;
+	const struct pkt *req = net_find(&n, SIDE_A, IKE_AUTH, 0, 0);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0), *sb = side_live(&n.s[SIDE_B], 0);
+	CHECK(req && sa && sb && req->len <= sizeof(buf));
+	if (!req || !sa || !sb || req->len > sizeof(buf))
+		goto out;
+	size_t len = req->len;
+	memcpy(buf, req->buf, len);
+	unsigned answers = b_auth_answers(&n);
+
+	/* the genuine repeat, on the other port than the SA's (encapsulation=yes
+	 * keeps it on 4500) */
+	CHECK(sb->natt);
+	net_inject(&n, SIDE_A, !sb->natt, buf, len);
+	net_run(&n);
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+	const struct pkt *ans = net_find(&n, SIDE_B, IKE_AUTH, 1, answers);
+	CHECK(ans && ans->natt == !sb->natt &&
+	      ntohs(((const struct sockaddr_in *)&ans->dst)->sin_port) ==
+		      (sb->natt ? IKE_PORT : IKE_NATT_PORT));
+	CHECK_INT(n.bad_ports, 0);
+
+	/* forged: the ICV broken, from the peer and from a stranger */
+	buf[len - 1] ^= 0x5a;
+	net_inject(&n, SIDE_A, false, buf, len);
+	struct sockaddr_storage local = n.s[SIDE_B].pub, stranger = n.s[SIDE_A].pub;
+	sockaddr_set_port(&local, IKE_PORT);
+	sockaddr_set_port(&stranger, 7777);
+	ike_receive(&n.s[SIDE_B].eng, &local, &stranger, false, buf, len);
+	net_run(&n);
+	CHECK_LOG("dropping repeated IKE_AUTH 1: integrity check failed");
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+
+	/* authentic, but not of the cached answer's exchange type */
+	int l = craft_sealed(sa, INFORMATIONAL, false, 1, NULL, NULL, buf, sizeof(buf));
+	CHECK(l > 0);
+	unsigned infos = net_count(&n, SIDE_B, INFORMATIONAL, 1);
+	if (l > 0)
+		net_inject(&n, SIDE_A, sa->natt, buf, (size_t)l);
+	net_run(&n);
+	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 1), infos);
+	CHECK_INT(b_auth_answers(&n), answers + 1);
+	check_one_tunnel(&n);
 out:
 	net_free(&n);
 	scenario_end(true);
@@ -482,13 +551,13 @@ static void fill_unknown(struct ike_msgb *b, void *arg)
 
 static void fill_notify(struct ike_msgb *b, void *arg)
 {
-	pl_build_notify(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_notify_build(b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 }
 
 static void fill_delete_proto(struct ike_msgb *b, void *arg)
 {
 	uint8_t spi[4] = { 1, 2, 3, 4 };
-	pl_build_delete(b, *(uint8_t *)arg, 4, spi, 1);
+	pl_delete_build(b, *(uint8_t *)arg, 4, spi, 1);
 }
 
 /* The data of the first UNSUPPORTED_CRITICAL_PAYLOAD notify B sent, -1 none. */
@@ -764,6 +833,47 @@ out:
 	scenario_end(true);
 }
 
+/* ---- payload rules ---- */
+
+static void fill_auth_only(struct ike_msgb *b, void *arg)
+{
+	uint8_t auth[48] = { 0 };
+	pl_data_build(b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+}
+
+/* An IKE_AUTH request of an AUTH payload alone (ike/rules.c): answered INVALID_SYNTAX,
+ * the half-open SA ended, nothing installed. */
+static void auth_request_broken(void)
+{
+	uint8_t buf[1024];
+	struct net n;
+
+	scenario_begin("an IKE_AUTH request of AUTH alone: INVALID_SYNTAX, the half-open SA ends");
+	CHECK_INT(net_init(&n, &starts, &waits), 0);
+	n.hook = drop_auth;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	struct ike_sa *sa = side_live(&n.s[SIDE_A], 0);
+	CHECK(sa != NULL);
+	if (!sa)
+		goto out;
+	/* a fresh window of the log limit for the half-open SA's lines */
+	net_advance(&n, LOG_LIMIT_WINDOW_S * 1000);
+	n.hook = NULL;
+	int len = craft_sealed(sa, IKE_AUTH, false, 1, fill_auth_only, NULL, buf, sizeof(buf));
+	net_inject(&n, SIDE_A, sa->natt, buf, (size_t)len);
+	net_run(&n);
+	const struct pkt *r = net_find(&n, SIDE_B, IKE_AUTH, 1, 0);
+	CHECK(r && view_has_notify(&r->view, N_INVALID_SYNTAX));
+	CHECK_LOG("IKE_AUTH request 1 is broken: it carries no SA payload");
+	net_advance(&n, 1000);
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 0);
+	CHECK_INT(n.s[SIDE_B].n_up, 0);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 int main(void)
 {
 	if (!net_test_start())
@@ -785,8 +895,10 @@ int main(void)
 	outside_sk();
 	delete_protocols();
 	unusable_child_rekey_answer();
+	auth_request_broken();
 	info_answers_auth();
 	before_auth();
+	repeat_answers();
 	deadline(IKE_S_INIT_SENT, "IKE_SA_INIT not answered");
 	deadline(IKE_S_AUTH_SENT, "IKE_AUTH not answered");
 	deadline(IKE_S_DELETING, "DELETE not answered");

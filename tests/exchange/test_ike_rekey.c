@@ -93,7 +93,7 @@ static void ike_rekey(int by)
 	size_t t1 = n.ntrace;
 	sa = ike_of(&n, by);
 	ike_of(&n, by)->want.dpd = true;
-	ike_sa_run_queue(ike_of(&n, by));
+	ike_exchange_run_queue(ike_of(&n, by));
 	net_run(&n);
 	CHECK_INT(n.ntrace - t1, 2);
 	const struct pkt *lq = n.ntrace > t1 ? &n.trace[t1] : NULL;
@@ -129,7 +129,7 @@ static void child_rekey_behind_ike_rekey(void)
 	struct ike_sa *sa = ike_of(&n, SIDE_A);
 	sa->want.rekey_ike = true;
 	sa->want.rekey_child = sa->child->spi_in;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 	net_run(&n);
 	net_advance(&n, 5000);
 	check_net_sane(&n);
@@ -140,7 +140,7 @@ static void child_rekey_behind_ike_rekey(void)
 		/* the new IKE SA works: a liveness check is answered */
 		size_t t1 = n.ntrace;
 		ike_of(&n, SIDE_B)->want.dpd = true;
-		ike_sa_run_queue(ike_of(&n, SIDE_B));
+		ike_exchange_run_queue(ike_of(&n, SIDE_B));
 		net_run(&n);
 		CHECK_INT(n.ntrace - t1, 2);
 		CHECK(n.ntrace > t1 + 1 && (n.trace[t1 + 1].hdr.flags & IKE_FLAG_R) &&
@@ -458,7 +458,7 @@ static void simultaneous_with_child_queued(int loser)
 		struct ike_sa *sa = ike_of(&n, SIDE_A);
 		sa->want.rekey_ike = true;
 		sa->want.rekey_child = sa->child->spi_in;
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 		start_ike_rekey(&n, SIDE_B);
 		net_run(&n);
 		CHECK_INT(n.nheld, 2);

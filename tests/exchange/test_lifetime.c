@@ -39,10 +39,7 @@ static void deleted_by(int deleter, const char *name)
 	int other = !deleter;
 
 	scenario_begin(name);
-	CHECK_INT(net_init(&n, &starts, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	if (!check_one_tunnel(&n))
+	if (!net_up(&n, &starts, &waits))
 		goto out;
 	uint32_t spi_d = side_live(&n.s[deleter], 0)->child->spi_in;
 	uint32_t spi_o = side_live(&n.s[other], 0)->child->spi_in;

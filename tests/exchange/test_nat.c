@@ -28,10 +28,7 @@ static uint16_t remote_port(const struct ike_sa *sa)
 
 static bool up(struct net *n)
 {
-	CHECK_INT(net_init(n, &a_opts, &b_opts), 0);
-	CHECK_INT(net_initiate(n, SIDE_A), 0);
-	net_run(n);
-	if (!check_one_tunnel(n))
+	if (!net_up(n, &a_opts, &b_opts))
 		return false;
 	CHECK_INT(remote_port(ike_of(n, SIDE_B)), IKE_NATT_PORT);
 	CHECK_INT(n->s[SIDE_B].esp_port, IKE_NATT_PORT);
@@ -43,7 +40,7 @@ static void start_dpd(struct net *n, int side)
 	struct ike_sa *sa = ike_of(n, side);
 
 	sa->want.dpd = true;
-	ike_sa_run_queue(sa);
+	ike_exchange_run_queue(sa);
 }
 
 /* B follows A to its new port: IKE (its next request gets through) and the
@@ -200,10 +197,7 @@ static void keepalives(void)
 	struct net n;
 
 	scenario_begin("NAT-T keepalives every nat-keepalive seconds while behind a NAT");
-	CHECK_INT(net_init(&n, &a, &b_opts), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	if (!check_one_tunnel(&n))
+	if (!net_up(&n, &a, &b_opts))
 		goto out;
 	CHECK(ike_of(&n, SIDE_A)->nat_local);
 	net_advance(&n, 21000);

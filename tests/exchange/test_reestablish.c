@@ -29,10 +29,7 @@ static void second_sa(unsigned delay_ms)
 	struct net n;
 	uint64_t first;
 
-	CHECK_INT(net_init(&n, &starts, &waits), 0);
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
-	if (!check_one_tunnel(&n)) {
+	if (!net_up(&n, &starts, &waits)) {
 		net_free(&n);
 		return;
 	}

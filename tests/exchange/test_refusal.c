@@ -104,7 +104,7 @@ static void send_cookie(struct net *n, uint64_t spii, const uint8_t *cookie, siz
 	struct ike_hdr h = { .spii = spii, .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
 
 	ike_msgb_init(&b, out, sizeof(out), NULL, 0, &h);
-	pl_build_notify(&b, 0, NULL, 0, N_COOKIE, cookie, len);
+	pl_notify_build(&b, 0, NULL, 0, N_COOKIE, cookie, len);
 	int mlen = ike_msgb_finish_plain(&b);
 	CHECK(mlen > 0);
 	if (mlen > 0)

@@ -164,7 +164,7 @@ static void tpl_notify(struct fz *f, struct ike_msgb *b, int side, struct pool *
 		put_be(data, group_of(f, side, fz_u8(f)), 2);
 	else
 		take(f, data, len);
-	pl_build_notify(b, proto, spi, (uint8_t)spilen, type, data, len);
+	pl_notify_build(b, proto, spi, (uint8_t)spilen, type, data, len);
 }
 
 static void tpl_delete(struct fz *f, struct ike_msgb *b, struct pool *pool)
@@ -182,7 +182,7 @@ static void tpl_delete(struct fz *f, struct ike_msgb *b, struct pool *pool)
 		else
 			fz_fill(spis + size * i, size, s);
 	}
-	pl_build_delete(b, proto, size, spis, (uint16_t)(kind == 0 ? 0 : n));
+	pl_delete_build(b, proto, size, spis, (uint16_t)(kind == 0 ? 0 : n));
 }
 
 static void tpl_nonce(struct fz *f, struct ike_msgb *b, bool init_request)
@@ -194,7 +194,7 @@ static void tpl_nonce(struct fz *f, struct ike_msgb *b, bool init_request)
 	fz_fill(nonce, len, first);
 	if (len)
 		nonce[0] = first;
-	pl_build_data(b, PL_NONCE, 0, nonce, len);
+	pl_data_build(b, PL_NONCE, 0, nonce, len);
 }
 
 /* Does either engine use this group?  A KE of any other group is refused
@@ -253,7 +253,7 @@ static void tpl_ke(struct fz *f, struct ike_msgb *b, int side)
 	uint8_t mode = fz_u8(f);
 	size_t len = ke_value(f, group, mode % KE_COUNT, mode, pub);
 
-	pl_build_data(b, PL_KE, (uint16_t)group, pub, len);
+	pl_data_build(b, PL_KE, (uint16_t)group, pub, len);
 }
 
 static void tweak(struct ike_proposal *props, size_t n, const uint8_t t[6])
@@ -291,7 +291,7 @@ static void tpl_sa(struct fz *f, struct ike_msgb *b, int side)
 		if (n)
 			tweak(props, n, t);
 	}
-	pl_build_sa(b, props, n);
+	pl_sa_build(b, props, n);
 }
 
 static void tpl_ts(struct fz *f, struct ike_msgb *b)
@@ -315,7 +315,7 @@ static void tpl_ts(struct fz *f, struct ike_msgb *b)
 			memcpy(ts[i].end, a, 4);
 		}
 	}
-	pl_build_ts(b, which & 1 ? PL_TSR : PL_TSI, ts, n);
+	pl_ts_build(b, which & 1 ? PL_TSR : PL_TSI, ts, n);
 }
 
 static void tpl_id(struct fz *f, struct ike_msgb *b, int side)
@@ -326,13 +326,13 @@ static void tpl_id(struct fz *f, struct ike_msgb *b, int side)
 
 	if (mode < 2) {
 		const struct conf_id *id = mode ? &cfg->rightid : &cfg->leftid;
-		pl_build_data(b, type, (uint16_t)id->type, id->data, id->len);
+		pl_data_build(b, type, (uint16_t)id->type, id->data, id->len);
 		return;
 	}
 	uint8_t kind = fz_u8(f);
 	size_t len = fz_u8(f) % 40;
 	fz_fill(data, len, kind);
-	pl_build_data(b, type, kind, data, len);
+	pl_data_build(b, type, kind, data, len);
 }
 
 static void tpl_raw(struct fz *f, struct ike_msgb *b, uint8_t type, uint8_t flags, size_t len)
@@ -370,7 +370,7 @@ void fz_template(struct fz *f, struct ike_msgb *b, int side, bool init_request)
 		uint8_t len = fz_u8(f) % 80;
 		uint8_t data[80];
 		fz_fill(data, len, method);
-		pl_build_data(b, PL_AUTH, method, data, len);
+		pl_data_build(b, PL_AUTH, method, data, len);
 		break;
 	}
 	default: {
@@ -504,18 +504,18 @@ static void init_usual(struct fz *f, struct ike_msgb *b, int side, const struct 
 	static uint8_t pub[MAX_KE];
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, NULL, 0, true, props);
 
-	pl_build_sa(b, props, request ? n : (n > 0));
+	pl_sa_build(b, props, request ? n : (n > 0));
 	unsigned group = group_of(f, side, fz_u8(f));
 	uint8_t mode = fz_u8(f);
 	size_t len = ke_value(f, group, mode % KE_COUNT, mode, pub);
-	pl_build_data(b, PL_KE, (uint16_t)group, pub, len);
+	pl_data_build(b, PL_KE, (uint16_t)group, pub, len);
 	uint8_t nb[2] = { fz_u8(f), fz_u8(f) };
 	uint8_t nonce[300];
 	unsigned nlen = nonce_len(nb[0]);
 	fz_fill(nonce, nlen, nb[1]);
 	if (nlen)
 		nonce[0] = nb[1];
-	pl_build_data(b, PL_NONCE, 0, nonce, nlen);
+	pl_data_build(b, PL_NONCE, 0, nonce, nlen);
 	nat_build_notifies(b, h->spii, h->spir, &s->priv, &peer->pub, cfg->encapsulation);
 }
 
@@ -544,7 +544,7 @@ void fz_inject_init(struct fz *f)
 		uint8_t ck[64];
 		size_t len = fz_u8(f) % 65;
 		take(f, ck, len);
-		pl_build_notify(&b, 0, NULL, 0, N_COOKIE, ck, len);
+		pl_notify_build(&b, 0, NULL, 0, N_COOKIE, ck, len);
 	}
 	if (mode & INIT_TEMPLATES) {
 		unsigned count = fz_u8(f) % 8;

@@ -216,7 +216,7 @@ static void fire(struct fz *f, int side, uint8_t which)
 	} else if (sa->state == IKE_S_ESTABLISHED && !sa->rekeyed_to &&
 		   sa->pending == PEND_NONE && !sa->want.dpd) {
 		sa->want.dpd = true;	/* as dpd_cb does */
-		ike_sa_run_queue(sa);
+		ike_exchange_run_queue(sa);
 	}
 	net_tick(&f->net, 0, 0);
 }

@@ -141,9 +141,9 @@ static size_t rebuild(uint8_t *out, size_t cap, const struct pl_sa *sa, const st
 
 	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &h);
 	if (sa)
-		pl_build_sa(&b, sa->prop, sa->n_prop);
+		pl_sa_build(&b, sa->prop, sa->n_prop);
 	else
-		pl_build_ts(&b, PL_TSI, ts->ts, ts->n);
+		pl_ts_build(&b, PL_TSI, ts->ts, ts->n);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < IKE_HDR_LEN + 4)
 		abort();	/* everything parsed fits the writer */

@@ -89,11 +89,11 @@ static int sa_init(uint8_t *out, size_t cap, bool response)
 	if (response)
 		h.spir = 0xfedcba9876543210ull;
 	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
-	pl_build_sa(&mb, p, response ? 1 : 2);
-	pl_build_data(&mb, PL_KE, ECP_256, ke, sizeof(ke));
-	pl_build_data(&mb, PL_NONCE, 0, nonce, sizeof(nonce));
+	pl_sa_build(&mb, p, response ? 1 : 2);
+	pl_data_build(&mb, PL_KE, ECP_256, ke, sizeof(ke));
+	pl_data_build(&mb, PL_NONCE, 0, nonce, sizeof(nonce));
 	nat_build_notifies(&mb, h.spii, h.spir, &a, &b, false);
-	pl_build_notify(&mb, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	pl_notify_build(&mb, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	return ike_msgb_finish_plain(&mb);
 }
 
@@ -110,13 +110,13 @@ static void auth_payloads(struct ike_msgb *mb)
 	};
 	const uint8_t auth[48] = { 0xa1 }, id[4] = { 198, 51, 100, 10 };
 
-	pl_build_data(mb, PL_IDI, ID_IPV4_ADDR, id, sizeof(id));
-	pl_build_notify(mb, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
-	pl_build_data(mb, PL_IDR, ID_FQDN, (const uint8_t *)"vpn.example", 11);
-	pl_build_data(mb, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
-	pl_build_sa(mb, &esp, 1);
-	pl_build_ts(mb, PL_TSI, ts, 2);
-	pl_build_ts(mb, PL_TSR, ts, 1);
+	pl_data_build(mb, PL_IDI, ID_IPV4_ADDR, id, sizeof(id));
+	pl_notify_build(mb, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_data_build(mb, PL_IDR, ID_FQDN, (const uint8_t *)"vpn.example", 11);
+	pl_data_build(mb, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+	pl_sa_build(mb, &esp, 1);
+	pl_ts_build(mb, PL_TSI, ts, 2);
+	pl_ts_build(mb, PL_TSR, ts, 1);
 }
 
 static int ike_auth(uint8_t *out, size_t cap, const struct ike_crypt_keys *k)
@@ -142,8 +142,8 @@ static int informational(uint8_t *out, size_t cap, const struct ike_crypt_keys *
 
 	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&mb);
-	pl_build_delete(&mb, PROTO_ESP, 4, spis, 2);
-	pl_build_delete(&mb, PROTO_IKE, 0, NULL, 0);
+	pl_delete_build(&mb, PROTO_ESP, 4, spis, 2);
+	pl_delete_build(&mb, PROTO_IKE, 0, NULL, 0);
 	return ike_crypt_seal(&mb, k);
 }
 

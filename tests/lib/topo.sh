@@ -22,14 +22,16 @@
 NS_AWS="mcv-aws-$$"
 NS_OCI="mcv-oci-$$"
 NS_INET="mcv-inet-$$"
+NS_OCI2="mcv-oci2-$$"	# a second peer, made by the tests that need one
 TOPO_REGISTERED=0
 
-# ns_of SIDE: the namespace of "aws", "oci" or "inet".
+# ns_of SIDE: the namespace of "aws", "oci", "inet" or "oci2".
 ns_of() {
 	case $1 in
 	aws) printf '%s' "$NS_AWS" ;;
 	oci) printf '%s' "$NS_OCI" ;;
 	inet) printf '%s' "$NS_INET" ;;
+	oci2) printf '%s' "$NS_OCI2" ;;
 	*) die "ns_of: unknown side '$1'" ;;
 	esac
 }

@@ -13,16 +13,7 @@
 # Usage: sudo tests/netns/test_ipv6.sh   (after a build).  Ends with
 # "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 
 topo_up
 nsx aws ip addr add fd00:2::10/128 dev lo

@@ -37,16 +37,7 @@
 # MCVPNCTL= override the binaries; KEEP_WORK=1 keeps the daemons' logs).
 # Ends with "N passed, N failed".  Takes about 4 minutes.
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 
 LIFE_KEYS=(salifetime=12s ikelifetime=25s rekeymargin=4s dpddelay=2s dpdtimeout=8s)
 DPD_TIMEOUT=8		# dpdtimeout above

@@ -25,16 +25,7 @@
 # Usage: sudo tests/netns/test_nat.sh   (after a build).  Ends with
 # "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 command -v conntrack >/dev/null || die "conntrack not found (apt-get install conntrack; tests/deps.sh)"
 
 # The middle namespace's rules with AWS behind a port-translating NAT:

@@ -16,16 +16,7 @@
 # Usage: sudo tests/netns/test_service.sh   (after a build).  Ends with
 # "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 
 UNIT_IN="$REPO/packaging/mcvpnd.service"
 REAL_MCVPND=$MCVPND

@@ -24,16 +24,7 @@
 # Usage: sudo tests/netns/test_tunnel.sh   (after a build; MCVPND= and
 # MCVPNCTL= override the binaries).  Ends with "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
-set -u -o pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib/common.sh"
-. "$HERE/../lib/topo.sh"
-. "$HERE/../lib/mcvpn.sh"
-
-need_root
-mcvpn_need_bins
-cleanup_init
+. "$(dirname "$0")/../lib/netns_test.sh"
 
 # ------------------------------------------------------------ mcvpnd --check
 

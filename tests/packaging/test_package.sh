@@ -21,6 +21,7 @@ EXPECTED=(
 	usr/share/doc/mcvpn/examples/aws/oracle-tunnel-1.conf
 	usr/share/doc/mcvpn/examples/oci/oracle-tunnel-1.conf
 	etc/mcvpn.d
+	etc/iproute2/rt_protos.d/mcvpn.conf
 )
 
 # has_files ROOT LABEL: every expected path exists under ROOT (man pages may be gzipped).
@@ -89,7 +90,8 @@ test_rpm_spec() {
 	local spec="$REPO/packaging/rpm/mcvpn.spec" f
 	section "RPM spec"
 	for f in '%{_sbindir}/mcvpnd' '%{_sbindir}/mcvpnctl' '%{_unitdir}/mcvpnd.service' \
-		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d'; do
+		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d' \
+		 '%{_sysconfdir}/iproute2/rt_protos.d/mcvpn.conf'; do
 		check "spec lists $f" grep -qF -- "$f" "$spec"
 	done
 	check_match "spec version matches meson.build" \

@@ -178,7 +178,8 @@ static void test_warnings(void)
 		       "conn u\n\tleft=10.3.1.200\n\tright=203.0.113.30\n\tvti-interface=vti2\n\tauto=add\n"
 		       "\trightsubnet=10.105.0.0/16\n", aws(&h, NULL)), 0);
 	CHECK_WARN("t.conf:12: warning: conn \"u\": 10.105.0.0/16 is routed into vti1 by conn \"t\" (t.conf:1) "
-		   "too: whichever installs it last wins");
+		   "too, at the same metric 0: only the route installed first is used, the other is refused; "
+		   "give one of them another route-metric= (and routes-when-down=withdraw) for a failover");
 	CHECK_INT(load("conn t\n\tleft=10.3.1.200\n\tright=203.0.113.20\n", aws(&h, NULL)), 0);
 	CHECK_WARN("t.conf:1: warning: conn \"t\" never starts: auto=ignore (the default, as in libreswan); "
 		   "add auto=start (or auto=add to answer the peer only)");
@@ -198,12 +199,188 @@ static void test_warnings(void)
 	diag_print(&d);
 }
 
+/* route-metric=, route-table=, routes-when-down=, mss-clamp=: values,
+ * ranges, defaults, and reload's comparison. */
+static void test_route_keys(void)
+{
+	static const char *const bad[][2] = {
+		{ "route-metric=4294967296", "t.conf:6: conn \"t\": route-metric=4294967296: expected a metric "
+		  "from 0 to 4294967295 (a lower one wins)" },
+		{ "route-metric=-1", "route-metric=-1: expected a metric" },
+		{ "route-metric=0x10", "route-metric=0x10: expected a metric" },
+		{ "route-table=0", "route-table=0: expected main or a table number from 1 to 4294967295 "
+		  "other than 255 (the kernel's local table)" },
+		{ "route-table=255", "route-table=255: expected main" },
+		{ "route-table=local", "route-table=local: expected main" },
+		{ "routes-when-down=drop", "routes-when-down=drop: expected keep or withdraw" },
+		{ "mss-clamp=535", "mss-clamp=535: expected yes, no or an MSS from 536 to 65495" },
+		{ "mss-clamp=65496", "mss-clamp=65496: expected yes" },
+		{ "mss-clamp=auto", "mss-clamp=auto: expected yes" },
+	};
+	static const char *const changed[] = {
+		"route-metric=1", "route-table=100", "routes-when-down=withdraw", "mss-clamp=yes",
+	};
+	struct conf *a;
+	char text[256];
+
+	CHECK_INT(load(CONN, NULL), 0);
+	CHECK_INT(cf->conns[0].route_metric, 0);
+	CHECK_INT(cf->conns[0].route_table, CONF_TABLE_MAIN);
+	CHECK_INT(cf->conns[0].routes_when_down, CONF_ROUTES_KEEP);
+	CHECK(!cf->conns[0].mss_clamp);
+	CHECK_INT(load(CONN "\troute-metric=100\n\troute-table=1000\n\troutes-when-down=withdraw\n"
+		       "\tmss-clamp=yes\n", NULL), 0);
+	CHECK_INT(cf->conns[0].route_metric, 100);
+	CHECK_INT(cf->conns[0].route_table, 1000);
+	CHECK_INT(cf->conns[0].routes_when_down, CONF_ROUTES_WITHDRAW);
+	CHECK(cf->conns[0].mss_clamp && cf->conns[0].mss_clamp_to == 0);
+	CHECK_INT(load(CONN "\tmetric=4294967295\n\troute-table=main\n\tmss-clamp=1360\n", NULL), 0);
+	CHECK_INT(cf->conns[0].route_metric, 4294967295u);	/* libreswan's metric= */
+	CHECK_INT(cf->conns[0].route_table, CONF_TABLE_MAIN);
+	CHECK(cf->conns[0].mss_clamp && cf->conns[0].mss_clamp_to == 1360);
+	CHECK_INT(load(CONN "\troute-table=254\n\tmss-clamp=536\n\troute-metric=0\n", NULL), 0);
+	CHECK_INT(cf->conns[0].route_table, CONF_TABLE_MAIN);
+	CHECK_INT(cf->conns[0].mss_clamp_to, 536);
+	CHECK_INT(load(CONN "\tmetric=1\n\troute-metric=2\n", NULL), -1);
+	CHECK_PROBLEM("t.conf:7: duplicate key 'route-metric' in conn \"t\"");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", bad[i][0]);
+		CHECK_INT(load(text, NULL), -1);
+		CHECK_PROBLEM(bad[i][1]);
+	}
+	/* each of them is a change for a reload */
+	CHECK_INT(load(CONN, NULL), 0);
+	a = cf;
+	cf = NULL;
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", changed[i]);
+		CHECK_INT(load(text, NULL), 0);
+		CHECK(cf && !conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	}
+	CHECK_INT(load(CONN "\tmss-clamp=1360\n", NULL), 0);
+	conf_free(a);
+	a = cf;
+	cf = NULL;
+	CHECK_INT(load(CONN "\tmss-clamp=1300\n", NULL), 0);
+	CHECK(!conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	CHECK_INT(load(CONN "\tmss-clamp=1360\n\troute-table=main\n\troutes-when-down=keep\n", NULL), 0);
+	CHECK(conf_conn_equal(&a->conns[0], &cf->conns[0]));	/* defaults written out: no change */
+	conf_free(a);
+}
+
+static struct conf_prefix pfx6(const char *text, uint8_t len)
+{
+	struct conf_prefix p = { .family = AF_INET6, .len = len };
+
+	inet_pton(AF_INET6, text, p.addr);
+	return p;
+}
+
+static bool ip4_is(const struct sockaddr_storage *s, const char *text)
+{
+	struct sockaddr_storage want = sa(text);
+
+	return s->ss_family == AF_INET && ((const struct sockaddr_in *)s)->sin_addr.s_addr ==
+	       ((struct sockaddr_in *)&want)->sin_addr.s_addr;
+}
+
+/* mcvpnd's own routes (its protocol) are no one else's; tables are apart;
+ * routes-replace=yes still needs a way to win over an IPv6 route. */
+static void test_replace_tables(void)
+{
+	struct host h;
+	static const char *const vpc[] = { "10.105.0.0", "16", "eth0", NULL };
+	static const char *const other_conn[] = { "10.105.0.0", "16", "vti9", NULL };
+	static const char *const peer_out[] = { "203.0.113.20", "32", "eth0", NULL };
+
+	aws(&h, other_conn);
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n", &h.h), -1);	/* on vti9: someone's */
+	h.r[2].mcvpnd = true;
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n", &h.h), 0);	/* another conn's (a reload) */
+	/* another table: the main table's route is not replaced; table 100's is */
+	aws(&h, vpc);
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n\troute-table=100\n", &h.h), 0);
+	h.r[2].table = 100;
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n", &h.h), 0);
+	CHECK_INT(load(CONN "\troutes=10.105.0.0/16\n\troute-table=100\n", &h.h), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route 10.105.0.0/16 into vti1 would replace (or take "
+		      "precedence over) the route 10.105.0.0/16 dev eth0 that mcvpnd did not make; if that is "
+		      "meant, add routes-replace=yes");
+	/* a default route in another table is not the host's */
+	CHECK_INT(load(CONN "\troutes=0.0.0.0/0\n\troute-table=100\n", aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:6: warning: conn \"t\": the route 0.0.0.0/0 into vti1 (table 100) covers the "
+		   "peer's address 203.0.113.20: if an ip rule sends this host's own packets to table 100, IKE "
+		   "and ESP to the peer loop into the tunnel");
+	CHECK_WARN("covers this host's own address 10.3.1.200 (left=): if an ip rule");
+	CHECK_INT(d.n, 0);
+	/* a default route of mcvpnd's own is no default route for %defaultroute */
+	aws(&h, other_conn);
+	h.r[2].dst = pfx("0.0.0.0", 0);
+	h.r[2].mcvpnd = true;
+	CHECK_INT(load("conn t\n\tleft=%defaultroute\n\tright=203.0.113.20\n\tauto=start\n", &h.h), 0);
+	CHECK(cf && ip4_is(&cf->conns[0].left, "10.3.1.200"));
+	/* IPv6: routes-replace=yes cannot win at the other route's metric */
+	aws(&h, peer_out);
+	h.r[3].dst = pfx6("::", 0);
+	strcpy(h.r[3].dev, "eth0");
+	h.r[3].metric = 1024;
+	h.h.n_routes = 4;
+	CHECK_INT(load(CONN "\troutes=::/0\n\troutes-replace=yes\n", &h.h), -1);
+	CHECK_PROBLEM("t.conf:6: conn \"t\": the route ::/0 into vti1 cannot take precedence over the "
+		      "route ::/0 dev eth0 that mcvpnd did not make: both have metric 1024, and IPv6 uses the "
+		      "older one; give this conn a lower route-metric=");
+	CHECK_INT(load(CONN "\troutes=::/0\n\troutes-replace=yes\n\troute-metric=100\n", &h.h), 0);
+	/* IPv4 at the same metric: in front of it, as ip route prepend */
+	CHECK_INT(load(CONN "\troutes=0.0.0.0/0\n\troutes-replace=yes\n", &h.h), 0);
+}
+
+/* Two conns routing one prefix: a failover needs two metrics and the
+ * preferred conn withdrawing its routes when down. */
+static void test_failover(void)
+{
+	struct host h;
+	char text[512];
+	static const char *const two =
+		"conn a\n\tleft=10.3.1.200\n\tright=203.0.113.20\n\tvti-interface=vti1\n\tauto=start\n"
+		"\troutes=10.105.0.0/16\n\troute-metric=%s\n\troutes-when-down=%s\n"
+		"conn b\n\tleft=10.3.1.200\n\tright=203.0.113.40\n\tvti-interface=vti2\n\tauto=start\n"
+		"\troutes=10.105.0.0/16\n\troute-metric=%s\n\troutes-when-down=%s\n";
+
+	snprintf(text, sizeof(text), two, "100", "withdraw", "200", "withdraw");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_INT(d.n_notes, 0);
+	diag_print(&d);
+	snprintf(text, sizeof(text), two, "100", "withdraw", "200", "keep");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_INT(d.n_notes, 0);	/* the backup may keep its route */
+	snprintf(text, sizeof(text), two, "100", "keep", "200", "withdraw");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:14: warning: conn \"b\": 10.105.0.0/16 is routed by conn \"a\" too: \"a\" (metric "
+		   "100) is preferred over \"b\" (metric 200) but keeps its route while it is down, so its "
+		   "traffic is dropped then and never goes through \"b\"; add routes-when-down=withdraw to "
+		   "conn \"a\" for a failover");
+	snprintf(text, sizeof(text), two, "300", "withdraw", "200", "keep");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_WARN("\"b\" (metric 200) is preferred over \"a\" (metric 300) but keeps its route");
+	snprintf(text, sizeof(text), two, "100", "withdraw", "100", "withdraw");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_WARN("t.conf:14: warning: conn \"b\": 10.105.0.0/16 is routed into vti1 by conn \"a\" (t.conf:1) "
+		   "too, at the same metric 100");
+	/* in two tables they do not meet */
+	snprintf(text, sizeof(text), two, "100", "keep", "100\n\troute-table=7", "keep");
+	CHECK_INT(load(text, aws(&h, NULL)), 0);
+	CHECK_INT(d.n_notes, 0);
+}
+
 int main(void)
 {
 	test_default_route();
 	test_loops();
 	test_replace();
 	test_warnings();
+	test_route_keys();
+	test_replace_tables();
+	test_failover();
 	conf_free(cf);
 	conf_diag_free(&d);
 	return check_summary("conf-checks");

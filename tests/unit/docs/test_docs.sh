@@ -14,6 +14,8 @@
 #    COMMANDS has no entry for a command the table lacks.
 # 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
 #    and (given MCVPND) each side passes "mcvpnd --check".
+# 5. The route protocol: packaging/rt_protos.conf names NL_RTPROT_MCVPN of
+#    netlink/nl.h "mcvpn", and mcvpnd(8) says "proto mcvpn".
 # Needs groff (Debian: groff-base) and man (Debian: man-db).
 set -u
 
@@ -223,6 +225,16 @@ for side in aws oci; do
 		echo "mcvpnd --check accepts the $side example"
 	fi
 done
+
+# ---- 5. the route protocol ----
+proto=$(sed -n 's/^#define NL_RTPROT_MCVPN \([0-9]*\).*/\1/p' "$src/netlink/nl.h")
+named=$(awk '!/^#/ && $2 == "mcvpn" { print $1 }' "$src/packaging/rt_protos.conf")
+if [ -z "$proto" ] || [ "$proto" != "$named" ]; then
+	fail "packaging/rt_protos.conf names ${named:-no number} mcvpn, netlink/nl.h's NL_RTPROT_MCVPN is ${proto:-missing}"
+fi
+if ! plain "$man_dir/mcvpnd.8" | grep -q 'proto mcvpn'; then
+	fail "mcvpnd.8 does not say 'proto mcvpn' (the routes' protocol)"
+fi
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures problem(s) in the manual pages"

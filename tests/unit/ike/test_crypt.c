@@ -60,14 +60,14 @@ static int build_auth(const struct ike_crypt_keys *k, bool with_outer, uint8_t *
 
 	ike_msgb_init(&b, out, cap, inner, sizeof(inner), &auth_hdr);
 	if (with_outer)
-		pl_build_notify(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_msgb_begin_encrypted(&b);
-	pl_build_data(&b, PL_IDI, ID_FQDN, (const uint8_t *)"left.example", 12);
-	pl_build_data(&b, PL_AUTH, AUTH_METHOD_PSK, auth_data, sizeof(auth_data));
-	pl_build_sa(&b, &prop, 1);
-	pl_build_ts(&b, PL_TSI, &any, 1);
-	pl_build_ts(&b, PL_TSR, &any, 1);
-	pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_data_build(&b, PL_IDI, ID_FQDN, (const uint8_t *)"left.example", 12);
+	pl_data_build(&b, PL_AUTH, AUTH_METHOD_PSK, auth_data, sizeof(auth_data));
+	pl_sa_build(&b, &prop, 1);
+	pl_ts_build(&b, PL_TSI, &any, 1);
+	pl_ts_build(&b, PL_TSR, &any, 1);
+	pl_notify_build(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	return ike_crypt_seal(&b, k);
 }
 

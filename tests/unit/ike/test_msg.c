@@ -95,11 +95,11 @@ static void test_hand_rebuild(void)
 	struct ike_msgb b;
 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	pl_build_sa(&b, &prop, 1);
-	pl_build_data(&b, PL_KE, ECP_256, sa_init_req + SAI_OFF_KE + 8, 64);
-	pl_build_data(&b, PL_NONCE, 0, sa_init_req + SAI_OFF_NONCE + 4, 32);
-	pl_build_notify(&b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, sa_init_req + SAI_OFF_N1 + 8, 20);
-	pl_build_notify(&b, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP,
+	pl_sa_build(&b, &prop, 1);
+	pl_data_build(&b, PL_KE, ECP_256, sa_init_req + SAI_OFF_KE + 8, 64);
+	pl_data_build(&b, PL_NONCE, 0, sa_init_req + SAI_OFF_NONCE + 4, 32);
+	pl_notify_build(&b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, sa_init_req + SAI_OFF_N1 + 8, 20);
+	pl_notify_build(&b, 0, NULL, 0, N_NAT_DETECTION_DESTINATION_IP,
 			sa_init_req + SAI_OFF_N2 + 8, 20);
 	CHECK_INT(ike_msgb_finish_plain(&b), SAI_LEN);
 	CHECK_MEM(out, sa_init_req, SAI_LEN);
@@ -146,7 +146,7 @@ static void roundtrip_sa(const struct ike_proposal *props, size_t n)
 	struct ike_msg m;
 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_sa(&b, props, n);
+	pl_sa_build(&b, props, n);
 	int len = ike_msgb_finish_plain(&b);
 	CHECK(len > 0);
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
@@ -222,11 +222,11 @@ static void test_data(void)
 	}
 	memset(auth, 0xa5, sizeof(auth));
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_data(&b, PL_KE, MODP_2048, ke, sizeof(ke));
-	pl_build_data(&b, PL_NONCE, 0, nonce, 16);	/* the shortest allowed */
-	pl_build_data(&b, PL_IDI, ID_FQDN, fqdn, sizeof(fqdn) - 1);
-	pl_build_data(&b, PL_IDR, ID_IPV4_ADDR, ip, sizeof(ip));
-	pl_build_data(&b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
+	pl_data_build(&b, PL_KE, MODP_2048, ke, sizeof(ke));
+	pl_data_build(&b, PL_NONCE, 0, nonce, 16);	/* the shortest allowed */
+	pl_data_build(&b, PL_IDI, ID_FQDN, fqdn, sizeof(fqdn) - 1);
+	pl_data_build(&b, PL_IDR, ID_IPV4_ADDR, ip, sizeof(ip));
+	pl_data_build(&b, PL_AUTH, AUTH_METHOD_PSK, auth, sizeof(auth));
 	int len = ike_msgb_finish_plain(&b);
 	CHECK_INT(len, IKE_HDR_LEN + (8 + 256) + (4 + 16) + (8 + 11) + (8 + 4) + (8 + 48));
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
@@ -240,7 +240,7 @@ static void test_data(void)
 
 	/* the longest nonce allowed */
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_data(&b, PL_NONCE, 0, nonce, 256);
+	pl_data_build(&b, PL_NONCE, 0, nonce, 256);
 	len = ike_msgb_finish_plain(&b);
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
 	check_data(&m.nonce, 0, nonce, 256, 0);
@@ -256,10 +256,10 @@ static void test_notify(void)
 	struct ike_msg m;
 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_notify(&b, 0, NULL, 0, N_COOKIE, cookie, sizeof(cookie));
-	pl_build_notify(&b, PROTO_ESP, spi4, 4, N_REKEY_SA, NULL, 0);
-	pl_build_notify(&b, PROTO_IKE, spi8, 8, N_INVALID_SYNTAX, cookie, 3);
-	pl_build_notify(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
+	pl_notify_build(&b, 0, NULL, 0, N_COOKIE, cookie, sizeof(cookie));
+	pl_notify_build(&b, PROTO_ESP, spi4, 4, N_REKEY_SA, NULL, 0);
+	pl_notify_build(&b, PROTO_IKE, spi8, 8, N_INVALID_SYNTAX, cookie, 3);
+	pl_notify_build(&b, 0, NULL, 0, N_INITIAL_CONTACT, NULL, 0);
 	int len = ike_msgb_finish_plain(&b);
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
 	CHECK(m.outer == PL_BIT(PL_NOTIFY));
@@ -303,8 +303,8 @@ static void test_delete(void)
 	struct ike_msg m;
 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_delete(&b, PROTO_IKE, 0, NULL, 0);
-	pl_build_delete(&b, PROTO_ESP, 4, spis, 3);
+	pl_delete_build(&b, PROTO_IKE, 0, NULL, 0);
+	pl_delete_build(&b, PROTO_ESP, 4, spis, 3);
 	int len = ike_msgb_finish_plain(&b);
 	CHECK_INT(len, IKE_HDR_LEN + 8 + 8 + 12);
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
@@ -358,8 +358,8 @@ static void test_ts(void)
 		tsr[i] = ts4((uint8_t)i, (uint16_t)i, (uint16_t)(1000 + i), 0x0a000000 + i,
 			     0x0a0000ff + i);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_ts(&b, PL_TSI, tsi, 3);
-	pl_build_ts(&b, PL_TSR, tsr, IKE_MAX_TS);
+	pl_ts_build(&b, PL_TSI, tsi, 3);
+	pl_ts_build(&b, PL_TSR, tsr, IKE_MAX_TS);
 	int len = ike_msgb_finish_plain(&b);
 	CHECK_INT(len, IKE_HDR_LEN + (8 + 16 + 40 + 16) + (8 + 16 * IKE_MAX_TS));
 	CHECK_PARSE(parse_all(out, (size_t)len, &m), IKE_OK);
@@ -390,20 +390,20 @@ static void test_all_together(void)
 	off = ike_msgb_pl_begin(&b, PL_VENDOR);
 	wbuf_bytes(b.cur, vid, sizeof(vid));
 	ike_msgb_pl_end(&b, off);
-	pl_build_data(&b, PL_IDI, ID_FQDN, (const uint8_t *)"a", 1);
+	pl_data_build(&b, PL_IDI, ID_FQDN, (const uint8_t *)"a", 1);
 	off = ike_msgb_pl_begin(&b, PL_CERTREQ);
 	wbuf_u8(b.cur, 4);
 	ike_msgb_pl_end(&b, off);
-	pl_build_data(&b, PL_IDR, ID_FQDN, (const uint8_t *)"b", 1);
-	pl_build_data(&b, PL_AUTH, AUTH_METHOD_PSK, blob, sizeof(blob));
+	pl_data_build(&b, PL_IDR, ID_FQDN, (const uint8_t *)"b", 1);
+	pl_data_build(&b, PL_AUTH, AUTH_METHOD_PSK, blob, sizeof(blob));
 	off = ike_msgb_pl_begin(&b, PL_CP);
 	wbuf_u32(b.cur, 0x01000000);
 	ike_msgb_pl_end(&b, off);
-	pl_build_sa(&b, &prop, 1);
-	pl_build_ts(&b, PL_TSI, &any, 1);
-	pl_build_ts(&b, PL_TSR, &any, 1);
-	pl_build_notify(&b, PROTO_ESP, spi4, 4, N_USE_TRANSPORT_MODE, NULL, 0);
-	pl_build_delete(&b, PROTO_ESP, 4, spi4, 1);
+	pl_sa_build(&b, &prop, 1);
+	pl_ts_build(&b, PL_TSI, &any, 1);
+	pl_ts_build(&b, PL_TSR, &any, 1);
+	pl_notify_build(&b, PROTO_ESP, spi4, 4, N_USE_TRANSPORT_MODE, NULL, 0);
+	pl_delete_build(&b, PROTO_ESP, 4, spi4, 1);
 	off = ike_msgb_pl_begin(&b, PL_EAP);
 	ike_msgb_pl_end(&b, off);
 	int len = ike_msgb_finish_plain(&b);
@@ -475,7 +475,7 @@ static void test_build_overflow(void)
 	struct ike_msgb b;
 
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
-	pl_build_data(&b, PL_NONCE, 0, nonce, sizeof(nonce));
+	pl_data_build(&b, PL_NONCE, 0, nonce, sizeof(nonce));
 	CHECK_INT(ike_msgb_finish_plain(&b), -1);
 }
 

@@ -88,7 +88,7 @@ static void test_build_match(void)
 	uint8_t h20[20];
 	nat_hash(SPII, 0, &local, h20);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
-	pl_build_notify(&b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h20, 19);
+	pl_notify_build(&b, 0, NULL, 0, N_NAT_DETECTION_SOURCE_IP, h20, 19);
 	len = ike_msgb_finish_plain(&b);
 	CHECK_INT(ike_msg_parse_header(out, (size_t)len, &m), IKE_OK);
 	CHECK_INT(ike_msg_parse_payloads(&m), IKE_OK);

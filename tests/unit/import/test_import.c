@@ -377,6 +377,56 @@ static void test_crlf(void)
 	CHECK(r.n_conns && r.conns[0].secrets && !strchr(r.conns[0].secrets, '\r'));
 }
 
+/* libreswan's metric= is mcvpn's route-metric= under its other name: it is
+ * carried over as written, and means the same. */
+static void test_metric(void)
+{
+	import(CONN "  metric=50\n  mtu=1400\n", PSK, "ip route add 10.105.0.0/16 dev vti1\n");
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    metric=50\n");
+	CHECK(msg_with("metric=50") == NULL);
+	CHECK_MSG("t.conf:12: mtu=1400: dropped: mcvpnd sets the tunnel device's MTU itself");
+}
+
+/* The boot script's route metric and table become route-metric= and
+ * route-table= when all of a device's routes agree; an iptables TCPMSS rule
+ * for the device becomes mss-clamp=. */
+static void test_script_route_options(void)
+{
+	import(CONN, PSK, "ip route add 10.105.0.0/16 dev vti1 metric 100 table 7\n"
+	       "ip route add 10.106.0.0/16 dev vti1 table 7 metric 200\n"
+	       "ip6tables -t mangle -A FORWARD -o vti1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1300\n"
+	       "iptables -t mangle -A FORWARD -i vti1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n");
+	CHECK_INT(rc, 0);
+	CHECK_MSG("boot.sh:2: warning: the routes of vti1 have different metrics: mcvpn gives all of a conn's "
+		  "routes one; none carried over: set route-metric= by hand");
+	CHECK_MSG("boot.sh:1: 'table 7' of the routes becomes route-table=7");
+	CHECK_MSG("boot.sh:3: ip6tables -t mangle -A FORWARD -o vti1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
+		  "--set-mss 1300: becomes mss-clamp=1300: mcvpnd clamps the MSS of TCP SYNs through vti1 itself");
+	CHECK_MSG("boot.sh:4: iptables -t mangle -A FORWARD -i vti1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
+		  "--clamp-mss-to-pmtu: dropped: mss-clamp= is taken already");
+	CHECK_CONTAINS(CONF(0), "    routes=10.105.0.0/16,10.106.0.0/16\n    route-table=7\n    mss-clamp=1300\n");
+	CHECK(strstr(CONF(0), "route-metric") == NULL);
+	CHECK_CONTAINS(r.n_conns ? r.conns[0].summary : "", "2 routes and mss-clamp=1300 from boot.sh lines 1-4");
+
+	/* the conn's own metric= wins; one route without a metric mixes */
+	import(CONN "  metric=50\n", PSK, "ip route add 10.105.0.0/16 dev vti1 metric 100\n");
+	CHECK_INT(rc, 0);
+	CHECK_MSG("boot.sh:1: 'metric 100' dropped: the conn sets route-metric= already");
+	CHECK_CONTAINS(CONF(0), "    metric=50\n");
+	CHECK(strstr(CONF(0), "route-metric") == NULL);
+	import(CONN, PSK, "ip route add 10.105.0.0/16 dev vti1\nip route add 10.106.0.0/16 dev vti1 metric 5\n");
+	CHECK_MSG("boot.sh:2: warning: the routes of vti1 have different metrics");
+	import(CONN, PSK, "ip route add 10.105.0.0/16 dev vti1 metric 5 via 192.168.2.2\n");
+	CHECK_MSG("boot.sh:1: ip route add 10.105.0.0/16 dev vti1 metric 5 via 192.168.2.2: 'via 192.168.2.2' not "
+		  "carried over: mcvpnd installs routes= with scope link and no gateway");
+	CHECK_CONTAINS(CONF(0), "    route-metric=5\n");
+	/* a clamp mcvpn refuses is an error, as the key would be */
+	import(CONN, PSK, "iptables -t mangle -A FORWARD -o vti1 -j TCPMSS --set-mss 100\n");
+	CHECK_INT(rc, -1);
+	CHECK_MSG("boot.sh:1: error: conn \"t\": mss-clamp=100: expected yes, no or an MSS from 536 to 65495");
+}
+
 int main(void)
 {
 	test_script_variants();
@@ -391,6 +441,8 @@ int main(void)
 	test_secrets();
 	test_structure();
 	test_crlf();
+	test_metric();
+	test_script_route_options();
 	import_result_free(&r);
 	return check_summary("import");
 }

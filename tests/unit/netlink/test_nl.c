@@ -6,12 +6,14 @@
  *   |  mctest0 (TUN, fd held by this test, MTU 1436)    |
  *   |    192.168.2.1/30, fd00:2::1/64                   |
  *   |    routes: 10.105.0.0/16, 10.106.0.0/16 metric 100,|
- *   |            fd00:1::/64                            |
+ *   |            fd00:1::/64, all proto mcvpn           |
+ *   |  lo: "someone else's" routes (proto static) to   |
+ *   |    10.110.0.0/16, fd00:9::/64                      |
  *   |  two request sockets + monitor sockets            |
  *   +---------------------------------------------------+
  *
- * Routes are checked both through nl_route_present and, independently,
- * through /proc/net/route and /proc/net/ipv6_route. */
+ * Routes are checked both through nl_route_lookup and, independently,
+ * through /proc/net/route, /proc/net/ipv6_route and ip(8). */
 #include "check.h"
 #include "daemon/dataplane/tun.h"
 #include "netlink/nl.h"
@@ -195,41 +197,175 @@ static void test_addr(struct nl *nl, int ifindex)
 	CHECK_INT(nl_addr_del(nl, ifindex, &other), -EADDRNOTAVAIL);
 }
 
+static struct nl_route route(int ifindex, const char *addr, uint8_t len, uint32_t metric)
+{
+	return (struct nl_route){ .ifindex = ifindex, .dst = pfx(addr, len), .metric = metric };
+}
+
+/* Through the device at r's metric already (ours, or the kernel's). */
+static int here(struct nl *nl, const struct nl_route *r)
+{
+	struct nl_route_seen s;
+	int e = nl_route_lookup(nl, r, &s);
+
+	return e < 0 ? e : s.here;
+}
+
 static void test_route_add(struct nl *nl, int ifindex)
 {
-	struct nl_prefix r1 = pfx("10.105.0.0", 16), r2 = pfx("10.106.0.0", 16);
-	struct nl_prefix r6 = pfx("fd00:1::", 64), host_bits = pfx("10.105.1.2", 16);
+	struct nl_route r1 = route(ifindex, "10.105.0.0", 16, 0), r2 = route(ifindex, "10.106.0.0", 16, 100);
+	struct nl_route r6 = route(ifindex, "fd00:1::", 64, 0), host_bits = route(ifindex, "10.105.1.2", 16, 0);
+	struct nl_route via_lo = r1;
 
-	CHECK_INT(nl_route_present(nl, ifindex, &r1), 0);
-	CHECK_INT(nl_route_add(nl, ifindex, &r1, 0), 0);
-	CHECK_INT(nl_route_add(nl, ifindex, &r1, 0), 0);	/* replace, not EEXIST */
-	CHECK_INT(nl_route_add(nl, ifindex, &r2, 100), 0);
-	CHECK_INT(nl_route_add(nl, ifindex, &r6, 0), 0);
-	CHECK_INT(nl_route_present(nl, ifindex, &r1), 1);
-	CHECK_INT(nl_route_present(nl, ifindex, &host_bits), 1);
-	CHECK_INT(nl_route_present(nl, ifindex, &r2), 1);
-	CHECK_INT(nl_route_present(nl, ifindex, &r6), 1);
-	CHECK_INT(nl_route_present(nl, 1, &r1), 0);	/* not via lo */
-	CHECK_INT(proc_route4(TEST_IF, &r1), 0);
-	CHECK_INT(proc_route4(TEST_IF, &r2), 100);
-	CHECK_INT(proc_route6(TEST_IF, &r6), 1024);	/* the kernel's IPv6 default metric */
+	via_lo.ifindex = 1;
+	CHECK_INT(here(nl, &r1), 0);
+	CHECK_INT(nl_route_add(nl, &r1, NL_ROUTE_EXCL), 0);
+	CHECK_INT(nl_route_add(nl, &r1, NL_ROUTE_EXCL), -EEXIST);	/* never replaced */
+	CHECK_INT(nl_route_add(nl, &r1, NL_ROUTE_PREPEND), -EEXIST);	/* the same route */
+	CHECK_INT(nl_route_add(nl, &r2, NL_ROUTE_EXCL), 0);
+	CHECK_INT(nl_route_add(nl, &r6, NL_ROUTE_EXCL), 0);
+	CHECK_INT(here(nl, &r1), 1);
+	CHECK_INT(here(nl, &host_bits), 1);
+	CHECK_INT(here(nl, &r2), 1);
+	CHECK_INT(here(nl, &r6), 1);
+	CHECK_INT(here(nl, &via_lo), 0);
+	r2.metric = 7;
+	CHECK_INT(here(nl, &r2), 0);	/* ours, at another metric */
+	r2.metric = 100;
+	r6.metric = NL_METRIC6_DEFAULT;
+	CHECK_INT(here(nl, &r6), 1);	/* 0 is stored as 1024 */
+	r6.metric = 0;
+	CHECK_INT(proc_route4(TEST_IF, &r1.dst), 0);
+	CHECK_INT(proc_route4(TEST_IF, &r2.dst), 100);
+	CHECK_INT(proc_route6(TEST_IF, &r6.dst), 1024);	/* the kernel's IPv6 default metric */
+	/* ip(8) sees the protocol; rt_protos.d names it for installed systems */
+	CHECK_INT(system("ip -4 route show proto 77 | grep -q '^10.105.0.0/16 dev " TEST_IF " scope link'"), 0);
+	CHECK_INT(system("ip -6 route show proto 77 | grep -q '^fd00:1::/64 dev " TEST_IF "'"), 0);
+	CHECK_INT(system("ip -4 route show proto static | grep -q 10.105"), 256);
+}
+
+/* Several routes, IPv4 and IPv6, with one dump. */
+static void test_route_lookup_all(struct nl *nl, int ifindex)
+{
+	struct nl_route rs[4] = {
+		route(ifindex, "10.105.0.0", 16, 0), route(ifindex, "fd00:1::", 64, 0),
+		route(ifindex, "10.107.0.0", 16, 0), route(ifindex, "10.106.0.0", 16, 100),
+	};
+	struct nl_route_seen s[NL_ROUTE_LOOKUP_MAX + 1];
+	struct nl_route many[NL_ROUTE_LOOKUP_MAX + 1];
+
+	CHECK_INT(nl_route_lookup_all(nl, rs, 4, s), 0);
+	CHECK(s[0].here && s[1].here && !s[2].here && s[3].here);
+	CHECK(!s[0].foreign && !s[1].taken && !s[2].foreign && !s[2].taken);
+	for (size_t i = 0; i < NL_ROUTE_LOOKUP_MAX + 1; i++)
+		many[i] = rs[0];
+	CHECK_INT(nl_route_lookup_all(nl, many, NL_ROUTE_LOOKUP_MAX + 1, s), -E2BIG);
+	CHECK_INT(nl_route_lookup_all(nl, many, NL_ROUTE_LOOKUP_MAX, s), 0);
+	CHECK(s[NL_ROUTE_LOOKUP_MAX - 1].here);
+	many[5].ifindex = 0;
+	CHECK_INT(nl_route_lookup_all(nl, many, 6, s), -ENODEV);
+}
+
+/* The device's own address gives it a kernel route: there already, not ours. */
+static void test_route_kernel(struct nl *nl, int ifindex)
+{
+	struct nl_route net = route(ifindex, "192.168.2.0", 30, 0);
+	struct nl_route_seen s;
+
+	CHECK_INT(nl_route_lookup(nl, &net, &s), 0);
+	CHECK(s.here && !s.foreign && !s.taken);
+	CHECK_INT(nl_route_add(nl, &net, NL_ROUTE_EXCL), -EEXIST);
+	CHECK_INT(nl_route_del(nl, &net), -ESRCH);	/* protocol kernel, not mcvpn */
+	CHECK_INT(here(nl, &net), 1);
+}
+
+/* Someone else's routes (on lo, protocol static) to the prefixes we want:
+ * never replaced nor deleted; IPv4 takes ours in front at the same metric. */
+static void test_route_foreign(struct nl *nl, int ifindex)
+{
+	struct nl_route r = route(ifindex, "10.110.0.0", 16, 0), theirs = route(1, "10.110.0.0", 16, 0);
+	struct nl_route r6 = route(ifindex, "fd00:9::", 64, 0), low = route(ifindex, "10.110.0.0", 16, 50);
+	struct nl_route_seen s;
+
+	CHECK_INT(system("ip link set lo up && ip route add 10.110.0.0/16 dev lo proto static && "
+			 "ip route add fd00:9::/64 dev lo proto static"), 0);
+	CHECK_INT(nl_route_lookup(nl, &r, &s), 0);
+	CHECK(!s.here && s.foreign && s.taken && s.taken_foreign);
+	CHECK_INT(s.foreign_route.oif, 1);
+	CHECK_INT(s.foreign_route.protocol, 4);		/* RTPROT_STATIC */
+	CHECK_INT(s.taken_route.metric, 0);
+	CHECK_INT(nl_route_add(nl, &r, NL_ROUTE_EXCL), -EEXIST);
+	CHECK_INT(nl_route_add(nl, &r, NL_ROUTE_PREPEND), 0);
+	CHECK_INT(system("ip route get 10.110.1.1 | grep -q 'dev " TEST_IF "'"), 0);	/* ours first */
+	CHECK_INT(proc_route4("lo", &r.dst), 0);	/* theirs still there */
+	CHECK_INT(nl_route_del(nl, &theirs), -ESRCH);	/* a delete never takes theirs */
+	CHECK_INT(nl_route_del(nl, &r), 0);
+	CHECK_INT(nl_route_del(nl, &r), -ESRCH);
+	CHECK_INT(proc_route4("lo", &r.dst), 0);
+	CHECK_INT(system("ip route get 10.110.1.1 | grep -q 'dev lo'"), 0);
+	/* at another metric, beside it: taken is about our metric only */
+	CHECK_INT(nl_route_lookup(nl, &low, &s), 0);
+	CHECK(s.foreign && !s.taken && !s.here);
+	CHECK_INT(nl_route_add(nl, &low, NL_ROUTE_EXCL), 0);
+	CHECK_INT(proc_route4(TEST_IF, &low.dst), 50);
+	CHECK_INT(nl_route_del(nl, &low), 0);
+	/* IPv6 has no prepend: a route at the same metric would come after theirs */
+	CHECK_INT(nl_route_lookup(nl, &r6, &s), 0);
+	CHECK(s.foreign && s.taken_foreign && s.taken_route.metric == 1024);
+	CHECK_INT(nl_route_add(nl, &r6, NL_ROUTE_EXCL), -EEXIST);
+	CHECK_INT(nl_route_add(nl, &r6, NL_ROUTE_PREPEND), -EOPNOTSUPP);
+	CHECK_INT(proc_route6("lo", &r6.dst), 1024);
+	CHECK_INT(system("ip route del 10.110.0.0/16 dev lo && ip route del fd00:9::/64 dev lo"), 0);
+}
+
+/* Routes in another table, by number (RTA_TABLE carries those above 255). */
+static void test_route_table(struct nl *nl, int ifindex)
+{
+	struct nl_route t100 = route(ifindex, "10.105.0.0", 16, 0), t1000 = t100, main_r = t100;
+	struct nl_host h;
+	int found = 0;
+
+	t100.table = 100;
+	t1000.table = 1000;
+	main_r.table = NL_TABLE_MAIN;
+	CHECK_INT(here(nl, &t100), 0);
+	CHECK_INT(here(nl, &main_r), 1);	/* table 0 and 254 are both main */
+	CHECK_INT(nl_route_add(nl, &t100, NL_ROUTE_EXCL), 0);
+	CHECK_INT(nl_route_add(nl, &t1000, NL_ROUTE_EXCL), 0);
+	CHECK_INT(here(nl, &t100), 1);
+	CHECK_INT(here(nl, &t1000), 1);
+	CHECK_INT(system("ip route show table 1000 proto 77 | grep -q '^10.105.0.0/16 dev " TEST_IF "'"), 0);
+	CHECK_INT(nl_host_dump(nl, &h), 0);
+	for (size_t i = 0; i < h.n_routes; i++)
+		if (h.routes[i].oif == ifindex && h.routes[i].dst.len == 16 &&
+		    h.routes[i].protocol == NL_RTPROT_MCVPN && !memcmp(h.routes[i].dst.addr, t100.dst.addr, 4))
+			found |= h.routes[i].table == 100 ? 1 : h.routes[i].table == 1000 ? 2 :
+				 h.routes[i].table == NL_TABLE_MAIN ? 4 : 8;
+	CHECK_INT(found, 7);
+	nl_host_free(&h);
+	CHECK_INT(nl_route_del(nl, &t100), 0);
+	CHECK_INT(nl_route_del(nl, &t1000), 0);
+	CHECK_INT(here(nl, &t1000), 0);
+	CHECK_INT(here(nl, &main_r), 1);
 }
 
 static void test_errors(struct nl *nl, int ifindex)
 {
-	struct nl_prefix r1 = pfx("10.105.0.0", 16), gone = pfx("10.107.0.0", 16);
-	struct nl_prefix long4 = pfx("10.105.0.0", 33), long6 = pfx("fd00:1::", 129);
-	struct nl_prefix bad_family = r1;
+	struct nl_route r1 = route(ifindex, "10.105.0.0", 16, 0), gone = route(ifindex, "10.107.0.0", 16, 0);
+	struct nl_route long4 = route(ifindex, "10.105.0.0", 33, 0), long6 = route(ifindex, "fd00:1::", 129, 0);
+	struct nl_route bad_family = r1, missing = r1;
+	struct nl_route_seen s;
 
-	bad_family.family = AF_UNIX;
-	CHECK_INT(nl_route_add(nl, MISSING_IFINDEX, &r1, 0), -ENODEV);
-	CHECK_INT(nl_route_add(nl, ifindex, &long4, 0), -EINVAL);
-	CHECK_INT(nl_route_add(nl, ifindex, &long6, 0), -EINVAL);
-	CHECK_INT(nl_addr_add(nl, ifindex, &long4), -EINVAL);
-	CHECK_INT(nl_route_present(nl, ifindex, &long4), -EINVAL);
-	CHECK_INT(nl_route_add(nl, ifindex, &bad_family, 0), -EAFNOSUPPORT);
-	CHECK_INT(nl_route_del(nl, ifindex, &gone, 0), -ESRCH);
-	CHECK_INT(nl_addr_add(nl, MISSING_IFINDEX, &r1), -ENODEV);
+	bad_family.dst.family = AF_UNIX;
+	missing.ifindex = MISSING_IFINDEX;
+	CHECK_INT(nl_route_add(nl, &missing, NL_ROUTE_EXCL), -ENODEV);
+	CHECK_INT(nl_route_add(nl, &long4, NL_ROUTE_EXCL), -EINVAL);
+	CHECK_INT(nl_route_add(nl, &long6, NL_ROUTE_EXCL), -EINVAL);
+	CHECK_INT(nl_addr_add(nl, ifindex, &long4.dst), -EINVAL);
+	CHECK_INT(nl_route_lookup(nl, &long4, &s), -EINVAL);
+	CHECK_INT(nl_route_add(nl, &bad_family, NL_ROUTE_EXCL), -EAFNOSUPPORT);
+	CHECK_INT(nl_route_del(nl, &gone), -ESRCH);
+	CHECK_INT(nl_addr_add(nl, MISSING_IFINDEX, &r1.dst), -ENODEV);
 }
 
 /* Deletes made on a second socket reach the monitor with prefix and ifindex. */
@@ -243,19 +379,21 @@ static void test_monitor_del(struct nl_monitor *m, int ifindex)
 	CHECK(nl2 != NULL);
 	if (!nl2)
 		return;
-	CHECK_INT(nl_route_del(nl2, ifindex, &r1, 0), 0);
+	CHECK_INT(nl_route_del(nl2, &(struct nl_route){ ifindex, r1, 0, 0 }), 0);
 	CHECK(ev_wait(m, &log, NL_EV_ROUTE_DEL, ifindex, &r1));
-	CHECK_INT(nl_route_del(nl2, ifindex, &r6, 0), 0);
+	CHECK_INT(log.ev[log.n - 1].table, NL_TABLE_MAIN);
+	CHECK_INT(log.ev[log.n - 1].protocol, NL_RTPROT_MCVPN);
+	CHECK_INT(nl_route_del(nl2, &(struct nl_route){ ifindex, r6, 0, 0 }), 0);
 	CHECK(ev_wait(m, &log, NL_EV_ROUTE_DEL, ifindex, &r6));
 	/* A metric in the delete must match the route's. */
-	CHECK_INT(nl_route_del(nl2, ifindex, &r2, 7), -ESRCH);
-	CHECK_INT(nl_route_del(nl2, ifindex, &r2, 100), 0);
+	CHECK_INT(nl_route_del(nl2, &(struct nl_route){ ifindex, r2, 0, 7 }), -ESRCH);
+	CHECK_INT(nl_route_del(nl2, &(struct nl_route){ ifindex, r2, 0, 100 }), 0);
 	CHECK(ev_wait(m, &log, NL_EV_ROUTE_DEL, ifindex, &r2));
 	/* Last: without an IPv4 address the kernel flushes the link's routes. */
 	CHECK_INT(nl_addr_del(nl2, ifindex, &a4), 0);
 	CHECK(ev_wait(m, &log, NL_EV_ADDR_DEL, ifindex, &a4));
-	CHECK_INT(nl_route_present(nl2, ifindex, &r1), 0);
-	CHECK_INT(nl_route_present(nl2, ifindex, &r6), 0);
+	CHECK_INT(here(nl2, &(struct nl_route){ ifindex, r1, 0, 0 }), 0);
+	CHECK_INT(here(nl2, &(struct nl_route){ ifindex, r6, 0, 0 }), 0);
 	CHECK_INT(nl_addr_present(nl2, ifindex, &a4), 0);
 	CHECK_INT(proc_route4(TEST_IF, &r1), -1);
 	CHECK_INT(proc_route6(TEST_IF, &r6), -1);
@@ -264,8 +402,8 @@ static void test_monitor_del(struct nl_monitor *m, int ifindex)
 	nl_close(nl2);
 }
 
-/* nl_host_dump: the addresses with their device's name, and the main
- * table's routes with gateway, preferred source and metric; adding them
+/* nl_host_dump: the addresses with their device's name, and the routes
+ * with gateway, preferred source, metric, protocol and table; adding them
  * reaches the monitor as ADDR_NEW and ROUTE_NEW. */
 static void test_host(struct nl *nl, struct nl_monitor *m, int ifindex)
 {
@@ -286,9 +424,10 @@ static void test_host(struct nl *nl, struct nl_monitor *m, int ifindex)
 
 		def |= r->dst.family == AF_INET && r->dst.len == 0 && r->gw_family == AF_INET &&
 		       !memcmp(r->gw, "\xc0\xa8\x02\x02", 4) && r->src_family == AF_INET &&
-		       !memcmp(r->src, a4.addr, 4) && r->metric == 5 && !strcmp(r->ifname, TEST_IF);
+		       !memcmp(r->src, a4.addr, 4) && r->metric == 5 && !strcmp(r->ifname, TEST_IF) &&
+		       r->protocol == 3 && r->table == NL_TABLE_MAIN;	/* RTPROT_BOOT: ip's default */
 		routed |= r->dst.len == 16 && !memcmp(r->dst.addr, net.addr, 4) && r->metric == 100 &&
-			  r->oif == ifindex && r->gw_family == 0;
+			  r->oif == ifindex && r->gw_family == 0 && r->protocol == NL_RTPROT_MCVPN;
 	}
 	CHECK(addr);
 	CHECK(def);
@@ -306,7 +445,7 @@ static void test_host(struct nl *nl, struct nl_monitor *m, int ifindex)
 static void test_monitor_overrun(struct nl *nl, int ifindex)
 {
 	struct nl_monitor *m = nl_monitor_open();
-	struct nl_prefix r = pfx("10.200.0.0", 24);
+	struct nl_route r = route(ifindex, "10.200.0.0", 24, 0);
 	struct ev_log *log = calloc(1, sizeof(*log));
 	int tiny = 1;
 
@@ -315,15 +454,15 @@ static void test_monitor_overrun(struct nl *nl, int ifindex)
 		goto out;
 	CHECK_INT(setsockopt(nl_monitor_fd(m), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)), 0);
 	for (int i = 0; i < 64; i++) {
-		r.addr[2] = (uint8_t)i;
-		nl_route_add(nl, ifindex, &r, 0);
-		nl_route_del(nl, ifindex, &r, 0);
+		r.dst.addr[2] = (uint8_t)i;
+		nl_route_add(nl, &r, NL_ROUTE_EXCL);
+		nl_route_del(nl, &r);
 	}
 	CHECK_INT(nl_monitor_read(m, ev_record, log), 0);
 	CHECK(log->resyncs > 0);
-	CHECK_INT(nl_route_add(nl, ifindex, &r, 0), 0);
-	CHECK_INT(nl_route_del(nl, ifindex, &r, 0), 0);
-	CHECK(ev_wait(m, log, NL_EV_ROUTE_DEL, ifindex, &r));
+	CHECK_INT(nl_route_add(nl, &r, NL_ROUTE_EXCL), 0);
+	CHECK_INT(nl_route_del(nl, &r), 0);
+	CHECK(ev_wait(m, log, NL_EV_ROUTE_DEL, ifindex, &r.dst));
 out:
 	free(log);
 	nl_monitor_close(m);
@@ -357,6 +496,10 @@ int main(void)
 	test_link(nl, ifindex);
 	test_addr(nl, ifindex);
 	test_route_add(nl, ifindex);
+	test_route_lookup_all(nl, ifindex);
+	test_route_kernel(nl, ifindex);
+	test_route_foreign(nl, ifindex);
+	test_route_table(nl, ifindex);
 	test_errors(nl, ifindex);
 	test_host(nl, m, ifindex);
 	test_monitor_del(m, ifindex);
