@@ -22,14 +22,19 @@
  * libevent (and anything else in this process) reads the clocks through
  * clock_gettime, and the engine stamps SAs with time(); these definitions in
  * the executable take precedence over libc's.  Every clock stands still at its
- * first reading plus virt_ns. */
+ * first reading, cut to a whole second so that time() ticks at the same
+ * virtual instants in every run, plus virt_ns. */
 static int64_t virt_ns;
+static struct timespec mono_base, wall_base;
+static bool mono_set, wall_set;
+bool net_real_realtime;
 
 static int frozen(clockid_t real, struct timespec *base, bool *set, struct timespec *ts)
 {
 	if (!*set) {
 		if (syscall(SYS_clock_gettime, real, base))
 			return -1;
+		base->tv_nsec = 0;
 		*set = true;
 	}
 	int64_t ns = base->tv_nsec + virt_ns;
@@ -40,30 +45,35 @@ static int frozen(clockid_t real, struct timespec *base, bool *set, struct times
 
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-	static struct timespec mono, wall;
-	static bool mono_set, wall_set;
-
 	switch (clk) {
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_BOOTTIME:
-		return frozen(CLOCK_MONOTONIC, &mono, &mono_set, ts);
+		return frozen(CLOCK_MONOTONIC, &mono_base, &mono_set, ts);
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		return frozen(CLOCK_REALTIME, &wall, &wall_set, ts);
+		if (!net_real_realtime)
+			return frozen(CLOCK_REALTIME, &wall_base, &wall_set, ts);
+		break;
 	default:
-		return (int)syscall(SYS_clock_gettime, clk, ts);
+		break;
 	}
+	return (int)syscall(SYS_clock_gettime, clk, ts);
 }
 
 time_t time(time_t *t)
 {
 	struct timespec ts;
-	time_t now = clock_gettime(CLOCK_REALTIME, &ts) ? (time_t)-1 : ts.tv_sec;
+	time_t now = frozen(CLOCK_REALTIME, &wall_base, &wall_set, &ts) ? (time_t)-1 : ts.tv_sec;
 	if (t)
 		*t = now;
 	return now;
+}
+
+void net_clock_rewind(void)
+{
+	virt_ns = 0;
 }
 
 uint64_t net_now_ms(void)
@@ -691,7 +701,11 @@ static void deliver(struct net *n, struct pkt *p)
 		sport = from->nat_port;
 	struct sockaddr_storage src = with_port(&from->pub, sport);
 	struct sockaddr_storage dst = with_port(&to->priv, to_nat ? IKE_NATT_PORT : dport);
+	if (n->watch)
+		n->watch(n, p, false, n->watch_arg);
 	ike_receive(&to->eng, &dst, &src, p->natt, p->buf, p->len);
+	if (n->watch)
+		n->watch(n, p, true, n->watch_arg);
 }
 
 static size_t pick(struct net *n)
@@ -713,6 +727,19 @@ static void loop_once(struct net *n)
 	event_base_loop(n->base, EVLOOP_NONBLOCK);
 }
 
+/* What a verdict says, for a message taken out of the queue (owned by p). */
+static void handle(struct net *n, struct pkt *p, enum verdict v)
+{
+	if (v == V_HOLD && push(&n->held, &n->nheld, &n->capheld, p) == 0)
+		return;
+	if (v == V_PASS || v == V_DUP)
+		deliver(n, p);
+	if (v == V_DUP)
+		deliver(n, p);
+	free(p->buf);
+	loop_once(n);
+}
+
 void net_run(struct net *n)
 {
 	unsigned delivered = 0;
@@ -724,18 +751,30 @@ void net_run(struct net *n)
 			return;
 		}
 		struct pkt p = pop_at(n->q, &n->nq, pick(n));
-		enum verdict v = n->hook ? n->hook(n, &p, n->hook_arg) : V_PASS;
-		if (v == V_HOLD && push(&n->held, &n->nheld, &n->capheld, &p) == 0) {
-			continue;
-		}
-		if (v == V_PASS || v == V_DUP)
-			deliver(n, &p);
-		if (v == V_DUP)
-			deliver(n, &p);
-		free(p.buf);
-		loop_once(n);
+		handle(n, &p, n->hook ? n->hook(n, &p, n->hook_arg) : V_PASS);
 	}
 	loop_once(n);
+}
+
+bool net_step(struct net *n, size_t i, enum verdict v)
+{
+	if (i >= n->nq)
+		return false;
+	struct pkt p = pop_at(n->q, &n->nq, i);
+	handle(n, &p, v);
+	return true;
+}
+
+void net_tick(struct net *n, unsigned ms, unsigned step_ms)
+{
+	if (!step_ms)
+		step_ms = STEP_MS;
+	loop_once(n);
+	for (unsigned t = 0; t < ms; t += step_ms) {
+		virt_ns += (int64_t)step_ms * 1000000;
+		retries_due(n);
+		loop_once(n);
+	}
 }
 
 void net_release(struct net *n)

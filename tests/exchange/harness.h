@@ -192,6 +192,11 @@ struct net {
 	uint32_t rng;
 	net_hook hook;
 	void *hook_arg;
+	/* called just before (after false) and just after (true) every delivery
+	 * to an engine, before anything that became due runs: a probe of the
+	 * engines' state around one ike_receive */
+	void (*watch)(struct net *n, const struct pkt *p, bool after, void *arg);
+	void *watch_arg;
 	unsigned retry_ms;		/* like conn.c: an auto=start conn whose conn_down was
 					 * called initiates again this much later; 0 never */
 	unsigned misrouted;		/* not from own address to the peer's public one */
@@ -238,6 +243,22 @@ bool net_test_start(void);
 /* Held messages back into the queue, in the order they were held. */
 void net_release(struct net *n);
 uint64_t net_now_ms(void);
+
+/* One step at a time (the fuzz target drives the network with these): take
+ * queued message i out and do what v says with it (V_HOLD: aside until
+ * net_release), then run what became due; the hook is not asked.  False if
+ * there is no message i. */
+bool net_step(struct net *n, size_t i, enum verdict v);
+/* Virtual time forward by ms in steps of step_ms (0: 10 ms), running due
+ * timers and conn retries at each step; queued messages stay queued. */
+void net_tick(struct net *n, unsigned ms, unsigned step_ms);
+/* Virtual time back to its start.  Only between nets (no event base may live
+ * across it): each fuzz input starts at the same instant. */
+void net_clock_rewind(void);
+/* Set (the fuzz target): clock_gettime(CLOCK_REALTIME) reads the real clock,
+ * which libFuzzer times its runs with; time(), the engine's wall clock, stays
+ * virtual.  Clear by default: both clocks virtual. */
+extern bool net_real_realtime;
 
 /* Live (not dead) IKE SAs of a side; i-th in engine list order. */
 unsigned side_n_live(const struct side *s);

@@ -6,7 +6,8 @@
  * (the libreswan files of fuzz_import: tests/import, by default beside
  * tests/configs).
  * Each seed is one realistic message framed the way its target reads input
- * (see the comment at the top of each fuzz_*.c). */
+ * (see the comment at the top of each fuzz_*.c); fuzz_ike_engine's are
+ * programs (gen_engine_corpus.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +23,19 @@
 #include "daemon/dataplane/esp.h"
 #include "daemon/ikemsg/sk.h"
 #include "daemon/ike/nat.h"
+#include "gen_corpus.h"
 
 static const char *root;
 static int failed;
 
-static void put(const char *target, const char *name, const void *p, size_t n)
+void gen_put_dir(const char *dir, const char *name, const void *p, size_t n)
 {
 	char path[1024];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", root, target);
-	if (mkdir(path, 0755) && errno != EEXIST)
+	if (mkdir(dir, 0755) && errno != EEXIST)
 		failed = 1;
-	snprintf(path, sizeof(path), "%s/%s/%s", root, target, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "wb");
 	if (!f || fwrite(p, 1, n, f) != n) {
 		fprintf(stderr, "gen-corpus: cannot write %s\n", path);
@@ -42,6 +43,14 @@ static void put(const char *target, const char *name, const void *p, size_t n)
 	}
 	if (f)
 		fclose(f);
+}
+
+static void put(const char *target, const char *name, const void *p, size_t n)
+{
+	char dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, target);
+	gen_put_dir(dir, name, p, n);
 }
 
 /* ---- IKE ---- */
@@ -547,7 +556,7 @@ static void sibling(const char *dir, const char *name, char *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-	char imports[1024];
+	char imports[1024], dir[1024];
 
 	if (argc != 3 && argc != 4) {
 		fprintf(stderr, "usage: %s CORPUS_DIR CONFIGS_DIR [IMPORT_DIR]\n", argv[0]);
@@ -565,5 +574,7 @@ int main(int argc, char **argv)
 	gen_ctl();
 	gen_dp_offload();
 	gen_import(imports, argv[2]);
+	snprintf(dir, sizeof(dir), "%s/fuzz_ike_engine", root);
+	gen_engine(dir);
 	return failed;
 }
