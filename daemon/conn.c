@@ -114,7 +114,7 @@ void conn_free(struct daemon *d, struct conn *c)
 	if (!c)
 		return;
 	c->hold = true;	/* no retry from the conn_down callback */
-	ike_delete_conn_why(&d->eng, c, "conn removed");
+	ike_engine_delete_conn_why(&d->eng, c, "conn removed");
 	conn_teardown(d, c);
 	free(c);
 }
@@ -185,7 +185,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->d->stopping || c->ike || c->admin_down)
 		return;
 	log_conn(LOG_INFO, c->cfg->name, "retrying (attempt %u)", c->retries + 1);
-	if (ike_initiate(&c->d->eng, c))
+	if (ike_engine_initiate(&c->d->eng, c))
 		conn_failed(c->d, c, "cannot initiate");
 }
 
@@ -193,7 +193,7 @@ void conn_start(struct conn *c)
 {
 	if (c->cfg->autostart != CONF_AUTO_START || c->ike || c->cfg->left.ss_family == AF_UNSPEC)
 		return;
-	if (ike_initiate(&c->d->eng, c))
+	if (ike_engine_initiate(&c->d->eng, c))
 		conn_failed(c->d, c, "cannot initiate");
 }
 
@@ -239,7 +239,7 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 	unsigned s = c->retries < 6 ? RETRY_FIRST_S << c->retries : RETRY_MAX_S;
 	struct timeval tv = { s < RETRY_MAX_S ? s : RETRY_MAX_S, 0 };
 	c->retries++;
-	c->retry_at = ike_now() + (double)tv.tv_sec;
+	c->retry_at = ike_engine_now() + (double)tv.tv_sec;
 	log_conn(LOG_INFO, c->cfg->name, "no IKE SA (%s); retrying in %lds", why,
 		 (long)tv.tv_sec);
 	evtimer_add(c->retry_ev, &tv);

@@ -29,7 +29,7 @@ static void engine_esp_elsewhere(void *arg, uint32_t spi_in, const struct sockad
 				 const struct sockaddr_storage *remote)
 {
 	struct daemon *d = arg;
-	ike_peer_seen(&d->eng, spi_in, local, remote);
+	ike_move_peer_seen(&d->eng, spi_in, local, remote);
 }
 
 /* The host changed a moment ago (events come in bursts): the same files
@@ -143,7 +143,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
 	if (setup_netlink(d) || setup_conns(d))
 		return -1;
 	ike_engine_set_conns(&d->eng, d->conns, d->n_conns);
-	d->ctl = ctl_new(d->base, ctl_path, ctl_cmds_handler, d);
+	d->ctl = ctl_server_new(d->base, ctl_path, ctl_commands_handler, d);
 	if (!d->ctl)
 		return -1;
 	for (int i = 0; i < 3; i++) {
@@ -220,14 +220,14 @@ int daemon_run(struct daemon *d)
 	event_base_dispatch(d->base);
 	sd_notify(0, "STOPPING=1");
 	d->stopping = true;
-	ike_delete_conn(&d->eng, NULL);
+	ike_engine_delete_conn(&d->eng, NULL);
 	return 0;
 }
 
 void daemon_free(struct daemon *d)
 {
 	d->stopping = true;
-	ctl_free(d->ctl);
+	ctl_server_free(d->ctl);
 	ike_engine_clear(&d->eng);
 	for (size_t i = 0; i < d->n_conns; i++)
 		if (d->conns[i])

@@ -96,7 +96,7 @@ void status_write(struct daemon *d, struct evbuffer *out);
 void status_trafficstatus(struct daemon *d, struct evbuffer *out);
 
 /* ctl/commands.c: the control socket's commands */
-int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out);
+int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* io.c: the engine's callbacks into the data plane and sockets */
 void daemon_io(struct daemon *d, struct ike_io *io);
@@ -105,10 +105,10 @@ void io_child_counters(struct daemon *d, const struct child_sa *ch, struct conn_
 void io_count_inbound(struct conn_counters *sum, const struct dp_sa_stats *now,
 		      const struct dp_sa_stats *before);
 /* The conn's counters: removed Child SAs plus the installed ones. */
-void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum);
+void status_conn_counters(struct daemon *d, const struct conn *c, struct conn_counters *sum);
 
 /* ctl/status_json.c */
 void status_json(struct daemon *d, struct evbuffer *out);
-void status_trafficstatus_json(struct daemon *d, struct evbuffer *out);
+void status_json_trafficstatus(struct daemon *d, struct evbuffer *out);
 
 #endif

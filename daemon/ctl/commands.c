@@ -59,7 +59,7 @@ static int cmd_trafficstatus(struct daemon *d, int argc, char **argv, struct evb
 	if (json_flag(argc, argv, out, &json))
 		return -1;
 	if (json)
-		status_trafficstatus_json(d, out);
+		status_json_trafficstatus(d, out);
 	else
 		status_trafficstatus(d, out);
 	return 0;
@@ -79,7 +79,7 @@ static int cmd_up(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 		return 0;
 	}
 	c->retries = 0;
-	if (ike_initiate(&d->eng, c)) {
+	if (ike_engine_initiate(&d->eng, c)) {
 		evbuffer_add_printf(out, "\"%s\": cannot initiate (see the log)", c->cfg->name);
 		return -1;
 	}
@@ -97,7 +97,7 @@ static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *ou
 	if (c->retry_ev)
 		evtimer_del(c->retry_ev);
 	c->retry_at = 0;
-	ike_delete_conn_why(&d->eng, c, "mcvpnctl down");
+	ike_engine_delete_conn_why(&d->eng, c, "mcvpnctl down");
 	evbuffer_add_printf(out, "\"%s\": SAs deleted; %s\n", c->cfg->name,
 			    c->cfg->routes_when_down == CONF_ROUTES_WITHDRAW && c->n_routes ?
 			    "interface stays, routes withdrawn (routes-when-down=withdraw)" :
@@ -116,7 +116,7 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 		evbuffer_add_printf(out, "rekey takes NAME [child|ike], not \"%.32s\"", what);
 		return -1;
 	}
-	switch (ike_request_rekey(&d->eng, c, strcmp(what, "ike") == 0 ? IKE_REKEY_IKE
+	switch (ike_engine_request_rekey(&d->eng, c, strcmp(what, "ike") == 0 ? IKE_REKEY_IKE
 								   : IKE_REKEY_CHILD)) {
 	case IKE_REQ_OK:
 		break;
@@ -174,7 +174,7 @@ static const struct {
 	{ "check", 0, 0, cmd_check, "check" },
 };
 
-int ctl_cmds_handler(void *arg, int argc, char **argv, struct evbuffer *out)
+int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 {
 	struct daemon *d = arg;
 

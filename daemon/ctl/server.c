@@ -48,7 +48,7 @@ struct ctl {
 	ctl_handler_fn fn;
 	void *arg;			/* borrowed, passed to fn */
 	char *path;			/* owned copy */
-	dev_t dev;			/* of the socket file we bound, so ctl_free */
+	dev_t dev;			/* of the socket file we bound, so ctl_server_free */
 	ino_t ino;			/* never unlinks a successor's socket */
 	int fd;				/* owned: listening socket */
 	struct event *accept_ev;	/* owned */
@@ -513,7 +513,7 @@ static void path_release(struct ctl *ctl)
 		unlink(ctl->path);
 }
 
-struct ctl *ctl_new(struct event_base *base, const char *path, ctl_handler_fn fn, void *arg)
+struct ctl *ctl_server_new(struct event_base *base, const char *path, ctl_handler_fn fn, void *arg)
 {
 	struct ctl *ctl = calloc(1, sizeof(*ctl));
 
@@ -537,16 +537,16 @@ struct ctl *ctl_new(struct event_base *base, const char *path, ctl_handler_fn fn
 	}
 	return ctl;
 fail:
-	ctl_free(ctl);
+	ctl_server_free(ctl);
 	return NULL;
 }
 
-void ctl_set_timeout(struct ctl *ctl, unsigned ms)
+void ctl_server_set_timeout(struct ctl *ctl, unsigned ms)
 {
 	ctl->timeout_ms = ms;
 }
 
-void ctl_free(struct ctl *ctl)
+void ctl_server_free(struct ctl *ctl)
 {
 	if (!ctl)
 		return;

@@ -24,20 +24,20 @@ struct event_base;
 /* Handles one request: argv[0] is the command. Writes the reply text to out.
  * Returns 0 for success, -1 for an error (out then holds the error message).
  * argv and out are borrowed for the call only; argv[argc] is NULL.  It runs
- * on the loop and must not call ctl_free (event_base_loopexit instead: the
- * reply already framed is still sent by ctl_free). */
+ * on the loop and must not call ctl_server_free (event_base_loopexit instead: the
+ * reply already framed is still sent by ctl_server_free). */
 typedef int (*ctl_handler_fn)(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* Listen on path (created 0600).  The parent directory is created 0755 if
  * missing; a stale socket file left by a dead daemon is replaced, but a
  * live one (another mcvpnd answering) or a non-socket file is an error.
  * base, path and arg are borrowed (path is copied).  Returns NULL with
- * the reason logged.  Caller frees with ctl_free (closes clients, unlinks
+ * the reason logged.  Caller frees with ctl_server_free (closes clients, unlinks
  * path). */
-struct ctl *ctl_new(struct event_base *base, const char *path, ctl_handler_fn fn, void *arg);
-void ctl_free(struct ctl *ctl);
+struct ctl *ctl_server_new(struct event_base *base, const char *path, ctl_handler_fn fn, void *arg);
+void ctl_server_free(struct ctl *ctl);
 
 /* Override CTL_TIMEOUT_MS (tests use a short one). */
-void ctl_set_timeout(struct ctl *ctl, unsigned ms);
+void ctl_server_set_timeout(struct ctl *ctl, unsigned ms);
 
 #endif

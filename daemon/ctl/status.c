@@ -28,7 +28,7 @@ static uint64_t sa_bytes(struct daemon *d, bool inbound, uint32_t spi)
 	return dp_sa_get_stats(d->dp, inbound, spi, &st) == 0 ? st.bytes : 0;
 }
 
-void conn_counters_total(struct daemon *d, const struct conn *c, struct conn_counters *sum)
+void status_conn_counters(struct daemon *d, const struct conn *c, struct conn_counters *sum)
 {
 	*sum = c->past;
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
@@ -55,7 +55,7 @@ void status_trafficstatus(struct daemon *d, struct evbuffer *out)
 		struct conn_counters t;
 		if (!status_sa_carries(sa))
 			continue;
-		conn_counters_total(d, sa->conn, &t);
+		status_conn_counters(d, sa->conn, &t);
 		evbuffer_add_printf(out,
 				    "#%u: \"%s\", type=ESP, add_time=%lld, inBytes=%" PRIu64
 				    ", outBytes=%" PRIu64 ", maxBytes=2^63B, id='%s'\n",
@@ -140,7 +140,7 @@ static void lifecycle_lines(const struct conn *c, struct evbuffer *out, time_t n
 	struct ike_sa *sa = c->ike;
 	const struct conf_conn *cfg = c->cfg;
 	char a[32], b[32], e[32];
-	double t = ike_now();
+	double t = ike_engine_now();
 
 	if (!sa || sa->state != IKE_S_ESTABLISHED)
 		return;
@@ -228,7 +228,7 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 				    c->retries);
 	if (!c->ike && c->retry_at > 0) {
 		char in[32];
-		span((long)(c->retry_at - ike_now()), in, sizeof(in));
+		span((long)(c->retry_at - ike_engine_now()), in, sizeof(in));
 		evbuffer_add_printf(out, "  next retry (attempt %u) in %s\n", c->retries + 1, in);
 	} else if (!c->ike && c->admin_down) {
 		evbuffer_add_printf(out, "  down by mcvpnctl down: answers the peer, never initiates until 'mcvpnctl up'\n");

@@ -166,10 +166,10 @@ static void iface_json(struct evbuffer *out, const struct conn *c)
 	evbuffer_add(out, "}", 1);
 }
 
-/* Seconds until an ike_now() deadline, or -1 when none. */
+/* Seconds until an ike_engine_now() deadline, or -1 when none. */
 static long until(double at)
 {
-	double d = at - ike_now();
+	double d = at - ike_engine_now();
 	return at <= 0 ? -1 : d < 0 ? 0 : (long)d;
 }
 
@@ -210,7 +210,7 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	jkv_str(out, "leftid", c->cfg->leftid.text, false);
 	jkv_str(out, "rightid", c->cfg->rightid.text, false);
 	iface_json(out, c);
-	conn_counters_total(d, c, &t);
+	status_conn_counters(d, c, &t);
 	counters(out, &t);
 	jkv_u64(out, "rekeyed_sas_draining", linger_count(d, c), false);
 	jkv_str(out, "last_error", c->last_error, false);
@@ -253,7 +253,7 @@ void status_json(struct daemon *d, struct evbuffer *out)
 	evbuffer_add(out, "]}\n", 3);
 }
 
-void status_trafficstatus_json(struct daemon *d, struct evbuffer *out)
+void status_json_trafficstatus(struct daemon *d, struct evbuffer *out)
 {
 	bool first = true;
 
@@ -263,7 +263,7 @@ void status_trafficstatus_json(struct daemon *d, struct evbuffer *out)
 		struct conn_counters t;
 		if (!status_sa_carries(sa))
 			continue;
-		conn_counters_total(d, sa->conn, &t);
+		status_conn_counters(d, sa->conn, &t);
 		evbuffer_add(out, first ? "{" : ",{", first ? 1 : 2);
 		first = false;
 		jkv_u64(out, "serial", ch->serial, true);

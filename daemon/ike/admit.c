@@ -41,13 +41,13 @@ static unsigned recent_failures(struct ike_admit_rate *r, double now)
 
 void ike_admit_failed(struct ike_engine *eng)
 {
-	recent_failures(&eng->init_fails, ike_now());
+	recent_failures(&eng->init_fails, ike_engine_now());
 	eng->init_fails.cur++;
 }
 
 unsigned ike_admit_load(struct ike_engine *eng)
 {
-	return eng->n_halfopen + recent_failures(&eng->init_fails, ike_now());
+	return eng->n_halfopen + recent_failures(&eng->init_fails, ike_engine_now());
 }
 
 /* Half-open SAs from this peer address (any port). */
@@ -73,7 +73,7 @@ void ike_admit_notify(struct ike_engine *eng, const struct sockaddr_storage *loc
 	pl_notify_build(&b, 0, NULL, 0, type, data, len);
 	int n = ike_msgb_finish_plain(&b);
 	if (n > 0)
-		ike_send_raw(eng, local, remote, natt, out, (size_t)n);
+		ike_exchange_send_raw(eng, local, remote, natt, out, (size_t)n);
 }
 
 /* A COOKIE alone as the answer; per request at most a debug line. */
@@ -104,7 +104,7 @@ bool ike_admit_init(struct ike_engine *eng, const struct sockaddr_storage *local
 			    eng->cookie_threshold_peer : eng->halfopen_max_peer;
 	/* the scan only when the total alone could reach a per-peer limit */
 	unsigned from_peer = eng->n_halfopen >= peer_min ? halfopen_from(eng, remote) : 0;
-	double now = ike_now();
+	double now = ike_engine_now();
 	char from[64];
 
 	if (ike_admit_load(eng) >= eng->cookie_threshold ||

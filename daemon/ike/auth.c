@@ -15,6 +15,7 @@
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ike/ts.h"
+#include "daemon/base/bytes.h"
 
 /* ID payload body: type, 3 reserved bytes, data. Returns its length. */
 static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
@@ -103,10 +104,10 @@ int ike_auth_start(struct ike_sa *sa)
 	struct ike_hdr h;
 	uint8_t spi[4];
 
-	sa->child_spi_in = child_spi_new();
+	sa->child_spi_in = child_sa_spi_new();
 	if (!sa->child_spi_in)
 		return -1;
-	ike_put_spi32(spi, sa->child_spi_in);
+	put_be32(spi, sa->child_spi_in);
 	ike_sa_hdr(sa, &h, IKE_AUTH, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
@@ -185,9 +186,9 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 	struct ike_ts ours[CONF_MAX_SUBNETS];
 	struct proposal_choice c;
 	uint8_t spi[4];
-	uint32_t spi_in = child_spi_new();
+	uint32_t spi_in = child_sa_spi_new();
 
-	ike_put_spi32(spi, spi_in);
+	put_be32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
@@ -314,7 +315,7 @@ void ike_auth_on_response(struct ike_sa *sa, struct ike_msg *msg)
 {
 	if (!auth_response_ok(sa, msg))
 		return;
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 	if (check_child(sa, msg)) {
 		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);

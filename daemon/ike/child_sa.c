@@ -13,6 +13,7 @@
 #include "crypto/secret.h"
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
+#include "daemon/base/bytes.h"
 
 struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c,
 			      uint32_t spi_in, bool we_initiated, const uint8_t *ni, size_t nilen,
@@ -29,7 +30,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c
 	ch->ike = sa;
 	ch->serial = sa->eng->next_serial++;
 	ch->spi_in = spi_in;
-	ch->spi_out = ike_get_spi32(c->spi);
+	ch->spi_out = get_be32(c->spi);
 	ch->encr = c->encr;
 	ch->encr_keybits = c->encr_keybits;
 	ch->integ = c->integ;
@@ -49,7 +50,7 @@ fail:
 	return NULL;
 }
 
-uint32_t child_spi_new(void)
+uint32_t child_sa_spi_new(void)
 {
 	uint32_t spi = 0;
 	while (spi < 256)	/* 1-255 are reserved (RFC 4303 2.1) */
@@ -219,9 +220,9 @@ void child_sa_start_timers(struct child_sa *c)
 	struct event_base *base = c->ike->eng->base;
 
 	if (cfg->rekey) {
-		unsigned after = ike_rekey_after(cfg, cfg->salifetime, c->we_initiated);
+		unsigned after = ike_lifetime_rekey_after(cfg, cfg->salifetime, c->we_initiated);
 		arm(&c->rekey_ev, base, rekey_cb, c, after);
-		c->rekey_at = ike_now() + after;
+		c->rekey_at = ike_engine_now() + after;
 	}
 	arm(&c->expire_ev, base, expire_cb, c, cfg->salifetime);
 	arm(&c->volume_ev, base, volume_cb, c, VOLUME_CHECK_S);

@@ -12,7 +12,7 @@ static double since(const struct timespec *ts)
 {
 	if (ts->tv_sec == 0 && ts->tv_nsec == 0)
 		return 1e9;
-	return ike_now() - ((double)ts->tv_sec + ts->tv_nsec / 1e9);
+	return ike_engine_now() - ((double)ts->tv_sec + ts->tv_nsec / 1e9);
 }
 
 /* Seconds since anything authenticated arrived from the peer. */
@@ -90,5 +90,5 @@ int ike_dpd_send(struct ike_sa *sa)
 
 void ike_dpd_on_response(struct ike_sa *sa)
 {
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 }

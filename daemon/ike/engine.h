@@ -30,6 +30,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initia
 /* A responder SA's spii is set: index it for IKE_SA_INIT retransmissions. */
 void ike_sa_index_peer(struct ike_sa *sa);
 void ike_sa_kill(struct ike_sa *sa, const char *why);	/* children down, freed later */
+void ike_sa_free_all(struct ike_engine *eng);	/* at once: the engine is going */
 struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated);
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote);
@@ -80,34 +81,35 @@ static inline bool ike_msg_has(const struct ike_msg *msg, uint8_t type)
 /* Requests and responses (ike/exchange.c). */
 /* Our request (a copy is kept), to the SA's addresses and, with req_alt, to
  * alt_remote too; retransmitted the same way until answered. */
-int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len);
-void ike_request_done(struct ike_sa *sa);	/* answered: finish, then run the queue */
+int ike_exchange_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg,
+			      size_t len);
+void ike_exchange_done(struct ike_sa *sa);	/* answered: finish, then run the queue */
 /* Answered, without running the queue (the handler runs it when it is safe). */
-void ike_request_finish(struct ike_sa *sa);
-int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len);
-int ike_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
-		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len);
-/* Header for a new message of this SA. */
+void ike_exchange_finish(struct ike_sa *sa);
+int ike_exchange_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len);
+int ike_exchange_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, const uint8_t *msg,
+			  size_t len);
+/* Seal and send an encrypted request/response built in b. */
+int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
+			     enum ike_pending what);
+/* An encrypted response of one notify (type 0: empty) to the current request. */
+void ike_exchange_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type,
+				 const uint8_t *data, size_t len);
+
+/* Header for a new message of this SA (ike/sa.c). */
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,
 		uint32_t msgid);
 /* Keys for sending / receiving in this SA's role. */
 struct ike_crypt_keys;
 void ike_sa_keys_out(const struct ike_sa *sa, struct ike_crypt_keys *k);
 void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k);
-/* Seal and send an encrypted request/response built in b. */
-int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response, enum ike_pending what);
 
-/* Shared pieces (ike/common.c). */
+/* The KE payload of our DH key (ike/ke.c). */
 struct dh;
-int ike_add_ke(struct ike_msgb *b, const struct dh *dh);
-/* An encrypted response of one notify (type 0: empty) to the current request. */
-void ike_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type, const uint8_t *data,
-			size_t len);
-void ike_put_spi32(uint8_t out[4], uint32_t v);
-uint32_t ike_get_spi32(const uint8_t *p);
-void ike_put_spi64(uint8_t out[8], uint64_t v);
-uint64_t ike_get_spi64(const uint8_t *p);
-/* Nonces compared as RFC 7296 2.8.1 compares them (shorter is lower on a tie). */
+int ike_ke_add(struct ike_msgb *b, const struct dh *dh);
+/* Nonces compared as RFC 7296 2.8.1 compares them (ike/nonce.c; shorter is
+ * lower on a tie). */
 int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* The lower of an exchange's two nonces (borrowed: ni or nr), its length in *len. */
 const uint8_t *ike_nonce_lower(const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
@@ -134,7 +136,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c
 			      const uint8_t *nr, size_t nrlen, const struct secret *gir);
 void child_sa_free(struct child_sa *c);
 /* A random SPI outside the reserved 1-255; 0 on failure. */
-uint32_t child_spi_new(void);
+uint32_t child_sa_spi_new(void);
 void child_sa_set_ts(struct child_sa *ch, const struct ike_ts *l, size_t nl,
 		     const struct ike_ts *r, size_t nr);
 /* Unlink from its IKE SA, remove from the data plane, free. */
@@ -155,7 +157,7 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
 void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_rekey_ike_start(struct ike_sa *sa);
 void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg);
-void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg);
+void ike_rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg);
 void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg);
 int ike_info_send_delete_child(struct ike_sa *sa, struct child_sa *c);
 /* DELETE of an ESP SA by our inbound SPI alone (one the peer made that we
@@ -170,7 +172,7 @@ void ike_lifetime_start(struct ike_sa *sa);
 /* Run queued work (delete, rekeys, liveness) when no request is outstanding. */
 void ike_exchange_run_queue(struct ike_sa *sa);
 /* Lifetime with libreswan's rekeymargin/rekeyfuzz: seconds until rekey. */
-unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
+unsigned ike_lifetime_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator);
 /* The peer's address (ike/move.c): an authenticated message from (remote,
  * local) on port 4500 (natt) or 500; response: it answers our request. */
 void ike_move_seen(struct ike_sa *sa, const struct sockaddr_storage *local,

@@ -110,35 +110,3 @@ void ike_established(struct ike_sa *sa)
 	ike_info_send_delete(loser);
 }
 
-int ike_initiate(struct ike_engine *eng, struct conn *conn)
-{
-	struct ike_sa *sa = ike_sa_new(eng, conn, true, 0);
-
-	if (!sa)
-		return -1;
-	if (!conn->ike)
-		conn->ike = sa;
-	if (ike_init_start(sa)) {
-		ike_sa_kill(sa, "cannot build IKE_SA_INIT");
-		return -1;
-	}
-	return 0;
-}
-
-void ike_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why)
-{
-	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		if (conn && sa->conn != conn)
-			continue;
-		if (sa->state == IKE_S_ESTABLISHED) {
-			sa->pending = PEND_NONE;	/* going away: no need to wait */
-			ike_info_send_delete(sa);
-		}
-		ike_sa_kill(sa, why);
-	}
-}
-
-void ike_delete_conn(struct ike_engine *eng, struct conn *conn)
-{
-	ike_delete_conn_why(eng, conn, "shutting down");
-}

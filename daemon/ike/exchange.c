@@ -14,8 +14,9 @@
 #define RETX_FIRST_MS 500
 #define RETX_MAX 6
 
-int ike_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
-		 const struct sockaddr_storage *remote, bool natt, const uint8_t *msg, size_t len)
+int ike_exchange_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, bool natt, const uint8_t *msg,
+			  size_t len)
 {
 	if (!eng->io.send)
 		return -1;
@@ -46,13 +47,16 @@ static void retx_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sa->retries++;
 	IKE_SA_LOG(sa, LOG_DEBUG, "retransmitting request (%u)", sa->retries);
-	ike_send_raw(sa->eng, &sa->req_local, &sa->req_remote, sa->natt, sa->req, sa->req_len);
+	ike_exchange_send_raw(sa->eng, &sa->req_local, &sa->req_remote, sa->natt, sa->req,
+			      sa->req_len);
 	if (sa->req_alt)
-		ike_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, sa->req, sa->req_len);
+		ike_exchange_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, sa->req,
+				      sa->req_len);
 	retx_arm(sa);
 }
 
-int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg, size_t len)
+int ike_exchange_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *msg,
+			      size_t len)
 {
 	uint8_t *copy = malloc(len);
 
@@ -69,13 +73,13 @@ int ike_send_request(struct ike_sa *sa, enum ike_pending what, const uint8_t *ms
 	evtimer_del(sa->retx_ev);
 	event_assign(sa->retx_ev, sa->eng->base, -1, 0, retx_cb, sa);
 	retx_arm(sa);
-	ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+	ike_exchange_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 	if (sa->req_alt)
-		ike_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, msg, len);
+		ike_exchange_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, msg, len);
 	return 0;
 }
 
-void ike_request_finish(struct ike_sa *sa)
+void ike_exchange_finish(struct ike_sa *sa)
 {
 	evtimer_del(sa->retx_ev);
 	free(sa->req);
@@ -86,9 +90,9 @@ void ike_request_finish(struct ike_sa *sa)
 	sa->next_msgid++;
 }
 
-void ike_request_done(struct ike_sa *sa)
+void ike_exchange_done(struct ike_sa *sa)
 {
-	ike_request_finish(sa);
+	ike_exchange_finish(sa);
 	ike_exchange_run_queue(sa);
 }
 
@@ -130,25 +134,7 @@ void ike_exchange_run_queue(struct ike_sa *sa)
 	}
 }
 
-enum ike_request_err ike_request_rekey(struct ike_engine *eng, struct conn *conn,
-				       enum ike_rekey_what what)
-{
-	struct ike_sa *sa = conn->ike;
-
-	if (!sa || sa->eng != eng || sa->state != IKE_S_ESTABLISHED)
-		return IKE_REQ_NOT_UP;
-	if (what == IKE_REKEY_IKE) {
-		sa->want.rekey_ike = true;
-	} else if (!sa->child) {
-		return IKE_REQ_NO_CHILD;
-	} else {
-		sa->want.rekey_child = sa->child->spi_in;
-	}
-	ike_exchange_run_queue(sa);
-	return IKE_REQ_OK;
-}
-
-int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
+int ike_exchange_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
 	uint8_t *copy = malloc(len);
 
@@ -162,9 +148,9 @@ int ike_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len)
 	/* to where the request came from (RFC 7296 2.11); the SA's own addresses
 	 * for an answer that is not to a received request */
 	if (sa->reply_remote.ss_family)
-		return ike_send_raw(sa->eng, &sa->reply_local, &sa->reply_remote, sa->natt, msg,
-				    len);
-	return ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+		return ike_exchange_send_raw(sa->eng, &sa->reply_local, &sa->reply_remote,
+					     sa->natt, msg, len);
+	return ike_exchange_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 }
 
 int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
@@ -179,6 +165,22 @@ int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool respons
 		return -1;
 	}
 	if (response)
-		return ike_send_response(sa, b->out.p, (size_t)len);
-	return ike_send_request(sa, what, b->out.p, (size_t)len);
+		return ike_exchange_send_response(sa, b->out.p, (size_t)len);
+	return ike_exchange_send_request(sa, what, b->out.p, (size_t)len);
+}
+
+/* An encrypted response made of one notify (none: an empty answer). */
+void ike_exchange_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type,
+				 const uint8_t *data, size_t len)
+{
+	uint8_t out[512], inner[256];
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, exchange, true, sa->peer_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	if (type)
+		pl_notify_build(&b, 0, NULL, 0, type, data, len);
+	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }

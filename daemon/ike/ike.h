@@ -67,7 +67,7 @@ struct ike_io {
 #define IKE_INIT_MAX_LEN 3000		/* longest IKE_SA_INIT request we keep a copy of */
 
 struct ike_admit_rate {			/* admitted requests that failed, recently */
-	double start;			/* ike_now() when cur began */
+	double start;			/* ike_engine_now() when cur began */
 	unsigned cur, prev;		/* this window's and the previous one's */
 };
 
@@ -109,25 +109,26 @@ void ike_engine_clear(struct ike_engine *eng);
 void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n);
 
 /* Start an IKE SA (and its Child SA) for conn as initiator. 0 or -1. */
-int ike_initiate(struct ike_engine *eng, struct conn *conn);
+int ike_engine_initiate(struct ike_engine *eng, struct conn *conn);
 /* One received IKE message (marker already stripped). natt: it came on port 4500. */
 void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		 const struct sockaddr_storage *remote, bool natt, const uint8_t *buf, size_t len);
 /* An ESP packet of our inbound SA spi_in authenticated, coming from remote to
  * local, where its IKE SA's peer is not: check whether the peer moved there
  * (ike/move.c).  The data plane reports it at most once a second per SA. */
-void ike_peer_seen(struct ike_engine *eng, uint32_t spi_in, const struct sockaddr_storage *local,
-		   const struct sockaddr_storage *remote);
+void ike_move_peer_seen(struct ike_engine *eng, uint32_t spi_in,
+			const struct sockaddr_storage *local,
+			const struct sockaddr_storage *remote);
 /* Send DELETE for every established IKE SA of conn (NULL: all) and drop them. */
-void ike_delete_conn(struct ike_engine *eng, struct conn *conn);
+void ike_engine_delete_conn(struct ike_engine *eng, struct conn *conn);
 /* The same, with the reason the log gives. */
-void ike_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why);
+void ike_engine_delete_conn_why(struct ike_engine *eng, struct conn *conn, const char *why);
 
 /* Responder SAs that IKE_SA_INIT made and IKE_AUTH has not completed yet. */
 unsigned ike_sa_count_halfopen(const struct ike_engine *eng);
 
 /* Monotonic seconds, the engine's clock (lifetimes, liveness, retries). */
-double ike_now(void);
+double ike_engine_now(void);
 /* Seconds since anything authenticated (IKE or ESP) came from sa's peer. */
 double ike_dpd_silence(struct ike_sa *sa);
 
@@ -139,7 +140,7 @@ enum ike_request_err {
 };
 /* Rekey conn's Child SA or IKE SA now (mcvpnctl rekey; the lifetime timers
  * do the same): started at once, or when the exchange window frees. */
-enum ike_request_err ike_request_rekey(struct ike_engine *eng, struct conn *conn,
-				       enum ike_rekey_what what);
+enum ike_request_err ike_engine_request_rekey(struct ike_engine *eng, struct conn *conn,
+					      enum ike_rekey_what what);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/base/log.h"
+#include "daemon/base/bytes.h"
 
 /* ESP DELETE from the peer: each SPI is its inbound one, our outbound. Our
  * answer lists our inbound SPIs of the same SAs (RFC 7296 1.4.1). */
@@ -16,7 +17,7 @@ static size_t delete_children(struct ike_sa *sa, const struct pl_delete *d, uint
 
 	for (unsigned i = 0; i < d->n_spi; i++) {
 		const uint8_t *p = d->spis + 4 * i;
-		uint32_t spi = ike_get_spi32(p);
+		uint32_t spi = get_be32(p);
 		struct child_sa *c = child_sa_by_spi_out(sa, spi);
 		if (!c)
 			continue;
@@ -42,7 +43,7 @@ static void respond_delete(struct ike_sa *sa, const uint32_t *spis, size_t n)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	for (size_t i = 0; i < n && i < 64; i++)
-		ike_put_spi32(buf + 4 * i, spis[i]);
+		put_be32(buf + 4 * i, spis[i]);
 	if (n)
 		pl_delete_build(&b, PROTO_ESP, 4, buf, (uint16_t)(n < 64 ? n : 64));
 	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
@@ -57,7 +58,7 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 	for (unsigned i = 0; i < msg->n_delete; i++) {
 		if (msg->del[i].protocol == PROTO_IKE) {
 			IKE_SA_LOG(sa, LOG_INFO, "peer deleted the IKE SA");
-			ike_respond_notify(sa, INFORMATIONAL, 0, NULL, 0);
+			ike_exchange_respond_notify(sa, INFORMATIONAL, 0, NULL, 0);
 			ike_sa_kill(sa, "deleted by peer");
 			return;
 		}
@@ -89,7 +90,7 @@ void ike_info_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	 * over instead of showing up while dropping traffic */
 	if (what == PEND_DELETE_CHILD && !sa->children)
 		sa->want.delete_ike = true;
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 	if (what == PEND_DELETE)
 		ike_sa_kill(sa, "deleted");
 }
@@ -101,7 +102,7 @@ static int send_delete_esp(struct ike_sa *sa, uint32_t spi_in)
 	struct ike_msgb b;
 	struct ike_hdr h;
 
-	ike_put_spi32(spi, spi_in);
+	put_be32(spi, spi_in);
 	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);

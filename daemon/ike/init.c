@@ -57,7 +57,7 @@ int ike_init_start(struct ike_sa *sa)
 	if (sa->cookie)
 		pl_notify_build(&b, 0, NULL, 0, N_COOKIE, sa->cookie, sa->cookie_len);
 	pl_sa_build(&b, props, n);
-	if (ike_add_ke(&b, sa->dh))
+	if (ike_ke_add(&b, sa->dh))
 		return -1;
 	pl_data_build(&b, PL_NONCE, 0, sa->ni, sa->nilen);
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
@@ -70,7 +70,7 @@ int ike_init_start(struct ike_sa *sa)
 	ike_state_set(sa, IKE_S_INIT_SENT);
 	IKE_SA_LOG(sa, LOG_INFO, "initiating IKE SA with %s (%s)", cfg->rightid.text,
 		   dh_name(sa->dh_group));
-	return sa->init_req ? ike_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
+	return sa->init_req ? ike_exchange_send_request(sa, PEND_INIT, out, (size_t)len) : -1;
 }
 
 static bool group_offered(const struct conf_conn *cfg, unsigned group)
@@ -185,7 +185,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		sockaddr_set_port(&sa->local, IKE_NATT_PORT);
 		sockaddr_set_port(&sa->remote, IKE_NATT_PORT);
 	}
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 	if (ike_auth_start(sa))
 		ike_sa_kill(sa, "cannot build IKE_AUTH");
 }
@@ -239,7 +239,7 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 	ike_sa_hdr(sa, &h, IKE_SA_INIT, true, 0);
 	ike_msgb_init(&b, out, cap, NULL, 0, &h);
 	pl_sa_build(&b, prop, 1);
-	if (ike_add_ke(&b, sa->dh))
+	if (ike_ke_add(&b, sa->dh))
 		return -1;
 	pl_data_build(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
 	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,
@@ -342,5 +342,5 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		   sa->nat_local || sa->nat_remote ? ", NAT detected" : "");
 	/* on the port the request came in on; from 500 we move to 4500 when the
 	 * initiator does (ike_recv follows it) */
-	ike_send_response(sa, out, (size_t)len);
+	ike_exchange_send_response(sa, out, (size_t)len);
 }

@@ -9,14 +9,7 @@
 #include "crypto/rand.h"
 #include "daemon/base/log.h"
 
-double ike_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-unsigned ike_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator)
+unsigned ike_lifetime_rekey_after(const struct conf_conn *cfg, unsigned lifetime, bool initiator)
 {
 	uint32_t r = 0;
 	unsigned margin = cfg->rekeymargin;
@@ -54,7 +47,7 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 void ike_lifetime_start(struct ike_sa *sa)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
-	struct timeval rk = { ike_rekey_after(cfg, cfg->ikelifetime, sa->initiator), 0 };
+	struct timeval rk = { ike_lifetime_rekey_after(cfg, cfg->ikelifetime, sa->initiator), 0 };
 	struct timeval ex = { cfg->ikelifetime, 0 };
 
 	if (!sa->rekey_ev)
@@ -63,7 +56,7 @@ void ike_lifetime_start(struct ike_sa *sa)
 		sa->expire_ev = evtimer_new(sa->eng->base, expire_cb, sa);
 	if (cfg->rekey && sa->rekey_ev) {
 		evtimer_add(sa->rekey_ev, &rk);
-		sa->rekey_at = ike_now() + (double)rk.tv_sec;
+		sa->rekey_at = ike_engine_now() + (double)rk.tv_sec;
 	}
 	if (sa->expire_ev)
 		evtimer_add(sa->expire_ev, &ex);

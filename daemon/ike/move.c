@@ -1,5 +1,4 @@
-/* Following the peer to a new address or port (RFC 7296 2.23), and NAT-T
- * keepalives (RFC 3948 4).
+/* Following the peer to a new address or port (RFC 7296 2.23).
  *
  * A NAT may forget a mapping and give the peer's next packets another port
  * (or address).  Only authenticated traffic moves an established IKE SA, and
@@ -11,10 +10,7 @@
  * both, and its answer says where the peer is.  So a copy of a packet that
  * someone on the path sends from elsewhere moves nothing (the peer answers
  * where it was), and a peer that moved is followed as soon as it answers.
- *
- * Behind a NAT ourselves (the peer's NAT-D says so) we send a keepalive every
- * nat-keepalive seconds so that the NAT keeps our mapping while the tunnel
- * is idle. */
+ * (Keepalives that keep our own NAT's mapping: keepalive.c.) */
 #include "daemon/ike/engine.h"
 
 #include <event2/event.h>
@@ -61,7 +57,7 @@ static void probe(struct ike_sa *sa, const struct sockaddr_storage *local,
 	sa->alt_remote = *remote;
 	sa->req_alt = true;
 	if (sa->pending != PEND_NONE) {
-		ike_send_raw(sa->eng, local, remote, sa->natt, sa->req, sa->req_len);
+		ike_exchange_send_raw(sa->eng, local, remote, sa->natt, sa->req, sa->req_len);
 		return;
 	}
 	sa->want.probe = true;
@@ -93,8 +89,9 @@ void ike_move_seen(struct ike_sa *sa, const struct sockaddr_storage *local,
 		probe(sa, local, remote);
 }
 
-void ike_peer_seen(struct ike_engine *eng, uint32_t spi_in, const struct sockaddr_storage *local,
-		   const struct sockaddr_storage *remote)
+void ike_move_peer_seen(struct ike_engine *eng, uint32_t spi_in,
+			const struct sockaddr_storage *local,
+			const struct sockaddr_storage *remote)
 {
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
 		if (sa->state != IKE_S_ESTABLISHED || !child_sa_by_spi_in(sa, spi_in))
@@ -115,28 +112,4 @@ int ike_move_probe_send(struct ike_sa *sa)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	return ike_exchange_send_sealed(sa, &b, false, PEND_PROBE);
-}
-
-/* ---- keepalives ---- */
-
-static void keepalive_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ike_sa *sa = arg;
-	struct ike_io *io = &sa->eng->io;
-
-	if (sa->state == IKE_S_ESTABLISHED && sa->natt && io->send_keepalive)
-		io->send_keepalive(io->arg, &sa->local, &sa->remote);
-}
-
-void ike_keepalive_start(struct ike_sa *sa)
-{
-	unsigned every = sa->conn->cfg->nat_keepalive;
-	struct timeval tv = { every, 0 };
-
-	if (!every || !sa->nat_local || !sa->natt)
-		return;
-	if (!sa->keepalive_ev)
-		sa->keepalive_ev = event_new(sa->eng->base, -1, EV_PERSIST, keepalive_cb, sa);
-	if (sa->keepalive_ev)
-		evtimer_add(sa->keepalive_ev, &tv);
 }

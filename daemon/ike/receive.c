@@ -38,7 +38,8 @@ static void init_request(struct ike_engine *eng, const struct sockaddr_storage *
 		return;
 	if (sa) {	/* a retransmission: answer from the cache */
 		if (sa->resp && sa->state == IKE_S_INIT_DONE)
-			ike_send_raw(eng, &sa->local, &sa->remote, sa->natt, sa->resp, sa->resp_len);
+			ike_exchange_send_raw(eng, &sa->local, &sa->remote, sa->natt, sa->resp,
+					      sa->resp_len);
 		return;
 	}
 	/* a half-open SA keeps a copy until IKE_AUTH: bounded */
@@ -72,7 +73,8 @@ static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool re
 			   response ? "; ignored" : ": UNSUPPORTED_CRITICAL_PAYLOAD");
 	if (response)
 		return;
-	ike_respond_notify(sa, msg->hdr.exchange, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ike_exchange_respond_notify(sa, msg->hdr.exchange, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type,
+				    1);
 	if (msg->hdr.exchange == IKE_AUTH)
 		ike_sa_kill(sa, "IKE_AUTH request with an unsupported critical payload");
 }
@@ -126,12 +128,35 @@ static bool rules_ok(struct ike_sa *sa, struct ike_msg *msg, bool response)
 			   ike_exchange_name(msg->hdr.exchange), response ? "response" : "request",
 			   msg->hdr.msgid, msg->broken);
 	if (!response) {
-		ike_respond_notify(sa, msg->hdr.exchange, N_INVALID_SYNTAX, NULL, 0);
+		ike_exchange_respond_notify(sa, msg->hdr.exchange, N_INVALID_SYNTAX, NULL, 0);
 		if (msg->hdr.exchange == IKE_AUTH)
 			ike_sa_kill(sa, "IKE_AUTH request with the wrong payloads");
 		return false;
 	}
 	return msg->hdr.exchange != INFORMATIONAL;
+}
+
+/* A CREATE_CHILD_SA request: a Child SA rekey (REKEY_SA), an IKE SA rekey
+ * (the rules tell it by its payloads), or an additional Child SA, refused. */
+static void create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
+{
+	if (ike_msg_notify(msg, N_REKEY_SA) && sa->state != IKE_S_ESTABLISHED) {
+		/* our DELETE of this IKE SA is out: no new Child SA on it */
+		IKE_SA_LOG(sa, LOG_INFO, "peer's Child SA rekey answered TEMPORARY_FAILURE: %s",
+			   ike_state_name(sa->state));
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (ike_msg_notify(msg, N_REKEY_SA)) {
+		ike_rekey_child_respond(sa, msg);
+		return;
+	}
+	if (ike_rules_kind(sa, msg, false) == IKE_MK_REKEY_IKE) {
+		ike_rekey_ike_respond(sa, msg);
+		return;
+	}
+	IKE_SA_LOG(sa, LOG_INFO, "refusing an additional Child SA: one per conn");
+	ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_NO_ADDITIONAL_SAS, NULL, 0);
 }
 
 static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
@@ -153,7 +178,7 @@ static void dispatch(struct ike_sa *sa, struct ike_msg *msg, bool response)
 		return;
 	case CREATE_CHILD_SA:
 		if (!response)
-			ike_create_child_respond(sa, msg);
+			create_child_respond(sa, msg);
 		else if (sa->pending == PEND_REKEY_CHILD)
 			ike_rekey_child_on_response(sa, msg);
 		else if (sa->pending == PEND_REKEY_IKE)
@@ -208,7 +233,7 @@ static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
 		return;
 	}
 	secret_wipe(plain, n);
-	ike_send_raw(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
+	ike_exchange_send_raw(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
 }
 
 /* Message-ID rules: a response must answer our outstanding request, in its

@@ -18,6 +18,7 @@
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ike/ts.h"
+#include "daemon/base/bytes.h"
 
 #define SWITCH_WAIT_S 10	/* responder: longest wait for the initiator's DELETE */
 
@@ -34,14 +35,14 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 		return 0;	/* gone or going meanwhile: nothing to rekey */
 	unsigned group = sa->rk.group ? sa->rk.group : cfg->esp[0].dh;
 	sa->rk.old = spi_in;
-	sa->rk.spi_in = child_spi_new();
+	sa->rk.spi_in = child_sa_spi_new();
 	sa->rk.nilen = sa->eng->nonce_len;
 	dh_free(sa->rk.dh);
 	sa->rk.dh = group ? dh_new(group) : NULL;
 	if (!sa->rk.spi_in || rand_bytes(sa->rk.ni, sa->rk.nilen) || (group && !sa->rk.dh))
 		return -1;
-	ike_put_spi32(spi, sa->rk.spi_in);
-	ike_put_spi32(oldspi, old->spi_in);
+	put_be32(spi, sa->rk.spi_in);
+	put_be32(oldspi, old->spi_in);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
@@ -49,7 +50,7 @@ int ike_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	size_t n = proposal_offer(cfg->esp, cfg->n_esp, PROTO_ESP, spi, 4, true, props);
 	pl_sa_build(&b, props, n);
 	pl_data_build(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
-	if (sa->rk.dh && ike_add_ke(&b, sa->rk.dh))
+	if (sa->rk.dh && ike_ke_add(&b, sa->rk.dh))
 		return -1;
 	pl_ts_build(&b, PL_TSI, old->ts_local, old->n_ts_local);
 	pl_ts_build(&b, PL_TSR, old->ts_remote, old->n_ts_remote);
@@ -128,7 +129,7 @@ static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 {
 	uint32_t old = sa->rk.old;
 
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 	if (err->type == N_INVALID_KE_PAYLOAD && err->len == 2) {
 		unsigned g = (unsigned)(err->data[0] << 8 | err->data[1]);
 		if (g != sa->rk.group && group_offered(sa->conn->cfg, g)) {
@@ -166,7 +167,7 @@ static void unusable(struct ike_sa *sa, const char *why)
 {
 	IKE_SA_LOG(sa, LOG_WARNING, "unusable Child SA rekey answer (%s); keeping the old SA", why);
 	sa->want.delete_spi = sa->rk.spi_in;
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 }
 
 void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg)
@@ -206,7 +207,7 @@ void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	}
 	new_child_up(sa, n);
-	ike_request_done(sa);
+	ike_exchange_done(sa);
 	struct child_sa *t = twin(sa, n);
 	if (t) {
 		resolve_collision(sa, n, t);
@@ -260,13 +261,13 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 
 	if (rk->protocol != PROTO_ESP || rk->spi_size != 4)
 		return N_INVALID_SYNTAX;
-	uint32_t s = ike_get_spi32(rk->spi);
+	uint32_t s = get_be32(rk->spi);
 	*old = child_sa_by_spi_out(sa, s);
 	if (!*old || (*old)->deleting) {
 		IKE_SA_LOG(sa, LOG_INFO, "peer rekeys Child SA %08x, which is gone here", s);
 		return N_CHILD_SA_NOT_FOUND;
 	}
-	ike_put_spi32(spi, spi_in);
+	put_be32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, true, spi, 4, prop, c)) {
 		IKE_SA_LOG(sa, LOG_WARNING,
 			   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
@@ -289,42 +290,43 @@ static void respond_rekey(struct ike_sa *sa, const struct ike_proposal *prop, st
 	ike_msgb_begin_encrypted(&b);
 	pl_sa_build(&b, prop, 1);
 	pl_data_build(&b, PL_NONCE, 0, n->nr, n->nrlen);
-	if (dh && ike_add_ke(&b, dh))
+	if (dh && ike_ke_add(&b, dh))
 		return;
 	pl_ts_build(&b, PL_TSI, n->ts_remote, n->n_ts_remote);
 	pl_ts_build(&b, PL_TSR, n->ts_local, n->n_ts_local);
 	ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
 
-static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
+void ike_rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	struct child_sa *old = NULL;
 	struct ike_proposal prop;
 	struct proposal_choice c;
 	uint8_t nr[IKE_NONCE_MAX];
 	size_t nrlen = sa->eng->nonce_len;
-	uint32_t spi_in = child_spi_new();
+	uint32_t spi_in = child_sa_spi_new();
 	int err = rekey_request_check(sa, msg, &old, &prop, &c, spi_in);
 
 	if (err == N_INVALID_KE_PAYLOAD) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	if (err) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, (uint16_t)err, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, (uint16_t)err, NULL, 0);
 		return;
 	}
 	struct dh *dh = c.dh ? dh_new(c.dh) : NULL;
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
 	if (rand_bytes(nr, nrlen) || (c.dh && !gir)) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
+		/* a bad KE value */
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
 	struct child_sa *n = child_sa_new(sa, &c, spi_in, false, msg->nonce.data, msg->nonce.len,
 					  nr, nrlen, gir);
 	if (!n) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	n->replaces = old->spi_in;
@@ -332,7 +334,7 @@ static void rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 	n->out_standby = true;	/* the initiator cannot decrypt it before our answer */
 	if (child_sa_install(sa, n)) {
 		child_sa_destroy(n);
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	respond_rekey(sa, &prop, dh, n);
@@ -349,23 +351,3 @@ out:
 	secret_wipe(nr, sizeof(nr));
 }
 
-void ike_create_child_respond(struct ike_sa *sa, struct ike_msg *msg)
-{
-	if (ike_msg_notify(msg, N_REKEY_SA) && sa->state != IKE_S_ESTABLISHED) {
-		/* our DELETE of this IKE SA is out: no new Child SA on it */
-		IKE_SA_LOG(sa, LOG_INFO, "peer's Child SA rekey answered TEMPORARY_FAILURE: %s",
-			   ike_state_name(sa->state));
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
-	if (ike_msg_notify(msg, N_REKEY_SA)) {
-		rekey_child_respond(sa, msg);
-		return;
-	}
-	if (ike_rules_kind(sa, msg, false) == IKE_MK_REKEY_IKE) {
-		ike_rekey_ike_respond(sa, msg);
-		return;
-	}
-	IKE_SA_LOG(sa, LOG_INFO, "refusing an additional Child SA: one per conn");
-	ike_respond_notify(sa, CREATE_CHILD_SA, N_NO_ADDITIONAL_SAS, NULL, 0);
-}

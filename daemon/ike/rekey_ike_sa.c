@@ -27,6 +27,7 @@
 #include "crypto/secret.h"
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
+#include "daemon/base/bytes.h"
 
 #define HELD_MSGID UINT32_MAX	/* a held SA expects this request: none matches */
 #define HOLD_CHECK_MS 200	/* held: is the old IKE SA still there? */
@@ -50,14 +51,14 @@ int ike_rekey_ike_start(struct ike_sa *sa)
 	sa->rk.dh = dh_new(group);
 	if (!sa->rk.dh || rand_bytes(sa->rk.ni, sa->rk.nilen))
 		return -1;
-	ike_put_spi64(spi, sa->rk.spi);
+	put_be64(spi, sa->rk.spi);
 	ike_sa_hdr(sa, &h, CREATE_CHILD_SA, false, sa->next_msgid);
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	size_t n = proposal_offer(cfg->ike, cfg->n_ike, PROTO_IKE, spi, 8, true, props);
 	pl_sa_build(&b, props, n);
 	pl_data_build(&b, PL_NONCE, 0, sa->rk.ni, sa->rk.nilen);
-	if (ike_add_ke(&b, sa->rk.dh))
+	if (ike_ke_add(&b, sa->rk.dh))
 		return -1;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (%s)", dh_name(group));
 	return ike_exchange_send_sealed(sa, &b, false, PEND_REKEY_IKE);
@@ -286,9 +287,9 @@ void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	struct secret *gir = NULL;
 
 	sa->rk.passive = held ? sa->rk.passive : 0;
-	/* not ike_request_done: queued work (a Child SA rekey) started on the old
+	/* not ike_exchange_done: queued work (a Child SA rekey) started on the old
 	 * SA now would replace rk.dh and rk.ni before the new keys are computed */
-	ike_request_finish(sa);
+	ike_exchange_finish(sa);
 	if (err) {
 		IKE_SA_LOG(sa, held ? LOG_INFO : LOG_WARNING, "peer refused the IKE SA rekey: %s%s",
 			   ike_notify_name(err->type), held ? "; its own rekey stands" : "");
@@ -304,7 +305,7 @@ void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		rekey_failed(sa, held, NULL);
 		return;
 	}
-	struct ike_sa *n = rekeyed_sa(sa, &c, true, sa->rk.spi, ike_get_spi64(c.spi), sa->rk.ni,
+	struct ike_sa *n = rekeyed_sa(sa, &c, true, sa->rk.spi, get_be64(c.spi), sa->rk.ni,
 				      sa->rk.nilen, msg->nonce.data, msg->nonce.len, gir);
 	secret_free(gir);
 	sa->rk.group = 0;
@@ -339,7 +340,7 @@ static int respond_ok(struct ike_sa *sa, const struct ike_proposal *prop, struct
 	ike_msgb_begin_encrypted(&b);
 	pl_sa_build(&b, prop, 1);
 	pl_data_build(&b, PL_NONCE, 0, n->nr, n->nrlen);
-	if (ike_add_ke(&b, dh))
+	if (ike_ke_add(&b, dh))
 		return -1;
 	return ike_exchange_send_sealed(sa, &b, true, PEND_NONE);
 }
@@ -372,35 +373,36 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	const char *busy = rekey_busy(sa);
 	if (busy) {
 		IKE_SA_LOG(sa, LOG_INFO, "peer's IKE SA rekey answered TEMPORARY_FAILURE: %s", busy);
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	while (our_spi == 0)
 		if (rand_bytes(&our_spi, sizeof(our_spi)))
 			return;
-	ike_put_spi64(spi, our_spi);
+	put_be64(spi, our_spi);
 	if (proposal_select(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, spi, 8, &prop, &c) ||
 	    c.spi_size != 8) {
 		IKE_SA_LOG(sa, LOG_WARNING, "NO_PROPOSAL_CHOSEN: peer's IKE SA rekey matches no ike= proposal");
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (msg->ke.kind != c.dh) {
 		uint8_t g[2] = { (uint8_t)(c.dh >> 8), (uint8_t)c.dh };
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
 	struct dh *dh = dh_new(c.dh);
 	struct secret *gir = dh ? dh_shared(dh, msg->ke.data, msg->ke.len) : NULL;
 	if (!gir) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);	/* bad KE value */
+		/* a bad KE value */
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
 	/* the new SA first: an answer means it exists */
 	if (rand_bytes(nr, nrlen) ||
-	    !(n = rekeyed_sa(sa, &c, false, ike_get_spi64(c.spi), our_spi, msg->nonce.data,
+	    !(n = rekeyed_sa(sa, &c, false, get_be64(c.spi), our_spi, msg->nonce.data,
 			     msg->nonce.len, nr, nrlen, gir))) {
-		ike_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
+		ike_exchange_respond_notify(sa, CREATE_CHILD_SA, N_TEMPORARY_FAILURE, NULL, 0);
 		goto out;
 	}
 	if (respond_ok(sa, &prop, dh, n)) {

@@ -43,23 +43,6 @@ void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
 	       sa->serial, msg);
 }
 
-void ike_engine_init(struct ike_engine *eng, struct event_base *base, const struct ike_io *io)
-{
-	memset(eng, 0, sizeof(*eng));
-	eng->base = base;
-	eng->io = *io;
-	eng->next_serial = 1;
-	ike_admit_init_defaults(eng);
-	rand_bytes(&eng->index.key, sizeof(eng->index.key));
-	eng->nonce_len = IKE_NONCE_LEN;
-}
-
-void ike_engine_set_conns(struct ike_engine *eng, struct conn **conns, size_t n)
-{
-	eng->conns = conns;
-	eng->n_conns = n;
-}
-
 static void free_cb(evutil_socket_t fd, short what, void *arg);
 
 /* ---- the index ---- */
@@ -272,13 +255,6 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	evtimer_add(sa->free_ev, &now);
 }
 
-void ike_engine_clear(struct ike_engine *eng)
-{
-	while (eng->sas)
-		sa_free(eng->sas);
-	ike_cookies_clear(&eng->cookies);
-}
-
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,
 				    const struct sockaddr_storage *remote)
 {
@@ -321,4 +297,10 @@ void ike_sa_keys_in(const struct ike_sa *sa, struct ike_crypt_keys *k)
 	k->integ = sa->alg.integ;
 	k->ke = sa->initiator ? sa->keys.sk_er : sa->keys.sk_ei;
 	k->ka = sa->initiator ? sa->keys.sk_ar : sa->keys.sk_ai;
+}
+
+void ike_sa_free_all(struct ike_engine *eng)
+{
+	while (eng->sas)
+		sa_free(eng->sas);
 }

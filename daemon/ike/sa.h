@@ -85,7 +85,7 @@ struct child_sa {
 	size_t nilen, nrlen;
 	struct event *rekey_ev, *expire_ev, *switch_ev, *volume_ev;	/* owned */
 	unsigned switch_ticks;		/* seconds waited for the initiator to switch */
-	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
+	double rekey_at;		/* ike_engine_now() when its rekey is due; 0 none */
 };
 
 struct ike_sa {
@@ -143,7 +143,7 @@ struct ike_sa {
 	bool rekeyed;			/* replaced by a rekey: no rekey, DPD or takeover of it */
 	struct ike_sa *rekeyed_to;	/* borrowed: the SA it was rekeyed into; NULL once
 					 * that one is freed (ike/sa.c) */
-	double rekey_at;		/* ike_now() when its rekey is due; 0 none */
+	double rekey_at;		/* ike_engine_now() when its rekey is due; 0 none */
 	time_t established;		/* wall clock */
 	bool authenticated;		/* the peer's AUTH verified (or a rekey made it) */
 	struct event *free_ev;		/* owned: deferred free */

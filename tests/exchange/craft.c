@@ -37,7 +37,7 @@ int craft_init_request(const struct side *s, const struct craft_init *c, uint8_t
 		pl_data_build(&b, PL_KE, (uint16_t)group, c->ke, c->ke_len);
 	} else {
 		dh = dh_new(group);
-		if (!dh || ike_add_ke(&b, dh))
+		if (!dh || ike_ke_add(&b, dh))
 			goto out;
 	}
 	pl_data_build(&b, PL_NONCE, 0, nonce, nlen);

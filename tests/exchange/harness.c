@@ -395,7 +395,7 @@ static void retries_due(struct net *n)
 		s->retry_at_ms = 0;
 		if (!s->conn.ike) {
 			s->n_retries++;
-			ike_initiate(&s->eng, &s->conn);
+			ike_engine_initiate(&s->eng, &s->conn);
 		}
 	}
 }
@@ -545,7 +545,7 @@ void side_restart(struct net *n, int side)
 
 int net_initiate(struct net *n, int side)
 {
-	return ike_initiate(&n->s[side].eng, &n->s[side].conn);
+	return ike_engine_initiate(&n->s[side].eng, &n->s[side].conn);
 }
 
 void net_inject(struct net *n, int from, bool natt, const uint8_t *buf, size_t len)

@@ -222,7 +222,7 @@ void net_free(struct net *n);
 /* The side's daemon restarts: its SAs vanish without a word to the peer, and
  * its data plane is empty again (its records of io calls are kept). */
 void side_restart(struct net *n, int side);
-/* ike_initiate for a side's conn; 0 or -1. */
+/* ike_engine_initiate for a side's conn; 0 or -1. */
 int net_initiate(struct net *n, int side);
 /* Deliver queued messages and run due timers until nothing moves. */
 void net_run(struct net *n);

@@ -76,12 +76,12 @@ static inline void snap_take(struct net *n, struct snap *s)
 /* As mcvpnctl rekey asks it (the lifetime timers start the same work). */
 static inline void start_child_rekey(struct net *n, int side)
 {
-	ike_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_CHILD);
+	ike_engine_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_CHILD);
 }
 
 static inline void start_ike_rekey(struct net *n, int side)
 {
-	ike_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_IKE);
+	ike_engine_request_rekey(&n->s[side].eng, &n->s[side].conn, IKE_REKEY_IKE);
 }
 
 /* One io call came before another (across sides): gseq order. */

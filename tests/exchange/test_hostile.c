@@ -23,6 +23,7 @@
 #include "daemon/base/sockaddr.h"
 #include "harness.h"
 #include "rekey_checks.h"
+#include "daemon/base/bytes.h"
 
 static const struct side_opts waits = { .autostart = "add" };
 static const struct side_opts starts = { .autostart = "start" };
@@ -201,7 +202,7 @@ static void halfopen_caps(bool per_peer)
 		struct ike_msg m;
 		CHECK(len > 0 && ike_msg_parse_header(buf, (size_t)len, &m) == 0 &&
 		      ike_msg_parse_payloads(&m) == 0);
-		CHECK_INT(ike_cookie_make(&b->cookies, ike_now(), m.nonce.data, m.nonce.len,
+		CHECK_INT(ike_cookie_make(&b->cookies, ike_engine_now(), m.nonce.data, m.nonce.len,
 					  &n.s[SIDE_A].pub, c.spii, ck), 0);
 		c.cookie = ck;
 		c.cookie_len = sizeof(ck);
@@ -522,7 +523,7 @@ static void two_conns_initial_contact(void)
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
 	CHECK(up(&n.s[SIDE_B].conn));
-	CHECK_INT(ike_initiate(&n.s[SIDE_A].eng, &n.s[SIDE_A].conn2), 0);
+	CHECK_INT(ike_engine_initiate(&n.s[SIDE_A].eng, &n.s[SIDE_A].conn2), 0);
 	net_run(&n);
 	const struct pkt *auth = net_find(&n, SIDE_A, IKE_AUTH, 0, 1);
 	CHECK(auth && view_has_notify(&auth->view, N_INITIAL_CONTACT));
@@ -675,7 +676,7 @@ static void delete_protocols(void)
 	uint8_t proto = PROTO_AH;
 	/* AH with the ESP SA's SPI: answered, the ESP SA stays */
 	uint8_t spi[4];
-	ike_put_spi32(spi, sa->child->spi_out);
+	put_be32(spi, sa->child->spi_out);
 	unsigned before = net_count(&n, SIDE_B, INFORMATIONAL, 1);
 	int len = craft_sealed(sa, INFORMATIONAL, false, sa->next_msgid, fill_delete_proto, &proto,
 			       buf, sizeof(buf));

@@ -303,7 +303,7 @@ static void check_collision_end(struct net *n, const struct snap *old, int keep_
 		CHECK_INT(s->n_io, old->io[i]);
 		CHECK_INT(s->n_conn_down, 0);
 		CHECK_INT(n_objects(s), 1);	/* the old and the redundant one freed */
-		CHECK(x->rekey_at - ike_now() > 3600);	/* no retry armed: ikelifetime */
+		CHECK(x->rekey_at - ike_engine_now() > 3600);	/* no retry armed: ikelifetime */
 		CHECK_INT(first_sends(n, i, CREATE_CHILD_SA), 1);
 		CHECK(!x->rk.held && x->rk.passive == 0);
 	}

@@ -45,7 +45,7 @@ static void deleted_by(int deleter, const char *name)
 	uint32_t spi_o = side_live(&n.s[other], 0)->child->spi_in;
 	size_t before = n.ntrace;
 
-	ike_delete_conn(&n.s[deleter].eng, &n.s[deleter].conn);
+	ike_engine_delete_conn(&n.s[deleter].eng, &n.s[deleter].conn);
 	CHECK_INT(side_n_live(&n.s[deleter]), 0);
 	CHECK(n.s[deleter].conn.ike == NULL);
 	CHECK_INT(n.s[deleter].n_down, 1);

@@ -99,12 +99,12 @@ static void esp_from_new_port(void)
 	local = sb->local;
 	remote = sb->remote;
 	((struct sockaddr_in *)&remote)->sin_port = htons(NEW_PORT);
-	ike_peer_seen(&n.s[SIDE_B].eng, 0x1, &local, &remote);	/* no such SA: nothing */
+	ike_move_peer_seen(&n.s[SIDE_B].eng, 0x1, &local, &remote);	/* no such SA: nothing */
 	net_run(&n);
 	CHECK_INT(n.s[SIDE_B].n_moved, 0);
 	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 0), 0);
-	ike_peer_seen(&n.s[SIDE_B].eng, sb->child->spi_in, &local, &remote);
-	ike_peer_seen(&n.s[SIDE_B].eng, sb->child->spi_in, &local, &remote);	/* once is enough */
+	ike_move_peer_seen(&n.s[SIDE_B].eng, sb->child->spi_in, &local, &remote);
+	ike_move_peer_seen(&n.s[SIDE_B].eng, sb->child->spi_in, &local, &remote);	/* once is enough */
 	net_run(&n);
 	/* one liveness check, to both places: the old one's copy is lost */
 	CHECK_INT(net_count(&n, SIDE_B, INFORMATIONAL, 0), 2);

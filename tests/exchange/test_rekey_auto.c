@@ -56,7 +56,7 @@ static bool is_child_rekey(const struct pkt *p)
 	       p->view.opened && (p->view.inner & PL_BIT(PL_TSI));
 }
 
-/* The rekey schedule: ike_rekey_after() as the engine uses it. */
+/* The rekey schedule: ike_lifetime_rekey_after() as the engine uses it. */
 static void rekey_after_values(void)
 {
 	struct net n;
@@ -72,14 +72,14 @@ static void rekey_after_values(void)
 	CHECK_INT(cfg->rekeyfuzz, 100);
 	unsigned lo = 99, hi = 0;
 	for (int i = 0; i < 1000; i++) {
-		unsigned t = ike_rekey_after(cfg, SALIFE, true);
+		unsigned t = ike_lifetime_rekey_after(cfg, SALIFE, true);
 		lo = t < lo ? t : lo;
 		hi = t > hi ? t : hi;
 	}
 	CHECK_INT(lo, SALIFE - 2 * MARGIN);	/* margin plus up to 100% of it */
 	CHECK_INT(hi, SALIFE - MARGIN);
-	CHECK_INT(ike_rekey_after(cfg, SALIFE, false), SALIFE - MARGIN / 2);
-	CHECK_INT(ike_rekey_after(cfg, IKELIFE, false), IKELIFE - MARGIN / 2);
+	CHECK_INT(ike_lifetime_rekey_after(cfg, SALIFE, false), SALIFE - MARGIN / 2);
+	CHECK_INT(ike_lifetime_rekey_after(cfg, IKELIFE, false), IKELIFE - MARGIN / 2);
 out:
 	net_free(&n);
 	scenario_end(true);

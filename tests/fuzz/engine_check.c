@@ -33,6 +33,7 @@
  *            for ever is a loop)
  */
 #include "engine_fuzz.h"
+#include "daemon/base/bytes.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -258,7 +259,7 @@ void fz_watch(struct net *n, const struct pkt *p, bool after, void *arg)
 				"(message ID %u): now %s, next msgid %u -> %u, peer msgid %u -> %u",
 				to->name, sa->serial, ike_state_name(w->state),
 				ike_exchange_name(exch), p->buf[19] & IKE_FLAG_R ? "response" : "request",
-				ike_get_spi32(p->buf + 20), ike_state_name(sa->state), w->next_msgid,
+				get_be32(p->buf + 20), ike_state_name(sa->state), w->next_msgid,
 				sa->next_msgid, w->peer_msgid, sa->peer_msgid);
 	}
 }

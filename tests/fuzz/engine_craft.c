@@ -13,6 +13,7 @@
 #include "daemon/ike/nat.h"
 #include "daemon/ike/proposal.h"
 #include "engine_prog.h"
+#include "daemon/base/bytes.h"
 
 #define MAX_POOL 128
 #define MAX_KE 1024
@@ -490,7 +491,7 @@ static uint64_t init_spii(struct fz *f, int side, unsigned how)
 	default:
 		take(f, b, 8);
 	}
-	return ike_get_spi64(b);
+	return get_be64(b);
 }
 
 /* The usual payloads: SA, KE, Nonce, NAT detection (a response offers only
@@ -533,7 +534,7 @@ void fz_inject_init(struct fz *f)
 		uint8_t spir[8];
 		fz_fill(spir, 8, mode);
 		h.spii = t ? t->spii : 0;
-		h.spir = ike_get_spi64(spir);
+		h.spir = get_be64(spir);
 		h.flags = IKE_FLAG_R;
 	} else {
 		h.spii = init_spii(f, side, INIT_SPI(mode));

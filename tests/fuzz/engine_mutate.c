@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine_prog.h"
+#include "daemon/base/bytes.h"
 
 #define CHAIN_CAP 16384
 #define MAX_PL 32
@@ -231,26 +232,26 @@ static void mutate_once(struct fz *f, struct edit *e)
 /* The header's fields from its bytes, unchecked (outer mode). */
 static void hdr_read(const uint8_t *p, struct ike_hdr *h)
 {
-	h->spii = ike_get_spi64(p);
-	h->spir = ike_get_spi64(p + 8);
+	h->spii = get_be64(p);
+	h->spir = get_be64(p + 8);
 	h->next = p[16];
 	h->version = p[17];
 	h->exchange = p[18];
 	h->flags = p[19];
-	h->msgid = ike_get_spi32(p + 20);
-	h->length = ike_get_spi32(p + 24);
+	h->msgid = get_be32(p + 20);
+	h->length = get_be32(p + 24);
 }
 
 static void hdr_write(const struct ike_hdr *h, uint8_t first, uint32_t length, uint8_t *p)
 {
-	ike_put_spi64(p, h->spii);
-	ike_put_spi64(p + 8, h->spir);
+	put_be64(p, h->spii);
+	put_be64(p + 8, h->spir);
 	p[16] = first;
 	p[17] = h->version;
 	p[18] = h->exchange;
 	p[19] = h->flags;
-	ike_put_spi32(p + 20, h->msgid);
-	ike_put_spi32(p + 24, length);
+	put_be32(p + 20, h->msgid);
+	put_be32(p + 24, length);
 }
 
 /* The message replaced by len bytes of out. */

@@ -67,7 +67,7 @@ enum knob_dpd {
 #define KNOB_DPD_SHIFT	5
 
 enum op {
-	OP_INITIATE,	/* side: ike_initiate for its conn (while it has few SAs) */
+	OP_INITIATE,	/* side: ike_engine_initiate for its conn (while it has few SAs) */
 	OP_DELIVER,	/* n: the next 1 + n % 4 messages, in queue order */
 	OP_DELIVER_AT,	/* qidx: that message now (reordering) */
 	OP_DROP,	/* qidx */
@@ -84,7 +84,7 @@ enum op {
 			 * silent" (a probe), Child SA rekey/expiry/volume (which: index
 			 * among them, engine list order) */
 	OP_TRAFFIC,	/* side mode: what the fake data plane tells the engine, TRAFFIC_* */
-	OP_DELETE_CONN,	/* side: ike_delete_conn (mcvpnctl down) */
+	OP_DELETE_CONN,	/* side: ike_engine_delete_conn (mcvpnctl down) */
 	OP_RESTART,	/* side: side_restart (its SAs vanish without a word) */
 	OP_REPLAY,	/* n: an old message of the trace (n modulo its length) sent again */
 	OP_MUTATE,	/* qidx where count mut...: where bit 0: 0 decrypt the SK payload

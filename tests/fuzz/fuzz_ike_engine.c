@@ -304,7 +304,7 @@ static unsigned run_op(struct fz *f)
 		break;
 	case OP_DELETE_CONN:
 		a = fz_u8(f) & 1;
-		ike_delete_conn(&n->s[a].eng, &n->s[a].conn);
+		ike_engine_delete_conn(&n->s[a].eng, &n->s[a].conn);
 		break;
 	case OP_RESTART: side_restart(n, fz_u8(f) & 1); break;
 	case OP_REPLAY: replay(f, fz_u8(f)); break;

@@ -57,15 +57,15 @@ static int child_run(const char *path, unsigned timeout_ms, int ready_fd)
 	struct stat st;
 
 	log_init(true, LOG_DEBUG);
-	ctl = base ? ctl_new(base, path, fake_handler, base) : NULL;
+	ctl = base ? ctl_server_new(base, path, fake_handler, base) : NULL;
 	if (!ctl)
 		return 2;
-	ctl_set_timeout(ctl, timeout_ms);
+	ctl_server_set_timeout(ctl, timeout_ms);
 	if (write(ready_fd, "r", 1) != 1)
 		return 3;
 	close(ready_fd);
 	event_base_dispatch(base);
-	ctl_free(ctl);
+	ctl_server_free(ctl);
 	event_base_free(base);
 	return lstat(path, &st) == 0 ? 4 : 0;
 }

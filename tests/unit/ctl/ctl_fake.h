@@ -21,7 +21,7 @@ struct evbuffer;
 int fake_handler(void *arg, int argc, char **argv, struct evbuffer *out);
 
 /* Fork a server on path with the given client timeout; returns its pid once
- * it listens, or -1.  The child exits 0 after "quit" if ctl_free removed
+ * it listens, or -1.  The child exits 0 after "quit" if ctl_server_free removed
  * the socket file, nonzero otherwise. */
 pid_t fake_server_start(const char *path, unsigned timeout_ms);
 /* Send "quit", reap the child; returns its exit status (0 good), -1 on error. */

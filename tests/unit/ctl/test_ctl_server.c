@@ -340,7 +340,7 @@ static void test_peer_uid(void)
 }
 #endif
 
-/* In-process: what ctl_new does with what it finds at the path. */
+/* In-process: what ctl_server_new does with what it finds at the path. */
 static void test_path_cases(void)
 {
 	struct event_base *base = event_base_new();
@@ -350,9 +350,9 @@ static void test_path_cases(void)
 	int fd;
 
 	/* a live server holds the path: refused, and it keeps working */
-	ctl = ctl_new(base, path, fake_handler, base);
+	ctl = ctl_server_new(base, path, fake_handler, base);
 	CHECK(ctl == NULL);
-	ctl_free(ctl);
+	ctl_server_free(ctl);
 	check_alive();
 
 	/* a stale socket (bound, nobody listening) is replaced */
@@ -367,30 +367,30 @@ static void test_path_cases(void)
 	}
 	/* and its mode does not depend on the umask */
 	mode_t old = umask(0);
-	ctl = ctl_new(base, p2, fake_handler, base);
+	ctl = ctl_server_new(base, p2, fake_handler, base);
 	umask(old);
 	CHECK(ctl != NULL);
 	CHECK(lstat(p2, &st) == 0 && (st.st_mode & 07777) == SOCK_MODE);
-	ctl_free(ctl);
+	ctl_server_free(ctl);
 	CHECK(lstat(p2, &st) != 0 && errno == ENOENT);
 
 	/* a regular file is not ours to delete */
 	fd = open(p2, O_CREAT | O_WRONLY, 0644);
 	close(fd);
-	CHECK(ctl_new(base, p2, fake_handler, base) == NULL);
+	CHECK(ctl_server_new(base, p2, fake_handler, base) == NULL);
 	CHECK(lstat(p2, &st) == 0 && S_ISREG(st.st_mode));
 	unlink(p2);
 
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
-	CHECK(ctl_new(base, longp, fake_handler, base) == NULL);
+	CHECK(ctl_server_new(base, longp, fake_handler, base) == NULL);
 
 	/* parent directory missing two levels up: a clear failure, no crash */
 	snprintf(p2, sizeof(p2), "%s/no/such/x.sock", dir);
-	CHECK(ctl_new(base, p2, fake_handler, base) == NULL);
+	CHECK(ctl_server_new(base, p2, fake_handler, base) == NULL);
 
-	ctl_free(NULL);
+	ctl_server_free(NULL);
 	event_base_free(base);
 }
 
@@ -419,7 +419,7 @@ int main(void)
 	test_hangup();
 	test_peer_uid();
 	test_path_cases();
-	/* the child exits 0 only if ctl_free removed the socket file */
+	/* the child exits 0 only if ctl_server_free removed the socket file */
 	CHECK_INT(fake_server_stop(pid, path), 0);
 	{
 		char sub[160];
