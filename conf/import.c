@@ -22,23 +22,9 @@
 #include "conf/import_priv.h"
 #include "crypto/alg.h"
 #include "crypto/secret.h"
+#include "conf/grow.h"
 
 /* ---- growing arrays and messages ---- */
-
-bool import_grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t want = *cap ? *cap * 2 : 8;
-	void *q;
-
-	if (n < *cap)
-		return true;
-	q = realloc(*p, want * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = want;
-	return true;
-}
 
 /* Takes text (NULL: out of memory), about conn cx->cur; a message already
  * given (a %default key, once per conn) is not repeated. */
@@ -51,7 +37,7 @@ static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 			free(text);
 			return;
 		}
-	if (!text || !import_grow((void **)&r->msgs, &cx->cap_msgs, r->n_msgs, sizeof(*r->msgs))) {
+	if (!text || !conf_grow((void **)&r->msgs, &cx->cap_msgs, r->n_msgs, sizeof(*r->msgs))) {
 		free(text);
 		cx->oom = true;
 		return;
@@ -199,7 +185,7 @@ static void ikey_add(struct import_ctx *cx, struct iconn *ic, const struct cf_re
 {
 	struct ikey *k;
 
-	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
+	if (!conf_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
 		return;
 	}
@@ -376,7 +362,7 @@ static void key_add(struct import_ctx *cx, struct iconn *ic, struct conn_build *
 {
 	struct ikey *k;
 
-	if (!import_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
+	if (!conf_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
 		return;
 	}

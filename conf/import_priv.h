@@ -92,7 +92,6 @@ struct import_ctx {
 };
 
 /* import.c: arrays and messages */
-bool import_grow(void **p, size_t *cap, size_t n, size_t size);
 /* "FILE:LINE: [warning: |error: ]text" (line 0: "FILE: ...") into out->msgs. */
 void import_msg(struct import_ctx *cx, enum import_level level, const char *file, int line,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));

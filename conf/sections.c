@@ -18,27 +18,13 @@
 #include <string.h>
 
 #include "conf/internal.h"
+#include "conf/grow.h"
 
 struct reader {
 	struct cf_unit *u;
 	ssize_t cur;			/* the section keys go to; -1 none */
 	bool skip;			/* the section header was refused: skip its keys */
 };
-
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t want = *cap ? *cap * 2 : 8;
-	void *q;
-
-	if (n < *cap)
-		return true;
-	q = realloc(*p, want * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = want;
-	return true;
-}
 
 static bool conn_name_ok(const char *name)
 {
@@ -65,7 +51,7 @@ static void section_add(struct loader *ld, struct reader *r, struct cfile *f,
 			 "conn name '%.80s': expected 1 to 63 letters, digits, '-', '_', '.' or '+'", it->b);
 		return;
 	}
-	if (!grow((void **)&u->secs, &u->cap_secs, u->n_secs, sizeof(*s))) {
+	if (!conf_grow((void **)&u->secs, &u->cap_secs, u->n_secs, sizeof(*s))) {
 		diag_add(ld, f->path, it->line, "out of memory");
 		return;
 	}
@@ -128,7 +114,7 @@ static void key(struct loader *ld, struct reader *r, struct cfile *f, const stru
 		diag_add(ld, f->path, it->line, "key '%.64s...' is too long", it->a);
 		return;
 	}
-	if (!grow((void **)&u->keys, &u->cap_keys, u->n_keys, sizeof(*k))) {
+	if (!conf_grow((void **)&u->keys, &u->cap_keys, u->n_keys, sizeof(*k))) {
 		diag_add(ld, f->path, it->line, "out of memory");
 		return;
 	}
@@ -213,7 +199,7 @@ static void ref_add(struct flat *fl, const struct cf_key *k, enum cf_origin orig
 {
 	struct cf_conn *c = fl->c;
 
-	if (!grow((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs))) {
+	if (!conf_grow((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs))) {
 		diag_add(fl->ld, k->file, k->line, "out of memory");
 		return;
 	}

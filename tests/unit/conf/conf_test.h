@@ -31,6 +31,37 @@ static inline void diag_print(const struct conf_diag *d)
 		fprintf(stderr, "  diag: %s\n", d->msgs[i]);
 }
 
+/* The note (a warning or a remark) that contains needle, or NULL. */
+static inline const char *diag_note_find(const struct conf_diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n_notes; i++)
+		if (strstr(d->notes[i], needle))
+			return d->notes[i];
+	return NULL;
+}
+
+static inline void diag_print_all(const struct conf_diag *d)
+{
+	for (size_t i = 0; i < d->n_notes; i++)
+		fprintf(stderr, "  note: %s\n", d->notes[i]);
+	diag_print(d);
+}
+
+/* A note (CHECK_WARN: a warning, which is a note) or a problem in *dp
+ * contains s; all of them printed when not. */
+#define CHECK_NOTE_AS(dp, s, what) do { \
+	check_report(diag_note_find((dp), s) != NULL, __FILE__, __LINE__, what " contains " #s); \
+	if (!diag_note_find((dp), s)) \
+		diag_print_all(dp); \
+} while (0)
+#define CHECK_NOTE(dp, s) CHECK_NOTE_AS(dp, s, "a note")
+#define CHECK_WARN(dp, s) CHECK_NOTE_AS(dp, s, "a warning")
+#define CHECK_PROBLEM(dp, s) do { \
+	check_report(diag_find((dp), s) != NULL, __FILE__, __LINE__, "a problem contains " #s); \
+	if (!diag_find((dp), s)) \
+		diag_print(dp); \
+} while (0)
+
 /* Expect the load to fail with a message containing want (the whole
  * "FILE:LINE: reason" when the caller gives it). */
 #define CHECK_DIAG(conf_txt, secrets_txt, want) do { \

@@ -33,29 +33,6 @@ static int load(const char *const *nt)
 	return conf_load_files(f, n, NULL, &cf, &d);
 }
 
-static const char *note_with(const char *s)
-{
-	for (size_t i = 0; i < d.n_notes; i++)
-		if (strstr(d.notes[i], s))
-			return d.notes[i];
-	return NULL;
-}
-
-#define CHECK_NOTE(s) do { \
-	check_report(note_with(s) != NULL, __FILE__, __LINE__, "a note contains " #s); \
-	if (!note_with(s)) { \
-		for (size_t i_ = 0; i_ < d.n_notes; i_++) \
-			fprintf(stderr, "  note: %s\n", d.notes[i_]); \
-		diag_print(&d); \
-	} \
-} while (0)
-
-#define CHECK_PROBLEM(s) do { \
-	check_report(diag_find(&d, s) != NULL, __FILE__, __LINE__, "a problem contains " #s); \
-	if (!diag_find(&d, s)) \
-		diag_print(&d); \
-} while (0)
-
 static const struct conf_conn *conn(const char *name)
 {
 	for (size_t i = 0; cf && i < cf->n_conns; i++)
@@ -80,10 +57,10 @@ static void test_column0_and_comments(void)
 	};
 
 	CHECK_INT(load(files), -1);
-	CHECK_PROBLEM("t.conf:7: conn \"aws-tunnel-1\": mark=5/0xffffffff#not a comment");
-	CHECK_NOTE("t.conf:2: note: conn \"aws-tunnel-1\": key lines at column 0 are taken as part of it");
+	CHECK_PROBLEM(&d, "t.conf:7: conn \"aws-tunnel-1\": mark=5/0xffffffff#not a comment");
+	CHECK_NOTE(&d, "t.conf:2: note: conn \"aws-tunnel-1\": key lines at column 0 are taken as part of it");
 	CHECK_INT(d.n_notes, 2);	/* once per section, and the conn has no auto= */
-	CHECK_NOTE("t.conf:1: warning: conn \"aws-tunnel-1\" never starts: auto=ignore (the default, as in libreswan)");
+	CHECK_NOTE(&d, "t.conf:1: warning: conn \"aws-tunnel-1\" never starts: auto=ignore (the default, as in libreswan)");
 
 	const char *const good[] = {
 		"t.conf",
@@ -121,8 +98,8 @@ static void test_setup_and_default(void)
 	};
 
 	CHECK_INT(load(files), 0);
-	CHECK_NOTE("t.conf:3: note: config setup: protostack= is libreswan's: ignored: mcvpn carries ESP in user space");
-	CHECK_NOTE("t.conf:4: note: config setup: uniqueids= is libreswan's: ignored");
+	CHECK_NOTE(&d, "t.conf:3: note: config setup: protostack= is libreswan's: ignored: mcvpn carries ESP in user space");
+	CHECK_NOTE(&d, "t.conf:4: note: config setup: uniqueids= is libreswan's: ignored");
 	CHECK(conn("a") && conn("a")->autostart == CONF_AUTO_ADD);	/* its own wins */
 	CHECK(conn("a") && conn("a")->ikelifetime == 7200);		/* the later %default wins */
 	CHECK(conn("b") && conn("b")->autostart == CONF_AUTO_START);
@@ -163,12 +140,12 @@ static void test_also(void)
 	diag_print(&d);
 	CHECK(conn("base") == NULL);	/* templates only */
 	CHECK(conn("ends") == NULL);
-	CHECK_NOTE("t.conf:1: note: conn \"base\" only serves also= (it has no auto= of its own): not a connection itself");
+	CHECK_NOTE(&d, "t.conf:1: note: conn \"base\" only serves also= (it has no auto= of its own): not a connection itself");
 	CHECK(conn("a") && conn("a")->ikelifetime == 7200 && conn("a")->salifetime == 1800);
 	CHECK(conn("a") && conn("a")->n_ike == 1 && conn("a")->ike[0].encr == ENCR_AES_GCM_16);
 	CHECK(conn("b") && conn("b")->ikelifetime == 3600);
 	CHECK(conn("b") && conn("b")->ike[0].encr == ENCR_AES_GCM_16);
-	CHECK_NOTE("t.conf:19: note: conn \"b\": ike= here is not used: also=base (t.conf:2) set it first");
+	CHECK_NOTE(&d, "t.conf:19: note: conn \"b\": ike= here is not used: also=base (t.conf:2) set it first");
 
 	const char *const cycle[] = {
 		"t.conf",
@@ -180,9 +157,9 @@ static void test_also(void)
 		"t.secrets", ": PSK \"x\"\n", NULL,
 	};
 	CHECK_INT(load(cycle), -1);
-	CHECK_PROBLEM("t.conf:10: also=b: a cycle (b -> c -> b)");	/* from conn a: b and c only serve also= */
-	CHECK_PROBLEM("t.conf:12: also= is not allowed in conn %default");
-	CHECK_PROBLEM("t.conf:14: also=nowhere: no conn nowhere in t.conf or the files it includes");
+	CHECK_PROBLEM(&d, "t.conf:10: also=b: a cycle (b -> c -> b)");	/* from conn a: b and c only serve also= */
+	CHECK_PROBLEM(&d, "t.conf:12: also= is not allowed in conn %default");
+	CHECK_PROBLEM(&d, "t.conf:14: also=nowhere: no conn nowhere in t.conf or the files it includes");
 	CHECK_INT(d.n, 5);	/* the cycle once; conn d has no left= nor right= */
 	/* a template with auto= of its own is a conn too */
 	const char *const both[] = {
@@ -218,7 +195,7 @@ static void test_include(void)
 	CHECK(conn("a") && conn("a")->ikelifetime == 3600 && !strcmp(conn("a")->file, "ipsec.d/a.conf"));
 	CHECK(conn("b") && !strcmp(conn("b")->rightid.text, "@b"));
 	CHECK(conn("b") && conn("b")->psk && conn("b")->psk->len == 8);
-	CHECK_NOTE("main.conf:4: note: include /etc/ipsec.d/empty/*.conf: no file matches");
+	CHECK_NOTE(&d, "main.conf:4: note: include /etc/ipsec.d/empty/*.conf: no file matches");
 
 	const char *const bad[] = {
 		"main.conf", "include missing.conf\ninclude self.d/loop.conf\nconn a\n" CONN
@@ -227,10 +204,10 @@ static void test_include(void)
 		NULL,
 	};
 	CHECK_INT(load(bad), -1);
-	CHECK_PROBLEM("main.conf:1: include missing.conf: no such file");
-	CHECK_PROBLEM("self.d/loop.conf:1: include self.d/loop.conf: it includes itself (through self.d/loop.conf)");
-	CHECK_PROBLEM("main.conf:7: conn \"a\": mark=x");	/* the lines after an include keep their numbers */
-	CHECK_PROBLEM("main.conf:8: include takes one file name or pattern (no blanks)");
+	CHECK_PROBLEM(&d, "main.conf:1: include missing.conf: no such file");
+	CHECK_PROBLEM(&d, "self.d/loop.conf:1: include self.d/loop.conf: it includes itself (through self.d/loop.conf)");
+	CHECK_PROBLEM(&d, "main.conf:7: conn \"a\": mark=x");	/* the lines after an include keep their numbers */
+	CHECK_PROBLEM(&d, "main.conf:8: include takes one file name or pattern (no blanks)");
 
 	/* a directory file that an include read already is not read twice */
 	const char *const twice[] = {
@@ -240,7 +217,7 @@ static void test_include(void)
 	};
 	CHECK_INT(load(twice), 0);
 	CHECK(cf && cf->n_conns == 1);
-	CHECK_NOTE("10-a.conf: note: read already through an include; not again");
+	CHECK_NOTE(&d, "10-a.conf: note: read already through an include; not again");
 }
 
 /* The same text resolved again: no file is read, the same conns come out. */
