@@ -135,13 +135,19 @@ struct conf_conn {
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
 
-/* config setup: the daemon-wide settings.  mcvpn has none of its own yet
- * (conf/setup.c holds their table); libreswan's keys there are read with a
- * note. */
+/* config setup: the daemon-wide settings (conf/setup.c holds their table);
+ * libreswan's keys there are read with a note. */
 struct conf_setup {
 	char file[256];		/* where the first config setup section is; "" none */
 	int line;
+	/* metrics-listen=ADDR:PORT: where mcvpnd serves GET /metrics (the
+	 * Prometheus text format); ss_family AF_UNSPEC: nowhere (the default,
+	 * and metrics-listen=no) */
+	struct sockaddr_storage metrics_listen;
 };
+
+/* The same daemon-wide settings (for reload: what changed). */
+bool conf_setup_metrics_equal(const struct conf_setup *a, const struct conf_setup *b);
 
 struct conf_sources;
 

@@ -89,3 +89,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       prefixes_equal(a->routes, a->n_routes, b->routes, b->n_routes) &&
 	       psk_equal(a->psk, b->psk);
 }
+
+bool conf_setup_metrics_equal(const struct conf_setup *a, const struct conf_setup *b)
+{
+	return sa_equal(&a->metrics_listen, &b->metrics_listen);
+}

@@ -91,6 +91,10 @@ struct loader {
 	size_t problems;
 	struct cfiles *files;		/* borrowed */
 	struct conf_setup setup;
+#define SETUP_KEYS_MAX 8
+	int setup_line[SETUP_KEYS_MAX];	/* where each of mcvpn's config setup keys (by
+					 * its place in setup.c's table) was set; 0 not */
+	const char *setup_file[SETUP_KEYS_MAX];	/* borrowed from the file set */
 	const struct conf_host *host;	/* borrowed; NULL: not known */
 	struct conn_build *conns;	/* owned */
 	size_t n_conns, cap_conns;

@@ -1,8 +1,11 @@
-/* config setup: the daemon-wide settings.  mcvpn has none of its own yet
- * (their table below is where they go, each with a parse function into
- * struct conf_setup); libreswan's keys there configure pluto itself and
- * are read with a note saying why mcvpn has no use for them.  Any other
- * key is a problem, as in a conn. */
+/* config setup: the daemon-wide settings.  mcvpn's own keys are in the
+ * table below, each with a parse function into struct conf_setup (and a
+ * warning, where a valid value deserves one); libreswan's keys there
+ * configure pluto itself and are read with a note saying why mcvpn has no
+ * use for them.  Any other key is a problem, as in a conn, and so is one
+ * of mcvpn's set twice (in one section or two). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,13 +13,111 @@
 
 struct setup_def {
 	const char *name;
+	/* 0, or -1 with why set to what was expected */
 	int (*parse)(struct conf_setup *s, const char *v, char *why, size_t wl);
+	/* a static warning about a valid value, or NULL */
+	const char *(*warn)(const struct conf_setup *s);
 };
+
+/* Decimal 1-65535, nothing else. */
+static int port_parse(const char *p, uint16_t *port)
+{
+	unsigned v = 0;
+
+	if (!*p || strlen(p) > 5)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* metrics-listen=ADDR:PORT, [IPV6]:PORT or no. */
+static int s_metrics_listen(struct conf_setup *s, const char *v, char *why, size_t wl)
+{
+	struct sockaddr_storage *ss = &s->metrics_listen;
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *colon, *start = v;
+	size_t alen;
+	uint16_t port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strcmp(v, "no") == 0)
+		return 0;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		start = v + 1;
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+		alen = close ? (size_t)(close - start) : 0;
+	} else {
+		colon = strrchr(v, ':');
+		alen = colon ? (size_t)(colon - v) : 0;
+		if (colon && memchr(v, ':', alen)) {
+			snprintf(why, wl, "an IPv6 address goes in brackets, as in [::1]:9447");
+			return -1;
+		}
+	}
+	if (!colon || !alen || alen >= sizeof(addr)) {
+		snprintf(why, wl, "expected ADDRESS:PORT (127.0.0.1:9447, [::1]:9447) or no");
+		return -1;
+	}
+	if (port_parse(colon + 1, &port) < 0) {
+		snprintf(why, wl, "expected a port from 1 to 65535 after the last ':'");
+		return -1;
+	}
+	memcpy(addr, start, alen);
+	addr[alen] = '\0';
+	if (v[0] == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+			goto bad_addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			goto bad_addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+	}
+	return 0;
+bad_addr:
+	memset(ss, 0, sizeof(*ss));
+	snprintf(why, wl, "expected an IPv4 address, or an IPv6 address in brackets, before the port "
+		 "(names are not resolved)");
+	return -1;
+}
+
+static bool loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+}
+
+static const char *w_metrics_listen(const struct conf_setup *s)
+{
+	if (!s->metrics_listen.ss_family || loopback(&s->metrics_listen))
+		return NULL;
+	return "not a loopback address: anyone who reaches it reads the conns' names, peers' "
+	       "states and counters (no authentication; keep it to loopback or firewall it)";
+}
 
 /* mcvpn's own config setup keys. */
 static const struct setup_def setup_keys[] = {
-	{ NULL, NULL },
+	{ "metrics-listen", s_metrics_listen, w_metrics_listen },
+	{ NULL, NULL, NULL },
 };
+_Static_assert(sizeof(setup_keys) / sizeof(setup_keys[0]) <= SETUP_KEYS_MAX + 1,
+	       "room in struct loader for every config setup key");
 
 /* libreswan's config setup keys (4.x and 5.x, and FreeS/WAN's that old
  * files still carry), with what mcvpn does instead. */
@@ -107,16 +208,39 @@ const char *setup_libreswan_why(const char *key)
 	return libreswan_why(key);
 }
 
+/* One of mcvpn's keys: set once, parsed, maybe warned about. */
+static void own_key(struct loader *ld, const struct cf_key *k, size_t i)
+{
+	const struct setup_def *d = &setup_keys[i];
+	const char *warning;
+	char reason[256];
+
+	if (ld->setup_line[i]) {
+		bool same = strcmp(ld->setup_file[i], k->file) == 0;
+		diag_add(ld, k->file, k->line, "duplicate key '%s' in config setup (first set at %s%sline %d)",
+			 k->key, same ? "" : ld->setup_file[i], same ? "" : " ", ld->setup_line[i]);
+		return;
+	}
+	ld->setup_line[i] = k->line;
+	ld->setup_file[i] = k->file;
+	if (!*k->value)
+		snprintf(reason, sizeof(reason), "empty value");
+	else if (d->parse(&ld->setup, k->value, reason, sizeof(reason)) == 0) {
+		if (d->warn && (warning = d->warn(&ld->setup)))
+			diag_note(ld, CONF_WARNING, k->file, k->line, "config setup: %s=%.80s: %s", k->key,
+				  k->value, warning);
+		return;
+	}
+	diag_add(ld, k->file, k->line, "config setup: %s=%.80s: %s", k->key, k->value, reason);
+}
+
 static void setup_key(struct loader *ld, const struct cf_key *k)
 {
 	const char *why;
-	char reason[256];
 
-	for (const struct setup_def *d = setup_keys; d->name; d++)
-		if (strcmp(d->name, k->key) == 0) {
-			if (d->parse(&ld->setup, k->value, reason, sizeof(reason)) < 0)
-				diag_add(ld, k->file, k->line, "config setup: %s=%.80s: %s", k->key, k->value,
-					 reason);
+	for (size_t i = 0; setup_keys[i].name; i++)
+		if (strcmp(setup_keys[i].name, k->key) == 0) {
+			own_key(ld, k, i);
 			return;
 		}
 	why = libreswan_why(k->key);
