@@ -204,14 +204,16 @@ void conn_up_cb(void *arg, struct conn *c)
 	c->last_error[0] = 0;
 }
 
-void conn_rekeyed_cb(void *arg, struct conn *c)
+void conn_rekeyed_cb(void *arg, struct conn *c, enum ike_rekey_what what, enum ike_rekey_by by)
 {
 	c->last_rekey = time(NULL);
+	if ((unsigned)what < 2 && (unsigned)by < IKE_REKEY_BY_COUNT)
+		c->events.rekeys[what][by]++;
 }
 
 void conn_failed(struct daemon *d, struct conn *c, const char *why)
 {
-	struct ike_down down = { .why = why };
+	struct ike_down down = { .why = why, .fail = IKE_FAIL_LOCAL };
 	conn_down_cb(d, c, &down);
 }
 
@@ -224,6 +226,8 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 		c->hold = true;
 	if (down->again_soon)
 		c->retries = 0;
+	if (down->fail != IKE_FAIL_NONE && (unsigned)down->fail < IKE_FAIL_COUNT)
+		c->events.ike_failures[down->fail]++;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;

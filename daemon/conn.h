@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "conf/conf.h"
+#include "daemon/ike/ike.h"
 
 #define CONN_MAX_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
 
@@ -22,6 +23,16 @@ struct conn_counters {
 	uint64_t in_bytes, out_bytes, in_packets, out_packets;
 	uint64_t drop_replay, drop_auth, drop_ts, drop_other;
 	uint64_t drop_ts_out;		/* outbound: outside the selectors, not sent */
+};
+
+/* What the engine told of a conn since it was loaded (ike_io), for the
+ * metrics: rekeys completed by SA kind (enum ike_rekey_what) and by what
+ * started them, IKE SAs lost or never made by each failure, NAT-T
+ * keepalives sent. */
+struct conn_events {
+	uint64_t rekeys[2][IKE_REKEY_BY_COUNT];
+	uint64_t ike_failures[IKE_FAIL_COUNT];
+	uint64_t keepalives_sent;
 };
 
 /* One route of a conn: not installed (withdrawn, or the device is new),
@@ -51,6 +62,7 @@ struct conn {
 	double retry_at;		/* ike_engine_now() of the next attempt; 0 none */
 	char last_error[128];
 	struct conn_counters past;	/* of the Child SAs already removed */
+	struct conn_events events;
 };
 
 #endif

@@ -69,9 +69,9 @@ void conn_start(struct conn *c);
 struct ike_down;
 /* The engine's word on a conn (ike_io): up, rekeyed, down. */
 void conn_up_cb(void *arg, struct conn *c);
-void conn_rekeyed_cb(void *arg, struct conn *c);
+void conn_rekeyed_cb(void *arg, struct conn *c, enum ike_rekey_what what, enum ike_rekey_by by);
 void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down);
-/* conn_down_cb for the glue's own reasons (cannot initiate). */
+/* conn_down_cb for the glue's own reasons (cannot initiate): a failure. */
 void conn_failed(struct daemon *d, struct conn *c, const char *why);
 void conn_netlink_event(struct daemon *d, int type, int ifindex);
 

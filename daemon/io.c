@@ -171,11 +171,15 @@ static void io_peer_moved(void *arg, struct conn *c, const struct ike_sa *sa)
 			log_conn(LOG_ERR, c->cfg->name, "cannot move Child SA #%u's ESP", ch->serial);
 }
 
-static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+static int io_send_keepalive(void *arg, struct conn *c, const struct sockaddr_storage *local,
 			     const struct sockaddr_storage *remote)
 {
 	struct daemon *d = arg;
-	return udp_send_keepalive(&d->udp, local, remote);
+	int r = udp_send_keepalive(&d->udp, local, remote);
+
+	if (r == 0 && c)
+		c->events.keepalives_sent++;
+	return r;
 }
 
 void daemon_io(struct daemon *d, struct ike_io *io)

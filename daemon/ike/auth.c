@@ -218,7 +218,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	struct ike_hdr h;
 
 	if (!auth_request_ok(sa, msg)) {
-		ike_sa_kill(sa, "authentication failed");
+		ike_sa_fail(sa, IKE_FAIL_AUTH, "authentication failed");
 		return;
 	}
 	if (ike_msg_notify(msg, N_INITIAL_CONTACT))
@@ -229,6 +229,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	int err = respond_child(sa, msg, &prop, tsi, &ntsi, tsr, &ntsr);
 	if (err) {
 		respond_error(sa, (uint16_t)err, true);
+		sa->fail = ike_fail_of_notify((uint16_t)err);	/* for the DELETE's end */
 		ike_state_set(sa, IKE_S_ESTABLISHED);
 		ike_info_send_delete(sa);	/* an IKE SA without its Child SA is of no use */
 		return;
@@ -237,14 +238,14 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	if (add_id_auth(sa, &b, PL_IDR)) {
-		ike_sa_kill(sa, "cannot compute AUTH");
+		ike_sa_fail(sa, IKE_FAIL_LOCAL, "cannot compute AUTH");
 		return;
 	}
 	pl_sa_build(&b, &prop, 1);
 	pl_ts_build(&b, PL_TSI, tsi, ntsi);
 	pl_ts_build(&b, PL_TSR, tsr, ntsr);
 	if (ike_exchange_send_sealed(sa, &b, true, PEND_NONE)) {
-		ike_sa_kill(sa, "cannot send IKE_AUTH response");
+		ike_sa_fail(sa, IKE_FAIL_LOCAL, "cannot send IKE_AUTH response");
 		return;
 	}
 	ike_established(sa);
@@ -262,20 +263,20 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	if (msg->broken || (err && (!ike_msg_has(msg, PL_IDR) || !ike_msg_has(msg, PL_AUTH)))) {
 		const char *why = err ? ike_notify_name(err->type) : msg->broken;
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_AUTH: %s", why);
-		ike_sa_kill(sa, why);
+		ike_sa_fail(sa, err ? ike_fail_of_notify(err->type) : IKE_FAIL_PROTOCOL, why);
 		return false;
 	}
 	id_describe(&msg->idr, got, sizeof(got));
 	if (!ike_match_id(&msg->idr, &cfg->rightid)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
 			   cfg->rightid.text);
-		ike_sa_kill(sa, "peer ID mismatch");
+		ike_sa_fail(sa, IKE_FAIL_AUTH, "peer ID mismatch");
 		return false;
 	}
 	if (verify_auth(sa, msg, false)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK",
 			   got);
-		ike_sa_kill(sa, "AUTHENTICATION_FAILED");
+		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
 		return false;
 	}
 	return true;
@@ -293,20 +294,25 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
 			   ike_notify_name(err->type));
 		sa->down_why = ike_notify_name(err->type);
+		sa->fail = ike_fail_of_notify(err->type);
 		return -1;
 	}
 	if (proposal_check_answer(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, &c)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer chose an ESP proposal we did not offer");
+		sa->fail = IKE_FAIL_PROPOSAL;
 		return -1;
 	}
 	if (!ts_subset(&msg->tsi, l, nl) || !ts_subset(&msg->tsr, r, nr)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer's traffic selectors are wider than ours");
+		sa->fail = IKE_FAIL_PROPOSAL;
 		return -1;
 	}
 	sa->child = child_sa_new(sa, &c, sa->child_spi_in, true, sa->ni, sa->nilen, sa->nr,
 				 sa->nrlen, NULL);
-	if (!sa->child)
+	if (!sa->child) {
+		sa->fail = IKE_FAIL_LOCAL;
 		return -1;
+	}
 	child_sa_set_ts(sa->child, msg->tsi.ts, msg->tsi.n, msg->tsr.ts, msg->tsr.n);
 	return 0;
 }

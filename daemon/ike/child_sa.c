@@ -164,6 +164,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (salifetime)", c->serial);
 	sa->want.rekey_child = c->spi_in;
+	sa->want.rekey_child_by = IKE_REKEY_BY_LIFETIME;
 	ike_exchange_run_queue(sa);
 }
 
@@ -196,6 +197,7 @@ static void volume_cb(evutil_socket_t fd, short what, void *arg)
 	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want.rekey_child) {
 		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^31 packets sent)", c->serial);
 		sa->want.rekey_child = c->spi_in;
+		sa->want.rekey_child_by = IKE_REKEY_BY_VOLUME;
 		ike_exchange_run_queue(sa);
 		return;
 	}

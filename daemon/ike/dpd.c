@@ -39,7 +39,7 @@ void ike_dpd_dead(struct ike_sa *sa)
 	sa->down_wait = cfg->dpdaction != CONF_DPD_RESTART;
 	sa->down_soon = !sa->down_wait;	/* come back quickly once the peer does */
 	sa->down_why = "peer dead (DPD)";
-	ike_sa_kill(sa, "peer dead (DPD)");
+	ike_sa_fail(sa, IKE_FAIL_DPD, "peer dead (DPD)");
 }
 
 static void dpd_cb(evutil_socket_t fd, short what, void *arg)

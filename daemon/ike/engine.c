@@ -49,7 +49,7 @@ int ike_engine_initiate(struct ike_engine *eng, struct conn *conn)
 	if (!conn->ike)
 		conn->ike = sa;
 	if (ike_init_start(sa)) {
-		ike_sa_kill(sa, "cannot build IKE_SA_INIT");
+		ike_sa_kill(sa, "cannot build IKE_SA_INIT");	/* the glue counts its -1 */
 		return -1;
 	}
 	return 0;
@@ -82,11 +82,33 @@ enum ike_request_err ike_engine_request_rekey(struct ike_engine *eng, struct con
 		return IKE_REQ_NOT_UP;
 	if (what == IKE_REKEY_IKE) {
 		sa->want.rekey_ike = true;
+		sa->want.rekey_ike_by = IKE_REKEY_BY_HAND;
 	} else if (!sa->child) {
 		return IKE_REQ_NO_CHILD;
 	} else {
 		sa->want.rekey_child = sa->child->spi_in;
+		sa->want.rekey_child_by = IKE_REKEY_BY_HAND;
 	}
 	ike_exchange_run_queue(sa);
 	return IKE_REQ_OK;
+}
+
+const char *ike_fail_name(enum ike_fail f)
+{
+	static const char *const names[IKE_FAIL_COUNT] = {
+		[IKE_FAIL_NONE] = "none", [IKE_FAIL_TIMEOUT] = "timeout", [IKE_FAIL_DPD] = "dpd",
+		[IKE_FAIL_AUTH] = "auth", [IKE_FAIL_PROPOSAL] = "proposal",
+		[IKE_FAIL_REFUSED] = "refused", [IKE_FAIL_PROTOCOL] = "protocol",
+		[IKE_FAIL_EXPIRED] = "expired", [IKE_FAIL_LOCAL] = "local",
+	};
+	return (unsigned)f < IKE_FAIL_COUNT ? names[f] : "?";
+}
+
+const char *ike_rekey_by_name(enum ike_rekey_by by)
+{
+	static const char *const names[IKE_REKEY_BY_COUNT] = {
+		[IKE_REKEY_BY_LIFETIME] = "lifetime", [IKE_REKEY_BY_VOLUME] = "volume",
+		[IKE_REKEY_BY_HAND] = "manual", [IKE_REKEY_BY_PEER] = "peer",
+	};
+	return (unsigned)by < IKE_REKEY_BY_COUNT ? names[by] : "?";
 }

@@ -30,6 +30,11 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct conn *conn, bool initia
 /* A responder SA's spii is set: index it for IKE_SA_INIT retransmissions. */
 void ike_sa_index_peer(struct ike_sa *sa);
 void ike_sa_kill(struct ike_sa *sa, const char *why);	/* children down, freed later */
+/* The same for a failure: fail goes to the conn_down it may cause (the
+ * first failure given for sa counts). */
+void ike_sa_fail(struct ike_sa *sa, enum ike_fail fail, const char *why);
+/* The failure an error notify from the peer stands for. */
+enum ike_fail ike_fail_of_notify(uint16_t type);
 void ike_sa_free_all(struct ike_engine *eng);	/* at once: the engine is going */
 struct ike_sa *ike_sa_find(struct ike_engine *eng, uint64_t spi, bool we_initiated);
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,

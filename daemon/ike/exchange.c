@@ -42,7 +42,7 @@ static void retx_cb(evutil_socket_t fd, short what, void *arg)
 		if (sa->state == IKE_S_ESTABLISHED)
 			ike_dpd_dead(sa);	/* dpdaction decides what follows */
 		else
-			ike_sa_kill(sa, "peer not responding");
+			ike_sa_fail(sa, IKE_FAIL_TIMEOUT, "peer not responding");
 		return;
 	}
 	sa->retries++;
@@ -121,11 +121,13 @@ void ike_exchange_run_queue(struct ike_sa *sa)
 		ike_info_send_delete_spi(sa, spi);
 	} else if (sa->want.rekey_ike) {
 		sa->want.rekey_ike = false;
+		sa->rk.by = sa->want.rekey_ike_by;
 		if (ike_rekey_ike_start(sa))
 			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the IKE SA rekey");
 	} else if (sa->want.rekey_child) {
 		uint32_t spi = sa->want.rekey_child;
 		sa->want.rekey_child = 0;
+		sa->rk.by = sa->want.rekey_child_by;
 		if (ike_rekey_child_start(sa, spi))
 			IKE_SA_LOG(sa, LOG_WARNING, "cannot start the Child SA rekey");
 	} else if (sa->want.dpd) {

@@ -18,12 +18,42 @@
 struct child_sa;
 struct conn;
 
+/* Why an IKE SA ended, as a failure or not (ike_down.fail; the metrics'
+ * reason label: ike_fail_name). */
+enum ike_fail {
+	IKE_FAIL_NONE,		/* no failure: deleted by us or by the peer, replaced, removed */
+	IKE_FAIL_TIMEOUT,	/* no answer: retransmissions spent, a state's deadline */
+	IKE_FAIL_DPD,		/* the peer declared dead (dead peer detection) */
+	IKE_FAIL_AUTH,		/* authentication failed, either way; the peer's ID not rightid */
+	IKE_FAIL_PROPOSAL,	/* no common proposal, DH group or traffic selectors */
+	IKE_FAIL_REFUSED,	/* the peer answered another error notify */
+	IKE_FAIL_PROTOCOL,	/* the peer broke the protocol (payloads, its KE value) */
+	IKE_FAIL_EXPIRED,	/* the IKE SA's lifetime ended without a rekey */
+	IKE_FAIL_LOCAL,		/* we failed: memory, building a message, cannot initiate */
+	IKE_FAIL_COUNT
+};
+/* "none", "timeout", "dpd", "auth", "proposal", "refused", "protocol",
+ * "expired", "local". */
+const char *ike_fail_name(enum ike_fail f);
+
 /* Why a conn lost its last IKE SA (ike_io.conn_down). */
 struct ike_down {
 	const char *why;		/* static text for the log and status */
 	bool wait_for_peer;		/* dpdaction=clear|hold: no retry until the peer comes */
 	bool again_soon;		/* dpdaction=restart: retry at once, backoff from zero */
+	enum ike_fail fail;		/* IKE_FAIL_NONE when nothing failed */
 };
+
+enum ike_rekey_what { IKE_REKEY_CHILD, IKE_REKEY_IKE };
+/* Who or what started a rekey (ike_io.conn_rekeyed): the SA's lifetime
+ * (salifetime=, ikelifetime=), the packets sent on a Child SA (2^31), an
+ * operator (mcvpnctl rekey), the peer. */
+enum ike_rekey_by {
+	IKE_REKEY_BY_LIFETIME, IKE_REKEY_BY_VOLUME, IKE_REKEY_BY_HAND, IKE_REKEY_BY_PEER,
+	IKE_REKEY_BY_COUNT
+};
+/* "lifetime", "volume", "manual", "peer". */
+const char *ike_rekey_by_name(enum ike_rekey_by by);
 struct event_base;
 struct ike_sa;
 
@@ -45,16 +75,19 @@ struct ike_io {
 	uint64_t (*child_sent)(void *arg, struct conn *conn, const struct child_sa *child);
 	/* An IKE SA of the conn is established (retries and holds are over). */
 	void (*conn_up)(void *arg, struct conn *conn);
-	/* A rekey of the conn's Child SA or IKE SA completed. */
-	void (*conn_rekeyed)(void *arg, struct conn *conn);
+	/* A rekey of the conn's Child SA or IKE SA completed (both of a
+	 * collision's, each with its own by). */
+	void (*conn_rekeyed)(void *arg, struct conn *conn, enum ike_rekey_what what,
+			     enum ike_rekey_by by);
 	/* The conn has no working IKE SA any more (failed or deleted); down says
 	 * why and, after a dead peer, what dpdaction= asks of the glue. */
 	void (*conn_down)(void *arg, struct conn *conn, const struct ike_down *down);
 	/* The peer of sa is at sa->remote now (and we at sa->local): the outbound
 	 * ESP of its Child SAs goes there. */
 	void (*peer_moved)(void *arg, struct conn *conn, const struct ike_sa *sa);
-	/* Send one NAT-T keepalive (RFC 3948 2.3) from local to remote (port 4500). */
-	int (*send_keepalive)(void *arg, const struct sockaddr_storage *local,
+	/* Send one NAT-T keepalive (RFC 3948 2.3) of conn's IKE SA from local to
+	 * remote (port 4500). */
+	int (*send_keepalive)(void *arg, struct conn *conn, const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote);
 };
 
@@ -132,7 +165,6 @@ double ike_engine_now(void);
 /* Seconds since anything authenticated (IKE or ESP) came from sa's peer. */
 double ike_dpd_silence(struct ike_sa *sa);
 
-enum ike_rekey_what { IKE_REKEY_CHILD, IKE_REKEY_IKE };
 enum ike_request_err {
 	IKE_REQ_OK = 0,
 	IKE_REQ_NOT_UP = -1,		/* the conn has no established IKE SA */

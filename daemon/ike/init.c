@@ -110,7 +110,7 @@ static bool init_restart(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 	evtimer_del(sa->retx_ev);
 	if (ike_init_start(sa))
-		ike_sa_kill(sa, "cannot restart IKE_SA_INIT");
+		ike_sa_fail(sa, IKE_FAIL_LOCAL, "cannot restart IKE_SA_INIT");
 	return true;
 }
 
@@ -154,7 +154,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	if ((err = ike_msg_error_notify(msg))) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused IKE_SA_INIT: %s",
 			   ike_notify_name(err->type));
-		ike_sa_kill(sa, ike_notify_name(err->type));
+		ike_sa_fail(sa, ike_fail_of_notify(err->type), ike_notify_name(err->type));
 		return;
 	}
 	if (msg->hdr.spir == 0) {	/* the payloads are there (ike/rules.c) */
@@ -164,7 +164,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	if (proposal_check_answer(&msg->sa, cfg->ike, cfg->n_ike, PROTO_IKE, true, &c) ||
 	    c.dh != sa->dh_group || msg->ke.kind != sa->dh_group) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer chose an IKE proposal we did not offer");
-		ike_sa_kill(sa, "NO_PROPOSAL_CHOSEN");
+		ike_sa_fail(sa, IKE_FAIL_PROPOSAL, "NO_PROPOSAL_CHOSEN");
 		return;
 	}
 	sa->spir = msg->hdr.spir;
@@ -177,7 +177,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	detect_nat(sa, msg, sa->spir);
 	if (!sa->init_resp || derive(sa, &msg->ke)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "invalid KE from peer or key derivation failed");
-		ike_sa_kill(sa, "key exchange failed");
+		ike_sa_fail(sa, IKE_FAIL_PROTOCOL, "key exchange failed");
 		return;
 	}
 	if (sa->nat_local || sa->nat_remote || cfg->encapsulation) {
@@ -187,7 +187,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	ike_exchange_done(sa);
 	if (ike_auth_start(sa))
-		ike_sa_kill(sa, "cannot build IKE_AUTH");
+		ike_sa_fail(sa, IKE_FAIL_LOCAL, "cannot build IKE_AUTH");
 }
 
 /* ---- responder ---- */
@@ -275,7 +275,7 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	sa->init_req = dup_bytes(msg->raw, msg->raw_len);
 	sa->init_req_len = msg->raw_len;
 	if (!sa->dh || !sa->init_req || rand_bytes(sa->nr, sa->nrlen)) {
-		ike_sa_kill(sa, "out of memory");
+		ike_sa_fail(sa, IKE_FAIL_LOCAL, "out of memory");
 		return NULL;
 	}
 	detect_nat(sa, msg, 0);
@@ -333,7 +333,7 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 	if (len < 0 || !(sa->init_resp = dup_bytes(out, (size_t)len)) || derive(sa, &msg->ke)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "invalid KE from peer or key derivation failed");
 		ike_admit_failed(eng);
-		ike_sa_kill(sa, "key exchange failed");
+		ike_sa_fail(sa, IKE_FAIL_PROTOCOL, "key exchange failed");
 		return;
 	}
 	sa->init_resp_len = (size_t)len;

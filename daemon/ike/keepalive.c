@@ -13,7 +13,7 @@ static void keepalive_cb(evutil_socket_t fd, short what, void *arg)
 	struct ike_io *io = &sa->eng->io;
 
 	if (sa->state == IKE_S_ESTABLISHED && sa->natt && io->send_keepalive)
-		io->send_keepalive(io->arg, &sa->local, &sa->remote);
+		io->send_keepalive(io->arg, sa->conn, &sa->local, &sa->remote);
 }
 
 void ike_keepalive_start(struct ike_sa *sa)

@@ -30,6 +30,7 @@ static void rekey_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	IKE_SA_LOG(sa, LOG_INFO, "rekeying the IKE SA (ikelifetime)");
 	sa->want.rekey_ike = true;
+	sa->want.rekey_ike_by = IKE_REKEY_BY_LIFETIME;
 	ike_exchange_run_queue(sa);
 }
 
@@ -38,10 +39,12 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 	struct ike_sa *sa = arg;
 
 	IKE_SA_LOG(sa, LOG_WARNING, "IKE SA expired without a rekey");
-	if (sa->state == IKE_S_ESTABLISHED)
+	if (sa->state == IKE_S_ESTABLISHED) {
+		sa->fail = sa->fail ? sa->fail : IKE_FAIL_EXPIRED;	/* for the DELETE's end */
 		ike_info_send_delete(sa);
-	else
-		ike_sa_kill(sa, "expired");
+	} else {
+		ike_sa_fail(sa, IKE_FAIL_EXPIRED, "expired");
+	}
 }
 
 void ike_lifetime_start(struct ike_sa *sa)

@@ -76,7 +76,7 @@ static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool re
 	ike_exchange_respond_notify(sa, msg->hdr.exchange, N_UNSUPPORTED_CRITICAL_PAYLOAD, &type,
 				    1);
 	if (msg->hdr.exchange == IKE_AUTH)
-		ike_sa_kill(sa, "IKE_AUTH request with an unsupported critical payload");
+		ike_sa_fail(sa, IKE_FAIL_PROTOCOL, "IKE_AUTH request with an unsupported critical payload");
 }
 
 /* In an encrypted exchange every payload is inside SK (RFC 7296 3.14): the
@@ -130,7 +130,7 @@ static bool rules_ok(struct ike_sa *sa, struct ike_msg *msg, bool response)
 	if (!response) {
 		ike_exchange_respond_notify(sa, msg->hdr.exchange, N_INVALID_SYNTAX, NULL, 0);
 		if (msg->hdr.exchange == IKE_AUTH)
-			ike_sa_kill(sa, "IKE_AUTH request with the wrong payloads");
+			ike_sa_fail(sa, IKE_FAIL_PROTOCOL, "IKE_AUTH request with the wrong payloads");
 		return false;
 	}
 	return msg->hdr.exchange != INFORMATIONAL;

@@ -102,7 +102,7 @@ static void resolve_collision(struct ike_sa *sa, struct child_sa *a, struct chil
 	}
 }
 
-static void new_child_up(struct ike_sa *sa, struct child_sa *n)
+static void new_child_up(struct ike_sa *sa, struct child_sa *n, enum ike_rekey_by by)
 {
 	struct proposal_choice e = { .encr = n->encr, .encr_keybits = n->encr_keybits,
 				     .integ = n->integ };
@@ -110,7 +110,7 @@ static void new_child_up(struct ike_sa *sa, struct child_sa *n)
 
 	proposal_describe(&e, algs, sizeof(algs));
 	if (sa->eng->io.conn_rekeyed)
-		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn);
+		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn, IKE_REKEY_CHILD, by);
 	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out",
 		   n->serial, algs, n->spi_in, n->spi_out);
 	child_sa_start_timers(n);
@@ -135,6 +135,7 @@ static void rekey_refused(struct ike_sa *sa, const struct pl_notify *err)
 		if (g != sa->rk.group && group_offered(sa->conn->cfg, g)) {
 			sa->rk.group = g;
 			sa->want.rekey_child = old;
+			sa->want.rekey_child_by = sa->rk.by;
 			ike_exchange_run_queue(sa);
 			return;
 		}
@@ -206,7 +207,7 @@ void ike_rekey_child_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		unusable(sa, "the data plane refused it");
 		return;
 	}
-	new_child_up(sa, n);
+	new_child_up(sa, n, (enum ike_rekey_by)sa->rk.by);
 	ike_exchange_done(sa);
 	struct child_sa *t = twin(sa, n);
 	if (t) {
@@ -338,7 +339,7 @@ void ike_rekey_child_respond(struct ike_sa *sa, const struct ike_msg *msg)
 		goto out;
 	}
 	respond_rekey(sa, &prop, dh, n);
-	new_child_up(sa, n);
+	new_child_up(sa, n, IKE_REKEY_BY_PEER);
 	struct child_sa *t = twin(sa, n);
 	if (t && !t->out_standby) {
 		resolve_collision(sa, n, t);

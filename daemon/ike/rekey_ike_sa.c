@@ -111,6 +111,7 @@ static void take_over(struct ike_sa *from, struct ike_sa *to)
 {
 	child_sa_move_all(from, to);
 	to->want.rekey_child = from->want.rekey_child;
+	to->want.rekey_child_by = from->want.rekey_child_by;
 	to->want.delete_child = from->want.delete_child;
 	from->want.rekey_child = from->want.delete_child = 0;
 	if (from->conn->ike == from)
@@ -119,13 +120,13 @@ static void take_over(struct ike_sa *from, struct ike_sa *to)
 
 /* n carries the conn now: its lifetime and liveness timers start. old may be
  * NULL (gone already). */
-static void go_live(struct ike_sa *n, struct ike_sa *old)
+static void go_live(struct ike_sa *n, struct ike_sa *old, enum ike_rekey_by by)
 {
 	ike_lifetime_start(n);
 	ike_dpd_start(n);
 	ike_keepalive_start(n);
 	if (n->eng->io.conn_rekeyed)
-		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn);
+		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn, IKE_REKEY_IKE, by);
 	if (old) {
 		old->rekeyed_to = n;
 		old->rekeyed = true;
@@ -168,7 +169,7 @@ static void release(struct ike_sa *held, struct ike_sa *old)
 	evtimer_del(held->retx_ev);
 	if (old)
 		old->rk.passive = 0;
-	go_live(held, old);
+	go_live(held, old, IKE_REKEY_BY_PEER);	/* the peer's rekey */
 	ike_exchange_run_queue(held);
 }
 
@@ -243,7 +244,7 @@ static void resolve(struct ike_sa *old, struct ike_sa *ours, struct ike_sa *held
 	old->rk.passive = 0;
 	take_over(held, ours);
 	redundant(held);
-	go_live(ours, old);
+	go_live(ours, old, (enum ike_rekey_by)old->rk.by);
 	ike_info_send_delete(old);	/* the old one, now without Child SAs */
 	ike_exchange_run_queue(ours);
 }
@@ -320,7 +321,7 @@ void ike_rekey_ike_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	}
 	take_over(sa, n);
-	go_live(n, sa);
+	go_live(n, sa, (enum ike_rekey_by)sa->rk.by);
 	ike_info_send_delete(sa);	/* the old one, now without Child SAs */
 	ike_exchange_run_queue(n);
 }
@@ -414,7 +415,7 @@ void ike_rekey_ike_respond(struct ike_sa *sa, struct ike_msg *msg)
 	if (sa->pending == PEND_REKEY_IKE) {
 		hold(n, sa);	/* ours crossed it: our answer decides (2.8.2) */
 	} else {
-		go_live(n, sa);
+		go_live(n, sa, IKE_REKEY_BY_PEER);
 		ike_exchange_run_queue(n);
 	}
 out:

@@ -248,11 +248,37 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 			io->child_prefer(io->arg, conn, o->child);
 	}
 	if (conn && !conn->ike && io->conn_down) {
-		struct ike_down down = { why, sa->down_wait, sa->down_soon };
+		struct ike_down down = { why, sa->down_wait, sa->down_soon, sa->fail };
 		io->conn_down(io->arg, conn, &down);
 	}
 	struct timeval now = { 0, 0 };
 	evtimer_add(sa->free_ev, &now);
+}
+
+void ike_sa_fail(struct ike_sa *sa, enum ike_fail fail, const char *why)
+{
+	if (!sa->fail && sa->state != IKE_S_DEAD)
+		sa->fail = fail;
+	ike_sa_kill(sa, why);
+}
+
+enum ike_fail ike_fail_of_notify(uint16_t type)
+{
+	switch (type) {
+	case N_AUTHENTICATION_FAILED:
+		return IKE_FAIL_AUTH;
+	case N_NO_PROPOSAL_CHOSEN:
+	case N_INVALID_KE_PAYLOAD:
+	case N_TS_UNACCEPTABLE:
+	case N_SINGLE_PAIR_REQUIRED:
+		return IKE_FAIL_PROPOSAL;
+	case N_INVALID_SYNTAX:
+	case N_UNSUPPORTED_CRITICAL_PAYLOAD:
+	case N_INVALID_MESSAGE_ID:
+		return IKE_FAIL_PROTOCOL;
+	default:
+		return IKE_FAIL_REFUSED;
+	}
 }
 
 struct ike_sa *ike_sa_find_halfopen(struct ike_engine *eng, uint64_t spii,

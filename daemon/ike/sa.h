@@ -45,6 +45,7 @@ struct ike_queue {
 					 * whose answer we could not use: delete it there */
 	bool rekey_ike;
 	uint32_t rekey_child;		/* spi_in of a Child SA due for rekey; 0 none */
+	uint8_t rekey_ike_by, rekey_child_by;	/* enum ike_rekey_by: what asked for each */
 	bool dpd;
 };
 
@@ -64,6 +65,7 @@ struct ike_rekey_out {
 	bool held;			/* this SA was made by a rekey that crossed ours: holds
 					 * the Child SAs, sends and hears nothing until our
 					 * rekey's outcome says which new IKE SA survives */
+	uint8_t by;			/* enum ike_rekey_by of our rekey in flight */
 };
 
 struct child_sa {
@@ -149,6 +151,7 @@ struct ike_sa {
 	struct event *free_ev;		/* owned: deferred free */
 	struct event *state_ev;		/* owned: the state's deadline (ike/state.c) */
 	const char *down_why;		/* static: reported instead of the kill reason */
+	enum ike_fail fail;		/* why it failed (ike_sa_fail), for ike_down */
 	bool down_wait, down_soon;	/* for ike_down (a dead peer's dpdaction) */
 	unsigned est_mark;		/* eng->next_serial when established, for INITIAL_CONTACT */
 };

@@ -57,7 +57,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	const char *why = states[sa->state].why;
 
 	if (states[sa->state].deadline_s)
-		ike_sa_kill(sa, why);
+		ike_sa_fail(sa, IKE_FAIL_TIMEOUT, why);
 }
 
 int ike_state_set(struct ike_sa *sa, enum ike_state to)

@@ -351,10 +351,13 @@ static void io_peer_moved(void *arg, struct conn *conn, const struct ike_sa *sa)
 	s->esp_port = port_of(&sa->remote);
 }
 
-static int io_send_keepalive(void *arg, const struct sockaddr_storage *local,
+static int io_send_keepalive(void *arg, struct conn *conn, const struct sockaddr_storage *local,
 			     const struct sockaddr_storage *remote)
 {
 	struct side *s = arg;
+
+	if (!side_conn(s, conn))
+		s->wrong_conn++;
 
 	if (!same_ip(local, &s->priv) || !same_ip(remote, &s->net->s[!s->idx].pub))
 		s->net->misrouted++;
@@ -373,6 +376,7 @@ static void io_conn_down(void *arg, struct conn *conn, const struct ike_down *do
 		s->wrong_conn++;
 	io_note(s, IO_CONN_DOWN, NULL, why);
 	s->n_conn_down++;
+	s->fails[down->fail < IKE_FAIL_COUNT ? down->fail : IKE_FAIL_NONE]++;
 	snprintf(s->conn_down_why, sizeof(s->conn_down_why), "%s", why ? why : "(null)");
 	s->conn_down_ms = net_now_ms();
 	/* as conn.c: a dead peer's dpdaction=clear|hold waits for the peer */
@@ -383,6 +387,19 @@ static void io_conn_down(void *arg, struct conn *conn, const struct ike_down *do
 	if (s->net->retry_ms && s->conn.cfg->autostart == CONF_AUTO_START && !s->retry_at_ms &&
 	    !conn->hold)
 		s->retry_at_ms = s->conn_down_ms + s->net->retry_ms;
+}
+
+/* As conn.c: count the rekeys by kind and by what started them. */
+static void io_conn_rekeyed(void *arg, struct conn *conn, enum ike_rekey_what what,
+			    enum ike_rekey_by by)
+{
+	struct side *s = arg;
+
+	if (!side_conn(s, conn) || (unsigned)what > IKE_REKEY_IKE || (unsigned)by >= IKE_REKEY_BY_COUNT) {
+		s->wrong_conn++;
+		return;
+	}
+	s->rekeys[what][by]++;
 }
 
 /* conn.c's retry, reduced: initiate again if still without an IKE SA. */
@@ -471,6 +488,7 @@ static void side_init(struct net *n, int idx)
 		.child_prefer = io_child_prefer, .child_idle = io_child_idle,
 		.child_sent = io_child_sent,
 		.conn_down = io_conn_down,
+		.conn_rekeyed = io_conn_rekeyed,
 		.peer_moved = io_peer_moved,
 		.send_keepalive = io_send_keepalive,
 	};

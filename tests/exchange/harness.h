@@ -145,6 +145,8 @@ struct side {
 	unsigned n_io;
 	unsigned n_down, n_prefer, n_conn_down;
 	char conn_down_why[128];	/* the last one */
+	unsigned fails[IKE_FAIL_COUNT];	/* conn_down calls by ike_down.fail */
+	unsigned rekeys[2][IKE_REKEY_BY_COUNT];	/* conn_rekeyed calls by what, by */
 	uint64_t conn_down_ms;
 
 	/* fake data plane */

@@ -191,6 +191,7 @@ static void peer_dead(const char *action)
 	net_advance(&n, TICK_MS + 10);
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
 	CHECK_STR(n.s[SIDE_A].conn_down_why, "peer dead (DPD)");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_DPD], 1);	/* the metrics' reason="dpd" */
 	uint64_t at = n.s[SIDE_A].conn_down_ms - t0;
 	if (at < TIMEOUT_MS || at > TIMEOUT_MS + TICK_MS)
 		fprintf(stderr, "  declared dead %llu ms after the last message; expected %u-%u ms\n",

@@ -79,6 +79,9 @@ static void ike_rekey(int by)
 	CHECK_INT(q ? q->view.ke_group : 0, MODP_1536);
 	CHECK_INT(a ? a->view.ke_group : 0, MODP_1536);
 	check_ike_rekeyed(&n, &old, by);
+	CHECK_INT(n.s[by].rekeys[IKE_REKEY_IKE][IKE_REKEY_BY_HAND], 1);	/* the metrics' */
+	CHECK_INT(n.s[!by].rekeys[IKE_REKEY_IKE][IKE_REKEY_BY_PEER], 1);
+	CHECK_INT(n.s[by].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_HAND], 0);
 	const struct ike_sa *sa = ike_of(&n, SIDE_A), *sb = ike_of(&n, SIDE_B);
 	if (!sa || !sb || sa->state != IKE_S_ESTABLISHED)
 		goto out;

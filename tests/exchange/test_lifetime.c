@@ -70,6 +70,9 @@ static void deleted_by(int deleter, const char *name)
 	CHECK_INT(o->n_inst, 0);
 	CHECK_INT(o->n_conn_down, 1);
 	CHECK_CONTAINS(o->conn_down_why, "deleted by peer");
+	/* a DELETE is no failure, on either side (the metrics count none) */
+	CHECK_INT(o->fails[IKE_FAIL_NONE], 1);
+	CHECK_INT(n.s[deleter].fails[IKE_FAIL_NONE], 1);
 	CHECK_INT(side_n_live(&n.s[deleter]), 0);
 	CHECK_INT(n.s[deleter].n_inst, 0);
 	/* child_down came before conn_down on both sides */
@@ -111,6 +114,7 @@ static void peer_silent(void)
 	}
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
 	CHECK_STR(n.s[SIDE_A].conn_down_why, "peer not responding");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_TIMEOUT], 1);	/* the metrics' reason="timeout" */
 	CHECK_INT(n.s[SIDE_A].conn_down_ms - t0, 63500);
 	CHECK_INT(side_n_live(&n.s[SIDE_A]), 0);
 	CHECK(n.s[SIDE_A].conn.ike == NULL);

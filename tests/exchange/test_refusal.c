@@ -195,6 +195,7 @@ static void psk_mismatch(void)
 	CHECK_INT(net_count(&n, -1, INFORMATIONAL, -1), 0);
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
 	CHECK_CONTAINS(n.s[SIDE_A].conn_down_why, "AUTHENTICATION_FAILED");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_AUTH], 1);	/* the metrics' reason="auth" */
 	check_nothing_installed(&n);
 	check_all_gone(&n);
 	net_free(&n);
@@ -222,6 +223,7 @@ static void no_proposal_ike(void)
 	CHECK_LOG("\"B\": NO_PROPOSAL_CHOSEN");
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
 	CHECK_CONTAINS(n.s[SIDE_A].conn_down_why, "NO_PROPOSAL_CHOSEN");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_PROPOSAL], 1);
 	check_nothing_installed(&n);
 	check_all_gone(&n);
 	net_free(&n);
@@ -255,6 +257,7 @@ static void no_proposal_esp(void)
 		fprintf(stderr, "  note: A's conn_down reason is \"%s\", not the refusal\n",
 			n.s[SIDE_A].conn_down_why);
 	CHECK_CONTAINS(n.s[SIDE_A].conn_down_why, "NO_PROPOSAL_CHOSEN");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_PROPOSAL], 1);
 	check_nothing_installed(&n);
 	check_all_gone(&n);
 	net_free(&n);
@@ -320,6 +323,7 @@ static void ts_unacceptable(void)
 	CHECK_LOG("\"A\": #1: peer refused the Child SA: TS_UNACCEPTABLE");
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 1);
 	CHECK_CONTAINS(n.s[SIDE_A].conn_down_why, "TS_UNACCEPTABLE");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_PROPOSAL], 1);
 	check_nothing_installed(&n);
 	check_all_gone(&n);
 	net_free(&n);

@@ -36,6 +36,13 @@ static void child_rekey(int by, bool pfs)
 	check_net_sane(&n);
 	check_rekeyed(&n, &old);
 	check_no_blackhole(&n);
+	/* what the metrics count: one Child SA rekey on each side, by hand on
+	 * the side that asked, by the peer on the other */
+	CHECK_INT(n.s[by].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_HAND], 1);
+	CHECK_INT(n.s[r].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_PEER], 1);
+	CHECK_INT(n.s[by].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_PEER], 0);
+	CHECK_INT(n.s[r].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_HAND], 0);
+	CHECK_INT(n.s[by].rekeys[IKE_REKEY_IKE][IKE_REKEY_BY_HAND], 0);
 
 	/* on the wire: one CREATE_CHILD_SA with REKEY_SA (the old inbound SPI of
 	 * its sender), a KE payload both ways exactly with PFS, then the old pair's DELETE */

@@ -163,6 +163,11 @@ static bool auto_run(int run, unsigned *full_logs, unsigned *n_child, unsigned *
 		CHECK_INT(n.s[i].n_up - n.s[i].n_down, 1);
 		CHECK_INT(n.s[i].n_up, nc + 1);
 	}
+	/* the metrics' counts: A's rekeys by their lifetimes, B's by the peer */
+	CHECK_INT(n.s[SIDE_A].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_LIFETIME], nc);
+	CHECK_INT(n.s[SIDE_A].rekeys[IKE_REKEY_IKE][IKE_REKEY_BY_LIFETIME], ni);
+	CHECK_INT(n.s[SIDE_B].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_PEER], nc);
+	CHECK_INT(n.s[SIDE_B].rekeys[IKE_REKEY_IKE][IKE_REKEY_BY_PEER], ni);
 	if (check_fail_count != scenario_fail_before && *full_logs < 2)
 		net_dump_io(&n);
 out:
@@ -277,6 +282,8 @@ static void volume_rekey(void)
 	if (check_one_tunnel(&n))
 		CHECK(n.s[SIDE_A].conn.ike->child->spi_out != old_out);
 	CHECK_LOG("rekeying (2^31 packets sent)");
+	CHECK_INT(n.s[SIDE_A].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_VOLUME], 1);
+	CHECK_INT(n.s[SIDE_B].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_PEER], 1);
 	net_advance(&n, 30000);	/* the new SA has sent nothing: no more rekeys */
 	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 1);
 	CHECK_INT(n.s[SIDE_A].n_conn_down, 0);
