@@ -2,10 +2,13 @@
  * tear-down that sends DELETE and removes every interface it created. */
 #include "daemon/daemon.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -15,6 +18,8 @@
 #include "daemon/dataplane/dataplane.h"
 #include "daemon/linger.h"
 #include "daemon/base/log.h"
+#include "daemon/metrics/collect.h"
+#include "daemon/metrics/http.h"
 #include "netlink/nl.h"
 
 static void engine_recv(void *arg, const struct sockaddr_storage *local,
@@ -120,6 +125,55 @@ static int setup_netlink(struct daemon *d)
 	return d->mon_ev && d->host_ev && event_add(d->mon_ev, NULL) == 0 ? 0 : -1;
 }
 
+/* "127.0.0.1:9447", "[::1]:9447" */
+static void listen_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+	}
+}
+
+int daemon_metrics_listen(struct daemon *d, const struct conf_setup *was, struct evbuffer *out)
+{
+	const struct sockaddr_storage *at = &d->conf->setup.metrics_listen;
+	char where[INET6_ADDRSTRLEN + 16];
+	int err = 0;
+
+	if (was && conf_setup_metrics_equal(was, &d->conf->setup))
+		return 0;
+	if (d->metrics)
+		log_notice("metrics: no longer listening (metrics-listen= changed)");
+	metrics_http_free(d->metrics);
+	d->metrics = NULL;
+	if (!at->ss_family) {
+		if (was && out)
+			evbuffer_add_printf(out, "metrics-listen: off\n");
+		return 0;
+	}
+	listen_str(at, where, sizeof(where));
+	d->metrics = metrics_http_new(d->base, at, metrics_collect_fill, d, &err);
+	if (!d->metrics) {
+		log_err("metrics-listen=%s: cannot listen: %s; no metrics over HTTP (mcvpnctl metrics "
+			"still answers)", where, strerror(err));
+		if (out)
+			evbuffer_add_printf(out, "metrics-listen=%s: cannot listen: %s\n", where,
+					    strerror(err));
+		return -1;
+	}
+	log_notice("metrics: GET /metrics on %s", where);
+	if (was && out)
+		evbuffer_add_printf(out, "metrics-listen: now %s\n", where);
+	return 0;
+}
+
 int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, const char *ctl_path)
 {
 	struct ike_io io;
@@ -146,6 +200,7 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
 	d->ctl = ctl_server_new(d->base, ctl_path, ctl_commands_handler, d);
 	if (!d->ctl)
 		return -1;
+	daemon_metrics_listen(d, NULL, NULL);	/* the tunnels matter more: on without it */
 	for (int i = 0; i < 3; i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], signal_cb, d);
 		if (!d->sig_ev[i] || event_add(d->sig_ev[i], NULL))
@@ -227,6 +282,7 @@ int daemon_run(struct daemon *d)
 void daemon_free(struct daemon *d)
 {
 	d->stopping = true;
+	metrics_http_free(d->metrics);
 	ctl_server_free(d->ctl);
 	ike_engine_clear(&d->eng);
 	for (size_t i = 0; i < d->n_conns; i++)

@@ -13,11 +13,13 @@
 struct dp_sa_stats;
 
 struct conf;
+struct conf_setup;
 struct ctl;
 struct dataplane;
 struct evbuffer;
 struct event;
 struct event_base;
+struct metrics_http;
 struct nl;
 struct nl_monitor;
 
@@ -36,6 +38,7 @@ struct daemon {
 	struct event *mon_ev;		/* owned */
 	struct event *host_ev;		/* owned: resolve again, a moment after the host changed */
 	struct ctl *ctl;		/* owned */
+	struct metrics_http *metrics;	/* owned: GET /metrics at metrics-listen=; NULL none */
 	struct event *sig_ev[3];	/* owned: TERM, INT, HUP */
 	struct event *tick_ev;		/* owned: STATUS= refresh */
 	struct event *watchdog_ev;	/* owned: WATCHDOG=1 */
@@ -53,6 +56,11 @@ int daemon_reload(struct daemon *d, struct evbuffer *out);
 /* The same files resolved on the host as it is now (after its addresses or
  * default route changed): conns whose ends moved restart.  0 or -1. */
 int daemon_resolve_again(struct daemon *d);
+/* metrics-listen= of the running config: listen there (was NULL: at
+ * start), or again when a reload changed it from was (nothing happens if
+ * it did not).  A failure to listen is logged, and told to out if not
+ * NULL; the daemon runs on without it.  0 or -1. */
+int daemon_metrics_listen(struct daemon *d, const struct conf_setup *was, struct evbuffer *out);
 /* Start the auto=start conns and run until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 void daemon_free(struct daemon *d);

@@ -100,6 +100,7 @@ static struct conn *place(struct daemon *d, const struct conf_conn *cfg, struct 
 static int apply(struct daemon *d, struct conf *conf, struct apply *a)
 {
 	struct conn **conns = calloc(conf->n_conns ? conf->n_conns : 1, sizeof(*conns));
+	struct conf_setup was = d->conf->setup;
 
 	if (!conns) {
 		conf_free(conf);
@@ -114,6 +115,8 @@ static int apply(struct daemon *d, struct conf *conf, struct apply *a)
 	d->conns = conns;
 	d->n_conns = conf->n_conns;
 	ike_engine_set_conns(&d->eng, d->conns, d->n_conns);
+	if (daemon_metrics_listen(d, &was, a->out))
+		a->failed = 1;
 	return a->failed ? -1 : 0;
 }
 

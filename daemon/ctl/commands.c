@@ -1,5 +1,6 @@
 /* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
- * down, rekey.  Each answers in words an operator can act on. */
+ * down, rekey, reload, check, metrics.  Each answers in words an operator
+ * can act on (metrics: in the Prometheus text format). */
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "daemon/host.h"
 #include "daemon/base/log.h"
+#include "daemon/metrics/collect.h"
 
 typedef int (*cmd_fn)(struct daemon *d, int argc, char **argv, struct evbuffer *out);
 
@@ -159,6 +161,13 @@ static int cmd_reload(struct daemon *d, int argc, char **argv, struct evbuffer *
 	return daemon_reload(d, out);
 }
 
+/* The series GET /metrics serves, for node_exporter's textfile collector. */
+static int cmd_metrics(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	metrics_collect(d, out);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int min_args, max_args;		/* after the command word */
@@ -172,6 +181,7 @@ static const struct {
 	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
 	{ "reload", 0, 0, cmd_reload, "reload" },
 	{ "check", 0, 0, cmd_check, "check" },
+	{ "metrics", 0, 0, cmd_metrics, "metrics" },
 };
 
 int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
@@ -187,7 +197,7 @@ int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 		}
 		return cmds[i].fn(d, argc, argv, out);
 	}
-	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check)",
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check, metrics)",
 			    argv[0]);
 	return -1;
 }
