@@ -19,6 +19,9 @@ PKGS=(
 	iproute2 nftables iputils-ping procps python3 util-linux
 	# the NAT test makes the NAT forget its mappings
 	conntrack
+	# the metrics test: Prometheus (and promtool) scrape mcvpnd in a
+	# namespace; the rules test runs promtool
+	prometheus curl
 	# the service test (systemd-analyze) and the packaging test (a .deb)
 	systemd debhelper dpkg-dev
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,

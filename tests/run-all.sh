@@ -287,6 +287,8 @@ else
 	run_suite nat 300 tests/netns/test_nat.sh
 	# proto mcvpn, someone else's routes kept, failover by metric: ~40 s
 	run_suite routes 300 tests/netns/test_routes.sh
+	# GET /metrics, mcvpnctl metrics, Prometheus scraping it: ~30 s
+	run_suite metrics 300 tests/netns/test_metrics.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh
