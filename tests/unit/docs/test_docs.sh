@@ -16,6 +16,10 @@
 #    and (given MCVPND) each side passes "mcvpnd --check".
 # 5. The route protocol: packaging/rt_protos.conf names NL_RTPROT_MCVPN of
 #    netlink/nl.h "mcvpn", and mcvpnd(8) says "proto mcvpn".
+# 6. Every key of conf/setup.c's setup_keys[] table has an entry in
+#    mcvpn.conf(5)'s CONFIG SETUP; every metric family the daemon writes (a
+#    "mcvpn_..." string in daemon/) has an entry in mcvpnd(8)'s METRICS (a
+#    .TP tag "mcvpn_name{labels}"), and METRICS has none the daemon lacks.
 # Needs groff (Debian: groff-base) and man (Debian: man-db).
 set -u
 
@@ -235,6 +239,34 @@ fi
 if ! plain "$man_dir/mcvpnd.8" | grep -q 'proto mcvpn'; then
 	fail "mcvpnd.8 does not say 'proto mcvpn' (the routes' protocol)"
 fi
+
+# ---- 6. config setup keys, metric families ----
+between "$src/conf/setup.c" 'struct setup_def setup_keys[[][]] *= *[{]' '^[}];' |
+	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p' >"$tmp/setup_keys"
+[ -s "$tmp/setup_keys" ] || fail "no keys found in conf/setup.c's setup_keys[] table (did its layout change?)"
+between "$tmp/conf.txt" '^[.]SH CONFIG SETUP' '^[.]SH' |
+	awk 'prev ~ /^\.T[PQ]$/ { sub(/^\.B[IR]? /, ""); sub(/=.*/, ""); print } { prev = $0 }' >"$tmp/setup_tags"
+while read -r key; do
+	grep -qx "$key" "$tmp/setup_tags" ||
+		fail "mcvpn.conf.5 CONFIG SETUP has no entry for '$key=' (it is in conf/setup.c's setup_keys[] table)"
+done <"$tmp/setup_keys"
+grep -rho '"mcvpn_[a-z0-9_]*"' "$src/daemon" | tr -d '"' | sort -u >"$tmp/families"
+plain "$man_dir/mcvpnd.8" | between - '^[.]SH METRICS' '^[.]SH' |
+	awk 'prev == ".TP" { print } { prev = $0 }' |
+	sed -n 's/^\.B "\{0,1\}\(mcvpn_[a-z0-9_]*\).*/\1/p' | sort >"$tmp/family_tags"
+n_families=$(wc -l <"$tmp/families")
+if [ "$n_families" -lt 10 ]; then
+	fail "found $n_families metric families in daemon/ (expected at least 10: are they still \"mcvpn_...\" strings?)"
+fi
+while read -r f; do
+	grep -qx "$f" "$tmp/family_tags" ||
+		fail "mcvpnd.8 METRICS has no entry for $f (a .TP tag '.B $f{labels}'; the daemon writes it)"
+done <"$tmp/families"
+while read -r f; do
+	grep -qx "$f" "$tmp/families" ||
+		fail "mcvpnd.8 METRICS documents $f, which the daemon does not write"
+done <"$tmp/family_tags"
+echo "checked $(wc -l <"$tmp/setup_keys") config setup keys and $n_families metric families against the pages"
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures problem(s) in the manual pages"
