@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/mcvpnctl/port_owner.h"
 
 struct vctx {
 	FILE *out;
@@ -67,21 +68,41 @@ static bool daemon_running(const char *ctl_path)
 	return up;
 }
 
-static void check_port(struct vctx *v, uint16_t port, bool daemon_up)
+/* Who has the port: "pluto (pid 812)", or "another program" when /proc
+ * does not say (not root). */
+static void holder(const char *proc_root, uint16_t port, char *buf, size_t len)
+{
+	char name[64];
+	int pid;
+
+	if (port_owner(proc_root, port, &pid, name, sizeof(name)) == 0)
+		snprintf(buf, len, "%s (pid %d)", name, pid);
+	else
+		snprintf(buf, len, "another program");
+}
+
+static void check_port(struct vctx *v, const char *proc_root, uint16_t port, bool daemon_up)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	char what[64], fix[200];
+	char what[64], fix[300], who[96] = "";
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	int err = errno;
 
 	if (fd >= 0)
 		close(fd);
+	if (!ok && err == EADDRINUSE)
+		holder(proc_root, port, who, sizeof(who));
 	snprintf(what, sizeof(what), "UDP port %u can be bound%s", port,
 		 !ok && daemon_up ? " (in use by mcvpnd)" : "");
-	snprintf(fix, sizeof(fix), "cannot bind UDP %u: %s%s", port, strerror(err),
-		 err == EADDRINUSE ? "; another IKE daemon runs (systemctl stop ipsec strongswan)"
-				   : err == EACCES ? "; run as root or with CAP_NET_BIND_SERVICE" : "");
+	if (err == EADDRINUSE)
+		snprintf(fix, sizeof(fix),
+			 "cannot bind UDP %u: %s holds it; another IKE daemon runs "
+			 "(libreswan: systemctl disable --now ipsec; strongSwan: systemctl disable "
+			 "--now strongswan)", port, who);
+	else
+		snprintf(fix, sizeof(fix), "cannot bind UDP %u: %s%s", port, strerror(err),
+			 err == EACCES ? "; run as root or with CAP_NET_BIND_SERVICE" : "");
 	result(v, ok || (err == EADDRINUSE && daemon_up), what, fix);
 }
 
@@ -148,8 +169,8 @@ int verify_run(const char *config_dir, const char *ctl_path, const char *proc_ro
 
 	fprintf(out, "Verifying this host for mcvpnd (%s):\n", up ? "mcvpnd is running" : "mcvpnd is not running");
 	check_tun(&v);
-	check_port(&v, 500, up);
-	check_port(&v, 4500, up);
+	check_port(&v, proc_root, 500, up);
+	check_port(&v, proc_root, 4500, up);
 	check_sysctl(&v, proc_root, "net.ipv4.ip_forward", "1", NULL,
 		     "a gateway forwards the routed subnets: sysctl -w net.ipv4.ip_forward=1");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.rp_filter", "0", "2",

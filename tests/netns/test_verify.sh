@@ -86,6 +86,8 @@ HOLDER=$!
 at_exit "stop_pid $HOLDER"
 wait_for "$SAFETY" test -e "$WORK/holder.ready" || fail "a program holds UDP 500" "not bound after $SAFETY s"
 expect_failed "UDP 500 taken by another program" "port 500" "another IKE daemon"
+check_match "verify names the program that holds UDP 500" \
+	"cannot bind UDP 500: python3 \\(pid [0-9]+\\) holds it" "$OUT"
 stop_pid "$HOLDER"
 
 summary
