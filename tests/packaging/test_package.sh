@@ -22,6 +22,7 @@ EXPECTED=(
 	usr/share/man/man5/mcvpn.conf.5
 	usr/share/doc/mcvpn/examples/aws/oracle-tunnel-1.conf
 	usr/share/doc/mcvpn/examples/oci/oracle-tunnel-1.conf
+	usr/share/doc/mcvpn/examples/90-mcvpn.conf
 	etc/mcvpn.d
 	etc/iproute2/rt_protos.d/mcvpn.conf
 	usr/lib/firewalld/services/mcvpn.xml
