@@ -28,6 +28,7 @@ EXPECTED=(
 	usr/lib/firewalld/services/mcvpn.xml
 	usr/share/selinux/packages/mcvpn.pp
 	usr/share/selinux/devel/include/contrib/mcvpn.if
+	usr/share/bash-completion/completions/mcvpnctl
 )
 
 # has_files ROOT LABEL: every expected path exists under ROOT (man pages may be gzipped).
@@ -142,7 +143,8 @@ test_rpm_spec() {
 	for f in '%{_sbindir}/mcvpnd' '%{_sbindir}/mcvpnctl' '%{_unitdir}/mcvpnd.service' \
 		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d' \
 		 '%{_sysconfdir}/iproute2/rt_protos.d/mcvpn.conf' \
-		 '%{_prefix}/lib/firewalld/services/mcvpn.xml' '%{_datadir}/selinux/packages/mcvpn.pp'; do
+		 '%{_prefix}/lib/firewalld/services/mcvpn.xml' '%{_datadir}/selinux/packages/mcvpn.pp' \
+		 '%{_datadir}/bash-completion/completions/mcvpnctl'; do
 		check "spec lists $f" grep -qF -- "$f" "$spec"
 	done
 	check_match "spec version matches meson.build" \
