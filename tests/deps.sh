@@ -22,8 +22,9 @@ PKGS=(
 	# the metrics test: Prometheus (and promtool) scrape mcvpnd in a
 	# namespace; the rules test runs promtool
 	prometheus curl
-	# the service test (systemd-analyze) and the packaging test (a .deb)
-	systemd debhelper dpkg-dev
+	# the service test (systemd-analyze) and the packaging test (a .deb, the
+	# firewalld service checked with xmllint, the SELinux module compiled)
+	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
