@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "daemon/base/bytes.h"
 #include "daemon/base/cursor.h"
 
 #define ICMP_ECHO_REPLY 0
@@ -21,7 +22,7 @@
 static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+		sum += get_be16(p + i);
 	if (n & 1)
 		sum += (uint32_t)p[n - 1] << 8;
 	return sum;

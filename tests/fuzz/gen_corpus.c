@@ -19,6 +19,7 @@
 #include "crypto/alg.h"
 #include "crypto/cipher.h"
 #include "crypto/secret.h"
+#include "daemon/base/bytes.h"
 #include "daemon/ctl/proto.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/esp.h"
@@ -561,14 +562,13 @@ static void probe_seed(const char *name, bool v6, uint64_t serial, uint8_t mode_
 		e.token[i] = (uint8_t)(0xa0 + i);
 	n = probe_echo_build(&e, serial, p, PROBE_ECHO_MAX);
 	p[h] = v6 ? 129 : 0;
-	p[h + 2] = p[h + 3] = 0;
+	put_be16(p + h + 2, 0);
 	sum = v6 ? (uint32_t)(n - h) + 58 : 0;
 	for (size_t i = v6 ? 8 : h; i < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
+		sum += get_be16(p + i);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	p[h + 2] = (uint8_t)(~sum >> 8);
-	p[h + 3] = (uint8_t)~sum;
+	put_be16(p + h + 2, (uint16_t)~sum);
 	seed[0] = (uint8_t)(mode_serial << 1 | v6);
 	put("fuzz_probe_echo", name, seed, 1 + n);
 }

@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "crypto/alg.h"
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/dataplane.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/esp.h"
@@ -305,8 +306,7 @@ static void make_echo(uint8_t p[36], const uint8_t src[4], const uint8_t dst[4],
 	p[9] = 1;
 	memset(p + 20, 0, 16);
 	p[20] = type;
-	p[24] = (uint8_t)(ident >> 8);
-	p[25] = (uint8_t)ident;
+	put_be16(p + 24, ident);
 	p[27] = 7;	/* sequence number */
 }
 

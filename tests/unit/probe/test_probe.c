@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "daemon/base/bytes.h"
 #include "daemon/probe/echo.h"
 #include "daemon/probe/probe.h"
 
@@ -47,12 +48,6 @@ static uint16_t csum(uint32_t sum, const uint8_t *p, size_t n)
 	return (uint16_t)~sum;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* What the peer's host makes of request req (len bytes): addresses
  * swapped, the type a reply's, checksums again.  hlen: the IP header's
  * length (IPv4 with options: more than 20). */
@@ -63,19 +58,19 @@ static void reply_of(uint8_t *p, size_t len, size_t hlen)
 	if (p[0] >> 4 == 4) {
 		memcpy(t, p + 12, 4), memcpy(p + 12, p + 16, 4), memcpy(p + 16, t, 4);
 		p[hlen] = 0;
-		put16(p + 10, 0), put16(p + 10, csum(0, p, hlen));
-		put16(p + hlen + 2, 0), put16(p + hlen + 2, csum(0, p + hlen, len - hlen));
+		put_be16(p + 10, 0), put_be16(p + 10, csum(0, p, hlen));
+		put_be16(p + hlen + 2, 0), put_be16(p + hlen + 2, csum(0, p + hlen, len - hlen));
 		return;
 	}
 	memcpy(t, p + 8, 16), memcpy(p + 8, p + 24, 16), memcpy(p + 24, t, 16);
 	p[40] = 129;
-	put16(p + 42, 0);
+	put_be16(p + 42, 0);
 	{
 		uint32_t pseudo = (uint32_t)(len - 40) + 58;
 
 		for (int i = 8; i < 40; i += 2)
 			pseudo += (uint32_t)p[i] << 8 | p[i + 1];
-		put16(p + 42, csum(pseudo, p + 40, len - 40));
+		put_be16(p + 42, csum(pseudo, p + 40, len - 40));
 	}
 }
 
@@ -163,7 +158,7 @@ static void test_match_ipv4(void)
 	memset(p + 20, 1, 4);
 	memcpy(p + 24, req + 20, len - 20);
 	p[0] = 0x46;
-	put16(p + 2, (uint16_t)(len + 4));
+	put_be16(p + 2, (uint16_t)(len + 4));
 	reply_of(p, len + 4, 24);
 	CHECK_INT(probe_echo_match(&e, 9, p, len + 4), PROBE_REPLY_OK);
 	p[0] = 0x44;		/* IHL 4 */
@@ -177,13 +172,13 @@ static void test_match_ipv4(void)
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_NOT_OURS);
 	p[6] = 0x40;		/* don't fragment: fine, once the header checksum agrees */
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_MALFORMED);
-	put16(p + 10, 0), put16(p + 10, csum(0, p, 20));
+	put_be16(p + 10, 0), put_be16(p + 10, csum(0, p, 20));
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_OK);
 	p[9] = 17;		/* UDP */
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_NOT_OURS);
 	memcpy(p, req, len);
 	reply_of(p, len, 20);
-	put16(p + 2, (uint16_t)(len - 1));	/* total length short of the packet */
+	put_be16(p + 2, (uint16_t)(len - 1));	/* total length short of the packet */
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_MALFORMED);
 }
 
@@ -198,7 +193,7 @@ static void test_match_ipv6(void)
 	p[6] = 0;		/* a hop-by-hop header first: not the reply we asked for */
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_NOT_OURS);
 	p[6] = 58;
-	put16(p + 4, (uint16_t)(len - 41));
+	put_be16(p + 4, (uint16_t)(len - 41));
 	CHECK_INT(probe_echo_match(&e, 9, p, len), PROBE_REPLY_MALFORMED);
 	CHECK_STR(probe_reply_name(PROBE_REPLY_WRONG_PEER), "from elsewhere");
 }
