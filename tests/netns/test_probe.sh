@@ -14,7 +14,8 @@
 #                                |   forwarded (the cut path)     |      +------------------------+
 #                                +--------------------------------+
 # Checks: --check's warning for probe= without interface-ip=; probes
-# answered, with an RTT, in status --json and status; the path cut: the
+# answered, with an RTT, in status --json (its keys and types as
+# mcvpnctl(8) lists them) and status; the path cut: the
 # probe fails (up false, losses counted), logged once; the path back:
 # answered again, logged once; the peer stopped (DELETE): the probe stops,
 # up false; the peer back: answered again; a reload that changes
@@ -38,6 +39,26 @@ REAL_MCVPND=$MCVPND
 probe() { mcvpn_json "$1" "c['probe']['$2']"; }
 # probe_is SIDE PYTHON-EXPR: the expression over p (the probe) holds.
 probe_is() { [ "$(mcvpn_json "$1" "(lambda p: bool($2))(c['probe'])")" = True ]; }
+
+# probe_schema SIDE: "ok" when the first conn's probe in status --json has
+# the keys and types mcvpnctl(8) documents, else what is wrong.
+probe_schema() {
+	mcvpnctl "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["conns"][0]["probe"]
+num = (int, float)
+want = {"address": str, "source": str, "interval": int, "timeout": int, "state": str,
+        "up": bool, "sent": int, "received": int, "lost": int, "last_rtt": num,
+        "loss_ratio": num, "window": int, "rtt": dict}
+bad = [k for k in want if k not in p or not isinstance(p[k], want[k])
+       or (want[k] is int and isinstance(p[k], bool))]
+bad += ["unknown key " + k for k in p if k not in want]
+h = p.get("rtt", {})
+if sorted(h) != ["buckets", "count", "sum"] or \
+   any(sorted(b) != ["count", "le"] for b in h.get("buckets", [])):
+    bad.append("rtt")
+print("ok" if not bad else "wrong: " + ", ".join(bad))'
+}
 
 # The daemon as the unit runs it (tests/netns/test_service.sh does the same).
 write_wrapper() {
@@ -106,6 +127,7 @@ test_probe() {
 		"p['received'] >= 3 and p['up'] and p['state'] == 'up' and p['last_rtt'] > 0"
 	check_eq "the probe's target and source" "192.168.2.2 192.168.2.1 1 1" \
 		"$(mcvpn_json aws "' '.join(map(str, (c['probe'][k] for k in ('address', 'source', 'interval', 'timeout'))))")"
+	check_eq "the probe object has the keys mcvpnctl(8) lists, typed" ok "$(probe_schema aws)"
 	check_eq "the RTT histogram counts every answer (count = received, 13 buckets up to 5 s)" True \
 		"$(mcvpn_json aws "(lambda p, h: h['count'] == p['received'] and len(h['buckets']) == 13 and h['buckets'][-1]['le'] == 5 and h['buckets'][-1]['count'] <= h['count'] and h['sum'] > 0)(c['probe'], c['probe']['rtt'])")"
 	check_match "status shows the probe up with its RTT" \
