@@ -48,7 +48,7 @@ static bool g_up(const struct snap *s, time_t now, double t, double *v)
 
 static bool g_ike_age(const struct snap *s, time_t now, double t, double *v)
 {
-	*v = (double)(now - s->sa->established);
+	*v = s->established ? (double)(now - s->sa->established) : 0;
 	return s->established;
 }
 
