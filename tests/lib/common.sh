@@ -216,9 +216,11 @@ check_eq() {
 }
 
 # check_match DESC REGEX TEXT: TEXT (may be several lines) has a line matching
-# the extended REGEX.
+# the extended REGEX.  (A here-string, not printf | grep -q: under pipefail
+# grep's early exit on a match could kill printf with SIGPIPE while it still
+# writes a text of more than one buffer, and the match would count as none.)
 check_match() {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		pass "$1"
 		return 0
 	fi
