@@ -22,6 +22,7 @@ static const struct {
 } sources[] = {
 	{ "daemon", metrics_daemon_source },
 	{ "conns", metrics_conns_source },
+	{ "probe", metrics_probe_source },
 };
 
 bool metrics_conn_shown(const struct conn *c)

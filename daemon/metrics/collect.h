@@ -32,8 +32,9 @@ bool metrics_conn_shown(const struct conn *c);
 /* {conn="NAME"}: borrowed from c's config. */
 struct metrics_label metrics_conn_label(const struct conn *c);
 
-/* The sources (collect.c, collect_conns.c). */
+/* The sources (collect.c, collect_conns.c, collect_probe.c). */
 void metrics_daemon_source(struct daemon *d, struct metrics_out *m);
 void metrics_conns_source(struct daemon *d, struct metrics_out *m);
+void metrics_probe_source(struct daemon *d, struct metrics_out *m);
 
 #endif

@@ -10,19 +10,22 @@
 #  |   loads mcvpn-rules.yml  |     |             |     |                          |
 #  | mcvpnd                   +-----+             +-----+ mcvpnd                   |
 #  |   metrics 127.0.0.1:9447 |     |             |     |   metrics [::1]:9447     |
+#  |   probe=192.168.2.2 (1s) |     |             |     |   (no probe)             |
 #  | vti1 192.168.2.1/30      |     |             |     | vti1 192.168.2.2/30      |
 #  +--------------------------+     +-------------+     +--------------------------+
 #
 # Checks: promtool check metrics accepts the exposition from curl and from
-# mcvpnctl metrics, on both sides, and both have the same families; the
-# listener answers only GET/HEAD /metrics (404, 501), with the Prometheus
-# content type, and serves while clients hold connections open and after
-# oversized headers; through Prometheus's API: the tunnel up, bytes and
-# packets growing after pings, a rekey by hand counted on both sides (by
-# reason), the tunnel down (up=0, the alert MCVPNTunnelDown pending) once
-# the peer daemon stops; a reload that changes metrics-listen= moves the
-# listener.  Every wait is bounded polling for an event (up to 60 tries of
-# 0.5 s, or SAFETY); nothing depends on the machine's speed.
+# mcvpnctl metrics, on both sides, and both have the same families; aws's
+# in-tunnel probe in its series (answered, up, the RTT histogram cumulative
+# and as many as the answers; oci has none); the listener answers only
+# GET/HEAD /metrics (404, 501), with the Prometheus content type, and
+# serves while clients hold connections open and after oversized headers;
+# through Prometheus's API: the tunnel and the probe up, bytes and packets
+# growing after pings, a rekey by hand counted on both sides (by reason),
+# the tunnel down (up=0, the alert MCVPNTunnelDown pending) and the probe
+# down once the peer daemon stops; a reload that changes metrics-listen=
+# moves the listener.  Every wait is bounded polling for an event (up to 60
+# tries of 0.5 s, or SAFETY); nothing depends on the machine's speed.
 #
 # Usage: sudo tests/netns/test_metrics.sh   (after a build; needs Debian's
 # prometheus (prometheus, promtool) and curl: tests/deps.sh).  Ends with
@@ -127,6 +130,69 @@ test_exposition() {
 		"$(cat "$WORK/aws.curl.prom")"
 }
 
+# ------------------------------------------------------------ the probe
+
+# probe_answered N: aws's probe has N answers or more.
+probe_answered() {
+	local v
+	v=$(sample "$(scrape aws)" mcvpn_probe_received_total conn="$CONN")
+	[ -n "$v" ] && [ "$v" -ge "$1" ]
+}
+
+# rtt_consistent TEXT: the RTT histogram of one scrape, as the format wants
+# it and as the counters say: "ok", else what is wrong.
+rtt_consistent() {
+	printf '%s\n' "$1" | python3 -c '
+import re, sys
+conn = sys.argv[1]
+v = {}
+le = []
+for line in sys.stdin:
+    m = re.match(r"(mcvpn_probe_\w+)\{conn=\"" + re.escape(conn) + r"\"(?:,le=\"([^\"]+)\")?\} (\S+)$", line)
+    if not m:
+        continue
+    name, bound, val = m.groups()
+    if name == "mcvpn_probe_rtt_seconds_bucket":
+        le.append((bound, float(val)))
+    else:
+        v[name] = float(val)
+counts = [c for _, c in le]
+bounds = [float(b) for b, _ in le]
+if len(le) != 14 or le[-1][0] != "+Inf" or bounds[-2] != 5:
+    print("buckets:", le)
+elif counts != sorted(counts):
+    print("buckets not cumulative:", counts)
+elif counts[-1] != v.get("mcvpn_probe_rtt_seconds_count"):
+    print("+Inf bucket", counts[-1], "!= _count", v.get("mcvpn_probe_rtt_seconds_count"))
+elif v["mcvpn_probe_rtt_seconds_count"] != v.get("mcvpn_probe_received_total"):
+    print("_count", v["mcvpn_probe_rtt_seconds_count"], "!= received", v.get("mcvpn_probe_received_total"))
+elif not 0 < v.get("mcvpn_probe_rtt_seconds_sum", 0) < 5 * counts[-1]:
+    print("_sum", v.get("mcvpn_probe_rtt_seconds_sum"), "for", counts[-1], "answers")
+elif not v.get("mcvpn_probe_sent_total", 0) >= v["mcvpn_probe_received_total"]:
+    print("sent", v.get("mcvpn_probe_sent_total"), "< received", v["mcvpn_probe_received_total"])
+else:
+    print("ok")' "$CONN"
+}
+
+test_probe_series() {
+	local out
+	section "the in-tunnel probe's series"
+	poll probe_answered 3 && pass "aws's probe is answered (3 answers)" ||
+		fail "aws's probe is answered (3 answers)" \
+			"$(scrape aws | grep '^mcvpn_probe' | sed 's/^/         | /')"
+	out=$(scrape aws)
+	check_eq "mcvpn_probe_up is 1" 1 "$(sample "$out" mcvpn_probe_up conn="$CONN")"
+	check_eq "the RTT histogram: 13 bounds to 5 s and +Inf, cumulative, _count = received" ok \
+		"$(rtt_consistent "$out")"
+	check_match "the loss ratio is a number from 0 to 1" '^(0|1|0\.[0-9e-]+)$' \
+		"$(sample "$out" mcvpn_probe_loss_ratio conn="$CONN")"
+	printf '%s\n' "$out" >"$WORK/aws.probe.prom"
+	check "promtool check metrics accepts the probe's series" \
+		sh -c "promtool check metrics <'$WORK/aws.probe.prom'"
+	check_eq "oci (no probe=) has no probe samples" "" \
+		"$(scrape oci | grep '^mcvpn_probe' | head -n 3)"
+}
+
 # ------------------------------------------------------------ HTTP
 
 # hold_open N: N clients connect to aws's listener and send half a request.
@@ -227,6 +293,8 @@ test_prometheus() {
 		fail "the scrape of mcvpnd is up" "up{job=\"mcvpn\"} is $(prom 'up{job="mcvpn"}')"
 	poll prom_is "mcvpn_tunnel_up{conn=\"$CONN\"}" 1 && pass "the API shows the tunnel up" ||
 		fail "the API shows the tunnel up" "mcvpn_tunnel_up is $(prom "mcvpn_tunnel_up{conn=\"$CONN\"}")"
+	poll prom_is "mcvpn_probe_up{conn=\"$CONN\"}" 1 && pass "the API shows the probe up" ||
+		fail "the API shows the probe up" "mcvpn_probe_up is $(prom "mcvpn_probe_up{conn=\"$CONN\"}")"
 	poll prom_is 'count(ALERTS{alertname=~"MCVPN.*"}) or vector(0)' 0 &&
 		pass "the shipped rules are loaded and nothing alerts" ||
 		fail "the shipped rules are loaded and nothing alerts" \
@@ -235,7 +303,8 @@ test_prometheus() {
 		"http://127.0.0.1:$PROM_PORT/api/v1/rules" | python3 -c '
 import json, sys
 names = {r["name"] for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]}
-print("ok" if {"MCVPNTunnelDown", "MCVPNPeerNotHeard", "MCVPNDropsRising"} <= names else sorted(names))')"
+print("ok" if {"MCVPNTunnelDown", "MCVPNPeerNotHeard", "MCVPNDropsRising", "MCVPNProbeLoss",
+               "MCVPNProbeSlow"} <= names else sorted(names))')"
 
 	q="mcvpn_transmit_bytes_total{conn=\"$CONN\"}"
 	tx0=$(prom "$q")
@@ -286,6 +355,9 @@ test_peer_stops() {
 		fail "MCVPNTunnelDown is pending" "ALERTS: $(prom 'ALERTS')"
 	check_eq "no ESTABLISHED state in aws's scrape" 0 \
 		"$(sample "$(scrape aws)" mcvpn_ike_state conn="$CONN" state=established)"
+	poll prom_is "mcvpn_probe_up{conn=\"$CONN\"}" 0 && pass "the probe is down (stopped: no Child SA)" ||
+		fail "the probe is down (stopped: no Child SA)" \
+			"mcvpn_probe_up is $(prom "mcvpn_probe_up{conn=\"$CONN\"}")"
 }
 
 # ------------------------------------------------------------ reload
@@ -317,6 +389,7 @@ topo_up
 for side in aws oci; do
 	mcvpn_write_config "$side" start
 done
+mcvpn_conf_set aws probe=192.168.2.2 probe-interval=1s
 write_listen aws 127.0.0.1:9447
 write_listen oci '[::1]:9447'
 mcvpnd_start aws && mcvpnd_start oci || fail "both daemons start" "see the logs"
@@ -326,6 +399,7 @@ if wait_for "$SAFETY" mcvpn_both_up; then
 	poll scrape aws && poll scrape oci && pass "both listeners answer" ||
 		fail "both listeners answer" "$(mcvpn_dump_logs)"
 	test_exposition
+	test_probe_series
 	test_http
 	test_prometheus
 	test_rekey_counted
