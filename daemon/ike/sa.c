@@ -248,7 +248,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 			io->child_prefer(io->arg, conn, o->child);
 	}
 	if (conn && !conn->ike && io->conn_down) {
-		struct ike_down down = { why, sa->down_wait, sa->down_soon };
+		struct ike_down down = { why, sa->down_wait, sa->down_soon, sa };
 		io->conn_down(io->arg, conn, &down);
 	}
 	struct timeval now = { 0, 0 };
