@@ -1,5 +1,5 @@
 /* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
- * down, rekey.  Each answers in words an operator can act on. */
+ * down, rekey, debug.  Each answers in words an operator can act on. */
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <string.h>
@@ -132,6 +132,42 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	return 0;
 }
 
+/* debug on|off [NAME]: debug lines for the whole daemon, or for one
+ * conn's lines alone (any configured conn, loaded or not). */
+static int cmd_debug(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	const char *name = argc > 2 ? argv[2] : NULL;
+	bool on = strcmp(argv[1], "on") == 0, known = false;
+
+	if (!on && strcmp(argv[1], "off") != 0) {
+		evbuffer_add_printf(out, "usage: debug on|off [NAME], not \"%.32s\"", argv[1]);
+		return -1;
+	}
+	if (!name) {
+		log_debug_set(on);
+		log_notice("debug logging %s for the whole daemon (mcvpnctl debug)", on ? "on" : "off");
+		evbuffer_add_printf(out, "debug logging %s\n", on ? "on for the whole daemon" :
+				    "off (for the whole daemon and every conn)");
+		return 0;
+	}
+	for (size_t i = 0; i < d->n_conns && !known; i++)
+		known = strcmp(d->conns[i]->cfg->name, name) == 0;
+	if (!known) {
+		evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
+		return -1;
+	}
+	if (log_debug_conn_set(name, on)) {
+		evbuffer_add_printf(out, "debug logging is on for %d conns already: turn it on for the "
+				    "whole daemon instead (mcvpnctl debug on)", LOG_DEBUG_CONNS);
+		return -1;
+	}
+	log_conn(LOG_NOTICE, name, "debug logging %s (mcvpnctl debug)", on ? "on" : "off");
+	evbuffer_add_printf(out, "\"%s\": debug logging %s%s\n", name, on ? "on" : "off",
+			    !on && log_debug_get() ? ", but on for the whole daemon still "
+			    "(mcvpnctl debug off)" : "");
+	return 0;
+}
+
 /* What --check would say of the config dir now, without applying it. */
 static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 {
@@ -172,6 +208,7 @@ static const struct {
 	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
 	{ "reload", 0, 0, cmd_reload, "reload" },
 	{ "check", 0, 0, cmd_check, "check" },
+	{ "debug", 1, 2, cmd_debug, "debug on|off [NAME]" },
 };
 
 int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
@@ -187,7 +224,7 @@ int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 		}
 		return cmds[i].fn(d, argc, argv, out);
 	}
-	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check)",
+	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check, debug)",
 			    argv[0]);
 	return -1;
 }

@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"Commands (answered by mcvpnd):\n"
 		"  status          daemon, connections and SAs\n"
 		"  trafficstatus   one line per Child SA with its byte counters (libreswan's format)\n"
+		"  up NAME, down NAME, rekey NAME [child|ike], reload, check\n"
+		"  debug on|off [NAME]  debug logging now, for the daemon or one conn\n"
 		"\n"
 		"Offline commands (run by mcvpnctl itself; mcvpnd need not run):\n"
 		"  import-libreswan FILE [--secrets FILE] [--boot-script FILE] [--output-dir DIR]\n"
