@@ -19,8 +19,9 @@ PKGS=(
 	iproute2 nftables iputils-ping procps python3 util-linux
 	# the NAT test makes the NAT forget its mappings
 	conntrack
-	# the service test (systemd-analyze) and the packaging test (a .deb)
-	systemd debhelper dpkg-dev
+	# the service test (systemd-analyze) and the packaging test (a .deb, the
+	# firewalld service checked with xmllint, the SELinux module compiled)
+	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins

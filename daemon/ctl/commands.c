@@ -1,10 +1,12 @@
-/* Commands of the control socket (mcvpnctl): status, trafficstatus, up,
- * down, rekey, debug.  Each answers in words an operator can act on. */
+/* The daemon's answers to the control socket's commands (mcvpnctl): each in
+ * words an operator can act on.  Which commands there are, their arguments
+ * and usage: ctl/catalog.c. */
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "daemon/ctl/catalog.h"
 #include "daemon/daemon.h"
 #include "daemon/host.h"
 #include "daemon/base/log.h"
@@ -140,7 +142,7 @@ static int cmd_debug(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	bool on = strcmp(argv[1], "on") == 0, known = false;
 
 	if (!on && strcmp(argv[1], "off") != 0) {
-		evbuffer_add_printf(out, "usage: debug on|off [NAME], not \"%.32s\"", argv[1]);
+		evbuffer_add_printf(out, "debug takes on|off [NAME], not \"%.32s\"", argv[1]);
 		return -1;
 	}
 	if (!name) {
@@ -195,36 +197,59 @@ static int cmd_reload(struct daemon *d, int argc, char **argv, struct evbuffer *
 	return daemon_reload(d, out);
 }
 
+/* The names of the configured conns, one per line (shell completion). */
+static int cmd_conns(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	for (size_t i = 0; i < d->n_conns; i++)
+		evbuffer_add_printf(out, "%s\n", d->conns[i]->cfg->name);
+	return 0;
+}
+
 static const struct {
-	const char *name;
-	int min_args, max_args;		/* after the command word */
+	const char *name;	/* in ctl_catalog, not offline */
 	cmd_fn fn;
-	const char *usage;
-} cmds[] = {
-	{ "status", 0, 1, cmd_status, "status [--json]" },
-	{ "trafficstatus", 0, 1, cmd_trafficstatus, "trafficstatus [--json]" },
-	{ "up", 1, 1, cmd_up, "up NAME" },
-	{ "down", 1, 1, cmd_down, "down NAME" },
-	{ "rekey", 1, 2, cmd_rekey, "rekey NAME [child|ike]" },
-	{ "reload", 0, 0, cmd_reload, "reload" },
-	{ "check", 0, 0, cmd_check, "check" },
-	{ "debug", 1, 2, cmd_debug, "debug on|off [NAME]" },
+} handlers[] = {
+	{ "status", cmd_status },
+	{ "trafficstatus", cmd_trafficstatus },
+	{ "conns", cmd_conns },
+	{ "up", cmd_up },
+	{ "down", cmd_down },
+	{ "rekey", cmd_rekey },
+	{ "reload", cmd_reload },
+	{ "check", cmd_check },
+	{ "debug", cmd_debug },
 };
+
+static void known_commands(struct evbuffer *out)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		evbuffer_add_printf(out, "%s%s", sep, handlers[i].name);
+		sep = ", ";
+	}
+}
 
 int ctl_commands_handler(void *arg, int argc, char **argv, struct evbuffer *out)
 {
+	const struct ctl_command *c = ctl_catalog_find(argv[0]);
 	struct daemon *d = arg;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[0], cmds[i].name) != 0)
+	for (size_t i = 0; c && i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(argv[0], handlers[i].name) != 0)
 			continue;
-		if (argc - 1 < cmds[i].min_args || argc - 1 > cmds[i].max_args) {
-			evbuffer_add_printf(out, "usage: %s", cmds[i].usage);
+		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+			evbuffer_add_printf(out, "usage: %s", c->usage);
 			return -1;
 		}
-		return cmds[i].fn(d, argc, argv, out);
+		return handlers[i].fn(d, argc, argv, out);
 	}
-	evbuffer_add_printf(out, "unknown command '%.64s' (known: status, trafficstatus, up, down, rekey, reload, check, debug)",
-			    argv[0]);
+	if (c && c->offline)
+		evbuffer_add_printf(out, "'%s' is run by mcvpnctl itself, not by mcvpnd", c->name);
+	else {
+		evbuffer_add_printf(out, "unknown command '%.64s' (known: ", argv[0]);
+		known_commands(out);
+		evbuffer_add_printf(out, ")");
+	}
 	return -1;
 }

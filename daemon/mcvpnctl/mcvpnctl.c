@@ -1,6 +1,9 @@
 /* mcvpnctl: send one command to mcvpnd over its control socket and print
- * the reply.  Commands are not checked here, so a new daemon command needs
- * no client change; the daemon answers unknown ones with an error. */
+ * the reply.  The commands and their arguments are checked against the
+ * catalog the daemon shares (ctl/catalog.c) before connecting, so a typo is a
+ * usage error (exit 2) whether or not mcvpnd runs.  The control socket's own
+ * test builds this file with MCVPNCTL_PASS_THROUGH: its fake server's
+ * commands go through unchecked. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/ctl/catalog.h"
 #include "daemon/ctl/server.h"
 #include "daemon/ctl/proto.h"
 #ifdef MCVPNCTL_IMPORT		/* not in the ctl unit test's build of this file */
@@ -53,17 +57,22 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: mcvpnctl [--socket PATH] COMMAND [ARGS...]\n"
-		"Send COMMAND to mcvpnd and print its reply.\n"
-		"\n"
-		"Commands (answered by mcvpnd):\n"
-		"  status          daemon, connections and SAs\n"
-		"  trafficstatus   one line per Child SA with its byte counters (libreswan's format)\n"
-		"  up NAME, down NAME, rekey NAME [child|ike], reload, check\n"
-		"  debug on|off [NAME]  debug logging now, for the daemon or one conn\n"
-		"\n"
-		"Offline commands (run by mcvpnctl itself; mcvpnd need not run):\n"
-		"  import-libreswan FILE [--secrets FILE] [--boot-script FILE] [--output-dir DIR]\n"
-		"                  libreswan conn file -> mcvpn.d files (see its --help)\n"
+		"Send COMMAND to mcvpnd and print its reply.\n");
+	for (int offline = 0; offline <= 1; offline++) {
+		fprintf(f, "\n%s\n", offline ? "Offline commands (run by mcvpnctl itself; mcvpnd need not run):"
+					     : "Commands (answered by mcvpnd):");
+		for (size_t i = 0; i < ctl_catalog_len; i++) {
+			const struct ctl_command *c = &ctl_catalog[i];
+
+			if (c->offline != offline)
+				continue;
+			if (strlen(c->usage) < 24)
+				fprintf(f, "  %-24s%s\n", c->usage, c->summary);
+			else
+				fprintf(f, "  %s\n  %-24s%s\n", c->usage, "", c->summary);
+		}
+	}
+	fprintf(f,
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
@@ -73,6 +82,28 @@ static void usage(FILE *f)
 		"Exit status: 0 ok, 1 mcvpnd reported an error, 2 usage error,\n"
 		"3 cannot reach mcvpnd or bad reply.\n",
 		CTL_SOCKET_PATH);
+}
+
+/* A command mcvpnd answers, with a number of arguments it takes; else the
+ * reason on stderr and EXIT_USAGE (no daemon needed to say so). */
+static int check_command(int argc, char **argv)
+{
+#ifdef MCVPNCTL_PASS_THROUGH
+	return 0;
+#else
+	const struct ctl_command *c = ctl_catalog_find(argv[0]);
+
+	if (!c) {
+		fprintf(stderr, "mcvpnctl: unknown command '%.64s'; 'mcvpnctl --help' lists them\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+		fprintf(stderr, "usage: mcvpnctl %s\n", c->usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+#endif
 }
 
 /* Returns the index of COMMAND in argv, or -1 with *code set to exit now. */
@@ -288,6 +319,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[first], "verify") == 0)
 		return verify_main(argc - first, argv + first, path);
 #endif
+	code = check_command(argc - first, argv + first);
+	if (code != EXIT_OK)
+		return code;
 	code = build_request(&w, argc - first, argv + first);
 	if (code != EXIT_OK)
 		return code;

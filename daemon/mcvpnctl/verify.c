@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/mcvpnctl/port_owner.h"
+
+/* Where verify tells the operator to keep the sysctls (the packages ship
+ * a whole one among the examples: packaging/sysctl/90-mcvpn.conf). */
+#define SYSCTL_DROPIN "/etc/sysctl.d/90-mcvpn.conf"
 
 struct vctx {
 	FILE *out;
@@ -67,32 +72,55 @@ static bool daemon_running(const char *ctl_path)
 	return up;
 }
 
-static void check_port(struct vctx *v, uint16_t port, bool daemon_up)
+/* Who has the port: "pluto (pid 812)", or "another program" when /proc
+ * does not say (not root). */
+static void holder(const char *proc_root, uint16_t port, char *buf, size_t len)
+{
+	char name[64];
+	int pid;
+
+	if (port_owner(proc_root, port, &pid, name, sizeof(name)) == 0)
+		snprintf(buf, len, "%s (pid %d)", name, pid);
+	else
+		snprintf(buf, len, "another program");
+}
+
+static void check_port(struct vctx *v, const char *proc_root, uint16_t port, bool daemon_up)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	char what[64], fix[200];
+	char what[64], fix[300], who[96] = "";
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	int err = errno;
 
 	if (fd >= 0)
 		close(fd);
+	if (!ok && err == EADDRINUSE)
+		holder(proc_root, port, who, sizeof(who));
 	snprintf(what, sizeof(what), "UDP port %u can be bound%s", port,
 		 !ok && daemon_up ? " (in use by mcvpnd)" : "");
-	snprintf(fix, sizeof(fix), "cannot bind UDP %u: %s%s", port, strerror(err),
-		 err == EADDRINUSE ? "; another IKE daemon runs (systemctl stop ipsec strongswan)"
-				   : err == EACCES ? "; run as root or with CAP_NET_BIND_SERVICE" : "");
+	if (err == EADDRINUSE)
+		snprintf(fix, sizeof(fix),
+			 "cannot bind UDP %u: %s holds it; another IKE daemon runs "
+			 "(libreswan: systemctl disable --now ipsec; strongSwan: systemctl disable "
+			 "--now strongswan)", port, who);
+	else
+		snprintf(fix, sizeof(fix), "cannot bind UDP %u: %s%s", port, strerror(err),
+			 err == EACCES ? "; run as root or with CAP_NET_BIND_SERVICE" : "");
 	result(v, ok || (err == EADDRINUSE && daemon_up), what, fix);
 }
 
 static void check_sysctl(struct vctx *v, const char *root, const char *name, const char *good1,
 			 const char *good2, const char *fix)
 {
-	char val[32] = "?", what[128], msg[256];
+	char val[32] = "?", what[128], msg[512];
 	int r = read_sysctl(root, name, val, sizeof(val));
 
+	/* now, and across reboots (a drop-in, as sysctl.d(5) wants them) */
 	snprintf(what, sizeof(what), "%s = %s", name, good2 ? "0 or 2" : good1);
-	snprintf(msg, sizeof(msg), "it is %s: %s", r ? "unreadable" : val, fix);
+	snprintf(msg, sizeof(msg),
+		 "it is %s: %s: sysctl -w %s=%s\n    and at boot: echo '%s = %s' >> %s",
+		 r ? "unreadable" : val, fix, name, good1, name, good1, SYSCTL_DROPIN);
 	result(v, r == 0 && (strcmp(val, good1) == 0 || (good2 && strcmp(val, good2) == 0)), what,
 	       msg);
 }
@@ -148,18 +176,18 @@ int verify_run(const char *config_dir, const char *ctl_path, const char *proc_ro
 
 	fprintf(out, "Verifying this host for mcvpnd (%s):\n", up ? "mcvpnd is running" : "mcvpnd is not running");
 	check_tun(&v);
-	check_port(&v, 500, up);
-	check_port(&v, 4500, up);
+	check_port(&v, proc_root, 500, up);
+	check_port(&v, proc_root, 4500, up);
 	check_sysctl(&v, proc_root, "net.ipv4.ip_forward", "1", NULL,
-		     "a gateway forwards the routed subnets: sysctl -w net.ipv4.ip_forward=1");
+		     "a gateway forwards the routed subnets");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.rp_filter", "0", "2",
-		     "strict reverse-path filtering drops tunnel traffic: sysctl -w net.ipv4.conf.all.rp_filter=0");
+		     "strict reverse-path filtering drops tunnel traffic");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.default.rp_filter", "0", "2",
-		     "new interfaces (the TUN) inherit it: sysctl -w net.ipv4.conf.default.rp_filter=0");
+		     "new interfaces (the TUN) inherit it");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.send_redirects", "0", NULL,
-		     "a gateway must not send ICMP redirects: sysctl -w net.ipv4.conf.all.send_redirects=0");
+		     "a gateway must not send ICMP redirects");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.accept_redirects", "0", NULL,
-		     "redirects could bypass the tunnel: sysctl -w net.ipv4.conf.all.accept_redirects=0");
+		     "redirects could bypass the tunnel");
 	check_config(&v, config_dir);
 	check_secrets_modes(&v, config_dir);
 	fprintf(out, "%d check%s failed\n", v.failed, v.failed == 1 ? "" : "s");

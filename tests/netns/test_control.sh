@@ -2,8 +2,10 @@
 # Operating a running mcvpnd: reload without disruption under a ping stream
 # (unchanged conn untouched, new conn started, removed conn deleted, broken
 # config refused as a whole, changed conn restarted), the JSON outputs
-# checked against the schema documented in mcvpnctl(8), and a rekeyed
-# inbound SA left to drain for 5 s (rekeyed_sas_draining).
+# checked against the schema documented in mcvpnctl(8), a rekeyed
+# inbound SA left to drain for 5 s (rekeyed_sas_draining), and the CLI: every
+# command mcvpnctl --help lists is one the daemon answers, the bash
+# completion completes commands and the running daemon's conn names.
 #
 #   mcv-aws-PID                 mcv-inet-PID                mcv-oci-PID
 #   mcvpnd (reloaded) ---- 1:1 NAT ---- mcvpnd
@@ -216,6 +218,55 @@ PY
 	check_eq "status --xml is refused with exit 1" 1 $?
 }
 
+# Every command that --help lists as the daemon's is one the daemon knows
+# (the client's catalog and the daemon's handlers agree); then the bash
+# completion, against this daemon.
+test_cli() {
+	local help cmds cmd args out n=0
+	section "the CLI: --help, the daemon's commands, bash completion"
+	help=$("$MCVPNCTL" --help)
+	cmds=$(printf '%s\n' "$help" | awk '/^Commands/ { on = 1; next } /^$/ { on = 0 }
+		on && /^  [a-z]/ { print $1 }')
+	for cmd in $cmds; do
+		args=()
+		printf '%s\n' "$help" | grep -Eq "^  $cmd NAME" && args=("$CONN")
+		printf '%s\n' "$help" | grep -Eq "^  $cmd on\|off" && args=(off)
+		out=$(mcvpnctl aws "$cmd" "${args[@]}" 2>&1)
+		if printf '%s' "$out" | grep -q 'unknown command'; then
+			fail "mcvpnd answers '$cmd' (mcvpnctl --help lists it)" "$out"
+		else
+			n=$((n + 1))
+		fi
+	done
+	check_gt "mcvpnd knows every daemon command of --help (at least 8)" "$n" 7
+	check_eq "mcvpnctl conns lists the conn" "$CONN" "$(mcvpnctl aws conns)"
+	mcvpnctl aws nosuchcommand >/dev/null 2>&1
+	check_eq "an unknown command: exit 2" 2 $?
+	"$MCVPNCTL" --socket /nonexistent/mcvpnd.sock up >/dev/null 2>&1
+	check_eq "up without a name: exit 2 with no daemon" 2 $?
+
+	local comp=$REPO/packaging/bash-completion/mcvpnctl
+	check "the completion script parses (bash -n)" bash -n "$comp"
+	# complete "mcvpnctl --socket SOCK re" and "mcvpnctl --socket SOCK up "
+	out=$(nsx aws bash -c '
+		. "$1"
+		COMP_WORDS=("$2" --socket "$3" re); COMP_CWORD=3; _mcvpnctl
+		echo "cmds: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" up ""); COMP_CWORD=4; _mcvpnctl
+		echo "conns: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" rekey "$4" ""); COMP_CWORD=5; _mcvpnctl
+		echo "rekey: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" debug ""); COMP_CWORD=4; _mcvpnctl
+		echo "debug: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" debug on ""); COMP_CWORD=5; _mcvpnctl
+		echo "debug on: ${COMPREPLY[*]}"' _ "$comp" "$MCVPNCTL" "$(mcvpn_sock aws)" "$CONN" 2>&1)
+	check_match "completes 're' to rekey and reload" '^cmds: rekey reload$' "$out"
+	check_match "completes a conn name from the running daemon" "^conns: $CONN\$" "$out"
+	check_match "completes rekey's child|ike" '^rekey: child ike$' "$out"
+	check_match "completes debug's on|off" '^debug: on off$' "$out"
+	check_match "then a conn name" "^debug on: $CONN\$" "$out"
+}
+
 topo_up
 mcvpn_write_config aws start
 mcvpn_write_config oci start
@@ -229,6 +280,7 @@ if wait_for "$SAFETY" mcvpn_both_up; then
 	test_json
 	test_drain
 	test_changed
+	test_cli
 else
 	fail "tunnel up" "no Child SA within $SAFETY s (SAFETY)"
 	mcvpn_dump_logs

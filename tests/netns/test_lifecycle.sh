@@ -439,7 +439,7 @@ case_f() {
 	check_match "mcvpnctl rekey nosuch says \"no conn named\"" 'no conn named' "$out"
 	out=$(mcvpnctl aws rekey 2>&1)
 	rc=$?
-	check_eq "mcvpnctl rekey (no name) exits 1" 1 "$rc"
+	check_eq "mcvpnctl rekey (no name) exits 2 (usage, refused before the daemon is asked)" 2 "$rc"
 	check_match "mcvpnctl rekey (no name) prints the usage" 'usage' "$out"
 }
 

@@ -55,9 +55,23 @@ check_eq "verify exits 0" 0 "$RC"
 check_eq "no line says FAILED" 0 "$(printf '%s\n' "$OUT" | grep -c FAILED)"
 check_eq "ten checks say OK" 10 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
 
+section "the shipped sysctl.d drop-in sets what verify wants"
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=1 \
+	net.ipv4.conf.default.rp_filter=1 net.ipv4.conf.all.send_redirects=1 \
+	net.ipv4.conf.all.accept_redirects=1
+run_verify
+check_eq "with everything wrong, five sysctl lines fail" 5 \
+	"$(printf '%s\n' "$OUT" | grep -c '^net\..*\[FAILED\]')"
+check "sysctl -p packaging/sysctl/90-mcvpn.conf" \
+	ip netns exec "$NS" sysctl -q -p "$REPO/packaging/sysctl/90-mcvpn.conf"
+run_verify
+check_eq "then verify exits 0" 0 "$RC"
+
 section "broken one at a time"
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0
 expect_failed "ip_forward=0" "ip_forward" "sysctl -w net.ipv4.ip_forward=1"
+check_match "ip_forward=0: the fix that lasts (a sysctl.d drop-in)" \
+	"and at boot: echo 'net.ipv4.ip_forward = 1' >> /etc/sysctl.d/90-mcvpn.conf" "$OUT"
 good_host
 ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.rp_filter=1
 expect_failed "rp_filter=1" "all.rp_filter" "rp_filter=0"
@@ -86,6 +100,8 @@ HOLDER=$!
 at_exit "stop_pid $HOLDER"
 wait_for "$SAFETY" test -e "$WORK/holder.ready" || fail "a program holds UDP 500" "not bound after $SAFETY s"
 expect_failed "UDP 500 taken by another program" "port 500" "another IKE daemon"
+check_match "verify names the program that holds UDP 500" \
+	"cannot bind UDP 500: python3 \\(pid [0-9]+\\) holds it" "$OUT"
 stop_pid "$HOLDER"
 
 summary

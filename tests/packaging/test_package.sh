@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Packaging: `meson install` into a scratch root puts every file where the
 # unit and the man pages say it is; the Debian package builds from
-# packaging/debian and unpacks into a scratch root with the same files; the
-# RPM spec names every installed file.  Ends with "N passed, N failed".
+# packaging/debian and unpacks into a scratch root with the same files and
+# modes (/etc/mcvpn.d 0700); the RPM spec names every installed file; the
+# firewalld service opens UDP 500 and 4500; the SELinux module compiles and
+# labels the paths the unit and the daemon use.  Ends with "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib
 set -u -o pipefail
 
@@ -20,8 +22,13 @@ EXPECTED=(
 	usr/share/man/man5/mcvpn.conf.5
 	usr/share/doc/mcvpn/examples/aws/oracle-tunnel-1.conf
 	usr/share/doc/mcvpn/examples/oci/oracle-tunnel-1.conf
+	usr/share/doc/mcvpn/examples/90-mcvpn.conf
 	etc/mcvpn.d
 	etc/iproute2/rt_protos.d/mcvpn.conf
+	usr/lib/firewalld/services/mcvpn.xml
+	usr/share/selinux/packages/mcvpn.pp
+	usr/share/selinux/devel/include/contrib/mcvpn.if
+	usr/share/bash-completion/completions/mcvpnctl
 )
 
 # has_files ROOT LABEL: every expected path exists under ROOT (man pages may be gzipped).
@@ -84,6 +91,50 @@ test_deb() {
 	dpkg-deb -x "$deb" "$WORK/debroot" 2>/dev/null
 	has_files "$WORK/debroot" "mcvpn.deb"
 	check_match "package metadata names it mcvpn" '^ Package: mcvpn$' "$(dpkg-deb -I "$deb")"
+	check_match "the .deb holds /etc/mcvpn.d as 0700 (it holds secrets)" \
+		'^drwx------ root/root .* \./etc/mcvpn\.d/$' "$(dpkg-deb -c "$deb")"
+	check_not "the .deb conflicts with neither libreswan nor strongSwan (a staged cutover)" \
+		grep -q '^ Conflicts:' <<<"$(dpkg-deb -I "$deb")"
+}
+
+# The service definition firewalld reads: well-formed, UDP 500 and 4500.
+test_firewalld() {
+	local xml="$REPO/packaging/firewalld/mcvpn.xml" ports
+	section "firewalld service"
+	check "xmllint accepts mcvpn.xml" xmllint --noout "$xml"
+	ports=$(xmllint --xpath '/service/port/@port' "$xml" 2>/dev/null | tr -s ' \n' ' ')
+	check_match "it opens UDP 500 and 4500" 'port="500" port="4500"' "$ports"
+	check_eq "every port is UDP" 2 "$(xmllint --xpath 'count(/service/port[@protocol="udp"])' "$xml")"
+	check_eq "nothing else" 2 "$(xmllint --xpath 'count(/service/*[not(self::short or self::description)])' "$xml")"
+}
+
+# The SELinux module: it compiles with the reference policy's devel Makefile
+# (selinux-policy-dev; what the RPM's build does with selinux-policy-devel),
+# declares mcvpnd's domain, and its file contexts name the paths that the
+# unit, meson and the daemon use.
+test_selinux() {
+	local d="$REPO/packaging/selinux" mf=/usr/share/selinux/devel/Makefile fc
+	section "SELinux policy module"
+	if [ ! -f "$mf" ]; then
+		fail "$mf installed" "run tests/deps.sh (selinux-policy-dev, checkpolicy)"
+		return
+	fi
+	if "$d/build.sh" "$mf" "$WORK" "$d/mcvpn.te" "$d/mcvpn.if" "$d/mcvpn.fc" >"$WORK/se.log" 2>&1; then
+		pass "mcvpn.pp compiles"
+	else
+		fail "mcvpn.pp compiles" "$(tail -n 15 "$WORK/se.log")"
+		return
+	fi
+	check "the module declares mcvpnd_t" grep -qa mcvpnd_t "$WORK/mcvpn.pp"
+	fc=$(cat "$d/mcvpn.fc")
+	check_match "mcvpnd's binary labelled mcvpnd_exec_t" '^/usr/sbin/mcvpnd[[:space:]].*mcvpnd_exec_t' "$fc"
+	check_match "/etc/mcvpn.d labelled mcvpnd_conf_t" '^/etc/mcvpn\\\.d\(/\.\*\)\?[[:space:]].*mcvpnd_conf_t' "$fc"
+	check_match "the unit's RuntimeDirectory is mcvpn" '^RuntimeDirectory=mcvpn$' \
+		"$(cat "$REPO/packaging/mcvpnd.service")"
+	check_match "the control socket is in /run/mcvpn" '"/run/mcvpn/' "$(cat "$REPO/daemon/ctl/server.h")"
+	check_match "/run/mcvpn labelled mcvpnd_runtime_t" '^/run/mcvpn\(/\.\*\)\?[[:space:]].*mcvpnd_runtime_t' "$fc"
+	check_match "the ipsec ports (UDP 500, 4500) may be bound" \
+		'corenet_udp_bind_isakmp_port.*corenet_udp_bind_ipsecnat_port' "$(tr '\n' ' ' <"$d/mcvpn.te")"
 }
 
 test_rpm_spec() {
@@ -91,7 +142,9 @@ test_rpm_spec() {
 	section "RPM spec"
 	for f in '%{_sbindir}/mcvpnd' '%{_sbindir}/mcvpnctl' '%{_unitdir}/mcvpnd.service' \
 		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d' \
-		 '%{_sysconfdir}/iproute2/rt_protos.d/mcvpn.conf'; do
+		 '%{_sysconfdir}/iproute2/rt_protos.d/mcvpn.conf' \
+		 '%{_prefix}/lib/firewalld/services/mcvpn.xml' '%{_datadir}/selinux/packages/mcvpn.pp' \
+		 '%{_datadir}/bash-completion/completions/mcvpnctl'; do
 		check "spec lists $f" grep -qF -- "$f" "$spec"
 	done
 	check_match "spec version matches meson.build" \
@@ -101,4 +154,6 @@ test_rpm_spec() {
 test_meson_install
 test_deb
 test_rpm_spec
+test_firewalld
+test_selinux
 summary

@@ -9,9 +9,11 @@
 #    named in the page's KEYS NOT SUPPORTED section, and that section names no
 #    other key.
 # 3. Every long option of mcvpnd and mcvpnctl has an entry in its page; every
-#    command of the cmds[] table of daemon/ctl/commands.c has an entry in
+#    daemon command of the catalog (daemon/ctl/catalog.c) has an entry in
 #    mcvpnctl(8)'s COMMANDS whose tag matches the command's usage string, and
-#    COMMANDS has no entry for a command the table lacks.
+#    COMMANDS has no entry for a command the catalog lacks; mcvpnctl(8)'s
+#    SYNOPSIS names every command of the catalog, offline ones too, and no
+#    other.
 # 4. The EXAMPLES of mcvpn.conf(5) are the AWS/OCI pair of tests/configs,
 #    and (given MCVPND) each side passes "mcvpnd --check".
 # 5. The route protocol: packaging/rt_protos.conf names NL_RTPROT_MCVPN of
@@ -162,14 +164,16 @@ check_options() {	# C_FILE PAGE
 check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
 check_options "$src/daemon/mcvpnctl/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
-# The control commands: the rows '{ "name", min, max, fn, "usage" },' of the
-# cmds[] table in daemon/ctl/commands.c, as "name<TAB>usage".
-between "$src/daemon/ctl/commands.c" 'cmds[[][]] *= *[{]' '^[}];' |
-	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",.*,[[:space:]]*"\([^"]*\)"[[:space:]]*},.*/\1	\2/p' \
-	>"$tmp/commands"
+# The control commands: the rows '{ "name", min, max, offline, "usage",
+# "summary" },' of ctl_catalog[] in daemon/ctl/catalog.c, as
+# "name<TAB>usage<TAB>offline".
+between "$src/daemon/ctl/catalog.c" 'ctl_catalog[[][]] *= *[{]' '^[}];' |
+	sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)",[^"]*,[[:space:]]*\(true\|false\),[[:space:]]*"\([^"]*\)",[[:space:]]*"[^"]*"[[:space:]]*},.*/\1	\3	\2/p' \
+	>"$tmp/catalog"
+grep '	false$' "$tmp/catalog" | cut -f 1,2 >"$tmp/commands"
 n_cmds=$(wc -l <"$tmp/commands")
 if [ "$n_cmds" -lt 2 ]; then
-	fail "found $n_cmds commands in the cmds[] table of daemon/ctl/commands.c (expected at least 2: did the table's layout change?)"
+	fail "found $n_cmds daemon commands in ctl_catalog[] of daemon/ctl/catalog.c (expected at least 2: did the table's layout change?)"
 fi
 # The tags of COMMANDS' own entries (a .TP at the section's level, not the
 # replies nested in .RS/.RE), as plain words: "rekey name [child|ike]".
@@ -180,20 +184,42 @@ plain "$man_dir/mcvpnctl.8" | between - '^[.]SH COMMANDS' '^[.]SH' |
 while IFS="$(printf '\t')" read -r cmd usage; do
 	tag=$(awk -v c="$cmd" '$1 == c { print; exit }' "$tmp/command.tags")
 	if [ -z "$tag" ]; then
-		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl/commands.c's cmds[] table has it, usage '$usage')"
+		fail "mcvpnctl.8 COMMANDS has no entry for '$cmd' (a .TP tag starting with '$cmd'; daemon/ctl/catalog.c has it, usage '$usage')"
 	elif [ "$tag" != "$(echo "$usage" | tr 'A-Z' 'a-z')" ]; then
-		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl/commands.c's usage is '$usage' (expected the same words, argument names in lower case)"
+		fail "mcvpnctl.8 COMMANDS shows '$cmd' as '$tag', but daemon/ctl/catalog.c's usage is '$usage' (expected the same words, argument names in lower case)"
 	fi
 done <"$tmp/commands"
 [ "$n_cmds" -lt 2 ] || cut -d ' ' -f 1 "$tmp/command.tags" | while read -r cmd; do
 	cut -f 1 "$tmp/commands" | grep -qx -- "$cmd" ||
-		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not in daemon/ctl/commands.c's cmds[] table (the daemon answers it with 'unknown command')"
+		echo "FAIL: mcvpnctl.8 COMMANDS has an entry for '$cmd', which is not a daemon command of daemon/ctl/catalog.c (mcvpnctl refuses it)"
 done >"$tmp/extra"
 if [ -s "$tmp/extra" ]; then
 	cat "$tmp/extra"
 	failures=$((failures + $(wc -l <"$tmp/extra")))
 fi
 echo "checked $n_cmds control commands against mcvpnctl.8"
+
+# SYNOPSIS: a line ".B mcvpnctl" (with options) followed by ".B command" or a
+# ".B mcvpnctl command" line, for each command of the catalog.
+plain "$man_dir/mcvpnctl.8" | between - '^[.]SH SYNOPSIS' '^[.]SH' |
+	awk 'prev ~ /^\.B mcvpnctl$/ || prev ~ /^\.RB \[ --socket/ || prev ~ /^\.IR path \]$/ {
+		if ($0 ~ /^\.B [a-z]/) { print $2 } }
+	     /^\.B mcvpnctl [a-z]/ { print $3 } { prev = $0 }' | sort -u >"$tmp/synopsis"
+cut -f 1 "$tmp/catalog" | sort -u >"$tmp/catalog.names"
+if [ "$(wc -l <"$tmp/catalog.names")" -lt 4 ]; then
+	fail "found $(wc -l <"$tmp/catalog.names") commands in daemon/ctl/catalog.c (did the table's layout change?)"
+fi
+comm -23 "$tmp/catalog.names" "$tmp/synopsis" | while read -r cmd; do
+	echo "FAIL: mcvpnctl.8 SYNOPSIS does not name '$cmd' (daemon/ctl/catalog.c has it)"
+done >"$tmp/syn.missing"
+comm -13 "$tmp/catalog.names" "$tmp/synopsis" | while read -r cmd; do
+	echo "FAIL: mcvpnctl.8 SYNOPSIS names '$cmd', which daemon/ctl/catalog.c lacks"
+done >>"$tmp/syn.missing"
+if [ -s "$tmp/syn.missing" ]; then
+	cat "$tmp/syn.missing"
+	failures=$((failures + $(wc -l <"$tmp/syn.missing")))
+fi
+echo "checked $(wc -l <"$tmp/catalog.names") commands against mcvpnctl.8's SYNOPSIS"
 
 # ---- 4. the example pair ----
 between "$tmp/conf.txt" '^[.]SH EXAMPLES' '^[.]SH' >"$tmp/examples.txt"
