@@ -40,6 +40,8 @@ enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 #define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
 #define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
 #define CONF_MSS_MAX 65495		/* ... up to what a 64 KB IPv4 packet carries */
+#define CONF_PROBE_INTERVAL 10		/* probe-interval= default, seconds ... */
+#define CONF_PROBE_INTERVAL_MAX 3600	/* ... and the longest */
 
 /* After DPD declares the peer dead: restart (initiate again), clear (drop the SAs
  * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
@@ -144,6 +146,13 @@ struct conf_conn {
 	struct conf_command updown;	/* updown=, or this host's end's leftupdown= /
 					 * rightupdown=: run on up, down and rekey */
 	uint32_t updown_timeout;	/* updown-timeout=: seconds until it is killed */
+
+	/* The in-tunnel probe (daemon/probe/): ICMP echoes from the address of
+	 * interface-ip= through the tunnel to probe= while a Child SA is up.
+	 * Not part of the tunnel: conf_conn_equal leaves them out, a reload
+	 * applies them without a restart. */
+	struct sockaddr_storage probe;	/* probe=; AF_UNSPEC: no probe */
+	uint32_t probe_interval;	/* probe-interval=, seconds: 1 to 3600, default 10 */
 
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
@@ -261,7 +270,8 @@ size_t conf_command_argv(const struct conf_command *c, const char **argv, size_t
 /* Field-by-field equality of two conns (psk compared in constant time), for reload.
  * file and line are not compared: moving a conn in its file is no change; nor
  * is the hook (updown=, updown-timeout=): a new one runs from the next event
- * on, without a restart of the tunnel. */
+ * on, without a restart of the tunnel; nor are probe= and probe-interval=,
+ * which a reload applies to the running tunnel. */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif

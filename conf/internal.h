@@ -23,6 +23,7 @@ enum key_id {
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_NAT_KEEPALIVE, KEY_ROUTE_METRIC, KEY_ROUTE_TABLE, KEY_ROUTES_WHEN_DOWN, KEY_MSS_CLAMP,
 	KEY_LEFTUPDOWN, KEY_RIGHTUPDOWN, KEY_UPDOWN, KEY_UPDOWN_TIMEOUT,
+	KEY_PROBE, KEY_PROBE_INTERVAL,
 	KEY_COUNT
 };
 
@@ -225,6 +226,8 @@ const char *keys_name(enum key_id id);
  * static string saying what was expected. */
 int addr_parse(const char *s, struct sockaddr_storage *ss, const char **why);
 int prefix_parse(const char *s, struct conf_prefix *p, const char **why);
+/* p covers the address a (of a's family, the first p->len bits equal). */
+bool prefix_covers(const struct conf_prefix *p, const struct sockaddr_storage *a);
 /* True when bits past p->len are set (10.105.0.1/16); clear_host zeroes them. */
 bool prefix_host_bits(const struct conf_prefix *p);
 void prefix_clear_host(struct conf_prefix *p);

@@ -16,6 +16,7 @@
 #include "daemon/hook/hook.h"
 #include "daemon/linger.h"
 #include "daemon/base/log.h"
+#include "daemon/probe/probe.h"
 #include "netlink/nl.h"
 
 static void engine_recv(void *arg, const struct sockaddr_storage *local,
@@ -271,8 +272,11 @@ void daemon_free(struct daemon *d)
 		event_free(d->watchdog_ev);
 	nl_monitor_close(d->mon);
 	nl_close(d->nl);
-	for (size_t i = 0; i < d->n_conns; i++)
+	for (size_t i = 0; i < d->n_conns; i++) {
+		if (d->conns && d->conns[i])
+			probe_free(d->conns[i]->probe);
 		free(d->conns ? d->conns[i] : NULL);
+	}
 	free(d->conns);
 	conf_free(d->conf);
 	if (d->base)

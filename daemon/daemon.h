@@ -79,6 +79,12 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down);
 /* conn_down_cb for the glue's own reasons (cannot initiate). */
 void conn_failed(struct daemon *d, struct conn *c, const char *why);
 void conn_netlink_event(struct daemon *d, int type, int ifindex);
+/* The conn's probe as its config says: made (again, when probe= or
+ * probe-interval= changed: true) or dropped; running if a Child SA is. */
+bool conn_probe_apply(struct daemon *d, struct conn *c);
+/* A Child SA went in or out of the data plane: the probe starts with the
+ * first and stops with the last. */
+void conn_probe_follow(struct daemon *d, struct conn *c);
 
 /* conn_hook.c: the conn's updown= on the engine's word (up once until
  * down; rekeys while up), run by d->hooks */

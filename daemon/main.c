@@ -21,11 +21,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mcvpnd [--config-dir DIR] [--socket PATH] [--foreground] [--check] [--debug]\n"
+		"       mcvpnd --help | --version\n"
 		"  --config-dir DIR  read DIR/*.conf and DIR/*.secrets (default %s)\n"
 		"  --socket PATH     control socket for mcvpnctl (default %s)\n"
 		"  --foreground      log to stderr instead of the journal\n"
 		"  --check           check the configuration, print every problem, and exit\n"
-		"  --debug           log debug messages too\n",
+		"  --debug           log debug messages too\n"
+		"  --help            print this and exit\n"
+		"  --version         print the version and exit\n",
 		DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH);
 }
 

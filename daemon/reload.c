@@ -79,6 +79,8 @@ static struct conn *place(struct daemon *d, const struct conf_conn *cfg, struct 
 
 	if (old && conf_conn_equal(old->cfg, cfg)) {
 		old->cfg = cfg;
+		if (conn_probe_apply(d, old))	/* the probe is not the tunnel's */
+			say(a, cfg->name, "probe changed: applied, the tunnel untouched");
 		return old;
 	}
 	a->changed++;

@@ -289,6 +289,8 @@ else
 	run_suite nat 300 tests/netns/test_nat.sh
 	# proto mcvpn, someone else's routes kept, failover by metric: ~40 s
 	run_suite routes 300 tests/netns/test_routes.sh
+	# the in-tunnel probe: answered, a cut path, the peer stopped, IPv6: ~40 s
+	run_suite probe 300 tests/netns/test_probe.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh

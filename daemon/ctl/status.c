@@ -16,6 +16,7 @@
 #include "daemon/ctl/status.h"
 #include "daemon/ike/ts.h"
 #include "daemon/base/sockaddr.h"
+#include "daemon/probe/probe.h"
 
 void status_prefix(const struct conf_prefix *p, char *buf, size_t len)
 {
@@ -170,6 +171,35 @@ static void lifecycle_lines(const struct conn *c, struct evbuffer *out, time_t n
 		evbuffer_add_printf(out, "  DPD: off; peer last heard %s ago\n", a);
 }
 
+/* The in-tunnel probe (probe=): "probe 192.168.2.2 every 10s: up, last RTT
+ * 0.52 ms; 120 sent, 118 answered, 2 lost (3.3% of the last 60)". */
+static void probe_line(const struct conn *c, struct evbuffer *out)
+{
+	const struct conf_conn *cfg = c->cfg;
+	const struct probe_stats *st = probe_get_stats(c->probe);
+	enum probe_state state;
+	char dst[64];
+
+	if (cfg->probe.ss_family == AF_UNSPEC)
+		return;
+	sockaddr_str(&cfg->probe, dst, sizeof(dst), false);
+	if (!c->probe) {
+		evbuffer_add_printf(out, "  probe %s: off (no interface-ip=, the probe's source)\n", dst);
+		return;
+	}
+	state = probe_get_state(c->probe);
+	evbuffer_add_printf(out, "  probe %s every %us: %s%s", dst, cfg->probe_interval,
+			    probe_state_name(state), state == PROBE_STOPPED ? " (no Child SA)" : "");
+	if (st->last_rtt >= 0)
+		evbuffer_add_printf(out, ", last RTT %.2f ms", st->last_rtt * 1e3);
+	evbuffer_add_printf(out, "; %" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64 " lost", st->sent,
+			    st->received, st->lost);
+	if (st->window_len)
+		evbuffer_add_printf(out, " (%.1f%% of the last %u)", probe_stats_loss_ratio(st) * 100,
+				    st->window_len);
+	evbuffer_add_printf(out, "\n");
+}
+
 /* After the routes: their metric and table when set, and withdrawn. */
 static void routes_line_end(const struct conn *c, struct evbuffer *out)
 {
@@ -259,6 +289,7 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 			child_line(d, sa->child, out);
 	}
 	lifecycle_lines(c, out, now);
+	probe_line(c, out);
 	if (!c->ike && c->last_error[0])
 		evbuffer_add_printf(out, "  last failure: %s (attempt %u)\n", c->last_error,
 				    c->retries);

@@ -187,6 +187,7 @@ for c in conns:
               "last_rekey": int, "next_child_rekey_in": int, "next_ike_rekey_in": int,
               "dpd": {"delay": int, "timeout": int, "state": str, "peer_silent_for": int},
               "ike_sas": list}, "conn")
+    check("conn.probe is null without probe=", "probe" in c and c["probe"] is None)
     check("conn state is up", c.get("state") == "up")
     check("conn state is one of the documented", c.get("state") in ("up", "connecting", "down", "ignored"))
     for sa in c.get("ike_sas", []):
