@@ -208,11 +208,13 @@ void conn_up_cb(void *arg, struct conn *c)
 	c->retries = 0;
 	c->hold = false;
 	c->last_error[0] = 0;
+	conn_hook_up(arg, c);
 }
 
-void conn_rekeyed_cb(void *arg, struct conn *c)
+void conn_rekeyed_cb(void *arg, struct conn *c, const struct ike_rekeyed *r)
 {
 	c->last_rekey = time(NULL);
+	conn_hook_rekeyed(arg, c, r);
 }
 
 void conn_failed(struct daemon *d, struct conn *c, const char *why)
@@ -231,6 +233,7 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 	if (down->again_soon)
 		c->retries = 0;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	conn_hook_down(d, c, down);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
 	if (c->hold || c->admin_down) {
