@@ -22,6 +22,7 @@ enum key_id {
 	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_ROUTES_REPLACE, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_NAT_KEEPALIVE, KEY_ROUTE_METRIC, KEY_ROUTE_TABLE, KEY_ROUTES_WHEN_DOWN, KEY_MSS_CLAMP,
+	KEY_LEFTUPDOWN, KEY_RIGHTUPDOWN, KEY_UPDOWN, KEY_UPDOWN_TIMEOUT,
 	KEY_PROBE, KEY_PROBE_INTERVAL,
 	KEY_COUNT
 };
@@ -55,6 +56,8 @@ struct conn_build {
 					 * prefix length */
 	int local;			/* 0, 1: the end that is this host (ends.c) */
 	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
+	struct conf_command updown[3];	/* leftupdown=, rightupdown=, updown= as written;
+					 * ends.c keeps this host's */
 };
 
 /* One usable line of a secrets file. Owns psk. */

@@ -573,6 +573,47 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+/* updown=, leftupdown=, rightupdown=: a program and its arguments
+ * (conf/command.c), or %disabled for none.  libreswan's own script is of no
+ * use here: mcvpnd does its work (the device, its address and routes). */
+static int updown(struct conf_command *c, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "%disabled") == 0) {
+		memset(c, 0, sizeof(*c));
+		return 0;
+	}
+	if (strstr(v, "_updown")) {
+		snprintf(why, wl, "libreswan's own script: mcvpnd sets up the device, its address and "
+			 "routes itself (leave the key out, or name a script of yours)");
+		return -1;
+	}
+	return conf_command_parse(v, c, why, wl);
+}
+
+static int k_leftupdown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[0], v, why, wl);
+}
+
+static int k_rightupdown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[1], v, why, wl);
+}
+
+static int k_updown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[2], v, why, wl);
+}
+
+/* updown-timeout=: a duration from 1 s to 1 h. */
+static int k_updown_timeout(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (lifetime(v, &cb->c.updown_timeout, why, wl) == 0 && cb->c.updown_timeout <= 3600)
+		return 0;
+	snprintf(why, wl, "expected a duration from 1s to 1h, such as 30s or 2m");
+	return -1;
+}
+
 /* probe=: a unicast address beyond the tunnel (the far end's tunnel
  * address, usually) that answers ICMP echoes. */
 static int k_probe(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -659,6 +700,10 @@ static const struct key_def keys[] = {
 	{ "route-table", KEY_ROUTE_TABLE, k_route_table },
 	{ "routes-when-down", KEY_ROUTES_WHEN_DOWN, k_routes_when_down },
 	{ "mss-clamp", KEY_MSS_CLAMP, k_mss_clamp },
+	{ "updown", KEY_UPDOWN, k_updown },
+	{ "leftupdown", KEY_LEFTUPDOWN, k_leftupdown },
+	{ "rightupdown", KEY_RIGHTUPDOWN, k_rightupdown },
+	{ "updown-timeout", KEY_UPDOWN_TIMEOUT, k_updown_timeout },
 	{ "probe", KEY_PROBE, k_probe },
 	{ "probe-interval", KEY_PROBE_INTERVAL, k_probe_interval },
 };
@@ -667,8 +712,8 @@ static const struct key_def keys[] = {
 static const char *const not_yet[] = {
 	"reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
-	"leftsourceip", "rightsourceip", "leftupdown",
-	"rightupdown", "leftprotoport", "rightprotoport", "leftikeport", "rightikeport", "leftmodecfgserver",
+	"leftsourceip", "rightsourceip", "leftprotoport", "rightprotoport", "leftikeport",
+	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
 	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
@@ -722,6 +767,7 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.dpdtimeout = 150;			/* libreswan's default */
 	cb->c.nat_keepalive = 20;		/* libreswan's keep-alive= default */
 	cb->c.route_table = CONF_TABLE_MAIN;
+	cb->c.updown_timeout = CONF_UPDOWN_TIMEOUT;
 	cb->c.probe_interval = CONF_PROBE_INTERVAL;
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }

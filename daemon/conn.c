@@ -208,13 +208,15 @@ void conn_up_cb(void *arg, struct conn *c)
 	c->retries = 0;
 	c->hold = false;
 	c->last_error[0] = 0;
+	conn_hook_up(arg, c);
 }
 
-void conn_rekeyed_cb(void *arg, struct conn *c, enum ike_rekey_what what, enum ike_rekey_by by)
+void conn_rekeyed_cb(void *arg, struct conn *c, const struct ike_rekeyed *r)
 {
 	c->last_rekey = time(NULL);
-	if ((unsigned)what < 2 && (unsigned)by < IKE_REKEY_BY_COUNT)
-		c->events.rekeys[what][by]++;
+	if ((unsigned)r->what < 2 && (unsigned)r->by < IKE_REKEY_BY_COUNT)
+		c->events.rekeys[r->what][r->by]++;
+	conn_hook_rekeyed(arg, c, r);
 }
 
 void conn_failed(struct daemon *d, struct conn *c, const char *why)
@@ -235,6 +237,7 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 	if (down->fail != IKE_FAIL_NONE && (unsigned)down->fail < IKE_FAIL_COUNT)
 		c->events.ike_failures[down->fail]++;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	conn_hook_down(d, c, down);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
 	if (c->hold || c->admin_down) {

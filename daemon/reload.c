@@ -66,6 +66,7 @@ static void drop_rest(struct daemon *d, struct apply *a)
 			continue;
 		a->changed++;
 		say(a, d->conns[i]->cfg->name, "removed");
+		log_debug_conn_set(d->conns[i]->cfg->name, false);
 		conn_free(d, d->conns[i]);
 		d->conns[i] = NULL;
 	}

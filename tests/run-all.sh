@@ -282,6 +282,8 @@ else
 	run_suite verify 300 tests/netns/test_verify.sh
 	# reload under a ping stream, JSON schema
 	run_suite control 300 tests/netns/test_control.sh
+	# updown= hooks on two daemons, debug logging switched per conn: ~10 s
+	run_suite hooks 300 tests/netns/test_hooks.sh
 	run_suite ipv6 300 tests/netns/test_ipv6.sh
 	# a port-translating NAT that forgets its mapping; keepalives
 	run_suite nat 300 tests/netns/test_nat.sh

@@ -9,7 +9,9 @@
 
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/base/log.h"
 #include "daemon/dataplane/dataplane.h"
+#include "daemon/hook/hook.h"
 #include "daemon/linger.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ctl/status.h"
@@ -194,6 +196,29 @@ static void lifecycle_json(struct evbuffer *out, const struct conn *c)
 			    up ? (long)ike_dpd_silence(sa) : -1);
 }
 
+static void jkv_bool(struct evbuffer *out, const char *k, bool v, bool first)
+{
+	jkey(out, k, first);
+	evbuffer_add_printf(out, "%s", v ? "true" : "false");
+}
+
+/* "updown": {"command": "", "timeout": 30, "running": "", "waiting": 0} */
+static void updown_json(struct daemon *d, struct evbuffer *out, const struct conn *c)
+{
+	char cmd[CONF_COMMAND_LEN + CONF_COMMAND_ARGS];
+	size_t waiting = 0;
+	const char *running = d->hooks ? hook_runner_state(d->hooks, c->cfg->name, &waiting) : NULL;
+
+	status_updown_text(c->cfg, cmd, sizeof(cmd));
+	jkey(out, "updown", false);
+	evbuffer_add(out, "{", 1);
+	jkv_str(out, "command", cmd, true);
+	jkv_u64(out, "timeout", c->cfg->updown_timeout, false);
+	jkv_str(out, "running", running ? running : "", false);
+	jkv_u64(out, "waiting", waiting, false);
+	evbuffer_add(out, "}", 1);
+}
+
 static void jkv_num(struct evbuffer *out, const char *k, double v, bool first)
 {
 	jkey(out, k, first);
@@ -269,6 +294,8 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	jkv_u64(out, "rekeyed_sas_draining", linger_count(d, c), false);
 	jkv_str(out, "last_error", c->last_error, false);
 	jkv_u64(out, "retries", c->retries, false);
+	jkv_bool(out, "debug", log_enabled_for(LOG_DEBUG, c->cfg->name), false);
+	updown_json(d, out, c);
 	lifecycle_json(out, c);
 	probe_json(out, c);
 	jkey(out, "ike_sas", false);
@@ -284,6 +311,23 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	evbuffer_add(out, "]}", 2);
 }
 
+/* "debug":false,"debug_conns":["a"] in the daemon object. */
+static void debug_json(struct evbuffer *out)
+{
+	const char *names[LOG_DEBUG_CONNS];
+	size_t n = log_debug_conns(names, LOG_DEBUG_CONNS);
+
+	jkv_bool(out, "debug", log_debug_get(), false);
+	jkey(out, "debug_conns", false);
+	evbuffer_add(out, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			evbuffer_add(out, ",", 1);
+		jstr(out, names[i]);
+	}
+	evbuffer_add(out, "]", 1);
+}
+
 void status_json(struct daemon *d, struct evbuffer *out)
 {
 	struct dp_global_stats g;
@@ -295,11 +339,13 @@ void status_json(struct daemon *d, struct evbuffer *out)
 			    ",\"offloads\":{\"tso_split\":%" PRIu64 ",\"gso_sent\":%" PRIu64
 			    ",\"gro_received\":%" PRIu64 ",\"gro_written\":%" PRIu64
 			    "},\"ike_halfopen\":%u,\"cookies_sent\":%" PRIu64
-			    ",\"halfopen_refused\":%" PRIu64 "},\"conns\":[",
+			    ",\"halfopen_refused\":%" PRIu64,
 			    (long long)(time(NULL) - d->started), g.drop_unknown_spi, g.drop_malformed,
 			    g.drop_no_sa, g.keepalives_rx, g.tso_split, g.gso_sent, g.gro_received,
 			    g.gro_written, ike_sa_count_halfopen(&d->eng), (uint64_t)d->eng.cookies_sent,
 			    (uint64_t)d->eng.halfopen_refused);
+	debug_json(out);
+	evbuffer_add_printf(out, "},\"conns\":[");
 	for (size_t i = 0; i < d->n_conns; i++) {
 		if (i)
 			evbuffer_add(out, ",", 1);

@@ -35,6 +35,8 @@ enum ike_fail {
 /* "none", "timeout", "dpd", "auth", "proposal", "refused", "protocol",
  * "expired", "local". */
 const char *ike_fail_name(enum ike_fail f);
+struct event_base;
+struct ike_sa;
 
 /* Why a conn lost its last IKE SA (ike_io.conn_down). */
 struct ike_down {
@@ -42,10 +44,13 @@ struct ike_down {
 	bool wait_for_peer;		/* dpdaction=clear|hold: no retry until the peer comes */
 	bool again_soon;		/* dpdaction=restart: retry at once, backoff from zero */
 	enum ike_fail fail;		/* IKE_FAIL_NONE when nothing failed */
+	const struct ike_sa *sa;	/* borrowed, for the call only: the IKE SA that went
+					 * (its addresses, SPIs, Child SA); NULL: none (the
+					 * glue's own failures) */
 };
 
 enum ike_rekey_what { IKE_REKEY_CHILD, IKE_REKEY_IKE };
-/* Who or what started a rekey (ike_io.conn_rekeyed): the SA's lifetime
+/* Who or what started a rekey (ike_rekeyed.by): the SA's lifetime
  * (salifetime=, ikelifetime=), the packets sent on a Child SA (2^31), an
  * operator (mcvpnctl rekey), the peer. */
 enum ike_rekey_by {
@@ -54,8 +59,17 @@ enum ike_rekey_by {
 };
 /* "lifetime", "volume", "manual", "peer". */
 const char *ike_rekey_by_name(enum ike_rekey_by by);
-struct event_base;
-struct ike_sa;
+
+/* A rekey that completed (ike_io.conn_rekeyed). */
+struct ike_rekeyed {
+	enum ike_rekey_what what;
+	const struct ike_sa *sa;	/* borrowed, for the call only: the IKE SA (after an
+					 * IKE SA rekey, the new one) */
+	const struct child_sa *child;	/* borrowed, for the call only: the new Child SA
+					 * (Child SA rekey), or the one the IKE SA carries
+					 * (IKE SA rekey; NULL: none) */
+	enum ike_rekey_by by;		/* what started it */
+};
 
 /* What the engine needs from the world (set by the daemon, or by a test). */
 struct ike_io {
@@ -77,8 +91,7 @@ struct ike_io {
 	void (*conn_up)(void *arg, struct conn *conn);
 	/* A rekey of the conn's Child SA or IKE SA completed (both of a
 	 * collision's, each with its own by). */
-	void (*conn_rekeyed)(void *arg, struct conn *conn, enum ike_rekey_what what,
-			     enum ike_rekey_by by);
+	void (*conn_rekeyed)(void *arg, struct conn *conn, const struct ike_rekeyed *r);
 	/* The conn has no working IKE SA any more (failed or deleted); down says
 	 * why and, after a dead peer, what dpdaction= asks of the glue. */
 	void (*conn_down)(void *arg, struct conn *conn, const struct ike_down *down);

@@ -125,14 +125,17 @@ static void go_live(struct ike_sa *n, struct ike_sa *old, enum ike_rekey_by by)
 	ike_lifetime_start(n);
 	ike_dpd_start(n);
 	ike_keepalive_start(n);
-	if (n->eng->io.conn_rekeyed)
-		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn, IKE_REKEY_IKE, by);
 	if (old) {
 		old->rekeyed_to = n;
 		old->rekeyed = true;
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u rekeyed into #%u", old->serial, n->serial);
 	} else {
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u carries the Child SAs", n->serial);
+	}
+	if (n->eng->io.conn_rekeyed) {
+		struct ike_rekeyed r = { .what = IKE_REKEY_IKE, .by = by, .sa = n,
+					 .child = n->child };
+		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn, &r);
 	}
 }
 

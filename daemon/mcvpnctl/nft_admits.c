@@ -169,7 +169,7 @@ enum verdict { V_NONE, V_ACCEPT, V_DROP, V_JUMP, V_GOTO, V_RETURN, V_OTHER };
 struct judged {
 	enum match m;
 	enum verdict v;
-	const char *target;	/* jump/goto */
+	char target[64];	/* jump/goto: a copy (the tokens are the caller's) */
 };
 
 struct tokens {
@@ -339,7 +339,8 @@ static size_t find_verdict(const struct tokens *tk, struct judged *j)
 		if (v == V_NONE)
 			continue;
 		j->v = v;
-		j->target = (v == V_JUMP || v == V_GOTO) && i + 1 < tk->n ? tk->t[i + 1] : NULL;
+		snprintf(j->target, sizeof(j->target), "%s",
+			 (v == V_JUMP || v == V_GOTO) && i + 1 < tk->n ? tk->t[i + 1] : "");
 		at = i;
 	}
 	return at;
@@ -403,13 +404,13 @@ static enum match conditions(const struct ruleset *rs, const struct chain *c,
 static struct judged judge(const struct ruleset *rs, const struct chain *c, const char *rule,
 			   uint16_t port)
 {
-	struct judged j = { M_MAYBE, V_NONE, NULL };
+	struct judged j = { M_MAYBE, V_NONE, "" };
 	struct tokens tk;
 
 	/* a verdict map decides per element: not judged (it usually sorts
 	 * ct states, which a new datagram does not match) */
 	if (!tokenize(rule, &tk) || strstr(rule, " vmap "))
-		return (struct judged){ M_NO, V_NONE, NULL };
+		return (struct judged){ M_NO, V_NONE, "" };
 	size_t end = find_verdict(&tk, &j);
 	j.m = conditions(rs, c, &tk, end, port);
 	return j;
@@ -429,7 +430,7 @@ struct walk {
 static const struct chain *find_chain(const struct ruleset *rs, const struct chain *from,
 				      const char *name)
 {
-	for (size_t i = 0; name && i < rs->nchains; i++)
+	for (size_t i = 0; *name && i < rs->nchains; i++)
 		if (is(rs->chains[i].name, name) && is(rs->chains[i].family, from->family) &&
 		    is(rs->chains[i].table, from->table))
 			return &rs->chains[i];

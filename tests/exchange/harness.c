@@ -390,16 +390,16 @@ static void io_conn_down(void *arg, struct conn *conn, const struct ike_down *do
 }
 
 /* As conn.c: count the rekeys by kind and by what started them. */
-static void io_conn_rekeyed(void *arg, struct conn *conn, enum ike_rekey_what what,
-			    enum ike_rekey_by by)
+static void io_conn_rekeyed(void *arg, struct conn *conn, const struct ike_rekeyed *r)
 {
 	struct side *s = arg;
 
-	if (!side_conn(s, conn) || (unsigned)what > IKE_REKEY_IKE || (unsigned)by >= IKE_REKEY_BY_COUNT) {
+	if (!side_conn(s, conn) || (unsigned)r->what > IKE_REKEY_IKE ||
+	    (unsigned)r->by >= IKE_REKEY_BY_COUNT) {
 		s->wrong_conn++;
 		return;
 	}
-	s->rekeys[what][by]++;
+	s->rekeys[r->what][r->by]++;
 }
 
 /* conn.c's retry, reduced: initiate again if still without an IKE SA. */
