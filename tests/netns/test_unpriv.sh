@@ -33,23 +33,11 @@
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
 . "$(dirname "$0")/../lib/netns_test.sh"
 
-USER_NAME=mcvpn
+USER_NAME=$MCVPN_USER
 TWO_CAPS=0000000000001400	# CAP_NET_ADMIN (12) and CAP_NET_BIND_SERVICE (10)
 REAL_MCVPND=$MCVPND
 
 # ------------------------------------------------------------ set-up
-
-user_ensure() {
-	if ! getent passwd "$USER_NAME" >/dev/null; then
-		useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin \
-			--user-group "$USER_NAME" || die "useradd $USER_NAME failed"
-		# run after the daemons are stopped (cleanup is last-in, first-out)
-		at_exit "userdel $USER_NAME"
-		info "created the system user $USER_NAME (removed at the end)"
-	fi
-	MCVPN_UID=$(id -u "$USER_NAME")
-	MCVPN_GID=$(id -g "$USER_NAME")
-}
 
 # The OCI daemon as the unit starts it: already mcvpn, the two
 # capabilities ambient, nothing else in the bounding set, no_new_privs.
@@ -279,8 +267,7 @@ test_refusals() {
 		--user mcvpn-no-such-user
 }
 
-user_ensure
-chmod 711 "$WORK"	# mcvpn passes through to its own directories
+mcvpn_user_ensure
 write_setpriv_wrapper
 test_up
 test_later
