@@ -22,7 +22,8 @@
 # again, SIGTERM removing the devices, routes and the control socket; the
 # permission check refuses, at start and at reload, a world-readable
 # secrets file, a secrets file mcvpn cannot read (naming the chown), a
-# directory others may write to, and an unknown --user.
+# directory others may write to, and an unknown --user; import-libreswan
+# run as root gives the files it writes into mcvpn's directory to mcvpn.
 #
 # The user mcvpn is created (useradd --system) if missing, and removed at
 # the end if this test created it.  Every wait is for an event, bounded by
@@ -267,9 +268,26 @@ test_refusals() {
 		--user mcvpn-no-such-user
 }
 
+# import-libreswan run as root into a directory of mcvpn's gives the files
+# to mcvpn, so that the daemon reads them.
+test_import_owner() {
+	local dir="$WORK/imported" out
+	section "import-libreswan as root into $USER_NAME's directory"
+	mkdir -m 700 "$dir" && chown "$USER_NAME:$USER_NAME" "$dir"
+	out=$(cd "$REPO/tests/import/aws" && "$MCVPNCTL" import-libreswan oracle-tunnel-1.conf \
+		--boot-script reboot.sh --output-dir "$dir" 2>&1)
+	check_match "the files are written" "wrote $dir/$CONN\\.secrets \\(mode 0600\\)" "$out"
+	check_eq "they are $USER_NAME's, the .secrets 0600" \
+		"$USER_NAME 644 $CONN.conf|$USER_NAME 600 $CONN.secrets|" \
+		"$(cd "$dir" && stat -c '%U %a %n' "$CONN.conf" "$CONN.secrets" | tr '\n' '|')"
+	check "mcvpnd --check --user $USER_NAME reads them" \
+		nsx aws "$REAL_MCVPND" --check --user "$USER_NAME" --config-dir "$dir"
+}
+
 mcvpn_user_ensure
 write_setpriv_wrapper
 test_up
 test_later
 test_refusals
+test_import_owner
 summary
