@@ -109,6 +109,20 @@ void prefix_clear_host(struct conf_prefix *p)
 		p->addr[i] &= prefix_byte_mask(p, i);
 }
 
+bool prefix_covers(const struct conf_prefix *p, const struct sockaddr_storage *a)
+{
+	const uint8_t *ip = a->ss_family == AF_INET ?
+		(const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr :
+		(const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+
+	if (p->family != a->ss_family || (a->ss_family != AF_INET && a->ss_family != AF_INET6))
+		return false;
+	for (unsigned i = 0; i < (a->ss_family == AF_INET ? 4u : 16u); i++)
+		if ((ip[i] ^ p->addr[i]) & prefix_byte_mask(p, i))
+			return false;
+	return true;
+}
+
 void prefix_format(const struct conf_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -1,6 +1,7 @@
 /* After every file is read: the defaults that depend on other keys (IDs
  * from addresses, subnets of the conn's family, algorithm lists), then the
  * checks that look at a whole conn or at all conns, then the PSK lookup. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,12 +113,83 @@ static void notes(struct loader *ld, const struct conn_build *cb)
 			  "conn with backoff until it is up", cb->c.name);
 }
 
+/* A prefix of list (n of them) that covers a, else NULL. */
+static const struct conf_prefix *covering(const struct conf_prefix *list, size_t n,
+					  const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_covers(&list[i], a))
+			return &list[i];
+	return NULL;
+}
+
+/* The address of a prefix, as a socket address. */
+static void prefix_addr(const struct conf_prefix *p, struct sockaddr_storage *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ss_family = (sa_family_t)p->family;
+	if (p->family == AF_INET)
+		memcpy(&((struct sockaddr_in *)a)->sin_addr, p->addr, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)a)->sin6_addr, p->addr, 16);
+}
+
+/* The probe's echoes leave from the device's address (interface-ip=) to
+ * probe=: one family, two addresses, both inside the selectors (outside,
+ * the data plane drops them: the probe would only ever report loss). */
+static void check_probe(struct loader *ld, const struct conn_build *cb)
+{
+	const struct conf_conn *c = &cb->c;
+	const char *file = file_of(cb, KEY_PROBE);
+	int line = line_of(cb, KEY_PROBE);
+	struct sockaddr_storage src;
+	struct conf_prefix self = c->interface_ip;
+	struct conf_id p;
+	char ip[64];
+
+	if (c->probe.ss_family == AF_UNSPEC) {
+		if (cb->set[KEY_PROBE_INTERVAL])
+			diag_note(ld, CONF_NOTE, file_of(cb, KEY_PROBE_INTERVAL), line_of(cb, KEY_PROBE_INTERVAL),
+				  "conn \"%s\": probe-interval= without probe= has no effect", c->name);
+		return;
+	}
+	id_from_addr(&c->probe, &p);
+	if (!c->has_interface_ip) {
+		diag_note(ld, CONF_WARNING, file, line, "conn \"%s\": probe=%s is not sent: the probe's "
+			  "source is the tunnel device's address, and the conn has no interface-ip=",
+			  c->name, p.text);
+		return;
+	}
+	prefix_format(&c->interface_ip, ip, sizeof(ip));
+	if (c->probe.ss_family != c->interface_ip.family) {
+		diag_add(ld, file, line, "conn \"%s\": probe=%s and interface-ip=%s are not of one "
+			 "family: the probe is sent from the device's address", c->name, p.text, ip);
+		return;
+	}
+	self.len = c->interface_ip.family == AF_INET ? 32 : 128;
+	if (prefix_covers(&self, &c->probe)) {
+		diag_add(ld, file, line, "conn \"%s\": probe=%s is the tunnel device's own address: name "
+			 "an address beyond the tunnel, such as the far end's", c->name, p.text);
+		return;
+	}
+	if (!covering(c->rightsubnet, c->n_rightsubnet, &c->probe))
+		diag_note(ld, CONF_WARNING, file, line, "conn \"%s\": probe=%s is outside the peer's "
+			  "traffic selectors (rightsubnet=): its echoes are dropped, never sent", c->name,
+			  p.text);
+	prefix_addr(&c->interface_ip, &src);
+	if (!covering(c->leftsubnet, c->n_leftsubnet, &src))
+		diag_note(ld, CONF_WARNING, file, line, "conn \"%s\": the probe's source, interface-ip=%s, "
+			  "is outside this end's traffic selectors (leftsubnet=): its echoes are dropped, "
+			  "never sent", c->name, ip);
+}
+
 static void check_one(struct loader *ld, struct conn_build *cb)
 {
 	finish_defaults(cb);
 	ends_finish(ld, cb);
 	apply_pfs(ld, cb);
 	check_lifetimes(ld, cb);
+	check_probe(ld, cb);
 	notes(ld, cb);
 }
 

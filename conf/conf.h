@@ -41,6 +41,8 @@ enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 #define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
 #define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
 #define CONF_MSS_MAX 65495		/* ... up to what a 64 KB IPv4 packet carries */
+#define CONF_PROBE_INTERVAL 10		/* probe-interval= default, seconds ... */
+#define CONF_PROBE_INTERVAL_MAX 3600	/* ... and the longest */
 
 /* After DPD declares the peer dead: restart (initiate again), clear (drop the SAs
  * and wait), hold (drop the SAs, keep the interface, wait for the peer). */
@@ -62,6 +64,16 @@ struct conf_id {
 
 #define CONF_MAX_ALGS 8
 #define CONF_MAX_ROUTES 32
+
+/* A program and its arguments as updown= writes them, split by the rules of
+ * conf/command.c (mcvpn.conf(5), updown=): mcvpnd runs it without a shell. */
+#define CONF_COMMAND_LEN 1024
+#define CONF_COMMAND_ARGS 32
+struct conf_command {
+	char words[CONF_COMMAND_LEN];	/* each word ended by its NUL, back to back */
+	uint8_t argc;			/* 0: none */
+};
+#define CONF_UPDOWN_TIMEOUT 30		/* updown-timeout= by default, seconds */
 
 struct conf_conn {
 	char name[64];
@@ -132,6 +144,16 @@ struct conf_conn {
 	bool mss_clamp;			/* mss-clamp=yes or N: clamp the MSS of TCP SYNs */
 	uint16_t mss_clamp_to;		/* N; 0: the tunnel device's MTU less the IP and
 					 * TCP headers */
+	struct conf_command updown;	/* updown=, or this host's end's leftupdown= /
+					 * rightupdown=: run on up, down and rekey */
+	uint32_t updown_timeout;	/* updown-timeout=: seconds until it is killed */
+
+	/* The in-tunnel probe (daemon/probe/): ICMP echoes from the address of
+	 * interface-ip= through the tunnel to probe= while a Child SA is up.
+	 * Not part of the tunnel: conf_conn_equal leaves them out, a reload
+	 * applies them without a restart. */
+	struct sockaddr_storage probe;	/* probe=; AF_UNSPEC: no probe */
+	uint32_t probe_interval;	/* probe-interval=, seconds: 1 to 3600, default 10 */
 
 	struct secret *psk;		/* owned; matched from the secrets files */
 };
@@ -252,8 +274,18 @@ void conf_diag_free(struct conf_diag *d);
 #define CONF_MAX_CONN_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
 size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size_t max);
 
+/* text -> c (see struct conf_command); 0, or -1 with why set (c then has
+ * no words). */
+int conf_command_parse(const char *text, struct conf_command *c, char *why, size_t wl);
+/* The words of c into argv (room for max pointers, NULL-terminated:
+ * max - 1 words at most), pointing into c.  Returns the word count. */
+size_t conf_command_argv(const struct conf_command *c, const char **argv, size_t max);
+
 /* Field-by-field equality of two conns (psk compared in constant time), for reload.
- * file and line are not compared: moving a conn in its file is no change. */
+ * file and line are not compared: moving a conn in its file is no change; nor
+ * is the hook (updown=, updown-timeout=): a new one runs from the next event
+ * on, without a restart of the tunnel; nor are probe= and probe-interval=,
+ * which a reload applies to the running tunnel. */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif

@@ -6,7 +6,8 @@
  * nothing yet), identities and selectors with their defaults, the device's
  * address from the local leftvti=/leftinterface-ip=, and the device's
  * name: vti-interface=, ipsec-interface= (ipsecN), else one made from the
- * conn's name, so that a policy-based conn becomes route-based as it is. */
+ * conn's name, so that a policy-based conn becomes route-based as it is;
+ * and the hook of this host's end. */
 #include <stdio.h>
 #include <string.h>
 
@@ -237,6 +238,25 @@ static void check_nexthop(struct loader *ld, const struct conn_build *cb, int lo
 		 addr_text(peer, p, sizeof(p)), peer->ss_family == AF_INET ? 32 : 128, a, side[local]);
 }
 
+/* The hook: updown=, or this host's leftupdown= / rightupdown= (libreswan's
+ * spelling; the other end's is the peer's own and not run here). */
+static void hook(struct loader *ld, struct conn_build *cb, int local)
+{
+	enum key_id mine = KEY_LEFTUPDOWN + local, peers = KEY_LEFTUPDOWN + !local;
+
+	if (cb->set[KEY_UPDOWN] && cb->set[mine]) {
+		diag_add(ld, file_of(cb, mine), line_of(cb, mine),
+			 "conn \"%s\": updown= and %supdown= both name this host's hook: keep one",
+			 cb->c.name, side[local]);
+		return;
+	}
+	if (cb->set[peers] && cb->updown[!local].argc)
+		diag_note(ld, CONF_NOTE, file_of(cb, peers), line_of(cb, peers),
+			  "conn \"%s\": %supdown= is the peer's hook (this host is %s): not run here",
+			  cb->c.name, side[!local], side[local]);
+	cb->c.updown = cb->updown[cb->set[KEY_UPDOWN] ? 2 : local];
+}
+
 void ends_finish(struct loader *ld, struct conn_build *cb)
 {
 	int local;
@@ -251,4 +271,5 @@ void ends_finish(struct loader *ld, struct conn_build *cb)
 	orient(cb, local);
 	device_address(ld, cb, local);
 	check_nexthop(ld, cb, local);
+	hook(ld, cb, local);
 }

@@ -1,7 +1,9 @@
 /* Field-by-field comparison of two conns, for a reload to tell which conns
  * changed.  Where a conn was written (file, line) is not configuration:
  * moving a conn inside its file or adding a comment above it must not
- * restart its tunnel, so those two fields are not compared. */
+ * restart its tunnel, so those two fields are not compared.  Nor are the
+ * probe's (probe=, probe-interval=): watching a tunnel is no reason to
+ * restart it; the reload gives the running conn its new probe (reload.c). */
 #include <netinet/in.h>
 #include <string.h>
 

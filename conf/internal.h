@@ -22,6 +22,8 @@ enum key_id {
 	KEY_IKELIFETIME, KEY_SALIFETIME, KEY_INTERFACE_IP, KEY_ROUTES, KEY_ROUTES_REPLACE, KEY_KEYINGTRIES,
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_NAT_KEEPALIVE, KEY_ROUTE_METRIC, KEY_ROUTE_TABLE, KEY_ROUTES_WHEN_DOWN, KEY_MSS_CLAMP,
+	KEY_LEFTUPDOWN, KEY_RIGHTUPDOWN, KEY_UPDOWN, KEY_UPDOWN_TIMEOUT,
+	KEY_PROBE, KEY_PROBE_INTERVAL,
 	KEY_COUNT
 };
 
@@ -54,6 +56,8 @@ struct conn_build {
 					 * prefix length */
 	int local;			/* 0, 1: the end that is this host (ends.c) */
 	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
+	struct conf_command updown[3];	/* leftupdown=, rightupdown=, updown= as written;
+					 * ends.c keeps this host's */
 };
 
 /* One usable line of a secrets file. Owns psk. */
@@ -225,6 +229,8 @@ const char *keys_name(enum key_id id);
  * static string saying what was expected. */
 int addr_parse(const char *s, struct sockaddr_storage *ss, const char **why);
 int prefix_parse(const char *s, struct conf_prefix *p, const char **why);
+/* p covers the address a (of a's family, the first p->len bits equal). */
+bool prefix_covers(const struct conf_prefix *p, const struct sockaddr_storage *a);
 /* True when bits past p->len are set (10.105.0.1/16); clear_host zeroes them. */
 bool prefix_host_bits(const struct conf_prefix *p);
 void prefix_clear_host(struct conf_prefix *p);

@@ -2,6 +2,7 @@
  * the text into typed fields of struct conf_conn, or says what it expected.
  * libreswan keys mcvpn does not implement yet are listed so the message can
  * say so instead of "unknown key". */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -572,6 +573,83 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+/* updown=, leftupdown=, rightupdown=: a program and its arguments
+ * (conf/command.c), or %disabled for none.  libreswan's own script is of no
+ * use here: mcvpnd does its work (the device, its address and routes). */
+static int updown(struct conf_command *c, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "%disabled") == 0) {
+		memset(c, 0, sizeof(*c));
+		return 0;
+	}
+	if (strstr(v, "_updown")) {
+		snprintf(why, wl, "libreswan's own script: mcvpnd sets up the device, its address and "
+			 "routes itself (leave the key out, or name a script of yours)");
+		return -1;
+	}
+	return conf_command_parse(v, c, why, wl);
+}
+
+static int k_leftupdown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[0], v, why, wl);
+}
+
+static int k_rightupdown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[1], v, why, wl);
+}
+
+static int k_updown(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return updown(&cb->updown[2], v, why, wl);
+}
+
+/* updown-timeout=: a duration from 1 s to 1 h. */
+static int k_updown_timeout(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (lifetime(v, &cb->c.updown_timeout, why, wl) == 0 && cb->c.updown_timeout <= 3600)
+		return 0;
+	snprintf(why, wl, "expected a duration from 1s to 1h, such as 30s or 2m");
+	return -1;
+}
+
+/* probe=: a unicast address beyond the tunnel (the far end's tunnel
+ * address, usually) that answers ICMP echoes. */
+static int k_probe(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+	struct sockaddr_storage a;
+	const char *expect;
+	const uint8_t *b;
+
+	if (addr_parse(v, &a, &expect) < 0) {
+		snprintf(why, wl, "expected %s", expect);
+		return -1;
+	}
+	b = a.ss_family == AF_INET ? (const uint8_t *)&((struct sockaddr_in *)&a)->sin_addr
+				   : ((struct sockaddr_in6 *)&a)->sin6_addr.s6_addr;
+	if (a.ss_family == AF_INET ? (b[0] == 0 || b[0] == 127 || b[0] >= 224)
+				   : (b[0] == 0xff || !memcmp(b, v6_loopback, 15))) {
+		snprintf(why, wl, "expected the unicast address of a host beyond the tunnel (not "
+			 "unspecified, loopback, multicast or broadcast), such as the far end's tunnel "
+			 "address");
+		return -1;
+	}
+	cb->c.probe = a;
+	return 0;
+}
+
+/* probe-interval=: a duration as the other time keys, 1s to 1h. */
+static int k_probe_interval(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (lifetime(v, &cb->c.probe_interval, why, wl) == 0 &&
+	    cb->c.probe_interval <= CONF_PROBE_INTERVAL_MAX)
+		return 0;
+	snprintf(why, wl, "expected an interval from 1s to 1h, such as 10s or 1m");
+	return -1;
+}
+
 static const struct key_def keys[] = {
 	{ "left", KEY_LEFT, k_left },
 	{ "right", KEY_RIGHT, k_right },
@@ -622,14 +700,20 @@ static const struct key_def keys[] = {
 	{ "route-table", KEY_ROUTE_TABLE, k_route_table },
 	{ "routes-when-down", KEY_ROUTES_WHEN_DOWN, k_routes_when_down },
 	{ "mss-clamp", KEY_MSS_CLAMP, k_mss_clamp },
+	{ "updown", KEY_UPDOWN, k_updown },
+	{ "leftupdown", KEY_LEFTUPDOWN, k_leftupdown },
+	{ "rightupdown", KEY_RIGHTUPDOWN, k_rightupdown },
+	{ "updown-timeout", KEY_UPDOWN_TIMEOUT, k_updown_timeout },
+	{ "probe", KEY_PROBE, k_probe },
+	{ "probe-interval", KEY_PROBE_INTERVAL, k_probe_interval },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
 	"reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
 	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
-	"leftsourceip", "rightsourceip", "leftupdown",
-	"rightupdown", "leftprotoport", "rightprotoport", "leftikeport", "rightikeport", "leftmodecfgserver",
+	"leftsourceip", "rightsourceip", "leftprotoport", "rightprotoport", "leftikeport",
+	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
 	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
@@ -683,6 +767,8 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.dpdtimeout = 150;			/* libreswan's default */
 	cb->c.nat_keepalive = 20;		/* libreswan's keep-alive= default */
 	cb->c.route_table = CONF_TABLE_MAIN;
+	cb->c.updown_timeout = CONF_UPDOWN_TIMEOUT;
+	cb->c.probe_interval = CONF_PROBE_INTERVAL;
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 

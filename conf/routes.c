@@ -52,15 +52,6 @@ static enum key_id route_key(const struct conn_build *cb, size_t i)
 	return cb->set[KEY_LEFTSUBNETS + peer] ? KEY_LEFTSUBNETS + peer : KEY_LEFTSUBNET + peer;
 }
 
-static const uint8_t *ip_of(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
-	if (a->ss_family == AF_INET6)
-		return (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
-	return NULL;
-}
-
 /* The first len bits of a and b agree. */
 static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
 {
@@ -73,9 +64,7 @@ static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
 
 static bool covers(const struct conf_prefix *p, const struct sockaddr_storage *a)
 {
-	const uint8_t *ip = ip_of(a);
-
-	return ip && p->family == a->ss_family && bits_equal(p->addr, ip, p->len);
+	return prefix_covers(p, a);
 }
 
 static bool within(const struct conf_prefix *inner, const struct conf_prefix *outer)

@@ -1,10 +1,12 @@
 /* Conns at run time: the TUN device with its address and routes (installed
- * at start, kept while the daemon runs, removed at exit), and starting the
- * IKE SA of auto=start conns with a capped backoff after failures. */
+ * at start, kept while the daemon runs, removed at exit), starting the IKE
+ * SA of auto=start conns with a capped backoff after failures, and the
+ * conn's in-tunnel probe (daemon/probe), running while it has a Child SA. */
 #include "daemon/conn.h"
 
 #include <errno.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "daemon/linger.h"
 #include "daemon/base/log.h"
 #include "daemon/dataplane/tun.h"
+#include "daemon/probe/probe.h"
 #include "netlink/nl.h"
 
 #define PATH_MTU 1500
@@ -94,6 +97,7 @@ struct conn *conn_new(struct daemon *d, const struct conf_conn *cfg)
 	c->d = d;
 	c->tun_fd = -1;
 	c->tunnel_id = ++d->next_tunnel_id;
+	conn_probe_apply(d, c);
 	return c;
 }
 
@@ -116,6 +120,7 @@ void conn_free(struct daemon *d, struct conn *c)
 	c->hold = true;	/* no retry from the conn_down callback */
 	ike_engine_delete_conn_why(&d->eng, c, "conn removed");
 	conn_teardown(d, c);
+	probe_free(c->probe);
 	free(c);
 }
 
@@ -161,6 +166,7 @@ int conn_setup(struct daemon *d, struct conn *c)
 
 void conn_teardown(struct daemon *d, struct conn *c)
 {
+	probe_stop(c->probe);		/* before its tunnel leaves the data plane */
 	linger_flush(d, c);
 	if (c->retry_ev) {
 		event_free(c->retry_ev);
@@ -202,11 +208,13 @@ void conn_up_cb(void *arg, struct conn *c)
 	c->retries = 0;
 	c->hold = false;
 	c->last_error[0] = 0;
+	conn_hook_up(arg, c);
 }
 
-void conn_rekeyed_cb(void *arg, struct conn *c)
+void conn_rekeyed_cb(void *arg, struct conn *c, const struct ike_rekeyed *r)
 {
 	c->last_rekey = time(NULL);
+	conn_hook_rekeyed(arg, c, r);
 }
 
 void conn_failed(struct daemon *d, struct conn *c, const char *why)
@@ -225,6 +233,7 @@ void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down)
 	if (down->again_soon)
 		c->retries = 0;
 	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+	conn_hook_down(d, c, down);
 	if (d->stopping || c->cfg->autostart != CONF_AUTO_START)
 		return;
 	if (c->hold || c->admin_down) {
@@ -295,4 +304,55 @@ void conn_netlink_event(struct daemon *d, int type, int ifindex)
 		if (install_addrs(d, c) == 0)
 			log_conn(LOG_DEBUG, c->cfg->name, "address and routes checked");
 	}
+}
+
+/* probe= and interface-ip= as the probe's own copy; false without either. */
+static bool probe_config_of(const struct conf_conn *cfg, struct probe_config *pc)
+{
+	const struct sockaddr_storage *p = &cfg->probe;
+
+	memset(pc, 0, sizeof(*pc));
+	if (p->ss_family == AF_UNSPEC || !cfg->has_interface_ip || p->ss_family != cfg->interface_ip.family)
+		return false;
+	snprintf(pc->conn, sizeof(pc->conn), "%s", cfg->name);
+	snprintf(pc->device, sizeof(pc->device), "%s", cfg->vti_interface);
+	pc->family = p->ss_family;
+	memcpy(pc->src, cfg->interface_ip.addr, sizeof(pc->src));
+	if (p->ss_family == AF_INET)
+		memcpy(pc->dst, &((const struct sockaddr_in *)p)->sin_addr, 4);
+	else
+		memcpy(pc->dst, &((const struct sockaddr_in6 *)p)->sin6_addr, 16);
+	pc->interval = cfg->probe_interval;
+	return true;
+}
+
+bool conn_probe_apply(struct daemon *d, struct conn *c)
+{
+	struct probe_config pc;
+	bool want = probe_config_of(c->cfg, &pc);
+
+	if (c->probe && want && probe_config_equal(probe_get_config(c->probe), &pc))
+		return false;
+	if (!c->probe && !want)
+		return false;
+	probe_free(c->probe);
+	c->probe = want ? probe_new(d->base, d->dp, &pc) : NULL;
+	if (want && !c->probe)
+		log_conn(LOG_ERR, c->cfg->name, "cannot make the probe: out of memory");
+	conn_probe_follow(d, c);
+	return true;
+}
+
+void conn_probe_follow(struct daemon *d, struct conn *c)
+{
+	int r;
+
+	if (!c->probe)
+		return;
+	if (!c->children_up || c->tun_fd < 0) {
+		probe_stop(c->probe);
+		return;
+	}
+	if ((r = probe_start(c->probe, c->tunnel_id)))
+		log_conn(LOG_ERR, c->cfg->name, "cannot start the probe: %s", strerror(-r));
 }

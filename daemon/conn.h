@@ -16,6 +16,7 @@ struct conf_conn;
 struct event;
 struct ike_sa;
 struct daemon;
+struct probe;
 
 /* Traffic of a conn, summed over every Child SA it has had. */
 struct conn_counters {
@@ -48,9 +49,14 @@ struct conn {
 	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */
 	bool admin_down;		/* mcvpnctl down: never initiate until mcvpnctl up */
 	time_t last_rekey;		/* wall clock of the last completed rekey; 0 none */
+	bool hook_up;			/* the hook (conn_hook.c) was told "up" and not yet
+					 * "down" */
 	double retry_at;		/* ike_engine_now() of the next attempt; 0 none */
 	char last_error[128];
 	struct conn_counters past;	/* of the Child SAs already removed */
+	struct probe *probe;		/* owned: the in-tunnel probe (probe= with
+					 * interface-ip=), running while children_up; NULL
+					 * without one (daemon/probe/probe.h) */
 };
 
 #endif

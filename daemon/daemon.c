@@ -13,8 +13,10 @@
 #include "conf/conf.h"
 #include "daemon/ctl/server.h"
 #include "daemon/dataplane/dataplane.h"
+#include "daemon/hook/hook.h"
 #include "daemon/linger.h"
 #include "daemon/base/log.h"
+#include "daemon/probe/probe.h"
 #include "netlink/nl.h"
 
 static void engine_recv(void *arg, const struct sockaddr_storage *local,
@@ -88,6 +90,11 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		notify_status(d);
 		return;
 	}
+	if (d->stopping) {	/* waiting for the conns' down hooks: stop waiting */
+		log_notice("%s again: not waiting for hooks", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		d->stop_now = true;
+		return;
+	}
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	event_base_loopexit(d->base, NULL);
 }
@@ -132,7 +139,8 @@ int daemon_init(struct daemon *d, struct conf *conf, const char *config_dir, con
 	signal(SIGPIPE, SIG_IGN);
 	d->base = event_base_new();
 	d->dp = dp_new();
-	if (!d->base || !d->dp) {
+	d->hooks = d->base ? hook_runner_new(d->base, NULL) : NULL;
+	if (!d->base || !d->dp || !d->hooks) {
 		log_err("cannot start the event loop or the data plane threads");
 		return -1;
 	}
@@ -209,6 +217,19 @@ static void start_notify_timers(struct daemon *d)
 	}
 }
 
+/* The conns' down hooks (and what ran before them) finish before mcvpnd
+ * exits, each within its updown-timeout=; no conn is matched meanwhile, so
+ * nothing comes up again.  A second SIGTERM stops the wait. */
+static void hooks_drain(struct daemon *d)
+{
+	if (hook_runner_idle(d->hooks))
+		return;
+	log_notice("waiting for the conns' hooks to finish (SIGTERM again: do not wait)");
+	ike_engine_set_conns(&d->eng, NULL, 0);
+	while (!hook_runner_idle(d->hooks) && !d->stop_now)
+		event_base_loop(d->base, EVLOOP_ONCE);
+}
+
 int daemon_run(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_conns; i++)
@@ -221,6 +242,7 @@ int daemon_run(struct daemon *d)
 	sd_notify(0, "STOPPING=1");
 	d->stopping = true;
 	ike_engine_delete_conn(&d->eng, NULL);
+	hooks_drain(d);
 	return 0;
 }
 
@@ -228,6 +250,8 @@ void daemon_free(struct daemon *d)
 {
 	d->stopping = true;
 	ctl_server_free(d->ctl);
+	hook_runner_free(d->hooks);	/* kills what still runs */
+	d->hooks = NULL;
 	ike_engine_clear(&d->eng);
 	for (size_t i = 0; i < d->n_conns; i++)
 		if (d->conns[i])
@@ -248,8 +272,11 @@ void daemon_free(struct daemon *d)
 		event_free(d->watchdog_ev);
 	nl_monitor_close(d->mon);
 	nl_close(d->nl);
-	for (size_t i = 0; i < d->n_conns; i++)
+	for (size_t i = 0; i < d->n_conns; i++) {
+		if (d->conns && d->conns[i])
+			probe_free(d->conns[i]->probe);
 		free(d->conns ? d->conns[i] : NULL);
+	}
 	free(d->conns);
 	conf_free(d->conf);
 	if (d->base)

@@ -14,6 +14,8 @@ struct dp_sa_stats;
 
 struct conf;
 struct ctl;
+struct hook_job;
+struct hook_runner;
 struct dataplane;
 struct evbuffer;
 struct event;
@@ -40,7 +42,9 @@ struct daemon {
 	struct event *tick_ev;		/* owned: STATUS= refresh */
 	struct event *watchdog_ev;	/* owned: WATCHDOG=1 */
 	struct sa_linger *lingering;	/* owned: rekeyed inbound SAs (linger.c) */
+	struct hook_runner *hooks;	/* owned: the conns' updown= runs (conn_hook.c) */
 	bool stopping;
+	bool stop_now;			/* a second SIGTERM: no more waiting for hooks */
 	time_t started;
 };
 
@@ -69,11 +73,35 @@ void conn_start(struct conn *c);
 struct ike_down;
 /* The engine's word on a conn (ike_io): up, rekeyed, down. */
 void conn_up_cb(void *arg, struct conn *c);
-void conn_rekeyed_cb(void *arg, struct conn *c);
+struct ike_rekeyed;
+void conn_rekeyed_cb(void *arg, struct conn *c, const struct ike_rekeyed *r);
 void conn_down_cb(void *arg, struct conn *c, const struct ike_down *down);
 /* conn_down_cb for the glue's own reasons (cannot initiate). */
 void conn_failed(struct daemon *d, struct conn *c, const char *why);
 void conn_netlink_event(struct daemon *d, int type, int ifindex);
+/* The conn's probe as its config says: made (again, when probe= or
+ * probe-interval= changed: true) or dropped; running if a Child SA is. */
+bool conn_probe_apply(struct daemon *d, struct conn *c);
+/* A Child SA went in or out of the data plane: the probe starts with the
+ * first and stops with the last. */
+void conn_probe_follow(struct daemon *d, struct conn *c);
+
+/* conn_hook.c: the conn's updown= on the engine's word (up once until
+ * down; rekeys while up), run by d->hooks */
+void conn_hook_up(struct daemon *d, struct conn *c);
+void conn_hook_rekeyed(struct daemon *d, struct conn *c, const struct ike_rekeyed *r);
+void conn_hook_down(struct daemon *d, struct conn *c, const struct ike_down *down);
+/* The job for one event of c (NULL: out of memory), not run: for the
+ * above, and for tests.  sa, child may be NULL (the config's facts then). */
+enum conn_hook_verb { CONN_HOOK_UP, CONN_HOOK_DOWN, CONN_HOOK_REKEY };
+struct conn_hook_event {
+	enum conn_hook_verb verb;
+	const struct ike_sa *sa;	/* borrowed */
+	const struct child_sa *child;	/* borrowed */
+	enum ike_rekey_what rekey;	/* CONN_HOOK_REKEY: of which */
+	const char *why;		/* CONN_HOOK_DOWN: the reason */
+};
+struct hook_job *conn_hook_job(const struct conn *c, const struct conn_hook_event *ev);
 
 /* conn_routes.c: a conn's routes on its device */
 /* routes= (and rightsubnet=) as the conn's routes, none installed yet. */

@@ -78,8 +78,10 @@ static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
 	if (r)
 		log_conn(LOG_ERR, c->cfg->name, "data plane refused Child SA #%u: %s", ch->serial,
 			 strerror(-r));
-	else
+	else {
 		conn_routes_child(d, c, true);
+		conn_probe_follow(d, c);
+	}
 	return r ? -1 : 0;
 }
 
@@ -128,6 +130,7 @@ static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 	else
 		dp_sa_remove(d->dp, true, ch->spi_in);
 	conn_routes_child(d, c, false);
+	conn_probe_follow(d, c);
 }
 
 static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch)

@@ -23,13 +23,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mcvpnd [--config-dir DIR] [--socket PATH] [--user NAME] [--foreground] [--check]\n"
 		"              [--debug]\n"
+		"       mcvpnd --help | --version\n"
 		"  --config-dir DIR  read DIR/*.conf and DIR/*.secrets (default %s)\n"
 		"  --socket PATH     control socket for mcvpnctl (default %s)\n"
 		"  --user NAME       started as root, run as NAME with CAP_NET_ADMIN and\n"
 		"                    CAP_NET_BIND_SERVICE only (the unit's User=mcvpn does it)\n"
 		"  --foreground      log to stderr instead of the journal\n"
 		"  --check           check the configuration, print every problem, and exit\n"
-		"  --debug           log debug messages too\n",
+		"  --debug           log debug messages too\n"
+		"  --help            print this and exit\n"
+		"  --version         print the version and exit\n",
 		DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH);
 }
 

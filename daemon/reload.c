@@ -66,6 +66,7 @@ static void drop_rest(struct daemon *d, struct apply *a)
 			continue;
 		a->changed++;
 		say(a, d->conns[i]->cfg->name, "removed");
+		log_debug_conn_set(d->conns[i]->cfg->name, false);
 		conn_free(d, d->conns[i]);
 		d->conns[i] = NULL;
 	}
@@ -78,6 +79,8 @@ static struct conn *place(struct daemon *d, const struct conf_conn *cfg, struct 
 
 	if (old && conf_conn_equal(old->cfg, cfg)) {
 		old->cfg = cfg;
+		if (conn_probe_apply(d, old))	/* the probe is not the tunnel's */
+			say(a, cfg->name, "probe changed: applied, the tunnel untouched");
 		return old;
 	}
 	a->changed++;

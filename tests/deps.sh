@@ -22,6 +22,8 @@ PKGS=(
 	# the service test (systemd-analyze) and the packaging test (a .deb, the
 	# firewalld service checked with xmllint, the SELinux module compiled)
 	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
+	# ...and the source RPM (rpmbuild -bs/-ts) from the meson dist tarball
+	rpm git
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins

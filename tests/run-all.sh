@@ -284,11 +284,15 @@ else
 	run_suite verify 300 tests/netns/test_verify.sh
 	# reload under a ping stream, JSON schema
 	run_suite control 300 tests/netns/test_control.sh
+	# updown= hooks on two daemons, debug logging switched per conn: ~10 s
+	run_suite hooks 300 tests/netns/test_hooks.sh
 	run_suite ipv6 300 tests/netns/test_ipv6.sh
 	# a port-translating NAT that forgets its mapping; keepalives
 	run_suite nat 300 tests/netns/test_nat.sh
 	# proto mcvpn, someone else's routes kept, failover by metric: ~40 s
 	run_suite routes 300 tests/netns/test_routes.sh
+	# the in-tunnel probe: answered, a cut path, the peer stopped, IPv6: ~40 s
+	run_suite probe 300 tests/netns/test_probe.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
@@ -19,6 +20,67 @@ void log_init(bool to_stderr, int max_prio)
 bool log_enabled(int prio)
 {
 	return prio <= log_max;
+}
+
+/* The conns whose debug lines go out (mcvpnctl debug on NAME). */
+static char debug_conns[LOG_DEBUG_CONNS][64];
+static size_t n_debug_conns;
+
+void log_debug_set(bool on)
+{
+	log_max = on ? LOG_DEBUG : log_max < LOG_DEBUG ? log_max : LOG_INFO;
+	if (!on)
+		n_debug_conns = 0;
+}
+
+bool log_debug_get(void)
+{
+	return log_max >= LOG_DEBUG;
+}
+
+static size_t debug_find(const char *conn)
+{
+	size_t i = 0;
+
+	while (i < n_debug_conns && strcmp(debug_conns[i], conn) != 0)
+		i++;
+	return i;
+}
+
+int log_debug_conn_set(const char *conn, bool on)
+{
+	size_t i = debug_find(conn);
+
+	if (!on) {
+		if (i < n_debug_conns)
+			memcpy(debug_conns[i], debug_conns[--n_debug_conns], sizeof(debug_conns[i]));
+		return 0;
+	}
+	if (i < n_debug_conns)
+		return 0;
+	if (n_debug_conns >= LOG_DEBUG_CONNS || strlen(conn) >= sizeof(debug_conns[0]))
+		return -1;
+	memcpy(debug_conns[n_debug_conns++], conn, strlen(conn) + 1);
+	return 0;
+}
+
+bool log_debug_conn_get(const char *conn)
+{
+	return debug_find(conn) < n_debug_conns;
+}
+
+size_t log_debug_conns(const char **names, size_t max)
+{
+	for (size_t i = 0; i < n_debug_conns && i < max; i++)
+		names[i] = debug_conns[i];
+	return n_debug_conns;
+}
+
+bool log_enabled_for(int prio, const char *conn)
+{
+	if (prio <= log_max)
+		return true;
+	return prio == LOG_DEBUG && conn && n_debug_conns && log_debug_conn_get(conn);
 }
 
 static const char *prio_name(int prio)
@@ -57,7 +119,7 @@ static void vlog(int prio, const char *conn, const char *peer, unsigned sa, cons
 {
 	char msg[1024];
 
-	if (!log_enabled(prio))
+	if (!log_enabled_for(prio, conn))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	emit(prio, conn, peer, sa, msg);
@@ -83,10 +145,15 @@ void log_sa(int prio, const char *conn, const char *peer, unsigned sa, const cha
 
 bool log_limit_pass(struct log_limit *l, int prio)
 {
+	return log_limit_pass_for(l, prio, NULL);
+}
+
+bool log_limit_pass_for(struct log_limit *l, int prio, const char *conn)
+{
 	struct timespec ts;
 	long window;
 
-	if (!log_enabled(prio))
+	if (!log_enabled_for(prio, conn))
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	window = (long)ts.tv_sec / LOG_LIMIT_WINDOW_S;

@@ -13,6 +13,22 @@
 void log_init(bool to_stderr, int max_prio);
 bool log_enabled(int prio);
 
+/* Debug lines at run time (mcvpnctl debug), for the whole daemon or for the
+ * lines about one conn (log_conn, log_sa, log_limited with its name) alone.
+ * Main thread only (the data plane's lines name no conn). */
+#define LOG_DEBUG_CONNS 64
+/* The whole daemon: on, or off (every conn's too). */
+void log_debug_set(bool on);
+bool log_debug_get(void);
+/* One conn (its name, copied): 0, or -1 when LOG_DEBUG_CONNS conns have
+ * it on already or the name is longer than 63 bytes. */
+int log_debug_conn_set(const char *conn, bool on);
+bool log_debug_conn_get(const char *conn);
+/* The conns with debug on: up to max names (borrowed), the count. */
+size_t log_debug_conns(const char **names, size_t max);
+/* log_enabled for a line about conn (NULL: about none). */
+bool log_enabled_for(int prio, const char *conn);
+
 /* conn may be NULL when the line is not about one conn. */
 void log_conn(int prio, const char *conn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -33,10 +49,12 @@ struct log_limit {
 	unsigned lines, suppressed;
 };
 bool log_limit_pass(struct log_limit *l, int prio);
+/* The same for a line about conn (NULL: none), whose debug may be on. */
+bool log_limit_pass_for(struct log_limit *l, int prio, const char *conn);
 #define log_limited(prio, conn, ...)                                   \
 	do {                                                           \
 		static struct log_limit limit_;                        \
-		if (log_limit_pass(&limit_, prio))                     \
+		if (log_limit_pass_for(&limit_, prio, conn))           \
 			log_conn(prio, conn, __VA_ARGS__);             \
 	} while (0)
 

@@ -13,6 +13,7 @@ const struct ctl_command ctl_catalog[] = {
 	{ "rekey", 1, 2, false, "rekey NAME [child|ike]", "rekey the connection's Child SA (default) or IKE SA now" },
 	{ "reload", 0, 0, false, "reload", "read the configuration again and apply the changes" },
 	{ "check", 0, 0, false, "check", "check the configuration on disk without applying it" },
+	{ "debug", 1, 2, false, "debug on|off [NAME]", "turn debug logging on or off, for the whole daemon or one connection" },
 	{ "verify", 0, 2, true, "verify [--config-dir DIR]", "check that this host can run mcvpnd as a gateway" },
 	{ "import-libreswan", 1, 13, true, "import-libreswan FILE [OPTIONS]", "convert libreswan files to mcvpn.d drop-ins (see its --help)" },
 };

@@ -134,6 +134,42 @@ static int cmd_rekey(struct daemon *d, int argc, char **argv, struct evbuffer *o
 	return 0;
 }
 
+/* debug on|off [NAME]: debug lines for the whole daemon, or for one
+ * conn's lines alone (any configured conn, loaded or not). */
+static int cmd_debug(struct daemon *d, int argc, char **argv, struct evbuffer *out)
+{
+	const char *name = argc > 2 ? argv[2] : NULL;
+	bool on = strcmp(argv[1], "on") == 0, known = false;
+
+	if (!on && strcmp(argv[1], "off") != 0) {
+		evbuffer_add_printf(out, "debug takes on|off [NAME], not \"%.32s\"", argv[1]);
+		return -1;
+	}
+	if (!name) {
+		log_debug_set(on);
+		log_notice("debug logging %s for the whole daemon (mcvpnctl debug)", on ? "on" : "off");
+		evbuffer_add_printf(out, "debug logging %s\n", on ? "on for the whole daemon" :
+				    "off (for the whole daemon and every conn)");
+		return 0;
+	}
+	for (size_t i = 0; i < d->n_conns && !known; i++)
+		known = strcmp(d->conns[i]->cfg->name, name) == 0;
+	if (!known) {
+		evbuffer_add_printf(out, "no conn named \"%.64s\" (see mcvpnctl status)", name);
+		return -1;
+	}
+	if (log_debug_conn_set(name, on)) {
+		evbuffer_add_printf(out, "debug logging is on for %d conns already: turn it on for the "
+				    "whole daemon instead (mcvpnctl debug on)", LOG_DEBUG_CONNS);
+		return -1;
+	}
+	log_conn(LOG_NOTICE, name, "debug logging %s (mcvpnctl debug)", on ? "on" : "off");
+	evbuffer_add_printf(out, "\"%s\": debug logging %s%s\n", name, on ? "on" : "off",
+			    !on && log_debug_get() ? ", but on for the whole daemon still "
+			    "(mcvpnctl debug off)" : "");
+	return 0;
+}
+
 /* What --check would say of the config dir now, without applying it. */
 static int cmd_check(struct daemon *d, int argc, char **argv, struct evbuffer *out)
 {
@@ -181,6 +217,7 @@ static const struct {
 	{ "rekey", cmd_rekey },
 	{ "reload", cmd_reload },
 	{ "check", cmd_check },
+	{ "debug", cmd_debug },
 };
 
 static void known_commands(struct evbuffer *out)

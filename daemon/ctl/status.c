@@ -9,11 +9,14 @@
 
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/base/log.h"
 #include "daemon/dataplane/dataplane.h"
+#include "daemon/hook/hook.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ctl/status.h"
 #include "daemon/ike/ts.h"
 #include "daemon/base/sockaddr.h"
+#include "daemon/probe/probe.h"
 
 void status_prefix(const struct conf_prefix *p, char *buf, size_t len)
 {
@@ -168,6 +171,35 @@ static void lifecycle_lines(const struct conn *c, struct evbuffer *out, time_t n
 		evbuffer_add_printf(out, "  DPD: off; peer last heard %s ago\n", a);
 }
 
+/* The in-tunnel probe (probe=): "probe 192.168.2.2 every 10s: up, last RTT
+ * 0.52 ms; 120 sent, 118 answered, 2 lost (3.3% of the last 60)". */
+static void probe_line(const struct conn *c, struct evbuffer *out)
+{
+	const struct conf_conn *cfg = c->cfg;
+	const struct probe_stats *st = probe_get_stats(c->probe);
+	enum probe_state state;
+	char dst[64];
+
+	if (cfg->probe.ss_family == AF_UNSPEC)
+		return;
+	sockaddr_str(&cfg->probe, dst, sizeof(dst), false);
+	if (!c->probe) {
+		evbuffer_add_printf(out, "  probe %s: off (no interface-ip=, the probe's source)\n", dst);
+		return;
+	}
+	state = probe_get_state(c->probe);
+	evbuffer_add_printf(out, "  probe %s every %us: %s%s", dst, cfg->probe_interval,
+			    probe_state_name(state), state == PROBE_STOPPED ? " (no Child SA)" : "");
+	if (st->last_rtt >= 0)
+		evbuffer_add_printf(out, ", last RTT %.2f ms", st->last_rtt * 1e3);
+	evbuffer_add_printf(out, "; %" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64 " lost", st->sent,
+			    st->received, st->lost);
+	if (st->window_len)
+		evbuffer_add_printf(out, " (%.1f%% of the last %u)", probe_stats_loss_ratio(st) * 100,
+				    st->window_len);
+	evbuffer_add_printf(out, "\n");
+}
+
 /* After the routes: their metric and table when set, and withdrawn. */
 static void routes_line_end(const struct conn *c, struct evbuffer *out)
 {
@@ -193,6 +225,37 @@ static void routes_line_end(const struct conn *c, struct evbuffer *out)
 	evbuffer_add_printf(out, "%s\n", sep[0] == ',' ? ")" : "");
 }
 
+void status_updown_text(const struct conf_conn *cfg, char *buf, size_t len)
+{
+	const char *argv[CONF_COMMAND_ARGS + 1];
+	size_t n = conf_command_argv(&cfg->updown, argv, CONF_COMMAND_ARGS + 1), used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* The hook: its command, and what it does now. */
+static void hook_line(struct daemon *d, const struct conn *c, struct evbuffer *out)
+{
+	char cmd[CONF_COMMAND_LEN + CONF_COMMAND_ARGS];
+	size_t waiting = 0;
+	const char *running = d->hooks ? hook_runner_state(d->hooks, c->cfg->name, &waiting) : NULL;
+
+	if (!c->cfg->updown.argc && !running)
+		return;
+	status_updown_text(c->cfg, cmd, sizeof(cmd));
+	evbuffer_add_printf(out, "  updown: %s (timeout %us)", cmd[0] ? cmd : "none now",
+			    c->cfg->updown_timeout);
+	if (running)
+		evbuffer_add_printf(out, "; running: %s, %zu waiting", running, waiting);
+	evbuffer_add_printf(out, "\n");
+}
+
 static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, time_t now)
 {
 	const struct conf_conn *cfg = c->cfg;
@@ -215,6 +278,9 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 				    c->route_state[i] == CONN_ROUTE_REFUSED ? " (kept out by another route)" : "");
 	}
 	routes_line_end(c, out);
+	hook_line(d, c, out);
+	if (log_debug_conn_get(cfg->name))
+		evbuffer_add_printf(out, "  debug logging on (mcvpnctl debug off %s)\n", cfg->name);
 	for (struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
 		if (sa->conn != c || sa->state == IKE_S_DEAD)
 			continue;
@@ -223,6 +289,7 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 			child_line(d, sa->child, out);
 	}
 	lifecycle_lines(c, out, now);
+	probe_line(c, out);
 	if (!c->ike && c->last_error[0])
 		evbuffer_add_printf(out, "  last failure: %s (attempt %u)\n", c->last_error,
 				    c->retries);
@@ -241,8 +308,16 @@ void status_write(struct daemon *d, struct evbuffer *out)
 {
 	time_t now = time(NULL);
 
+	const char *names[LOG_DEBUG_CONNS];
+	size_t n = log_debug_conns(names, LOG_DEBUG_CONNS);
+
 	evbuffer_add_printf(out, "mcvpnd: %zu conn%s, up %llds\n", d->n_conns,
 			    d->n_conns == 1 ? "" : "s", (long long)(now - d->started));
+	evbuffer_add_printf(out, "debug logging: %s", log_debug_get() ? "on for the whole daemon" :
+			    n ? "on for" : "off");
+	for (size_t i = 0; i < n && !log_debug_get(); i++)
+		evbuffer_add_printf(out, "%s\"%s\"", i ? ", " : " ", names[i]);
+	evbuffer_add_printf(out, "\n");
 	for (size_t i = 0; i < d->n_conns; i++)
 		conn_block(d, d->conns[i], out, now);
 }

@@ -15,6 +15,9 @@ struct ike_ts;
 bool status_sa_carries(const struct ike_sa *sa);
 
 void status_prefix(const struct conf_prefix *p, char *buf, size_t len);
+/* The hook's words as one line (blanks between, as given: not quoted). */
+struct conf_conn;
+void status_updown_text(const struct conf_conn *cfg, char *buf, size_t len);
 /* "0.0.0.0/0,::/0" */
 void status_ts_list(const struct ike_ts *ts, size_t n, char *buf, size_t len);
 

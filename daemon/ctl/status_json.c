@@ -1,5 +1,6 @@
 /* mcvpnctl status --json and trafficstatus --json (schema "version": 1,
  * documented in mcvpnctl(8)).  Keys are stable; new keys may be added. */
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,11 +9,14 @@
 
 #include "conf/conf.h"
 #include "daemon/daemon.h"
+#include "daemon/base/log.h"
 #include "daemon/dataplane/dataplane.h"
+#include "daemon/hook/hook.h"
 #include "daemon/linger.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ctl/status.h"
 #include "daemon/base/sockaddr.h"
+#include "daemon/probe/probe.h"
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void jstr(struct evbuffer *out, const char *s)
@@ -192,6 +196,81 @@ static void lifecycle_json(struct evbuffer *out, const struct conn *c)
 			    up ? (long)ike_dpd_silence(sa) : -1);
 }
 
+static void jkv_bool(struct evbuffer *out, const char *k, bool v, bool first)
+{
+	jkey(out, k, first);
+	evbuffer_add_printf(out, "%s", v ? "true" : "false");
+}
+
+/* "updown": {"command": "", "timeout": 30, "running": "", "waiting": 0} */
+static void updown_json(struct daemon *d, struct evbuffer *out, const struct conn *c)
+{
+	char cmd[CONF_COMMAND_LEN + CONF_COMMAND_ARGS];
+	size_t waiting = 0;
+	const char *running = d->hooks ? hook_runner_state(d->hooks, c->cfg->name, &waiting) : NULL;
+
+	status_updown_text(c->cfg, cmd, sizeof(cmd));
+	jkey(out, "updown", false);
+	evbuffer_add(out, "{", 1);
+	jkv_str(out, "command", cmd, true);
+	jkv_u64(out, "timeout", c->cfg->updown_timeout, false);
+	jkv_str(out, "running", running ? running : "", false);
+	jkv_u64(out, "waiting", waiting, false);
+	evbuffer_add(out, "}", 1);
+}
+
+static void jkv_num(struct evbuffer *out, const char *k, double v, bool first)
+{
+	jkey(out, k, first);
+	evbuffer_add_printf(out, "%.9g", v);
+}
+
+/* The in-tunnel probe, null without probe=: its counts, the last RTT and
+ * a histogram of them (seconds, cumulative buckets as Prometheus'). */
+static void probe_json(struct evbuffer *out, const struct conn *c)
+{
+	static const struct probe_stats none = { .last_rtt = -1 };
+	const struct conf_conn *cfg = c->cfg;
+	const struct probe_stats *st = c->probe ? probe_get_stats(c->probe) : &none;
+	char buf[64] = "";
+
+	jkey(out, "probe", false);
+	if (cfg->probe.ss_family == AF_UNSPEC) {
+		evbuffer_add_printf(out, "null");
+		return;
+	}
+	evbuffer_add(out, "{", 1);
+	sockaddr_str(&cfg->probe, buf, sizeof(buf), false);
+	jkv_str(out, "address", buf, true);
+	buf[0] = '\0';
+	if (cfg->has_interface_ip)
+		inet_ntop(cfg->interface_ip.family, cfg->interface_ip.addr, buf, sizeof(buf));
+	jkv_str(out, "source", buf, false);
+	jkv_u64(out, "interval", cfg->probe_interval, false);
+	jkv_u64(out, "timeout", c->probe ? probe_timeout(probe_get_config(c->probe)) : 0, false);
+	jkv_str(out, "state", c->probe ? probe_state_name(probe_get_state(c->probe)) : "off", false);
+	jkey(out, "up", false);
+	evbuffer_add_printf(out, "%s", st->up ? "true" : "false");
+	jkv_u64(out, "sent", st->sent, false);
+	jkv_u64(out, "received", st->received, false);
+	jkv_u64(out, "lost", st->lost, false);
+	jkv_num(out, "last_rtt", st->last_rtt, false);
+	jkv_num(out, "loss_ratio", probe_stats_loss_ratio(st), false);
+	jkv_u64(out, "window", st->window_len, false);
+	jkey(out, "rtt", false);
+	evbuffer_add(out, "{\"buckets\":[", 12);
+	for (unsigned i = 0; i < PROBE_RTT_BUCKETS; i++) {
+		evbuffer_add(out, i ? ",{" : "{", i ? 2 : 1);
+		jkv_num(out, "le", probe_rtt_bounds[i], true);
+		jkv_u64(out, "count", st->rtt_le[i], false);
+		evbuffer_add(out, "}", 1);
+	}
+	evbuffer_add(out, "]", 1);
+	jkv_num(out, "sum", st->rtt_sum, false);
+	jkv_u64(out, "count", st->rtt_count, false);
+	evbuffer_add(out, "}}", 2);
+}
+
 static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn *c)
 {
 	static const char *const autos[] = { "ignore", "add", "start" };
@@ -215,7 +294,10 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	jkv_u64(out, "rekeyed_sas_draining", linger_count(d, c), false);
 	jkv_str(out, "last_error", c->last_error, false);
 	jkv_u64(out, "retries", c->retries, false);
+	jkv_bool(out, "debug", log_enabled_for(LOG_DEBUG, c->cfg->name), false);
+	updown_json(d, out, c);
 	lifecycle_json(out, c);
+	probe_json(out, c);
 	jkey(out, "ike_sas", false);
 	evbuffer_add(out, "[", 1);
 	for (const struct ike_sa *sa = d->eng.sas; sa; sa = sa->next) {
@@ -229,6 +311,23 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 	evbuffer_add(out, "]}", 2);
 }
 
+/* "debug":false,"debug_conns":["a"] in the daemon object. */
+static void debug_json(struct evbuffer *out)
+{
+	const char *names[LOG_DEBUG_CONNS];
+	size_t n = log_debug_conns(names, LOG_DEBUG_CONNS);
+
+	jkv_bool(out, "debug", log_debug_get(), false);
+	jkey(out, "debug_conns", false);
+	evbuffer_add(out, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			evbuffer_add(out, ",", 1);
+		jstr(out, names[i]);
+	}
+	evbuffer_add(out, "]", 1);
+}
+
 void status_json(struct daemon *d, struct evbuffer *out)
 {
 	struct dp_global_stats g;
@@ -240,11 +339,13 @@ void status_json(struct daemon *d, struct evbuffer *out)
 			    ",\"offloads\":{\"tso_split\":%" PRIu64 ",\"gso_sent\":%" PRIu64
 			    ",\"gro_received\":%" PRIu64 ",\"gro_written\":%" PRIu64
 			    "},\"ike_halfopen\":%u,\"cookies_sent\":%" PRIu64
-			    ",\"halfopen_refused\":%" PRIu64 "},\"conns\":[",
+			    ",\"halfopen_refused\":%" PRIu64,
 			    (long long)(time(NULL) - d->started), g.drop_unknown_spi, g.drop_malformed,
 			    g.drop_no_sa, g.keepalives_rx, g.tso_split, g.gso_sent, g.gro_received,
 			    g.gro_written, ike_sa_count_halfopen(&d->eng), (uint64_t)d->eng.cookies_sent,
 			    (uint64_t)d->eng.halfopen_refused);
+	debug_json(out);
+	evbuffer_add_printf(out, "},\"conns\":[");
 	for (size_t i = 0; i < d->n_conns; i++) {
 		if (i)
 			evbuffer_add(out, ",", 1);

@@ -233,6 +233,7 @@ int dp_tunnel_add(struct dataplane *dp, int id, int tun_fd)
 		return -ENOMEM;
 	t->id = id;
 	t->fd = tun_fd;
+	t->probe_fd = -1;
 	t->vnet_len = dp_tun_offloads(dp, tun_fd);
 	pthread_rwlock_wrlock(&dp->lock);
 	r = tunnel_link(dp, t);
@@ -291,6 +292,20 @@ int dp_tunnel_set_mss(struct dataplane *dp, int id, uint16_t mss4, uint16_t mss6
 	if (t) {
 		t->mss4 = mss4;
 		t->mss6 = mss6;
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	return t ? 0 : -ENOENT;
+}
+
+int dp_tunnel_set_probe(struct dataplane *dp, int id, uint16_t ident, int fd)
+{
+	struct dp_tunnel *t;
+
+	pthread_rwlock_wrlock(&dp->lock);
+	t = dp_tunnel_find(dp, id);
+	if (t) {
+		t->probe_fd = fd;
+		t->probe_ident = ident;
 	}
 	pthread_rwlock_unlock(&dp->lock);
 	return t ? 0 : -ENOENT;

@@ -77,6 +77,22 @@ int dp_tunnel_set_fd(struct dataplane *dp, int id, int tun_fd);
  * TCP checksum updated; 0 leaves a family alone (the default). */
 int dp_tunnel_set_mss(struct dataplane *dp, int id, uint16_t mss4, uint16_t mss6);
 
+/* The in-tunnel probe (daemon/probe/), both ways through tunnel id.
+ * dp_tunnel_send: pkt (one IP packet of len bytes, borrowed) leaves as if
+ * read from the tunnel's TUN: checked against the current outbound SA's
+ * selectors, encrypted, sent and counted on that SA.  0, or -ENOENT (no
+ * such tunnel), -ENOTCONN (no outbound SA), -EINVAL (not an IP packet, too
+ * long, or outside the selectors: drop_ts_out), -EIO (the send failed).
+ * It takes the tx work for that one packet: the control thread may wait
+ * for the tx thread's current batch.
+ * dp_tunnel_set_probe: from now on each decrypted packet of the tunnel that
+ * is an ICMP echo reply (ICMPv6 too) with identifier ident is also copied
+ * to fd (borrowed: a SOCK_SEQPACKET or datagram socket, one packet per
+ * write, the copy dropped when it is full) before it goes to the TUN like
+ * every other.  fd -1 stops that; the tunnel's removal too.  0 or -ENOENT. */
+int dp_tunnel_send(struct dataplane *dp, int id, const uint8_t *pkt, size_t len);
+int dp_tunnel_set_probe(struct dataplane *dp, int id, uint16_t ident, int fd);
+
 /* Register a UDP socket bound to port 4500 (borrowed). *ike_fd receives a
  * SOCK_SEQPACKET fd (owned by the caller) that yields one IKE message per read,
  * framed as struct dp_ike_hdr then the message without the non-ESP marker. */

@@ -65,6 +65,9 @@ struct dp_tunnel {
 	struct dp_sa *out;		/* current outbound SA (in dp->out); NULL none */
 	uint16_t mss4, mss6;		/* mss-clamp=: the largest MSS of a TCP SYN through
 					 * the tunnel, either way; 0 none (dp_mss.h) */
+	int probe_fd;			/* borrowed: echo replies with probe_ident are
+					 * copied here (dataplane/rx.c); -1 none */
+	uint16_t probe_ident;
 };
 
 struct dp_sock {

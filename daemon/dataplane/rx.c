@@ -194,6 +194,30 @@ static void rx_flush(struct dataplane *dp)
 	dp_gro_init(g);
 }
 
+/* The probe's answers (dataplane.h, dp_tunnel_set_probe): an ICMP echo
+ * reply (IPv4: protocol 1, type 0; IPv6: next header 58, type 129) with the
+ * probe's identifier is copied to the probe's socket; the control plane
+ * checks the rest.  Nothing is logged: a full socket drops the copy, and
+ * the probe counts the echo as lost. */
+static void rx_probe(const struct dp_tunnel *t, const uint8_t *pkt, size_t len)
+{
+	size_t at;
+	uint8_t reply;
+
+	if (len >= 20 && pkt[0] >> 4 == 4 && pkt[9] == 1) {
+		at = (size_t)(pkt[0] & 0x0f) * 4;
+		reply = 0;
+	} else if (len >= 40 && pkt[0] >> 4 == 6 && pkt[6] == 58) {
+		at = 40;
+		reply = 129;
+	} else {
+		return;
+	}
+	if (at < 20 || len < at + 8 || pkt[at] != reply || get_be16(pkt + at + 4) != t->probe_ident)
+		return;
+	(void)send(t->probe_fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static struct dp_tunnel *rx_tunnel(struct dataplane *dp, struct rx_batch *b, int id)
 {
 	if (!b->last_t || b->last_tid != id) {
@@ -239,6 +263,8 @@ static void rx_esp(struct dataplane *dp, struct dp_sock *s, struct rx_batch *b,
 		return;
 	}
 	rx_elsewhere(dp, s, sa, t, p);
+	if (t->probe_fd >= 0)
+		rx_probe(t, inner, inner_len);
 	/* a SYN is never coalesced (dataplane/gro.c): clamped, it is written alone */
 	if (t->mss4 | t->mss6)
 		dp_mss_clamp(inner, inner_len, t->mss4, t->mss6);

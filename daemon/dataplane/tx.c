@@ -245,3 +245,35 @@ void dp_tx_drain(struct dataplane *dp, int id)
 	train_flush(dp, &tr);
 	pthread_rwlock_unlock(&dp->lock);
 }
+
+/* The probe's echo request (dataplane.h): one packet through tx_packet,
+ * under the tx work, which the control thread takes for it. */
+int dp_tunnel_send(struct dataplane *dp, int id, const uint8_t *pkt, size_t len)
+{
+	struct dp_vnet_hdr h = { 0 };
+	struct train tr = { 0 };
+	struct dp_tunnel *t;
+	struct dp_sa *sa;
+	uint64_t before;
+	int r = -ENOENT;
+
+	if (len == 0 || len > DP_MAX_INNER)
+		return -EINVAL;
+	pthread_mutex_lock(&dp->work[DP_TX]);
+	pthread_rwlock_rdlock(&dp->lock);
+	t = dp_tunnel_find(dp, id);
+	sa = t ? t->out : NULL;
+	if (t && !sa) {
+		r = -ENOTCONN;
+	} else if (t) {
+		before = sa->stats.packets;
+		tx_packet(dp, t, &tr, &h, pkt, len);
+		r = tr.n ? 0 : -EINVAL;
+		train_flush(dp, &tr);
+		if (r == 0 && sa->stats.packets == before)
+			r = -EIO;
+	}
+	pthread_rwlock_unlock(&dp->lock);
+	pthread_mutex_unlock(&dp->work[DP_TX]);
+	return r;
+}

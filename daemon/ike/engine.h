@@ -186,7 +186,8 @@ void ike_keepalive_start(struct ike_sa *sa);
 #define IKE_SA_LOG_LIMITED(sa, prio, ...)                              \
 	do {                                                           \
 		static struct log_limit limit_;                        \
-		if (log_limit_pass(&limit_, prio))                     \
+		if (log_limit_pass_for(&limit_, prio,                  \
+				       (sa)->conn ? (sa)->conn->cfg->name : NULL)) \
 			ike_sa_log(sa, prio, __VA_ARGS__);             \
 	} while (0)
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)

@@ -18,14 +18,30 @@
 struct child_sa;
 struct conn;
 
+struct event_base;
+struct ike_sa;
+
 /* Why a conn lost its last IKE SA (ike_io.conn_down). */
 struct ike_down {
 	const char *why;		/* static text for the log and status */
 	bool wait_for_peer;		/* dpdaction=clear|hold: no retry until the peer comes */
 	bool again_soon;		/* dpdaction=restart: retry at once, backoff from zero */
+	const struct ike_sa *sa;	/* borrowed, for the call only: the IKE SA that went
+					 * (its addresses, SPIs, Child SA); NULL: none (the
+					 * glue's own failures) */
 };
-struct event_base;
-struct ike_sa;
+
+enum ike_rekey_what { IKE_REKEY_CHILD, IKE_REKEY_IKE };
+
+/* A rekey that completed (ike_io.conn_rekeyed). */
+struct ike_rekeyed {
+	enum ike_rekey_what what;
+	const struct ike_sa *sa;	/* borrowed, for the call only: the IKE SA (after an
+					 * IKE SA rekey, the new one) */
+	const struct child_sa *child;	/* borrowed, for the call only: the new Child SA
+					 * (Child SA rekey), or the one the IKE SA carries
+					 * (IKE SA rekey; NULL: none) */
+};
 
 /* What the engine needs from the world (set by the daemon, or by a test). */
 struct ike_io {
@@ -46,7 +62,7 @@ struct ike_io {
 	/* An IKE SA of the conn is established (retries and holds are over). */
 	void (*conn_up)(void *arg, struct conn *conn);
 	/* A rekey of the conn's Child SA or IKE SA completed. */
-	void (*conn_rekeyed)(void *arg, struct conn *conn);
+	void (*conn_rekeyed)(void *arg, struct conn *conn, const struct ike_rekeyed *r);
 	/* The conn has no working IKE SA any more (failed or deleted); down says
 	 * why and, after a dead peer, what dpdaction= asks of the glue. */
 	void (*conn_down)(void *arg, struct conn *conn, const struct ike_down *down);
@@ -132,7 +148,6 @@ double ike_engine_now(void);
 /* Seconds since anything authenticated (IKE or ESP) came from sa's peer. */
 double ike_dpd_silence(struct ike_sa *sa);
 
-enum ike_rekey_what { IKE_REKEY_CHILD, IKE_REKEY_IKE };
 enum ike_request_err {
 	IKE_REQ_OK = 0,
 	IKE_REQ_NOT_UP = -1,		/* the conn has no established IKE SA */

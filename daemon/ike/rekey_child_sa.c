@@ -109,10 +109,12 @@ static void new_child_up(struct ike_sa *sa, struct child_sa *n)
 	char algs[128];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	if (sa->eng->io.conn_rekeyed)
-		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn);
 	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out",
 		   n->serial, algs, n->spi_in, n->spi_out);
+	if (sa->eng->io.conn_rekeyed) {
+		struct ike_rekeyed r = { IKE_REKEY_CHILD, sa, n };
+		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn, &r);
+	}
 	child_sa_start_timers(n);
 }
 

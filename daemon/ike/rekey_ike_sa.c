@@ -124,14 +124,16 @@ static void go_live(struct ike_sa *n, struct ike_sa *old)
 	ike_lifetime_start(n);
 	ike_dpd_start(n);
 	ike_keepalive_start(n);
-	if (n->eng->io.conn_rekeyed)
-		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn);
 	if (old) {
 		old->rekeyed_to = n;
 		old->rekeyed = true;
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u rekeyed into #%u", old->serial, n->serial);
 	} else {
 		IKE_SA_LOG(n, LOG_NOTICE, "IKE SA #%u carries the Child SAs", n->serial);
+	}
+	if (n->eng->io.conn_rekeyed) {
+		struct ike_rekeyed r = { IKE_REKEY_IKE, n, n->child };
+		n->eng->io.conn_rekeyed(n->eng->io.arg, n->conn, &r);
 	}
 }
 

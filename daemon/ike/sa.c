@@ -22,10 +22,11 @@
 static bool unauthenticated_pass(const struct ike_sa *sa, int prio)
 {
 	static struct log_limit lines, debug;
+	const char *conn = sa->conn ? sa->conn->cfg->name : NULL;
 
 	if (sa->initiator || sa->authenticated)
-		return log_enabled(prio);
-	return log_limit_pass(prio == LOG_DEBUG ? &debug : &lines, prio);
+		return log_enabled_for(prio, conn);
+	return log_limit_pass_for(prio == LOG_DEBUG ? &debug : &lines, prio, conn);
 }
 
 void ike_sa_log(const struct ike_sa *sa, int prio, const char *fmt, ...)
@@ -248,7 +249,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 			io->child_prefer(io->arg, conn, o->child);
 	}
 	if (conn && !conn->ike && io->conn_down) {
-		struct ike_down down = { why, sa->down_wait, sa->down_soon };
+		struct ike_down down = { why, sa->down_wait, sa->down_soon, sa };
 		io->conn_down(io->arg, conn, &down);
 	}
 	struct timeval now = { 0, 0 };

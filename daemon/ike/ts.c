@@ -114,8 +114,7 @@ size_t ts_to_ranges(const struct ike_ts *ts, size_t n, struct dp_range *out, siz
 	return k;
 }
 
-/* Prefix length if start..end is a CIDR block, else -1. */
-static int cidr_len(const struct ike_ts *t)
+int ts_prefix_len(const struct ike_ts *t)
 {
 	size_t n = alen(t->type);
 	int len = 0;
@@ -138,7 +137,7 @@ void ts_describe(const struct ike_ts *t, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	int af = t->type == TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
-	int plen = cidr_len(t);
+	int plen = ts_prefix_len(t);
 
 	inet_ntop(af, t->start, a, sizeof(a));
 	if (plen >= 0) {

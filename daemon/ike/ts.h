@@ -24,6 +24,8 @@ struct conf_conn;
 size_t ts_local_conf(const struct conf_conn *cfg, struct ike_ts *out);
 size_t ts_remote_conf(const struct conf_conn *cfg, struct ike_ts *out);
 size_t ts_to_ranges(const struct ike_ts *ts, size_t n, struct dp_range *out, size_t cap);
+/* The prefix length if start..end is one CIDR block, else -1. */
+int ts_prefix_len(const struct ike_ts *ts);
 /* "0.0.0.0/0" style text of one selector into buf. */
 void ts_describe(const struct ike_ts *ts, char *buf, size_t len);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/mcvpnctl/firewall.h"
 #include "daemon/mcvpnctl/port_owner.h"
 
 /* Where verify tells the operator to keep the sysctls (the packages ship
@@ -29,6 +30,12 @@ static void result(struct vctx *v, int ok, const char *what, const char *fix)
 		fprintf(v->out, "    %s\n", fix);
 		v->failed++;
 	}
+}
+
+/* A check that could not be made: said, not counted as failed. */
+static void unchecked(struct vctx *v, const char *what, const char *why)
+{
+	fprintf(v->out, "%-58s [SKIPPED]\n    %s\n", what, why);
 }
 
 static int read_sysctl(const char *root, const char *name, char *buf, size_t len)
@@ -108,6 +115,21 @@ static void check_port(struct vctx *v, const char *proc_root, uint16_t port, boo
 		snprintf(fix, sizeof(fix), "cannot bind UDP %u: %s%s", port, strerror(err),
 			 err == EACCES ? "; run as root or with CAP_NET_BIND_SERVICE" : "");
 	result(v, ok || (err == EADDRINUSE && daemon_up), what, fix);
+}
+
+static void check_firewall(struct vctx *v, uint16_t port)
+{
+	char what[64], how[512], fix[1100];
+	enum firewall_answer a = firewall_check(port, how, sizeof(how), fix, sizeof(fix));
+
+	snprintf(what, sizeof(what), "the firewall lets UDP %u in", port);
+	if (a == FIREWALL_UNKNOWN) {
+		unchecked(v, what, how);
+		return;
+	}
+	result(v, a == FIREWALL_ADMITS, what, fix);
+	if (a == FIREWALL_ADMITS)
+		fprintf(v->out, "    %s\n", how);
 }
 
 static void check_sysctl(struct vctx *v, const char *root, const char *name, const char *good1,
@@ -193,6 +215,8 @@ int verify_run(const char *config_dir, const char *ctl_path, const char *proc_ro
 	check_tun(&v);
 	check_port(&v, proc_root, 500, up);
 	check_port(&v, proc_root, 4500, up);
+	check_firewall(&v, 500);
+	check_firewall(&v, 4500);
 	check_sysctl(&v, proc_root, "net.ipv4.ip_forward", "1", NULL,
 		     "a gateway forwards the routed subnets");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.rp_filter", "0", "2",

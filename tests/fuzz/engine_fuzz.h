@@ -30,6 +30,7 @@ struct fz {
 	unsigned weather_k;		/* deliveries under the weather so far */
 	uint32_t order_rng;		/* ORDER_RANDOM's generator */
 	unsigned steps, deliveries;	/* spent of the input's budget */
+	unsigned long virtual_ms;	/* time passed, of MAX_VIRTUAL_MS */
 	bool show;			/* FUZZ_IKE_LOG: each delivery on stderr too */
 	struct fz_snap snap[FZ_MAX_SNAP];	/* the receiver's half-open SAs */
 	unsigned nsnap;

@@ -31,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_SAS 6		/* OP_INITIATE: live IKE SAs a side may have */
 #define MAX_STEPS 3000		/* time steps per input */
 #define MAX_DELIVERIES 4000	/* per input */
+/* Time that may pass per input.  Each lifetime rekey costs key exchanges
+ * (milliseconds each with the operators' MODP group, more under ASan): hours
+ * of 20 s lifetimes made one 41-byte input run for seconds, near libFuzzer's
+ * -timeout on a slower machine.  Ten minutes still see dozens of rekeys of
+ * each kind, and OP_FIRE reaches any lifetime's timer at once. */
+#define MAX_VIRTUAL_MS (10ul * 60 * 1000)
 
 static bool show_ops;
 
@@ -161,7 +167,9 @@ static void advance(struct fz *f, unsigned ms, bool network)
 {
 	unsigned st = ms <= 2000 ? 10 : ms / 200 / 10 * 10;
 
-	for (unsigned t = 0; t < ms && f->steps < MAX_STEPS; t += st, f->steps++) {
+	for (unsigned t = 0; t < ms && f->steps < MAX_STEPS && f->virtual_ms < MAX_VIRTUAL_MS;
+	     t += st, f->steps++) {
+		f->virtual_ms += st;
 		forget_history(f);
 		net_tick(&f->net, st, st);
 		if (network)

@@ -8,6 +8,7 @@
  * Each seed is one realistic message framed the way its target reads input
  * (see the comment at the top of each fuzz_*.c); fuzz_ike_engine's are
  * programs (gen_engine_corpus.c). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,13 @@
 #include "crypto/alg.h"
 #include "crypto/cipher.h"
 #include "crypto/secret.h"
+#include "daemon/base/bytes.h"
 #include "daemon/ctl/proto.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/esp.h"
 #include "daemon/ikemsg/sk.h"
 #include "daemon/ike/nat.h"
+#include "daemon/probe/echo.h"
 #include "gen_corpus.h"
 
 static const char *root;
@@ -541,6 +544,43 @@ static void gen_ctl(void)
 	ctl_response("response_error", CTL_STATUS_ERROR, "no such conn: nope");
 }
 
+/* ---- the probe's replies (fuzz_probe_echo) ---- */
+
+/* The reply to request serial of fuzz_probe_echo's probe: a request the
+ * other way round (probe= to the device's address), its type a reply's
+ * and its ICMP checksum made again.  Seed: the mode byte, then it. */
+static void probe_seed(const char *name, bool v6, uint64_t serial, uint8_t mode_serial)
+{
+	struct probe_echo e = { .family = v6 ? AF_INET6 : AF_INET, .ident = 0x4242 };
+	uint8_t seed[1 + PROBE_ECHO_MAX], *p = seed + 1;
+	size_t n, h = v6 ? 40 : 20;
+	uint32_t sum;
+
+	inet_pton(e.family, v6 ? "fd00:2::2" : "192.168.2.2", e.src);	/* from probe= ... */
+	inet_pton(e.family, v6 ? "fd00:2::1" : "192.168.2.1", e.dst);	/* ... to the device */
+	for (int i = 0; i < PROBE_TOKEN_LEN; i++)
+		e.token[i] = (uint8_t)(0xa0 + i);
+	n = probe_echo_build(&e, serial, p, PROBE_ECHO_MAX);
+	p[h] = v6 ? 129 : 0;
+	put_be16(p + h + 2, 0);
+	sum = v6 ? (uint32_t)(n - h) + 58 : 0;
+	for (size_t i = v6 ? 8 : h; i < n; i += 2)
+		sum += get_be16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put_be16(p + h + 2, (uint16_t)~sum);
+	seed[0] = (uint8_t)(mode_serial << 1 | v6);
+	put("fuzz_probe_echo", name, seed, 1 + n);
+}
+
+static void gen_probe(void)
+{
+	probe_seed("reply4", false, 7, 7);
+	probe_seed("reply4_late", false, 5, 7);
+	probe_seed("reply6", true, 7, 7);
+	probe_seed("reply6_unsent", true, 9, 7);
+}
+
 /* dir's sibling name ("tests/configs" -> "tests/import") into out. */
 static void sibling(const char *dir, const char *name, char *out, size_t cap)
 {
@@ -573,6 +613,7 @@ int main(int argc, char **argv)
 	gen_conf(argv[2], "oci");
 	gen_ctl();
 	gen_dp_offload();
+	gen_probe();
 	gen_import(imports, argv[2]);
 	snprintf(dir, sizeof(dir), "%s/fuzz_ike_engine", root);
 	gen_engine(dir);

@@ -18,7 +18,7 @@ esac
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$src/build-fuzz
 corpus=$src/tests/fuzz/corpus
-targets="fuzz_ike_msg fuzz_ike_sk fuzz_esp fuzz_conf fuzz_ctl fuzz_dp_offload fuzz_import fuzz_mss fuzz_ike_engine"
+targets="fuzz_ike_msg fuzz_ike_sk fuzz_esp fuzz_conf fuzz_ctl fuzz_dp_offload fuzz_import fuzz_mss fuzz_probe_echo fuzz_ike_engine"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup -Dfuzz=true "$build" "$src" || exit 1

@@ -187,6 +187,7 @@ for c in conns:
               "last_rekey": int, "next_child_rekey_in": int, "next_ike_rekey_in": int,
               "dpd": {"delay": int, "timeout": int, "state": str, "peer_silent_for": int},
               "ike_sas": list}, "conn")
+    check("conn.probe is null without probe=", "probe" in c and c["probe"] is None)
     check("conn state is up", c.get("state") == "up")
     check("conn state is one of the documented", c.get("state") in ("up", "connecting", "down", "ignored"))
     for sa in c.get("ike_sas", []):
@@ -230,6 +231,7 @@ test_cli() {
 	for cmd in $cmds; do
 		args=()
 		printf '%s\n' "$help" | grep -Eq "^  $cmd NAME" && args=("$CONN")
+		printf '%s\n' "$help" | grep -Eq "^  $cmd on\|off" && args=(off)
 		out=$(mcvpnctl aws "$cmd" "${args[@]}" 2>&1)
 		if printf '%s' "$out" | grep -q 'unknown command'; then
 			fail "mcvpnd answers '$cmd' (mcvpnctl --help lists it)" "$out"
@@ -254,10 +256,16 @@ test_cli() {
 		COMP_WORDS=("$2" --socket "$3" up ""); COMP_CWORD=4; _mcvpnctl
 		echo "conns: ${COMPREPLY[*]}"
 		COMP_WORDS=("$2" --socket "$3" rekey "$4" ""); COMP_CWORD=5; _mcvpnctl
-		echo "rekey: ${COMPREPLY[*]}"' _ "$comp" "$MCVPNCTL" "$(mcvpn_sock aws)" "$CONN" 2>&1)
+		echo "rekey: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" debug ""); COMP_CWORD=4; _mcvpnctl
+		echo "debug: ${COMPREPLY[*]}"
+		COMP_WORDS=("$2" --socket "$3" debug on ""); COMP_CWORD=5; _mcvpnctl
+		echo "debug on: ${COMPREPLY[*]}"' _ "$comp" "$MCVPNCTL" "$(mcvpn_sock aws)" "$CONN" 2>&1)
 	check_match "completes 're' to rekey and reload" '^cmds: rekey reload$' "$out"
 	check_match "completes a conn name from the running daemon" "^conns: $CONN\$" "$out"
 	check_match "completes rekey's child|ike" '^rekey: child ike$' "$out"
+	check_match "completes debug's on|off" '^debug: on off$' "$out"
+	check_match "then a conn name" "^debug on: $CONN\$" "$out"
 }
 
 topo_up

@@ -14,7 +14,8 @@
 #
 # Checks: each daemon's /proc/PID/status shows mcvpn's uid and gid and
 # only CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (CapEff, CapPrm, CapAmb,
-# CapBnd), with no_new_privs; the tunnel comes up and carries pings;
+# CapBnd), with no_new_privs; the tunnel comes up and carries pings; the
+# updown= hook runs as mcvpn with the two capabilities (ambient);
 # mcvpnctl status works as root, and the control socket is mcvpn's, 0600;
 # what the daemon does later works as mcvpn: a reload that adds a conn (its
 # config read again, a new TUN device and its route, new sockets on ports
@@ -56,11 +57,34 @@ EOF
 	SETPRIV_MCVPND=$w
 }
 
-# side_config SIDE: the example config, the side's directory (config,
-# control socket) given to mcvpn: 0700 and 0600 as the packages leave them.
+# side_config SIDE: the example config, with a hook (updown=) that writes
+# its own uid and capabilities down, and the side's directory (config,
+# control socket, the hook's record) given to mcvpn: 0700 and 0600 as the
+# packages leave them.
 side_config() {
+	local hook="$WORK/hook-$1"
 	mcvpn_write_config "$1" start
+	printf '#!/bin/sh\ngrep -E "^(Uid|CapEff|CapAmb):" /proc/self/status >"%s/hook.out"\n' \
+		"$(mcvpn_dir "$1")" >"$hook"
+	chmod 755 "$hook"
+	mcvpn_conf_set "$1" "updown=$hook"
 	chown -R "$USER_NAME:$USER_NAME" "$(mcvpn_dir "$1")" || die "chown $(mcvpn_dir "$1") failed"
+}
+
+# hook_ran SIDE: the hook wrote its record.
+hook_ran() { grep -q '^CapAmb:' "$(mcvpn_dir "$1")/hook.out" 2>/dev/null; }
+
+# The hook runs as the daemon's user with the two capabilities, so that a
+# program such as ip(8) can change the network.
+check_hook() {
+	local side=$1 rec
+	if ! wait_for "$SAFETY" hook_ran "$side"; then
+		fail "$side: the updown= hook ran" "no record after $SAFETY s (SAFETY)"
+		return
+	fi
+	rec=$(awk '{ print $2 }' "$(mcvpn_dir "$side")/hook.out" | tr '\n' ' ')
+	check_eq "$side: the updown= hook runs as $USER_NAME with the two capabilities (Uid, CapEff, CapAmb)" \
+		"$MCVPN_UID $TWO_CAPS $TWO_CAPS " "$rec"
 }
 
 # daemon_pid SIDE: mcvpnd's pid (ip netns exec, sh and setpriv exec it).
@@ -123,6 +147,8 @@ test_up() {
 		check_eq "$s: the control socket is $USER_NAME's, mode 0600" "$USER_NAME 600" \
 			"$(stat -c '%U %a' "$(mcvpn_sock "$s")" 2>&1)"
 	done
+	check_hook aws
+	check_hook oci
 	check_eq "no warning that SO_MARK or a bind failed" 0 \
 		"$(cat "$(mcvpn_log aws)" "$(mcvpn_log oci)" | grep -cE 'cannot set SO_MARK|cannot bind')"
 }

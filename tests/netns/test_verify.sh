@@ -54,7 +54,7 @@ run_verify
 printf '%s\n' "$OUT" | sed 's/^/    | /'
 check_eq "verify exits 0" 0 "$RC"
 check_eq "no line says FAILED" 0 "$(printf '%s\n' "$OUT" | grep -c FAILED)"
-check_eq "eleven checks say OK" 11 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
+check_eq "thirteen checks say OK" 13 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
 
 section "the shipped sysctl.d drop-in sets what verify wants"
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=1 \
@@ -108,5 +108,65 @@ expect_failed "UDP 500 taken by another program" "port 500" "another IKE daemon"
 check_match "verify names the program that holds UDP 500" \
 	"cannot bind UDP 500: python3 \\(pid [0-9]+\\) holds it" "$OUT"
 stop_pid "$HOLDER"
+
+# A host firewall (nftables) that lets in ssh and nothing of IKE: verify
+# says which chain drops it and the command that opens it; that command,
+# run as printed, turns both lines OK.  A rule for 4500 alone leaves 500
+# refused.
+section "the firewall: nftables"
+ip netns exec "$NS" nft -f - <<'NFT' || fail "nft -f" "the test ruleset did not load"
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iifname "lo" accept
+		tcp dport 22 accept
+	}
+}
+NFT
+expect_failed "policy drop without IKE" "the firewall lets UDP 500 in" \
+	"table inet filter, chain input: policy drop, and no rule accepts UDP 500"
+check_match "the fix for 4500 too" "the firewall lets UDP 4500 in.*\\[FAILED\\]" "$OUT"
+cmd=$(printf '%s\n' "$OUT" | grep -o "nft insert rule inet filter input udp dport '{ 500, 4500 }' accept" | head -n 1)
+check_eq "the fix is an nft command for that chain" \
+	"nft insert rule inet filter input udp dport '{ 500, 4500 }' accept" "$cmd"
+ip netns exec "$NS" nft insert rule inet filter input udp dport 4500 accept
+run_verify
+check_match "UDP 4500 alone opened: 4500 OK" "the firewall lets UDP 4500 in +\\[OK\\]" "$OUT"
+check_match "UDP 4500 alone opened: 500 still FAILED" "the firewall lets UDP 500 in +\\[FAILED\\]" "$OUT"
+ip netns exec "$NS" nft flush chain inet filter input
+ip netns exec "$NS" nft add rule inet filter input tcp dport 22 accept
+ip netns exec "$NS" nft insert rule inet filter input udp dport '{ 500, 4500 }' accept
+run_verify
+check_eq "the printed fix applied: verify exits 0" 0 "$RC"
+check_match "and says which rule lets it in" \
+	"nftables: table inet filter, chain input: 'udp dport \\{ 500, 4500 \\} accept' accepts it" "$OUT"
+ip netns exec "$NS" nft flush ruleset
+
+# firewalld, when it runs, answers for its zones (firewall-cmd's exit
+# status is its answer).  firewalld needs D-Bus, which a test namespace has
+# not: a firewall-cmd of the test's stands in, answering from a file.
+section "the firewall: firewalld"
+mkdir -p "$WORK/bin"
+cat >"$WORK/bin/firewall-cmd" <<'FWCMD'
+#!/bin/sh
+grep -qxF -- "$1" "${0%/*}/open" 2>/dev/null
+FWCMD
+chmod 755 "$WORK/bin/firewall-cmd"
+printf '%s\n' --state >"$WORK/bin/open"
+OUT=$(PATH="$WORK/bin:$PATH" ip netns exec "$NS" "$MCVPNCTL" --socket "$WORK/none.sock" verify --config-dir "$CONF" 2>&1)
+RC=$?
+check_eq "firewalld without the service: exit status 1" 1 "$RC"
+check_match "firewalld without the service: its fix" \
+	"firewall-cmd --permanent --add-service=mcvpn && firewall-cmd --reload" "$OUT"
+printf '%s\n' --state --query-service=mcvpn >"$WORK/bin/open"
+OUT=$(PATH="$WORK/bin:$PATH" ip netns exec "$NS" "$MCVPNCTL" --socket "$WORK/none.sock" verify --config-dir "$CONF" 2>&1)
+RC=$?
+check_eq "firewalld with the service: exit status 0" 0 "$RC"
+check_match "firewalld with the service: said" "firewalld: service mcvpn is open" "$OUT"
+printf '%s\n' --state --query-port=500/udp >"$WORK/bin/open"
+OUT=$(PATH="$WORK/bin:$PATH" ip netns exec "$NS" "$MCVPNCTL" --socket "$WORK/none.sock" verify --config-dir "$CONF" 2>&1)
+check_match "firewalld with port 500 alone: 500 OK" "the firewall lets UDP 500 in +\\[OK\\]" "$OUT"
+check_match "firewalld with port 500 alone: 4500 FAILED" "the firewall lets UDP 4500 in +\\[FAILED\\]" "$OUT"
 
 summary

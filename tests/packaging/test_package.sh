@@ -102,7 +102,9 @@ test_deb() {
 	mkdir -p "$src"
 	git -C "$REPO" ls-files -z | (cd "$REPO" && xargs -0 cp --parents -t "$src")
 	cp -r "$src/packaging/debian" "$src/debian"
-	if (cd "$src" && dpkg-buildpackage -us -uc -b -d) >"$WORK/deb.log" 2>&1; then
+	# its tests are run as a user below (test_check_as_user)
+	if (cd "$src" && DEB_BUILD_OPTIONS=nocheck DEB_BUILD_PROFILES=nocheck \
+		dpkg-buildpackage -us -uc -b -d) >"$WORK/deb.log" 2>&1; then
 		pass "dpkg-buildpackage -b"
 	else
 		fail "dpkg-buildpackage -b" "$(tail -n 15 "$WORK/deb.log")"
@@ -189,9 +191,90 @@ test_rpm_spec() {
 		"^Version: *$(sed -n "s/^  version: '\(.*\)',/\1/p" "$REPO/meson.build")\$" "$(cat "$spec")"
 }
 
+# The oldest meson the build claims to need: nothing newer is used (meson
+# itself warns when a feature is newer than the declared minimum), and it is
+# one Oracle Linux 9 ships (0.63.3, CodeReady Builder).
+test_meson_version() {
+	local declared
+	section "meson's minimum version"
+	declared=$(sed -n "s/^ *meson_version: '>= *\([0-9.]*\)',.*/\1/p" "$REPO/meson.build")
+	check_match "meson.build declares a minimum" '^[0-9]+\.[0-9]+' "$declared"
+	check "$declared is at most Oracle Linux 9's meson (0.63.3)" \
+		dpkg --compare-versions "$declared" le 0.63.3
+	check_not "meson finds nothing newer than $declared in the build files" \
+		grep -q "uses features which were added in newer versions" "$WORK/setup.log"
+}
+
+# The release tarball (meson dist: the committed tree) and the source
+# packages made from it: rpmbuild -bs with the spec, rpmbuild -ts from the
+# tarball alone (the spec inside it), and a Debian native source package
+# (dpkg-source refuses a native version with a revision).
+test_source_packages() {
+	local ver tarball dsrc
+	section "source packages"
+	ver=$(sed -n "s/^  version: '\(.*\)',/\1/p" "$REPO/meson.build")
+	if ! meson dist -C "$WORK/build" --no-tests --allow-dirty --formats xztar >"$WORK/dist.log" 2>&1; then
+		fail "meson dist" "$(tail -n 10 "$WORK/dist.log")"
+		return
+	fi
+	tarball=$WORK/build/meson-dist/mcvpn-$ver.tar.xz
+	check "meson dist makes mcvpn-$ver.tar.xz (the spec's Source0)" test -f "$tarball"
+	check_match "the tarball holds the spec" "^mcvpn-$ver/packaging/rpm/mcvpn.spec\$" \
+		"$(tar tJf "$tarball")"
+	if command -v rpmbuild >/dev/null; then
+		check "rpmbuild -bs accepts the spec with the tarball" rpmbuild -bs \
+			--define "_topdir $WORK/rpm" --define "_sourcedir $(dirname "$tarball")" \
+			"$REPO/packaging/rpm/mcvpn.spec"
+		check "the source RPM is made" test -f "$WORK/rpm/SRPMS/mcvpn-$ver-1.src.rpm"
+		check "rpmbuild -ts accepts the tarball alone" rpmbuild -ts \
+			--define "_topdir $WORK/rpm-ts" "$tarball"
+	else
+		fail "rpmbuild installed" "run tests/deps.sh (Debian's rpm package)"
+	fi
+	dsrc=$WORK/dsrc
+	mkdir -p "$dsrc" && tar xJf "$tarball" -C "$dsrc" &&
+		cp -r "$dsrc/mcvpn-$ver/packaging/debian" "$dsrc/mcvpn-$ver/debian"
+	check_eq "the Debian version is the release's, native, without a revision" "$ver" \
+		"$(cd "$dsrc/mcvpn-$ver" && dpkg-parsechangelog -S Version)"
+	if (cd "$dsrc/mcvpn-$ver" && dpkg-source -b .) >"$WORK/dsc.log" 2>&1; then
+		pass "dpkg-source -b builds the Debian source package"
+	else
+		fail "dpkg-source -b builds the Debian source package" "$(tail -n 5 "$WORK/dsc.log")"
+	fi
+	check "mcvpn_$ver.dsc and mcvpn_$ver.tar.xz" test -f "$dsrc/mcvpn_$ver.dsc" -a -f "$dsrc/mcvpn_$ver.tar.xz"
+}
+
+# The packages' own test runs (the RPM's %check, the .deb's dh_auto_test)
+# are meson's tests as the build's user, not root: they must pass so.
+test_check_as_user() {
+	local src
+	section "the unit tests as a user (what %check and dh_auto_test run)"
+	check_match "the spec's %check runs meson's tests" '^%meson_test$' \
+		"$(awk '/^%(description|prep|build|install|check|pre|post|preun|postun|files|changelog)( |$)/ {
+		on = ($1 == "%check"); next } on' "$REPO/packaging/rpm/mcvpn.spec")"
+	check_not "the .deb's rules do not skip dh_auto_test" \
+		grep -q '^override_dh_auto_test:' "$REPO/packaging/debian/rules"
+	# outside $WORK (0700, root's): nobody must reach it
+	src=$(mktemp -d /tmp/mcvpn-usertest.XXXXXX) || return
+	at_exit "rm -rf $src"
+	chmod 755 "$src"
+	git -C "$REPO" ls-files -z | (cd "$REPO" && xargs -0 cp --parents -t "$src")
+	chown -R nobody:nogroup "$src"
+	if (cd "$src" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$src" \
+		sh -c 'meson setup b && ninja -C b && meson test -C b --print-errorlogs') \
+		>"$WORK/user-test.log" 2>&1; then
+		pass "meson test passes as nobody ($(grep -E '^Ok: ' "$WORK/user-test.log" | tr -s ' '))"
+	else
+		fail "meson test passes as nobody" "$(grep -E 'FAIL|^Ok|^Fail' "$WORK/user-test.log" | tail -n 15)"
+	fi
+}
+
 test_meson_install
+test_meson_version
+test_source_packages
 test_deb
 test_rpm_spec
+test_check_as_user
 test_firewalld
 test_selinux
 summary

@@ -162,6 +162,14 @@ check_options() {	# C_FILE PAGE
 	done <"$tmp/opts"
 }
 check_options "$src/daemon/main.c" "$man_dir/mcvpnd.8"
+# ...and mcvpnd --help names each of them too (its text is written by hand)
+if [ -n "$mcvpnd" ]; then
+	"$mcvpnd" --help >"$tmp/help" 2>&1 || fail "mcvpnd --help exits non-zero"
+	while read -r opt; do
+		grep -Eq -- "--$opt( |\]|$)" "$tmp/help" ||
+			fail "mcvpnd --help does not list --$opt (it is in main.c's option table)"
+	done <"$tmp/opts"
+fi
 check_options "$src/daemon/mcvpnctl/mcvpnctl.c" "$man_dir/mcvpnctl.8"
 
 # The control commands: the rows '{ "name", min, max, offline, "usage",

@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "crypto/alg.h"
+#include "daemon/base/bytes.h"
 #include "daemon/dataplane/dataplane.h"
 #include "daemon/dataplane/offload.h"
 #include "daemon/dataplane/esp.h"
@@ -295,6 +296,77 @@ static void test_b_to_a(void)
 	CHECK_INT(write(B.tun[0], in, sizeof(in)), sizeof(in));
 	CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), sizeof(in));
 	CHECK_MEM(out, in, sizeof(in));
+}
+
+/* An ICMP echo (type 8 request, 0 reply) of 36 bytes, identifier ident. */
+static void make_echo(uint8_t p[36], const uint8_t src[4], const uint8_t dst[4], uint8_t type,
+		      uint16_t ident)
+{
+	make_ipv4(p, 36, src, dst);
+	p[9] = 1;
+	memset(p + 20, 0, 16);
+	p[20] = type;
+	put_be16(p + 24, ident);
+	p[27] = 7;	/* sequence number */
+}
+
+/* The probe's two hooks: a request sent through A's tunnel as if read from
+ * its TUN reaches B's TUN; B's echo replies with the probe's identifier are
+ * copied to the probe's socket and still written to A's TUN; other ICMP is
+ * not copied. */
+static void test_probe(void)
+{
+	uint8_t req[36], rep[36], other[36], out[2048], esp[2048];
+	uint8_t outside[4] = { 10, 9, 0, 1 };
+	int pfd[2], tun2[2];
+	ssize_t n;
+
+	CHECK_INT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pfd), 0);
+	CHECK_INT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tun2), 0);
+	make_echo(req, a_host, b_host, 8, 0x4242);
+	CHECK_INT(dp_tunnel_send(A.dp, 99, req, sizeof(req)), -ENOENT);
+	CHECK_INT(dp_tunnel_set_probe(A.dp, 99, 0x4242, pfd[1]), -ENOENT);
+	CHECK_INT(dp_tunnel_add(A.dp, 2, tun2[1]), 0);
+	CHECK_INT(dp_tunnel_send(A.dp, 2, req, sizeof(req)), -ENOTCONN);
+	CHECK_INT(dp_tunnel_remove(A.dp, 2), 0);
+	CHECK_INT(dp_tunnel_send(A.dp, TUN_ID, req, 0), -EINVAL);
+
+	CHECK_INT(dp_tunnel_send(A.dp, TUN_ID, req, sizeof(req)), 0);
+	n = recv_wait(tap, esp, sizeof(esp), WAIT_MS);
+	CHECK(n > 0);
+	send_to_b(esp, (size_t)(n > 0 ? n : 0));
+	CHECK_INT(recv_wait(B.tun[0], out, sizeof(out), WAIT_MS), sizeof(req));
+	CHECK_MEM(out, req, sizeof(req));
+	make_echo(req, outside, b_host, 8, 0x4242);
+	CHECK_INT(dp_tunnel_send(A.dp, TUN_ID, req, sizeof(req)), -EINVAL);	/* outside A's selectors */
+
+	/* not watched yet: the reply reaches the TUN only */
+	make_echo(rep, b_host, a_host, 0, 0x4242);
+	CHECK_INT(write(B.tun[0], rep, sizeof(rep)), sizeof(rep));
+	CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), sizeof(rep));
+	CHECK_INT(recv_wait(pfd[0], out, sizeof(out), 50), -1);
+	/* watched: another identifier and a request are not copied, the reply is */
+	CHECK_INT(dp_tunnel_set_probe(A.dp, TUN_ID, 0x4242, pfd[1]), 0);
+	make_echo(other, b_host, a_host, 0, 0x4243);
+	CHECK_INT(write(B.tun[0], other, sizeof(other)), sizeof(other));
+	make_echo(other, b_host, a_host, 8, 0x4242);
+	CHECK_INT(write(B.tun[0], other, sizeof(other)), sizeof(other));
+	CHECK_INT(write(B.tun[0], rep, sizeof(rep)), sizeof(rep));
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), sizeof(rep));
+	CHECK_MEM(out, rep, sizeof(rep));
+	CHECK_INT(recv_wait(pfd[0], out, sizeof(out), WAIT_MS), sizeof(rep));
+	CHECK_MEM(out, rep, sizeof(rep));
+	CHECK_INT(recv_wait(pfd[0], out, sizeof(out), 50), -1);
+	/* stopped */
+	CHECK_INT(dp_tunnel_set_probe(A.dp, TUN_ID, 0, -1), 0);
+	CHECK_INT(write(B.tun[0], rep, sizeof(rep)), sizeof(rep));
+	CHECK_INT(recv_wait(A.tun[0], out, sizeof(out), WAIT_MS), sizeof(rep));
+	CHECK_INT(recv_wait(pfd[0], out, sizeof(out), 50), -1);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(tun2[0]);
+	close(tun2[1]);
 }
 
 /* mss-clamp= on A's tunnel: A's SYN leaves with the MSS lowered, B's
@@ -835,6 +907,7 @@ int main(void)
 	test_gro_train();
 	test_elsewhere();
 	test_mss_clamp();
+	test_probe();
 	test_socket_remove();
 	side_down(&A);
 	side_down(&B);
