@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 struct secret;
 
@@ -254,6 +255,19 @@ int conf_load_text(const char *name, const char *conf_text, const char *secrets_
  * not known). */
 int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
 		    struct conf **out, struct conf_diag *diag);
+
+/* perm.c: who may read the configuration (conf_load applies it to the
+ * directory and every secrets file; mcvpnctl verify to the directory).
+ * The problem with st (path's, a directory or a secrets file) as
+ * "reason; fix", or "" with CONF_PERM_OK.  A secrets file with any group
+ * or other bit and a directory others may write to are errors; a
+ * directory others may list is a warning. */
+enum conf_perm { CONF_PERM_OK, CONF_PERM_WARNING, CONF_PERM_ERROR };
+enum conf_perm conf_perm_check(const struct stat *st, const char *path, bool dir, char *msg,
+			       size_t len);
+/* Why reader (the uid that reads the configuration) could not open path,
+ * whose stat is st: whose it is and the chown (or chmod) that lets it. */
+void conf_perm_denied(const struct stat *st, const char *path, uid_t reader, char *msg, size_t len);
 
 /* NULL is a no-op; PSKs are wiped. */
 void conf_free(struct conf *c);

@@ -88,25 +88,11 @@ struct cfile *files_find(const struct cfiles *set, const char *path)
 	return NULL;
 }
 
-/* The group/other bits a secrets file must not have, worst first. */
-static const char *mode_problem(mode_t m)
-{
-	if (m & S_IROTH)
-		return "readable by others";
-	if (m & S_IRGRP)
-		return "readable by group";
-	if (m & S_IWOTH)
-		return "writable by others";
-	if (m & S_IWGRP)
-		return "writable by group";
-	return m & 077 ? "accessible by group or others" : NULL;
-}
-
 /* The whole of fd; NULL with the problem reported. Caller wipes and frees. */
 static char *fd_read(struct loader *ld, const char *path, int fd, bool secret, size_t *len)
 {
 	struct stat st;
-	const char *bad;
+	char bad[600];
 	char *buf;
 
 	if (fstat(fd, &st) < 0) {
@@ -117,9 +103,8 @@ static char *fd_read(struct loader *ld, const char *path, int fd, bool secret, s
 		diag_add(ld, path, 0, "%s", S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
 		return NULL;
 	}
-	bad = secret ? mode_problem(st.st_mode) : NULL;
-	if (bad)
-		diag_add(ld, path, 0, "mode %04o is %s; chmod 600 %s", (unsigned)(st.st_mode & 07777), bad, path);
+	if (secret && conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK)
+		diag_add(ld, path, 0, "%s", bad);
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		diag_add(ld, path, 0, "out of memory");
@@ -140,6 +125,20 @@ static char *fd_read(struct loader *ld, const char *path, int fd, bool secret, s
 	return buf;
 }
 
+void files_open_failed(struct loader *ld, const char *path, const char *what, int err)
+{
+	struct stat st;
+	char why[600];
+
+	/* not ours to read: say whose it is (stat needs no read permission) */
+	if (err == EACCES && geteuid() != 0 && stat(path, &st) == 0) {
+		conf_perm_denied(&st, path, geteuid(), why, sizeof(why));
+		diag_add(ld, path, 0, "%s: %s", what, why);
+		return;
+	}
+	diag_add(ld, path, 0, "%s: %s", what, strerror(err));
+}
+
 /* path from the file system into the set. */
 static struct cfile *fs_read(struct loader *ld, const char *path, bool secret, enum conf_file_kind kind)
 {
@@ -149,7 +148,7 @@ static struct cfile *fs_read(struct loader *ld, const char *path, bool secret, e
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		diag_add(ld, path, 0, "cannot open: %s", strerror(errno));
+		files_open_failed(ld, path, "cannot open", errno);
 		return NULL;
 	}
 	text = fd_read(ld, path, fd, secret, &len);

@@ -121,6 +121,9 @@ struct cfile *files_add(struct cfiles *set, const char *path, const char *text, 
 struct cfile *files_find(const struct cfiles *set, const char *path);
 /* From the set, else (set->fs) from the file system; secret: the mode check. */
 struct cfile *files_open(struct loader *ld, const char *path, bool secret, enum conf_file_kind kind);
+/* A file or directory that could not be opened (errno err): the problem,
+ * "PATH: WHAT: reason", with whose it is when the reader may not read it. */
+void files_open_failed(struct loader *ld, const char *path, const char *what, int err);
 int files_copy(struct cfiles *to, const struct cfiles *from);
 void files_free(struct cfiles *set);
 /* arg relative to the directory of the file from (absolute: as it is). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf/internal.h"
 #include "crypto/secret.h"
@@ -136,6 +137,23 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* The directory's own mode (perm.c): others may not write to it, and
+ * should not list it. */
+static void dir_check(struct loader *ld, const char *dir)
+{
+	struct stat st;
+	char why[600];
+	enum conf_perm p;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;	/* scandir says what is wrong */
+	p = conf_perm_check(&st, dir, true, why, sizeof(why));
+	if (p == CONF_PERM_ERROR)
+		diag_add(ld, dir, 0, "%s", why);
+	else if (p == CONF_PERM_WARNING)
+		diag_note(ld, CONF_WARNING, dir, 0, "%s", why);
+}
+
 int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
 	      struct conf_diag *diag)
 {
@@ -143,10 +161,12 @@ int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
 	struct loader ld = { .diag = diag, .files = &set, .host = host };
 	struct dirent **names;
 	const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
-	int n = scandir(dir, &names, want_file, name_cmp);
+	int n;
 
+	dir_check(&ld, dir);
+	n = scandir(dir, &names, want_file, name_cmp);
 	if (n < 0) {
-		diag_add(&ld, dir, 0, "cannot read directory: %s", strerror(errno));
+		files_open_failed(&ld, dir, "cannot read directory", errno);
 		return loader_finish(&ld, out);
 	}
 	for (int i = 0; i < n; i++) {

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/harden.h"
 #include "daemon/host.h"
+#include "daemon/user.h"
 #include "daemon/base/log.h"
 
 #ifndef MCVPN_VERSION
@@ -20,10 +21,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mcvpnd [--config-dir DIR] [--socket PATH] [--foreground] [--check] [--debug]\n"
+		"usage: mcvpnd [--config-dir DIR] [--socket PATH] [--user NAME] [--foreground] [--check]\n"
+		"              [--debug]\n"
 		"       mcvpnd --help | --version\n"
 		"  --config-dir DIR  read DIR/*.conf and DIR/*.secrets (default %s)\n"
 		"  --socket PATH     control socket for mcvpnctl (default %s)\n"
+		"  --user NAME       started as root, run as NAME with CAP_NET_ADMIN and\n"
+		"                    CAP_NET_BIND_SERVICE only (the unit's User=mcvpn does it)\n"
 		"  --foreground      log to stderr instead of the journal\n"
 		"  --check           check the configuration, print every problem, and exit\n"
 		"  --debug           log debug messages too\n"
@@ -33,7 +37,7 @@ static void usage(FILE *f)
 }
 
 struct args {
-	const char *config_dir, *socket;
+	const char *config_dir, *socket, *user;
 	bool foreground, check, debug;
 };
 
@@ -42,6 +46,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	static const struct option opts[] = {
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -51,11 +56,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	int o;
 
-	*a = (struct args){ DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH, false, false, false };
-	while ((o = getopt_long(argc, argv, "c:s:fkdhV", opts, NULL)) != -1) {
+	*a = (struct args){ DEFAULT_CONFIG_DIR, CTL_SOCKET_PATH, NULL, false, false, false };
+	while ((o = getopt_long(argc, argv, "c:s:u:fkdhV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': a->config_dir = optarg; break;
 		case 's': a->socket = optarg; break;
+		case 'u': a->user = optarg; break;
 		case 'f': a->foreground = true; break;
 		case 'k': a->check = true; break;
 		case 'd': a->debug = true; break;
@@ -106,6 +112,14 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a))
 		return 2;
+	/* First of all: the configuration is read, and everything opened, as
+	 * the user (--check too: it reads what the daemon would). */
+	if (a.user && user_switch(a.user, a.check ? NULL : a.socket))
+		return 1;
+	if (!a.check && !user_caps_enough())
+		fprintf(stderr, "mcvpnd: warning: uid %u without CAP_NET_ADMIN and CAP_NET_BIND_SERVICE "
+			"cannot make tunnels or bind ports 500 and 4500 (start it as root, with --user, "
+			"or with both as ambient capabilities)\n", (unsigned)geteuid());
 	harden_process();	/* before the PSKs are read */
 	struct conf *conf = load(a.config_dir, !a.check);
 	if (a.check || !conf) {

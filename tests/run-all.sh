@@ -279,6 +279,8 @@ else
 	run_suite lifecycle 600 tests/netns/test_lifecycle.sh
 	# the unit file, sd_notify, the daemon with the unit's two capabilities
 	run_suite service 300 tests/netns/test_service.sh
+	# both daemons as the user mcvpn (--user, and setpriv as the unit does)
+	run_suite unpriv 300 tests/netns/test_unpriv.sh
 	run_suite verify 300 tests/netns/test_verify.sh
 	# reload under a ping stream, JSON schema
 	run_suite control 300 tests/netns/test_control.sh

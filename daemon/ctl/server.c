@@ -454,7 +454,10 @@ static int bind_private(struct ctl *ctl, const struct sockaddr_un *sa)
 
 	umask(old);
 	if (rc != 0) {
-		log_err("ctl: cannot bind %s: %s", ctl->path, strerror(saved));
+		/* the usual cause run as a user: a directory root made */
+		log_err("ctl: cannot bind %s: %s%s", ctl->path, strerror(saved),
+			saved == EACCES && geteuid() != 0 ?
+			"; the user mcvpnd runs as may not create files in that directory" : "");
 		return -1;
 	}
 	if (lstat(ctl->path, &st) == 0) {

@@ -14,8 +14,10 @@ struct ctl;
 struct evbuffer;
 struct event_base;
 
-/* Default socket path; mcvpnctl uses the same. */
+/* Default socket path; mcvpnctl uses the same.  Its directory is
+ * mcvpnd's own (the unit's RuntimeDirectory=). */
 #define CTL_SOCKET_PATH		"/run/mcvpn/mcvpnd.sock"
+#define CTL_SOCKET_DIR		"/run/mcvpn"
 /* Time a client has to send its request, and again to read the reply. */
 #define CTL_TIMEOUT_MS		5000
 /* Clients served at once; further ones get an error and are closed. */

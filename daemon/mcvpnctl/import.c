@@ -236,6 +236,18 @@ static int check_targets(const struct import_opts *o, const struct import_result
 	return clashes;
 }
 
+/* A file root writes into a directory that belongs to someone else (the
+ * packages give /etc/mcvpn.d to the user mcvpnd runs as) goes to that
+ * owner too: mcvpnd must read it on its next reload. */
+static int same_owner_as_dir(int fd, const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) != 0 || st.st_uid == 0)
+		return 0;
+	return fchown(fd, st.st_uid, st.st_gid);
+}
+
 /* text into path through a hidden temporary file (mcvpnd skips dot files):
  * link() refuses to replace a file that appeared meanwhile, rename() (with
  * --force) replaces it in one step. */
@@ -252,7 +264,8 @@ static int write_file(const char *dir, const char *path, const char *text, mode_
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		goto out;
-	if (fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
+	if (fchmod(fd, mode) == 0 && same_owner_as_dir(fd, dir) == 0 &&
+	    write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
 		r = 0;
 	if (close(fd) != 0)
 		r = -1;
@@ -317,7 +330,7 @@ static int ensure_dir(const char *dir)
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		errno = ENOTDIR;
-	} else if (errno == ENOENT && mkdir(dir, 0755) == 0) {
+	} else if (errno == ENOENT && mkdir(dir, 0700) == 0) {	/* it holds secrets */
 		fprintf(stderr, "created %s\n", dir);
 		return 0;
 	}

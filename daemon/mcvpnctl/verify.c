@@ -191,6 +191,21 @@ static void check_secrets_modes(struct vctx *v, const char *dir)
 	result(v, bad == 0, what, fix);
 }
 
+/* The directory's own mode, as mcvpnd --check judges it (conf/perm.c). */
+static void check_dir_mode(struct vctx *v, const char *dir)
+{
+	struct stat st;
+	char what[300], fix[600];
+
+	snprintf(what, sizeof(what), "%s is private (mode 0700)", dir);
+	if (stat(dir, &st) != 0) {
+		snprintf(fix, sizeof(fix), "%s: %s", dir, strerror(errno));
+		result(v, 0, what, fix);
+		return;
+	}
+	result(v, conf_perm_check(&st, dir, true, fix, sizeof(fix)) == CONF_PERM_OK, what, fix);
+}
+
 int verify_run(const char *config_dir, const char *ctl_path, const char *proc_root, FILE *out)
 {
 	struct vctx v = { out, 0 };
@@ -213,6 +228,7 @@ int verify_run(const char *config_dir, const char *ctl_path, const char *proc_ro
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.accept_redirects", "0", NULL,
 		     "redirects could bypass the tunnel");
 	check_config(&v, config_dir);
+	check_dir_mode(&v, config_dir);
 	check_secrets_modes(&v, config_dir);
 	fprintf(out, "%d check%s failed\n", v.failed, v.failed == 1 ? "" : "s");
 	return v.failed;

@@ -23,6 +23,28 @@ mcvpn_need_bins() {
 	done
 }
 
+# The system user the unit runs mcvpnd as (packaging/sysusers/mcvpn.conf).
+MCVPN_USER=mcvpn
+MCVPN_UID=
+MCVPN_GID=
+
+# mcvpn_user_ensure: make MCVPN_USER (useradd --system) if it is missing,
+# and remove it at exit, after the daemons (call it before the first
+# mcvpnd_start: cleanup runs last-in, first-out); sets MCVPN_UID and
+# MCVPN_GID.  $WORK becomes 0711, so that the user can reach the
+# directories given to it there.
+mcvpn_user_ensure() {
+	if ! getent passwd "$MCVPN_USER" >/dev/null; then
+		useradd --system --no-create-home --home-dir / --shell /usr/sbin/nologin \
+			--user-group "$MCVPN_USER" || die "useradd $MCVPN_USER failed"
+		at_exit "userdel $MCVPN_USER"
+		info "created the system user $MCVPN_USER (removed at the end)"
+	fi
+	# shellcheck disable=SC2034  # for the calling script
+	MCVPN_UID=$(id -u "$MCVPN_USER") MCVPN_GID=$(id -g "$MCVPN_USER")
+	chmod 711 "$WORK" || die "chmod $WORK failed"
+}
+
 mcvpn_dir()  { printf '%s/%s' "${RUNDIR:-$WORK}" "$1"; }
 mcvpn_sock() { printf '%s/mcvpnd.sock' "$(mcvpn_dir "$1")"; }
 mcvpn_log()  { printf '%s/mcvpnd.log' "$(mcvpn_dir "$1")"; }

@@ -27,6 +27,7 @@ good_host() {
 		net.ipv4.conf.all.accept_redirects=0
 	mkdir -p "$CONF"
 	cp "$REPO/tests/configs/aws/"* "$CONF/"
+	chmod 700 "$CONF"
 	chmod 600 "$CONF"/*.secrets
 }
 
@@ -53,7 +54,7 @@ run_verify
 printf '%s\n' "$OUT" | sed 's/^/    | /'
 check_eq "verify exits 0" 0 "$RC"
 check_eq "no line says FAILED" 0 "$(printf '%s\n' "$OUT" | grep -c FAILED)"
-check_eq "twelve checks say OK" 12 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
+check_eq "thirteen checks say OK" 13 "$(printf '%s\n' "$OUT" | grep -c '\[OK\]')"
 
 section "the shipped sysctl.d drop-in sets what verify wants"
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=1 \
@@ -81,6 +82,10 @@ expect_failed "send_redirects=1" "send_redirects" "send_redirects=0"
 good_host
 chmod 644 "$CONF"/*.secrets
 expect_failed "secrets mode 0644" "mode 0600" "chmod 600 $CONF/oracle-tunnel-1.secrets"
+good_host
+chmod 755 "$CONF"
+expect_failed "config directory mode 0755" "$CONF is private" \
+	"mode 0755 lets others list it and read its .conf files; chmod 700 $CONF"
 good_host
 printf '    dpdaction=sometimes\n' >>"$CONF/oracle-tunnel-1.conf"
 expect_failed "a bad config key" "is valid" "dpdaction=sometimes: expected restart, clear or hold"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Packaging: `meson install` into a scratch root puts every file where the
-# unit and the man pages say it is; the Debian package builds from
+# unit and the man pages say it is; its sysusers.d file makes the user
+# mcvpn that the unit runs as; the Debian package builds from
 # packaging/debian and unpacks into a scratch root with the same files and
-# modes (/etc/mcvpn.d 0700); the RPM spec names every installed file; the
-# firewalld service opens UDP 500 and 4500; the SELinux module compiles and
-# labels the paths the unit and the daemon use.  Ends with "N passed, N failed".
+# modes (/etc/mcvpn.d 0700), its postinst makes the user and gives it
+# /etc/mcvpn.d; the RPM spec names every installed file and makes the user
+# in %pre; the firewalld service opens UDP 500 and 4500; the SELinux module
+# compiles, labels the paths the unit and the daemon use, and lets mcvpnd
+# --user switch.  Ends with "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib
 set -u -o pipefail
 
@@ -30,6 +33,7 @@ EXPECTED=(
 	usr/share/selinux/packages/mcvpn.pp
 	usr/share/selinux/devel/include/contrib/mcvpn.if
 	usr/share/bash-completion/completions/mcvpnctl
+	usr/lib/sysusers.d/mcvpn.conf
 )
 
 # has_files ROOT LABEL: every expected path exists under ROOT (man pages may be gzipped).
@@ -58,14 +62,32 @@ test_meson_install() {
 	check_match "installed unit runs /usr/sbin/mcvpnd" '^ExecStart=/usr/sbin/mcvpnd$' \
 		"$(cat "$root/lib/systemd/system/mcvpnd.service" 2>/dev/null)"
 	check_eq "/etc/mcvpn.d is mode 0700" 700 "$(stat -c %a "$root/etc/mcvpn.d" 2>/dev/null)"
+	check_match "installed unit runs as User=mcvpn" '^User=mcvpn$' \
+		"$(cat "$root/lib/systemd/system/mcvpnd.service" 2>/dev/null)"
+	check_sysusers "$root"
 	check "installed mcvpnd --check accepts the installed AWS example" \
 		"$root/usr/sbin/mcvpnd" --check --config-dir "$(example_dir "$root")"
+}
+
+# check_sysusers ROOT: systemd-sysusers makes, from the installed file, the
+# user mcvpn and its group (in a scratch root of its own).
+check_sysusers() {
+	local sys="$WORK/sysusers-root"
+	mkdir -p "$sys/etc"
+	if systemd-sysusers --root="$sys" "$1/usr/lib/sysusers.d/mcvpn.conf" >"$WORK/sysusers.log" 2>&1; then
+		pass "systemd-sysusers reads mcvpn.conf"
+	else
+		fail "systemd-sysusers reads mcvpn.conf" "$(cat "$WORK/sysusers.log")"
+	fi
+	check_match "it makes the system user mcvpn, no login" '^mcvpn:x:[0-9]+:[0-9]+:.*:/:/usr/sbin/nologin$' \
+		"$(cat "$sys/etc/passwd" 2>/dev/null)"
+	check_match "and its group mcvpn" '^mcvpn:x:[0-9]+:' "$(cat "$sys/etc/group" 2>/dev/null)"
 }
 
 # The examples' secrets files are installed 0644 like all docs; a copy at 0600 is what an operator makes.
 example_dir() {
 	local d="$WORK/example"
-	mkdir -p "$d"
+	mkdir -m 700 "$d"
 	cp "$1/usr/share/doc/mcvpn/examples/aws/"* "$d/"
 	chmod 600 "$d"/*.secrets
 	printf '%s' "$d"
@@ -98,6 +120,15 @@ test_deb() {
 		'^drwx------ root/root .* \./etc/mcvpn\.d/$' "$(dpkg-deb -c "$deb")"
 	check_not "the .deb conflicts with neither libreswan nor strongSwan (a staged cutover)" \
 		grep -q '^ Conflicts:' <<<"$(dpkg-deb -I "$deb")"
+	dpkg-deb -e "$deb" "$WORK/debcontrol" 2>/dev/null
+	check_match "postinst makes the user mcvpn" '^[[:space:]]*systemd-sysusers mcvpn\.conf$' \
+		"$(cat "$WORK/debcontrol/postinst" 2>/dev/null)"
+	check_match "postinst gives /etc/mcvpn.d to mcvpn" '^[[:space:]]*chown -R mcvpn:mcvpn /etc/mcvpn\.d$' \
+		"$(cat "$WORK/debcontrol/postinst" 2>/dev/null)"
+	check "postinst does both before the service is (re)started" awk '
+		/chown -R mcvpn:mcvpn/ && !seen_start { ok = 1 }
+		/deb-systemd-invoke|invoke-rc\.d/ { seen_start = 1 }
+		END { exit !(ok && seen_start) }' "$WORK/debcontrol/postinst"
 }
 
 # The service definition firewalld reads: well-formed, UDP 500 and 4500.
@@ -138,6 +169,9 @@ test_selinux() {
 	check_match "/run/mcvpn labelled mcvpnd_runtime_t" '^/run/mcvpn\(/\.\*\)\?[[:space:]].*mcvpnd_runtime_t' "$fc"
 	check_match "the ipsec ports (UDP 500, 4500) may be bound" \
 		'corenet_udp_bind_isakmp_port.*corenet_udp_bind_ipsecnat_port' "$(tr '\n' ' ' <"$d/mcvpn.te")"
+	check_match "mcvpnd --user may switch (setuid, setgid, setpcap; setcap)" \
+		'self:capability \{ setuid setgid setpcap chown \};.*self:process \{ getcap setcap \};' \
+		"$(tr '\n' ' ' <"$d/mcvpn.te")"
 }
 
 test_rpm_spec() {
@@ -147,9 +181,13 @@ test_rpm_spec() {
 		 'man8/mcvpnd.8' 'man8/mcvpnctl.8' 'man5/mcvpn.conf.5' '%{_sysconfdir}/mcvpn.d' \
 		 '%{_sysconfdir}/iproute2/rt_protos.d/mcvpn.conf' \
 		 '%{_prefix}/lib/firewalld/services/mcvpn.xml' '%{_datadir}/selinux/packages/mcvpn.pp' \
-		 '%{_datadir}/bash-completion/completions/mcvpnctl'; do
+		 '%{_datadir}/bash-completion/completions/mcvpnctl' '%{_sysusersdir}/mcvpn.conf'; do
 		check "spec lists $f" grep -qF -- "$f" "$spec"
 	done
+	check_match "spec: /etc/mcvpn.d is mcvpn's, 0700" '^%dir %attr\(0700,mcvpn,mcvpn\) %\{_sysconfdir\}/mcvpn\.d$' \
+		"$(cat "$spec")"
+	check_match "spec: %pre makes the user mcvpn" '^getent passwd mcvpn >/dev/null \|\| useradd -r -g mcvpn' \
+		"$(sed -n '/^%pre$/,/^%post$/p' "$spec")"
 	check_match "spec version matches meson.build" \
 		"^Version: *$(sed -n "s/^  version: '\(.*\)',/\1/p" "$REPO/meson.build")\$" "$(cat "$spec")"
 }
