@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Addresses, prefixes and IKE identities as operators write them in
  * ipsec.conf and ipsec.secrets.  DNS names are never resolved: a conn names
  * its endpoints by address, and an FQDN identity is written "@name". */

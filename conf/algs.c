@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ike= and phase2alg= (esp=) proposal lists, libreswan syntax:
  *   ike=ENC-INTEG[-PRF];DH  or  ENC-INTEG[-PRF]-DH, comma separated
  *   phase2alg=ENC[-INTEG][;DH]

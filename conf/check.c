@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* After every file is read: the defaults that depend on other keys (IDs
  * from addresses, subnets of the conn's family, algorithm lists), then the
  * checks that look at a whole conn or at all conns, then the PSK lookup. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A command line as written in updown= -> the words of its argv.  mcvpnd
  * runs the program itself, never through a shell, so the rules are few and
  * a command line written for a shell is refused rather than run another way:

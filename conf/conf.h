@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration: the *.conf (libreswan conn syntax) and *.secrets (libreswan
  * ipsec.secrets syntax) files in /etc/mcvpn.d -> an immutable struct conf.  Only conf/
  * knows the syntax; the daemon sees typed values. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a load found: problems ("FILE:LINE: reason") and notes
  * ("FILE:LINE: warning: ..." / "note: ...") appended to the caller's struct
  * conf_diag.  A problem that cannot be stored (ENOMEM) is still counted, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Two conns between the same addresses are told apart by their IDs and
  * then their selectors (the responder's choice at IKE_AUTH,
  * ike/match.c).  Two that neither tells apart would mix up their IKE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which end of a conn is this host, as libreswan decides it: the end whose
  * address is one of the host's (left= or right=, so one file can serve
  * both ends), else the end written %defaultroute, else left (with a

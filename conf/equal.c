@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Field-by-field comparison of two conns, for a reload to tell which conns
  * changed.  Where a conn was written (file, line) is not configuration:
  * moving a conn inside its file or adding a comment above it must not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The files of one load: the directory's *.conf and *.secrets and every
  * file they include, each read once and kept (text and all) so that the
  * same configuration can be resolved again later against a changed host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Arrays that grow by doubling, for the config's lists. */
 #ifndef MCVPN_CONF_GROW_H
 #define MCVPN_CONF_GROW_H

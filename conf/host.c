@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Questions conf asks about the host it resolves a configuration on (see
  * struct conf_host): is an address ours, which is the default route, what
  * does %defaultroute stand for.  A NULL host knows nothing.  The routes

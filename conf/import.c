@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libreswan conn file + ipsec.secrets + boot script -> one mcvpn.d drop-in
  * per conn.  The conn file is read with mcvpnd's own structure
  * (sections.c: includes, %default, also=); each key then goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libreswan -> mcvpn.d: a libreswan conn file, its ipsec.secrets file and
  * the boot script that configured the VTI device become one NAME.conf and
  * one NAME.secrets per conn.  Pure functions of text: the caller reads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What an import writes for each conn that passed: NAME.conf (the keys as
  * carried over, libreswan's defaults that mcvpn does not share written
  * out, the boot script's address and routes), NAME.secrets (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to conf/import*.c: the state of one import and the helpers its
  * files share (import.c: the conn file and its keys; import_rules.c: what
  * becomes of each libreswan key; import_out.c: the files and summaries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What becomes of each libreswan conn key on import: carried over as it is
  * (mcvpnd reads it: keys_apply decides), changed to another value, dropped
  * with a note because mcvpn does the same thing its own way or the key

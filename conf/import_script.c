@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The boot script that set up the VTI device, as far as it concerns the
  * devices: "ip addr add A dev D" and "ip route add P [nexthop] dev D" (with
  * sudo or not, abbreviated as ip allows: "ip a add", "ip r add") become

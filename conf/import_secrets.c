@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAME.secrets of each imported conn: the entries of libreswan's secrets
  * file that fit the conn (secrets_match, the rule mcvpnd uses: entries that
  * name its IDs, else wildcard entries), copied as written, continuation

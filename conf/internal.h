@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to conf/: the loader state shared by the lexer, the key table,
  * the secrets reader and the cross checks.  Nothing outside conf/ includes
  * this file. */

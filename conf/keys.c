@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one table of conn keys mcvpn knows: each key's parse function turns
  * the text into typed fields of struct conf_conn, or says what it expected.
  * libreswan keys mcvpn does not implement yet are listed so the message can

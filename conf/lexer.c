@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipsec.conf lines -> items.  A section header starts at column 0
  * ("conn NAME", "config setup", "include PATTERN", "version N"); key
  * lines are "key=value", indented as libreswan documents them or at

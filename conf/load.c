@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entry points: a directory (or texts, for tests and for a configuration
  * resolved again) -> the file set -> the parser, the secrets reader and
  * the checks -> an immutable struct conf, only when no problem was found.

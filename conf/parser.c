@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One .conf file of mcvpnd's directory (and what it includes) -> conns
  * under construction: sections.c gives the structure (includes, %default,
  * also=), keys.c the meaning of each key, setup.c that of config setup. */

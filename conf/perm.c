@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Who may read the configuration.  The PSKs are its secret: a secrets file
  * with any group or other bit is refused.  The directory is meant to be
  * its reader's alone too (/etc/mcvpn.d 0700, owned by the user mcvpnd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What mcvpnd --check knows about a conn's routes before any is installed,
  * on the host it runs on (struct conf_host; without one, as if the host
  * had no routes):

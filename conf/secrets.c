@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipsec.secrets syntax (the PSK part of it):
  *     ID1 ID2 : PSK "text"        ID1 : PSK 0x0123...        : PSK 0sBASE64==
  *     ID1 ID2: PSK "text"         (libreswan: a ':' ending the last ID ends the IDs)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The structure of an ipsec.conf file, as libreswan's ipsec.conf(5)
  * describes it, for mcvpnd's drop-ins and the importer alike:
  *  - "include PATTERN" reads the matching files there (relative to the

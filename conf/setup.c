@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config setup: the daemon-wide settings.  mcvpn's own keys are in the
  * table below, each with a parse function into struct conf_setup (and a
  * warning, where a valid value deserves one); libreswan's keys there

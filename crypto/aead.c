@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-GCM-16 for ESP (RFC 4106) and the IKE SK payload (RFC 5282).
  * Keyed once in aead_new; per packet only the nonce changes, so the hot path
  * allocates nothing.  One EVP context per direction because an EVP context

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-GCM with a 16-byte ICV for ESP (RFC 4106) and IKE (RFC 5282): nonce =
  * 4-byte salt from the key material | 8-byte explicit IV.  An aead object is
  * keyed once and reused for every packet (no per-packet allocation); it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Name and size tables for the IKEv2 transforms this build implements.
  * One row per algorithm, so adding one is a one-line change. */
 #include "crypto/alg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IANA IKEv2 transform numbers (RFC 7296 3.3.2, IANA registry) and their
  * properties.  Plain data: no OpenSSL here, so conf/ and daemon/ may include it. */
 #ifndef MCVPN_CRYPTO_ALG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-CBC for ESP (RFC 3602), keyed once.  One EVP context per direction
  * (an EVP context either encrypts or decrypts) and a third, AES-256-ECB
  * under a random key, for the IVs.  Per packet EVP_CipherInit_ex2 with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-CBC keyed once for the per-packet path (ESP, RFC 3602): per packet
  * only the IV is set, so encrypting and decrypting allocate nothing.  No
  * padding here: the caller pads to the 16-byte block.  Also makes the IVs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-CBC for the IKE SK payload (RFC 3602): no padding here, the caller
  * pads to the block size as RFC 7296 3.14 defines it. */
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-CBC without padding (the caller pads, as IKE SK and ESP define it). */
 #ifndef MCVPN_CRYPTO_CIPHER_H
 #define MCVPN_CRYPTO_CIPHER_H

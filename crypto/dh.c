@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diffie-Hellman for the KE payload through EVP_PKEY: MODP (RFC 2409,
  * RFC 3526), ECP (RFC 5903) and Curve25519 (RFC 8031).  Each family has a
  * keygen, a from-private constructor, a public-value encoder and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diffie-Hellman for the KE payload: MODP groups (RFC 3526, RFC 2409) with
  * big-endian values padded to the prime length; ECP groups (RFC 5903) as
  * x|y without a point-format byte, the shared secret being x; Curve25519

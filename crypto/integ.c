@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integrity checksums for the IKE SK payload: the full HMAC truncated to the
  * ICV length (RFC 2404, RFC 4868). */
 #include <string.h>

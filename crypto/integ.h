@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integrity algorithms with the IKE/ESP truncations (RFC 4868, RFC 2404). */
 #ifndef MCVPN_CRYPTO_INTEG_H
 #define MCVPN_CRYPTO_INTEG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC (RFC 2104) for the per-packet path, over the low-level SHA-1/SHA-2
  * functions, with the states after the ipad and opad key blocks computed
  * once in integ_ctx_new and copied per message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keyed, reusable HMAC for the per-packet path (ESP with AES-CBC): the
  * AUTH_HMAC_* transforms of RFC 2404 and RFC 4868 (HMAC-SHA1-96,
  * HMAC-SHA2-256-128, -384-192, -512-256).  The key is absorbed once in

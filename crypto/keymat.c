@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKEv2 key derivation: SKEYSEED and the seven SA keys (RFC 7296 2.14),
  * IKE SA rekey (2.18), Child SA KEYMAT (2.17) and the PSK AUTH value (2.15).
  * Everything secret passes through struct secret or a local that is wiped

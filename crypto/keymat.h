@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKEv2 key derivation (RFC 7296 2.14, 2.17, 2.18) and the PSK AUTH value (2.15). */
 #ifndef MCVPN_CRYPTO_KEYMAT_H
 #define MCVPN_CRYPTO_KEYMAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC PRFs (RFC 2104, RFC 4868) and prf+ (RFC 7296 2.13) through EVP_MAC. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PRFs and prf+ (RFC 7296 2.13). */
 #ifndef MCVPN_CRYPTO_PRF_H
 #define MCVPN_CRYPTO_PRF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random bytes for nonces, SPIs, IVs and private keys. */
 #include <limits.h>
 

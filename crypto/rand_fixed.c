@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A deterministic RAND_METHOD (see rand_fixed.h).  splitmix64: not secret in
  * any way, which is the point.  OpenSSL 3 still consults a RAND_METHOD set
  * with the deprecated RAND_set_rand_method() before its own DRBGs, for

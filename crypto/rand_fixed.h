@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MCVPN_CRYPTO_RAND_FIXED_H
 #define MCVPN_CRYPTO_RAND_FIXED_H
 #include <stdint.h>

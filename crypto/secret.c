@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key material buffers: the one place that allocates, wipes and frees them. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key material lives in a struct secret: heap buffer wiped on free.  After
  * secret_heap_init() the buffers come from a guarded heap (OpenSSL's secure
  * heap: its own mapping, kept out of core dumps with MADV_DONTDUMP and

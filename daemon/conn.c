@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Conns at run time: the TUN device with its address and routes (installed
  * at start, kept while the daemon runs, removed at exit), starting the IKE
  * SA of auto=start conns with a capped backoff after failures, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A configured conn at run time: its config, the IKE SA that carries its
  * traffic, its TUN device and its retry timer.  The IKE engine reads cfg and
  * owns ike (it alone writes it); everything else belongs to conn.c, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A conn's hook (updown=, see mcvpn.conf(5)): the engine's word on the
  * conn (conn_up, conn_rekeyed, conn_down through ike_io) becomes a job
  * for the hook runner (daemon/hook/): the program with its words, and an

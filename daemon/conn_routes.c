@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A conn's routes on its tunnel device (routes=, and rightsubnet= with
  * vti-routing=yes): installed with mcvpnd's routing protocol in the conn's
  * table at its metric, never over a route mcvpnd did not make (with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Daemon lifecycle: set-up in dependency order, the event loop, and a
  * tear-down that sends DELETE and removes every interface it created. */
 #include "daemon/daemon.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The running daemon: one struct owns the event loop, the loaded config, the
  * conns, the IKE engine, the data plane, sockets, netlink and the control
  * socket. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Before anything secret is in memory (the config holds the PSKs): the
  * process is made undumpable (no core file, no ptrace or /proc/PID/mem by
  * other processes of the same user; PR_SET_DUMPABLE) and key buffers come

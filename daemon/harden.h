@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Process hardening done once at start (harden.c). */
 #ifndef MCVPN_HARDEN_H
 #define MCVPN_HARDEN_H

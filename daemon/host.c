@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* struct nl_host (netlink's view) -> struct conf_host (conf's), and a
  * configuration loaded on it. */
 #include "daemon/host.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host as conf sees it (struct conf_host), read through netlink: what
  * mcvpnd --check, a start, a reload and a change of the host's addresses
  * or default route resolve the configuration on. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IKE engine's view of the world: sending through the UDP sockets and
  * installing Child SAs in the data plane. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rekeyed inbound SAs kept for late packets (linger.h). */
 #include "daemon/linger.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Inbound SAs kept a while after a rekey replaced them.  The peer's DELETE
  * for the old SA comes on the control path and can overtake the last ESP
  * packets it sent on that SA just before it switched (other threads, other

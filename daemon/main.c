@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnd: arguments, config load, then the daemon. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reload: the new config replaces the old one conn by conn.  An unchanged
  * conn keeps its SAs, TUN, counters and traffic (only its config pointer
  * moves to the new, equal copy); a removed one sends DELETE and loses its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UDP sockets 500/4500 (RFC 7296 2.11, RFC 3948 2.2). */
 #include "daemon/udp.h"
 

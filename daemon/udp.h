@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IKE/ESP UDP sockets: ports 500 and 4500 per local address.  Port 500
  * is read on the control loop; port 4500 belongs to the data plane, which
  * hands IKE messages (non-ESP marker) back through a socketpair. */

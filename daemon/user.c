@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnd as a user of its own.  Started as root with --user NAME, it gives
  * the control socket's directory to that user and becomes it, keeping only
  * CAP_NET_ADMIN and CAP_NET_BIND_SERVICE, before it reads the configuration

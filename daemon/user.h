@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running as a user of its own (user.c): mcvpnd needs CAP_NET_ADMIN (TUN
  * devices, addresses, routes, SO_MARK) and CAP_NET_BIND_SERVICE (ports 500
  * and 4500), and nothing else of root's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Interface addresses: add, delete, and "is it there" by a dump filtered
  * here (the kernel's own dump filters need strict checking, which older
  * kernels lack). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host as the configuration needs to see it: every interface address
  * and every unicast route of every table (with its device's name,
  * gateway, preferred source, metric, protocol and table), read with three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Link state: set the MTU and bring an interface up in one RTM_NEWLINK. */
 #include "netlink/nl_priv.h"
 

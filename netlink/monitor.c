@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The monitor: a non-blocking socket on the link, address and route
  * multicast groups, turning the kernel's notifications into nl_events:
  * things going away (the daemon puts back what it set up), and addresses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The request socket and the one request/reply loop: send a message, read
  * datagrams until the reply with our sequence number ends (ACK, error or
  * NLMSG_DONE), ignoring anything else that is queued. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink through libmnl: link state, addresses, routes, and a monitor of
  * changes made by others.  Every call is synchronous (request + ACK) on the
  * caller's thread.  Functions return 0 or a negative errno: the kernel's,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to netlink/: the request socket, the request/reply loop shared
  * by every call, prefix helpers, and the reply parsers that both the
  * "present" dumps and the monitor use.  Not installed, not included

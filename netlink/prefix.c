@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IPv4/IPv6 prefixes as the netlink messages carry them: checking a
  * caller's prefix before it goes out, comparing, and reading one back. */
 #include "netlink/nl_priv.h"

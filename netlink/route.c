@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnd's routes through its tunnel devices: one destination prefix via
  * an interface, scope link, no gateway, protocol mcvpn, in the table and
  * at the metric a conn asks for; and what else routes the same prefix.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what mcvpn needs to build and to run its tests (Debian 12).
 # Idempotent and fast when nothing is missing: it asks dpkg first and runs
 # apt-get (one update, --no-install-recommends) only for missing packages.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Run every mcvpn test: dependencies, build, unit tests (meson test: the unit
 # and exchange tests), the same tests again in a second build with
 # AddressSanitizer, LeakSanitizer and UBSan (unit-asan: any finding fails the

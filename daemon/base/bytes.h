@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Big-endian (network order) loads and stores at any alignment: the one
  * copy for the wire formats whose parsing is done without a cursor (the data
  * plane's packet headers, where a cursor per field would cost per packet).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one bounded reader and writer for every wire format (IKE, ESP, the
  * control protocol).  A reader never reads past its end: every read checks
  * the bytes left first, and a payload is parsed in a sub-cursor bounded to

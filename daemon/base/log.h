@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: syslog priorities; to stderr with a level prefix in the
  * foreground, to the journal with MCVPN_CONN= otherwise.  Never pass key
  * material, a PSK or a nonce to these functions. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IPv4/IPv6 socket addresses in struct sockaddr_storage: compare, set the
  * port, length for the socket calls, and text for logs and status. */
 #ifndef MCVPN_SOCKADDR_H

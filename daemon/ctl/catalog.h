@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every mcvpnctl command, in one table that the client and the daemon share:
  * the client's --help, its refusal of an unknown command or a wrong number
  * of arguments (exit 2, no daemon needed), the daemon's usage answers and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's answers to the control socket's commands (mcvpnctl): each in
  * words an operator can act on (metrics: in the Prometheus text format).
  * Which commands there are, their arguments and usage: ctl/catalog.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Control socket wire format: see ctl/proto.h for the layout. */
 #include "daemon/ctl/proto.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Wire format of the control socket, shared by mcvpnd (daemon/ctl.c) and
  * mcvpnctl.  Pure functions of (bytes, len): nothing here touches a socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Control socket server: accept, per-client read/reply state machine,
  * timeouts.  The socket file's life (directory, stale file, mode) is in
  * the second half of this file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control socket of mcvpnd: a unix stream socket on the libevent loop
  * that mcvpnctl talks to (wire format in ctl/proto.h).
  *

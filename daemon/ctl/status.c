@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl status and trafficstatus output. trafficstatus keeps libreswan's
  * line format so existing scripts and habits carry over. */
 #include <arpa/inet.h>

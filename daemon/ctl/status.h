@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the status outputs (status.c, ctl/status_json.c). */
 #ifndef MCVPN_STATUS_H
 #define MCVPN_STATUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl status --json and trafficstatus --json (schema "version": 1,
  * documented in mcvpnctl(8)).  Keys are stable; new keys may be added. */
 #include <arpa/inet.h>

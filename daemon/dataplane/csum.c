@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Internet checksum (RFC 1071) for the TUN offloads, and the
  * virtio_net_hdr.  Sums are taken over native-order words: the one's
  * complement sum does not care about byte order as long as the result is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data plane object: its threads, the stop eventfd, tunnels and the
  * global counters.  SAs live in dataplane/sa_table.c, sockets in dataplane/sockets.c, the packet
  * paths in dataplane/rx.c and dataplane/tx.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data plane: TUN <-> ESP-in-UDP (RFC 4303, RFC 3948) on its own threads.
  * The control plane talks to it only through this interface: tunnels (TUN fds),
  * UDP sockets, and SAs are installed and removed here; IKE datagrams that arrive

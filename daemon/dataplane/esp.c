@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP tunnel mode with AES-GCM-16 or AES-CBC + HMAC: encapsulation,
  * decapsulation and the checks on the inner packet.  Layouts, IVs and the
  * order of checks: see esp.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP framing (RFC 4303) in tunnel mode, as pure functions on caller-owned
  * buffers: no sockets, no locks, no allocation per packet.  Two transforms:
  *

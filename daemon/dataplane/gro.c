@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCP coalescing before TUN writes (the kernel's tcp_gro_receive rules, in
  * userspace): decrypted inbound segments of one flow become one
  * super-packet that the TUN takes as a GSO packet (virtio_net_hdr with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TSO/USO in userspace: a super-packet from a TUN with IFF_VNET_HDR and
  * TUNSETOFFLOAD cut into segments the way the kernel's tcp_gso_segment /
  * __udp_gso_segment would: headers copied, IPv4 total length, ID (+1 per

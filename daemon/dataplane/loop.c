@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data threads' loops.  Each thread sleeps in its own direction's epoll
  * set (rx: the UDP sockets; tx: the TUNs) and does that direction's work.
  *

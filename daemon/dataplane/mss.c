@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCP MSS clamping (see dp_mss.h).  Per packet: a few header bytes for
  * anything that is not a TCP SYN; the option list is walked only for a
  * SYN, bounded by the TCP header's own length, itself bounded by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCP MSS clamping for mss-clamp= (what iptables' TCPMSS target does for
  * a VTI device): a pure function on one IP packet in a caller-owned
  * buffer.  Nothing is allocated, and no byte at or past len is read or

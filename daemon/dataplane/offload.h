@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TUN offloads for the data plane, as pure functions on caller-owned
  * buffers (no fds, no locks, no allocation):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data plane internals shared by dataplane.c, dataplane/sa_table.c, dataplane/sockets.c, dataplane/loop.c,
  * dataplane/rx.c and dataplane/tx.c.  Not for other modules: they use dataplane.h.
  *

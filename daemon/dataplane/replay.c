@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Anti-replay window: a ring of 64-bit blocks (RFC 6479 style). */
 #include "daemon/dataplane/replay.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Anti-replay window for inbound ESP (RFC 4303 3.4.3), kept as a ring of
  * 64-bit blocks in the manner of RFC 6479: advancing the window clears
  * whole blocks instead of shifting a bitmap.  32-bit sequence numbers (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The receiving thread: UDP (port 4500) -> keepalive / IKE / ESP -> TUN.
  *
  * Per datagram (RFC 3948): one byte 0xFF is a NAT-T keepalive; four zero

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data plane SA tables: install, remove, look up by SPI, counters. */
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data plane UDP sockets: registration, the IKE socketpair, and the socket
  * options that tell the rx thread our address (IP_PKTINFO), let the kernel
  * hand over trains of coalesced datagrams (UDP_GRO) and give bursts room. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUN device: open /dev/net/tun and bind the fd to one interface, with
  * a virtio_net_hdr before every packet so the data plane can take the
  * offloads (dp_tun_offloads: TSO/USO reads, GSO writes). */

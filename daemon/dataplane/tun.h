@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUN device the tunnel routes into: layer 3, no packet-info header,
  * IFF_VNET_HDR: each read() is one virtio_net_hdr then one IP packet (a
  * super-packet once the data plane turned the offloads on), each write()

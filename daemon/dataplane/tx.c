@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sending thread: TUN -> ESP -> UDP.  A packet leaves only encrypted
  * under the tunnel's current outbound SA; without one it is dropped.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running a conn's hook (updown=) beside the event loop: a program with
  * its argv and environment as given (never through a shell), stdin from
  * /dev/null, stdout and stderr read on the loop and logged line by line

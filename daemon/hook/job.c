@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A hook job: argv and environment in one bounded buffer, built word by
  * word.  What does not fit marks the job broken rather than cutting it. */
 #include "daemon/hook/job.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to daemon/hook/: what a job holds. */
 #ifndef MCVPN_HOOK_JOB_H
 #define MCVPN_HOOK_JOB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hook runner (hook.h): per name a slot with the run in progress and
  * the jobs waiting behind it.  A run is a child started with posix_spawn
  * (stdin /dev/null, stdout and stderr one pipe, every other fd closed, a

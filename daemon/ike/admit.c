@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Admission of IKE_SA_INIT requests: what a flood may cost the responder.
  *
  * Each request that a conn's address matches is weighed before any DH or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
  * first Child SA with its traffic selectors. */
 #include "daemon/ike/engine.h"

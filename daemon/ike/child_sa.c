@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Child SA objects: keys from the creating exchange, the IKE SA's list of
  * them, their lifetimes, and installation in the data plane through the
  * engine's io callbacks. */

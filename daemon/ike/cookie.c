@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE_SA_INIT COOKIEs: the cookie function and its two secrets (see ike/cookie.h).
  * When a cookie is demanded is ike/init.c's business. */
 #include "daemon/ike/cookie.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE_SA_INIT COOKIEs (RFC 7296 2.6): a responder under load answers a
  * request with a cookie alone, keeping no state, and goes on only with a
  * request that echoes it, which proves the initiator receives at the address

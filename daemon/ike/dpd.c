@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Liveness (dead peer detection, RFC 7296 2.4): an empty INFORMATIONAL after
  * dpddelay of silence — no authenticated IKE message and no ESP packet — and
  * the peer declared dead when nothing has come back for dpdtimeout. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The engine's entry points (ike.h) that act on the whole engine or on a
  * conn: set up and tear down, start a conn, delete its SAs, ask for a rekey,
  * the clock.  A datagram comes in through ike_receive (receive.c), ESP from

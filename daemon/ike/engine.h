@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The engine's own functions, shared by the files of daemon/ike/ (and by
  * white-box tests): SA objects, the state machine, exchanges, the handlers
  * of each exchange step.  The glue uses daemon/ike/ike.h. */

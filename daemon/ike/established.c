@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An IKE SA that completed IKE_AUTH: its Child SA goes into the data plane,
  * and if both peers initiated at once (one SA started by each side), the
  * duplicate is resolved the way

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exchanges with window size 1 (RFC 7296 2.1-2.3): our one outstanding
  * request is retransmitted with backoff until its response arrives; the last
  * response we sent is kept and re-sent when the peer repeats its request. */

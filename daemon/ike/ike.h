@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IKE engine's API, for the glue (daemon/) and the tests: the engine,
  * what it needs from the world (struct ike_io), and what it can be asked.
  * The engine never touches a socket, TUN or netlink: it sends through ike_io

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* INFORMATIONAL (RFC 7296 1.4, 1.5): DELETE, liveness checks, error notifies;
  * and the refusal of CREATE_CHILD_SA until rekeying is implemented. */
 #include "daemon/ike/engine.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE_SA_INIT (RFC 7296 1.2): proposals, KE, nonces, NAT detection; the
  * initiator handles INVALID_KE_PAYLOAD and COOKIE by starting over, the
  * responder under load demands a COOKIE before any DH or state (2.6). */

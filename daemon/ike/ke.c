@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The KE payload of our DH key (RFC 7296 3.4): IKE_SA_INIT and both rekeys
  * with PFS send one. */
 #include "daemon/ike/engine.h"

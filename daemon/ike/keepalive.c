@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT-T keepalives (RFC 3948 4): while we are behind a NAT, a one-byte
  * datagram to the peer's port 4500 every nat-keepalive= seconds keeps the
  * NAT's mapping alive when the tunnel is idle. */

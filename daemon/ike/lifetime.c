@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE SA lifetimes as libreswan defines them: rekey rekeymargin before the
  * end, plus up to rekeyfuzz percent of it at random; the original initiator
  * rekeys earlier than the responder, so both rarely start at once. */

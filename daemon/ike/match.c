@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which conn a peer's IKE SA belongs to.  At IKE_SA_INIT only the addresses
  * are known: the first conn between them whose ike= takes the peer's offer
  * serves for the proposals.  At IKE_AUTH the identities decide among the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Following the peer to a new address or port (RFC 7296 2.23).
  *
  * A NAT may forget a mapping and give the peer's next packets another port

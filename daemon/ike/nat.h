@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT detection (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port). */
 #ifndef MCVPN_NAT_H
 #define MCVPN_NAT_H

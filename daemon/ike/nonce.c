@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Nonces compared as the rekey collision rules of RFC 7296 2.8.1 compare
  * them: as unsigned big-endian numbers of possibly different lengths (a
  * shorter one that is a prefix of the other is the lower). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Proposal offer, selection and checking (RFC 7296 2.7, 3.3). */
 #include "daemon/ike/proposal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SA proposals: our offer built from the config (ike=, phase2alg=), the
  * responder's choice among the peer's offer, and the initiator's check of the
  * answer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entry point for received IKE messages: cheap checks first (header, SPI,
  * message ID), then payload parsing, decryption, and the exchange handler. */
 #include "daemon/ike/engine.h"

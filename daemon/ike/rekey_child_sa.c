@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Child SA rekeying with CREATE_CHILD_SA (RFC 7296 1.3.3, 2.8), make before
  * break: the responder installs the new SA pair before answering but keeps
  * sending on the old one until the initiator deletes it (or traffic arrives

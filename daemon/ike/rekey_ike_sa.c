@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE SA rekeying with CREATE_CHILD_SA (RFC 7296 1.3.2, 2.18): a new IKE SA
  * with fresh SPIs and keys from SK_d and a new DH exchange; the Child SAs move
  * over and the rekey's initiator deletes the old IKE SA.

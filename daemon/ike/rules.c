@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which payloads each message may carry, as data (RFC 7296 section 1 and 3,
  * strongSwan's per-exchange rules as the model): per kind of message, each
  * payload type allowed with its least and greatest count.  Checked in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE SA objects: creation, lookup, logging, teardown.  An SA is freed from a
  * zero-delay timer so that no handler frees the object its caller still uses. */
 #include "daemon/ike/engine.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE and Child SA objects and their explicit states.  Read-only outside the
  * engine (daemon/ike/): the glue reads them for status and the data plane's
  * parameters; only the engine's files write them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An IKE SA's state as a checked machine: which moves are legal, how long
  * each state may last before the SA is ended, and which exchanges each state
  * takes.  Every state but ESTABLISHED and DEAD has a deadline, so nothing a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Traffic selector arithmetic on address ranges (RFC 7296 2.9). */
 #include "daemon/ike/ts.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Traffic selectors: from configured subnets, narrowing by the responder,
  * checking by the initiator, and conversion for the data plane. */
 #ifndef MCVPN_TS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE message building: a header, then payloads chained through their
  * next-payload fields, written with the bounded writer. */
 #include "daemon/ikemsg/msg.h"

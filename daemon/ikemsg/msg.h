@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE messages as typed payloads.  Parsing is a pure function of the bytes:
  * the header, then the payload chain (outer, and after decryption the SK
  * contents), each payload in a sub-cursor bounded to its own length.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE message parsing (RFC 7296 section 3): header, payload chain, and each
  * payload body in a cursor bounded to its own length. */
 #include "daemon/ikemsg/msg.h"

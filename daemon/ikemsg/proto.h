@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKEv2 wire numbers (RFC 7296 section 3, IANA registries) and their names,
  * so logs say AUTHENTICATION_FAILED rather than 24.  Wire formats only. */
 #ifndef MCVPN_IKE_PROTO_H

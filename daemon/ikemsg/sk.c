@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SK payload sealing and opening.  CBC: IV | E(inner | pad | padlen) | ICV,
  * the ICV over the whole message before it.  GCM: 8-byte IV, AAD = the
  * message from the IKE header to the end of the SK generic header. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Encrypted (SK) payload (RFC 7296 3.14; AES-GCM per RFC 5282). */
 #ifndef MCVPN_IKE_CRYPT_H
 #define MCVPN_IKE_CRYPT_H

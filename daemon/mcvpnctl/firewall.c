@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The firewall check of mcvpnctl verify: ask firewalld, or read nftables. */
 #include "daemon/mcvpnctl/firewall.h"
 

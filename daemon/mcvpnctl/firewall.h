@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whether this host's packet filter lets IKE in (UDP 500 and 4500), for
  * mcvpnctl verify: firewalld when it runs (firewall-cmd answers for its
  * zones), else the nftables ruleset (`nft list ruleset`, judged by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl import-libreswan FILE [--secrets FILE] [--boot-script FILE]
  *                           [--conn NAME] [--local ADDR] [--all-or-nothing]
  *                           [--output-dir DIR] [--force]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl import-libreswan: an offline command of mcvpnctl (it does not
  * talk to mcvpnd).  See mcvpnctl/import.c. */
 #ifndef MCVPN_MCVPNCTL_IMPORT_H

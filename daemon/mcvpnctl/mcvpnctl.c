@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl: send one command to mcvpnd over its control socket and print
  * the reply.  The commands and their arguments are checked against the
  * catalog the daemon shares (ctl/catalog.c) before connecting, so a typo is a

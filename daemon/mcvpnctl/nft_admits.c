@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nft_admits: a ruleset's text (as `nft list ruleset` prints it: one
  * statement a line, a block opened by a line ending in '{' and closed by a
  * line that is '}') read into chains and sets, then the input chains walked

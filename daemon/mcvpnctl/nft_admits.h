@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Does an nftables ruleset let a new UDP datagram to a local port in?  For
  * mcvpnctl verify: the text of `nft list ruleset` is read into tables,
  * chains, rules and sets, and every IPv4 input hook chain (families ip and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The socket's inode from /proc/net/udp and udp6 (local_address ends in the
  * port in hex), then the process whose /proc/PID/fd has "socket:[inode]". */
 #include "daemon/mcvpnctl/port_owner.h"

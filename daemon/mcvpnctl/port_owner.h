@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which process holds a UDP port: for mcvpnctl verify, when another IKE
  * daemon (pluto, charon) has 500 or 4500. */
 #ifndef MCVPN_PORT_OWNER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl verify: what a host needs to run mcvpnd as a forwarding VPN
  * gateway, one [OK]/[FAILED] line per check with the fix in words
  * (like libreswan's `ipsec verify`).  Runs in the client, no daemon needed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exposition: the sources in order (collect.h), and the daemon-wide
  * series: build, start time, what IKE_SA_INIT floods cost, and the data
  * plane's drops that no conn's SA accounts for. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's series (built into the glue, beside ctl/'s answers): the
  * exposition that GET /metrics and mcvpnctl metrics answer with.
  *

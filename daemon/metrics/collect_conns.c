@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The series of each loaded conn, labelled conn="NAME": whether its tunnel
  * is up and its IKE SA's state, the ages of its SAs and the time to their
  * rekeys, its traffic and drops (the data plane's counters, as

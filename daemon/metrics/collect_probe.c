@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-tunnel probe's series (probe= with interface-ip=), labelled
  * conn="NAME", for the conns that have a probe: requests sent and
  * answered, whether the last was answered, the share lost of the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Prometheus text exposition format 0.0.4 (expo.h): names checked,
  * label values and HELP escaped, numbers written so that they read back
  * the same. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Prometheus text exposition format, version 0.0.4: metric families,
  * each as "# HELP", "# TYPE" and its samples together, written to an
  * evbuffer.  A small library of its own (no daemon in it), so the unit

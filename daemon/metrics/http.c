@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /metrics on evhttp (http.h).  The listening socket is made here
  * (address family, IPV6_V6ONLY, close-on-exec, non-blocking), so evhttp
  * never resolves a name; evhttp owns it from then on and closes it. */

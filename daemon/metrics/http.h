@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics-listen=: GET /metrics over HTTP on the event loop (libevent's
  * evhttp), for Prometheus to scrape.  Bound tightly: GET and HEAD only
  * (others: 501 from evhttp), /metrics only (404), no request body, 8 KB of

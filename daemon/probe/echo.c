@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ICMP and ICMPv6 echo requests built whole (IP header included, as the
  * data plane encrypts what a TUN would have given it), and the check of a
  * reply: read with the bounded cursor, one field at a time, the header's

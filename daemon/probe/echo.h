@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe's packets: an ICMP echo request (RFC 792) or ICMPv6 echo
  * request (RFC 4443 4.1) as a whole IP packet from the tunnel device's
  * address to probe=, and the check of a packet that may be its reply.

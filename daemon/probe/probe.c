@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-tunnel probe at run time: its timers, its requests and their
  * answers, and the log of its changes.
  *

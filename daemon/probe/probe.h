@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-tunnel probe (probe=, probe-interval=): while a conn has a Child
  * SA, an ICMP echo request from its tunnel device's address to probe=
  * every interval, through the tunnel (ICMPv6 for IPv6), and what came of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A probe's results: counts, the round-trip histogram, the loss window
  * and the moments worth a log line, and the limit on those lines.  No
  * clock of its own: times come from the caller. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Build mcvpn.pp with the reference policy's devel Makefile in a scratch
 # directory (the Makefile writes beside its sources).
 #   build.sh MAKEFILE OUTDIR mcvpn.te mcvpn.if mcvpn.fc

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Throughput benchmark: mcvpnd against strongSwan (kernel-libipsec),
 # wireguard-go and plain veth, side by side in one run, on this machine.
 #

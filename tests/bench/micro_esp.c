@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Micro-benchmark of the data path alone, no network: what one thread does
  * per packet, against raw OpenSSL AES-256-GCM on the same buffers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What one thread waking another costs on this machine: the floor under any
  * round trip through a userspace data path, where every hop between a
  * sleeping thread and the packet is such a wake-up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Messages that no honest engine sends, built with the engine's own wire code:
  * what an outsider can send (an IKE_SA_INIT request with any nonce length and
  * any KE value) and what a lying peer that holds an IKE SA's keys can send

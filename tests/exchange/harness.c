@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two-engine test network: queue, NAT translation, recorded io
  * callbacks with a fake data plane, virtual time, log capture.  See harness.h. */
 #include "harness.h"

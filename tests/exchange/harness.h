@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Two IKE engines, "A" and "B", talking to each other inside one process.
  *
  *        A                                                        B

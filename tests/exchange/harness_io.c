@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Queries over the recorded data plane calls: which call installed, used,
  * stopped using or removed an SA, across both sides (see harness.h). */
 #include <stdio.h>

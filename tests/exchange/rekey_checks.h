@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the rekey scenarios (test_rekey.c, test_ike_rekey.c):
  * bring a tunnel up, snapshot its SAs, start rekeys the way the engine's
  * timers do (want_* and ike_exchange_run_queue), and check the result. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Both sides initiate at the same moment (both auto=start): two IKE SAs come
  * up, and both engines must keep the same one and delete the other, leaving
  * one installed Child SA per side that the tunnel sends on.  Each case runs

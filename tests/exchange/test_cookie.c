@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The responder's side of COOKIEs (RFC 7296 2.6): with as many half-open IKE
  * SAs as its threshold (0 here: always), B answers an IKE_SA_INIT request
  * that has no valid COOKIE with N(COOKIE) alone, creating no SA and doing no

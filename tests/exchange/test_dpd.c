@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Liveness checks (dead peer detection): an empty INFORMATIONAL once neither
  * an authenticated IKE message nor an ESP packet (child_idle) has arrived for
  * dpddelay; none while packets keep arriving; the peer declared dead when

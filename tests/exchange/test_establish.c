@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tunnel coming up between two engines: the plain case, then with the first
  * message lost, with duplicated requests and with tampered SK payloads. */
 #include <arpa/inet.h>

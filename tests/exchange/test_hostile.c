@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What an outsider, or a peer that lies, can send, and what the engine must
  * do with it:
  *  - nonces of any length the RFC allows (16..256 bytes) in every exchange:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE SA rekeys, driven by hand: by either side (new SPIs and keys, the Child
  * SA moved untouched, message IDs from 0, the old IKE SA deleted by the
  * rekey's initiator, the next exchanges on the new SA), a lost response, a

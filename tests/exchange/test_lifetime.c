@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* How SAs end: DELETE from either side, a peer that never answers (the
  * retransmission schedule, in virtual time), a half-open SA whose IKE_AUTH
  * never comes, and a peer that restarts and forgets its SA. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NATs that change their minds (RFC 7296 2.23, RFC 3948): the NAT in front
  * of A forgets its mapping and gives A's packets a new public port; B must
  * follow, for IKE and for ESP, on authenticated traffic only, after checking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An initiator may send its very first IKE_SA_INIT to UDP port 4500, with
  * the non-ESP marker (RFC 7296 2.23, RFC 3948 2.2): the responder answers on
  * 4500 from 4500, and its half-open SA stays there (a repeated request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A peer that sets up a second IKE SA while its first one still stands,
  * without INITIAL_CONTACT (libreswan reviving a conn it dropped without a
  * DELETE, for example when its kernel refused the Child SA).  Both SAs were

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the responder asks for or refuses: INVALID_KE_PAYLOAD and COOKIE
  * (the initiator starts over), AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN for
  * IKE and for ESP, and traffic selectors (narrowed, or TS_UNACCEPTABLE). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Child SA rekeys, driven by hand: by either side with and without PFS
  * (make before break, seen in the order of the fake data plane's calls), the
  * responder's switch when the initiator's DELETE is late, simultaneous rekeys

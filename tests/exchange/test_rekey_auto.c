@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lifetimes in simulated time: with salifetime=12s, ikelifetime=25s and
  * rekeymargin=4s (rekeyfuzz 100%) the engines rekey by themselves for five
  * IKE SA lifetimes, the original initiator always first (after 4-8 s for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What no input may do to the engines, whatever the peer sends or the network
  * does: the fuzz target aborts when one of these breaks, with the reason on
  * stderr.  They are the engine's own bookkeeping, never a protocol outcome (a

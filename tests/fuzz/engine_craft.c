@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crafted messages for fuzz_ike_engine: payload templates read from the
  * program (engine_prog.h, TPL_*), messages sealed with the keys of an SA one
  * of the engines holds (OP_INJECT), and IKE_SA_INIT requests and responses

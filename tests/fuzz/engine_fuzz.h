@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pieces of fuzz_ike_engine, shared by its files: the interpreter's state,
  * crafted messages and payloads (engine_craft.c), mutations of queued
  * messages (engine_mutate.c), invariants (engine_check.c).  The input

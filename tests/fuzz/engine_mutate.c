@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OP_MUTATE: change a message waiting in the queue.  Inner mode opens its SK
  * payload with the keys of the SA that sent it (the harness holds both
  * engines, so the sender's SA is found by its SPIs), mutates the plaintext

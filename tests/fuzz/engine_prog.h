@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The input language of fuzz_ike_engine: a small program that drives two IKE
  * engines (tests/exchange/harness.h) through a session with real keys.  It is
  * read byte by byte with the bounded cursor; a program that ends early reads

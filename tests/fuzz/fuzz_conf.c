@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the configuration loader (conf/) on any text.
  *
  * The input is split at its first NUL: before it the *.conf text, after it

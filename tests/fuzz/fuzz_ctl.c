@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the control socket wire format (ctl/proto.c).
  *
  * The input is taken as a frame body (the bytes after the u32 length) and

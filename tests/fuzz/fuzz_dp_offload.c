@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the data plane's TUN offloads (dataplane/gso.c,
  * dataplane/gro.c, dataplane/csum.c) on any bytes, checked against what
  * dataplane/offload.h promises.  The first byte picks the path:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the inbound ESP path (daemon/esp.c esp_sa_decap) on an
  * SA with a fixed AES-GCM-16-256 key and fixed traffic selectors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the IKE engine itself, deep in its states.  Two engines
  * (tests/exchange/harness.h: A initiates, B answers, NAT between them,
  * virtual time) run a program read from the input (engine_prog.h): set up a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the IKE message parsers (ikemsg/parse.c) on any bytes.
  *
  * One input goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: opening the SK payload (ikemsg/sk.c) with fixed
  * keys, then parsing what came out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: mcvpnctl import-libreswan's converter (conf/import.h,
  * import_libreswan) on any libreswan conn file, ipsec.secrets and boot
  * script, through its public entry points only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: TCP MSS clamping (daemon/dp_mss.c dp_mss_clamp) on any
  * bytes, as a peer could send them inside valid ESP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the probe's check of a reply (daemon/probe/echo.c
  * probe_echo_match) on any bytes, as they could come out of the tunnel
  * (the data plane copies what looks like an echo reply with the probe's

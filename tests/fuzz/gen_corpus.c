@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writes the seed corpora of the fuzz targets, from the daemon's own
  * builders, so they can be made again after a wire format change:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the seed generators (gen_corpus.c, gen_engine_corpus.c). */
 #ifndef MCVPN_TESTS_FUZZ_GEN_CORPUS_H
 #define MCVPN_TESTS_FUZZ_GEN_CORPUS_H

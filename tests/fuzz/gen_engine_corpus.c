@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Seeds of fuzz_ike_engine: programs in its language (engine_prog.h), each a
  * scenario the engines go through from end to end, so that libFuzzer starts
  * from deep states and mutates on top of them.  Timer indices for OP_FIRE

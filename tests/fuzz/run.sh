@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets (build-fuzz, clang, -Dfuzz=true) and run each
 # one for N seconds (default 20) on a scratch copy of its seed corpus, so the
 # committed corpus stays as it is.  Exits non-zero if any target crashed,

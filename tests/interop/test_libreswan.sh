@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: mcvpnd (AWS side, config imported from the operators' libreswan
 # file) against Debian 12's libreswan 4.10 pluto (OCI side, the operators'
 # libreswan file as it is).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Interop: mcvpnd (AWS side) against strongSwan charon (OCI side).
 #
 #   mcv-aws-PID                   mcv-inet-PID                            mcv-oci-PID

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
 # Shared helpers for the mcvpn test scripts: messages, bounded waiting,
 # cleanup on exit, and pass/fail counting.  Source it; it defines functions and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
 # Running mcvpnd inside the test namespaces.  Needs common.sh and topo.sh.
 #

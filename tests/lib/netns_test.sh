@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # The preamble of a netns test script: the shared helpers (common.sh,
 # topo.sh, mcvpn.sh), root, the built binaries, and the cleanup at exit.

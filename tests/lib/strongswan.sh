@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
 # strongSwan (charon with kernel-libipsec) as a peer inside a test namespace.
 # Needs common.sh and topo.sh.  See shared/notes/strongswan-peer.md for why

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """TCP SYNs for the mss-clamp tests, without tcpdump: send a crafted one,
 or watch a device for one and say what MSS it carries.  IPv4 only.
 

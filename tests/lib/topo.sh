@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
 # The two-cloud test topology, in three network namespaces named per run
 # (suffix = the calling script's PID, so parallel runs never collide):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mcvpn demo: the AWS <-> OCI tunnel, both VMs emulated in network namespaces
 # on this machine, with the clouds' 1:1 NAT in between.
 #

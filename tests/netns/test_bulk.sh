@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test: bulk TCP routed through the tunnel between LAN hosts, so
 # that every data-path offload carries forwarded traffic: the TUN's TSO
 # super-packets cut by mcvpnd, ESP sent in UDP GSO trains, received

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Operating a running mcvpnd: reload without disruption under a ping stream
 # (unchanged conn untouched, new conn started, removed conn deleted, broken
 # config refused as a whole, changed conn restarted), the JSON outputs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The hook (updown=) and debug logging switched at run time, on two real
 # daemons.  aws runs the hook, a script this test writes that appends its
 # arguments and the variables it was given to a file, one record per run;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test: the operators' libreswan files, exactly as their how-to
 # prints them (keys at column 0 under "conn NAME", the secrets line
 # "IP IP: PSK", the @reboot script that set up vti1), imported with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # IPv6 inner traffic through the IPv4 tunnel: traffic selectors 0.0.0.0/0
 # and ::/0 on both sides, an IPv6 route into vti1, pings both ways between
 # IPv6 hosts behind each side; and IPv6 packets refused by a tunnel whose

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test of an SA's life: rekeying, dead peer detection, recovery.
 # Two mcvpnd, both auto=start, with lifetimes short enough that a minute holds
 # several Child SA and IKE SA rekeys:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Metrics: both daemons serve GET /metrics at metrics-listen= on their own
 # loopback (aws on 127.0.0.1, oci on [::1]), Debian's Prometheus scrapes
 # aws's every second, and its HTTP API sees what happens to the tunnel.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test: the AWS side behind a port-translating NAT that forgets
 # its mapping mid-session (RFC 7296 2.23, RFC 3948).
 #

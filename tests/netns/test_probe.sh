@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The in-tunnel probe (probe=): the seed pair, aws probing oci's tunnel
 # address every second, aws's daemon with only the unit's two capabilities
 # (CAP_NET_ADMIN, CAP_NET_BIND_SERVICE: no CAP_NET_RAW) and the kernel's

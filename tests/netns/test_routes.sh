@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Routes that behave: mcvpnd's routes carry their own protocol (proto
 # mcvpn), never replace or delete a route someone else made, and fail over
 # between two tunnels by metric with routes-when-down=withdraw.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mcvpnd as a systemd service, without systemd: the unit file passes
 # `systemd-analyze verify` and scores EXPOSURE_MAX (1.8) or lower in
 # `systemd-analyze security` (2.2 before it ran as User=mcvpn); the daemon

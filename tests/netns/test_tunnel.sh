@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Integration test: two mcvpnd, the AWS and the OCI side, both auto=start,
 # started together, behind the two clouds' 1:1 NAT.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mcvpnd as the unprivileged user mcvpn, both ways the issue names: the AWS
 # side started as root with --user mcvpn (it switches itself), the OCI side
 # started as mcvpn from the start with the two capabilities as ambient ones

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mcvpnctl verify in a namespace of its own: every check says [OK] on a host
 # set up as a gateway, and each deliberately broken setting turns its line
 # into [FAILED] with the fix, and the exit status into 1.

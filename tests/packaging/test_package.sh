@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Packaging: `meson install` into a scratch root puts every file where the
 # unit and the man pages say it is; its sysusers.d file makes the user
 # mcvpn that the unit runs as; the Debian package builds from

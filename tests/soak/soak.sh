@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Soak test (not in the default CI run): the seed pair in the test topology
 # (tests/lib/topo.sh: two namespaces behind the clouds' 1:1 NAT) with
 # lifetimes of seconds, so that both daemons also rekey on their own, and

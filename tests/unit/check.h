@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal test harness: every check counts, failures say what was expected
  * and what came, and check_summary() prints "N passed, N failed". */
 #ifndef MCVPN_TESTS_CHECK_H

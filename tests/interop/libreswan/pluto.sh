@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2015  # "A && B || die" is meant
 # libreswan's pluto as a peer inside a test namespace.  Needs common.sh and
 # topo.sh.  Found by running Debian 12's libreswan 4.10 here:

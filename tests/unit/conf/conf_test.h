@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the conf tests: load text, look for a message. */
 #ifndef MCVPN_TESTS_CONF_TEST_H
 #define MCVPN_TESTS_CONF_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What mcvpnd --check says of a conn's routes on a host (injected: no
  * netlink here): every refusal (a route that covers the peer or this host,
  * one that replaces a route mcvpnd did not make, the default route above

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* updown=: the command line split into argv by mcvpn's quoting rules
  * (conf/command.c), and the hook keys of a conn: updown=, libreswan's
  * leftupdown=/rightupdown= read for this host's end, updown-timeout=. */

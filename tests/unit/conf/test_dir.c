@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf_load_dir on real temporary directories: which files are read, in
  * which order, the secrets file mode check, and problems across files. */
 #include <sys/stat.h>

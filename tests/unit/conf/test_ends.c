@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which end is this host (libreswan's rule, on an injected host: no
  * netlink here), left=%defaultroute and its resolution again when the
  * routes change, the sided keys read local first, and the keys libreswan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every problem is reported as "FILE:LINE: reason", and all of them are
  * reported, not just the first. */
 #include "conf_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two real configs mcvpn replaces libreswan with (AWS side and its
  * mirror on the Oracle side) load with every field as written. */
 #include "conf_test.h"

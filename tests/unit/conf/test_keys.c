@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every accepted form of every key, and the defaults when a key is absent. */
 #include "conf_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Who may read the configuration (conf/perm.c): the rules on made-up
  * stats, then on a real directory through conf_load_dir: its mode refused
  * or warned about, a file whose reader may not open it. */

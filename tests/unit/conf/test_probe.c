@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* probe= and probe-interval=: values (IPv4 and IPv6), ranges and the
  * default, every refusal and warning as FILE:LINE, and a reload's view of
  * them (no change of the tunnel). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets: value forms, libreswan's matching rules, and errors that never
  * quote the secret. */
 #include "conf_test.h"

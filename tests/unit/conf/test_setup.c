@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config setup's own keys (conf/setup.c): metrics-listen= with good and
  * bad values, each problem as FILE:LINE: reason; set twice in one section
  * or in two files; the warning for an address other hosts reach; the

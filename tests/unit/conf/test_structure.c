@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The structure of ipsec.conf files (sections.c, files.c, lexer.c) on a
  * virtual directory: keys at column 0, comments after values, quotes and
  * braces, version and config setup, conn %default wherever it stands,

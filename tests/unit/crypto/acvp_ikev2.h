@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NIST ACVP known answers for the SP 800-135 IKEv2 KDF ("kdf-components",
  * mode "ikev2", revision 1.0), taken from the ACVP server's published sample
  * vector set gen-val/json-files/kdf-components-ikev2-1.0/internalProjection.json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-GCM through aead_*: McGrew & Viega, "The Galois/Counter Mode of
  * Operation (GCM)", test cases 13-16 (256-bit keys, 96-bit IV; cases 17
  * and 18 use other IV lengths, which ESP never does), and the ESP packet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data-plane promise of aead.h: after aead_new, encrypting and
  * decrypting packets allocates nothing.  Counted through OpenSSL's
  * allocator hooks (every EVP allocation goes through CRYPTO_malloc), so

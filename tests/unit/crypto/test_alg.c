@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alg.c tables: IANA names (RFC 7296 3.3.2 and the IKEv2 registry), sizes
  * (RFC 4868 2.1, RFC 4106 8.1, RFC 5903 7, RFC 3526) and supported sets. */
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PSK AUTH (RFC 7296 2.15):
  *   AUTH = prf(prf(PSK, "Key Pad for IKEv2"), msg | nonce | prf(SK_p, IDx'))
  * Expected values computed with Python's hmac/hashlib (independent of this

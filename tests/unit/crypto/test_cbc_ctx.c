@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The keyed, reusable AES-CBC of cbc_ctx.h: NIST SP 800-38A appendix F.2
  * (CBC-AES128/192/256, encrypt and decrypt), RFC 3602 section 4 cases #1
  * and #2, agreement with the one-shot cipher_cbc_* for every key size and

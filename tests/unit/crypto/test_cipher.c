@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AES-CBC known answers: NIST SP 800-38A appendix F.2.5 (CBC-AES256.Encrypt)
  * and F.2.6 (CBC-AES256.Decrypt), RFC 3602 section 4 case #1 (AES-128). */
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The data-plane promise of cbc_ctx.h and integ_ctx.h: once made,
  * encrypting, decrypting, making IVs and computing or verifying ICVs
  * allocate nothing.  Counted through OpenSSL's allocator hooks, as

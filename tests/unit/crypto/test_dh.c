@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key agreement for the KE payload.
  * MODP_1536 (RFC 3526 group 5): fixed private values a and b; g^a, g^b and
  *   g^ab computed with Python's pow(2, x, p), p derived from its defining

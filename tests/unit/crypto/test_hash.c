@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hash_sha1 for NAT detection (RFC 7296 2.23) and hash_sha256 for COOKIEs
  * (RFC 7296 2.6): FIPS 180-2 appendix A.1 / B.1 ("abc") and A.2 / B.2 (the
  * 448-bit two-block message). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HMAC-SHA2 through prf_compute (full output) and integ_compute/verify
  * (truncated ICVs).  Vectors: RFC 4231 test cases 1-4, 6 and 7 (the PRF
  * test vectors of RFC 4868 2.7.1 are the same), RFC 4868 2.7.2 AUTH test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The keyed, reusable HMAC of integ_ctx.h: RFC 4868 2.7.2 AUTH test cases
  * (ICV = leading half of the HMAC) and RFC 2202 case 1 truncated per
  * RFC 2404, then agreement with the one-shot integ_compute (EVP_MAC) for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* prf+, SKEYSEED and the IKE / Child SA keys (RFC 7296 2.13, 2.14, 2.17,
  * 2.18) against the NIST ACVP IKEv2 KDF known answers in acvp_ikev2.h.
  * ACVP names: SKEYSEED = prf(Ni | Nr, g^ir); DKM = prf+(SKEYSEED, Ni | Nr |

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* secret.c and rand.c: allocation, copies, constant-time compare. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fake daemon and raw client for the control socket tests. */
 #include "ctl_fake.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers for the control socket: a forked mcvpnd stand-in running
  * the real ctl server with a fake handler, and a raw client that speaks
  * the wire format byte by byte.

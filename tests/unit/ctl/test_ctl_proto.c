@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ctl_proto: encode/decode of the control socket frames, every malformed
  * case.  The format is our own (ctl/proto.h), so the expected bytes
  * are worked out by hand from that layout; there is no published vector. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ctl server: a forked server with the fake handler (ctl_fake.c), driven
  * by raw sockets: normal and failing commands, every malformed frame, a
  * stalled client, concurrent clients, the client limit, SIGPIPE, peer uid,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mcvpnctl end to end: the built binary (argv[1]) against a forked ctl
  * server with the fake handler, and against hand-rolled bad daemons, for
  * its output, its messages and its exit codes (0 ok, 1 daemon error,

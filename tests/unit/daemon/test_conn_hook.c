@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hook's job for each event of a conn (daemon/conn_hook.c): argv from
  * updown=, every documented variable present with its value (libreswan's
  * PLUTO_* names and mcvpn's MCVPN_*), nothing undocumented, and never the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* harden_process(): the process is undumpable afterwards, and a secret lives
  * in a mapping that core dumps leave out (VmFlags "dd" in /proc/self/smaps:
  * MADV_DONTDUMP). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* user_switch() (--user): root becomes the user with CAP_NET_ADMIN and
  * CAP_NET_BIND_SERVICE only, everywhere the kernel keeps capabilities,
  * with no_new_privs, and cannot be root again; the control socket's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The manual pages against the code they describe.
 #
 #   test_docs.sh SOURCE_ROOT [MCVPND]

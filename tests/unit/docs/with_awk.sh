@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # with_awk.sh AWK CMD...: run CMD with "awk" in PATH being AWK (gawk, mawk:
 # a program found in PATH), so that a script is checked under each awk that
 # Debian may make /usr/bin/awk (mawk by default, gawk once installed).

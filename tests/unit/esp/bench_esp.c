@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Not a test: how many 1400-byte inner packets per second one thread
  * encapsulates and decapsulates with AES-GCM-16 and with AES-CBC + each
  * HMAC.  Run with `meson test -C BUILD --benchmark` or directly; nothing

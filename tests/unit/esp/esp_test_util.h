@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the ESP tests: inner packets and selectors. */
 #ifndef MCVPN_TEST_ESP_UTIL_H
 #define MCVPN_TEST_ESP_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Two data planes in one process, no namespaces, no root:
  *
  *   test --tunA[0]==tunA[1]--> [dp A] --udpA--> tap --(test relays)--> udpB --> [dp B] --tunB[1]==tunB[0]--> test

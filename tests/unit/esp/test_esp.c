@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP framing with AES-GCM-16: published packets, round trips of every
  * size, exact trailer layout, and every way a packet must be refused. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESP framing with AES-CBC + HMAC (RFC 4303, RFC 3602, RFC 2404, RFC 4868):
  * RFC 3602's ESP packets with an ICV added, round trips for every key size
  * and integrity algorithm checked against the one-shot crypto functions,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dp_mss_clamp (daemon/dp_mss.c) on crafted packets: SYNs and SYN-ACKs
  * over IPv4 and IPv6 (with extension headers) with the MSS option first,
  * after others, at odd and even offsets, twice, or absent; truncated and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUN offloads as pure functions (dataplane/offload.h): checksums
  * against a plain RFC 1071 reference, TSO/USO split of IPv4 and IPv6
  * super-packets with odd sizes, partial checksums completed, refused

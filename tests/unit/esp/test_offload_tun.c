@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The offload paths end to end with real TUN devices and the kernel's own
  * TCP, in two private network namespaces of this process (root only;
  * skipped otherwise):

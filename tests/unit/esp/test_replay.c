@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Anti-replay window (RFC 4303 3.4.3; block ring as in RFC 6479): fixed
  * cases at the edges, then a long randomized run against a plain model. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hook runner on a real event loop with real children: the program
  * runs with exactly the argv and environment given, inherits no fd of
  * ours, its output reaches the log line by line (escaped, cut, at most

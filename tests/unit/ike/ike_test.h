@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the IKE message tests: an IKE_SA_INIT request written
  * byte by byte from the RFC 7296 section 3 layouts, a raw message assembler
  * for malformed cases, and a check that names parse errors. */

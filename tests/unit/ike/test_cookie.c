@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The COOKIE function (RFC 7296 2.6): version | SHA-256(Ni | IPi | SPIi | secret).
  * Given the secret it is deterministic and binds every input but the port;
  * the responder's secret rotates every IKE_COOKIE_ROTATE_S, the previous one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SK payload (RFC 7296 3.14, RFC 5282): seal and open with
  * AES-CBC-256 + HMAC-SHA2-384-192 and with AES-GCM-16-256, the wire layout
  * checked against the crypto primitives directly, every flipped bit

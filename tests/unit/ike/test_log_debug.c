@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Debug logging switched at run time (mcvpnctl debug): for the whole
  * daemon, or for one conn's lines alone: log_conn and log_sa with its
  * name, log_limited, and the engine's IKE_SA_LOG for its SAs (initiator,

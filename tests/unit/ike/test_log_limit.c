@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The log limit for lines an outsider can cause (log.h, log_limited): ten
  * lines per call site and window go out, the rest are counted, and the next
  * line after the window says how many were left out.  Lines go to stderr,

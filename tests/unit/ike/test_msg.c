@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE message layer, the good paths: an IKE_SA_INIT request written by hand
  * from RFC 7296 section 3, parsed field by field and written again by the
  * builder byte for byte; then every payload type built and parsed back. */

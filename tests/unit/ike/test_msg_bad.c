@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* IKE message layer, the bad paths: every way a peer's bytes can be wrong
  * is refused with its own error, and nothing reads outside the datagram
  * (run under -Db_sanitize=address to see the second half). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NAT detection (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP | port), against
  * values computed apart from this code (python3 hashlib.sha1 over the same
  * bytes), and the two notifies built and matched. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Proposals (RFC 7296 2.7, 3.3): our offer from configured algorithm sets,
  * the responder's choice in the peer's order, the initiator's check of the
  * answer, and the text a log line shows. */

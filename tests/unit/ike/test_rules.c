@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The payload rules (daemon/ike/rules.c): for each kind of message, a
  * payload that is not allowed, one too many, one missing; missing ones are
  * forgiven in a response that refuses (an error notify; in IKE_SA_INIT a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Traffic selectors (RFC 7296 2.9): from configured prefixes, narrowed by
  * the responder, checked by the initiator, and described for logs. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* import_libreswan (conf/import*.c) on in-memory text: the boot script's
  * variants, the key rules, the secrets selection and the refusals, each
  * checked by the conf text it gives and by its messages.  The operators'

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mcvpnctl import-libreswan on the operators' own files (tests/import/).
 #
 #   test_import.sh SOURCE_ROOT MCVPNCTL MCVPND

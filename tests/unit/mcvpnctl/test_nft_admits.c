@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nft_admits on rulesets as `nft list ruleset` prints them (the forms were
  * checked against nft 1.0.6's own listing): the common host firewalls,
  * iptables-nft's translation, named sets, jumps, drops, the families and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exposition writer (daemon/metrics/expo.c) byte for byte: HELP and
  * TYPE per family, counters and gauges, label values escaped (backslash,
  * double quote, newline) and made UTF-8, numbers that read back the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* netlink/ and daemon/tun.c against the real kernel, inside a private
  * network namespace made by unshare(CLONE_NEWNET) (needs root), so the
  * host is never touched:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The shipped Prometheus alerting rules: promtool check rules (syntax,
 # PromQL, templates), then promtool test rules (prometheus_rules_test.yml:
 # each alert fires on series shaped like mcvpnd's, and only then).

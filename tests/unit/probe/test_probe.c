@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe's parts that need no network: the echo requests it builds
  * (known answers, IPv4 and IPv6, checksums computed apart from the
  * code's), the replies it takes and the ones it refuses (every other

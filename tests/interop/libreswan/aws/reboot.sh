@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The AWS VM's @reboot script: it set up vti1 once libreswan had made it.
 sleep 30
 sudo ip addr add 192.168.2.1/30 dev vti1

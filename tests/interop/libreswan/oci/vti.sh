@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The OCI VM's boot script: it set up vti1 once libreswan had made it.
 sleep 30
 ip link set vti1 up
