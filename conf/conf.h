@@ -294,5 +294,8 @@ size_t conf_command_argv(const struct conf_command *c, const char **argv, size_t
  * on, without a restart of the tunnel; nor are probe= and probe-interval=,
  * which a reload applies to the running tunnel. */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
+/* The hook (updown=, updown-timeout=): left out of conf_conn_equal, as a
+ * new one needs no restart; this says whether a reload changed it. */
+bool conf_conn_hook_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif

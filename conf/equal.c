@@ -93,6 +93,12 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       psk_equal(a->psk, b->psk);
 }
 
+bool conf_conn_hook_equal(const struct conf_conn *a, const struct conf_conn *b)
+{
+	return a->updown.argc == b->updown.argc && a->updown_timeout == b->updown_timeout &&
+	       memcmp(a->updown.words, b->updown.words, sizeof(a->updown.words)) == 0;
+}
+
 bool conf_setup_metrics_equal(const struct conf_setup *a, const struct conf_setup *b)
 {
 	return sa_equal(&a->metrics_listen, &b->metrics_listen);
