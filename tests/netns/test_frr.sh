@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# BGP over the tunnel: Debian's FRR (zebra and bgpd, one pair per VM, each
+# with its own config, pid files and sockets) peering over mcvpn's /30 with
+# routing=external, each VM announcing its LAN.
+#
+#   mcf-aws-PID                   mcf-inet-PID                            mcf-oci-PID
+#  +----------------------+      +--------------------------------+      +------------------------+
+#  | mcvpnd routing=ext.  |      | nft: the clouds' 1:1 NAT       |      | mcvpnd routing=ext.    |
+#  | zebra, bgpd AS 65001 |      |  198.51.100.10 <-> 10.3.1.200  |      | zebra, bgpd AS 65002   |
+#  |  network 10.2/16     |      |  203.0.113.20 <-> 10.106.1.200 |      |  network 10.105/16     |
+#  | vti1 192.168.2.1/30  |      |                                |      | vti1 192.168.2.2/30    |
+#  | lo   10.2.0.10/32    |      | table inet cut: drops all      |      | lo   10.105.0.10/32    |
+#  | wan0 10.3.1.200/24   +------+   forwarded (the cut path)     +------+ wan0 10.106.1.200/24   |
+#  +----------------------+      +--------------------------------+      +------------------------+
+#   BGP 192.168.2.1 <-> 192.168.2.2 through the tunnel, keepalive 1 s, hold 3 s
+#
+# Checks: --check refuses routes= with routing=external; the session
+# establishes over the tunnel; each side's kernel has the other's LAN
+# prefix from bgpd (proto bgp, via the peer's /30 address, dev vti1) and
+# none from mcvpnd (proto mcvpn); a ping from LAN to LAN passes.  Then the
+# tunnel's three ways down, each followed by its way back (routes back, ping
+# passes): mcvpnctl down on both sides (a DELETE: both devices lose their
+# carrier, the routes go at once); the path cut in the middle (nobody tells mcvpnd: the
+# carrier stays, bgpd's hold time withdraws the routes); aws's mcvpnd
+# stopped (its device goes; oci's loses its carrier).  Every wait is for
+# the state itself, bounded by SAFETY (common.sh): no speed is asserted.
+#
+# Usage: sudo tests/netns/test_frr.sh   (after a build; needs Debian's frr,
+# tests/deps.sh).  Ends with "N passed, N failed".  About 15 s.
+# shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
+. "$(dirname "$0")/../lib/netns_test.sh"
+
+NS_AWS="mcf-aws-$$"
+NS_OCI="mcf-oci-$$"
+NS_INET="mcf-inet-$$"
+FRR_BIN=/usr/lib/frr
+
+if [ ! -x "$FRR_BIN/zebra" ] || [ ! -x "$FRR_BIN/bgpd" ] || ! command -v vtysh >/dev/null; then
+	echo "SKIP: FRR is not installed (Debian's frr: tests/deps.sh)"
+	exit 77
+fi
+getent passwd frr >/dev/null || die "FRR is installed but there is no user frr"
+
+declare -A LAN=([aws]=10.2.0.0/16 [oci]=10.105.0.0/16)
+declare -A LAN_HOST=([aws]=10.2.0.10 [oci]=10.105.0.10)
+declare -A TUN_IP=([aws]=192.168.2.1 [oci]=192.168.2.2)
+declare -A ASN=([aws]=65001 [oci]=65002)
+other() { [ "$1" = aws ] && echo oci || echo aws; }
+
+frr_dir() { printf '%s/frr-%s' "$WORK" "$1"; }
+
+# frr_conf SIDE: zebra's and bgpd's configs.  eBGP over the /30 (directly
+# connected: no ebgp-multihop), the LAN announced as a network (no route
+# for it in the RIB: import-check off), short timers so a dead session is
+# seen in 3 s and tried again every second.
+frr_conf() {
+	local side=$1 peer dir
+	peer=$(other "$side")
+	dir=$(frr_dir "$side")
+	printf 'hostname %s\nlog file %s/zebra.log\n' "$side" "$dir" >"$dir/zebra.conf"
+	cat >"$dir/bgpd.conf" <<-EOF
+	hostname $side
+	log file $dir/bgpd.log
+	router bgp ${ASN[$side]}
+	 bgp router-id ${TUN_IP[$side]}
+	 no bgp ebgp-requires-policy
+	 no bgp network import-check
+	 neighbor ${TUN_IP[$peer]} remote-as ${ASN[$peer]}
+	 neighbor ${TUN_IP[$peer]} timers 1 3
+	 neighbor ${TUN_IP[$peer]} timers connect 1
+	 address-family ipv4 unicast
+	  network ${LAN[$side]}
+	 exit-address-family
+	EOF
+}
+
+# frr_start SIDE: zebra, then bgpd, in SIDE's namespace, daemonized as the
+# user frr, everything in SIDE's own directory (-i pid file, -z zebra's
+# API socket, --vty_socket for vtysh); no vty TCP port (-P 0).
+FRR_PIDFILES=()
+frr_start() {
+	local side=$1 dir d
+	dir=$(frr_dir "$side")
+	mkdir -p "$dir" && frr_conf "$side" && chown -R frr:frr "$dir" ||
+		die "cannot prepare $dir"
+	for d in zebra bgpd; do
+		FRR_PIDFILES+=("$dir/$d.pid")
+		nsx "$side" "$FRR_BIN/$d" -d -i "$dir/$d.pid" -z "$dir/zserv.api" --vty_socket "$dir" \
+			-f "$dir/$d.conf" -A 127.0.0.1 -P 0 </dev/null >>"$dir/start.log" 2>&1 ||
+			die "$d ($side) did not start: $(tail -n 3 "$dir/start.log")"
+		wait_for "$SAFETY" test -S "$dir/$d.vty" ||
+			die "$d ($side): no vty socket in $dir after $SAFETY s (SAFETY)"
+	done
+}
+
+frr_stop_all() {
+	local f
+	for f in "${FRR_PIDFILES[@]}"; do
+		[ -s "$f" ] && stop_pid "$(cat "$f")"
+	done
+}
+
+vtysh_in() {
+	local side=$1
+	shift
+	nsx "$side" timeout 30 vtysh --vty_socket "$(frr_dir "$side")" "$@"
+}
+
+# bgp_state SIDE: the session's state as bgpd says it (Established, Active, ...).
+bgp_state() {
+	local peer
+	peer=$(other "$1")
+	vtysh_in "$1" -c "show bgp neighbors ${TUN_IP[$peer]} json" 2>/dev/null |
+		python3 -c 'import json, sys; print(next(iter(json.load(sys.stdin).values()))["bgpState"])' 2>/dev/null
+}
+
+# learnt SIDE: the kernel route to the other side's LAN, as bgpd put it.
+learnt() {
+	local peer
+	peer=$(other "$1")
+	nsx "$1" ip -4 route show "${LAN[$peer]}" proto bgp
+}
+# has_route SIDE / no_route SIDE: the route via the peer's tunnel
+# address on vti1 is there / is not (no route to that LAN at all).
+has_route() { grep -q "via ${TUN_IP[$(other "$1")]} dev vti1" <<<"$(learnt "$1")"; }
+no_route() { [ -z "$(nsx "$1" ip -4 route show "${LAN[$(other "$1")]}")" ]; }
+both_routes() { has_route aws && has_route oci; }
+no_routes() { no_route aws && no_route oci; }
+carrier_off() { grep -q NO-CARRIER <<<"$(nsx "$1" ip link show vti1 2>/dev/null)"; }
+carrier_on() { nsx "$1" ip link show vti1 >/dev/null 2>&1 && ! carrier_off "$1"; }
+both_carriers_on() { carrier_on aws && carrier_on oci; }
+both_established() { [ "$(bgp_state aws)" = Established ] && [ "$(bgp_state oci)" = Established ]; }
+
+# lan_ping: from oci's LAN host to aws's, through the tunnel.
+lan_ping() { topo_ping oci "${LAN_HOST[aws]}" -I "${LAN_HOST[oci]}"; }
+
+# wait_check DESC CMD...: pass when CMD holds, within SAFETY s.
+wait_check() {
+	local d=$1 start
+	shift
+	start=$(now_ms)
+	if wait_for "$SAFETY" "$@"; then
+		pass "$d (after $(secs_since "$start") s)"
+		return 0
+	fi
+	fail "$d" "not so after $SAFETY s (SAFETY): $*"
+	local s
+	for s in aws oci; do
+		info "$s: bgp $(bgp_state "$s"); $(nsx "$s" ip -br link show vti1 2>&1); routes:"
+		nsx "$s" ip -4 route | sed 's/^/         | /'
+	done
+	mcvpn_dump_logs
+	return 1
+}
+
+# routes_back DESC: the session and both learnt routes return, and carry a ping.
+routes_back() {
+	wait_check "$1: each side learns the other's LAN again" both_routes
+	check "$1: a ping from LAN to LAN passes" lan_ping
+}
+
+cut_path() {
+	nsx inet nft -f - <<-'EOF'
+	table inet cut {
+		chain drop_all {
+			type filter hook forward priority -10; policy drop;
+		}
+	}
+	EOF
+}
+
+write_configs() {
+	local side
+	for side in aws oci; do
+		mcvpn_write_config "$side" start
+		sed -i '/^[[:space:]]*routes=/d' "$(mcvpn_dir "$side")/conf/$CONN.conf"
+		# dead peer detection late, so that the cut is bgpd's to notice
+		mcvpn_conf_set "$side" routing=external dpddelay=60s
+	done
+}
+
+test_check() {
+	local dir="$WORK/check" out rc
+	section "mcvpnd --check"
+	mcvpn_write_config aws start "$dir"
+	printf '    routing=external\n' >>"$dir/$CONN.conf"
+	out=$(nsx aws timeout "$SAFETY" "$MCVPND" --check --config-dir "$dir" 2>&1)
+	rc=$?
+	check_rc_nonzero "--check refuses routes= with routing=external (exit status)" "$rc"
+	check_match "--check says why, at the routes= line" \
+		"$CONN\\.conf:[0-9]+: conn \"$CONN\": routes= with routing=external: mcvpnd installs no route" "$out"
+}
+
+test_bgp() {
+	local side
+	section "BGP over the tunnel"
+	chmod 711 "$WORK" || die "chmod $WORK failed"	# the user frr reaches its directories
+	at_exit frr_stop_all
+	write_configs
+	for side in aws oci; do
+		mcvpnd_start "$side" || fail "$side mcvpnd starts" "see its log"
+	done
+	wait_for "$SAFETY" mcvpn_both_up && pass "tunnel up" ||
+		fail "tunnel up" "no Child SA after $SAFETY s (SAFETY)"
+	check "vti1 has its carrier on aws while the Child SA is up" carrier_on aws
+	check "vti1 has its carrier on oci while the Child SA is up" carrier_on oci
+	for side in aws oci; do
+		frr_start "$side"
+	done
+	wait_check "the BGP session is established over the tunnel" both_established
+	wait_check "each side learns the other's LAN" both_routes
+	check_match "aws: oci's LAN via oci's tunnel address on vti1, from bgpd" \
+		"^10\\.105\\.0\\.0/16 .*via 192\\.168\\.2\\.2 dev vti1 proto bgp" "$(nsx aws ip -4 route)"
+	check_match "oci: aws's LAN via aws's tunnel address on vti1, from bgpd" \
+		"^10\\.2\\.0\\.0/16 .*via 192\\.168\\.2\\.1 dev vti1 proto bgp" "$(nsx oci ip -4 route)"
+	# mcvpnd's routing protocol by number: ip(8) knows its name only from
+	# the packaged rt_protos.d/mcvpn.conf
+	check_eq "mcvpnd installed no route (routing=external): ip route show proto mcvpn (77)" "|" \
+		"$(nsx aws ip route show proto 77)|$(nsx oci ip route show proto 77)"
+	check "a ping from LAN to LAN passes" lan_ping
+
+	section "mcvpnctl down: carrier off, routes withdrawn at once"
+	# on both sides: a side that is not down answers the other and starts
+	# the conn again itself (auto=start)
+	check "mcvpnctl down on aws" mcvpnctl aws down "$CONN"
+	wait_check "aws's vti1 loses its carrier" carrier_off aws
+	wait_check "oci's vti1 loses its carrier (the DELETE)" carrier_off oci
+	check "mcvpnctl down on oci" mcvpnctl oci down "$CONN"
+	wait_check "both learnt routes are withdrawn" no_routes
+	check_not "no ping from LAN to LAN" nsx oci ping -n -c 1 -W 1 -I "${LAN_HOST[oci]}" "${LAN_HOST[aws]}"
+	check "mcvpnctl up on oci" mcvpnctl oci up "$CONN"
+	check "mcvpnctl up on aws" mcvpnctl aws up "$CONN"
+	wait_check "both carriers are back with the Child SA" both_carriers_on
+	routes_back "up again"
+
+	section "path cut: the hold time withdraws the routes"
+	cut_path || fail "cut the path (nft)" "nft refused the table"
+	wait_check "both learnt routes are withdrawn" no_routes
+	check "the carriers stay on: mcvpnd has not seen the tunnel die" both_carriers_on
+	nsx inet nft delete table inet cut || fail "restore the path" "nft refused"
+	routes_back "path back"
+
+	section "aws's mcvpnd stopped"
+	mcvpnd_stop aws
+	check_eq "aws mcvpnd exits 0" 0 "$STOP_RC"
+	wait_check "oci's vti1 loses its carrier (the DELETE)" carrier_off oci
+	wait_check "both learnt routes are withdrawn" no_routes
+	mcvpnd_start aws || fail "aws mcvpnd starts again" "see its log"
+	routes_back "aws's mcvpnd back"
+	mcvpnd_stop aws
+	mcvpnd_stop oci
+}
+
+topo_up
+test_check
+test_bgp
+summary
