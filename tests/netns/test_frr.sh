@@ -27,7 +27,7 @@
 # the state itself, bounded by SAFETY (common.sh): no speed is asserted.
 #
 # Usage: sudo tests/netns/test_frr.sh   (after a build; needs Debian's frr,
-# tests/deps.sh).  Ends with "N passed, N failed".  About 15 s.
+# tests/deps.sh).  Ends with "N passed, N failed".  About 25 s.
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
 . "$(dirname "$0")/../lib/netns_test.sh"
 
@@ -59,6 +59,7 @@ frr_conf() {
 	peer=$(other "$side")
 	dir=$(frr_dir "$side")
 	printf 'hostname %s\nlog file %s/zebra.log\n' "$side" "$dir" >"$dir/zebra.conf"
+	printf 'hostname %s\nlog file %s/bfdd.log\n' "$side" "$dir" >"$dir/bfdd.conf"
 	cat >"$dir/bgpd.conf" <<-EOF
 	hostname $side
 	log file $dir/bgpd.log
@@ -75,19 +76,22 @@ frr_conf() {
 	EOF
 }
 
-# frr_start SIDE: zebra, then bgpd, in SIDE's namespace, daemonized as the
-# user frr, everything in SIDE's own directory (-i pid file, -z zebra's
-# API socket, --vty_socket for vtysh); no vty TCP port (-P 0).
+# frr_start SIDE: zebra, then bgpd and bfdd, in SIDE's namespace,
+# daemonized as the user frr, everything in SIDE's own directory (-i pid
+# file, -z zebra's API socket, --vty_socket for vtysh, bfdd's --bfdctl);
+# no vty TCP port (-P 0).
 FRR_PIDFILES=()
 frr_start() {
 	local side=$1 dir d
 	dir=$(frr_dir "$side")
 	mkdir -p "$dir" && frr_conf "$side" && chown -R frr:frr "$dir" ||
 		die "cannot prepare $dir"
-	for d in zebra bgpd; do
+	for d in zebra bgpd bfdd; do
 		FRR_PIDFILES+=("$dir/$d.pid")
+		# shellcheck disable=SC2046  # bfdd's option or none
 		nsx "$side" "$FRR_BIN/$d" -d -i "$dir/$d.pid" -z "$dir/zserv.api" --vty_socket "$dir" \
-			-f "$dir/$d.conf" -A 127.0.0.1 -P 0 </dev/null >>"$dir/start.log" 2>&1 ||
+			-f "$dir/$d.conf" -A 127.0.0.1 -P 0 $([ "$d" != bfdd ] || echo --bfdctl "$dir/bfdd.sock") \
+			</dev/null >>"$dir/start.log" 2>&1 ||
 			die "$d ($side) did not start: $(tail -n 3 "$dir/start.log")"
 		wait_for "$SAFETY" test -S "$dir/$d.vty" ||
 			die "$d ($side): no vty socket in $dir after $SAFETY s (SAFETY)"
@@ -108,11 +112,37 @@ vtysh_in() {
 }
 
 # bgp_state SIDE: the session's state as bgpd says it (Established, Active, ...).
-bgp_state() {
+bgp_state() { bgp_field "$1" bgpState; }
+
+# bgp_field SIDE FIELD: a field of bgpd's neighbor (show bgp neighbors
+# PEER json): bgpState, bgpTimerHoldTimeMsecs (negotiated),
+# lastNotificationReason (the last NOTIFICATION: "Cease/BFD Down", "Hold
+# Timer Expired/..."), ...
+bgp_field() {
 	local peer
 	peer=$(other "$1")
 	vtysh_in "$1" -c "show bgp neighbors ${TUN_IP[$peer]} json" 2>/dev/null |
-		python3 -c 'import json, sys; print(next(iter(json.load(sys.stdin).values()))["bgpState"])' 2>/dev/null
+		python3 -c 'import json, sys; print(next(iter(json.load(sys.stdin).values())).get(sys.argv[1], ""))' \
+		"$2" 2>/dev/null
+}
+
+# bfd_up SIDE: bfdd has its session with the peer's tunnel address up.
+bfd_up() {
+	local peer
+	peer=$(other "$1")
+	vtysh_in "$1" -c "show bfd peers json" 2>/dev/null | python3 -c '
+import json, sys
+print(any(p.get("peer") == sys.argv[1] and p.get("status") == "up" for p in json.load(sys.stdin)))' \
+		"${TUN_IP[$peer]}" 2>/dev/null | grep -qx True
+}
+both_bfd_up() { bfd_up aws && bfd_up oci; }
+
+# bgp_set SIDE COMMAND...: router bgp's configuration commands, live.
+bgp_set() {
+	local side=$1 c args=()
+	shift
+	for c in "$@"; do args+=(-c "$c"); done
+	vtysh_in "$side" -c 'configure terminal' -c "router bgp ${ASN[$side]}" "${args[@]}"
 }
 
 # learnt SIDE: the kernel route to the other side's LAN, as bgpd put it.
@@ -131,6 +161,10 @@ carrier_off() { grep -q NO-CARRIER <<<"$(nsx "$1" ip link show vti1 2>/dev/null)
 carrier_on() { nsx "$1" ip link show vti1 >/dev/null 2>&1 && ! carrier_off "$1"; }
 both_carriers_on() { carrier_on aws && carrier_on oci; }
 both_established() { [ "$(bgp_state aws)" = Established ] && [ "$(bgp_state oci)" = Established ]; }
+both_held_30() {
+	both_established && [ "$(bgp_field aws bgpTimerHoldTimeMsecs) $(bgp_field oci bgpTimerHoldTimeMsecs)" = \
+		"30000 30000" ]
+}
 
 # lan_ping: from oci's LAN host to aws's, through the tunnel.
 lan_ping() { topo_ping oci "${LAN_HOST[aws]}" -I "${LAN_HOST[oci]}"; }
@@ -238,8 +272,31 @@ test_bgp() {
 	cut_path || fail "cut the path (nft)" "nft refused the table"
 	wait_check "both learnt routes are withdrawn" no_routes
 	check "the carriers stay on: mcvpnd has not seen the tunnel die" both_carriers_on
+	check_match "aws's bgpd dropped the session at its hold time" "^Hold Timer Expired" \
+		"$(bgp_field aws lastNotificationReason)"
 	nsx inet nft delete table inet cut || fail "restore the path" "nft refused"
 	routes_back "path back"
+
+	section "BFD: a cut path seen before the hold time"
+	# a hold time of 30 s, renegotiated by a new session, so that only BFD
+	# can withdraw the routes in the time the hold time leaves
+	for side in aws oci; do
+		bgp_set "$side" "neighbor ${TUN_IP[$(other "$side")]} timers 10 30" \
+			"neighbor ${TUN_IP[$(other "$side")]} bfd" ||
+			fail "$side: bgpd takes bfd and timers 10 30" "vtysh refused"
+	done
+	vtysh_in aws -c "clear bgp ${TUN_IP[oci]}" >/dev/null 2>&1
+	wait_check "BFD sessions up over the tunnel" both_bfd_up
+	wait_check "a new BGP session is established, its hold time 30 s on both sides" both_held_30
+	wait_check "each side learns the other's LAN" both_routes
+	cut_path || fail "cut the path (nft)" "nft refused the table"
+	wait_check "both learnt routes are withdrawn" no_routes
+	check_eq "aws's bgpd dropped the session for BFD (its NOTIFICATION), not its hold time" \
+		"Cease/BFD Down" "$(bgp_field aws lastNotificationReason)"
+	check_eq "oci's bgpd dropped the session for BFD (its NOTIFICATION), not its hold time" \
+		"Cease/BFD Down" "$(bgp_field oci lastNotificationReason)"
+	nsx inet nft delete table inet cut || fail "restore the path" "nft refused"
+	routes_back "path back (BFD)"
 
 	section "aws's mcvpnd stopped"
 	mcvpnd_stop aws
