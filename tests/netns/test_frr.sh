@@ -50,9 +50,11 @@ other() { [ "$1" = aws ] && echo oci || echo aws; }
 
 frr_dir() { printf '%s/frr-%s' "$WORK" "$1"; }
 
-# frr_conf SIDE: zebra's and bgpd's configs.  eBGP over the /30 (directly
-# connected: no ebgp-multihop), the LAN announced as a network (no route
-# for it in the RIB: import-check off), short timers so a dead session is
+# frr_conf SIDE: zebra's, bgpd's and bfdd's configs, as the README's.
+# eBGP over the /30 (directly connected: no ebgp-multihop), the LAN
+# announced as a network (no route for it in the RIB: import-check off),
+# only the peer's LAN accepted and only ours sent (route maps: FRR's eBGP
+# sends and takes nothing without them), short timers so a dead session is
 # seen in 3 s and tried again every second.
 frr_conf() {
 	local side=$1 peer dir
@@ -63,15 +65,22 @@ frr_conf() {
 	cat >"$dir/bgpd.conf" <<-EOF
 	hostname $side
 	log file $dir/bgpd.log
+	ip prefix-list OURS seq 5 permit ${LAN[$side]}
+	ip prefix-list THEIRS seq 5 permit ${LAN[$peer]}
+	route-map FROM-PEER permit 10
+	 match ip address prefix-list THEIRS
+	route-map TO-PEER permit 10
+	 match ip address prefix-list OURS
 	router bgp ${ASN[$side]}
 	 bgp router-id ${TUN_IP[$side]}
-	 no bgp ebgp-requires-policy
 	 no bgp network import-check
 	 neighbor ${TUN_IP[$peer]} remote-as ${ASN[$peer]}
 	 neighbor ${TUN_IP[$peer]} timers 1 3
 	 neighbor ${TUN_IP[$peer]} timers connect 1
 	 address-family ipv4 unicast
 	  network ${LAN[$side]}
+	  neighbor ${TUN_IP[$peer]} route-map FROM-PEER in
+	  neighbor ${TUN_IP[$peer]} route-map TO-PEER out
 	 exit-address-family
 	EOF
 }
@@ -257,7 +266,9 @@ test_bgp() {
 	section "mcvpnctl down: carrier off, routes withdrawn at once"
 	# on both sides: a side that is not down answers the other and starts
 	# the conn again itself (auto=start)
-	check "mcvpnctl down on aws" mcvpnctl aws down "$CONN"
+	check_eq "mcvpnctl down on aws says the device loses its carrier" \
+		"\"$CONN\": SAs deleted; interface stays, without a carrier (routing=external)" \
+		"$(mcvpnctl aws down "$CONN" 2>&1)"
 	wait_check "aws's vti1 loses its carrier" carrier_off aws
 	wait_check "oci's vti1 loses its carrier (the DELETE)" carrier_off oci
 	check "mcvpnctl down on oci" mcvpnctl oci down "$CONN"
