@@ -18,10 +18,12 @@
 # Checks: --check refuses routes= with routing=external; the session
 # establishes over the tunnel; each side's kernel has the other's LAN
 # prefix from bgpd (proto bgp, via the peer's /30 address, dev vti1) and
-# none from mcvpnd (proto mcvpn); a ping from LAN to LAN passes.  Then the
+# none from mcvpnd (proto mcvpn); a ping from LAN to LAN passes; a Child
+# SA and an IKE SA rekey keep the carrier and the session.  Then the
 # tunnel's three ways down, each followed by its way back (routes back, ping
 # passes): mcvpnctl down on both sides (a DELETE: both devices lose their
-# carrier, the routes go at once); the path cut in the middle (nobody tells mcvpnd: the
+# carrier, the routes go at once; the device deleted meanwhile comes back
+# without one); the path cut in the middle (nobody tells mcvpnd: the
 # carrier stays, bgpd's hold time withdraws the routes); aws's mcvpnd
 # stopped (its device goes; oci's loses its carrier).  Every wait is for
 # the state itself, bounded by SAFETY (common.sh): no speed is asserted.
@@ -168,6 +170,22 @@ both_routes() { has_route aws && has_route oci; }
 no_routes() { no_route aws && no_route oci; }
 carrier_off() { grep -q NO-CARRIER <<<"$(nsx "$1" ip link show vti1 2>/dev/null)"; }
 carrier_on() { nsx "$1" ip link show vti1 >/dev/null 2>&1 && ! carrier_off "$1"; }
+ifindex() { nsx "$1" ip -o link show vti1 2>/dev/null | cut -d: -f1; }
+# remade_without_carrier OLD-IFINDEX: aws's vti1 is another device, without a carrier.
+remade_without_carrier() {
+	local now
+	now=$(ifindex aws)
+	[ -n "$now" ] && [ "$now" != "$1" ] && carrier_off aws
+}
+# ike_serial SIDE: the "IKE SA #N" of mcvpnctl status.
+ike_serial() { mcvpnctl "$1" status 2>/dev/null | grep -oE 'IKE SA #[0-9]+' | head -n 1; }
+# rekeyed mcvpn_field|ike_serial OLD: aws's Child SA (IKE SA) is another
+# than OLD, and the rekey is over (one pair on each side).
+rekeyed() {
+	local now
+	if [ "$1" = ike_serial ]; then now=$(ike_serial aws); else now=$(mcvpn_field aws sa); fi
+	[ -n "$now" ] && [ "$now" != "$2" ] && mcvpn_one_pair
+}
 both_carriers_on() { carrier_on aws && carrier_on oci; }
 both_established() { [ "$(bgp_state aws)" = Established ] && [ "$(bgp_state oci)" = Established ]; }
 both_held_30() {
@@ -263,6 +281,24 @@ test_bgp() {
 		"$(nsx aws ip route show proto 77)|$(nsx oci ip route show proto 77)"
 	check "a ping from LAN to LAN passes" lan_ping
 
+	section "rekeys: the carrier and the session stay"
+	local mark_a mark_o est sa0 ike0
+	mark_a=$(mcvpn_log_mark aws)
+	mark_o=$(mcvpn_log_mark oci)
+	est=$(bgp_field aws connectionsEstablished)
+	sa0=$(mcvpn_field aws sa)
+	ike0=$(ike_serial aws)
+	check "mcvpnctl rekey child" mcvpnctl aws rekey "$CONN" child
+	wait_check "a new Child SA, the old one gone" rekeyed mcvpn_field "$sa0"
+	check "mcvpnctl rekey ike" mcvpnctl aws rekey "$CONN" ike
+	wait_check "a new IKE SA, the old one gone" rekeyed ike_serial "$ike0"
+	check_eq "no carrier lost in either log over the rekeys (make before break)" "0 0" \
+		"$(mcvpn_log_count aws "$mark_a" 'no carrier') $(mcvpn_log_count oci "$mark_o" 'no carrier')"
+	check "both carriers on" both_carriers_on
+	check_eq "the BGP session never dropped: still Established, the same connection" \
+		"Established $est" "$(bgp_state aws) $(bgp_field aws connectionsEstablished)"
+	check "a ping from LAN to LAN passes" lan_ping
+
 	section "mcvpnctl down: carrier off, routes withdrawn at once"
 	# on both sides: a side that is not down answers the other and starts
 	# the conn again itself (auto=start)
@@ -274,6 +310,12 @@ test_bgp() {
 	check "mcvpnctl down on oci" mcvpnctl oci down "$CONN"
 	wait_check "both learnt routes are withdrawn" no_routes
 	check_not "no ping from LAN to LAN" nsx oci ping -n -c 1 -W 1 -I "${LAN_HOST[oci]}" "${LAN_HOST[aws]}"
+	# someone deletes the device meanwhile: mcvpnd makes it again, still
+	# without a carrier (a new TUN has one)
+	local idx
+	idx=$(ifindex aws)
+	nsx aws ip link del vti1 || fail "delete aws's vti1" "ip link del refused"
+	wait_check "aws's vti1 is made again, without a carrier" remade_without_carrier "$idx"
 	check "mcvpnctl up on oci" mcvpnctl oci up "$CONN"
 	check "mcvpnctl up on aws" mcvpnctl aws up "$CONN"
 	wait_check "both carriers are back with the Child SA" both_carriers_on
