@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# BGP over the tunnel: Debian's FRR (zebra and bgpd, one pair per VM, each
+# BGP over the tunnel: Debian's FRR (zebra, bgpd and bfdd on each VM, each
 # with its own config, pid files and sockets) peering over mcvpn's /30 with
 # routing=external, each VM announcing its LAN.
 #
 #   mcf-aws-PID                   mcf-inet-PID                            mcf-oci-PID
 #  +----------------------+      +--------------------------------+      +------------------------+
 #  | mcvpnd routing=ext.  |      | nft: the clouds' 1:1 NAT       |      | mcvpnd routing=ext.    |
-#  | zebra, bgpd AS 65001 |      |  198.51.100.10 <-> 10.3.1.200  |      | zebra, bgpd AS 65002   |
+#  |  (the unit's caps)   |      |                                |      |                        |
+#  | FRR: bgpd AS 65001   |      |  198.51.100.10 <-> 10.3.1.200  |      | FRR: bgpd AS 65002     |
 #  |  network 10.2/16     |      |  203.0.113.20 <-> 10.106.1.200 |      |  network 10.105/16     |
 #  | vti1 192.168.2.1/30  |      |                                |      | vti1 192.168.2.2/30    |
 #  | lo   10.2.0.10/32    |      | table inet cut: drops all      |      | lo   10.105.0.10/32    |
@@ -15,7 +16,8 @@
 #  +----------------------+      +--------------------------------+      +------------------------+
 #   BGP 192.168.2.1 <-> 192.168.2.2 through the tunnel, keepalive 1 s, hold 3 s
 #
-# Checks: --check refuses routes= with routing=external; the session
+# Checks: --check refuses routes= with routing=external; aws's mcvpnd
+# with the unit's two capabilities (the carrier is its to change); the session
 # establishes over the tunnel; each side's kernel has the other's LAN
 # prefix from bgpd (proto bgp, via the peer's /30 address, dev vti1) and
 # none from mcvpnd (proto mcvpn); a ping from LAN to LAN passes; a Child
@@ -231,6 +233,28 @@ cut_path() {
 	EOF
 }
 
+# aws's daemon as the unit runs it (CAP_NET_ADMIN and CAP_NET_BIND_SERVICE
+# only, as tests/netns/test_probe.sh does): the carrier is its to change.
+REAL_MCVPND=$MCVPND
+write_wrapper() {
+	local w="$WORK/mcvpnd-unit"
+	cat >"$w" <<-EOF
+	#!/bin/sh
+	exec setpriv --bounding-set=-all,+net_admin,+net_bind_service --inh-caps=-all \\
+		--no-new-privs "$REAL_MCVPND" "\$@"
+	EOF
+	chmod 755 "$w"
+}
+
+# start SIDE: oci's mcvpnd as it is, aws's under the wrapper.
+start() {
+	if [ "$1" = aws ]; then
+		MCVPND="$WORK/mcvpnd-unit" mcvpnd_start aws
+	else
+		mcvpnd_start "$1"
+	fi
+}
+
 write_configs() {
 	local side
 	for side in aws oci; do
@@ -259,9 +283,12 @@ test_bgp() {
 	chmod 711 "$WORK" || die "chmod $WORK failed"	# the user frr reaches its directories
 	at_exit frr_stop_all
 	write_configs
+	write_wrapper
 	for side in aws oci; do
-		mcvpnd_start "$side" || fail "$side mcvpnd starts" "see its log"
+		start "$side" || fail "$side mcvpnd starts" "see its log"
 	done
+	check_eq "aws mcvpnd runs with CAP_NET_ADMIN and CAP_NET_BIND_SERVICE only" \
+		0000000000001400 "$(awk '/^CapEff:/ { print $2 }' "/proc/${MCVPND_PID[aws]:-0}/status" 2>/dev/null)"
 	wait_for "$SAFETY" mcvpn_both_up && pass "tunnel up" ||
 		fail "tunnel up" "no Child SA after $SAFETY s (SAFETY)"
 	check "vti1 has its carrier on aws while the Child SA is up" carrier_on aws
@@ -356,7 +383,7 @@ test_bgp() {
 	check_eq "aws mcvpnd exits 0" 0 "$STOP_RC"
 	wait_check "oci's vti1 loses its carrier (the DELETE)" carrier_off oci
 	wait_check "both learnt routes are withdrawn" no_routes
-	mcvpnd_start aws || fail "aws mcvpnd starts again" "see its log"
+	start aws || fail "aws mcvpnd starts again" "see its log"
 	routes_back "aws's mcvpnd back"
 	mcvpnd_stop aws
 	mcvpnd_stop oci
