@@ -307,6 +307,11 @@ test_bgp() {
 	check_eq "mcvpnd installed no route (routing=external): ip route show proto mcvpn (77)" "|" \
 		"$(nsx aws ip route show proto 77)|$(nsx oci ip route show proto 77)"
 	check "a ping from LAN to LAN passes" lan_ping
+	check_eq "status --json: routing external, carrier true, no routes" "external|True|[]" \
+		"$(mcvpn_json aws "(c['interface']['routing'], c['interface']['carrier'], c['interface']['routes'])")"
+	check_match "status: the routes are a routing daemon's, the carrier on" \
+		"^  interface vti1, address 192\\.168\\.2\\.1/30, routes by a routing daemon \\(routing=external\\), carrier on$" \
+		"$(mcvpnctl aws status)"
 
 	section "rekeys: the carrier and the session stay"
 	local mark_a mark_o est sa0 ike0
@@ -335,6 +340,9 @@ test_bgp() {
 	wait_check "aws's vti1 loses its carrier" carrier_off aws
 	wait_check "oci's vti1 loses its carrier (the DELETE)" carrier_off oci
 	check "mcvpnctl down on oci" mcvpnctl oci down "$CONN"
+	check_eq "status --json: carrier false" False "$(mcvpn_json oci "c['interface']['carrier']")"
+	check_match "status: no carrier" "routes by a routing daemon \\(routing=external\\), no carrier$" \
+		"$(mcvpnctl oci status)"
 	wait_check "both learnt routes are withdrawn" no_routes
 	check_not "no ping from LAN to LAN" nsx oci ping -n -c 1 -W 1 -I "${LAN_HOST[oci]}" "${LAN_HOST[aws]}"
 	# someone deletes the device meanwhile: mcvpnd makes it again, still
