@@ -22,7 +22,7 @@
 # prefix from bgpd (proto bgp, via the peer's /30 address, dev vti1) and
 # none from mcvpnd (proto mcvpn); a ping from LAN to LAN passes; a Child
 # SA and an IKE SA rekey keep the carrier and the session.  Then the
-# tunnel's three ways down, each followed by its way back (routes back, ping
+# tunnel's ways down, each followed by its way back (routes back, ping
 # passes): mcvpnctl down on both sides (a DELETE: both devices lose their
 # carrier, the routes go at once; the device deleted meanwhile comes back
 # without one); the path cut in the middle (nobody tells mcvpnd: the
@@ -266,15 +266,16 @@ write_configs() {
 }
 
 test_check() {
-	local dir="$WORK/check" out rc
+	local dir="$WORK/check" out rc line
 	section "mcvpnd --check"
 	mcvpn_write_config aws start "$dir"
 	printf '    routing=external\n' >>"$dir/$CONN.conf"
+	line=$(grep -n '^[[:space:]]*routes=' "$dir/$CONN.conf" | cut -d: -f1)
 	out=$(nsx aws timeout "$SAFETY" "$MCVPND" --check --config-dir "$dir" 2>&1)
 	rc=$?
 	check_rc_nonzero "--check refuses routes= with routing=external (exit status)" "$rc"
-	check_match "--check says why, at the routes= line" \
-		"$CONN\\.conf:[0-9]+: conn \"$CONN\": routes= with routing=external: mcvpnd installs no route" "$out"
+	check_match "--check says why, at the routes= line ($line)" \
+		"$CONN\\.conf:$line: conn \"$CONN\": routes= with routing=external: mcvpnd installs no route" "$out"
 }
 
 test_bgp() {
