@@ -39,6 +39,13 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * by its metric, for a failover). */
 enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 
+/* routing=: who routes into the tunnel device.  mcvpnd (the default):
+ * routes= and, with vti-routing=yes, rightsubnet=.  external: a routing
+ * daemon (FRR's bgpd) peering over the device's address; mcvpnd installs
+ * no route at all and gives the device a carrier only while the conn has
+ * a Child SA, so that the daemon sees the tunnel go down and come back. */
+enum conf_routing { CONF_ROUTING_MCVPND, CONF_ROUTING_EXTERNAL };
+
 #define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
 #define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
 #define CONF_MSS_MAX 65495		/* ... up to what a 64 KB IPv4 packet carries */
@@ -142,6 +149,7 @@ struct conf_conn {
 					 * the kernel's default (IPv6: 1024) */
 	uint32_t route_table;		/* route-table=; CONF_TABLE_MAIN by default */
 	enum conf_routes_down routes_when_down;	/* routes-when-down=keep (default)|withdraw */
+	enum conf_routing routing;	/* routing=mcvpnd (default)|external */
 	bool mss_clamp;			/* mss-clamp=yes or N: clamp the MSS of TCP SYNs */
 	uint16_t mss_clamp_to;		/* N; 0: the tunnel device's MTU less the IP and
 					 * TCP headers */
@@ -276,7 +284,8 @@ void conf_free(struct conf *c);
 void conf_diag_free(struct conf_diag *d);
 
 /* The routes a conn puts on its tunnel device: routes= and, with
- * vti-routing=yes, the rightsubnet= prefixes other than /0.  Fills out
+ * vti-routing=yes, the rightsubnet= prefixes other than /0; none with
+ * routing=external.  Fills out
  * (room for max) and returns how many. */
 #define CONF_MAX_CONN_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
 size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size_t max);

@@ -76,7 +76,8 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->has_interface_ip == b->has_interface_ip && a->swapped == b->swapped &&
 	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace &&
 	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
-	       a->routes_when_down == b->routes_when_down && a->mss_clamp == b->mss_clamp &&
+	       a->routes_when_down == b->routes_when_down && a->routing == b->routing &&
+	       a->mss_clamp == b->mss_clamp &&
 	       a->mss_clamp_to == b->mss_clamp_to;
 }
 

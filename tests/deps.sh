@@ -23,6 +23,11 @@ PKGS=(
 	# the metrics test: Prometheus (and promtool) scrape mcvpnd in a
 	# namespace; the rules test runs promtool
 	prometheus curl
+	# the BGP test: Debian's FRR (zebra, bgpd, vtysh), run by the test in
+	# its namespaces with paths of its own; the package's frr.service
+	# (started by the install only where systemd runs: zebra, staticd) stays
+	# in the host's namespace with its own sockets, and the two never meet
+	frr
 	# the service test (systemd-analyze) and the packaging test (a .deb, the
 	# firewalld service checked with xmllint, the SELinux module compiled)
 	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
