@@ -18,7 +18,7 @@
 #define BUF 4096
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
+static struct ike_crypt_keys cbc, gcm, chacha;
 
 static struct secret *fixed_secret(size_t len, uint8_t seed)
 {
@@ -38,6 +38,9 @@ static void keys_setup(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
+	/* RFC 7634 4: the same 36-byte SK_e layout (key | salt) as GCM */
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
 }
 
 static const struct ike_hdr auth_hdr = {
@@ -162,15 +165,45 @@ static void test_gcm_layout(void)
 	aead_free(a);
 }
 
+/* ChaCha20-Poly1305 layout (RFC 7634 4, framed as RFC 5282): IV(8) | C |
+ * ICV(16), AAD = header .. SK header, padding to 4 bytes at most; opened
+ * here with the primitive whose RFC 7539 vector passes in crypto-chacha. */
+static void test_chacha_layout(void)
+{
+	uint8_t out[BUF], pt[BUF];
+	int len = build_auth(&chacha, false, out, sizeof(out));
+	size_t sk_len = (size_t)out[IKE_HDR_LEN + 2] << 8 | out[IKE_HDR_LEN + 3];
+	size_t ctlen = sk_len - 4 - 8 - 16;
+	struct aead *a = aead_new_alg(ENCR_CHACHA20_POLY1305, gcm_ke->buf, gcm_ke->len);
+	struct aead *g = aead_new(gcm_ke->buf, gcm_ke->len);
+
+	CHECK(len > 0 && a != NULL && g != NULL);
+	if (len <= 0 || !a || !g)
+		goto out;
+	CHECK_INT(sk_len, (size_t)len - IKE_HDR_LEN);
+	CHECK(ctlen >= AUTH_INNER_LEN + 1 && ctlen <= AUTH_INNER_LEN + 4);
+	CHECK_INT(ctlen % 4, 0);
+	/* not AES-GCM under the same bytes */
+	CHECK_INT(aead_decrypt(g, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), -1);
+	CHECK_INT(aead_decrypt(a, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), 0);
+	CHECK_INT(pt[ctlen - 1], ctlen - 1 - AUTH_INNER_LEN);
+	CHECK_INT(pt[0], PL_AUTH);
+out:
+	aead_free(a);
+	aead_free(g);
+}
+
 /* Two seals of one message differ (fresh IV), both open. */
 static void test_fresh_iv(void)
 {
-	const struct ike_crypt_keys *ks[2] = { &cbc, &gcm };
+	const struct ike_crypt_keys *ks[3] = { &cbc, &gcm, &chacha };
 	uint8_t a[BUF], b[BUF], plain[BUF];
 	struct ike_msg m;
 	size_t n;
 
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		int la = build_auth(ks[i], false, a, sizeof(a));
 		int lb = build_auth(ks[i], false, b, sizeof(b));
 		CHECK_INT(la, lb);
@@ -225,6 +258,11 @@ static void test_wrong_key(void)
 	len = build_auth(&gcm, false, out, sizeof(out));
 	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
 	CHECK_INT(ike_crypt_open(&m, &cbc, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), -1);
+	len = build_auth(&chacha, false, out, sizeof(out));
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &gcm, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), 0);
 	secret_free(other);
 }
 
@@ -379,11 +417,15 @@ int main(void)
 	roundtrip(&cbc, true);
 	roundtrip(&gcm, false);
 	roundtrip(&gcm, true);
+	roundtrip(&chacha, false);
+	roundtrip(&chacha, true);
 	test_cbc_layout();
 	test_gcm_layout();
+	test_chacha_layout();
 	test_fresh_iv();
 	flip_every_bit(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
 	flip_every_bit(&gcm, "AES-GCM-16-256");
+	flip_every_bit(&chacha, "ChaCha20-Poly1305");
 	test_wrong_key();
 	test_open_refusals();
 	test_empty_inner();
