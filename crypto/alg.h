@@ -55,7 +55,8 @@ const char *dh_name(unsigned group);
 int encr_supported(unsigned alg, unsigned keybits);
 /* The Key Length attribute for a transform on the wire (RFC 7296 3.3.5):
  * keybits for AES, 0 (no attribute) for ChaCha20-Poly1305, whose key length
- * is fixed (RFC 7634 3; strongSwan and libreswan send none either). */
+ * is fixed (RFC 7296 3.3.5; RFC 7634 erratum 5441 says it for section 4;
+ * strongSwan and libreswan send none either). */
 unsigned encr_wire_keybits(unsigned alg, unsigned keybits);
 /* 1 for AEAD transforms (AES-GCM-16, ChaCha20-Poly1305): no INTEG transform. */
 int encr_is_aead(unsigned alg);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SK payload sealing and opening.  CBC: IV | E(inner | pad | padlen) | ICV,
  * the ICV over the whole message before it.  AEAD (AES-GCM, RFC 5282;
- * ChaCha20-Poly1305, RFC 7634 4): 8-byte IV, AAD = the message from the IKE
+ * ChaCha20-Poly1305, RFC 7634 3): 8-byte IV, AAD = the message from the IKE
  * header to the end of the SK generic header, 16-byte tag. */
 #include "daemon/ikemsg/sk.h"
 

@@ -23,7 +23,7 @@ static void check_ike_alg(const struct ike_sa *sa, unsigned prf)
 	CHECK_INT(sa->alg.encr_keybits, 256);
 	CHECK_INT(sa->alg.integ, AUTH_NONE);
 	CHECK_INT(sa->alg.prf, prf);
-	/* RFC 7634 4: SK_e is a 32-byte key and a 4-byte salt; SK_a is empty */
+	/* RFC 7634 3: SK_e is a 32-byte key and a 4-byte salt; SK_a is empty */
 	CHECK(sa->keys.sk_ei && sa->keys.sk_ei->len == 36);
 	CHECK(sa->keys.sk_er && sa->keys.sk_er->len == 36);
 	CHECK(sa->keys.sk_ai && sa->keys.sk_ai->len == 0);

@@ -8,7 +8,7 @@ static void test_names(void)
 {
 	CHECK_STR(encr_name(ENCR_AES_CBC), "ENCR_AES_CBC");
 	CHECK_STR(encr_name(ENCR_AES_GCM_16), "ENCR_AES_GCM_16");
-	CHECK_STR(encr_name(28), "ENCR_CHACHA20_POLY1305");	/* RFC 7634 3 */
+	CHECK_STR(encr_name(28), "ENCR_CHACHA20_POLY1305");	/* RFC 7634 4 */
 	CHECK_STR(prf_name(PRF_HMAC_SHA2_384), "PRF_HMAC_SHA2_384");
 	CHECK_STR(integ_name(AUTH_HMAC_SHA2_384_192), "AUTH_HMAC_SHA2_384_192");
 	CHECK_STR(integ_name(AUTH_NONE), "NONE");

@@ -38,7 +38,7 @@ static void keys_setup(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
-	/* RFC 7634 4: the same 36-byte SK_e layout (key | salt) as GCM */
+	/* RFC 7634 3: the same 36-byte SK_e layout (key | salt) as GCM */
 	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
 					  .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
 }
@@ -165,7 +165,7 @@ static void test_gcm_layout(void)
 	aead_free(a);
 }
 
-/* ChaCha20-Poly1305 layout (RFC 7634 4, framed as RFC 5282): IV(8) | C |
+/* ChaCha20-Poly1305 layout (RFC 7634 3, framed as RFC 5282): IV(8) | C |
  * ICV(16), AAD = header .. SK header, padding to 4 bytes at most; opened
  * here with the primitive whose RFC 7539 vector passes in crypto-chacha. */
 static void test_chacha_layout(void)

@@ -327,7 +327,7 @@ static void test_describe(void)
 	CHECK_INT(strlen(small), sizeof(small) - 1);
 }
 
-/* RFC 7634 3: transform 28 and no INTEG transform; no Key Length
+/* RFC 7634 4: transform 28 and no INTEG transform; no Key Length
  * attribute (strongSwan's chacha20poly1305 sends none), and a peer's
  * transform with one (strongSwan's chacha20poly1305compat) is not ours. */
 static void test_chacha(void)
