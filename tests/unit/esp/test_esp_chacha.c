@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ESP framing with ChaCha20-Poly1305 (RFC 7634 2): the wire layout (8-byte
+/* ESP framing with ChaCha20-Poly1305 (RFC 7634 2): the ESP example of RFC
+ * 7634 Appendix A (SPI 01020304, sequence number 5, IV 1011121314151617, an
+ * 84-byte ICMP echo from 198.51.100.5 to 192.0.2.5) sealed byte for byte and
+ * opened, the wire layout (8-byte
  * IV, 4-byte alignment, 16-byte ICV), each packet checked against an
  * independent seal through aead_* (keymat = key | salt, nonce = salt | IV,
  * AAD = SPI | sequence number, RFC 7634 2.1), round trips of many sizes,
@@ -116,6 +119,59 @@ static void test_roundtrips(void)
 	esp_sa_free(in);
 }
 
+/* RFC 7634 Appendix A: KEYMAT = key 80..9f | salt a0a1a2a3. */
+static const char a1_keymat[] =
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3";
+static const char a1_inner[] =
+	"45000054a6f200004001e778c6336405c000020508005b7a3a080000553bec10"
+	"0007362708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223"
+	"2425262728292a2b2c2d2e2f3031323334353637";
+static const char a1_esp[] =
+	"0102030400000005" "1011121314151617"
+	"24039428b97f417e3c13753a4f05087b67c352e6a7fab1b982d466ef407ae5c6"
+	"14ee8099d52844eb61aa95dfab4c02f72aa71e7c4c4f64c9befe2facc638e8f3"
+	"cbec163fac469b502773f6fb94e664da9165b82829f641e0"
+	"76aaa8266b7fb0f7b11b369907e1ad43";
+
+static void test_rfc7634_example(void)
+{
+	uint8_t km[36], inner[84], esp[128], buf[BUF], *got = NULL;
+	const uint8_t iv[8] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17 };
+	size_t elen = 0, glen = 0, want_len;
+	struct dp_range src = { .family = AF_INET }, dst = { .family = AF_INET };
+	struct esp_sa *out, *in;
+
+	CHECK_INT(check_unhex(a1_keymat, km, sizeof(km)), 36);
+	CHECK_INT(check_unhex(a1_inner, inner, sizeof(inner)), 84);
+	want_len = check_unhex(a1_esp, esp, sizeof(esp));
+	CHECK_INT(want_len, 8 + 8 + 84 + 2 + 2 + 16);
+	out = esp_sa_new_alg(0x01020304, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, km, sizeof(km));
+	in = esp_sa_new_alg(0x01020304, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, km, sizeof(km));
+	CHECK(out && in);
+	if (!out || !in)
+		goto done;
+	memcpy(buf + ESP_HEADROOM, inner, sizeof(inner));
+	CHECK_INT(esp_sa_encap_iv(out, 5, iv, buf, sizeof(buf), sizeof(inner), ESP_NH_IPV4, &elen),
+		  ESP_OK);
+	CHECK_INT(elen, want_len);
+	if (elen == want_len)
+		CHECK_MEM(buf, esp, want_len);
+	/* and the published packet opens: inner source 198.51.100.5, destination 192.0.2.5 */
+	memcpy(src.start, inner + 12, 4), memcpy(src.end, inner + 12, 4);
+	memcpy(dst.start, inner + 16, 4), memcpy(dst.end, inner + 16, 4);
+	CHECK_INT(esp_sa_set_ts(in, &src, 1, &dst, 1), 0);
+	memcpy(buf, esp, want_len);
+	CHECK_INT(esp_sa_decap(in, buf, want_len, &got, &glen), ESP_OK);
+	CHECK_INT(glen, sizeof(inner));
+	if (glen == sizeof(inner))
+		CHECK_MEM(got, inner, sizeof(inner));
+	memcpy(buf, esp, want_len);
+	CHECK_INT(esp_sa_decap(in, buf, want_len, &got, &glen), ESP_ERR_REPLAY);
+done:
+	esp_sa_free(out);
+	esp_sa_free(in);
+}
+
 static size_t valid_packet(uint8_t *buf, uint32_t seq)
 {
 	struct esp_sa *out = new_sa();
@@ -198,6 +254,7 @@ int main(void)
 {
 	for (size_t i = 0; i < sizeof(keymat); i++)
 		keymat[i] = (uint8_t)(0x80 + i);
+	test_rfc7634_example();
 	test_roundtrips();
 	test_tamper();
 	test_not_gcm();
