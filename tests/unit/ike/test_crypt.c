@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The SK payload (RFC 7296 3.14, RFC 5282): seal and open with
- * AES-CBC-256 + HMAC-SHA2-384-192 and with AES-GCM-16-256, the wire layout
- * checked against the crypto primitives directly, every flipped bit
- * refused, and bad padding lengths refused. */
+/* The SK payload (RFC 7296 3.14, RFC 5282, RFC 7634 3): seal and open with
+ * AES-CBC-256 + HMAC-SHA2-384-192, with AES-GCM-16-256 and with
+ * ChaCha20-Poly1305 (and RFC 7634 Appendix B's INFORMATIONAL opened), the
+ * wire layout checked against the crypto primitives directly, every flipped
+ * bit refused, and bad padding lengths refused. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +194,52 @@ static void test_chacha_layout(void)
 out:
 	aead_free(a);
 	aead_free(g);
+}
+
+/* RFC 7634 Appendix B: an INFORMATIONAL request (SPIs c0..c7 / d0..d7,
+ * message ID 9) whose SK payload holds one Notify, SET_WINDOW_SIZE 10,
+ * under SK_e = key 80..9f | salt a0a1a2a3 and IV 1011121314151617. */
+static void test_rfc7634_ike_example(void)
+{
+	static const char msg_hex[] =
+		"c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900" "0029"
+		"1011121314151617" "610394701f8d017f7c12924889"
+		"6b71bfe25236efd7cdc67066906315b2";
+	uint8_t msg[128], plain[128];
+	struct secret *ke = fixed_secret(36, 0x80);
+	struct ike_crypt_keys k = { .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+				    .integ = AUTH_NONE };
+	const struct pl_notify *n;
+	struct ike_msg m;
+	size_t len, plen = 0;
+
+	CHECK(ke != NULL);
+	if (!ke)
+		return;
+	for (size_t i = 0; i < 32; i++)
+		ke->buf[i] = (uint8_t)(0x80 + i);
+	for (size_t i = 0; i < 4; i++)
+		ke->buf[32 + i] = (uint8_t)(0xa0 + i);
+	k.ke = ke;
+	len = check_unhex(msg_hex, msg, sizeof(msg));
+	CHECK_INT(len, 69);
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(m.hdr.exchange, INFORMATIONAL);
+	CHECK_INT(m.hdr.msgid, 9);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), 0);
+	CHECK_INT(plen, 12);				/* one Notify, pad length 0 */
+	CHECK_INT(ike_msg_parse_inner(&m, plain, plen), IKE_OK);
+	n = ike_msg_notify(&m, N_SET_WINDOW_SIZE);
+	CHECK(n != NULL);
+	if (n) {
+		CHECK_INT(n->len, 4);
+		CHECK(n->len == 4 && n->data[3] == 10);
+	}
+	/* as AES-GCM, the same bytes do not open */
+	k.encr = ENCR_AES_GCM_16;
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), -1);
+	secret_free(ke);
 }
 
 /* Two seals of one message differ (fresh IV), both open. */
@@ -422,6 +469,7 @@ int main(void)
 	test_cbc_layout();
 	test_gcm_layout();
 	test_chacha_layout();
+	test_rfc7634_ike_example();
 	test_fresh_iv();
 	flip_every_bit(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
 	flip_every_bit(&gcm, "AES-GCM-16-256");
