@@ -318,6 +318,9 @@ run_case() {
 		check_match "mcvpnctl status names the IKE SA's $EXP_MCV_IKE" "$EXP_MCV_IKE" "$st"
 		check_match "mcvpnctl status names the Child SA's ${EXP_MCV_ESP#ESP }" \
 			"${EXP_MCV_ESP#ESP }" "$st"
+		# both AEADs: 8-byte IV, 4-byte alignment, 16-byte ICV (mcvpn.conf(5))
+		check_match "vti1 has MTU 1438 under $ALG_SET" ' mtu 1438 ' \
+			"$(nsx aws ip link show vti1 2>&1)"
 		if [ "$ALG_SET" = seed ]; then
 			rekey_phase "$title" "$spis"
 		else
