@@ -21,8 +21,8 @@ struct conf_prefix {
 };
 
 /* One proposal as written in ike= / phase2alg= (esp=). Values are crypto/alg.h
- * numbers; integ is AUTH_NONE for AES-GCM; prf is PRF_NONE for ESP; dh is
- * DH_NONE when no group is given (for ESP: no PFS). */
+ * numbers; integ is AUTH_NONE for AES-GCM and ChaCha20-Poly1305; prf is
+ * PRF_NONE for ESP; dh is DH_NONE when no group is given (for ESP: no PFS). */
 struct conf_alg {
 	uint16_t encr;
 	uint16_t encr_keybits;

@@ -58,15 +58,16 @@ static int install_addrs(struct daemon *d, struct conn *c)
 
 /* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,
  * for the costliest proposal: outer IP, UDP 8, ESP header 8, IV, padding to the
- * block, trailer 2, ICV.  AES-GCM over IPv4: 1438; AES-CBC + SHA2-256: 1422. */
+ * block, trailer 2, ICV.  AES-GCM or ChaCha20-Poly1305 over IPv4: 1438;
+ * AES-CBC + SHA2-256: 1422. */
 static unsigned tun_mtu(const struct conf_conn *cfg)
 {
 	unsigned ip = cfg->left.ss_family == AF_INET ? 20 : 40, best = PATH_MTU;
 
 	for (size_t i = 0; i < cfg->n_esp; i++) {
-		bool gcm = cfg->esp[i].encr == ENCR_AES_GCM_16;
-		unsigned iv = gcm ? 8 : 16, block = gcm ? 4 : 16;
-		unsigned icv = gcm ? 16 : (unsigned)integ_icv_len(cfg->esp[i].integ);
+		bool aead = encr_is_aead(cfg->esp[i].encr);
+		unsigned iv = aead ? 8 : 16, block = aead ? 4 : 16;
+		unsigned icv = aead ? 16 : (unsigned)integ_icv_len(cfg->esp[i].integ);
 		unsigned room = PATH_MTU - ip - 8 - 8 - iv - icv;
 		unsigned mtu = room / block * block - 2;
 		best = mtu < best ? mtu : best;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SK payload sealing and opening.  CBC: IV | E(inner | pad | padlen) | ICV,
- * the ICV over the whole message before it.  GCM: 8-byte IV, AAD = the
- * message from the IKE header to the end of the SK generic header. */
+ * the ICV over the whole message before it.  AEAD (AES-GCM, RFC 5282;
+ * ChaCha20-Poly1305, RFC 7634 3): 8-byte IV, AAD = the message from the IKE
+ * header to the end of the SK generic header, 16-byte tag. */
 #include "daemon/ikemsg/sk.h"
 
 #include <string.h>
@@ -23,7 +24,7 @@ static int seal_aead(struct ike_msgb *b, const struct ike_crypt_keys *k, size_t 
 		return -1;
 	wbuf_put_u16_at(&b->out, sk_off + 2, (uint16_t)(b->out.len - sk_off));
 	wbuf_put_u32_at(&b->out, 24, (uint32_t)b->out.len);
-	struct aead *a = aead_new(k->ke->buf, k->ke->len);
+	struct aead *a = aead_new_alg(k->encr, k->ke->buf, k->ke->len);
 	if (!a)
 		return -1;
 	int r = aead_encrypt(a, iv, b->out.p, sk_off + 4, b->inner.p, ptlen, ct, tag);
@@ -49,8 +50,8 @@ static int seal_cbc(struct ike_msgb *b, const struct ike_crypt_keys *k, size_t s
 
 int ike_crypt_seal(struct ike_msgb *b, const struct ike_crypt_keys *k)
 {
-	bool gcm = k->encr == ENCR_AES_GCM_16;
-	size_t block = gcm ? 4 : 16;
+	bool aead = encr_is_aead(k->encr);
+	size_t block = aead ? 4 : 16;
 	size_t n = b->inner.len;
 	uint8_t padlen = (uint8_t)((block - (n + 1) % block) % block);
 
@@ -67,7 +68,7 @@ int ike_crypt_seal(struct ike_msgb *b, const struct ike_crypt_keys *k)
 	b->has_prev = true;
 	size_t sk_off = ike_msgb_pl_begin(b, PL_SK);
 	b->out.p[sk_off] = first;
-	int r = gcm ? seal_aead(b, k, sk_off, b->inner.len) : seal_cbc(b, k, sk_off, b->inner.len);
+	int r = aead ? seal_aead(b, k, sk_off, b->inner.len) : seal_cbc(b, k, sk_off, b->inner.len);
 	secret_wipe(b->inner.p, b->inner.len);
 	if (r || b->out.err)
 		return -1;
@@ -82,7 +83,7 @@ static int open_aead(const struct ike_msg *m, const struct ike_crypt_keys *k, ui
 	size_t ctlen = m->sk.len - 8 - 16;
 	if (ctlen > cap)
 		return -1;
-	struct aead *a = aead_new(k->ke->buf, k->ke->len);
+	struct aead *a = aead_new_alg(k->encr, k->ke->buf, k->ke->len);
 	if (!a)
 		return -1;
 	int r = aead_decrypt(a, m->sk.data, m->raw, m->sk.offset + 4, m->sk.data + 8, ctlen,
@@ -119,7 +120,7 @@ int ike_crypt_open(const struct ike_msg *msg, const struct ike_crypt_keys *k, ui
 
 	if (!(msg->outer & PL_BIT(PL_SK)))
 		return -1;
-	if (k->encr == ENCR_AES_GCM_16)
+	if (encr_is_aead(k->encr))
 		r = open_aead(msg, k, plain, cap, &n);
 	else
 		r = open_cbc(msg, k, plain, cap, &n);
