@@ -33,6 +33,8 @@ PKGS=(
 	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
 	# ...and the source RPM (rpmbuild -bs/-ts) from the meson dist tarball
 	rpm git
+	# the certificate tests make their PKI with openssl(1)
+	openssl
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
