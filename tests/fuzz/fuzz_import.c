@@ -107,6 +107,13 @@ static void find_psks(const struct import_input *in, struct psks *p)
 		len = (size_t)(close - q - 1);
 		if (len < 6 || len >= sizeof(p->s[0]) || memchr(q + 1, '\0', len))
 			continue;
+		/* a line the parser takes: nothing but blanks or a comment after
+		 * the closing quote (else the line is skipped, its "secret" is
+		 * any text, and messages may well contain it) */
+		for (close++; close < end && (*close == ' ' || *close == '\t' || *close == '\r'); close++)
+			;
+		if (close < end && *close != '\n' && *close != '#')
+			continue;
 		memcpy(p->s[p->n], q + 1, len);
 		p->s[p->n][len] = '\0';
 		if (!in_text(&in->conf, p->s[p->n]) && !in_text(&in->script, p->s[p->n]))
