@@ -33,6 +33,7 @@ struct dp_sa_params {
 	uint32_t spi;			/* host order. inbound: ours; outbound: the peer's */
 	unsigned encr, encr_keybits;	/* ENCR_AES_GCM_16 (256) */
 	unsigned integ;			/* AUTH_NONE with GCM */
+	bool esn;			/* extended (64-bit) sequence numbers, RFC 4304 */
 	uint8_t keymat[128];		/* encr key (| salt) | integ key; caller wipes its copy */
 	size_t keymat_len;
 	int tunnel;			/* tunnel id given to dp_tunnel_add */

@@ -94,6 +94,7 @@ static struct dp_sa *sa_new(const struct dp_sa_params *p, bool inbound, int *err
 		free(sa);
 		return NULL;
 	}
+	sa->esp->esn = p->esn;
 	sa->inbound = inbound;
 	sa->tunnel = p->tunnel;
 	sa->sock = p->sock;
