@@ -29,7 +29,15 @@ struct conf_alg {
 	uint16_t integ;
 	uint16_t prf;
 	uint16_t dh;
+	uint16_t esn;		/* ESP: enum conf_esn, the conn's esn= copied into each
+				 * proposal (the proposals carry it to the engine);
+				 * zeroed (no ESN) for IKE */
 };
+
+/* esn=: extended sequence numbers (RFC 4304) for the Child SAs.  EITHER
+ * (libreswan's default) offers both, ESN first, and as responder takes
+ * ESN when the peer offers it. */
+enum conf_esn { CONF_ESN_NO, CONF_ESN_YES, CONF_ESN_EITHER };
 
 enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
 
@@ -109,6 +117,7 @@ struct conf_conn {
 	size_t n_ike;
 	struct conf_alg esp[CONF_MAX_ALGS];
 	size_t n_esp;
+	enum conf_esn esn;		/* esn=; default either (libreswan's) */
 
 	uint32_t ikelifetime;		/* seconds; default 28800 */
 	uint32_t salifetime;		/* seconds; default 28800 (libreswan) */

@@ -77,7 +77,7 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace &&
 	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
 	       a->routes_when_down == b->routes_when_down && a->mss_clamp == b->mss_clamp &&
-	       a->mss_clamp_to == b->mss_clamp_to;
+	       a->mss_clamp_to == b->mss_clamp_to && a->esn == b->esn;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)

@@ -62,9 +62,6 @@ static const struct rule rules[] = {
 	  "routed into the shared device would reach one conn only" },
 	{ "compress", ANY, NULL, IA_DROP, NULL, "mcvpn does not compress (IPComp); the peer then sends "
 	  "uncompressed" },
-	{ "esn", NO, NULL, IA_DROP, NULL, "mcvpn uses 32-bit sequence numbers" },
-	{ "esn", IS, "either", IA_DROP, NULL, "mcvpn uses 32-bit sequence numbers" },
-	{ "esn", ANY, NULL, IA_REFUSE, NULL, "extended sequence numbers are " NOT_AGREED },
 	{ "replay-window", ANY, NULL, IA_DROP, NULL, "mcvpn keeps a 4096-packet replay window" },
 	{ "sha2-truncbug", NO, NULL, IA_DROP, NULL, "mcvpn truncates SHA2 as RFC 4868 says" },
 	{ "sha2-truncbug", ANY, NULL, IA_REFUSE, NULL, "the old truncated SHA2 is " NOT_AGREED },

@@ -491,6 +491,20 @@ static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+static int k_esn(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_esn e; } t[] = {
+		{ "no", CONF_ESN_NO }, { "yes", CONF_ESN_YES }, { "either", CONF_ESN_EITHER },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(v, t[i].name) == 0) {
+			cb->c.esn = t[i].e;
+			return 0;
+		}
+	snprintf(why, wl, "expected yes, no or either");
+	return -1;
+}
+
 /* The address of the tunnel device with its prefix: host bits are expected. */
 static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
@@ -707,6 +721,7 @@ static const struct key_def keys[] = {
 	{ "updown-timeout", KEY_UPDOWN_TIMEOUT, k_updown_timeout },
 	{ "probe", KEY_PROBE, k_probe },
 	{ "probe-interval", KEY_PROBE_INTERVAL, k_probe_interval },
+	{ "esn", KEY_ESN, k_esn },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
@@ -717,7 +732,7 @@ static const char *const not_yet[] = {
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
-	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
+	"fragmentation", "replay-window", "mobike", "compress", "sha2-truncbug",
 	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
 	"reqid", "mtu", "retransmit-timeout", "retransmit-interval", "ppk",
 	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",
@@ -770,6 +785,7 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.route_table = CONF_TABLE_MAIN;
 	cb->c.updown_timeout = CONF_UPDOWN_TIMEOUT;
 	cb->c.probe_interval = CONF_PROBE_INTERVAL;
+	cb->c.esn = CONF_ESN_EITHER;		/* libreswan 4's default */
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 

@@ -90,6 +90,8 @@ static void child_json(struct evbuffer *out, const struct ike_sa *sa, const stru
 	jkv_str(out, "spi_out", spi, false);
 	proposal_describe(&e, buf, sizeof(buf));
 	jkv_str(out, "algorithms", buf, false);
+	jkey(out, "esn", false);
+	evbuffer_add_printf(out, "%s", ch->esn ? "true" : "false");
 	jkv_u64(out, "add_time", (uint64_t)ch->add_time, false);
 	status_ts_list(ch->ts_local, ch->n_ts_local, buf, sizeof(buf));
 	jkv_str(out, "local_ts", buf, false);

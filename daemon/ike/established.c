@@ -68,8 +68,9 @@ static void log_up(struct ike_sa *sa)
 					     .encr_keybits = sa->child->encr_keybits,
 					     .integ = sa->child->integ };
 		proposal_describe(&e, algs, sizeof(algs));
-		IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established: ESP %s, SPIs %08x in / %08x out",
-			   sa->child->serial, algs, sa->child->spi_in, sa->child->spi_out);
+		IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established: ESP %s, SPIs %08x in / %08x out%s",
+			   sa->child->serial, algs, sa->child->spi_in, sa->child->spi_out,
+			   sa->child->esn ? ", ESN" : "");
 	}
 }
 

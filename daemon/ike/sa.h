@@ -75,6 +75,7 @@ struct child_sa {
 	unsigned serial;		/* #N in trafficstatus */
 	uint32_t spi_in, spi_out;	/* host order */
 	unsigned encr, encr_keybits, integ;
+	bool esn;			/* extended sequence numbers (RFC 4304) */
 	struct secret *key_in, *key_out;	/* owned */
 	struct ike_ts ts_local[IKE_MAX_TS], ts_remote[IKE_MAX_TS];
 	uint8_t n_ts_local, n_ts_remote;
