@@ -26,6 +26,8 @@ SW_IKE_REKEY=${SW_IKE_REKEY:-28800s}
 SW_IKE_OVER=${SW_IKE_OVER:-}
 SW_CHILD_REKEY=${SW_CHILD_REKEY:-3600s}
 SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
+# The Child SA's esp_proposals (an ESN test sets e.g. aes256gcm16-esn).
+SW_ESP=${SW_ESP:-aes256gcm16-modp1536}
 
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
@@ -75,6 +77,7 @@ sw_write_config() {
 				path = $dir/charon.log
 				time_format = %H:%M:%S
 				ike_name = yes
+				flush_line = yes
 				default = 1
 				ike = 2
 				cfg = 1
@@ -113,7 +116,7 @@ sw_write_config() {
 					mode = tunnel
 					local_ts = 0.0.0.0/0
 					remote_ts = 0.0.0.0/0
-					esp_proposals = aes256gcm16-modp1536
+					esp_proposals = $SW_ESP
 					rekey_time = $SW_CHILD_REKEY
 					${SW_CHILD_LIFE:+life_time = $SW_CHILD_LIFE}
 					start_action = none
