@@ -11,6 +11,10 @@
  *   1  the bytes are u32 sequence number | plaintext (inner packet | pad |
  *      pad length | next header), sealed here with the SA's key, so the
  *      padding and inner-packet checks see any plaintext.
+ * The first packet's kind bit 1 turns on ESN (RFC 4304) for the whole
+ * input; then a sealed packet's bytes are u32 high | u32 low sequence
+ * number | plaintext, the high bits in the AAD only (RFC 4106 5), so the
+ * window's inference of them (replay_esn_infer) meets any numbers.
  * Each packet is copied to a buffer of its exact size before decap. */
 #include <stddef.h>
 #include <stdint.h>
@@ -75,12 +79,24 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* SPI | seq | IV | E(pt) | ICV; pt is zero-extended to a multiple of 4. */
+/* SPI | seq | IV | E(pt) | ICV; pt is zero-extended to a multiple of 4.
+ * With ESN b starts with the high 32 bits: AAD SPI | high | low. */
 static uint8_t *seal(const uint8_t *b, size_t n, size_t *len)
 {
-	size_t ptlen;
+	uint8_t aad[12], iv[8];
+	size_t ptlen, alen = ESP_HDR_LEN;
 	uint8_t *pkt;
 
+	if (sa->esn) {
+		if (n < 8)
+			return NULL;
+		put32(aad, SPI);
+		memcpy(aad + 4, b, 8);
+		memcpy(iv, b, 8);
+		alen = sizeof(aad);
+		b += 4;
+		n -= 4;
+	}
 	if (n < 4)
 		return NULL;
 	ptlen = (n - 4 + 3) & ~(size_t)3;
@@ -91,10 +107,12 @@ static uint8_t *seal(const uint8_t *b, size_t n, size_t *len)
 	if (!pkt)
 		abort();
 	put32(pkt, SPI);
-	memcpy(pkt + 4, b, 4);			/* sequence number */
+	memcpy(pkt + 4, b, 4);			/* sequence number (its low 32 bits) */
 	memcpy(pkt + 8, b, 4);			/* IV: any unique value */
+	if (sa->esn)
+		memcpy(pkt + 8, iv, 8);
 	memcpy(pkt + ESP_HEADROOM, b + 4, n - 4);
-	if (aead_encrypt(sealer, pkt + 8, pkt, ESP_HDR_LEN, pkt + ESP_HEADROOM, ptlen,
+	if (aead_encrypt(sealer, pkt + 8, sa->esn ? aad : pkt, alen, pkt + ESP_HEADROOM, ptlen,
 			 pkt + ESP_HEADROOM, pkt + ESP_HEADROOM + ptlen))
 		abort();
 	return pkt;
@@ -124,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	replay_init(&sa->replay);
+	sa->esn = size > 0 && (data[0] & 2);
 	while (size - off >= 3) {
 		uint8_t kind = data[off];
 		size_t n = (size_t)data[off + 1] << 8 | data[off + 2];

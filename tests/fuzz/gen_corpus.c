@@ -297,6 +297,21 @@ static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
 	return record(out, 1, b, n);
 }
 
+/* ESN: high | low | inner | trailer, sealed by fuzz_esp with the high bits
+ * in the AAD; kind 3 on the first record turns ESN on for the input. */
+static size_t esn_record(uint8_t *out, uint8_t kind, uint32_t hi, uint32_t lo, size_t len)
+{
+	uint8_t b[2048];
+	size_t n = plain_record(b, lo, false, len) - 3;	/* its bytes, past kind and length */
+
+	memmove(b + 4, b + 3, n);
+	b[0] = (uint8_t)(hi >> 24);
+	b[1] = (uint8_t)(hi >> 16);
+	b[2] = (uint8_t)(hi >> 8);
+	b[3] = (uint8_t)hi;
+	return record(out, kind, b, n + 4);
+}
+
 static void gen_esp(void)
 {
 	struct esp_sa *sa = esp_sa_new(0x0a0b0c0d, esp_key, sizeof(esp_key));
@@ -325,6 +340,14 @@ static void gen_esp(void)
 	put("fuzz_esp", "sealed_here_ipv4", seed, n);
 	n = plain_record(seed, 6, true, 48);
 	put("fuzz_esp", "sealed_here_ipv6", seed, n);
+	/* ESN across 2^32: 5, near the end of epoch 0, into epoch 1, a late
+	 * one of epoch 0, a replay (all accepted but the last) */
+	n = esn_record(seed, 3, 0, 5, 40);
+	n += esn_record(seed + n, 1, 0, 0xfffff000u, 40);
+	n += esn_record(seed + n, 1, 1, 2, 41);
+	n += esn_record(seed + n, 1, 0, 0xfffffff8u, 42);
+	n += esn_record(seed + n, 1, 1, 2, 41);
+	put("fuzz_esp", "esn_boundary", seed, n);
 	esp_sa_free(sa);
 }
 
