@@ -106,7 +106,8 @@ enum op {
 #define TRAFFIC_PEER_SENDS	0x01	/* the peer's tunnel sends all the time */
 #define TRAFFIC_IDLE(m)		(((m) >> 1) & 3)	/* child_idle: never, 0, 3 s, 30 s */
 #define TRAFFIC_PACKET_NOW	0x08	/* a packet arrived on every SA just now */
-#define TRAFFIC_VOLUME		0x10	/* 2^31 packets sent on the current SA */
+#define TRAFFIC_VOLUME		0x10	/* 2^31 packets sent on the current SA
+					 * (2^63 with ESN): it must rekey */
 
 /* OP_INJECT exch: below 4 these, else the byte itself */
 enum { EXCH_AUTH, EXCH_CREATE_CHILD, EXCH_INFO, EXCH_INIT };

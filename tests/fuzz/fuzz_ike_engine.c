@@ -241,7 +241,9 @@ static void traffic(struct fz *f, int side, uint8_t mode)
 	if (mode & TRAFFIC_PACKET_NOW)
 		side_packet_now(s);
 	s->sent_spi = sa && sa->child ? sa->child->spi_out : 0;
-	s->sent_packets = mode & TRAFFIC_VOLUME ? 1ull << 31 : 0;
+	/* the volume that rekeys: 2^31 packets, 2^63 with ESN (child_sa.c) */
+	s->sent_packets = !(mode & TRAFFIC_VOLUME) ? 0 :
+			  sa && sa->child && sa->child->esn ? 1ull << 63 : 1ull << 31;
 }
 
 static void replay(struct fz *f, uint8_t b)
