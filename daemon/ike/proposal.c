@@ -169,7 +169,7 @@ bool proposal_esn_mismatch(const struct pl_sa *sa, const struct conf_alg *ours, 
 {
 	for (unsigned i = 0; i < sa->n_prop; i++)
 		for (size_t j = 0; j < n; j++)
-			if (sa->prop[i].protocol == PROTO_ESP &&
+			if (sa->prop[i].protocol == PROTO_ESP && sa->prop[i].spi_size == 4 &&
 			    matches_but_esn(&sa->prop[i], &ours[j], PROTO_ESP, with_dh))
 				return true;
 	return false;
