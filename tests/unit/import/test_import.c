@@ -408,6 +408,19 @@ static void test_esn(void)
 	CHECK_INT(rc, -1);
 	CHECK_MSG("t.conf:11: error: ");
 	CHECK_MSG("esn=maybe: expected yes, no or either");
+	/* replay-window=0 turns libreswan's ESN off: esn=no written out,
+	 * unless esn= says otherwise */
+	import(CONN "  replay-window=0\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    esn=no\n");
+	CHECK_MSG("esn=no added: libreswan uses no ESN with replay-window=0");
+	import(CONN "  replay-window=0\n  esn=yes\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    esn=yes\n");
+	CHECK(strstr(CONF(0), "esn=no") == NULL);
+	import(CONN "  replay-window=128\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK(strstr(CONF(0), "esn=") == NULL);
 }
 
 /* The boot script's route metric and table become route-metric= and
