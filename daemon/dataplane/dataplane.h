@@ -59,6 +59,7 @@ struct dp_sa_stats {
 					 * lie outside the selectors, never encrypted
 					 * (a TSO super-packet counts once) */
 	uint32_t last_packet;		/* CLOCK_MONOTONIC seconds of the last good packet; 0 none */
+	bool esn;			/* not a counter: the SA was installed with ESN */
 };
 
 /* New data plane with its threads running. Caller frees with dp_free. NULL on error. */

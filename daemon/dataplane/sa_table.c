@@ -215,8 +215,10 @@ int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_
 
 	pthread_rwlock_wrlock(&dp->lock);
 	sa = dp_sa_find(dp, inbound, spi);
-	if (sa)
+	if (sa) {
 		*out = sa->stats;
+		out->esn = sa->esp->esn;
+	}
 	pthread_rwlock_unlock(&dp->lock);
 	return sa ? 0 : -ENOENT;
 }
