@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* esn= between two engines (RFC 7296 3.3.2, RFC 4304): every pair of
- * yes / no / either, A initiating.  Where they agree, both Child SAs and
- * what the data plane got say the same (ESN when either side asks for it
- * and the other allows it), and a Child SA rekey keeps it; yes against no
+ * yes / no / either, A initiating.  Where they agree, both Child SAs say
+ * the same (ESN when either side asks for it and the other allows it; that
+ * the data plane gets it is test_tunnel.sh's), and a Child SA rekey keeps
+ * it; yes against no
  * (either way round) fails the Child SA with NO_PROPOSAL_CHOSEN, and both
  * logs say ESN was the reason.  Then a Child SA rekey request whose ESN
  * transforms a lying peer turned into 32-bit ones, against esn=yes: refused
