@@ -3,9 +3,8 @@
  * yes / no / either, A initiating.  Where they agree, both Child SAs say
  * the same (ESN when either side asks for it and the other allows it; that
  * the data plane gets it is test_tunnel.sh's), and a Child SA rekey keeps
- * it; yes against no
- * (either way round) fails the Child SA with NO_PROPOSAL_CHOSEN, and both
- * logs say ESN was the reason.  Then a Child SA rekey request whose ESN
+ * it; yes against no (either way round) fails the Child SA with
+ * NO_PROPOSAL_CHOSEN, and both logs say ESN was the reason.  Then a Child SA rekey request whose ESN
  * transforms a lying peer turned into 32-bit ones, against esn=yes: refused
  * with NO_PROPOSAL_CHOSEN, the log says why, the old Child SA carries on. */
 #include <stdio.h>
