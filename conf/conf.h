@@ -39,6 +39,15 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * by its metric, for a failover). */
 enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 
+/* fragmentation= (libreswan's key, RFC 7383 for IKEv2): yes announces
+ * support and, once the peer announced it too, sends an encrypted message
+ * too large for one datagram of ike-fragment-size= in Encrypted Fragments;
+ * force does so with every encrypted message, even one that would fit; no
+ * announces nothing, and sends and accepts no fragments. */
+enum conf_frag { CONF_FRAG_YES, CONF_FRAG_NO, CONF_FRAG_FORCE };
+#define CONF_FRAG_SIZE_MIN 256		/* ike-fragment-size=: IP packet bytes, the least ... */
+#define CONF_FRAG_SIZE_MAX 65535	/* ... and the most */
+
 #define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
 #define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
 #define CONF_MSS_MAX 65495		/* ... up to what a 64 KB IPv4 packet carries */
@@ -96,6 +105,9 @@ struct conf_conn {
 
 	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
+	enum conf_frag fragmentation;	/* fragmentation=, default yes */
+	uint16_t ike_fragment_size;	/* ike-fragment-size=: an IKE fragment's whole IP
+					 * packet; 0 (default): 576 for IPv4, 1280 for IPv6 */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
 	char vti_interface[IFNAMSIZ];	/* TUN device: vti-interface=, ipsec-interface=

@@ -66,6 +66,8 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->autostart == b->autostart &&
 	       a->encapsulation == b->encapsulation && a->has_mark == b->has_mark &&
+	       a->fragmentation == b->fragmentation &&
+	       a->ike_fragment_size == b->ike_fragment_size &&
 	       a->mark == b->mark && a->mark_mask == b->mark_mask &&
 	       strcmp(a->vti_interface, b->vti_interface) == 0 && a->vti_routing == b->vti_routing &&
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&

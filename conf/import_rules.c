@@ -47,7 +47,6 @@ static const struct rule rules[] = {
 	{ "phase2", IS, "esp", IA_DROP, NULL, ESP_ONLY },
 	{ "phase2", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
 	{ "ah", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
-	{ "fragmentation", ANY, NULL, IA_DROP, NULL, "mcvpn sends IKE messages whole (with pre-shared keys they are small)" },
 	{ "mobike", ANY, NULL, IA_DROP, NULL, "mcvpn has no MOBIKE: both ends keep their addresses" },
 	{ "narrowing", ANY, NULL, IA_DROP, NULL, "as responder mcvpn narrows to the conn's selectors, as "
 	  "initiator it takes a narrower answer; never a wider one" },

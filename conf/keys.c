@@ -574,6 +574,38 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+/* fragmentation=yes|no|force (RFC 7383; see enum conf_frag). */
+static int k_fragmentation(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_frag v; } vals[] = {
+		{ "yes", CONF_FRAG_YES }, { "no", CONF_FRAG_NO }, { "force", CONF_FRAG_FORCE },
+	};
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		if (strcmp(v, vals[i].name) == 0) {
+			cb->c.fragmentation = vals[i].v;
+			return 0;
+		}
+	}
+	snprintf(why, wl, "expected yes, no or force");
+	return -1;
+}
+
+/* ike-fragment-size=N: the largest IP packet an IKE fragment is sent in. */
+static int k_ike_fragment_size(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0 &&
+	    n >= CONF_FRAG_SIZE_MIN && n <= CONF_FRAG_SIZE_MAX) {
+		cb->c.ike_fragment_size = (uint16_t)n;
+		return 0;
+	}
+	snprintf(why, wl, "expected a packet size in bytes from %d to %d", CONF_FRAG_SIZE_MIN,
+		 CONF_FRAG_SIZE_MAX);
+	return -1;
+}
+
 /* updown=, leftupdown=, rightupdown=: a program and its arguments
  * (conf/command.c), or %disabled for none.  libreswan's own script is of no
  * use here: mcvpnd does its work (the device, its address and routes). */
@@ -666,6 +698,8 @@ static const struct key_def keys[] = {
 	{ "esp", KEY_ESP, k_esp },
 	{ "pfs", KEY_PFS, k_pfs },
 	{ "encapsulation", KEY_ENCAPSULATION, k_encapsulation },
+	{ "fragmentation", KEY_FRAGMENTATION, k_fragmentation },
+	{ "ike-fragment-size", KEY_IKE_FRAGMENT_SIZE, k_ike_fragment_size },
 	{ "mark", KEY_MARK, k_mark },
 	{ "vti-interface", KEY_VTI_INTERFACE, k_vti_interface },
 	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
@@ -717,7 +751,7 @@ static const char *const not_yet[] = {
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
-	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
+	"replay-window", "mobike", "esn", "compress", "sha2-truncbug",
 	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
 	"reqid", "mtu", "retransmit-timeout", "retransmit-interval", "ppk",
 	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",
