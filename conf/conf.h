@@ -42,7 +42,7 @@ enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 /* fragmentation= (libreswan's key, RFC 7383 for IKEv2): yes announces
  * support and, once the peer announced it too, sends an encrypted message
  * too large for one datagram of ike-fragment-size= in Encrypted Fragments;
- * force does so with every encrypted message, even one that would fit; no
+ * force is the same (libreswan's force differs only for IKEv1); no
  * announces nothing, and sends and accepts no fragments. */
 enum conf_frag { CONF_FRAG_YES, CONF_FRAG_NO, CONF_FRAG_FORCE };
 #define CONF_FRAG_SIZE_MIN 256		/* ike-fragment-size=: IP packet bytes, the least ... */

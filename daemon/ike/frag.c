@@ -44,8 +44,9 @@ bool ike_frag_wanted(const struct ike_sa *sa, const struct ike_msgb *b,
 {
 	if (!sa->frag || b->out.len != IKE_HDR_LEN || b->out.err || b->inner.err)
 		return false;	/* not negotiated, or outer payloads (none in SK exchanges) */
-	if (sa->conn->cfg->fragmentation == CONF_FRAG_FORCE)
-		return true;
+	/* What fits goes whole, force or not: one fragment gains nothing, and
+	 * strongSwan 5.9 takes an INFORMATIONAL whose first payload is SKF for
+	 * an unencrypted one and drops it. */
 	return ike_crypt_sealed_len(k, b->out.len, b->inner.len) > datagram_room(sa);
 }
 

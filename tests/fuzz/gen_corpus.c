@@ -151,6 +151,24 @@ static int informational(uint8_t *out, size_t cap, const struct ike_crypt_keys *
 	return ike_crypt_seal(&mb, k);
 }
 
+/* Encrypted Fragment num of 3 of the IKE_AUTH request (RFC 7383). */
+static int ike_auth_fragment(uint8_t *out, size_t cap, const struct ike_crypt_keys *k,
+			     uint16_t num)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
+	uint8_t hdr[64], inner[2048], scratch[2048 + 32];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, hdr, sizeof(hdr), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&mb);
+	auth_payloads(&mb);
+	size_t piece = (mb.inner.len + 2) / 3, off = (num - 1u) * piece;
+	size_t len = num < 3 ? piece : mb.inner.len - off;
+	return ike_crypt_seal_fragment(&h, mb.first_inner, num, 3, inner + off, len, k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
 /* The IKE_AUTH payloads in the clear: the SK-less view the inner parser sees. */
 static int ike_auth_plain(uint8_t *out, size_t cap)
 {
@@ -213,6 +231,18 @@ static void gen_ike(void)
 	seed[0] = 0x01;
 	memcpy(seed + 1, m, (size_t)n);
 	put("fuzz_ike_sk", "gcm_ike_auth", seed, (size_t)n + 1);
+	for (uint16_t f = 1; f <= 2; f++) {	/* SKF: the first fragment and a later one */
+		const struct ike_crypt_keys *k = f == 1 ? &cbc : &gcm;
+		char name[64];
+
+		n = ike_auth_fragment(m, sizeof(m), k, f);
+		snprintf(name, sizeof(name), "ike_auth_skf_%s_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_msg", name, m, (size_t)n);
+		seed[0] = f == 1 ? 0x00 : 0x01;
+		memcpy(seed + 1, m, (size_t)n);
+		snprintf(name, sizeof(name), "%s_ike_auth_fragment_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_sk", name, seed, (size_t)n + 1);
+	}
 	n = informational(m, sizeof(m), &gcm);
 	put("fuzz_ike_msg", "informational_delete_gcm", m, (size_t)n);
 	memcpy(seed + 1, m, (size_t)n);
