@@ -135,6 +135,21 @@ static void force_small(const char *name, const char *ike)
 	c = count_frags(&n, SIDE_A, INFORMATIONAL, 0);
 	CHECK(c.msgs >= 1);
 	CHECK_INT(c.frags, 0);
+	/* the IKE SA rekeyed (its own exchange in fragments): the new one
+	 * keeps fragmenting, as its next Child SA rekey shows */
+	uint64_t spii = ike_of(&n, SIDE_A)->spii;
+	start_ike_rekey(&n, SIDE_B);
+	net_run(&n);
+	if (!check_one_tunnel(&n))
+		goto out;
+	CHECK(ike_of(&n, SIDE_A)->spii != spii);
+	CHECK(ike_of(&n, SIDE_A)->frag && ike_of(&n, SIDE_B)->frag);
+	CHECK_LOG("CREATE_CHILD_SA request 0 reassembled from");
+	unsigned before = count_frags(&n, SIDE_A, CREATE_CHILD_SA, 0).frags;
+	start_child_rekey(&n, SIDE_A);
+	net_run(&n);
+	check_one_tunnel(&n);
+	CHECK(count_frags(&n, SIDE_A, CREATE_CHILD_SA, 0).frags >= before + 2);
 out:
 	net_free(&n);
 	scenario_end(true);
