@@ -24,7 +24,10 @@
 # "... reassembled from N fragments"; charon: "splitting IKE message ...
 # into N fragments", "parsed IKE_AUTH ... [ EF(i/N) ]"); then a Child SA
 # rekey started by each side (CREATE_CHILD_SA with a MODP-1536 KE, in
-# fragments both ways) and pings again.
+# fragments both ways) and pings again; an IKE SA rekey by mcvpnd, then a
+# Child SA rekey by strongSwan on the new IKE SA (both keep fragmenting).
+# Case 3: as case 1 with AES-GCM for IKE (the fragments' AEAD, whose
+# associated data runs to the end of the Total Fragments field).
 #
 # Usage: sudo tests/interop/test_strongswan_frag.sh     Ends with "N passed, N failed".
 # shellcheck source-path=SCRIPTDIR/../lib disable=SC2015  # A && B || fail is meant
@@ -86,9 +89,26 @@ rekey_by() {
 	check "ping oci -> aws 192.168.2.1 after the rekey" topo_ping oci 192.168.2.1
 }
 
-# run_case TITLE INITIATOR: INITIATOR is "aws" (mcvpnd) or "oci" (strongSwan).
+# An IKE SA rekey started by mcvpnd, in fragments.
+ike_rekeyed_since() { [ "$(mcvpn_log_count aws "$1" 'IKE SA #[0-9]+ rekeyed into')" -ge 1 ]; }
+rekey_ike() {
+	local mark
+	mark=$(mcvpn_log_mark aws)
+	info "mcvpnctl rekey ike: $(mcvpnctl aws rekey "$CONN" ike 2>&1)"
+	if wait_for 20 ike_rekeyed_since "$mark"; then
+		pass "IKE SA rekeyed (mcvpnd started it)"
+	else
+		fail "IKE SA rekeyed (mcvpnd started it)" "expected: 'rekeyed into' in mcvpnd's log" \
+			"got: $(mcvpn_log_since aws "$mark" | tail -n 5)"
+	fi
+	check_gt "mcvpnd sent the IKE SA rekey in fragments" \
+		"$(mcvpn_log_count aws "$mark" 'sending CREATE_CHILD_SA request [0-9]+ in [0-9]+ fragments')" 0
+}
+
+# run_case TITLE INITIATOR [IKE]: INITIATOR is "aws" (mcvpnd) or "oci"
+# (strongSwan); IKE "gcm" for AES-GCM IKE SAs.
 run_case() {
-	local title=$1 initiator=$2 fails=$FAIL auto=add log slog n dir
+	local title=$1 initiator=$2 ike=${3:-} fails=$FAIL auto=add log slog n dir
 	section "$title"
 	CASE=$((CASE + 1))
 	RUNDIR="$WORK/case$CASE"
@@ -96,6 +116,8 @@ run_case() {
 	topo_up
 	[ "$initiator" = aws ] && auto=start
 
+	SW_PROPOSALS=aes256-sha384-modp1536
+	[ "$ike" = gcm ] && SW_PROPOSALS=aes256gcm16-prfsha384-modp1536
 	sw_write_config oci
 	if ! sw_start oci; then
 		fail "strongSwan (oci) starts"
@@ -105,6 +127,7 @@ run_case() {
 	fi
 	mcvpn_write_config aws "$auto"
 	mcvpn_conf_set aws fragmentation=force ike-fragment-size=256
+	[ "$ike" = gcm ] && mcvpn_conf_set aws "ike=aes_gcm256-sha2_384;modp1536"
 	if ! mcvpnd_start aws; then
 		fail "mcvpnd (aws) starts"
 		teardown
@@ -139,7 +162,13 @@ run_case() {
 	n=$(grep -oE "parsed IKE_AUTH (request|response) 1 \[ EF\([0-9]+/[0-9]+\) \]" "$slog" | wc -l)
 	check_gt "strongSwan parsed mcvpnd's IKE_AUTH fragments ($n)" "$n" 1
 
+	if [ "$ike" = gcm ]; then
+		check_match "IKE SA uses AES_GCM_16-256" 'AES_GCM_16-256/PRF_HMAC_SHA2_384/MODP_1536' \
+			"$(sw_ctl oci --list-sas 2>&1)"
+	fi
 	rekey_by aws
+	rekey_by oci
+	rekey_ike
 	rekey_by oci
 
 	[ "$FAIL" -eq "$fails" ] || { sw_dump_logs; mcvpn_dump_logs; keep_logs; }
@@ -164,4 +193,5 @@ teardown() {
 say "aws side: mcvpnd; oci side: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon 2>/dev/null)"
 run_case "IKE fragments both ways, mcvpnd initiates" aws
 run_case "IKE fragments both ways, strongSwan initiates" oci
+run_case "IKE fragments both ways, AES-GCM IKE SA, mcvpnd initiates" aws gcm
 summary

@@ -30,6 +30,8 @@ SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
 # charon.fragment_size= (the largest IP packet of a fragment); empty leaves
 # strongSwan's defaults (yes, 1280).
 SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
+# The IKE proposal (strongSwan's syntax).
+SW_PROPOSALS=${SW_PROPOSALS:-aes256-sha384-modp1536}
 SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
 
 declare -A CHARON_PID=()
@@ -105,7 +107,7 @@ sw_write_config() {
 			encap = yes
 			mobike = no
 			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
-			proposals = aes256-sha384-modp1536
+			proposals = $SW_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
 			local {
