@@ -154,8 +154,8 @@ static int open_aead(const struct ike_msg *m, const struct ike_crypt_keys *k, ui
 	struct aead *a = aead_new(k->ke->buf, k->ke->len);
 	if (!a)
 		return -1;
-	int r = aead_decrypt(a, m->sk.data, m->raw, m->sk.offset + m->sk.hdr_len, m->sk.data + 8, ctlen,
-			     plain, m->sk.data + 8 + ctlen);
+	int r = aead_decrypt(a, m->sk.data, m->raw, m->sk.offset + m->sk.hdr_len, m->sk.data + 8,
+			     ctlen, plain, m->sk.data + 8 + ctlen);
 	aead_free(a);
 	*ptlen = ctlen;
 	return r;

@@ -71,6 +71,14 @@ static struct frag_count count_frags(const struct net *n, int side, unsigned exc
 	return c;
 }
 
+/* The lines a stranger can cause are rate-limited (LOG_LIMIT_BURST per
+ * LOG_LIMIT_WINDOW_S of the virtual clock, which runs on across
+ * scenarios): a scenario that looks for one starts in a window of its own. */
+static void fresh_log_window(struct net *n)
+{
+	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+}
+
 static unsigned log_count(const char *needle)
 {
 	char *t = logcap_text();
@@ -218,12 +226,44 @@ static void not_negotiated(int refuser)
 	int len = craft_fragment(s, INFORMATIONAL, false, s->next_msgid, PL_NOTIFY, 1, 2, piece,
 				 sizeof(piece), buf, sizeof(buf));
 	CHECK(len > 0);
+	fresh_log_window(&n);
 	net_inject(&n, from, true, buf, (size_t)len);
 	net_run(&n);
 	CHECK_LOG("fragmentation was not negotiated");
 	CHECK(!r->frag_rx[0].active);
 	CHECK_INT(r->peer_msgid, before);
 out:
+	net_free(&n);
+	scenario_end(true);
+}
+
+/* IKE_SA_INIT is never fragmented (RFC 7383 2.5: only encrypted messages
+ * are): a request made of an Encrypted Fragment makes no SA, whatever
+ * the responder's fragmentation=. */
+static void init_fragment_refused(void)
+{
+	struct ike_hdr h = { .spii = 0x5eed5eed5eed5eedull, .exchange = IKE_SA_INIT,
+			     .flags = IKE_FLAG_I };
+	uint8_t buf[512], scratch[512], piece[64] = { 0 };
+	struct ike_crypt_keys k;
+	struct net n;
+
+	scenario_begin("an IKE_SA_INIT request in a fragment makes no SA");
+	bool up = net_up(&n, &a_force, &b_force);
+	if (!up)
+		goto out;
+	ike_sa_keys_out(ike_of(&n, SIDE_A), &k);
+	int len = ike_crypt_seal_fragment(&h, PL_SA, 1, 1, piece, sizeof(piece), &k, buf,
+					  sizeof(buf), scratch, sizeof(scratch));
+	CHECK(len > 0);
+	fresh_log_window(&n);
+	net_inject(&n, SIDE_A, false, buf, (size_t)len);
+	net_run(&n);
+	CHECK_LOG("dropping IKE_SA_INIT from 198.51.100.10:500: it carries");
+	CHECK_INT(side_n_live(&n.s[SIDE_B]), 1);
+	check_one_tunnel(&n);
+out:
+	check_net_sane(&n);
 	net_free(&n);
 	scenario_end(true);
 }
@@ -247,6 +287,7 @@ static void reordered_duplicated(void)
 
 	scenario_begin("fragments reversed and each delivered twice");
 	CHECK_INT(net_init(&n, &a_force, &b_force), 0);
+	fresh_log_window(&n);
 	n.order = ORDER_LIFO;
 	n.hook = dup_frags;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
@@ -314,6 +355,7 @@ static void frag_lost(int from, bool tamper, const char *name)
 
 	scenario_begin(name);
 	CHECK_INT(net_init(&n, &a_force, &b_force), 0);
+	fresh_log_window(&n);
 	n.hook = frag2_hook;
 	n.hook_arg = &h;
 	n.watch = frag2_watch;
@@ -378,6 +420,7 @@ static void bounds(void)
 	struct ike_frag_rx *rx = &b->frag_rx[0];
 	uint32_t peer_msgid = b->peer_msgid;
 
+	fresh_log_window(&n);
 	/* more fragments than kept: refused before any crypto */
 	inject_frag(&n, 1, IKE_FRAG_MAX + 1, 32);
 	CHECK_LOG("we reassemble at most 32 fragments");
@@ -427,6 +470,8 @@ static void crafted_whole(void)
 		goto out;
 	struct ike_sa *a = ike_of(&n, SIDE_A), *b = ike_of(&n, SIDE_B);
 	uint32_t before = b->peer_msgid;
+
+	fresh_log_window(&n);
 	/* one Notify payload (SET_WINDOW_SIZE 1: a status nobody acts on),
 	 * 12 bytes in three pieces of 4 */
 	uint8_t inner[12] = { PL_NONE, 0, 0, 12, 0, 0, (uint8_t)(N_SET_WINDOW_SIZE >> 8),
@@ -462,6 +507,7 @@ int main(void)
 	yes_only_when_too_big();
 	not_negotiated(SIDE_A);
 	not_negotiated(SIDE_B);
+	init_fragment_refused();
 	reordered_duplicated();
 	frag_lost(SIDE_A, false, "a request fragment lost: all of them again");
 	frag_lost(SIDE_B, false, "an answer fragment lost: the whole answer again, once");
