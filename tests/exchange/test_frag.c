@@ -110,6 +110,7 @@ static void force_small(const char *name, const char *ike)
 		goto out;
 	CHECK(ike_of(&n, SIDE_A)->frag);
 	CHECK(ike_of(&n, SIDE_B)->frag);
+	CHECK_LOG("NAT-T on port 4500, IKE fragmentation");
 	const struct pkt *ir = net_find(&n, SIDE_A, IKE_SA_INIT, 0, 0);
 	const struct pkt *rr = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
 	CHECK(ir && view_has_notify(&ir->view, N_IKEV2_FRAGMENTATION_SUPPORTED));
@@ -213,6 +214,7 @@ static void not_negotiated(int refuser)
 		goto out;
 	CHECK(!ike_of(&n, SIDE_A)->frag);
 	CHECK(!ike_of(&n, SIDE_B)->frag);
+	CHECK(!log_has("IKE fragmentation"));
 	const struct pkt *ir = net_find(&n, SIDE_A, IKE_SA_INIT, 0, 0);
 	const struct pkt *rr = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
 	CHECK(ir && view_has_notify(&ir->view, N_IKEV2_FRAGMENTATION_SUPPORTED) == (refuser != SIDE_A));

@@ -153,6 +153,8 @@ run_case() {
 	[ "$initiator" = oci ] && dir=response
 	grep -E 'IKE_AUTH (request|response) 1 (in|reassembled)|splitting' "$log" | sed 's/^/    | /'
 	grep -E 'splitting IKE message|EF\(' "$slog" | sed 's/^/    | /'
+	check_gt "mcvpnd: IKE SA established with IKE fragmentation" \
+		"$(grep -c 'IKE SA established as .*, IKE fragmentation' "$log")" 0
 	n=$(max_frags "$log" "sending IKE_AUTH $dir 1 in [0-9]+ fragments")
 	check_gt "mcvpnd sent its IKE_AUTH $dir in fragments (${n:-none})" "${n:-0}" 1
 	n=$(max_frags "$log" "IKE_AUTH (request|response) 1 reassembled from [0-9]+ fragments")
