@@ -554,6 +554,19 @@ static int k_routes_when_down(struct conn_build *cb, const char *v, char *why, s
 	return -1;
 }
 
+/* routing=mcvpnd|external (conf_routing in conf.h; conf/routing.c checks
+ * the keys that go with it). */
+static int k_routing(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "mcvpnd") == 0 || strcmp(v, "external") == 0) {
+		cb->c.routing = v[0] == 'm' ? CONF_ROUTING_MCVPND : CONF_ROUTING_EXTERNAL;
+		return 0;
+	}
+	snprintf(why, wl, "expected mcvpnd (mcvpnd installs routes=) or external (a routing daemon "
+		 "such as FRR's bgpd routes into the device)");
+	return -1;
+}
+
 /* mss-clamp=yes|no|N: yes clamps to the tunnel's MTU less the headers. */
 static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
@@ -734,6 +747,7 @@ static const struct key_def keys[] = {
 	{ "metric", KEY_ROUTE_METRIC, k_route_metric },		/* libreswan's name */
 	{ "route-table", KEY_ROUTE_TABLE, k_route_table },
 	{ "routes-when-down", KEY_ROUTES_WHEN_DOWN, k_routes_when_down },
+	{ "routing", KEY_ROUTING, k_routing },
 	{ "mss-clamp", KEY_MSS_CLAMP, k_mss_clamp },
 	{ "updown", KEY_UPDOWN, k_updown },
 	{ "leftupdown", KEY_LEFTUPDOWN, k_leftupdown },

@@ -296,6 +296,9 @@ else
 	run_suite metrics 300 tests/netns/test_metrics.sh
 	# the in-tunnel probe: answered, a cut path, the peer stopped, IPv6: ~40 s
 	run_suite probe 300 tests/netns/test_probe.sh
+	# FRR's bgpd on both VMs, routing=external: routes learnt, withdrawn
+	# when the tunnel goes down four ways (BFD too), back with it: ~25 s
+	run_suite frr 300 tests/netns/test_frr.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SK payload sealing and opening.  CBC: IV | E(inner | pad | padlen) | ICV,
- * the ICV over the whole message before it.  GCM: 8-byte IV, AAD = the
- * message from the IKE header to the end of the SK generic header.  An
+ * the ICV over the whole message before it.  AEAD (AES-GCM, RFC 5282;
+ * ChaCha20-Poly1305, RFC 7634 3): 8-byte IV, AAD = the message from the IKE
+ * header to the end of the SK generic header, 16-byte tag.  An
  * Encrypted Fragment (SKF, RFC 7383 2.5) is the same envelope around one
  * piece of the inner payloads, its header 4 bytes longer (Fragment Number,
  * Total Fragments), and those 4 bytes are in the AAD too. */
@@ -26,7 +27,7 @@ static int seal_aead(struct ike_msgb *b, const struct ike_crypt_keys *k, size_t 
 		return -1;
 	wbuf_put_u16_at(&b->out, sk_off + 2, (uint16_t)(b->out.len - sk_off));
 	wbuf_put_u32_at(&b->out, 24, (uint32_t)b->out.len);
-	struct aead *a = aead_new(k->ke->buf, k->ke->len);
+	struct aead *a = aead_new_alg(k->encr, k->ke->buf, k->ke->len);
 	if (!a)
 		return -1;
 	int r = aead_encrypt(a, iv, b->out.p, sk_off + hdr_len, b->inner.p, ptlen, ct, tag);
@@ -50,16 +51,16 @@ static int seal_cbc(struct ike_msgb *b, const struct ike_crypt_keys *k, size_t s
 	return integ_compute(k->integ, k->ka->buf, b->out.p, b->out.len - icvlen, icv);
 }
 
-static bool is_gcm(const struct ike_crypt_keys *k)
+static bool is_aead(const struct ike_crypt_keys *k)
 {
-	return k->encr == ENCR_AES_GCM_16;
+	return encr_is_aead(k->encr);
 }
 
-/* Pad the plaintext to the cipher's block (GCM: 4, RFC 5282 3) and end it
+/* Pad the plaintext to the cipher's block (AEAD: 4, RFC 5282 3) and end it
  * with the pad length. */
 static void pad(struct wbuf *w, const struct ike_crypt_keys *k)
 {
-	size_t block = is_gcm(k) ? 4 : 16;
+	size_t block = is_aead(k) ? 4 : 16;
 	uint8_t padlen = (uint8_t)((block - (w->len + 1) % block) % block);
 
 	for (unsigned i = 0; i < padlen; i++)
@@ -69,12 +70,12 @@ static void pad(struct wbuf *w, const struct ike_crypt_keys *k)
 
 size_t ike_crypt_overhead(const struct ike_crypt_keys *k)
 {
-	return is_gcm(k) ? 8 + 16 : 16 + integ_icv_len(k->integ);
+	return is_aead(k) ? 8 + 16 : 16 + integ_icv_len(k->integ);
 }
 
 size_t ike_crypt_sealed_len(const struct ike_crypt_keys *k, size_t outer_len, size_t inner_len)
 {
-	size_t block = is_gcm(k) ? 4 : 16;
+	size_t block = is_aead(k) ? 4 : 16;
 
 	return outer_len + IKE_GENERIC_HDR_LEN + ike_crypt_overhead(k) +
 	       (inner_len + 1 + block - 1) / block * block;
@@ -83,7 +84,7 @@ size_t ike_crypt_sealed_len(const struct ike_crypt_keys *k, size_t outer_len, si
 size_t ike_crypt_fragment_room(const struct ike_crypt_keys *k, size_t datagram)
 {
 	size_t fixed = IKE_HDR_LEN + IKE_GENERIC_HDR_LEN + 4 + ike_crypt_overhead(k);
-	size_t block = is_gcm(k) ? 4 : 16;
+	size_t block = is_aead(k) ? 4 : 16;
 
 	if (datagram < fixed + block)
 		return 0;
@@ -93,7 +94,7 @@ size_t ike_crypt_fragment_room(const struct ike_crypt_keys *k, size_t datagram)
 
 int ike_crypt_seal(struct ike_msgb *b, const struct ike_crypt_keys *k)
 {
-	bool gcm = is_gcm(k);
+	bool aead = is_aead(k);
 
 	pad(&b->inner, k);
 	if (b->inner.err || b->out.err)
@@ -106,7 +107,7 @@ int ike_crypt_seal(struct ike_msgb *b, const struct ike_crypt_keys *k)
 	b->has_prev = true;
 	size_t sk_off = ike_msgb_pl_begin(b, PL_SK);
 	b->out.p[sk_off] = first;
-	int r = gcm ? seal_aead(b, k, sk_off, IKE_GENERIC_HDR_LEN, b->inner.len)
+	int r = aead ? seal_aead(b, k, sk_off, IKE_GENERIC_HDR_LEN, b->inner.len)
 		    : seal_cbc(b, k, sk_off, b->inner.len);
 	secret_wipe(b->inner.p, b->inner.len);
 	if (r || b->out.err)
@@ -135,7 +136,7 @@ int ike_crypt_seal_fragment(const struct ike_hdr *h, uint8_t first_inner, uint16
 	b.out.p[sk_off] = num == 1 ? first_inner : PL_NONE;	/* RFC 7383 2.5 */
 	wbuf_u16(&b.out, num);
 	wbuf_u16(&b.out, total);
-	r = is_gcm(k) ? seal_aead(&b, k, sk_off, IKE_GENERIC_HDR_LEN + 4, b.inner.len)
+	r = is_aead(k) ? seal_aead(&b, k, sk_off, IKE_GENERIC_HDR_LEN + 4, b.inner.len)
 		      : seal_cbc(&b, k, sk_off, b.inner.len);
 	secret_wipe(scratch, b.inner.len);
 	if (r || b.out.err)
@@ -151,7 +152,7 @@ static int open_aead(const struct ike_msg *m, const struct ike_crypt_keys *k, ui
 	size_t ctlen = m->sk.len - 8 - 16;
 	if (ctlen > cap)
 		return -1;
-	struct aead *a = aead_new(k->ke->buf, k->ke->len);
+	struct aead *a = aead_new_alg(k->encr, k->ke->buf, k->ke->len);
 	if (!a)
 		return -1;
 	int r = aead_decrypt(a, m->sk.data, m->raw, m->sk.offset + m->sk.hdr_len, m->sk.data + 8,
@@ -188,7 +189,7 @@ int ike_crypt_open(const struct ike_msg *msg, const struct ike_crypt_keys *k, ui
 
 	if (!(msg->outer & (PL_BIT(PL_SK) | PL_BIT(PL_SKF))) || !msg->sk.hdr_len)
 		return -1;
-	if (k->encr == ENCR_AES_GCM_16)
+	if (encr_is_aead(k->encr))
 		r = open_aead(msg, k, plain, cap, &n);
 	else
 		r = open_cbc(msg, k, plain, cap, &n);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The Encrypted (SK) payload (RFC 7296 3.14; AES-GCM per RFC 5282). */
+/* The Encrypted (SK) payload (RFC 7296 3.14; AES-GCM per RFC 5282,
+ * ChaCha20-Poly1305 per RFC 7634 3). */
 #ifndef MCVPN_IKE_CRYPT_H
 #define MCVPN_IKE_CRYPT_H
 
@@ -10,7 +11,7 @@
 
 struct secret;
 
-/* One direction's keys: borrowed from the IKE SA. integ is AUTH_NONE for GCM. */
+/* One direction's keys: borrowed from the IKE SA. integ is AUTH_NONE for the AEADs. */
 struct ike_crypt_keys {
 	unsigned encr, encr_keybits, integ;
 	const struct secret *ke, *ka;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target: the inbound ESP path (daemon/esp.c esp_sa_decap) on an
- * SA with a fixed AES-GCM-16-256 key and fixed traffic selectors.
+/* libFuzzer target: the inbound ESP path (daemon/esp.c esp_sa_decap) on
+ * SAs with a fixed key and fixed traffic selectors: AES-GCM-16-256, and
+ * ChaCha20-Poly1305 (RFC 7634) with the same 36 bytes of key material.
  *
  * The input is a sequence of packets, each
  *   u8 kind | u16 length (big endian) | length bytes
@@ -11,6 +12,8 @@
  *   1  the bytes are u32 sequence number | plaintext (inner packet | pad |
  *      pad length | next header), sealed here with the SA's key, so the
  *      padding and inner-packet checks see any plaintext.
+ * kind bit 1 picks the SA: 0 AES-GCM, 1 ChaCha20-Poly1305 (each its own
+ * replay window).
  * Each packet is copied to a buffer of its exact size before decap. */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "crypto/aead.h"
+#include "crypto/alg.h"
 #include "daemon/dataplane/esp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,8 +35,12 @@ static const uint8_t keymat[36] = {
 	0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f, 0xca, 0xfe, 0xba, 0xbe,
 };
 
-static struct esp_sa *sa;
-static struct aead *sealer;
+struct target {
+	struct esp_sa *sa;
+	struct aead *sealer;
+};
+
+static struct target gcm, chacha;
 static volatile uint8_t sink;
 
 static struct dp_range range(int family, const uint8_t *lo, const uint8_t *hi, size_t n)
@@ -51,7 +59,7 @@ static void setup(void)
 	uint8_t c6[16] = { 0xfd, 0, 0, 2 }, d6[16] = { 0xfd, 0, 0, 2 };
 	struct dp_range remote[2], local[2];
 
-	if (sa)
+	if (gcm.sa)
 		return;
 	memset(b6 + 4, 0xff, 12);
 	memset(d6 + 4, 0xff, 12);
@@ -61,9 +69,14 @@ static void setup(void)
 	local[0] = range(AF_INET, (const uint8_t[]){ 10, 2, 0, 0 },
 			 (const uint8_t[]){ 10, 2, 255, 255 }, 4);
 	local[1] = range(AF_INET6, c6, d6, 16);
-	sa = esp_sa_new(SPI, keymat, sizeof(keymat));
-	sealer = aead_new(keymat, sizeof(keymat));
-	if (!sa || !sealer || esp_sa_set_ts(sa, remote, 2, local, 2))
+	gcm.sa = esp_sa_new(SPI, keymat, sizeof(keymat));
+	gcm.sealer = aead_new(keymat, sizeof(keymat));
+	chacha.sa = esp_sa_new_alg(SPI, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, keymat,
+				   sizeof(keymat));
+	chacha.sealer = aead_new_alg(ENCR_CHACHA20_POLY1305, keymat, sizeof(keymat));
+	if (!gcm.sa || !gcm.sealer || esp_sa_set_ts(gcm.sa, remote, 2, local, 2))
+		abort();
+	if (!chacha.sa || !chacha.sealer || esp_sa_set_ts(chacha.sa, remote, 2, local, 2))
 		abort();
 }
 
@@ -76,7 +89,7 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* SPI | seq | IV | E(pt) | ICV; pt is zero-extended to a multiple of 4. */
-static uint8_t *seal(const uint8_t *b, size_t n, size_t *len)
+static uint8_t *seal(struct aead *sealer, const uint8_t *b, size_t n, size_t *len)
 {
 	size_t ptlen;
 	uint8_t *pkt;
@@ -100,7 +113,7 @@ static uint8_t *seal(const uint8_t *b, size_t n, size_t *len)
 	return pkt;
 }
 
-static void decap(uint8_t *pkt, size_t len)
+static void decap(struct esp_sa *sa, uint8_t *pkt, size_t len)
 {
 	uint8_t *inner = NULL;
 	size_t inner_len = 0;
@@ -123,20 +136,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0;
 
 	setup();
-	replay_init(&sa->replay);
+	replay_init(&gcm.sa->replay);
+	replay_init(&chacha.sa->replay);
 	while (size - off >= 3) {
 		uint8_t kind = data[off];
 		size_t n = (size_t)data[off + 1] << 8 | data[off + 2];
 		const uint8_t *b = data + off + 3;
 		size_t len = 0;
 		uint8_t *pkt;
+		const struct target *t = kind & 2 ? &chacha : &gcm;
 
 		off += 3;
 		if (n > size - off)
 			n = size - off;
 		off += n;
 		if (kind & 1) {
-			pkt = seal(b, n, &len);
+			pkt = seal(t->sealer, b, n, &len);
 		} else {
 			len = n;
 			pkt = malloc(n ? n : 1);
@@ -145,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!pkt)
 			continue;
-		decap(pkt, len);
+		decap(t->sa, pkt, len);
 		free(pkt);
 	}
 	return 0;

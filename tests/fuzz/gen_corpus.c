@@ -63,7 +63,7 @@ static const uint8_t nonce[32] = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x8
 static const uint8_t ke[64] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17 };
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
+static struct ike_crypt_keys cbc, gcm, chacha;
 
 static struct secret *fixed(size_t len, uint8_t seed)
 {
@@ -212,6 +212,8 @@ static void gen_ike(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke };
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke };
 
 	n = sa_init(m, sizeof(m), false);
 	put("fuzz_ike_msg", "ike_sa_init_request", m, (size_t)n);
@@ -222,6 +224,7 @@ static void gen_ike(void)
 	put("fuzz_ike_msg", "ike_auth_cleartext", m, (size_t)n);
 	sk_plain_seed("cbc_sealed_here_ike_auth", 0x02, m, n);
 	sk_plain_seed("gcm_sealed_here_ike_auth", 0x03, m, n);
+	sk_plain_seed("chacha_sealed_here_ike_auth", 0x83, m, n);
 	n = ike_auth(m, sizeof(m), &cbc);
 	put("fuzz_ike_msg", "ike_auth_sk_cbc", m, (size_t)n);
 	seed[0] = 0x00;
@@ -247,6 +250,10 @@ static void gen_ike(void)
 	put("fuzz_ike_msg", "informational_delete_gcm", m, (size_t)n);
 	memcpy(seed + 1, m, (size_t)n);
 	put("fuzz_ike_sk", "gcm_informational", seed, (size_t)n + 1);
+	n = ike_auth(m, sizeof(m), &chacha);
+	seed[0] = 0x81;
+	memcpy(seed + 1, m, (size_t)n);
+	put("fuzz_ike_sk", "chacha_ike_auth", seed, (size_t)n + 1);
 	secret_free(cbc_ke);
 	secret_free(cbc_ka);
 	secret_free(gcm_ke);
@@ -310,7 +317,7 @@ static size_t real_packet(struct esp_sa *sa, uint32_t seq, bool v6, size_t len, 
 }
 
 /* seq | inner | pad 1,2.. | pad length | next header, for the sealed kind. */
-static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
+static size_t plain_record(uint8_t *out, uint8_t kind, uint32_t seq, bool v6, size_t len)
 {
 	uint8_t b[2048];
 	size_t n = 4, pad = (4 - (len + 2) % 4) % 4;
@@ -324,7 +331,7 @@ static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
 		b[n++] = (uint8_t)(i + 1);
 	b[n++] = (uint8_t)pad;
 	b[n++] = v6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
-	return record(out, 1, b, n);
+	return record(out, kind, b, n);
 }
 
 static void gen_esp(void)
@@ -351,10 +358,22 @@ static void gen_esp(void)
 		n += record(seed + n, 0, pkt, k);
 	}
 	put("fuzz_esp", "replay_sequence", seed, n);
-	n = plain_record(seed, 5, false, 33);
+	n = plain_record(seed, 1, 5, false, 33);
 	put("fuzz_esp", "sealed_here_ipv4", seed, n);
-	n = plain_record(seed, 6, true, 48);
+	n = plain_record(seed, 1, 6, true, 48);
 	put("fuzz_esp", "sealed_here_ipv6", seed, n);
+	esp_sa_free(sa);
+	/* ChaCha20-Poly1305 (kind bit 1): a real packet, then one sealed there. */
+	sa = esp_sa_new_alg(0x0a0b0c0d, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, esp_key,
+			    sizeof(esp_key));
+	if (!sa) {
+		failed = 1;
+		return;
+	}
+	k = real_packet(sa, 1, false, 60, pkt);
+	n = record(seed, 2, pkt, k);
+	n += plain_record(seed + n, 3, 2, true, 48);
+	put("fuzz_esp", "chacha_packets", seed, n);
 	esp_sa_free(sa);
 }
 

@@ -116,8 +116,8 @@ run_case() {
 	topo_up
 	[ "$initiator" = aws ] && auto=start
 
-	SW_PROPOSALS=aes256-sha384-modp1536
-	[ "$ike" = gcm ] && SW_PROPOSALS=aes256gcm16-prfsha384-modp1536
+	SW_IKE_PROPOSALS=aes256-sha384-modp1536
+	[ "$ike" = gcm ] && SW_IKE_PROPOSALS=aes256gcm16-prfsha384-modp1536
 	sw_write_config oci
 	if ! sw_start oci; then
 		fail "strongSwan (oci) starts"

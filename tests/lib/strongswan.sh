@@ -18,7 +18,14 @@
 
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
 SW_CONN=oracle-tunnel-1
+# openssl also brings ChaCha20-Poly1305 (EVP_chacha20_poly1305) to IKE and to
+# kernel-libipsec's ESP; the separate chapoly plugin is not needed.
 SW_PLUGINS="random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici updown"
+
+# Proposals written into swanctl.conf (an algorithm set of a test sets them
+# before sw_write_config): the seed's, as the example configs have them.
+SW_IKE_PROPOSALS=${SW_IKE_PROPOSALS:-aes256-sha384-modp1536}
+SW_ESP_PROPOSALS=${SW_ESP_PROPOSALS:-aes256gcm16-modp1536}
 
 # Lifetimes written into swanctl.conf (a test of rekeying sets short ones
 # before sw_write_config); an empty *_OVER / *_LIFE leaves strongSwan's default.
@@ -30,8 +37,6 @@ SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
 # charon.fragment_size= (the largest IP packet of a fragment); empty leaves
 # strongSwan's defaults (yes, 1280).
 SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
-# The IKE proposal (strongSwan's syntax).
-SW_PROPOSALS=${SW_PROPOSALS:-aes256-sha384-modp1536}
 SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
 
 declare -A CHARON_PID=()
@@ -107,7 +112,7 @@ sw_write_config() {
 			encap = yes
 			mobike = no
 			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
-			proposals = $SW_PROPOSALS
+			proposals = $SW_IKE_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
 			local {
@@ -123,7 +128,7 @@ sw_write_config() {
 					mode = tunnel
 					local_ts = 0.0.0.0/0
 					remote_ts = 0.0.0.0/0
-					esp_proposals = aes256gcm16-modp1536
+					esp_proposals = $SW_ESP_PROPOSALS
 					rekey_time = $SW_CHILD_REKEY
 					${SW_CHILD_LIFE:+life_time = $SW_CHILD_LIFE}
 					start_action = none

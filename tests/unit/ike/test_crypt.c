@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The SK payload (RFC 7296 3.14, RFC 5282): seal and open with
- * AES-CBC-256 + HMAC-SHA2-384-192 and with AES-GCM-16-256, the wire layout
- * checked against the crypto primitives directly, every flipped bit
- * refused, and bad padding lengths refused.  The same for an Encrypted
+/* The SK payload (RFC 7296 3.14, RFC 5282, RFC 7634 3): seal and open with
+ * AES-CBC-256 + HMAC-SHA2-384-192, with AES-GCM-16-256 and with
+ * ChaCha20-Poly1305 (and RFC 7634 Appendix B's INFORMATIONAL opened), the
+ * wire layout checked against the crypto primitives directly, every flipped
+ * bit refused, and bad padding lengths refused.  The same for an Encrypted
  * Fragment (SKF, RFC 7383), its numbers parsed and checked, and the room a
  * fragment has in a datagram of each size. */
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #define BUF 4096
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
+static struct ike_crypt_keys cbc, gcm, chacha;
 
 static struct secret *fixed_secret(size_t len, uint8_t seed)
 {
@@ -40,6 +41,9 @@ static void keys_setup(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
+	/* RFC 7634 3: the same 36-byte SK_e layout (key | salt) as GCM */
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
 }
 
 static const struct ike_hdr auth_hdr = {
@@ -164,15 +168,91 @@ static void test_gcm_layout(void)
 	aead_free(a);
 }
 
+/* ChaCha20-Poly1305 layout (RFC 7634 3, framed as RFC 5282): IV(8) | C |
+ * ICV(16), AAD = header .. SK header, padding to 4 bytes at most; opened
+ * here with the primitive whose RFC 7539 vector passes in crypto-chacha. */
+static void test_chacha_layout(void)
+{
+	uint8_t out[BUF], pt[BUF];
+	int len = build_auth(&chacha, false, out, sizeof(out));
+	size_t sk_len = (size_t)out[IKE_HDR_LEN + 2] << 8 | out[IKE_HDR_LEN + 3];
+	size_t ctlen = sk_len - 4 - 8 - 16;
+	struct aead *a = aead_new_alg(ENCR_CHACHA20_POLY1305, gcm_ke->buf, gcm_ke->len);
+	struct aead *g = aead_new(gcm_ke->buf, gcm_ke->len);
+
+	CHECK(len > 0 && a != NULL && g != NULL);
+	if (len <= 0 || !a || !g)
+		goto out;
+	CHECK_INT(sk_len, (size_t)len - IKE_HDR_LEN);
+	CHECK(ctlen >= AUTH_INNER_LEN + 1 && ctlen <= AUTH_INNER_LEN + 4);
+	CHECK_INT(ctlen % 4, 0);
+	/* not AES-GCM under the same bytes */
+	CHECK_INT(aead_decrypt(g, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), -1);
+	CHECK_INT(aead_decrypt(a, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), 0);
+	CHECK_INT(pt[ctlen - 1], ctlen - 1 - AUTH_INNER_LEN);
+	CHECK_INT(pt[0], PL_AUTH);
+out:
+	aead_free(a);
+	aead_free(g);
+}
+
+/* RFC 7634 Appendix B: an INFORMATIONAL request (SPIs c0..c7 / d0..d7,
+ * message ID 9) whose SK payload holds one Notify, SET_WINDOW_SIZE 10,
+ * under SK_e = key 80..9f | salt a0a1a2a3 and IV 1011121314151617. */
+static void test_rfc7634_ike_example(void)
+{
+	static const char msg_hex[] =
+		"c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900" "0029"
+		"1011121314151617" "610394701f8d017f7c12924889"
+		"6b71bfe25236efd7cdc67066906315b2";
+	uint8_t msg[128], plain[128];
+	struct secret *ke = fixed_secret(36, 0x80);
+	struct ike_crypt_keys k = { .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+				    .integ = AUTH_NONE };
+	const struct pl_notify *n;
+	struct ike_msg m;
+	size_t len, plen = 0;
+
+	CHECK(ke != NULL);
+	if (!ke)
+		return;
+	for (size_t i = 0; i < 32; i++)
+		ke->buf[i] = (uint8_t)(0x80 + i);
+	for (size_t i = 0; i < 4; i++)
+		ke->buf[32 + i] = (uint8_t)(0xa0 + i);
+	k.ke = ke;
+	len = check_unhex(msg_hex, msg, sizeof(msg));
+	CHECK_INT(len, 69);
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(m.hdr.exchange, INFORMATIONAL);
+	CHECK_INT(m.hdr.msgid, 9);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), 0);
+	CHECK_INT(plen, 12);				/* one Notify, pad length 0 */
+	CHECK_INT(ike_msg_parse_inner(&m, plain, plen), IKE_OK);
+	n = ike_msg_notify(&m, N_SET_WINDOW_SIZE);
+	CHECK(n != NULL);
+	if (n) {
+		CHECK_INT(n->len, 4);
+		CHECK(n->len == 4 && n->data[3] == 10);
+	}
+	/* as AES-GCM, the same bytes do not open */
+	k.encr = ENCR_AES_GCM_16;
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), -1);
+	secret_free(ke);
+}
+
 /* Two seals of one message differ (fresh IV), both open. */
 static void test_fresh_iv(void)
 {
-	const struct ike_crypt_keys *ks[2] = { &cbc, &gcm };
+	const struct ike_crypt_keys *ks[3] = { &cbc, &gcm, &chacha };
 	uint8_t a[BUF], b[BUF], plain[BUF];
 	struct ike_msg m;
 	size_t n;
 
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		int la = build_auth(ks[i], false, a, sizeof(a));
 		int lb = build_auth(ks[i], false, b, sizeof(b));
 		CHECK_INT(la, lb);
@@ -227,6 +307,11 @@ static void test_wrong_key(void)
 	len = build_auth(&gcm, false, out, sizeof(out));
 	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
 	CHECK_INT(ike_crypt_open(&m, &cbc, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), -1);
+	len = build_auth(&chacha, false, out, sizeof(out));
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &gcm, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), 0);
 	secret_free(other);
 }
 
@@ -519,11 +604,16 @@ int main(void)
 	roundtrip(&cbc, true);
 	roundtrip(&gcm, false);
 	roundtrip(&gcm, true);
+	roundtrip(&chacha, false);
+	roundtrip(&chacha, true);
 	test_cbc_layout();
 	test_gcm_layout();
+	test_chacha_layout();
+	test_rfc7634_ike_example();
 	test_fresh_iv();
 	flip_every_bit(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
 	flip_every_bit(&gcm, "AES-GCM-16-256");
+	flip_every_bit(&chacha, "ChaCha20-Poly1305");
 	test_wrong_key();
 	test_open_refusals();
 	test_empty_inner();
