@@ -4,7 +4,9 @@
  *   phase2alg=ENC[-INTEG][;DH]
  * ENC carries its key length ("aes_cbc256", "aes256", "aes_gcm16_256",
  * "aes-256"); a bare "aes"/"aes_gcm" means 128 bits, as in libreswan.
- * AES-GCM is AEAD: no INTEG, and in ike= the hash that follows it is the PRF.
+ * ChaCha20-Poly1305 ("chacha20_poly1305", or strongSwan's "chacha20poly1305")
+ * has one key length, 256 bits.  AES-GCM and ChaCha20-Poly1305 are AEAD: no
+ * INTEG, and in ike= the hash that follows one is the PRF.
  * A trailing '!' (libreswan 3 "strict") is accepted: mcvpn is always strict. */
 #include <stdio.h>
 #include <string.h>
@@ -14,20 +16,29 @@
 
 struct name_num {
 	const char *name;
-	uint16_t a, b;		/* ENC: alg; hash: integ, prf; DH: group */
+	uint16_t a, b;		/* ENC: alg, default key bits; hash: integ, prf; DH: group */
 };
 
-/* Longest names first: a name is matched as a prefix of the token. */
+/* Longest names first: a name is matched as a prefix of the token.  A bare
+ * "aes"/"aes_gcm" means 128 bits, as in libreswan. */
 static const struct name_num encr_names[] = {
-	{ "aes_gcm16", ENCR_AES_GCM_16, 0 }, { "aes_gcm_c", ENCR_AES_GCM_16, 0 },
-	{ "aes_gcm", ENCR_AES_GCM_16, 0 }, { "aes_cbc", ENCR_AES_CBC, 0 },
-	{ "aes", ENCR_AES_CBC, 0 },
+	{ "chacha20_poly1305", ENCR_CHACHA20_POLY1305, 256 },
+	{ "chacha20poly1305", ENCR_CHACHA20_POLY1305, 256 },
+	{ "aes_gcm16", ENCR_AES_GCM_16, 128 }, { "aes_gcm_c", ENCR_AES_GCM_16, 128 },
+	{ "aes_gcm", ENCR_AES_GCM_16, 128 }, { "aes_cbc", ENCR_AES_CBC, 128 },
+	{ "aes", ENCR_AES_CBC, 128 },
 };
 
 static const char *const encr_refused[] = {
 	"aes_gcm8", "aes_gcm12", "aes_gcm_a", "aes_gcm_b", "aes_ccm", "aes_ctr", "3des",
 	"des", "chacha20", "camellia", "null", "cast", "blowfish", "serpent", "twofish",
 };
+
+/* "AES-GCM" or "ChaCha20-Poly1305", for the messages about AEAD rules. */
+static const char *aead_label(unsigned encr)
+{
+	return encr == ENCR_CHACHA20_POLY1305 ? "ChaCha20-Poly1305" : "AES-GCM";
+}
 
 static const struct name_num hash_names[] = {
 	{ "sha2_512", AUTH_HMAC_SHA2_512_256, PRF_HMAC_SHA2_512 },
@@ -100,7 +111,7 @@ static bool encr_match(const char *tok, struct conf_alg *a, bool *explicit_len)
 		if (strncmp(tok, encr_names[i].name, len))
 			continue;
 		a->encr = encr_names[i].a;
-		a->encr_keybits = 128;
+		a->encr_keybits = encr_names[i].b;
 		*explicit_len = *rest != '\0';
 		if (*rest == '_')
 			rest++;
@@ -114,7 +125,7 @@ static int encr_unknown(const char *tok, char *why, size_t wl)
 {
 	for (size_t i = 0; i < N(encr_refused); i++)
 		if (strncmp(tok, encr_refused[i], strlen(encr_refused[i])) == 0) {
-			snprintf(why, wl, "encryption '%s' is not supported by mcvpn (use aes_gcm or aes_cbc)", tok);
+			snprintf(why, wl, "encryption '%s' is not supported by mcvpn (use aes_gcm, chacha20_poly1305 or aes_cbc)", tok);
 			return -1;
 		}
 	snprintf(why, wl, "unknown encryption algorithm '%s' (expected e.g. aes_gcm256 or aes_cbc256)", tok);
@@ -140,6 +151,10 @@ static int encr_parse(const struct tokens *tk, size_t *next, struct conf_alg *a,
 			return -1;
 		}
 		*next = 2;
+	}
+	if (a->encr == ENCR_CHACHA20_POLY1305 && a->encr_keybits != 256) {
+		snprintf(why, wl, "ChaCha20-Poly1305 has 256-bit keys only (RFC 7634)");
+		return -1;
 	}
 	if (!encr_supported(a->encr, a->encr_keybits)) {
 		snprintf(why, wl, "%s with %u-bit keys is not supported by this build",
@@ -259,9 +274,10 @@ static int ike_hashes(const struct rest *r, struct conf_alg *a, char *why, size_
 	const struct name_num *integ = r->n_hash ? r->hash[0] : NULL;
 	const struct name_num *prf = r->n_hash == 2 ? r->hash[1] : integ;
 
-	if (a->encr == ENCR_AES_GCM_16) {
+	if (encr_is_aead(a->encr)) {
 		if (r->n_hash == 2 && integ->a != AUTH_NONE) {
-			snprintf(why, wl, "AES-GCM has no integrity algorithm: write ENC-PRF, e.g. aes_gcm256-sha2_384");
+			snprintf(why, wl, "%s has no integrity algorithm: write ENC-PRF, e.g. aes_gcm256-sha2_384",
+				 aead_label(a->encr));
 			return -1;
 		}
 		integ = NULL;
@@ -318,11 +334,12 @@ static int esp_one(const struct tokens *tk, struct conf_alg *a, char *why, size_
 		snprintf(why, wl, "ESP takes one integrity algorithm (there is no PRF in phase2alg)");
 		return -1;
 	}
-	if (a->encr == ENCR_AES_GCM_16 && r.n_hash && r.hash[0]->a != AUTH_NONE) {
-		snprintf(why, wl, "AES-GCM has no integrity algorithm: write e.g. aes_gcm256;modp2048");
+	if (encr_is_aead(a->encr) && r.n_hash && r.hash[0]->a != AUTH_NONE) {
+		snprintf(why, wl, "%s has no integrity algorithm: write e.g. aes_gcm256;modp2048",
+			 aead_label(a->encr));
 		return -1;
 	}
-	if (a->encr != ENCR_AES_GCM_16 && (!r.n_hash || r.hash[0]->a == AUTH_NONE)) {
+	if (!encr_is_aead(a->encr) && (!r.n_hash || r.hash[0]->a == AUTH_NONE)) {
 		snprintf(why, wl, "AES-CBC needs an integrity algorithm, e.g. aes_cbc256-sha2_256");
 		return -1;
 	}

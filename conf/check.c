@@ -252,6 +252,7 @@ void check_conn(struct loader *ld, size_t i)
 	check_one(ld, &ld->conns[i]);
 	check_unique(ld, i);
 	check_distinct(ld, i);
+	routing_check(ld, i);
 	routes_check(ld, i);
 	check_psk(ld, &ld->conns[i]);
 }

@@ -21,8 +21,8 @@ struct conf_prefix {
 };
 
 /* One proposal as written in ike= / phase2alg= (esp=). Values are crypto/alg.h
- * numbers; integ is AUTH_NONE for AES-GCM; prf is PRF_NONE for ESP; dh is
- * DH_NONE when no group is given (for ESP: no PFS). */
+ * numbers; integ is AUTH_NONE for AES-GCM and ChaCha20-Poly1305; prf is
+ * PRF_NONE for ESP; dh is DH_NONE when no group is given (for ESP: no PFS). */
 struct conf_alg {
 	uint16_t encr;
 	uint16_t encr_keybits;
@@ -46,6 +46,21 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * one is up again (the traffic follows the next route: another tunnel's
  * by its metric, for a failover). */
 enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
+
+/* fragmentation= (libreswan's key, RFC 7383 for IKEv2): yes announces
+ * support and, once the peer announced it too, sends an encrypted message
+ * too large for one datagram of ike-fragment-size= in Encrypted Fragments;
+ * force is the same (libreswan's force differs only for IKEv1); no
+ * announces nothing, and sends and accepts no fragments. */
+enum conf_frag { CONF_FRAG_YES, CONF_FRAG_NO, CONF_FRAG_FORCE };
+#define CONF_FRAG_SIZE_MIN 256		/* ike-fragment-size=: IP packet bytes, the least ... */
+#define CONF_FRAG_SIZE_MAX 65535	/* ... and the most */
+/* routing=: who routes into the tunnel device.  mcvpnd (the default):
+ * routes= and, with vti-routing=yes, rightsubnet=.  external: a routing
+ * daemon (FRR's bgpd) peering over the device's address; mcvpnd installs
+ * no route at all and gives the device a carrier only while the conn has
+ * a Child SA, so that the daemon sees the tunnel go down and come back. */
+enum conf_routing { CONF_ROUTING_MCVPND, CONF_ROUTING_EXTERNAL };
 
 #define CONF_TABLE_MAIN 254		/* RT_TABLE_MAIN */
 #define CONF_MSS_MIN 536		/* mss-clamp=N: the IPv4 default MSS (RFC 879) ... */
@@ -104,6 +119,9 @@ struct conf_conn {
 
 	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
+	enum conf_frag fragmentation;	/* fragmentation=, default yes */
+	uint16_t ike_fragment_size;	/* ike-fragment-size=: an IKE fragment's whole IP
+					 * packet; 0 (default): 576 for IPv4, 1280 for IPv6 */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
 	char vti_interface[IFNAMSIZ];	/* TUN device: vti-interface=, ipsec-interface=
@@ -151,6 +169,7 @@ struct conf_conn {
 					 * the kernel's default (IPv6: 1024) */
 	uint32_t route_table;		/* route-table=; CONF_TABLE_MAIN by default */
 	enum conf_routes_down routes_when_down;	/* routes-when-down=keep (default)|withdraw */
+	enum conf_routing routing;	/* routing=mcvpnd (default)|external */
 	bool mss_clamp;			/* mss-clamp=yes or N: clamp the MSS of TCP SYNs */
 	uint16_t mss_clamp_to;		/* N; 0: the tunnel device's MTU less the IP and
 					 * TCP headers */
@@ -285,7 +304,8 @@ void conf_free(struct conf *c);
 void conf_diag_free(struct conf_diag *d);
 
 /* The routes a conn puts on its tunnel device: routes= and, with
- * vti-routing=yes, the rightsubnet= prefixes other than /0.  Fills out
+ * vti-routing=yes, the rightsubnet= prefixes other than /0; none with
+ * routing=external.  Fills out
  * (room for max) and returns how many. */
 #define CONF_MAX_CONN_ROUTES (CONF_MAX_ROUTES + CONF_MAX_SUBNETS)
 size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size_t max);
@@ -303,5 +323,8 @@ size_t conf_command_argv(const struct conf_command *c, const char **argv, size_t
  * on, without a restart of the tunnel; nor are probe= and probe-interval=,
  * which a reload applies to the running tunnel. */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
+/* The hook (updown=, updown-timeout=): left out of conf_conn_equal, as a
+ * new one needs no restart; this says whether a reload changed it. */
+bool conf_conn_hook_equal(const struct conf_conn *a, const struct conf_conn *b);
 
 #endif

@@ -66,6 +66,8 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->autostart == b->autostart &&
 	       a->encapsulation == b->encapsulation && a->has_mark == b->has_mark &&
+	       a->fragmentation == b->fragmentation &&
+	       a->ike_fragment_size == b->ike_fragment_size &&
 	       a->mark == b->mark && a->mark_mask == b->mark_mask &&
 	       strcmp(a->vti_interface, b->vti_interface) == 0 && a->vti_routing == b->vti_routing &&
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&
@@ -76,7 +78,8 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->has_interface_ip == b->has_interface_ip && a->swapped == b->swapped &&
 	       a->left_defaultroute == b->left_defaultroute && a->routes_replace == b->routes_replace &&
 	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
-	       a->routes_when_down == b->routes_when_down && a->mss_clamp == b->mss_clamp &&
+	       a->routes_when_down == b->routes_when_down && a->routing == b->routing &&
+	       a->mss_clamp == b->mss_clamp &&
 	       a->mss_clamp_to == b->mss_clamp_to && a->esn == b->esn;
 }
 
@@ -91,6 +94,12 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       prefixes_equal(&a->interface_ip, a->has_interface_ip, &b->interface_ip, b->has_interface_ip) &&
 	       prefixes_equal(a->routes, a->n_routes, b->routes, b->n_routes) &&
 	       psk_equal(a->psk, b->psk);
+}
+
+bool conf_conn_hook_equal(const struct conf_conn *a, const struct conf_conn *b)
+{
+	return a->updown.argc == b->updown.argc && a->updown_timeout == b->updown_timeout &&
+	       memcmp(a->updown.words, b->updown.words, sizeof(a->updown.words)) == 0;
 }
 
 bool conf_setup_metrics_equal(const struct conf_setup *a, const struct conf_setup *b)

@@ -332,11 +332,15 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 	const struct import_rule *r = import_rule_for(k->key, k->value, mcvpn_knows(k->key));
 	static const enum import_level level[] = {
 		[IA_CHANGE] = IMPORT_NOTE, [IA_DROP] = IMPORT_NOTE, [IA_WARN] = IMPORT_WARNING,
-		[IA_REFUSE] = IMPORT_ERROR,
+		[IA_REFUSE] = IMPORT_ERROR, [IA_KEEP] = IMPORT_NOTE,
 	};
 	char *to, v[100];
 
-	if (r && r->act != IA_CHANGE) {
+	if (r && r->act == IA_KEEP) {
+		import_msg(cx, IMPORT_NOTE, k->file, k->line, "%s=%s: carried over: %s", k->key,
+			   import_shown(k->value, v, sizeof(v)), r->why);
+		r = NULL;
+	} else if (r && r->act != IA_CHANGE) {
 		import_msg(cx, level[r->act], k->file, k->line, "%s=%s: %s%s", k->key,
 			   import_shown(k->value, v, sizeof(v)), r->act == IA_REFUSE ? "" : "dropped: ", r->why);
 		k->key[0] = '\0';

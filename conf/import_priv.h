@@ -108,9 +108,10 @@ void import_append(char *buf, size_t cap, const char *a, const char *b);
 void import_format_lines(FILE *f, const int *l, size_t n);
 
 /* import_rules.c: what becomes of a libreswan key: NULL carried over as
- * it is (mcvpnd reads it), else changed, dropped (a note, or a warning when
- * something is lost) or refused.  The result is static. */
-enum import_action { IA_CHANGE, IA_DROP, IA_WARN, IA_REFUSE };
+ * it is (mcvpnd reads it), else carried over with a note of what to check,
+ * changed, dropped (a note, or a warning when something is lost) or
+ * refused.  The result is static. */
+enum import_action { IA_CHANGE, IA_DROP, IA_WARN, IA_REFUSE, IA_KEEP };
 struct import_rule {
 	enum import_action act;
 	const char *to;			/* IA_CHANGE: the new value */

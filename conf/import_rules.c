@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf/conf.h"
 #include "conf/import_priv.h"
 
 enum match { ANY, YES, NO, IS };
@@ -47,7 +48,6 @@ static const struct rule rules[] = {
 	{ "phase2", IS, "esp", IA_DROP, NULL, ESP_ONLY },
 	{ "phase2", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
 	{ "ah", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
-	{ "fragmentation", ANY, NULL, IA_DROP, NULL, "mcvpn sends IKE messages whole (with pre-shared keys they are small)" },
 	{ "mobike", ANY, NULL, IA_DROP, NULL, "mcvpn has no MOBIKE: both ends keep their addresses" },
 	{ "narrowing", ANY, NULL, IA_DROP, NULL, "as responder mcvpn narrows to the conn's selectors, as "
 	  "initiator it takes a narrower answer; never a wider one" },
@@ -246,8 +246,25 @@ static const struct rule authby_rule = { "authby", ANY, NULL, IA_CHANGE, "secret
 					 "mcvpn authenticates only with the pre-shared key" };
 static const struct rule updown_rule = { "leftupdown", ANY, NULL, IA_DROP, NULL,
 					 "libreswan's own script: mcvpnd sets up the device and routes itself" };
-static const struct rule custom_updown_rule = { "leftupdown", ANY, NULL, IA_WARN, NULL,
-	"not run: mcvpn runs no updown script; do what it did (routes, firewall rules) another way" };
+static const struct rule custom_updown_rule = { "leftupdown", ANY, NULL, IA_KEEP, NULL,
+	"mcvpnd runs it on up, rekey and down without a shell, with libreswan's PLUTO_* "
+	"variables (PLUTO_VERB up-client, down-client; rekey-client is mcvpn's): check that it "
+	"needs no other" };
+
+/* A script of the operator's that mcvpnd cannot run as written (a shell
+ * line, a relative path): its reason, in a buffer of its own. */
+static const struct rule *unrunnable_updown(const char *v)
+{
+	static char why[300];
+	static struct rule r = { "leftupdown", ANY, NULL, IA_WARN, NULL, why };
+	struct conf_command c;
+	char reason[160];
+
+	if (conf_command_parse(v, &c, reason, sizeof(reason)) == 0)
+		return NULL;
+	snprintf(why, sizeof(why), "%s; then set updown= by hand (mcvpn.conf(5), HOOK)", reason);
+	return &r;
+}
 static const struct rule comment_rule = { "x-", ANY, NULL, IA_DROP, NULL, "a comment key" };
 static const struct rule empty_rule = { NULL, ANY, NULL, IA_DROP, NULL,
 					"empty value (libreswan reads it as unset)" };
@@ -264,8 +281,10 @@ const struct import_rule *import_rule_for(const char *key, const char *value, bo
 			r = &rules[i];
 	if (!r && authby_with_secret(key, value))
 		r = &authby_rule;
-	if (!r && (!strcmp(key, "leftupdown") || !strcmp(key, "rightupdown")))
-		r = default_updown(value) ? &updown_rule : &custom_updown_rule;
+	if (!r && (!strcmp(key, "leftupdown") || !strcmp(key, "rightupdown"))) {
+		r = default_updown(value) ? &updown_rule : unrunnable_updown(value);
+		r = r ? r : &custom_updown_rule;
+	}
 	if (!r && (key[0] == 'x' || key[0] == 'X') && (key[1] == '-' || key[1] == '_'))
 		r = &comment_rule;
 	if (!r && !*value)

@@ -24,7 +24,8 @@ enum key_id {
 	KEY_REKEY, KEY_REKEYMARGIN, KEY_REKEYFUZZ, KEY_DPDDELAY, KEY_DPDTIMEOUT, KEY_DPDACTION,
 	KEY_NAT_KEEPALIVE, KEY_ROUTE_METRIC, KEY_ROUTE_TABLE, KEY_ROUTES_WHEN_DOWN, KEY_MSS_CLAMP,
 	KEY_LEFTUPDOWN, KEY_RIGHTUPDOWN, KEY_UPDOWN, KEY_UPDOWN_TIMEOUT,
-	KEY_PROBE, KEY_PROBE_INTERVAL, KEY_ESN,
+	KEY_PROBE, KEY_PROBE_INTERVAL, KEY_FRAGMENTATION, KEY_IKE_FRAGMENT_SIZE, KEY_ROUTING,
+	KEY_ESN,
 	KEY_COUNT
 };
 
@@ -286,6 +287,9 @@ int ends_local(const struct conf_host *h, const struct conn_build *cb);
  * the peer or from itself, replace routes it did not make) and the other
  * checks of mcvpnd --check that warn (see mcvpn.conf(5), CHECKS). */
 void routes_check(struct loader *ld, size_t i);
+/* routing.c: conn i's keys against routing=external (routes= refused,
+ * mcvpnd's route placing keys of no effect, the device's address). */
+void routing_check(struct loader *ld, size_t i);
 
 /* check.c: defaults that depend on other keys, then every cross check:
  * of conn i (against the conns before it), or of all. */

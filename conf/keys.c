@@ -568,6 +568,19 @@ static int k_routes_when_down(struct conn_build *cb, const char *v, char *why, s
 	return -1;
 }
 
+/* routing=mcvpnd|external (conf_routing in conf.h; conf/routing.c checks
+ * the keys that go with it). */
+static int k_routing(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (strcmp(v, "mcvpnd") == 0 || strcmp(v, "external") == 0) {
+		cb->c.routing = v[0] == 'm' ? CONF_ROUTING_MCVPND : CONF_ROUTING_EXTERNAL;
+		return 0;
+	}
+	snprintf(why, wl, "expected mcvpnd (mcvpnd installs routes=) or external (a routing daemon "
+		 "such as FRR's bgpd routes into the device)");
+	return -1;
+}
+
 /* mss-clamp=yes|no|N: yes clamps to the tunnel's MTU less the headers. */
 static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
@@ -585,6 +598,38 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 		return 0;
 	}
 	snprintf(why, wl, "expected yes, no or an MSS from %d to %d", CONF_MSS_MIN, CONF_MSS_MAX);
+	return -1;
+}
+
+/* fragmentation=yes|no|force (RFC 7383; see enum conf_frag). */
+static int k_fragmentation(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_frag v; } vals[] = {
+		{ "yes", CONF_FRAG_YES }, { "no", CONF_FRAG_NO }, { "force", CONF_FRAG_FORCE },
+	};
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		if (strcmp(v, vals[i].name) == 0) {
+			cb->c.fragmentation = vals[i].v;
+			return 0;
+		}
+	}
+	snprintf(why, wl, "expected yes, no or force");
+	return -1;
+}
+
+/* ike-fragment-size=N: the largest IP packet an IKE fragment is sent in. */
+static int k_ike_fragment_size(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0 &&
+	    n >= CONF_FRAG_SIZE_MIN && n <= CONF_FRAG_SIZE_MAX) {
+		cb->c.ike_fragment_size = (uint16_t)n;
+		return 0;
+	}
+	snprintf(why, wl, "expected a packet size in bytes from %d to %d", CONF_FRAG_SIZE_MIN,
+		 CONF_FRAG_SIZE_MAX);
 	return -1;
 }
 
@@ -680,6 +725,8 @@ static const struct key_def keys[] = {
 	{ "esp", KEY_ESP, k_esp },
 	{ "pfs", KEY_PFS, k_pfs },
 	{ "encapsulation", KEY_ENCAPSULATION, k_encapsulation },
+	{ "fragmentation", KEY_FRAGMENTATION, k_fragmentation },
+	{ "ike-fragment-size", KEY_IKE_FRAGMENT_SIZE, k_ike_fragment_size },
 	{ "mark", KEY_MARK, k_mark },
 	{ "vti-interface", KEY_VTI_INTERFACE, k_vti_interface },
 	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
@@ -714,6 +761,7 @@ static const struct key_def keys[] = {
 	{ "metric", KEY_ROUTE_METRIC, k_route_metric },		/* libreswan's name */
 	{ "route-table", KEY_ROUTE_TABLE, k_route_table },
 	{ "routes-when-down", KEY_ROUTES_WHEN_DOWN, k_routes_when_down },
+	{ "routing", KEY_ROUTING, k_routing },
 	{ "mss-clamp", KEY_MSS_CLAMP, k_mss_clamp },
 	{ "updown", KEY_UPDOWN, k_updown },
 	{ "leftupdown", KEY_LEFTUPDOWN, k_leftupdown },
@@ -732,7 +780,7 @@ static const char *const not_yet[] = {
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
-	"fragmentation", "replay-window", "mobike", "compress", "sha2-truncbug",
+	"replay-window", "mobike", "compress", "sha2-truncbug",
 	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
 	"reqid", "mtu", "retransmit-timeout", "retransmit-interval", "ppk",
 	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",

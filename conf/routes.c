@@ -25,6 +25,8 @@ size_t conf_conn_routes(const struct conf_conn *c, struct conf_prefix *out, size
 {
 	size_t n = 0;
 
+	if (c->routing == CONF_ROUTING_EXTERNAL)
+		return 0;
 	for (size_t i = 0; i < c->n_routes && n < max; i++)
 		out[n++] = c->routes[i];
 	for (size_t i = 0; c->vti_routing && i < c->n_rightsubnet && n < max; i++)

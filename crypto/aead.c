@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* AES-GCM-16 for ESP (RFC 4106) and the IKE SK payload (RFC 5282).
+/* AES-GCM-16 for ESP (RFC 4106) and the IKE SK payload (RFC 5282), and
+ * ChaCha20-Poly1305 for both (RFC 7634).  The two share the framing: a
+ * 4-byte salt at the end of the key material, an 8-byte explicit IV, a
+ * 12-byte nonce salt | IV and a 16-byte tag; only the EVP cipher differs.
  * Keyed once in aead_new; per packet only the nonce changes, so the hot path
  * allocates nothing.  One EVP context per direction because an EVP context
  * is set up either to encrypt or to decrypt. */
@@ -13,6 +16,7 @@
 #include <openssl/params.h>
 
 #include "crypto/aead.h"
+#include "crypto/alg.h"
 
 #define GCM_SALT_LEN 4
 #define GCM_IV_LEN 8
@@ -24,8 +28,13 @@ struct aead {
 	uint8_t salt[GCM_SALT_LEN];	/* from the key material, wiped on free */
 };
 
-static const EVP_CIPHER *gcm_cipher(size_t keylen)
+/* The EVP cipher for encr with a key of keylen bytes; NULL if none. */
+static const EVP_CIPHER *aead_cipher(unsigned encr, size_t keylen)
 {
+	if (encr == ENCR_CHACHA20_POLY1305)
+		return keylen == 32 ? EVP_chacha20_poly1305() : NULL;
+	if (encr != ENCR_AES_GCM_16)
+		return NULL;
 	switch (keylen) {
 	case 16:
 		return EVP_aes_128_gcm();
@@ -37,7 +46,8 @@ static const EVP_CIPHER *gcm_cipher(size_t keylen)
 	return NULL;
 }
 
-/* A context for one direction, keyed, nonce length 12 (the GCM default). */
+/* A context for one direction, keyed, nonce length 12 (the default of both
+ * ciphers: GCM's, and ChaCha20-Poly1305's of RFC 7539 2.8). */
 static EVP_CIPHER_CTX *gcm_ctx_new(const EVP_CIPHER *cipher, const uint8_t *key, int enc)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -51,6 +61,11 @@ static EVP_CIPHER_CTX *gcm_ctx_new(const EVP_CIPHER *cipher, const uint8_t *key,
 
 struct aead *aead_new(const uint8_t *keymat, size_t keymat_len)
 {
+	return aead_new_alg(ENCR_AES_GCM_16, keymat, keymat_len);
+}
+
+struct aead *aead_new_alg(unsigned encr, const uint8_t *keymat, size_t keymat_len)
+{
 	const EVP_CIPHER *cipher;
 	struct aead *a;
 	size_t keylen;
@@ -58,7 +73,7 @@ struct aead *aead_new(const uint8_t *keymat, size_t keymat_len)
 	if (keymat_len <= GCM_SALT_LEN)
 		return NULL;
 	keylen = keymat_len - GCM_SALT_LEN;
-	cipher = gcm_cipher(keylen);
+	cipher = aead_cipher(encr, keylen);
 	if (!cipher)
 		return NULL;
 	a = calloc(1, sizeof(*a));
@@ -84,7 +99,7 @@ void aead_free(struct aead *a)
 	free(a);
 }
 
-/* Set this packet's nonce (salt | iv, RFC 4106 4) and feed the AAD. */
+/* Set this packet's nonce (salt | iv: RFC 4106 4, RFC 7634 2) and feed the AAD. */
 static int gcm_start(EVP_CIPHER_CTX *ctx, const uint8_t salt[GCM_SALT_LEN],
 		     const uint8_t iv[GCM_IV_LEN], const uint8_t *aad, size_t aadlen)
 {

@@ -9,6 +9,7 @@ struct encr_row {
 	unsigned id;
 	const char *name;
 	size_t iv_len, block_len, icv_len, salt_len;
+	unsigned fixed_keybits;	/* 0: 128/192/256 with a Key Length attribute */
 };
 
 struct hmac_row {
@@ -24,10 +25,12 @@ struct dh_row {
 };
 
 /* RFC 3602 (CBC: 16-byte IV and block), RFC 4106/5282 (GCM: 8-byte IV, 4-byte
- * salt, padding to 4 bytes, 16-byte ICV). */
+ * salt, padding to 4 bytes, 16-byte ICV), RFC 7634 (ChaCha20-Poly1305: the same
+ * framing as GCM, one 256-bit key and no Key Length attribute). */
 static const struct encr_row encr_table[] = {
-	{ ENCR_AES_CBC, "ENCR_AES_CBC", 16, 16, 0, 0 },
-	{ ENCR_AES_GCM_16, "ENCR_AES_GCM_16", 8, 4, 16, 4 },
+	{ ENCR_AES_CBC, "ENCR_AES_CBC", 16, 16, 0, 0, 0 },
+	{ ENCR_AES_GCM_16, "ENCR_AES_GCM_16", 8, 4, 16, 4, 0 },
+	{ ENCR_CHACHA20_POLY1305, "ENCR_CHACHA20_POLY1305", 8, 4, 16, 4, 256 },
 };
 
 static const struct hmac_row prf_table[] = {
@@ -131,9 +134,27 @@ const char *dh_name(unsigned group)
 
 int encr_supported(unsigned alg, unsigned keybits)
 {
-	if (!encr_find(alg))
+	const struct encr_row *r = encr_find(alg);
+
+	if (!r)
 		return 0;
+	if (r->fixed_keybits)
+		return keybits == r->fixed_keybits;
 	return keybits == 128 || keybits == 192 || keybits == 256;
+}
+
+unsigned encr_wire_keybits(unsigned alg, unsigned keybits)
+{
+	const struct encr_row *r = encr_find(alg);
+
+	return r && r->fixed_keybits ? 0 : keybits;
+}
+
+int encr_is_aead(unsigned alg)
+{
+	const struct encr_row *r = encr_find(alg);
+
+	return r && r->icv_len != 0;
 }
 
 int prf_supported(unsigned alg)

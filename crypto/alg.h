@@ -11,6 +11,7 @@ enum encr_alg {			/* transform type 1 */
 	ENCR_NONE = 0,
 	ENCR_AES_CBC = 12,
 	ENCR_AES_GCM_16 = 20,
+	ENCR_CHACHA20_POLY1305 = 28,	/* RFC 7634 */
 };
 
 enum prf_alg {			/* transform type 2 */
@@ -49,8 +50,16 @@ const char *prf_name(unsigned alg);
 const char *integ_name(unsigned alg);
 const char *dh_name(unsigned group);
 
-/* 1 if this build implements it (encr with this key length in bits), else 0. */
+/* 1 if this build implements it (encr with this key length in bits), else 0.
+ * ChaCha20-Poly1305 has one key length, 256. */
 int encr_supported(unsigned alg, unsigned keybits);
+/* The Key Length attribute for a transform on the wire (RFC 7296 3.3.5):
+ * keybits for AES, 0 (no attribute) for ChaCha20-Poly1305, whose key length
+ * is fixed (RFC 7296 3.3.5; RFC 7634 erratum 5441 says it for section 4;
+ * strongSwan and libreswan send none either). */
+unsigned encr_wire_keybits(unsigned alg, unsigned keybits);
+/* 1 for AEAD transforms (AES-GCM-16, ChaCha20-Poly1305): no INTEG transform. */
+int encr_is_aead(unsigned alg);
 int prf_supported(unsigned alg);
 int integ_supported(unsigned alg);
 int dh_supported(unsigned group);
@@ -60,12 +69,14 @@ size_t prf_out_len(unsigned alg);	/* also the PRF key length for SK_d/SK_pi/SK_p
 size_t integ_key_len(unsigned alg);	/* 20 / 32 / 48 / 64 */
 size_t integ_icv_len(unsigned alg);	/* truncated: 12 / 16 / 24 / 32 */
 size_t dh_pub_len(unsigned group);	/* KE payload data length: 192 for MODP_1536, 96 for ECP_384 */
-/* Key material for ENCR: keybits/8, plus 4 bytes salt for AES-GCM (RFC 4106/5282). */
+/* Key material for ENCR: keybits/8, plus 4 bytes salt for AES-GCM (RFC 4106/5282)
+ * and ChaCha20-Poly1305 (RFC 7634 2: 32 + 4 = 36). */
 size_t encr_keymat_len(unsigned alg, unsigned keybits);
-/* For the IKE SK payload / ESP: IV length (16 CBC, 8 GCM) and block size (16 / 4 for GCM padding). */
+/* For the IKE SK payload / ESP: IV length (16 CBC, 8 GCM and ChaCha20-Poly1305)
+ * and block size (16 / 4 for the AEADs' padding). */
 size_t encr_iv_len(unsigned alg);
 size_t encr_block_len(unsigned alg);
-/* AEAD tag length (16 for GCM_16), 0 for non-AEAD. */
+/* AEAD tag length (16 for GCM_16 and ChaCha20-Poly1305), 0 for non-AEAD. */
 size_t encr_icv_len(unsigned alg);
 
 #endif

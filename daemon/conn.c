@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Conns at run time: the TUN device with its address and routes (installed
- * at start, kept while the daemon runs, removed at exit), starting the IKE
+ * at start, kept while the daemon runs, removed at exit) and, with
+ * routing=external, its carrier following the Child SA; starting the IKE
  * SA of auto=start conns with a capped backoff after failures, and the
  * conn's in-tunnel probe (daemon/probe), running while it has a Child SA. */
 #include "daemon/conn.h"
@@ -57,15 +58,16 @@ static int install_addrs(struct daemon *d, struct conn *c)
 
 /* The largest inner packet whose ESP-in-UDP packet still fits a 1500-byte path,
  * for the costliest proposal: outer IP, UDP 8, ESP header 8, IV, padding to the
- * block, trailer 2, ICV.  AES-GCM over IPv4: 1438; AES-CBC + SHA2-256: 1422. */
+ * block, trailer 2, ICV.  AES-GCM or ChaCha20-Poly1305 over IPv4: 1438;
+ * AES-CBC + SHA2-256: 1422. */
 static unsigned tun_mtu(const struct conf_conn *cfg)
 {
 	unsigned ip = cfg->left.ss_family == AF_INET ? 20 : 40, best = PATH_MTU;
 
 	for (size_t i = 0; i < cfg->n_esp; i++) {
-		bool gcm = cfg->esp[i].encr == ENCR_AES_GCM_16;
-		unsigned iv = gcm ? 8 : 16, block = gcm ? 4 : 16;
-		unsigned icv = gcm ? 16 : (unsigned)integ_icv_len(cfg->esp[i].integ);
+		bool aead = encr_is_aead(cfg->esp[i].encr);
+		unsigned iv = aead ? 8 : 16, block = aead ? 4 : 16;
+		unsigned icv = aead ? 16 : (unsigned)integ_icv_len(cfg->esp[i].integ);
 		unsigned room = PATH_MTU - ip - 8 - 8 - iv - icv;
 		unsigned mtu = room / block * block - 2;
 		best = mtu < best ? mtu : best;
@@ -145,6 +147,8 @@ int conn_setup(struct daemon *d, struct conn *c)
 			 strerror(-c->tun_fd));
 		return -1;
 	}
+	c->carrier = true;		/* a new TUN has one */
+	conn_carrier_follow(d, c);
 	unsigned mtu = tun_mtu(cfg);
 	if ((r = nl_link_up(d->nl, c->ifindex, mtu))) {
 		log_conn(LOG_ERR, cfg->name, "cannot bring %s up: %s", cfg->vti_interface,
@@ -283,6 +287,8 @@ static void conn_recreate_tun(struct daemon *d, struct conn *c)
 	tun_close(c->tun_fd);
 	c->tun_fd = fd;
 	c->ifindex = ifindex;
+	c->carrier = true;
+	conn_carrier_follow(d, c);
 	if ((r = nl_link_up(d->nl, ifindex, tun_mtu(cfg))))
 		log_conn(LOG_ERR, cfg->name, "cannot bring %s up: %s", cfg->vti_interface,
 			 strerror(-r));
@@ -309,6 +315,31 @@ void conn_netlink_event(struct daemon *d, int type, int ifindex)
 		if (install_addrs(d, c) == 0)
 			log_conn(LOG_DEBUG, c->cfg->name, "address and routes checked");
 	}
+}
+
+/* routing=external: the device has a carrier while the conn has a Child
+ * SA, so that a routing daemon sees the tunnel's state as the link's
+ * (zebra takes the connected /30 away, bgpd drops the session at once
+ * rather than at its hold time, and starts it again when the carrier is
+ * back).  With routing=mcvpnd the carrier stays on: routes-when-down=
+ * says what happens to the routes. */
+void conn_carrier_follow(struct daemon *d, struct conn *c)
+{
+	bool on = c->children_up > 0;
+	int r;
+
+	if (c->cfg->routing != CONF_ROUTING_EXTERNAL || c->tun_fd < 0 || c->carrier == on)
+		return;
+	if ((r = tun_set_carrier(c->tun_fd, on))) {
+		log_conn(LOG_ERR, c->cfg->name, "cannot %s %s's carrier: %s", on ? "raise" : "drop",
+			 c->cfg->vti_interface, strerror(-r));
+		return;
+	}
+	c->carrier = on;
+	if (!d->stopping)
+		log_conn(on ? LOG_INFO : LOG_NOTICE, c->cfg->name, "%s: %s (routing=external)",
+			 c->cfg->vti_interface, on ? "carrier up, a Child SA is up" :
+			 "no carrier, no Child SA");
 }
 
 /* probe= and interface-ip= as the probe's own copy; false without either. */

@@ -56,6 +56,8 @@ struct conn {
 	bool routes_wanted;		/* the routes belong on the device now: always with
 					 * routes-when-down=keep, else while a Child SA is up */
 	unsigned children_up;		/* Child SAs installed in the data plane (io.c) */
+	bool carrier;			/* the TUN has a carrier (routing=external: while
+					 * children_up) */
 	struct event *retry_ev;		/* owned */
 	unsigned retries;
 	bool hold;			/* dpdaction=clear/hold fired: wait for the peer */

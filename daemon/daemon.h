@@ -94,6 +94,9 @@ bool conn_probe_apply(struct daemon *d, struct conn *c);
 /* A Child SA went in or out of the data plane: the probe starts with the
  * first and stops with the last. */
 void conn_probe_follow(struct daemon *d, struct conn *c);
+/* The same for the device's carrier with routing=external: on while a
+ * Child SA is in the data plane, off otherwise (and logged on change). */
+void conn_carrier_follow(struct daemon *d, struct conn *c);
 
 /* conn_hook.c: the conn's updown= on the engine's word (up once until
  * down; rekeys while up), run by d->hooks */

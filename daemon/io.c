@@ -83,6 +83,7 @@ static int io_child_up(void *arg, struct conn *c, const struct child_sa *ch)
 	else {
 		conn_routes_child(d, c, true);
 		conn_probe_follow(d, c);
+		conn_carrier_follow(d, c);
 	}
 	return r ? -1 : 0;
 }
@@ -133,6 +134,7 @@ static void io_child_down(void *arg, struct conn *c, const struct child_sa *ch)
 		dp_sa_remove(d->dp, true, ch->spi_in);
 	conn_routes_child(d, c, false);
 	conn_probe_follow(d, c);
+	conn_carrier_follow(d, c);
 }
 
 static void io_child_prefer(void *arg, struct conn *c, const struct child_sa *ch)

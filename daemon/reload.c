@@ -79,6 +79,8 @@ static struct conn *place(struct daemon *d, const struct conf_conn *cfg, struct 
 	struct conn *old = take_old(d, cfg->name), *c;
 
 	if (old && conf_conn_equal(old->cfg, cfg)) {
+		if (!conf_conn_hook_equal(old->cfg, cfg))	/* read at each event */
+			say(a, cfg->name, "hook changed: applied from its next run, the tunnel untouched");
 		old->cfg = cfg;
 		if (conn_probe_apply(d, old))	/* the probe is not the tunnel's */
 			say(a, cfg->name, "probe changed: applied, the tunnel untouched");

@@ -23,11 +23,18 @@ PKGS=(
 	# the metrics test: Prometheus (and promtool) scrape mcvpnd in a
 	# namespace; the rules test runs promtool
 	prometheus curl
+	# the BGP test: Debian's FRR (zebra, bgpd, vtysh), run by the test in
+	# its namespaces with paths of its own; the package's frr.service
+	# (started by the install only where systemd runs: zebra, staticd) stays
+	# in the host's namespace with its own sockets, and the two never meet
+	frr
 	# the service test (systemd-analyze) and the packaging test (a .deb, the
 	# firewalld service checked with xmllint, the SELinux module compiled)
 	systemd debhelper dpkg-dev libxml2-utils selinux-policy-dev checkpolicy make
 	# ...and the source RPM (rpmbuild -bs/-ts) from the meson dist tarball
 	rpm git
+	# the certificate tests make their PKI with openssl(1)
+	openssl
 	# strongSwan as the interop peer (kernel-libipsec is in the extra plugins,
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins

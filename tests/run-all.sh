@@ -296,6 +296,9 @@ else
 	run_suite metrics 300 tests/netns/test_metrics.sh
 	# the in-tunnel probe: answered, a cut path, the peer stopped, IPv6: ~40 s
 	run_suite probe 300 tests/netns/test_probe.sh
+	# FRR's bgpd on both VMs, routing=external: routes learnt, withdrawn
+	# when the tunnel goes down four ways (BFD too), back with it: ~25 s
+	run_suite frr 300 tests/netns/test_frr.sh
 	# ~40 s; the bound is for a hang (a CPU busy with other work: ~5 min)
 	run_suite bulk 600 tests/netns/test_bulk.sh
 	run_suite packaging 600 tests/packaging/test_package.sh
@@ -309,6 +312,8 @@ else
 	# machine (kernel, strongSwan, NAT) is at fault, not mcvpnd.
 	PEER_BOTH_STRONGSWAN=1 run_suite interop-selfcheck 300 tests/interop/test_strongswan.sh
 	run_suite interop 600 tests/interop/test_strongswan.sh
+	# IKE fragmentation (RFC 7383) both ways, both roles, rekeys, GCM: ~15 s
+	run_suite interop-frag 180 tests/interop/test_strongswan_frag.sh
 	# libreswan 4.10's pluto: IKE both ways, its Child SA refused by this
 	# kernel (no ESP), mcvpnd's side of it; ~20 s
 	run_suite interop-libreswan 180 tests/interop/test_libreswan.sh

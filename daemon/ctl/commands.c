@@ -103,6 +103,8 @@ static int cmd_down(struct daemon *d, int argc, char **argv, struct evbuffer *ou
 	c->retry_at = 0;
 	ike_engine_delete_conn_why(&d->eng, c, "mcvpnctl down");
 	evbuffer_add_printf(out, "\"%s\": SAs deleted; %s\n", c->cfg->name,
+			    c->cfg->routing == CONF_ROUTING_EXTERNAL ?
+			    "interface stays, without a carrier (routing=external)" :
 			    c->cfg->routes_when_down == CONF_ROUTES_WITHDRAW && c->n_routes ?
 			    "interface stays, routes withdrawn (routes-when-down=withdraw)" :
 			    "interface and routes stay (traffic is dropped)");

@@ -273,12 +273,17 @@ static void conn_block(struct daemon *d, struct conn *c, struct evbuffer *out, t
 			    up ? "UP" : c->ike ? "CONNECTING" : "DOWN");
 	evbuffer_add_printf(out, "  interface %s%s, address %s, routes", cfg->vti_interface,
 			    c->tun_fd >= 0 ? "" : " (missing)", ip);
-	for (size_t i = 0; i < c->n_routes; i++) {
-		status_prefix(&c->routes[i], ip, sizeof(ip));
-		evbuffer_add_printf(out, "%s%s%s", i ? "," : " ", ip,
-				    c->route_state[i] == CONN_ROUTE_REFUSED ? " (kept out by another route)" : "");
+	if (cfg->routing == CONF_ROUTING_EXTERNAL) {
+		evbuffer_add_printf(out, " by a routing daemon (routing=external), %s\n",
+				    c->tun_fd >= 0 && c->carrier ? "carrier on" : "no carrier");
+	} else {
+		for (size_t i = 0; i < c->n_routes; i++) {
+			status_prefix(&c->routes[i], ip, sizeof(ip));
+			evbuffer_add_printf(out, "%s%s%s", i ? "," : " ", ip, c->route_state[i] ==
+					    CONN_ROUTE_REFUSED ? " (kept out by another route)" : "");
+		}
+		routes_line_end(c, out);
 	}
-	routes_line_end(c, out);
 	hook_line(d, c, out);
 	if (log_debug_conn_get(cfg->name))
 		evbuffer_add_printf(out, "  debug logging on (mcvpnctl debug off %s)\n", cfg->name);

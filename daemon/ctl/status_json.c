@@ -55,6 +55,12 @@ static void jkv_u64(struct evbuffer *out, const char *k, uint64_t v, bool first)
 	evbuffer_add_printf(out, "%" PRIu64, v);
 }
 
+static void jkv_bool(struct evbuffer *out, const char *k, bool v, bool first)
+{
+	jkey(out, k, first);
+	evbuffer_add_printf(out, "%s", v ? "true" : "false");
+}
+
 static const char *conn_state(const struct conn *c)
 {
 	if (c->tun_fd < 0)	/* auto=ignore, or a %defaultroute waiting for its route */
@@ -182,6 +188,8 @@ static void iface_json(struct evbuffer *out, const struct conn *c)
 	evbuffer_add(out, "]", 1);
 	jkv_u64(out, "route_metric", c->cfg->route_metric, false);
 	jkv_u64(out, "route_table", c->cfg->route_table, false);
+	jkv_str(out, "routing", c->cfg->routing == CONF_ROUTING_EXTERNAL ? "external" : "mcvpnd", false);
+	jkv_bool(out, "carrier", c->tun_fd >= 0 && c->carrier, false);
 	evbuffer_add(out, "}", 1);
 }
 
@@ -209,12 +217,6 @@ static void lifecycle_json(struct evbuffer *out, const struct conn *c)
 			    c->cfg->dpddelay, c->cfg->dpdtimeout,
 			    !up ? "none" : !c->cfg->dpddelay ? "off" : sa->pending == PEND_DPD ? "checking" : "alive",
 			    up ? (long)ike_dpd_silence(sa) : -1);
-}
-
-static void jkv_bool(struct evbuffer *out, const char *k, bool v, bool first)
-{
-	jkey(out, k, first);
-	evbuffer_add_printf(out, "%s", v ? "true" : "false");
 }
 
 /* "updown": {"command": "", "timeout": 30, "running": "", "waiting": 0} */

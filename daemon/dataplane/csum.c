@@ -31,8 +31,7 @@ void dp_vnet_build(const struct dp_vnet_hdr *h, uint8_t b[DP_VNET_HDR_LEN])
 	memcpy(b + 2, w, sizeof(w));
 }
 
-/* Add p[0 .. len) to sum; p starts on an even offset of the summed data. */
-static uint64_t sum_bytes(uint64_t sum, const uint8_t *p, size_t len)
+uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
 	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	uint32_t w[4];
@@ -60,7 +59,7 @@ static uint64_t sum_bytes(uint64_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint16_t fold(uint64_t sum)
+uint16_t dp_csum_fold(uint64_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -77,7 +76,7 @@ void dp_csum_ip4_header(uint8_t *p)
 	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
 
 	p[10] = p[11] = 0;
-	put16(p + 10, (uint16_t)~fold(sum_bytes(0, p, ihl)));
+	put16(p + 10, (uint16_t)~dp_csum_fold(dp_csum_add(0, p, ihl)));
 }
 
 /* The pseudo-header (RFC 793 / RFC 8200 8.1) of packet p for an L4 length. */
@@ -87,13 +86,13 @@ static uint64_t pseudo(const uint8_t *p, size_t l4len, uint8_t proto)
 	uint64_t sum;
 
 	if (p[0] >> 4 == 4)
-		sum = sum_bytes(0, p + 12, 8);
+		sum = dp_csum_add(0, p + 12, 8);
 	else
-		sum = sum_bytes(0, p + 8, 32);
+		sum = dp_csum_add(0, p + 8, 32);
 	if (l4len > 0xffff)		/* IPv6 jumbo: the upper half too */
-		sum = sum_bytes(sum, (uint8_t[]){ 0, 0, (uint8_t)(l4len >> 24),
+		sum = dp_csum_add(sum, (uint8_t[]){ 0, 0, (uint8_t)(l4len >> 24),
 						  (uint8_t)(l4len >> 16) }, 4);
-	return sum_bytes(sum, tail, 4);
+	return dp_csum_add(sum, tail, 4);
 }
 
 static uint8_t proto_of(size_t offset)
@@ -103,7 +102,7 @@ static uint8_t proto_of(size_t offset)
 
 void dp_csum_set_pseudo(uint8_t *p, size_t len, size_t start, size_t offset)
 {
-	put16(p + start + offset, fold(pseudo(p, len - start, proto_of(offset))));
+	put16(p + start + offset, dp_csum_fold(pseudo(p, len - start, proto_of(offset))));
 }
 
 void dp_csum_l4_fill(uint8_t *p, size_t len, size_t start, size_t offset)
@@ -111,7 +110,7 @@ void dp_csum_l4_fill(uint8_t *p, size_t len, size_t start, size_t offset)
 	uint16_t c;
 
 	p[start + offset] = p[start + offset + 1] = 0;
-	c = (uint16_t)~fold(sum_bytes(pseudo(p, len - start, proto_of(offset)), p + start,
+	c = (uint16_t)~dp_csum_fold(dp_csum_add(pseudo(p, len - start, proto_of(offset)), p + start,
 				      len - start));
 	if (c == 0 && offset == 6)
 		c = 0xffff;		/* RFC 768: 0 means "no checksum" */
@@ -122,12 +121,12 @@ bool dp_csum_l4_ok(const uint8_t *p, size_t len, size_t start, uint8_t proto)
 {
 	if (proto == 17 && p[0] >> 4 == 4 && len >= start + 8 && !p[start + 6] && !p[start + 7])
 		return true;
-	return fold(sum_bytes(pseudo(p, len - start, proto), p + start, len - start)) == 0xffff;
+	return dp_csum_fold(dp_csum_add(pseudo(p, len - start, proto), p + start, len - start)) == 0xffff;
 }
 
 void dp_csum_complete(uint8_t *p, size_t len, size_t start, size_t field)
 {
-	uint16_t c = (uint16_t)~fold(sum_bytes(0, p + start, len - start));
+	uint16_t c = (uint16_t)~dp_csum_fold(dp_csum_add(0, p + start, len - start));
 
 	if (c == 0 && field - start == 6)
 		c = 0xffff;		/* UDP: 0 would mean "no checksum" */

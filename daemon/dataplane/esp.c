@@ -39,10 +39,10 @@ const char *esp_err_name(enum esp_err e)
 	return err_names[e];
 }
 
-/* GCM takes no integrity transform; CBC needs one of the four HMACs. */
+/* An AEAD takes no integrity transform; CBC needs one of the four HMACs. */
 static bool integ_fits(unsigned encr, unsigned integ)
 {
-	if (encr == ENCR_AES_GCM_16)
+	if (encr_is_aead(encr))
 		return integ == AUTH_NONE;
 	return encr == ENCR_AES_CBC && integ_supported(integ);
 }
@@ -51,11 +51,11 @@ static bool integ_fits(unsigned encr, unsigned integ)
 static int sa_key(struct esp_sa *sa, unsigned integ, const uint8_t *keymat, size_t keymat_len,
 		  size_t enc_len)
 {
-	if (sa->encr == ENCR_AES_GCM_16) {
+	if (encr_is_aead(sa->encr)) {	/* RFC 4106 and RFC 7634 frame alike */
 		sa->iv_len = ESP_IV_LEN;
 		sa->block_len = 4;		/* RFC 4303 2.4: 4-byte alignment */
 		sa->icv_len = ESP_ICV_LEN;
-		sa->aead = aead_new(keymat, keymat_len);
+		sa->aead = aead_new_alg(sa->encr, keymat, keymat_len);
 		return sa->aead ? 0 : -1;
 	}
 	sa->iv_len = ESP_CBC_IV_LEN;

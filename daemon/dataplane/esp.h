@@ -86,8 +86,8 @@ struct integ_ctx;
 
 struct esp_sa {
 	uint32_t spi;				/* host order */
-	unsigned encr;				/* ENCR_AES_GCM_16 or ENCR_AES_CBC */
-	struct aead *aead;			/* owned: AES-GCM */
+	unsigned encr;				/* ENCR_AES_GCM_16, _CHACHA20_POLY1305, _AES_CBC */
+	struct aead *aead;			/* owned: AES-GCM, ChaCha20-Poly1305 */
 	struct cbc_ctx *cbc;			/* owned: AES-CBC */
 	struct integ_ctx *integ;		/* owned: AES-CBC's HMAC */
 	size_t iv_len, block_len, icv_len;	/* GCM 8, 4, 16; CBC 16, 16, 12..32 */
@@ -110,7 +110,9 @@ struct esp_sa {
  * with esp_sa_free.  NULL on a bad key length or no memory. */
 struct esp_sa *esp_sa_new(uint32_t spi, const uint8_t *keymat, size_t keymat_len);
 /* The same for any transform this file frames: ENCR_AES_GCM_16 with
- * AUTH_NONE (keymat as above), or ENCR_AES_CBC with AUTH_HMAC_SHA1_96,
+ * AUTH_NONE (keymat as above), ENCR_CHACHA20_POLY1305 with AUTH_NONE and key
+ * bits 256 (RFC 7634: framed as AES-GCM-16, keymat = 32-byte key | 4-byte
+ * salt), or ENCR_AES_CBC with AUTH_HMAC_SHA1_96,
  * AUTH_HMAC_SHA2_256_128, _384_192 or _512_256 and keymat = AES key |
  * integrity key (RFC 7296 2.17 order; lengths from crypto/alg.h).  Key bits
  * 128, 192 or 256.  NULL on any other combination, a keymat_len that does

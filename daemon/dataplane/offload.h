@@ -50,6 +50,13 @@ void dp_vnet_build(const struct dp_vnet_hdr *h, uint8_t b[DP_VNET_HDR_LEN]);
 /* ---- checksums ---- */
 
 /* Recompute an IPv4 header's checksum in place (p[0..IHL*4) readable). */
+/* The ones' complement sum of p[0 .. len) added to sum, in the machine's
+ * byte order and not folded (RFC 1071 1.2: the order does not matter if it
+ * is the same throughout); p starts on an even offset of the summed data.
+ * dp_csum_fold folds it to 16 bits, still in the machine's order: store its
+ * complement with memcpy; a correct packet's sum folds to 0xffff. */
+uint64_t dp_csum_add(uint64_t sum, const uint8_t *p, size_t len);
+uint16_t dp_csum_fold(uint64_t sum);
 void dp_csum_ip4_header(uint8_t *p);
 /* Store at p[start + offset] the folded (not inverted) pseudo-header sum of
  * the L4 segment p[start .. len): what a TUN hands over when it leaves the

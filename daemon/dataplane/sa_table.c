@@ -41,13 +41,14 @@ void dp_sa_count(struct dp_sa *sa, size_t inner_bytes, unsigned packets)
 	sa->stats.last_packet = now.tv_sec > 0 ? (uint32_t)now.tv_sec : 1;
 }
 
-/* AES-GCM-16 without a separate integrity algorithm (RFC 4106), or AES-CBC
- * (RFC 3602) with one of the HMACs of RFC 2404 / RFC 4868.  keymat =
- * encryption key (| GCM salt) | integrity key. */
+/* AES-GCM-16 or ChaCha20-Poly1305 without a separate integrity algorithm
+ * (RFC 4106, RFC 7634), or AES-CBC (RFC 3602) with one of the HMACs of
+ * RFC 2404 / RFC 4868.  keymat = encryption key (| AEAD salt) | integrity key. */
 static bool integ_fits(unsigned encr, unsigned integ)
 {
 	switch (encr) {
 	case ENCR_AES_GCM_16:
+	case ENCR_CHACHA20_POLY1305:
 		return integ == AUTH_NONE;
 	case ENCR_AES_CBC:
 		return integ == AUTH_HMAC_SHA1_96 || integ == AUTH_HMAC_SHA2_256_128 ||

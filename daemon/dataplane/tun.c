@@ -65,6 +65,13 @@ fail:
 	return r;
 }
 
+int tun_set_carrier(int fd, bool on)
+{
+	int v = on;
+
+	return ioctl(fd, TUNSETCARRIER, &v) < 0 ? -errno : 0;
+}
+
 void tun_close(int fd)
 {
 	if (fd >= 0)

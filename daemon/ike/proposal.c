@@ -25,7 +25,8 @@ size_t proposal_offer(const struct conf_alg *algs, size_t n, uint8_t protocol,
 		p->spi_size = spi_size;
 		if (spi_size)
 			memcpy(p->spi, spi, spi_size);
-		add_trans(p, TRANS_ENCR, algs[i].encr, algs[i].encr_keybits);
+		add_trans(p, TRANS_ENCR, algs[i].encr,
+			  (uint16_t)encr_wire_keybits(algs[i].encr, algs[i].encr_keybits));
 		if (protocol == PROTO_IKE)
 			add_trans(p, TRANS_PRF, algs[i].prf, 0);
 		if (algs[i].integ != AUTH_NONE)
@@ -78,7 +79,7 @@ static int esn_pick(const struct ike_proposal *p, unsigned esn)
 static bool matches_but_esn(const struct ike_proposal *p, const struct conf_alg *a,
 			    uint8_t protocol, bool with_dh)
 {
-	if (!has(p, TRANS_ENCR, a->encr, a->encr_keybits))
+	if (!has(p, TRANS_ENCR, a->encr, (uint16_t)encr_wire_keybits(a->encr, a->encr_keybits)))
 		return false;
 	if (protocol == PROTO_IKE && !has(p, TRANS_PRF, a->prf, 0))
 		return false;
@@ -202,9 +203,12 @@ static const char *bare(const char *name, const char *prefix)
 	return strncmp(name, prefix, n) == 0 ? name + n : name;
 }
 
+/* "AES_GCM_16-256", or "CHACHA20_POLY1305" alone: its key length is fixed. */
 void proposal_describe(const struct proposal_choice *c, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s-%u", bare(encr_name(c->encr), "ENCR_"), c->encr_keybits);
+	const char *encr = bare(encr_name(c->encr), "ENCR_");
+	unsigned bits = encr_wire_keybits(c->encr, c->encr_keybits);
+	int n = bits ? snprintf(buf, len, "%s-%u", encr, bits) : snprintf(buf, len, "%s", encr);
 	if (c->integ != AUTH_NONE && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "/%s", bare(integ_name(c->integ), "AUTH_"));
 	if (c->prf != PRF_NONE && n > 0 && (size_t)n < len)

@@ -10,6 +10,7 @@
 
 #include "daemon/base/bytes.h"
 #include "daemon/base/cursor.h"
+#include "daemon/dataplane/offload.h"
 
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
@@ -19,29 +20,21 @@
 #define PROTO_ICMP6 58
 #define HOP_LIMIT 64
 
-/* The ones' complement sum (RFC 1071) of p, added to sum, not folded. */
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += get_be16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* ICMPv6's pseudo-header (RFC 8200 8.1): addresses, length, next header. */
-static uint32_t pseudo6(const uint8_t *src, const uint8_t *dst, size_t len)
+static uint64_t pseudo6(const uint8_t *src, const uint8_t *dst, size_t len)
 {
-	uint32_t sum = sum16(sum16(0, src, 16), dst, 16);
+	const uint8_t tail[8] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+				  (uint8_t)len, 0, 0, 0, PROTO_ICMP6 };
 
-	return sum + (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + PROTO_ICMP6;
+	return dp_csum_add(dp_csum_add(dp_csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
+}
+
+/* The complement of a folded sum at out + off (the machine's order, as summed). */
+static void put_csum(uint8_t *out, size_t off, uint64_t sum)
+{
+	uint16_t c = (uint16_t)~dp_csum_fold(sum);
+
+	memcpy(out + off, &c, 2);
 }
 
 static void ip_header(struct wbuf *w, const struct probe_echo *e, uint64_t serial, size_t icmp_len)
@@ -72,7 +65,7 @@ size_t probe_echo_build(const struct probe_echo *e, uint64_t serial, uint8_t *ou
 	const size_t icmp_len = 8 + PROBE_ECHO_DATA;
 	struct wbuf w = wbuf_init(out, cap);
 	size_t ip_len = e->family == AF_INET ? 20 : 40;
-	uint32_t sum;
+	uint64_t sum;
 
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return 0;
@@ -87,13 +80,13 @@ size_t probe_echo_build(const struct probe_echo *e, uint64_t serial, uint8_t *ou
 	if (w.err)
 		return 0;
 	if (e->family == AF_INET) {
-		wbuf_put_u16_at(&w, 10, (uint16_t)~fold(sum16(0, out, 20)));
-		sum = sum16(0, out + ip_len, icmp_len);
+		put_csum(out, 10, dp_csum_add(0, out, 20));
+		sum = dp_csum_add(0, out + ip_len, icmp_len);
 	} else {
-		sum = sum16(pseudo6(e->src, e->dst, icmp_len), out + ip_len, icmp_len);
+		sum = dp_csum_add(pseudo6(e->src, e->dst, icmp_len), out + ip_len, icmp_len);
 	}
-	wbuf_put_u16_at(&w, ip_len + 2, (uint16_t)~fold(sum));
-	return w.err ? 0 : w.len;
+	put_csum(out, ip_len + 2, sum);
+	return w.len;
 }
 
 /* The IP header of a reply, read: where the ICMP message starts. */
@@ -144,9 +137,9 @@ static bool checksums_ok(const struct probe_echo *e, const uint8_t *pkt, size_t 
 	size_t n = len - v->hlen;
 
 	if (e->family == AF_INET)
-		return fold(sum16(0, pkt, v->hlen)) == 0xffff &&
-		       fold(sum16(0, pkt + v->hlen, n)) == 0xffff;
-	return fold(sum16(pseudo6(v->src, v->dst, n), pkt + v->hlen, n)) == 0xffff;
+		return dp_csum_fold(dp_csum_add(0, pkt, v->hlen)) == 0xffff &&
+		       dp_csum_fold(dp_csum_add(0, pkt + v->hlen, n)) == 0xffff;
+	return dp_csum_fold(dp_csum_add(pseudo6(v->src, v->dst, n), pkt + v->hlen, n)) == 0xffff;
 }
 
 enum probe_reply probe_echo_match(const struct probe_echo *e, uint64_t serial, const uint8_t *pkt,

@@ -3,14 +3,15 @@
  * keys, then parsing what came out.
  *
  * Byte 0 picks the case:
- *   bit 0   keys: 0 AES-CBC-256 + HMAC-SHA2-384-192, 1 AES-GCM-16-256
+ *   bit 0   keys: 0 AES-CBC-256 + HMAC-SHA2-384-192, 1 an AEAD (bit 7)
  *   bit 1   0: the rest is a whole message, opened as received (its ICV
  *              will not verify, but every length check before it runs);
  *           1: the rest is byte 1 = first inner payload type, then a
  *              plaintext (inner chain | padding | pad length) that is
  *              sealed here with the primitives, so the pad length check
  *              and the inner parser see any plaintext
- *   bits 2-7 how much smaller than the message the plaintext buffer is
+ *   bits 2-6 how much smaller than the message the plaintext buffer is
+ *   bit 7   with bit 0: 0 AES-GCM-16-256, 1 ChaCha20-Poly1305 (RFC 7634)
  * The plaintext buffer is allocated at its exact capacity, so a write past
  * it is caught. */
 #include <stddef.h>
@@ -30,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_PLAIN 8192
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
-static struct aead *gcm_seal;
+static struct ike_crypt_keys cbc, gcm, chacha;
+static struct aead *gcm_seal, *chacha_seal;
 
 static struct secret *fixed(size_t len, uint8_t seed)
 {
@@ -55,8 +56,12 @@ static void setup(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke };
+	/* the same 36 bytes: the transform, not the key, must pick the cipher */
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke };
 	gcm_seal = aead_new(gcm_ke->buf, gcm_ke->len);
-	if (!gcm_seal)
+	chacha_seal = aead_new_alg(ENCR_CHACHA20_POLY1305, gcm_ke->buf, gcm_ke->len);
+	if (!gcm_seal || !chacha_seal)
 		abort();
 }
 
@@ -68,8 +73,10 @@ static void put16(uint8_t *p, size_t v)
 
 /* IKE_AUTH header and an SK payload around pt: IV | E(pt) | ICV.  CBC
  * plaintext is cut to whole blocks.  Returns a malloc'd message. */
-static uint8_t *seal(bool use_gcm, uint8_t first, const uint8_t *pt, size_t ptlen, size_t *len)
+static uint8_t *seal(struct aead *aead, uint8_t first, const uint8_t *pt, size_t ptlen,
+		     size_t *len)
 {
+	bool use_gcm = aead != NULL;
 	size_t ivlen = use_gcm ? 8 : 16, icvlen = use_gcm ? 16 : 24;
 	uint8_t *m, *iv, *ct;
 
@@ -91,7 +98,7 @@ static uint8_t *seal(bool use_gcm, uint8_t first, const uint8_t *pt, size_t ptle
 	ct = iv + ivlen;
 	memset(iv, 0x5a, ivlen);
 	if (use_gcm) {
-		if (aead_encrypt(gcm_seal, iv, m, IKE_HDR_LEN + 4, pt, ptlen, ct, ct + ptlen))
+		if (aead_encrypt(aead, iv, m, IKE_HDR_LEN + 4, pt, ptlen, ct, ct + ptlen))
 			abort();
 	} else {
 		if (cipher_cbc_encrypt(cbc_ke->buf, 32, iv, pt, ct, ptlen) ||
@@ -133,9 +140,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size > MAX_PLAIN)
 		return 0;
 	setup();
-	bool use_gcm = data[0] & 1;
-	size_t shrink = data[0] >> 2;
-	const struct ike_crypt_keys *k = use_gcm ? &gcm : &cbc;
+	bool use_aead = data[0] & 1, use_chacha = use_aead && (data[0] & 0x80);
+	size_t shrink = (data[0] >> 2) & 0x1f;
+	const struct ike_crypt_keys *k = use_chacha ? &chacha : use_aead ? &gcm : &cbc;
+	struct aead *sealer = use_chacha ? chacha_seal : use_aead ? gcm_seal : NULL;
 
 	if (!(data[0] & 2)) {
 		msg = malloc(size - 1);
@@ -146,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(msg);
 		return 0;
 	}
-	msg = seal(use_gcm, data[1], data + 2, size - 2, &len);
+	msg = seal(sealer, data[1], data + 2, size - 2, &len);
 	open_and_parse(msg, len, k, shrink, true);
 	free(msg);
 	return 0;

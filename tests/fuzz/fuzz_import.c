@@ -200,7 +200,9 @@ static void check_loads(const struct import_result *r)
 	for (size_t i = 0; i < r->n_conns; i++) {
 		const struct import_conn *ic = &r->conns[i];
 
-		if (!name_ok(ic->name))
+		/* a refused conn writes no file: its name may be anything
+		 * (the importer refuses the names that are no file name) */
+		if (!ic->refused && !name_ok(ic->name))
 			broken(r, "a conn name that is no file name mcvpnd reads", ic->name);
 		for (size_t j = 0; j < i && !ic->refused; j++)
 			if (!r->conns[j].refused && !strcmp(r->conns[j].name, ic->name))

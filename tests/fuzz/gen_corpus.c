@@ -63,7 +63,7 @@ static const uint8_t nonce[32] = { 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x8
 static const uint8_t ke[64] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17 };
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
+static struct ike_crypt_keys cbc, gcm, chacha;
 
 static struct secret *fixed(size_t len, uint8_t seed)
 {
@@ -151,6 +151,24 @@ static int informational(uint8_t *out, size_t cap, const struct ike_crypt_keys *
 	return ike_crypt_seal(&mb, k);
 }
 
+/* Encrypted Fragment num of 3 of the IKE_AUTH request (RFC 7383). */
+static int ike_auth_fragment(uint8_t *out, size_t cap, const struct ike_crypt_keys *k,
+			     uint16_t num)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
+	uint8_t hdr[64], inner[2048], scratch[2048 + 32];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, hdr, sizeof(hdr), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&mb);
+	auth_payloads(&mb);
+	size_t piece = (mb.inner.len + 2) / 3, off = (num - 1u) * piece;
+	size_t len = num < 3 ? piece : mb.inner.len - off;
+	return ike_crypt_seal_fragment(&h, mb.first_inner, num, 3, inner + off, len, k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
 /* The IKE_AUTH payloads in the clear: the SK-less view the inner parser sees. */
 static int ike_auth_plain(uint8_t *out, size_t cap)
 {
@@ -194,6 +212,8 @@ static void gen_ike(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke };
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke };
 
 	n = sa_init(m, sizeof(m), false);
 	put("fuzz_ike_msg", "ike_sa_init_request", m, (size_t)n);
@@ -204,6 +224,7 @@ static void gen_ike(void)
 	put("fuzz_ike_msg", "ike_auth_cleartext", m, (size_t)n);
 	sk_plain_seed("cbc_sealed_here_ike_auth", 0x02, m, n);
 	sk_plain_seed("gcm_sealed_here_ike_auth", 0x03, m, n);
+	sk_plain_seed("chacha_sealed_here_ike_auth", 0x83, m, n);
 	n = ike_auth(m, sizeof(m), &cbc);
 	put("fuzz_ike_msg", "ike_auth_sk_cbc", m, (size_t)n);
 	seed[0] = 0x00;
@@ -213,10 +234,26 @@ static void gen_ike(void)
 	seed[0] = 0x01;
 	memcpy(seed + 1, m, (size_t)n);
 	put("fuzz_ike_sk", "gcm_ike_auth", seed, (size_t)n + 1);
+	for (uint16_t f = 1; f <= 2; f++) {	/* SKF: the first fragment and a later one */
+		const struct ike_crypt_keys *k = f == 1 ? &cbc : &gcm;
+		char name[64];
+
+		n = ike_auth_fragment(m, sizeof(m), k, f);
+		snprintf(name, sizeof(name), "ike_auth_skf_%s_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_msg", name, m, (size_t)n);
+		seed[0] = f == 1 ? 0x00 : 0x01;
+		memcpy(seed + 1, m, (size_t)n);
+		snprintf(name, sizeof(name), "%s_ike_auth_fragment_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_sk", name, seed, (size_t)n + 1);
+	}
 	n = informational(m, sizeof(m), &gcm);
 	put("fuzz_ike_msg", "informational_delete_gcm", m, (size_t)n);
 	memcpy(seed + 1, m, (size_t)n);
 	put("fuzz_ike_sk", "gcm_informational", seed, (size_t)n + 1);
+	n = ike_auth(m, sizeof(m), &chacha);
+	seed[0] = 0x81;
+	memcpy(seed + 1, m, (size_t)n);
+	put("fuzz_ike_sk", "chacha_ike_auth", seed, (size_t)n + 1);
 	secret_free(cbc_ke);
 	secret_free(cbc_ka);
 	secret_free(gcm_ke);
@@ -280,7 +317,7 @@ static size_t real_packet(struct esp_sa *sa, uint32_t seq, bool v6, size_t len, 
 }
 
 /* seq | inner | pad 1,2.. | pad length | next header, for the sealed kind. */
-static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
+static size_t plain_record(uint8_t *out, uint8_t kind, uint32_t seq, bool v6, size_t len)
 {
 	uint8_t b[2048];
 	size_t n = 4, pad = (4 - (len + 2) % 4) % 4;
@@ -294,7 +331,7 @@ static size_t plain_record(uint8_t *out, uint32_t seq, bool v6, size_t len)
 		b[n++] = (uint8_t)(i + 1);
 	b[n++] = (uint8_t)pad;
 	b[n++] = v6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
-	return record(out, 1, b, n);
+	return record(out, kind, b, n);
 }
 
 /* ESN: high | low | inner | trailer, sealed by fuzz_esp with the high bits
@@ -336,9 +373,9 @@ static void gen_esp(void)
 		n += record(seed + n, 0, pkt, k);
 	}
 	put("fuzz_esp", "replay_sequence", seed, n);
-	n = plain_record(seed, 5, false, 33);
+	n = plain_record(seed, 1, 5, false, 33);
 	put("fuzz_esp", "sealed_here_ipv4", seed, n);
-	n = plain_record(seed, 6, true, 48);
+	n = plain_record(seed, 1, 6, true, 48);
 	put("fuzz_esp", "sealed_here_ipv6", seed, n);
 	/* ESN across 2^32: 5, near the end of epoch 0, into epoch 1, a late
 	 * one of epoch 0, a replay (all accepted but the last) */
@@ -348,6 +385,18 @@ static void gen_esp(void)
 	n += esn_record(seed + n, 1, 0, 0xfffffff8u, 42);
 	n += esn_record(seed + n, 1, 1, 2, 41);
 	put("fuzz_esp", "esn_boundary", seed, n);
+	esp_sa_free(sa);
+	/* ChaCha20-Poly1305 (kind bit 1): a real packet, then one sealed there. */
+	sa = esp_sa_new_alg(0x0a0b0c0d, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, esp_key,
+			    sizeof(esp_key));
+	if (!sa) {
+		failed = 1;
+		return;
+	}
+	k = real_packet(sa, 1, false, 60, pkt);
+	n = record(seed, 2, pkt, k);
+	n += plain_record(seed + n, 3, 2, true, 48);
+	put("fuzz_esp", "chacha_packets", seed, n);
 	esp_sa_free(sa);
 }
 

@@ -32,6 +32,15 @@
 # first one's, and mcvpnd's log both rekeys it initiated and rekeys it
 # accepted, of each kind.
 #
+# Algorithm sets: each runs both cases.  "seed" is the example configs'
+# (IKE AES-CBC-256/SHA2-384/MODP-1536, ESP AES-GCM-16-256), with the rekey
+# phase above.  "chacha20poly1305" is RFC 7634 for IKE and ESP (mcvpnd
+# ike=chacha20_poly1305-sha2_256;curve25519 phase2alg=chacha20_poly1305;modp1536,
+# strongSwan chacha20poly1305-prfsha256-curve25519 / chacha20poly1305-modp1536,
+# served by its openssl plugin): strongSwan must report CHACHA20_POLY1305 for
+# both SAs, pings go both ways, and instead of the long rekey phase one Child
+# SA rekey that mcvpnd asks for must come up with ChaCha20-Poly1305 and PFS
+# and carry pings both ways.  SW_SETS="chacha20poly1305" runs one set alone.
 # ESN (esn=, RFC 4304), four short cases after those: mcvpnd esn=yes
 # initiating against strongSwan's aes256gcm16-esn (strongSwan selects
 # ESP:AES_GCM_16_256/EXT_SEQ), strongSwan aes256gcm16-esn initiating against
@@ -74,6 +83,30 @@ else
 fi
 MCVPN_LIFE_KEYS=(salifetime=12s ikelifetime=25s rekeymargin=4s)
 REKEY_STREAM=900	# 45 s at 20 packets/s
+SW_SETS=${SW_SETS:-seed chacha20poly1305}
+
+# use_alg_set NAME: both peers' proposals, and what strongSwan's list-sas and
+# mcvpnd's log must then say.
+use_alg_set() {
+	ALG_SET=$1
+	case $1 in
+	seed)
+		SW_IKE_PROPOSALS=aes256-sha384-modp1536 SW_ESP_PROPOSALS=aes256gcm16-modp1536
+		MCVPN_ALG_KEYS=("ike=aes_cbc256-sha2_384;modp1536" "phase2alg=aes_gcm256;modp1536")
+		EXP_IKE=AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536
+		EXP_CHILD=ESP:AES_GCM_16-256 EXP_MCV_ESP="ESP AES_GCM_16-256"
+		EXP_MCV_IKE=AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536 ;;
+	chacha20poly1305)
+		SW_IKE_PROPOSALS=chacha20poly1305-prfsha256-curve25519
+		SW_ESP_PROPOSALS=chacha20poly1305-modp1536
+		MCVPN_ALG_KEYS=("ike=chacha20_poly1305-sha2_256;curve25519"
+			"phase2alg=chacha20_poly1305;modp1536")
+		EXP_IKE=CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE_25519
+		EXP_CHILD=ESP:CHACHA20_POLY1305 EXP_MCV_ESP="ESP CHACHA20_POLY1305"
+		EXP_MCV_IKE=CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE25519 ;;
+	*) die "unknown algorithm set '$1' (SW_SETS: seed, chacha20poly1305)" ;;
+	esac
+}
 
 # Start the AWS side; INIT=1 when it should initiate.
 start_aws() {
@@ -90,7 +123,7 @@ start_aws() {
 		else
 			mcvpn_write_config aws add
 		fi
-		mcvpn_conf_set aws "${MCVPN_LIFE_KEYS[@]}"
+		mcvpn_conf_set aws "${MCVPN_LIFE_KEYS[@]}" "${MCVPN_ALG_KEYS[@]}"
 		mcvpnd_start aws || return 1
 	fi
 }
@@ -206,9 +239,29 @@ rekey_phase() {
 		topo_ping oci 10.2.0.10 -I 10.105.0.10
 }
 
+# chacha_rekey TITLE: mcvpnd rekeys the Child SA (PFS MODP_1536); the new
+# one must be ChaCha20-Poly1305 on both sides and carry pings both ways.
+chacha_rekey() {
+	local title=$1 mark sas
+	section "$title: a Child SA rekey that mcvpnd asks for"
+	mark=$(mcvpn_log_mark aws)
+	info "mcvpnctl rekey $CONN child: $(mcvpnctl aws rekey "$CONN" child 2>&1)"
+	rekeyed() { [ "$(mcvpn_log_count aws "$mark" "established by rekey: $EXP_MCV_ESP")" -gt 0 ]; }
+	check "mcvpnd: a Child SA established by rekey: $EXP_MCV_ESP" wait_for 20 rekeyed
+	sw_drop_table220 oci
+	wait_for 10 one_pair || info "not yet one pair on each side (the old SA may linger)"
+	sas=$(sw_ctl oci --list-sas 2>&1)
+	printf '%s
+' "$sas" | sed 's/^/    | /'
+	check_match "Child SA uses $EXP_CHILD/MODP_1536 (PFS at rekey)" "$EXP_CHILD/MODP_1536" "$sas"
+	check "ping aws -> oci 192.168.2.2 after the rekey" topo_ping aws 192.168.2.2
+	check "ping oci 10.105.0.10 -> aws subnet 10.2.0.10 after the rekey" \
+		topo_ping oci 10.2.0.10 -I 10.105.0.10
+}
+
 # run_case TITLE INITIATOR: INITIATOR is "aws" or "oci".
 run_case() {
-	local title=$1 initiator=$2 fails=$FAIL sas line aws_init=0 spis
+	local title="$1 [$ALG_SET]" initiator=$2 fails=$FAIL sas line aws_init=0 spis st
 
 	section "$title"
 	CASE=$((CASE + 1))
@@ -249,9 +302,8 @@ run_case() {
 
 	sas=$(sw_ctl oci --list-sas 2>&1)
 	printf '%s\n' "$sas" | sed 's/^/    | /'
-	check_match "IKE SA uses AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536" \
-		'AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536' "$sas"
-	check_match "Child SA uses ESP:AES_GCM_16-256" 'ESP:AES_GCM_16-256' "$sas"
+	check_match "IKE SA uses $EXP_IKE" "$EXP_IKE" "$sas"
+	check_match "Child SA uses $EXP_CHILD" "$EXP_CHILD" "$sas"
 	check_match "Child SA is TUNNEL-in-UDP" 'INSTALLED, TUNNEL-in-UDP' "$sas"
 	check_match "IKE SA with the right ids" "remote '198.51.100.10'" "$sas"
 	spis=$(ike_spis "$sas")
@@ -274,20 +326,31 @@ run_case() {
 		# mcvpnd's esn=either (the default) against strongSwan's default
 		# (no ESN): 32-bit sequence numbers, whoever chose
 		check_match "strongSwan's Child SA has no ESN (esn=either meets noesn)" \
-			'selected proposal: ESP:AES_GCM_16_256(/MODP_1536)?/NO_EXT_SEQ$' \
+			'selected proposal: ESP:[A-Z0-9_]+(/MODP_1536)?/NO_EXT_SEQ$' \
 			"$(cat "$(sw_dir oci)/charon.log")"
-		line=$(mcvpnctl aws status 2>&1)
-		check_match "mcvpnd's Child SA has no ESN either" \
-			'Child SA #[0-9]+: ESP AES_GCM_16-256 in UDP' "$line"
-		rekey_phase "$title" "$spis"
+		check_gt "mcvpnd's log: Child SA established: $EXP_MCV_ESP" \
+			"$(mcvpn_log_count aws 0 "Child SA #[0-9]+ established: $EXP_MCV_ESP")" 0
+		st=$(mcvpnctl aws status 2>&1)
+		printf '%s\n' "$st" | sed 's/^/    | /'
+		check_match "mcvpnctl status names the IKE SA's $EXP_MCV_IKE" "$EXP_MCV_IKE" "$st"
+		check_match "mcvpnctl status names the Child SA's ${EXP_MCV_ESP#ESP }, without ESN" \
+			"Child SA #[0-9]+: $EXP_MCV_ESP in UDP" "$st"
+		# both AEADs: 8-byte IV, 4-byte alignment, 16-byte ICV (mcvpn.conf(5))
+		check_match "vti1 has MTU 1438 under $ALG_SET" ' mtu 1438 ' \
+			"$(nsx aws ip link show vti1 2>&1)"
+		if [ "$ALG_SET" = seed ]; then
+			rekey_phase "$title" "$spis"
+		else
+			chacha_rekey "$title"
+		fi
 	fi
 
 	[ "$FAIL" -eq "$fails" ] || { dump_logs; keep_logs; }
 	teardown
 }
 
-# esn_case TITLE INITIATOR SW_ESP MCVPN_ESN: strongSwan (oci) with
-# esp_proposals SW_ESP, mcvpnd (aws) with esn=MCVPN_ESN; INITIATOR "aws"
+# esn_case TITLE INITIATOR SW_ESP_PROPOSALS MCVPN_ESN: strongSwan (oci) with
+# esp_proposals SW_ESP_PROPOSALS, mcvpnd (aws) with esn=MCVPN_ESN; INITIATOR "aws"
 # (mcvpnd, auto=start) or "oci" (swanctl --initiate).  Waits until both
 # logs tell the first Child SA's fate; the caller checks ESN_SW_LOG (charon)
 # and ESN_MCV_LOG (mcvpnd), then calls esn_end.
@@ -300,7 +363,7 @@ esn_case() {
 	ESN_FAILS=$FAIL
 	topo_up
 	[ "$initiator" = aws ] && auto=start
-	SW_ESP=$3 sw_write_config oci
+	SW_ESP_PROPOSALS=$3 sw_write_config oci
 	mcvpn_write_config aws "$auto"
 	mcvpn_conf_set aws "esn=$4"
 	if ! sw_start oci || ! mcvpnd_start aws; then
@@ -415,12 +478,15 @@ if [ "${ESN_ONLY:-0}" = 1 ] && [ "$BOTH" != 1 ]; then
 	summary
 	exit
 fi
-if [ "$BOTH" = 1 ]; then
-	run_case "strongSwan responds, strongSwan (aws) initiates" aws
-else
-	run_case "strongSwan responds, mcvpnd initiates (auto=start)" aws
-fi
-run_case "strongSwan initiates, $AWS_PEER responds" oci
-[ "$BOTH" = 1 ] || esn_cases
+for set in $SW_SETS; do
+	use_alg_set "$set"
+	if [ "$BOTH" = 1 ]; then
+		run_case "strongSwan responds, strongSwan (aws) initiates" aws
+	else
+		run_case "strongSwan responds, mcvpnd initiates (auto=start)" aws
+	fi
+	run_case "strongSwan initiates, $AWS_PEER responds" oci
+done
+[ "$BOTH" = 1 ] || { use_alg_set seed; esn_cases; }
 
 summary

@@ -18,7 +18,14 @@
 
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
 SW_CONN=oracle-tunnel-1
+# openssl also brings ChaCha20-Poly1305 (EVP_chacha20_poly1305) to IKE and to
+# kernel-libipsec's ESP; the separate chapoly plugin is not needed.
 SW_PLUGINS="random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici updown"
+
+# Proposals written into swanctl.conf (an algorithm set of a test sets them
+# before sw_write_config): the seed's, as the example configs have them.
+SW_IKE_PROPOSALS=${SW_IKE_PROPOSALS:-aes256-sha384-modp1536}
+SW_ESP_PROPOSALS=${SW_ESP_PROPOSALS:-aes256gcm16-modp1536}
 
 # Lifetimes written into swanctl.conf (a test of rekeying sets short ones
 # before sw_write_config); an empty *_OVER / *_LIFE leaves strongSwan's default.
@@ -26,8 +33,11 @@ SW_IKE_REKEY=${SW_IKE_REKEY:-28800s}
 SW_IKE_OVER=${SW_IKE_OVER:-}
 SW_CHILD_REKEY=${SW_CHILD_REKEY:-3600s}
 SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
-# The Child SA's esp_proposals (an ESN test sets e.g. aes256gcm16-esn).
-SW_ESP=${SW_ESP:-aes256gcm16-modp1536}
+# IKE fragmentation (RFC 7383): swanctl's fragmentation= and strongswan.conf's
+# charon.fragment_size= (the largest IP packet of a fragment); empty leaves
+# strongSwan's defaults (yes, 1280).
+SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
+SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
 
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
@@ -67,6 +77,7 @@ sw_write_config() {
 		install_routes = no
 		install_virtual_ip = no
 		retransmit_tries = 3
+		${SW_FRAGMENT_SIZE:+fragment_size = $SW_FRAGMENT_SIZE}
 		plugins {
 			vici {
 				socket = $(sw_uri "$side")
@@ -75,6 +86,7 @@ sw_write_config() {
 		filelog {
 			test {
 				path = $dir/charon.log
+				flush_line = yes
 				time_format = %H:%M:%S
 				ike_name = yes
 				flush_line = yes
@@ -100,7 +112,8 @@ sw_write_config() {
 			remote_addrs = $SW_REMOTE
 			encap = yes
 			mobike = no
-			proposals = aes256-sha384-modp1536
+			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
+			proposals = $SW_IKE_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
 			local {
@@ -116,7 +129,7 @@ sw_write_config() {
 					mode = tunnel
 					local_ts = 0.0.0.0/0
 					remote_ts = 0.0.0.0/0
-					esp_proposals = $SW_ESP
+					esp_proposals = $SW_ESP_PROPOSALS
 					rekey_time = $SW_CHILD_REKEY
 					${SW_CHILD_LIFE:+life_time = $SW_CHILD_LIFE}
 					start_action = none

@@ -242,7 +242,9 @@ test_hang() {
 	sa0=$(mcvpn_field aws sa)
 	mcvpn_conf_set aws updown-timeout=1s
 	out=$(mcvpnctl aws reload)
-	check_eq "a changed updown-timeout= is no change of the tunnel" "reloaded $(mcvpn_dir aws)/conf: 1 conn" "$out"
+	check_eq "a changed updown-timeout= is no change of the tunnel, and said" \
+		"\"$CONN\": hook changed: applied from its next run, the tunnel untouched
+reloaded $(mcvpn_dir aws)/conf: 1 conn" "$out"
 	check_eq "its Child SA stays" "$sa0" "$(mcvpn_field aws sa)"
 	check_match "status shows the new limit" "updown: .* \\(timeout 1s\\)" "$(mcvpnctl aws status)"
 	n0=$(records)

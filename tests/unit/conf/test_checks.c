@@ -4,7 +4,8 @@
  * one that replaces a route mcvpnd did not make, the default route above
  * all) with its way out, and every warning (interface-ip= without a
  * prefix, routes outside the selectors, a prefix routed twice, a conn that
- * never starts, a mark with no effect), each as FILE:LINE. */
+ * never starts, a mark with no effect), each as FILE:LINE; routing=external
+ * (routes refused, the placing keys of no effect, the device's address). */
 #include "conf_test.h"
 
 static struct conf *cf;
@@ -246,6 +247,51 @@ static void test_route_keys(void)
 	conf_free(a);
 }
 
+/* fragmentation= and ike-fragment-size=: values, ranges, defaults, and
+ * reload's comparison. */
+static void test_fragment_keys(void)
+{
+	static const char *const bad[][2] = {
+		{ "fragmentation=maybe", "t.conf:6: conn \"t\": fragmentation=maybe: expected yes, no "
+		  "or force" },
+		{ "ike-fragment-size=255", "ike-fragment-size=255: expected a packet size in bytes from "
+		  "256 to 65535" },
+		{ "ike-fragment-size=65536", "ike-fragment-size=65536: expected a packet size" },
+		{ "ike-fragment-size=1k", "ike-fragment-size=1k: expected a packet size" },
+	};
+	static const char *const changed[] = {
+		"fragmentation=no", "fragmentation=force", "ike-fragment-size=1280",
+	};
+	char text[256];
+	struct conf *a;
+
+	CHECK_INT(load(CONN, NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_YES);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 0);
+	CHECK_INT(load(CONN "\tfragmentation=force\n\tike-fragment-size=256\n", NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_FORCE);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 256);
+	CHECK_INT(load(CONN "\tfragmentation=no\n\tike-fragment-size=65535\n", NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_NO);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 65535);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", bad[i][0]);
+		CHECK_INT(load(text, NULL), -1);
+		CHECK_PROBLEM(&d, bad[i][1]);
+	}
+	CHECK_INT(load(CONN, NULL), 0);
+	a = cf;
+	cf = NULL;
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", changed[i]);
+		CHECK_INT(load(text, NULL), 0);
+		CHECK(cf && !conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	}
+	CHECK_INT(load(CONN "\tfragmentation=yes\n", NULL), 0);
+	CHECK(conf_conn_equal(&a->conns[0], &cf->conns[0]));	/* the default written out */
+	conf_free(a);
+}
+
 static struct conf_prefix pfx6(const char *text, uint8_t len)
 {
 	struct conf_prefix p = { .family = AF_INET6, .len = len };
@@ -350,6 +396,73 @@ static void test_failover(void)
 	CHECK_INT(d.n_notes, 0);
 }
 
+/* routing=external: no route at all, routes= and vti-routing=yes written
+ * out refused, the keys that place mcvpnd's routes warned of, the device's
+ * address and network checked against the selectors. */
+static void test_routing_external(void)
+{
+	struct host h;
+	struct conf *a;
+	struct conf_prefix r[CONF_MAX_CONN_ROUTES];
+
+	CHECK_INT(load(CONN, NULL), 0);
+	CHECK_INT(cf->conns[0].routing, CONF_ROUTING_MCVPND);
+	/* the FRR setup: an address on the device, nothing else */
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\tvti-routing=no\n",
+		       aws(&h, NULL)), 0);
+	diag_print(&d);
+	CHECK_INT(d.n_notes, 0);
+	CHECK_INT(cf->conns[0].routing, CONF_ROUTING_EXTERNAL);
+	/* rightsubnet= with libreswan's default vti-routing=yes left implicit: no route */
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\trightsubnet=10.105.0.0/16,"
+		       "192.168.2.0/30\n", aws(&h, NULL)), 0);
+	CHECK_INT(d.n_notes, 0);
+	CHECK_INT(conf_conn_routes(&cf->conns[0], r, CONF_MAX_CONN_ROUTES), 0);
+	CHECK_INT(load(CONN "\tinterface-ip=192.168.2.1/30\n\trightsubnet=10.105.0.0/16,192.168.2.0/30\n",
+		       aws(&h, NULL)), 0);
+	CHECK_INT(conf_conn_routes(&cf->conns[0], r, CONF_MAX_CONN_ROUTES), 2);	/* routing=mcvpnd */
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\troutes=10.105.0.0/16\n",
+		       aws(&h, NULL)), -1);
+	CHECK_PROBLEM(&d, "t.conf:8: conn \"t\": routes= with routing=external: mcvpnd installs no route for "
+		      "this conn, the routing daemon does; announce these networks from the peer's daemon (and "
+		      "drop routes=), or drop routing=external");
+	CHECK_INT(load(CONN "\tvti-routing=yes\n\trouting=external\n\tinterface-ip=192.168.2.1/30\n",
+		       aws(&h, NULL)), -1);
+	CHECK_PROBLEM(&d, "t.conf:6: conn \"t\": vti-routing=yes with routing=external: mcvpnd routes no "
+		      "rightsubnet= into vti1, the routing daemon does; write vti-routing=no or drop the key");
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\troute-metric=10\n"
+		       "\troute-table=7\n\troutes-when-down=withdraw\n\troutes-replace=yes\n", aws(&h, NULL)), 0);
+	CHECK_WARN(&d, "t.conf:8: warning: conn \"t\": route-metric= has no effect with routing=external: it "
+		   "places mcvpnd's routes, and there are none (the routing daemon places its own)");
+	CHECK_WARN(&d, "t.conf:9: warning: conn \"t\": route-table= has no effect");
+	CHECK_WARN(&d, "t.conf:10: warning: conn \"t\": routes-when-down= has no effect");
+	CHECK_WARN(&d, "t.conf:11: warning: conn \"t\": routes-replace= has no effect");
+	CHECK_INT(d.n_notes, 4);
+	CHECK_INT(load(CONN "\trouting=external\n", aws(&h, NULL)), 0);
+	CHECK_WARN(&d, "t.conf:6: warning: conn \"t\": routing=external without interface-ip=: vti1 has no "
+		   "address for the routing daemon to peer from");
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\tleftsubnet=10.3.0.0/16\n",
+		       aws(&h, NULL)), 0);
+	CHECK_WARN(&d, "t.conf:7: warning: conn \"t\": routing=external: the device's address "
+		   "192.168.2.1/30 is outside this end's traffic selectors (leftsubnet=)");
+	CHECK_INT(load(CONN "\trouting=external\n\tinterface-ip=192.168.2.1/30\n\trightsubnet=192.168.2.2/32\n",
+		       aws(&h, NULL)), 0);
+	CHECK_WARN(&d, "t.conf:7: warning: conn \"t\": routing=external: the device's network "
+		   "192.168.2.1/30 is outside the peer's traffic selectors (rightsubnet=)");
+	CHECK_INT(load(CONN "\trouting=maybe\n", NULL), -1);
+	CHECK_PROBLEM(&d, "t.conf:6: conn \"t\": routing=maybe: expected mcvpnd (mcvpnd installs routes=) or "
+		      "external (a routing daemon such as FRR's bgpd routes into the device)");
+	/* a change for a reload; the default written out is none */
+	CHECK_INT(load(CONN, NULL), 0);
+	a = cf;
+	cf = NULL;
+	CHECK_INT(load(CONN "\trouting=external\n", NULL), 0);
+	CHECK(!conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	CHECK_INT(load(CONN "\trouting=mcvpnd\n", NULL), 0);
+	CHECK(conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	conf_free(a);
+}
+
 int main(void)
 {
 	test_default_route();
@@ -357,8 +470,10 @@ int main(void)
 	test_replace();
 	test_warnings();
 	test_route_keys();
+	test_fragment_keys();
 	test_replace_tables();
 	test_failover();
+	test_routing_external();
 	conf_free(cf);
 	conf_diag_free(&d);
 	return check_summary("conf-checks");

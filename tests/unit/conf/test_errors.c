@@ -109,6 +109,10 @@ static void test_algs(void)
 	bad("\tike=aes_gcm256;modp2048", "a PRF is needed");
 	bad("\tike=aes_gcm256-sha2_256-sha2_384;dh19", "AES-GCM has no integrity algorithm: write ENC-PRF");
 	bad("\tike=aes256-md5;modp2048", "integrity 'md5' is not supported by mcvpn");
+	bad("\tike=chacha20_poly1305-sha2_256-sha2_384;dh19", "ChaCha20-Poly1305 has no integrity algorithm: write ENC-PRF");
+	bad("\tike=chacha20_poly1305_128-sha2_256;dh19", "ChaCha20-Poly1305 has 256-bit keys only");
+	bad("\tike=chacha20-sha2_256;dh19", "encryption 'chacha20' is not supported by mcvpn (use aes_gcm, chacha20_poly1305 or aes_cbc)");
+	bad("\tphase2alg=chacha20poly1305-sha2_256", "ChaCha20-Poly1305 has no integrity algorithm");
 	bad("\tike=aes256-sha1;modp999", "unknown DH group 'modp999'");
 	bad("\tike=aes256-sha1-modp2048-sha1", "unexpected 'sha1' (the order is ENC-INTEG-PRF;DH)");
 	bad("\tike=aes256-sha1;modp2048;dh19", "more than one ';'");

@@ -8,6 +8,7 @@ static void test_names(void)
 {
 	CHECK_STR(encr_name(ENCR_AES_CBC), "ENCR_AES_CBC");
 	CHECK_STR(encr_name(ENCR_AES_GCM_16), "ENCR_AES_GCM_16");
+	CHECK_STR(encr_name(28), "ENCR_CHACHA20_POLY1305");	/* RFC 7634 4 */
 	CHECK_STR(prf_name(PRF_HMAC_SHA2_384), "PRF_HMAC_SHA2_384");
 	CHECK_STR(integ_name(AUTH_HMAC_SHA2_384_192), "AUTH_HMAC_SHA2_384_192");
 	CHECK_STR(integ_name(AUTH_NONE), "NONE");
@@ -43,11 +44,26 @@ static void test_sizes(void)
 	CHECK_INT(encr_block_len(ENCR_AES_GCM_16), 4);
 	CHECK_INT(encr_icv_len(ENCR_AES_GCM_16), 16);
 	CHECK_INT(encr_icv_len(ENCR_AES_CBC), 0);
+	/* RFC 7634 2: 32-byte key and 4-byte salt, framed as GCM. */
+	CHECK_INT(encr_keymat_len(ENCR_CHACHA20_POLY1305, 256), 36);
+	CHECK_INT(encr_keymat_len(ENCR_CHACHA20_POLY1305, 128), 0);
+	CHECK_INT(encr_iv_len(ENCR_CHACHA20_POLY1305), 8);
+	CHECK_INT(encr_block_len(ENCR_CHACHA20_POLY1305), 4);
+	CHECK_INT(encr_icv_len(ENCR_CHACHA20_POLY1305), 16);
+	CHECK(encr_is_aead(ENCR_CHACHA20_POLY1305));
+	CHECK(encr_is_aead(ENCR_AES_GCM_16));
+	CHECK(!encr_is_aead(ENCR_AES_CBC));
+	/* No Key Length attribute for ChaCha20-Poly1305; AES keeps its own. */
+	CHECK_INT(encr_wire_keybits(ENCR_CHACHA20_POLY1305, 256), 0);
+	CHECK_INT(encr_wire_keybits(ENCR_AES_GCM_16, 256), 256);
+	CHECK_INT(encr_wire_keybits(ENCR_AES_CBC, 128), 128);
 }
 
 static void test_supported(void)
 {
 	CHECK(encr_supported(ENCR_AES_GCM_16, 256));
+	CHECK(encr_supported(ENCR_CHACHA20_POLY1305, 256));
+	CHECK(!encr_supported(ENCR_CHACHA20_POLY1305, 128));
 	CHECK(encr_supported(ENCR_AES_CBC, 128));
 	CHECK(!encr_supported(ENCR_AES_CBC, 64));
 	CHECK(!encr_supported(ENCR_NONE, 256));

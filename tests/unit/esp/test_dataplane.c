@@ -229,6 +229,18 @@ static void test_install_errors(void)
 	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EEXIST);
 	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), 0);
 	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), -ENOENT);
+	p = sa_params(0x1234, 1, &A, &tap_addr, b_host, a_host);
+	p.encr = ENCR_CHACHA20_POLY1305;		/* RFC 7634: AEAD, 256-bit key | salt */
+	p.integ = AUTH_HMAC_SHA2_256_128;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EPROTONOSUPPORT);
+	p.integ = AUTH_NONE;
+	p.encr_keybits = 128;
+	p.keymat_len = 20;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), -EINVAL);
+	p.encr_keybits = 256;
+	p.keymat_len = 36;
+	CHECK_INT(dp_sa_add_inbound(A.dp, &p), 0);
+	CHECK_INT(dp_sa_remove(A.dp, true, 0x1234), 0);
 	CHECK_INT(dp_sa_remove(A.dp, false, 0x1234), -ENOENT);
 	CHECK_INT(dp_tunnel_add(A.dp, TUN_ID, A.tun[1]), -EEXIST);
 	CHECK_INT(dp_tunnel_remove(A.dp, 99), -ENOENT);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The SK payload (RFC 7296 3.14, RFC 5282): seal and open with
- * AES-CBC-256 + HMAC-SHA2-384-192 and with AES-GCM-16-256, the wire layout
- * checked against the crypto primitives directly, every flipped bit
- * refused, and bad padding lengths refused. */
+/* The SK payload (RFC 7296 3.14, RFC 5282, RFC 7634 3): seal and open with
+ * AES-CBC-256 + HMAC-SHA2-384-192, with AES-GCM-16-256 and with
+ * ChaCha20-Poly1305 (and RFC 7634 Appendix B's INFORMATIONAL opened), the
+ * wire layout checked against the crypto primitives directly, every flipped
+ * bit refused, and bad padding lengths refused.  The same for an Encrypted
+ * Fragment (SKF, RFC 7383), its numbers parsed and checked, and the room a
+ * fragment has in a datagram of each size. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +21,7 @@
 #define BUF 4096
 
 static struct secret *cbc_ke, *cbc_ka, *gcm_ke;
-static struct ike_crypt_keys cbc, gcm;
+static struct ike_crypt_keys cbc, gcm, chacha;
 
 static struct secret *fixed_secret(size_t len, uint8_t seed)
 {
@@ -38,6 +41,9 @@ static void keys_setup(void)
 				       .integ = AUTH_HMAC_SHA2_384_192, .ke = cbc_ke, .ka = cbc_ka };
 	gcm = (struct ike_crypt_keys){ .encr = ENCR_AES_GCM_16, .encr_keybits = 256,
 				       .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
+	/* RFC 7634 3: the same 36-byte SK_e layout (key | salt) as GCM */
+	chacha = (struct ike_crypt_keys){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+					  .integ = AUTH_NONE, .ke = gcm_ke, .ka = NULL };
 }
 
 static const struct ike_hdr auth_hdr = {
@@ -162,15 +168,91 @@ static void test_gcm_layout(void)
 	aead_free(a);
 }
 
+/* ChaCha20-Poly1305 layout (RFC 7634 3, framed as RFC 5282): IV(8) | C |
+ * ICV(16), AAD = header .. SK header, padding to 4 bytes at most; opened
+ * here with the primitive whose RFC 7539 vector passes in crypto-chacha. */
+static void test_chacha_layout(void)
+{
+	uint8_t out[BUF], pt[BUF];
+	int len = build_auth(&chacha, false, out, sizeof(out));
+	size_t sk_len = (size_t)out[IKE_HDR_LEN + 2] << 8 | out[IKE_HDR_LEN + 3];
+	size_t ctlen = sk_len - 4 - 8 - 16;
+	struct aead *a = aead_new_alg(ENCR_CHACHA20_POLY1305, gcm_ke->buf, gcm_ke->len);
+	struct aead *g = aead_new(gcm_ke->buf, gcm_ke->len);
+
+	CHECK(len > 0 && a != NULL && g != NULL);
+	if (len <= 0 || !a || !g)
+		goto out;
+	CHECK_INT(sk_len, (size_t)len - IKE_HDR_LEN);
+	CHECK(ctlen >= AUTH_INNER_LEN + 1 && ctlen <= AUTH_INNER_LEN + 4);
+	CHECK_INT(ctlen % 4, 0);
+	/* not AES-GCM under the same bytes */
+	CHECK_INT(aead_decrypt(g, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), -1);
+	CHECK_INT(aead_decrypt(a, out + IKE_HDR_LEN + 4, out, IKE_HDR_LEN + 4,
+			       out + IKE_HDR_LEN + 4 + 8, ctlen, pt, out + len - 16), 0);
+	CHECK_INT(pt[ctlen - 1], ctlen - 1 - AUTH_INNER_LEN);
+	CHECK_INT(pt[0], PL_AUTH);
+out:
+	aead_free(a);
+	aead_free(g);
+}
+
+/* RFC 7634 Appendix B: an INFORMATIONAL request (SPIs c0..c7 / d0..d7,
+ * message ID 9) whose SK payload holds one Notify, SET_WINDOW_SIZE 10,
+ * under SK_e = key 80..9f | salt a0a1a2a3 and IV 1011121314151617. */
+static void test_rfc7634_ike_example(void)
+{
+	static const char msg_hex[] =
+		"c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900" "0029"
+		"1011121314151617" "610394701f8d017f7c12924889"
+		"6b71bfe25236efd7cdc67066906315b2";
+	uint8_t msg[128], plain[128];
+	struct secret *ke = fixed_secret(36, 0x80);
+	struct ike_crypt_keys k = { .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+				    .integ = AUTH_NONE };
+	const struct pl_notify *n;
+	struct ike_msg m;
+	size_t len, plen = 0;
+
+	CHECK(ke != NULL);
+	if (!ke)
+		return;
+	for (size_t i = 0; i < 32; i++)
+		ke->buf[i] = (uint8_t)(0x80 + i);
+	for (size_t i = 0; i < 4; i++)
+		ke->buf[32 + i] = (uint8_t)(0xa0 + i);
+	k.ke = ke;
+	len = check_unhex(msg_hex, msg, sizeof(msg));
+	CHECK_INT(len, 69);
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(m.hdr.exchange, INFORMATIONAL);
+	CHECK_INT(m.hdr.msgid, 9);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), 0);
+	CHECK_INT(plen, 12);				/* one Notify, pad length 0 */
+	CHECK_INT(ike_msg_parse_inner(&m, plain, plen), IKE_OK);
+	n = ike_msg_notify(&m, N_SET_WINDOW_SIZE);
+	CHECK(n != NULL);
+	if (n) {
+		CHECK_INT(n->len, 4);
+		CHECK(n->len == 4 && n->data[3] == 10);
+	}
+	/* as AES-GCM, the same bytes do not open */
+	k.encr = ENCR_AES_GCM_16;
+	CHECK_INT(parse_all(msg, len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &k, plain, sizeof(plain), &plen), -1);
+	secret_free(ke);
+}
+
 /* Two seals of one message differ (fresh IV), both open. */
 static void test_fresh_iv(void)
 {
-	const struct ike_crypt_keys *ks[2] = { &cbc, &gcm };
+	const struct ike_crypt_keys *ks[3] = { &cbc, &gcm, &chacha };
 	uint8_t a[BUF], b[BUF], plain[BUF];
 	struct ike_msg m;
 	size_t n;
 
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		int la = build_auth(ks[i], false, a, sizeof(a));
 		int lb = build_auth(ks[i], false, b, sizeof(b));
 		CHECK_INT(la, lb);
@@ -225,6 +307,11 @@ static void test_wrong_key(void)
 	len = build_auth(&gcm, false, out, sizeof(out));
 	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
 	CHECK_INT(ike_crypt_open(&m, &cbc, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), -1);
+	len = build_auth(&chacha, false, out, sizeof(out));
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+	CHECK_INT(ike_crypt_open(&m, &gcm, plain, sizeof(plain), &n), -1);
+	CHECK_INT(ike_crypt_open(&m, &chacha, plain, sizeof(plain), &n), 0);
 	secret_free(other);
 }
 
@@ -371,6 +458,144 @@ static void test_cbc_partial_block(void)
 	}
 }
 
+/* ---- Encrypted Fragments ---- */
+
+static const uint8_t piece[300] = { 0x11, 0x22, 0x33, [299] = 0x99 };
+
+static int seal_frag(const struct ike_crypt_keys *k, uint16_t num, uint16_t total, size_t len,
+		     uint8_t *out, size_t cap)
+{
+	uint8_t scratch[BUF];
+
+	return ike_crypt_seal_fragment(&auth_hdr, PL_IDI, num, total, piece, len, k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
+/* Fragment 1 names the first inner payload, the others 0; the numbers
+ * parse; the piece comes back; GCM's AAD runs to the end of Total Fragments. */
+static void test_fragment_roundtrip(const struct ike_crypt_keys *k, bool is_gcm)
+{
+	uint8_t out[BUF], plain[BUF];
+	struct ike_msg m;
+	size_t n = 0;
+
+	for (uint16_t num = 1; num <= 3; num++) {
+		int len = seal_frag(k, num, 3, 40 + num, out, sizeof(out));
+		CHECK(len > 0);
+		CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+		CHECK_INT(m.outer, PL_BIT(PL_SKF));
+		CHECK_INT(m.hdr.next, PL_SKF);
+		CHECK_INT(m.hdr.length, len);
+		CHECK_INT(m.sk.frag_num, num);
+		CHECK_INT(m.sk.frag_total, 3);
+		CHECK_INT(m.sk.hdr_len, 8);
+		CHECK_INT(m.sk.first_inner, num == 1 ? PL_IDI : PL_NONE);
+		CHECK_INT(ike_crypt_open(&m, k, plain, sizeof(plain), &n), 0);
+		CHECK_INT(n, 40 + num);
+		CHECK_MEM(plain, piece, 40 + num);
+		if (!is_gcm)
+			continue;
+		struct aead *a = aead_new(gcm_ke->buf, gcm_ke->len);
+		size_t ctlen = (size_t)len - IKE_HDR_LEN - 8 - 8 - 16;
+		CHECK_INT(aead_decrypt(a, out + IKE_HDR_LEN + 8, out, IKE_HDR_LEN + 8,
+				       out + IKE_HDR_LEN + 16, ctlen, plain, out + len - 16), 0);
+		aead_free(a);
+	}
+}
+
+/* Any bit of a fragment flipped (its numbers too): never opens. */
+static void test_fragment_flips(const struct ike_crypt_keys *k, const char *what)
+{
+	uint8_t out[BUF], plain[BUF];
+	int len = seal_frag(k, 2, 3, 64, out, sizeof(out));
+	unsigned opened = 0;
+	struct ike_msg m;
+	size_t n;
+
+	CHECK(len > 0);
+	for (int i = 0; i < len; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			out[i] ^= (uint8_t)(1u << bit);
+			if (parse_all(out, (size_t)len, &m) == IKE_OK &&
+			    ike_crypt_open(&m, k, plain, sizeof(plain), &n) == 0) {
+				if (!opened)
+					fprintf(stderr, "  %s fragment: opened with byte %d bit %u "
+						"flipped\n", what, i, bit);
+				opened++;
+			}
+			out[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	CHECK_INT(opened, 0);
+}
+
+/* Numbers 0, above the total, a header cut short: refused by the parser;
+ * the sealer refuses to write such numbers. */
+static void test_fragment_numbers(void)
+{
+	uint8_t out[BUF];
+	struct ike_msg m;
+	int len = seal_frag(&cbc, 2, 3, 32, out, sizeof(out));
+	size_t nf = IKE_HDR_LEN + 4;	/* Fragment Number's offset */
+
+	CHECK(len > 0);
+	out[nf + 1] = 0;	/* 0 of 3 */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_ERR_FRAGMENT);
+	out[nf + 1] = 4;	/* 4 of 3 */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_ERR_FRAGMENT);
+	out[nf + 1] = 3;	/* 3 of 3: the parser takes it (the ICV will not) */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+	/* an SKF payload of 7 bytes: its numbers cut short */
+	uint8_t shortm[IKE_HDR_LEN + 7];
+	memcpy(shortm, out, IKE_HDR_LEN + 7);
+	shortm[24] = shortm[25] = shortm[26] = 0;
+	shortm[27] = sizeof(shortm);
+	shortm[IKE_HDR_LEN + 2] = 0;
+	shortm[IKE_HDR_LEN + 3] = 7;
+	CHECK_INT(parse_all(shortm, sizeof(shortm), &m), IKE_ERR_TRUNCATED);
+	CHECK_INT(seal_frag(&cbc, 0, 3, 32, out, sizeof(out)), -1);
+	CHECK_INT(seal_frag(&cbc, 4, 3, 32, out, sizeof(out)), -1);
+	CHECK_STR(ike_parse_strerror(IKE_ERR_FRAGMENT),
+		  "Encrypted Fragment numbered 0 or above its Total Fragments");
+}
+
+/* For every datagram size: a piece of ike_crypt_fragment_room bytes seals
+ * into at most that many, one byte more into more; ike_crypt_sealed_len
+ * is what ike_crypt_seal makes. */
+static void test_fragment_room(const struct ike_crypt_keys *k, const char *what)
+{
+	uint8_t out[BUF];
+	unsigned bad = 0;
+
+	for (size_t d = 60; d < 400; d++) {
+		size_t room = ike_crypt_fragment_room(k, d);
+		if (!room)
+			continue;
+		int fits = seal_frag(k, 1, 1, room, out, sizeof(out));
+		int over = room + 1 <= sizeof(piece) ? seal_frag(k, 1, 1, room + 1, out, sizeof(out))
+						      : (int)d + 1;
+		if (fits <= 0 || (size_t)fits > d || (size_t)over <= d) {
+			if (!bad)
+				fprintf(stderr, "  %s: datagram %zu, room %zu: %d and %d bytes\n", what,
+					d, room, fits, over);
+			bad++;
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(ike_crypt_fragment_room(k, 40), 0);
+	for (size_t n = 0; n < 64; n++) {
+		uint8_t inner[BUF];
+		struct ike_msgb b;
+
+		ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
+		ike_msgb_begin_encrypted(&b);
+		wbuf_bytes(&b.inner, piece, n);
+		b.first_inner = PL_IDI;
+		size_t want = ike_crypt_sealed_len(k, b.out.len, n);
+		CHECK_INT(ike_crypt_seal(&b, k), (int)want);
+	}
+}
+
 int main(void)
 {
 	keys_setup();
@@ -379,16 +604,28 @@ int main(void)
 	roundtrip(&cbc, true);
 	roundtrip(&gcm, false);
 	roundtrip(&gcm, true);
+	roundtrip(&chacha, false);
+	roundtrip(&chacha, true);
 	test_cbc_layout();
 	test_gcm_layout();
+	test_chacha_layout();
+	test_rfc7634_ike_example();
 	test_fresh_iv();
 	flip_every_bit(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
 	flip_every_bit(&gcm, "AES-GCM-16-256");
+	flip_every_bit(&chacha, "ChaCha20-Poly1305");
 	test_wrong_key();
 	test_open_refusals();
 	test_empty_inner();
 	test_padding();
 	test_cbc_partial_block();
+	test_fragment_roundtrip(&cbc, false);
+	test_fragment_roundtrip(&gcm, true);
+	test_fragment_flips(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
+	test_fragment_flips(&gcm, "AES-GCM-16-256");
+	test_fragment_numbers();
+	test_fragment_room(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
+	test_fragment_room(&gcm, "AES-GCM-16-256");
 	secret_free(cbc_ke);
 	secret_free(cbc_ka);
 	secret_free(gcm_ke);

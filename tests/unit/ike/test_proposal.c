@@ -19,6 +19,12 @@ static const struct conf_alg esp_gcm = { ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_NO
 static const struct conf_alg esp_cbc = { ENCR_AES_CBC, 128, AUTH_HMAC_SHA2_256_128, PRF_NONE,
 					 MODP_2048, 0 };
 
+/* ike=chacha20_poly1305-sha2_256;dh31, phase2alg=chacha20_poly1305 */
+static const struct conf_alg ike_chacha = { ENCR_CHACHA20_POLY1305, 256, AUTH_NONE,
+					    PRF_HMAC_SHA2_256, CURVE25519, 0 };
+static const struct conf_alg esp_chacha = { ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, PRF_NONE,
+					    DH_NONE, 0 };
+
 static const uint8_t our_spi[4] = { 0x0a, 0x0b, 0x0c, 0x0d };
 static const uint8_t peer_spi[4] = { 0xf1, 0xf2, 0xf3, 0xf4 };
 
@@ -308,6 +314,11 @@ static void test_describe(void)
 	c.dh = ECP_256;
 	proposal_describe(&c, buf, sizeof(buf));
 	CHECK_CONTAINS(buf, "AES_GCM_16-256/");
+	/* one key length: no "-256", as strongSwan prints it */
+	c = (struct proposal_choice){ .encr = ENCR_CHACHA20_POLY1305, .encr_keybits = 256,
+				      .prf = PRF_HMAC_SHA2_256, .dh = CURVE25519 };
+	proposal_describe(&c, buf, sizeof(buf));
+	CHECK_STR(buf, "CHACHA20_POLY1305/PRF_HMAC_SHA2_256/CURVE25519");
 	/* cut to the buffer, still a string */
 	c = (struct proposal_choice){ .encr = ENCR_AES_CBC, .encr_keybits = 256,
 				      .prf = PRF_HMAC_SHA2_384, .integ = AUTH_HMAC_SHA2_384_192,
@@ -316,9 +327,59 @@ static void test_describe(void)
 	CHECK_INT(strlen(small), sizeof(small) - 1);
 }
 
+/* RFC 7634 4: transform 28 and no INTEG transform; no Key Length
+ * attribute (strongSwan's chacha20poly1305 sends none), and a peer's
+ * transform with one (strongSwan's chacha20poly1305compat) is not ours. */
+static void test_chacha(void)
+{
+	const struct conf_alg ike[2] = { ike_gcm, ike_chacha };
+	struct ike_proposal out[2], resp;
+	struct proposal_choice ch;
+	struct pl_sa peer = { .n_prop = 1 };
+
+	CHECK_INT(proposal_offer(ike, 2, PROTO_IKE, NULL, 0, true, out), 2);
+	CHECK_INT(out[1].n_trans, 3);
+	CHECK(has(&out[1], TRANS_ENCR, ENCR_CHACHA20_POLY1305, 0));
+	CHECK(has(&out[1], TRANS_PRF, PRF_HMAC_SHA2_256, 0));
+	CHECK(has(&out[1], TRANS_DH, CURVE25519, 0));
+	CHECK_INT(count_type(&out[1], TRANS_INTEG), 0);
+
+	/* the responder picks it from the peer's offer and answers without a key length */
+	peer.prop[0] = out[1];
+	peer.prop[0].num = 1;
+	CHECK_INT(proposal_select(&peer, &ike_chacha, 1, PROTO_IKE, true, NULL, 0, &resp, &ch), 0);
+	CHECK_INT(ch.encr, ENCR_CHACHA20_POLY1305);
+	CHECK_INT(ch.encr_keybits, 256);
+	CHECK_INT(ch.integ, AUTH_NONE);
+	CHECK(has(&resp, TRANS_ENCR, ENCR_CHACHA20_POLY1305, 0));
+	CHECK_INT(proposal_check_answer(&(struct pl_sa){ .n_prop = 1, .prop = { resp } },
+					ike, 2, PROTO_IKE, true, &ch), 0);
+	CHECK_INT(ch.encr, ENCR_CHACHA20_POLY1305);
+	/* with a Key Length attribute, or against AES-GCM only: no match */
+	peer.prop[0].trans[0].keylen = 256;
+	CHECK_INT(proposal_select(&peer, &ike_chacha, 1, PROTO_IKE, true, NULL, 0, &resp, &ch), -1);
+	peer.prop[0].trans[0].keylen = 0;
+	CHECK_INT(proposal_select(&peer, &ike_gcm, 1, PROTO_IKE, true, NULL, 0, &resp, &ch), -1);
+
+	/* ESP: our SPI, ESN "no", no INTEG */
+	CHECK_INT(proposal_offer(&esp_chacha, 1, PROTO_ESP, our_spi, 4, false, out), 1);
+	CHECK_INT(out[0].n_trans, 2);
+	CHECK(has(&out[0], TRANS_ENCR, ENCR_CHACHA20_POLY1305, 0));
+	CHECK(has(&out[0], TRANS_ESN, 0, 0));
+	peer.prop[0] = out[0];
+	CHECK_INT(proposal_select(&peer, &esp_chacha, 1, PROTO_ESP, false, peer_spi, 4, &resp, &ch), 0);
+	CHECK_INT(ch.encr, ENCR_CHACHA20_POLY1305);
+	CHECK_MEM(ch.spi, our_spi, 4);
+	/* a peer proposing an INTEG transform beside it is refused */
+	peer.prop[0].trans[peer.prop[0].n_trans++] = (struct ike_transform){ TRANS_INTEG,
+		AUTH_HMAC_SHA2_256_128, 0 };
+	CHECK_INT(proposal_select(&peer, &esp_chacha, 1, PROTO_ESP, false, peer_spi, 4, &resp, &ch), -1);
+}
+
 int main(void)
 {
 	test_offer();
+	test_chacha();
 	test_select_order();
 	test_select_esp();
 	test_select_no_dh();

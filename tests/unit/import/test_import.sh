@@ -79,7 +79,7 @@ mode() {
 }
 
 # ---- the operators' files ----
-for case in aws oci two policy seed-aws seed-oci cloud; do
+for case in aws oci two policy seed-aws seed-oci cloud updown; do
 	dir=$cases/$case
 	exp=$dir/expected
 	args=$(cat "$dir/args")

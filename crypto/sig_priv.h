@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Inside crypto/: the OpenSSL keys behind sig.h's types, shared with
+ * x509.c, which makes a certificate's struct sig_pub. */
+#ifndef MCVPN_CRYPTO_SIG_PRIV_H
+#define MCVPN_CRYPTO_SIG_PRIV_H
+
+#include <openssl/evp.h>
+
+#include "crypto/sig.h"
+
+struct sig_key {
+	EVP_PKEY *pk;	/* owned */
+};
+
+struct sig_pub {
+	EVP_PKEY *pk;	/* borrowed from the certificate that holds it */
+};
+
+enum sig_key_type sig_type_of(const EVP_PKEY *pk);
+
+#endif
