@@ -404,8 +404,8 @@ int algs_parse_esp(const char *s, struct conf_alg *out, size_t *n, char *why, si
 void algs_default_ike(struct conf_alg *out, size_t *n)
 {
 	static const struct conf_alg def[] = {
-		{ ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_HMAC_SHA2_512, ECP_256 },
-		{ ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, MODP_2048 },
+		{ ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_HMAC_SHA2_512, ECP_256, CONF_ESN_NO },
+		{ ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_256_128, PRF_HMAC_SHA2_256, MODP_2048, CONF_ESN_NO },
 	};
 
 	memcpy(out, def, sizeof(def));
@@ -414,7 +414,9 @@ void algs_default_ike(struct conf_alg *out, size_t *n)
 
 void algs_default_esp(struct conf_alg *out, size_t *n)
 {
-	static const struct conf_alg def = { ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_NONE, DH_NONE };
+	/* esn= is copied in once the conn is read (check.c) */
+	static const struct conf_alg def = { ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_NONE, DH_NONE,
+					     CONF_ESN_NO };
 
 	out[0] = def;
 	*n = 1;

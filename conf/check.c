@@ -189,6 +189,8 @@ static void check_one(struct loader *ld, struct conn_build *cb)
 	finish_defaults(cb);
 	ends_finish(ld, cb);
 	apply_pfs(ld, cb);
+	for (size_t i = 0; i < cb->c.n_esp; i++)	/* the proposals carry esn= */
+		cb->c.esp[i].esn = (uint16_t)cb->c.esn;
 	check_lifetimes(ld, cb);
 	check_probe(ld, cb);
 	notes(ld, cb);

@@ -29,7 +29,15 @@ struct conf_alg {
 	uint16_t integ;
 	uint16_t prf;
 	uint16_t dh;
+	uint16_t esn;		/* ESP: enum conf_esn, the conn's esn= copied into each
+				 * proposal (the proposals carry it to the engine);
+				 * zeroed (no ESN) for IKE */
 };
+
+/* esn=: extended sequence numbers (RFC 4304) for the Child SAs.  EITHER
+ * (libreswan's default) offers both, ESN first, and as responder takes
+ * ESN when the peer offers it. */
+enum conf_esn { CONF_ESN_NO, CONF_ESN_YES, CONF_ESN_EITHER };
 
 enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
 
@@ -39,6 +47,14 @@ enum conf_auto { CONF_AUTO_IGNORE, CONF_AUTO_ADD, CONF_AUTO_START };
  * by its metric, for a failover). */
 enum conf_routes_down { CONF_ROUTES_KEEP, CONF_ROUTES_WITHDRAW };
 
+/* fragmentation= (libreswan's key, RFC 7383 for IKEv2): yes announces
+ * support and, once the peer announced it too, sends an encrypted message
+ * too large for one datagram of ike-fragment-size= in Encrypted Fragments;
+ * force is the same (libreswan's force differs only for IKEv1); no
+ * announces nothing, and sends and accepts no fragments. */
+enum conf_frag { CONF_FRAG_YES, CONF_FRAG_NO, CONF_FRAG_FORCE };
+#define CONF_FRAG_SIZE_MIN 256		/* ike-fragment-size=: IP packet bytes, the least ... */
+#define CONF_FRAG_SIZE_MAX 65535	/* ... and the most */
 /* routing=: who routes into the tunnel device.  mcvpnd (the default):
  * routes= and, with vti-routing=yes, rightsubnet=.  external: a routing
  * daemon (FRR's bgpd) peering over the device's address; mcvpnd installs
@@ -103,6 +119,9 @@ struct conf_conn {
 
 	enum conf_auto autostart;	/* default CONF_AUTO_IGNORE, as libreswan */
 	bool encapsulation;		/* encapsulation=yes: force UDP 4500 (fake NAT) */
+	enum conf_frag fragmentation;	/* fragmentation=, default yes */
+	uint16_t ike_fragment_size;	/* ike-fragment-size=: an IKE fragment's whole IP
+					 * packet; 0 (default): 576 for IPv4, 1280 for IPv6 */
 	bool has_mark;
 	uint32_t mark, mark_mask;	/* see mcvpn.conf(5): fwmark on the tunnel's outer packets */
 	char vti_interface[IFNAMSIZ];	/* TUN device: vti-interface=, ipsec-interface=
@@ -116,6 +135,7 @@ struct conf_conn {
 	size_t n_ike;
 	struct conf_alg esp[CONF_MAX_ALGS];
 	size_t n_esp;
+	enum conf_esn esn;		/* esn=; default either (libreswan's) */
 
 	uint32_t ikelifetime;		/* seconds; default 28800 */
 	uint32_t salifetime;		/* seconds; default 28800 (libreswan) */

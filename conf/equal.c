@@ -66,6 +66,8 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->autostart == b->autostart &&
 	       a->encapsulation == b->encapsulation && a->has_mark == b->has_mark &&
+	       a->fragmentation == b->fragmentation &&
+	       a->ike_fragment_size == b->ike_fragment_size &&
 	       a->mark == b->mark && a->mark_mask == b->mark_mask &&
 	       strcmp(a->vti_interface, b->vti_interface) == 0 && a->vti_routing == b->vti_routing &&
 	       a->ikelifetime == b->ikelifetime && a->salifetime == b->salifetime &&
@@ -78,7 +80,7 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
 	       a->routes_when_down == b->routes_when_down && a->routing == b->routing &&
 	       a->mss_clamp == b->mss_clamp &&
-	       a->mss_clamp_to == b->mss_clamp_to;
+	       a->mss_clamp_to == b->mss_clamp_to && a->esn == b->esn;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)

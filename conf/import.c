@@ -444,6 +444,27 @@ static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 			"exchange in the IKE SA's group); mcvpn's is no");
 }
 
+/* libreswan turns ESN off with replay-window=0 (its esn= default is
+ * either, as mcvpn's): say esn=no where that happened.  replay_off is
+ * read before the keys are converted (replay-window= is dropped then). */
+static void implied_esn(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb,
+			bool replay_off)
+{
+	if (replay_off && !cb->set[KEY_ESN])
+		key_add(cx, ic, cb, "esn", "no", "libreswan uses no ESN with replay-window=0 (mcvpn "
+			"keeps its replay window; with esn=no it negotiates what libreswan did)");
+}
+
+static bool replay_window_off(const struct iconn *ic)
+{
+	bool off = false;
+
+	for (size_t k = 0; k < ic->n_keys; k++)	/* the last one written counts */
+		if (strcmp(ic->keys[k].key, "replay-window") == 0)
+			off = strcmp(ic->keys[k].value, "0") == 0;
+	return off;
+}
+
 /* --local ADDR must be one of the conn's ends, or stand for its %defaultroute. */
 static void check_local(struct import_ctx *cx, const struct iconn *ic, const struct conn_build *cb)
 {
@@ -476,6 +497,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 {
 	struct conn_build *cb = &cx->ld.conns[i];
 	struct iconn *ic = &cx->conns[i];
+	bool replay_off = replay_window_off(ic);
 
 	cx->cur = (int)i;
 	keys_defaults(cb);
@@ -486,6 +508,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 		convert_key(cx, ic, cb, &ic->keys[k]);
 	implied_subnets(cx, ic, cb);
 	implied_pfs(cx, ic, cb);
+	implied_esn(cx, ic, cb, replay_off);
 	warn_pairs(cx, ic, cb);
 	check_local(cx, ic, cb);
 	ends_device_name(&cx->ld, cb);

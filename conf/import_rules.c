@@ -48,7 +48,6 @@ static const struct rule rules[] = {
 	{ "phase2", IS, "esp", IA_DROP, NULL, ESP_ONLY },
 	{ "phase2", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
 	{ "ah", ANY, NULL, IA_REFUSE, NULL, ESP_ONLY },
-	{ "fragmentation", ANY, NULL, IA_DROP, NULL, "mcvpn sends IKE messages whole (with pre-shared keys they are small)" },
 	{ "mobike", ANY, NULL, IA_DROP, NULL, "mcvpn has no MOBIKE: both ends keep their addresses" },
 	{ "narrowing", ANY, NULL, IA_DROP, NULL, "as responder mcvpn narrows to the conn's selectors, as "
 	  "initiator it takes a narrower answer; never a wider one" },
@@ -63,9 +62,6 @@ static const struct rule rules[] = {
 	  "routed into the shared device would reach one conn only" },
 	{ "compress", ANY, NULL, IA_DROP, NULL, "mcvpn does not compress (IPComp); the peer then sends "
 	  "uncompressed" },
-	{ "esn", NO, NULL, IA_DROP, NULL, "mcvpn uses 32-bit sequence numbers" },
-	{ "esn", IS, "either", IA_DROP, NULL, "mcvpn uses 32-bit sequence numbers" },
-	{ "esn", ANY, NULL, IA_REFUSE, NULL, "extended sequence numbers are " NOT_AGREED },
 	{ "replay-window", ANY, NULL, IA_DROP, NULL, "mcvpn keeps a 4096-packet replay window" },
 	{ "sha2-truncbug", NO, NULL, IA_DROP, NULL, "mcvpn truncates SHA2 as RFC 4868 says" },
 	{ "sha2-truncbug", ANY, NULL, IA_REFUSE, NULL, "the old truncated SHA2 is " NOT_AGREED },

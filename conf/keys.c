@@ -491,6 +491,20 @@ static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+static int k_esn(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_esn e; } t[] = {
+		{ "no", CONF_ESN_NO }, { "yes", CONF_ESN_YES }, { "either", CONF_ESN_EITHER },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(v, t[i].name) == 0) {
+			cb->c.esn = t[i].e;
+			return 0;
+		}
+	snprintf(why, wl, "expected yes, no or either");
+	return -1;
+}
+
 /* The address of the tunnel device with its prefix: host bits are expected. */
 static int k_interface_ip(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
@@ -587,6 +601,38 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 	return -1;
 }
 
+/* fragmentation=yes|no|force (RFC 7383; see enum conf_frag). */
+static int k_fragmentation(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_frag v; } vals[] = {
+		{ "yes", CONF_FRAG_YES }, { "no", CONF_FRAG_NO }, { "force", CONF_FRAG_FORCE },
+	};
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		if (strcmp(v, vals[i].name) == 0) {
+			cb->c.fragmentation = vals[i].v;
+			return 0;
+		}
+	}
+	snprintf(why, wl, "expected yes, no or force");
+	return -1;
+}
+
+/* ike-fragment-size=N: the largest IP packet an IKE fragment is sent in. */
+static int k_ike_fragment_size(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	uint32_t n;
+
+	if (v[strspn(v, "0123456789")] == '\0' && u32_parse(v, &n) == 0 &&
+	    n >= CONF_FRAG_SIZE_MIN && n <= CONF_FRAG_SIZE_MAX) {
+		cb->c.ike_fragment_size = (uint16_t)n;
+		return 0;
+	}
+	snprintf(why, wl, "expected a packet size in bytes from %d to %d", CONF_FRAG_SIZE_MIN,
+		 CONF_FRAG_SIZE_MAX);
+	return -1;
+}
+
 /* updown=, leftupdown=, rightupdown=: a program and its arguments
  * (conf/command.c), or %disabled for none.  libreswan's own script is of no
  * use here: mcvpnd does its work (the device, its address and routes). */
@@ -679,6 +725,8 @@ static const struct key_def keys[] = {
 	{ "esp", KEY_ESP, k_esp },
 	{ "pfs", KEY_PFS, k_pfs },
 	{ "encapsulation", KEY_ENCAPSULATION, k_encapsulation },
+	{ "fragmentation", KEY_FRAGMENTATION, k_fragmentation },
+	{ "ike-fragment-size", KEY_IKE_FRAGMENT_SIZE, k_ike_fragment_size },
 	{ "mark", KEY_MARK, k_mark },
 	{ "vti-interface", KEY_VTI_INTERFACE, k_vti_interface },
 	{ "vti-routing", KEY_VTI_ROUTING, k_vti_routing },
@@ -721,6 +769,7 @@ static const struct key_def keys[] = {
 	{ "updown-timeout", KEY_UPDOWN_TIMEOUT, k_updown_timeout },
 	{ "probe", KEY_PROBE, k_probe },
 	{ "probe-interval", KEY_PROBE_INTERVAL, k_probe_interval },
+	{ "esn", KEY_ESN, k_esn },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
@@ -731,7 +780,7 @@ static const char *const not_yet[] = {
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
 	"rightxauthserver", "leftxauthclient", "rightxauthclient", "narrowing",
-	"fragmentation", "replay-window", "mobike", "esn", "compress", "sha2-truncbug",
+	"replay-window", "mobike", "compress", "sha2-truncbug",
 	"nat-ikev1-method", "ikepad", "decap-dscp", "encap-dscp", "nopmtudisc", "priority",
 	"reqid", "mtu", "retransmit-timeout", "retransmit-interval", "ppk",
 	"nic-offload", "tfc", "mark-in", "mark-out", "vti-shared", "nflog-group",
@@ -784,6 +833,7 @@ void keys_defaults(struct conn_build *cb)
 	cb->c.route_table = CONF_TABLE_MAIN;
 	cb->c.updown_timeout = CONF_UPDOWN_TIMEOUT;
 	cb->c.probe_interval = CONF_PROBE_INTERVAL;
+	cb->c.esn = CONF_ESN_EITHER;		/* libreswan 4's default */
 	/* dpddelay and dpdaction depend on auto=: see check.c */
 }
 

@@ -164,11 +164,13 @@ size_t integ_ctx_icv_len(const struct integ_ctx *c)
 	return c->icv_len;
 }
 
-/* The full HMAC into mac[HMAC_MAX_OUT]; the caller wipes it. */
-static int hmac_full(const struct integ_ctx *c, const uint8_t *data, size_t len, uint8_t *mac)
+/* The full HMAC of data | tail into mac[HMAC_MAX_OUT]; the caller wipes it. */
+static int hmac_full(const struct integ_ctx *c, const uint8_t *data, size_t len,
+		     const uint8_t *tail, size_t tail_len, uint8_t *mac)
 {
 	union hstate s = c->inner;
-	int ok = h_update(c->alg, &s, data, len) && h_final(c->alg, &s, mac);
+	int ok = h_update(c->alg, &s, data, len) &&
+		 (!tail_len || h_update(c->alg, &s, tail, tail_len)) && h_final(c->alg, &s, mac);
 
 	if (ok) {
 		s = c->outer;
@@ -178,10 +180,11 @@ static int hmac_full(const struct integ_ctx *c, const uint8_t *data, size_t len,
 	return ok ? 0 : -1;
 }
 
-int integ_ctx_compute(const struct integ_ctx *c, const uint8_t *data, size_t len, uint8_t *icv)
+int integ_ctx_compute_tail(const struct integ_ctx *c, const uint8_t *data, size_t len,
+			   const uint8_t *tail, size_t tail_len, uint8_t *icv)
 {
 	uint8_t mac[HMAC_MAX_OUT];
-	int r = hmac_full(c, data, len, mac);
+	int r = hmac_full(c, data, len, tail, tail_len, mac);
 
 	if (r == 0)
 		memcpy(icv, mac, c->icv_len);
@@ -189,14 +192,25 @@ int integ_ctx_compute(const struct integ_ctx *c, const uint8_t *data, size_t len
 	return r;
 }
 
-int integ_ctx_verify(const struct integ_ctx *c, const uint8_t *data, size_t len,
-		     const uint8_t *icv)
+int integ_ctx_verify_tail(const struct integ_ctx *c, const uint8_t *data, size_t len,
+			  const uint8_t *tail, size_t tail_len, const uint8_t *icv)
 {
 	uint8_t mac[HMAC_MAX_OUT];
-	int r = hmac_full(c, data, len, mac);
+	int r = hmac_full(c, data, len, tail, tail_len, mac);
 
 	if (r == 0 && CRYPTO_memcmp(mac, icv, c->icv_len) != 0)
 		r = -1;
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return r;
+}
+
+int integ_ctx_compute(const struct integ_ctx *c, const uint8_t *data, size_t len, uint8_t *icv)
+{
+	return integ_ctx_compute_tail(c, data, len, NULL, 0, icv);
+}
+
+int integ_ctx_verify(const struct integ_ctx *c, const uint8_t *data, size_t len,
+		     const uint8_t *icv)
+{
+	return integ_ctx_verify_tail(c, data, len, NULL, 0, icv);
 }

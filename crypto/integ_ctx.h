@@ -29,5 +29,12 @@ int integ_ctx_compute(const struct integ_ctx *c, const uint8_t *data, size_t len
 /* 0 when icv matches, compared in constant time; -1 otherwise. */
 int integ_ctx_verify(const struct integ_ctx *c, const uint8_t *data, size_t len,
 		     const uint8_t *icv);
+/* The same over data | tail, the two pieces where they lie: ESP with ESN
+ * (RFC 4303 2.2.1) appends the sequence number's high 32 bits to the ICV
+ * input without sending them.  tail_len 0 is the plain call. */
+int integ_ctx_compute_tail(const struct integ_ctx *c, const uint8_t *data, size_t len,
+			   const uint8_t *tail, size_t tail_len, uint8_t *icv);
+int integ_ctx_verify_tail(const struct integ_ctx *c, const uint8_t *data, size_t len,
+			  const uint8_t *tail, size_t tail_len, const uint8_t *icv);
 
 #endif

@@ -50,6 +50,7 @@ static void params(struct conn *c, const struct child_sa *ch, bool inbound,
 	p->encr = ch->encr;
 	p->encr_keybits = ch->encr_keybits;
 	p->integ = ch->integ;
+	p->esn = ch->esn;
 	p->keymat_len = k->len <= sizeof(p->keymat) ? k->len : 0;
 	memcpy(p->keymat, k->buf, p->keymat_len);
 	p->tunnel = c->tunnel_id;

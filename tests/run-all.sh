@@ -312,6 +312,8 @@ else
 	# machine (kernel, strongSwan, NAT) is at fault, not mcvpnd.
 	PEER_BOTH_STRONGSWAN=1 run_suite interop-selfcheck 300 tests/interop/test_strongswan.sh
 	run_suite interop 600 tests/interop/test_strongswan.sh
+	# IKE fragmentation (RFC 7383) both ways, both roles, rekeys, GCM: ~15 s
+	run_suite interop-frag 180 tests/interop/test_strongswan_frag.sh
 	# libreswan 4.10's pluto: IKE both ways, its Child SA refused by this
 	# kernel (no ESP), mcvpnd's side of it; ~20 s
 	run_suite interop-libreswan 180 tests/interop/test_libreswan.sh

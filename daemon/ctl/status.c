@@ -118,9 +118,9 @@ static void child_line(struct daemon *d, const struct child_sa *ch, struct evbuf
 	status_ts_list(ch->ts_local, ch->n_ts_local, l, sizeof(l));
 	status_ts_list(ch->ts_remote, ch->n_ts_remote, r, sizeof(r));
 	evbuffer_add_printf(out,
-			    "  Child SA #%u: ESP %s in UDP, SPIs %08x_i %08x_o, %s === %s,"
+			    "  Child SA #%u: ESP %s%s in UDP, SPIs %08x_i %08x_o, %s === %s,"
 			    " in %" PRIu64 " bytes, out %" PRIu64 " bytes%s\n",
-			    ch->serial, algs, ch->spi_in, ch->spi_out, l, r,
+			    ch->serial, algs, ch->esn ? " ESN" : "", ch->spi_in, ch->spi_out, l, r,
 			    sa_bytes(d, true, ch->spi_in), sa_bytes(d, false, ch->spi_out),
 			    ch->installed ? "" : " (not installed)");
 }

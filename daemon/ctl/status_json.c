@@ -82,7 +82,19 @@ static void counters(struct evbuffer *out, const struct conn_counters *t)
 			    t->drop_auth, t->drop_ts, t->drop_other, t->drop_ts_out);
 }
 
-static void child_json(struct evbuffer *out, const struct ike_sa *sa, const struct child_sa *ch)
+/* ESN as the data plane has the installed SA (what the packets get),
+ * else as negotiated. */
+static bool child_esn(struct daemon *d, const struct child_sa *ch)
+{
+	struct dp_sa_stats st;
+
+	if (ch->installed && dp_sa_get_stats(d->dp, true, ch->spi_in, &st) == 0)
+		return st.esn;
+	return ch->esn;
+}
+
+static void child_json(struct daemon *d, struct evbuffer *out, const struct ike_sa *sa,
+		       const struct child_sa *ch)
 {
 	struct proposal_choice e = { .encr = ch->encr, .encr_keybits = ch->encr_keybits,
 				     .integ = ch->integ };
@@ -96,6 +108,8 @@ static void child_json(struct evbuffer *out, const struct ike_sa *sa, const stru
 	jkv_str(out, "spi_out", spi, false);
 	proposal_describe(&e, buf, sizeof(buf));
 	jkv_str(out, "algorithms", buf, false);
+	jkey(out, "esn", false);
+	evbuffer_add_printf(out, "%s", child_esn(d, ch) ? "true" : "false");
 	jkv_u64(out, "add_time", (uint64_t)ch->add_time, false);
 	status_ts_list(ch->ts_local, ch->n_ts_local, buf, sizeof(buf));
 	jkv_str(out, "local_ts", buf, false);
@@ -105,7 +119,7 @@ static void child_json(struct evbuffer *out, const struct ike_sa *sa, const stru
 	evbuffer_add_printf(out, "%s}", sa->child == ch && ch->installed ? "true" : "false");
 }
 
-static void ike_json(struct evbuffer *out, const struct ike_sa *sa)
+static void ike_json(struct daemon *d, struct evbuffer *out, const struct ike_sa *sa)
 {
 	struct proposal_choice c = { .encr = sa->alg.encr, .encr_keybits = sa->alg.encr_keybits,
 				     .prf = sa->alg.prf, .integ = sa->alg.integ, .dh = sa->dh_group };
@@ -134,7 +148,7 @@ static void ike_json(struct evbuffer *out, const struct ike_sa *sa)
 	for (const struct child_sa *ch = sa->children; ch; ch = ch->next, first = false) {
 		if (!first)
 			evbuffer_add(out, ",", 1);
-		child_json(out, sa, ch);
+		child_json(d, out, sa, ch);
 	}
 	evbuffer_add(out, "]}", 2);
 }
@@ -309,7 +323,7 @@ static void conn_json(struct daemon *d, struct evbuffer *out, const struct conn 
 		if (!first)
 			evbuffer_add(out, ",", 1);
 		first = false;
-		ike_json(out, sa);
+		ike_json(d, out, sa);
 	}
 	evbuffer_add(out, "]}", 2);
 }

@@ -33,6 +33,7 @@ struct dp_sa_params {
 	uint32_t spi;			/* host order. inbound: ours; outbound: the peer's */
 	unsigned encr, encr_keybits;	/* ENCR_AES_GCM_16 (256) */
 	unsigned integ;			/* AUTH_NONE with GCM */
+	bool esn;			/* extended (64-bit) sequence numbers, RFC 4304 */
 	uint8_t keymat[128];		/* encr key (| salt) | integ key; caller wipes its copy */
 	size_t keymat_len;
 	int tunnel;			/* tunnel id given to dp_tunnel_add */
@@ -58,6 +59,7 @@ struct dp_sa_stats {
 					 * lie outside the selectors, never encrypted
 					 * (a TSO super-packet counts once) */
 	uint32_t last_packet;		/* CLOCK_MONOTONIC seconds of the last good packet; 0 none */
+	bool esn;			/* not a counter: the SA was installed with ESN */
 };
 
 /* New data plane with its threads running. Caller frees with dp_free. NULL on error. */

@@ -137,19 +137,44 @@ size_t esp_sa_out_len(const struct esp_sa *sa, size_t len)
 }
 
 
-/* Encrypt pt[0 .. plen) in place behind the header and append the ICV. */
-static int seal(struct esp_sa *sa, uint8_t *buf, const uint8_t *iv, uint8_t *pt, size_t plen)
+/* An AEAD's associated data for the header hdr (SPI | low 32 bits of seq):
+ * the header itself, or with ESN SPI | seq's high 32 bits | its low 32
+ * built in buf (RFC 4106 5).  *len receives 8 or 12. */
+static const uint8_t *aad_of(const struct esp_sa *sa, const uint8_t *hdr, uint64_t seq,
+			     uint8_t buf[ESP_HDR_LEN + 4], size_t *len)
 {
-	size_t signed_len = (size_t)(pt - buf) + plen;
-
-	if (sa->aead)
-		return aead_encrypt(sa->aead, iv, buf, ESP_HDR_LEN, pt, plen, pt, pt + plen);
-	if (cbc_ctx_encrypt(sa->cbc, iv, pt, pt, plen))
-		return -1;
-	return integ_ctx_compute(sa->integ, buf, signed_len, buf + signed_len);
+	if (!sa->esn) {
+		*len = ESP_HDR_LEN;
+		return hdr;
+	}
+	memcpy(buf, hdr, 4);
+	put_be32(buf + 4, (uint32_t)(seq >> 32));
+	put_be32(buf + 8, (uint32_t)seq);
+	*len = ESP_HDR_LEN + 4;
+	return buf;
 }
 
-enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint32_t seq, const uint8_t *iv,
+/* Encrypt pt[0 .. plen) in place behind the header and append the ICV.
+ * With ESN the HMAC also covers seq's high 32 bits after the ciphertext
+ * (RFC 4303 2.2.1), which the packet does not carry. */
+static int seal(struct esp_sa *sa, uint8_t *buf, const uint8_t *iv, uint8_t *pt, size_t plen,
+		uint64_t seq)
+{
+	size_t signed_len = (size_t)(pt - buf) + plen, alen;
+	uint8_t abuf[ESP_HDR_LEN + 4], hi[4];
+
+	if (sa->aead) {
+		const uint8_t *aad = aad_of(sa, buf, seq, abuf, &alen);
+		return aead_encrypt(sa->aead, iv, aad, alen, pt, plen, pt, pt + plen);
+	}
+	if (cbc_ctx_encrypt(sa->cbc, iv, pt, pt, plen))
+		return -1;
+	put_be32(hi, (uint32_t)(seq >> 32));
+	return integ_ctx_compute_tail(sa->integ, buf, signed_len, hi, sa->esn ? 4 : 0,
+				      buf + signed_len);
+}
+
+enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint64_t seq, const uint8_t *iv,
 			     uint8_t *buf, size_t cap, size_t len, uint8_t next_header,
 			     size_t *out_len)
 {
@@ -169,9 +194,9 @@ enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint32_t seq, const uint8_t *iv,
 	pt[len + npad + 1] = next_header;
 	w = wbuf_init(buf, start);
 	wbuf_u32(&w, sa->spi);
-	wbuf_u32(&w, seq);
+	wbuf_u32(&w, (uint32_t)seq);		/* ESN: only the low 32 bits travel */
 	wbuf_bytes(&w, iv, sa->iv_len);
-	if (seal(sa, buf, iv, pt, plen) != 0)
+	if (seal(sa, buf, iv, pt, plen, seq) != 0)
 		return ESP_ERR_CRYPTO;
 	*out_len = start + plen + sa->icv_len;
 	return ESP_OK;
@@ -182,9 +207,9 @@ enum esp_err esp_sa_encap(struct esp_sa *sa, uint8_t *buf, size_t cap, size_t le
 {
 	uint8_t iv[ESP_CBC_IV_LEN];
 
-	/* RFC 4303 3.3.3: never let the counter cycle; the control plane
-	 * rekeys long before this. */
-	if (sa->seq == UINT32_MAX)
+	/* RFC 4303 3.3.3: never let the counter cycle (32 bits, or 64 with
+	 * ESN); the control plane rekeys long before this. */
+	if (sa->seq == (sa->esn ? UINT64_MAX : UINT32_MAX))
 		return ESP_ERR_SEQ_EXHAUSTED;
 	if (len > cap || cap < esp_sa_out_len(sa, len))
 		return ESP_ERR_NOSPACE;
@@ -212,14 +237,22 @@ static enum esp_err check_padding(const uint8_t *pt, size_t plen, size_t *inner_
 	return ESP_OK;
 }
 
-/* 0 when the packet is authentic.  GCM decrypts in the same pass; CBC
- * only checks the HMAC over header, IV and ciphertext. */
+/* 0 when the packet is authentic under the full sequence number seq.  GCM
+ * decrypts in the same pass; CBC only checks the HMAC over header, IV and
+ * ciphertext (and seq's high 32 bits with ESN). */
 static int open_auth(struct esp_sa *sa, const uint8_t *pkt, const uint8_t *iv, uint8_t *pt,
-		     size_t plen)
+		     size_t plen, uint64_t seq)
 {
-	if (sa->aead)
-		return aead_decrypt(sa->aead, iv, pkt, ESP_HDR_LEN, pt, plen, pt, pt + plen);
-	return integ_ctx_verify(sa->integ, pkt, (size_t)(pt - pkt) + plen, pt + plen);
+	uint8_t abuf[ESP_HDR_LEN + 4], hi[4];
+	size_t alen;
+
+	if (sa->aead) {
+		const uint8_t *aad = aad_of(sa, pkt, seq, abuf, &alen);
+		return aead_decrypt(sa->aead, iv, aad, alen, pt, plen, pt, pt + plen);
+	}
+	put_be32(hi, (uint32_t)(seq >> 32));
+	return integ_ctx_verify_tail(sa->integ, pkt, (size_t)(pt - pkt) + plen, hi,
+				     sa->esn ? 4 : 0, pt + plen);
 }
 
 enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
@@ -227,7 +260,8 @@ enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
 {
 	struct cur c = cur_init(pkt, len);
 	size_t start = ESP_HDR_LEN + sa->iv_len, plen;
-	uint32_t spi, seq;
+	uint32_t spi, low;
+	uint64_t seq;
 	const uint8_t *iv;
 	uint8_t *pt = pkt + start;
 
@@ -237,15 +271,18 @@ enum esp_err esp_sa_decrypt(struct esp_sa *sa, uint8_t *pkt, size_t len,
 		return ESP_ERR_LENGTH;
 	plen = len - start - sa->icv_len;
 	spi = cur_u32(&c);
-	seq = cur_u32(&c);
+	low = cur_u32(&c);
 	iv = cur_take(&c, sa->iv_len);
 	if (!iv)
 		return ESP_ERR_LENGTH;
 	if (spi != sa->spi)
 		return ESP_ERR_SPI;
+	/* ESN: the high bits from the window; a guess that is wrong (a packet
+	 * from below the window) fails the ICV below. */
+	seq = sa->esn ? replay_esn_infer(&sa->replay, low) : low;
 	if (!replay_check(&sa->replay, seq))
 		return ESP_ERR_REPLAY;
-	if (open_auth(sa, pkt, iv, pt, plen) != 0)
+	if (open_auth(sa, pkt, iv, pt, plen, seq) != 0)
 		return ESP_ERR_AUTH;
 	/* Authentic: the number is spent even if the content is bad. */
 	replay_update(&sa->replay, seq);

@@ -21,6 +21,15 @@
  * IV travels in the packet.  Inbound the ICV is checked before anything is
  * decrypted, so bad padding is never an oracle.
  *
+ * Extended Sequence Numbers (RFC 4304, RFC 4303 2.2.1), when the Child SA
+ * negotiated them (esp_sa.esn): the counter is 64 bits, the packet carries
+ * its low 32 ("seq" above), and the high 32 ("seq hi") are authenticated
+ * without being sent:
+ *   AES-GCM (RFC 4106 5): AAD = SPI | seq hi | seq (12 bytes);
+ *   HMAC (RFC 4303 2.2.1): ICV over SPI | seq | IV | ciphertext | seq hi.
+ * The GCM IV is the 64-bit counter either way.  Inbound, seq hi comes from
+ * the replay window (replay_esn_infer, RFC 4303 A2.2) before the check.
+ *
  * Threads: an esp_sa is used by one thread at a time (the cipher objects
  * are not thread-safe); an inbound SA's window belongs to the receiving
  * thread and an outbound SA's counter to the sending one. */
@@ -62,7 +71,8 @@ enum esp_err {
 	ESP_ERR_INNER_LENGTH,	/* peer: inner IP header disagrees with the payload length */
 	ESP_ERR_TS,		/* peer, or outbound our TUN: inner src/dst outside the
 				 * SA's traffic selectors */
-	ESP_ERR_SEQ_EXHAUSTED,	/* us: 2^32-1 packets sent; the SA must be rekeyed */
+	ESP_ERR_SEQ_EXHAUSTED,	/* us: 2^32-1 packets sent (2^64-1 with ESN); the SA
+				 * must be rekeyed */
 	ESP_ERR_NOSPACE,	/* us: buffer too small for header and trailer */
 	ESP_ERR_CRYPTO,		/* us: the cipher failed */
 };
@@ -81,7 +91,9 @@ struct esp_sa {
 	struct cbc_ctx *cbc;			/* owned: AES-CBC */
 	struct integ_ctx *integ;		/* owned: AES-CBC's HMAC */
 	size_t iv_len, block_len, icv_len;	/* GCM 8, 4, 16; CBC 16, 16, 12..32 */
-	uint32_t seq;				/* outbound: last number sent; 0 none yet */
+	uint64_t seq;				/* outbound: last number sent; 0 none yet */
+	bool esn;				/* 64-bit sequence numbers (RFC 4304); set
+						 * once, before the SA carries a packet */
 	struct replay replay;			/* inbound */
 	struct dp_range remote_ts[DP_MAX_TS];	/* the peer's side: inbound the allowed
 						 * inner sources, outbound destinations */
@@ -119,13 +131,15 @@ int esp_sa_set_ts(struct esp_sa *sa, const struct dp_range *remote, size_t n_rem
  * buf[ESP_HEADROOM .. ESP_HEADROOM + len); on ESP_OK buf[0 .. *out_len) is
  * the ESP packet (esp_sa_out_len: at most len + ESP_HEADROOM +
  * ESP_TAILROOM).  Takes the next sequence number; refuses to wrap past
- * 2^32-1; a full buffer (ESP_ERR_NOSPACE) spends no number. */
+ * 2^32-1 (2^64-1 with ESN); a full buffer (ESP_ERR_NOSPACE) spends no
+ * number. */
 enum esp_err esp_sa_encap(struct esp_sa *sa, uint8_t *buf, size_t cap, size_t len,
 			  uint8_t next_header, size_t *out_len);
 /* The same with the sequence number and IV (sa->iv_len bytes) given and
- * sa->seq untouched.  Known-answer tests only: a GCM IV must never repeat
+ * sa->seq untouched (without ESN only seq's low 32 bits count).
+ * Known-answer tests only: a GCM IV must never repeat
  * under one key, a CBC IV must not be predictable. */
-enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint32_t seq, const uint8_t *iv,
+enum esp_err esp_sa_encap_iv(struct esp_sa *sa, uint64_t seq, const uint8_t *iv,
 			     uint8_t *buf, size_t cap, size_t len, uint8_t next_header,
 			     size_t *out_len);
 

@@ -95,6 +95,7 @@ static struct dp_sa *sa_new(const struct dp_sa_params *p, bool inbound, int *err
 		free(sa);
 		return NULL;
 	}
+	sa->esp->esn = p->esn;
 	sa->inbound = inbound;
 	sa->tunnel = p->tunnel;
 	sa->sock = p->sock;
@@ -215,8 +216,10 @@ int dp_sa_get_stats(struct dataplane *dp, bool inbound, uint32_t spi, struct dp_
 
 	pthread_rwlock_wrlock(&dp->lock);
 	sa = dp_sa_find(dp, inbound, spi);
-	if (sa)
+	if (sa) {
 		*out = sa->stats;
+		out->esn = sa->esp->esn;
+	}
 	pthread_rwlock_unlock(&dp->lock);
 	return sa ? 0 : -ENOENT;
 }

@@ -191,8 +191,14 @@ static int respond_child(struct ike_sa *sa, const struct ike_msg *msg, struct ik
 
 	put_be32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, false, spi, 4, prop, &c)) {
-		IKE_SA_LOG(sa, LOG_WARNING,
-			   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
+		if (proposal_esn_mismatch(&msg->sa, cfg->esp, cfg->n_esp, false))
+			IKE_SA_LOG(sa, LOG_WARNING,
+				   "NO_PROPOSAL_CHOSEN: the peer's ESP proposals match phase2alg= "
+				   "but not esn=%s (the peer offers ESN %s)",
+				   proposal_esn_name(cfg->esn), proposal_esn_offered(&msg->sa));
+		else
+			IKE_SA_LOG(sa, LOG_WARNING,
+				   "NO_PROPOSAL_CHOSEN: none of the peer's ESP proposals matches phase2alg=");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	*ntsi = ts_narrow(&msg->tsi, ours, ts_remote_conf(cfg, ours), tsi, IKE_MAX_TS);
@@ -292,8 +298,13 @@ static int check_child(struct ike_sa *sa, const struct ike_msg *msg)
 	size_t nl = ts_local_conf(cfg, l), nr = ts_remote_conf(cfg, r);
 
 	if (err) {	/* without one, SA, TSi and TSr are there (ike/rules.c) */
-		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s",
-			   ike_notify_name(err->type));
+		/* The peer cannot say which transform it refused: name ours
+		 * when it is the one-sided kind. */
+		bool esn_hint = err->type == N_NO_PROPOSAL_CHOSEN && cfg->esn != CONF_ESN_EITHER;
+
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused the Child SA: %s%s%s%s",
+			   ike_notify_name(err->type), esn_hint ? " (we offer only esn=" : "",
+			   esn_hint ? proposal_esn_name(cfg->esn) : "", esn_hint ? ")" : "");
 		sa->down_why = ike_notify_name(err->type);
 		sa->fail = ike_fail_of_notify(err->type);
 		return -1;

@@ -35,6 +35,7 @@ struct child_sa *child_sa_new(struct ike_sa *sa, const struct proposal_choice *c
 	ch->encr = c->encr;
 	ch->encr_keybits = c->encr_keybits;
 	ch->integ = c->integ;
+	ch->esn = c->esn;
 	ch->we_initiated = we_initiated;
 	ch->key_out = we_initiated ? i2r : r2i;
 	ch->key_in = we_initiated ? r2i : i2r;
@@ -182,9 +183,14 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 		child_sa_destroy(c);
 }
 
-/* ESP sequence numbers are 32 bits without ESN, and AES-GCM's invocation
- * count is bounded too: rekey well before 2^32 packets, whatever the time. */
+/* ESP sequence numbers are 32 bits without ESN: rekey well before 2^32
+ * packets, whatever the time (the data plane refuses to send the 2^32nd).
+ * With ESN the counter is 64 bits and the GCM IV (the counter) never
+ * repeats under a key either; 2^63 only keeps the count from ever
+ * reaching the data plane's hard stop at 2^64 - 1: the lifetimes rekey
+ * first (at 10 Mpps 2^63 packets take 29,000 years). */
 #define REKEY_PACKETS (1ull << 31)
+#define REKEY_PACKETS_ESN (1ull << 63)
 #define VOLUME_CHECK_S 10
 
 static void volume_cb(evutil_socket_t fd, short what, void *arg)
@@ -195,8 +201,10 @@ static void volume_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->deleting || sa->state != IKE_S_ESTABLISHED || !io->child_sent)
 		return;
-	if (io->child_sent(io->arg, sa->conn, c) >= REKEY_PACKETS && !sa->want.rekey_child) {
-		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^31 packets sent)", c->serial);
+	if (io->child_sent(io->arg, sa->conn, c) >= (c->esn ? REKEY_PACKETS_ESN : REKEY_PACKETS) &&
+	    !sa->want.rekey_child) {
+		IKE_SA_LOG(sa, LOG_INFO, "Child SA #%u: rekeying (2^%d packets sent)", c->serial,
+			   c->esn ? 63 : 31);
 		sa->want.rekey_child = c->spi_in;
 		sa->want.rekey_child_by = IKE_REKEY_BY_VOLUME;
 		ike_exchange_run_queue(sa);

@@ -96,12 +96,38 @@ int ike_exchange_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len
 int ike_exchange_send_raw(struct ike_engine *eng, const struct sockaddr_storage *local,
 			  const struct sockaddr_storage *remote, bool natt, const uint8_t *msg,
 			  size_t len);
+/* A kept request or response: one message, or its fragments back to back,
+ * each sent as its own datagram. */
+int ike_exchange_send_msgs(struct ike_engine *eng, const struct sockaddr_storage *local,
+			   const struct sockaddr_storage *remote, bool natt, const uint8_t *msgs,
+			   size_t len);
 /* Seal and send an encrypted request/response built in b. */
 int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
 			     enum ike_pending what);
 /* An encrypted response of one notify (type 0: empty) to the current request. */
 void ike_exchange_respond_notify(struct ike_sa *sa, uint8_t exchange, uint16_t type,
 				 const uint8_t *data, size_t len);
+
+/* IKE fragmentation (ike/frag.c, RFC 7383). */
+struct ike_crypt_keys;
+/* fragmentation= is not no: announce IKEV2_FRAGMENTATION_SUPPORTED. */
+bool ike_frag_enabled(const struct ike_sa *sa);
+/* b (built, not sealed) goes in fragments: negotiated, and force or too big
+ * for a datagram of the path. */
+bool ike_frag_wanted(const struct ike_sa *sa, const struct ike_msgb *b,
+		     const struct ike_crypt_keys *k);
+/* b's inner payloads sealed as fragments, back to back in *out (caller
+ * frees), *out_len bytes in all; b's inner bytes are wiped.  0 or -1. */
+int ike_frag_build(struct ike_sa *sa, struct ike_msgb *b, const struct ike_crypt_keys *k,
+		   uint8_t **out, size_t *out_len);
+/* A received message whose payload is SKF, past the message ID checks:
+ * checked and stored (1: nothing more to do), dropped (-1), or the last
+ * piece (0): the whole inner payload chain is in plain (*plain_len bytes)
+ * and msg looks as if it came in one SK payload, for ike_msg_parse_inner. */
+int ike_frag_receive(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_t *plain,
+		     size_t cap, size_t *plain_len);
+/* Reassembly state freed (the SA goes). */
+void ike_frag_clear(struct ike_sa *sa);
 
 /* Header for a new message of this SA (ike/sa.c). */
 void ike_sa_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exchange, bool response,

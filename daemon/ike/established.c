@@ -60,16 +60,18 @@ static void log_up(struct ike_sa *sa)
 	char algs[160];
 
 	proposal_describe(&c, algs, sizeof(algs));
-	IKE_SA_LOG(sa, LOG_NOTICE, "IKE SA established as %s (%s)%s",
+	IKE_SA_LOG(sa, LOG_NOTICE, "IKE SA established as %s (%s)%s%s",
 		   sa->initiator ? "initiator" : "responder", algs,
-		   sa->natt ? ", NAT-T on port 4500" : "");
+		   sa->natt ? ", NAT-T on port 4500" : "",
+		   sa->frag ? ", IKE fragmentation" : "");
 	if (sa->child) {
 		struct proposal_choice e = { .encr = sa->child->encr,
 					     .encr_keybits = sa->child->encr_keybits,
 					     .integ = sa->child->integ };
 		proposal_describe(&e, algs, sizeof(algs));
-		IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established: ESP %s, SPIs %08x in / %08x out",
-			   sa->child->serial, algs, sa->child->spi_in, sa->child->spi_out);
+		IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established: ESP %s, SPIs %08x in / %08x out%s",
+			   sa->child->serial, algs, sa->child->spi_in, sa->child->spi_out,
+			   sa->child->esn ? ", ESN" : "");
 	}
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Exchanges with window size 1 (RFC 7296 2.1-2.3): our one outstanding
  * request is retransmitted with backoff until its response arrives; the last
- * response we sent is kept and re-sent when the peer repeats its request. */
+ * response we sent is kept and re-sent when the peer repeats its request.
+ * Either may be a train of fragments (ike/frag.c): all of it goes each time. */
 #include "daemon/ike/engine.h"
 
 #include <event2/event.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/ikemsg/sk.h"
+#include "daemon/base/bytes.h"
 #include "daemon/base/log.h"
 
 /* 0.5 s doubling: sent 7 times (0.5 1 2 4 8 16 32 s apart), given up 63.5 s after the first */
@@ -22,6 +24,24 @@ int ike_exchange_send_raw(struct ike_engine *eng, const struct sockaddr_storage 
 	if (!eng->io.send)
 		return -1;
 	return eng->io.send(eng->io.arg, local, remote, natt, msg, len);
+}
+
+int ike_exchange_send_msgs(struct ike_engine *eng, const struct sockaddr_storage *local,
+			   const struct sockaddr_storage *remote, bool natt, const uint8_t *msgs,
+			   size_t len)
+{
+	size_t off = 0;
+	int r = 0;
+
+	while (len - off >= IKE_HDR_LEN) {
+		size_t n = get_be32(msgs + off + 24);
+		if (n < IKE_HDR_LEN || n > len - off)
+			return -1;	/* ours, so never: but do not read past it */
+		if (ike_exchange_send_raw(eng, local, remote, natt, msgs + off, n))
+			r = -1;
+		off += n;
+	}
+	return off == len ? r : -1;
 }
 
 static void retx_arm(struct ike_sa *sa)
@@ -48,11 +68,11 @@ static void retx_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sa->retries++;
 	IKE_SA_LOG(sa, LOG_DEBUG, "retransmitting request (%u)", sa->retries);
-	ike_exchange_send_raw(sa->eng, &sa->req_local, &sa->req_remote, sa->natt, sa->req,
-			      sa->req_len);
+	ike_exchange_send_msgs(sa->eng, &sa->req_local, &sa->req_remote, sa->natt, sa->req,
+			       sa->req_len);
 	if (sa->req_alt)
-		ike_exchange_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, sa->req,
-				      sa->req_len);
+		ike_exchange_send_msgs(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, sa->req,
+				       sa->req_len);
 	retx_arm(sa);
 }
 
@@ -74,9 +94,9 @@ int ike_exchange_send_request(struct ike_sa *sa, enum ike_pending what, const ui
 	evtimer_del(sa->retx_ev);
 	event_assign(sa->retx_ev, sa->eng->base, -1, 0, retx_cb, sa);
 	retx_arm(sa);
-	ike_exchange_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+	ike_exchange_send_msgs(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 	if (sa->req_alt)
-		ike_exchange_send_raw(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, msg, len);
+		ike_exchange_send_msgs(sa->eng, &sa->alt_local, &sa->alt_remote, sa->natt, msg, len);
 	return 0;
 }
 
@@ -151,9 +171,9 @@ int ike_exchange_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len
 	/* to where the request came from (RFC 7296 2.11); the SA's own addresses
 	 * for an answer that is not to a received request */
 	if (sa->reply_remote.ss_family)
-		return ike_exchange_send_raw(sa->eng, &sa->reply_local, &sa->reply_remote,
-					     sa->natt, msg, len);
-	return ike_exchange_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
+		return ike_exchange_send_msgs(sa->eng, &sa->reply_local, &sa->reply_remote,
+					      sa->natt, msg, len);
+	return ike_exchange_send_msgs(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 }
 
 int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool response,
@@ -162,6 +182,18 @@ int ike_exchange_send_sealed(struct ike_sa *sa, struct ike_msgb *b, bool respons
 	struct ike_crypt_keys k;
 
 	ike_sa_keys_out(sa, &k);
+	if (ike_frag_wanted(sa, b, &k)) {
+		uint8_t *frags;
+		size_t n;
+		int r;
+
+		if (ike_frag_build(sa, b, &k, &frags, &n))
+			return -1;
+		r = response ? ike_exchange_send_response(sa, frags, n)
+			     : ike_exchange_send_request(sa, what, frags, n);
+		free(frags);
+		return r;
+	}
 	int len = ike_crypt_seal(b, &k);
 	if (len < 0) {
 		IKE_SA_LOG(sa, LOG_ERR, "cannot build encrypted message (too large?)");

@@ -62,6 +62,8 @@ int ike_init_start(struct ike_sa *sa)
 		return -1;
 	pl_data_build(&b, PL_NONCE, 0, sa->ni, sa->nilen);
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
+	if (ike_frag_enabled(sa))	/* RFC 7383 2.3 */
+		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < 0)
 		return -1;
@@ -169,6 +171,7 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 		return;
 	}
 	sa->spir = msg->hdr.spir;
+	sa->frag = ike_frag_enabled(sa) && ike_msg_notify(msg, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	memcpy(sa->nr, msg->nonce.data, msg->nonce.len);
 	sa->nrlen = msg->nonce.len;
 	set_alg(sa, &c);
@@ -245,6 +248,8 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 	pl_data_build(&b, PL_NONCE, 0, sa->nr, sa->nrlen);
 	nat_build_notifies(&b, sa->spii, sa->spir, &sa->local, &sa->remote,
 			   sa->conn->cfg->encapsulation);
+	if (sa->frag)	/* the initiator announced it and we do too (RFC 7383 2.3) */
+		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	return ike_msgb_finish_plain(&b);
 }
 
@@ -280,6 +285,7 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 		return NULL;
 	}
 	detect_nat(sa, msg, 0);
+	sa->frag = ike_frag_enabled(sa) && ike_msg_notify(msg, N_IKEV2_FRAGMENTATION_SUPPORTED);
 	return sa;
 }
 

@@ -58,7 +58,7 @@ static void probe(struct ike_sa *sa, const struct sockaddr_storage *local,
 	sa->alt_remote = *remote;
 	sa->req_alt = true;
 	if (sa->pending != PEND_NONE) {
-		ike_exchange_send_raw(sa->eng, local, remote, sa->natt, sa->req, sa->req_len);
+		ike_exchange_send_msgs(sa->eng, local, remote, sa->natt, sa->req, sa->req_len);
 		return;
 	}
 	sa->want.probe = true;

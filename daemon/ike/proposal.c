@@ -33,7 +33,11 @@ size_t proposal_offer(const struct conf_alg *algs, size_t n, uint8_t protocol,
 			add_trans(p, TRANS_INTEG, algs[i].integ, 0);
 		if (with_dh && algs[i].dh != DH_NONE)
 			add_trans(p, TRANS_DH, algs[i].dh, 0);
-		if (protocol == PROTO_ESP)
+		/* RFC 7296 3.3.2: both ESN transforms mean "either"; ESN first
+		 * as our preference (esn=either) */
+		if (protocol == PROTO_ESP && algs[i].esn != CONF_ESN_NO)
+			add_trans(p, TRANS_ESN, 1, 0);
+		if (protocol == PROTO_ESP && algs[i].esn != CONF_ESN_YES)
 			add_trans(p, TRANS_ESN, 0, 0);
 	}
 	return n;
@@ -56,9 +60,24 @@ static bool has_type(const struct ike_proposal *p, uint8_t type)
 	return false;
 }
 
-/* Does the peer's proposal p contain everything our set a needs? */
-static bool matches(const struct ike_proposal *p, const struct conf_alg *a, uint8_t protocol,
-		    bool with_dh)
+/* ESP: which sequence numbers the peer's proposal p and our esn= (a conf_esn)
+ * agree on: 1 ESN, 0 32-bit, -1 none.  No ESN transform at all is 32-bit
+ * (what peers without ESN send). */
+static int esn_pick(const struct ike_proposal *p, unsigned esn)
+{
+	bool no = !has_type(p, TRANS_ESN) || has(p, TRANS_ESN, 0, 0);
+
+	if (esn != CONF_ESN_NO && has(p, TRANS_ESN, 1, 0))
+		return 1;
+	if (esn != CONF_ESN_YES && no)
+		return 0;
+	return -1;
+}
+
+/* Does the peer's proposal p contain everything our set a needs?  With
+ * ESN left out: for telling an ESN mismatch in the log. */
+static bool matches_but_esn(const struct ike_proposal *p, const struct conf_alg *a,
+			    uint8_t protocol, bool with_dh)
 {
 	if (!has(p, TRANS_ENCR, a->encr, (uint16_t)encr_wire_keybits(a->encr, a->encr_keybits)))
 		return false;
@@ -73,16 +92,21 @@ static bool matches(const struct ike_proposal *p, const struct conf_alg *a, uint
 				  : has_type(p, TRANS_DH) && !has(p, TRANS_DH, DH_NONE, 0))
 			return false;
 	}
-	/* we do not do extended sequence numbers */
-	if (protocol == PROTO_ESP && has_type(p, TRANS_ESN) && !has(p, TRANS_ESN, 0, 0))
-		return false;
 	return true;
 }
 
-static void choose(const struct conf_alg *a, uint8_t protocol, bool with_dh,
-		   struct proposal_choice *c)
+static bool matches(const struct ike_proposal *p, const struct conf_alg *a, uint8_t protocol,
+		    bool with_dh)
+{
+	return matches_but_esn(p, a, protocol, with_dh) &&
+	       (protocol != PROTO_ESP || esn_pick(p, a->esn) >= 0);
+}
+
+static void choose(const struct ike_proposal *p, const struct conf_alg *a, uint8_t protocol,
+		   bool with_dh, struct proposal_choice *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->esn = protocol == PROTO_ESP && esn_pick(p, a->esn) == 1;
 	c->encr = a->encr;
 	c->encr_keybits = a->encr_keybits;
 	c->prf = protocol == PROTO_IKE ? a->prf : PRF_NONE;
@@ -103,11 +127,13 @@ int proposal_select(const struct pl_sa *peer, const struct conf_alg *ours, size_
 		for (size_t j = 0; j < n; j++) {
 			if (!matches(p, &ours[j], protocol, with_dh))
 				continue;
-			choose(&ours[j], protocol, with_dh, choice);
+			struct conf_alg one = ours[j];
+
+			choose(p, &ours[j], protocol, with_dh, choice);
 			choice->spi_size = p->spi_size;
 			memcpy(choice->spi, p->spi, p->spi_size);
-			proposal_offer(&ours[j], 1, protocol, spi, spi_size,
-				       with_dh, resp);
+			one.esn = choice->esn ? CONF_ESN_YES : CONF_ESN_NO;	/* one ESN */
+			proposal_offer(&one, 1, protocol, spi, spi_size, with_dh, resp);
 			resp->num = p->num;
 			return 0;
 		}
@@ -131,12 +157,43 @@ int proposal_check_answer(const struct pl_sa *answer, const struct conf_alg *our
 	for (size_t j = 0; j < n; j++) {
 		if (!matches(p, &ours[j], protocol, with_dh))
 			continue;
-		choose(&ours[j], protocol, with_dh, choice);
+		choose(p, &ours[j], protocol, with_dh, choice);
 		choice->spi_size = p->spi_size;
 		memcpy(choice->spi, p->spi, p->spi_size);
 		return 0;
 	}
 	return -1;
+}
+
+bool proposal_esn_mismatch(const struct pl_sa *sa, const struct conf_alg *ours, size_t n,
+			   bool with_dh)
+{
+	for (unsigned i = 0; i < sa->n_prop; i++)
+		for (size_t j = 0; j < n; j++)
+			if (sa->prop[i].protocol == PROTO_ESP && sa->prop[i].spi_size == 4 &&
+			    matches_but_esn(&sa->prop[i], &ours[j], PROTO_ESP, with_dh))
+				return true;
+	return false;
+}
+
+const char *proposal_esn_offered(const struct pl_sa *sa)
+{
+	bool yes = false, no = false;
+
+	for (unsigned i = 0; i < sa->n_prop; i++) {
+		const struct ike_proposal *p = &sa->prop[i];
+
+		if (p->protocol != PROTO_ESP)
+			continue;
+		yes |= has(p, TRANS_ESN, 1, 0);
+		no |= !has_type(p, TRANS_ESN) || has(p, TRANS_ESN, 0, 0);
+	}
+	return yes && no ? "either" : yes ? "yes" : "no";
+}
+
+const char *proposal_esn_name(unsigned esn)
+{
+	return esn == CONF_ESN_YES ? "yes" : esn == CONF_ESN_EITHER ? "either" : "no";
 }
 
 /* IANA names without the registry prefix, as strongSwan and libreswan print them. */

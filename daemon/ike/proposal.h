@@ -15,6 +15,7 @@ struct conf_alg;
 
 struct proposal_choice {
 	unsigned encr, encr_keybits, prf, integ, dh;
+	bool esn;			/* ESP: extended sequence numbers agreed */
 	uint8_t spi[8];			/* the peer's SPI from its proposal */
 	uint8_t spi_size;
 };
@@ -38,6 +39,19 @@ int proposal_select(const struct pl_sa *peer, const struct conf_alg *ours, size_
  * per type, that we offered. 0 or -1. */
 int proposal_check_answer(const struct pl_sa *answer, const struct conf_alg *ours, size_t n,
 			  uint8_t protocol, bool with_dh, struct proposal_choice *choice);
+
+/* ESN (RFC 4304) is negotiated per ESP proposal from each conf_alg's esn
+ * (the conn's esn=): no, yes, or either (both offered, ESN first; as
+ * responder ESN taken when offered).  A peer's proposal without an ESN
+ * transform is taken as 32-bit.
+ *
+ * For the log after a refusal: true when some ESP proposal in sa would
+ * have matched ours but for ESN; and what sa offers ("yes", "no",
+ * "either"; a static string), and our esn= by name. */
+bool proposal_esn_mismatch(const struct pl_sa *sa, const struct conf_alg *ours, size_t n,
+			   bool with_dh);
+const char *proposal_esn_offered(const struct pl_sa *sa);
+const char *proposal_esn_name(unsigned esn);
 
 /* "AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536" into buf. */
 void proposal_describe(const struct proposal_choice *c, char *buf, size_t len);

@@ -81,15 +81,21 @@ static void inner_critical(struct ike_sa *sa, const struct ike_msg *msg, bool re
 }
 
 /* In an encrypted exchange every payload is inside SK (RFC 7296 3.14): the
- * outer chain is SK alone. */
+ * outer chain is SK alone, or one Encrypted Fragment (RFC 7383), which
+ * ike/frag.c keeps until the message is whole. */
+static bool sk_alone(const struct ike_msg *msg)
+{
+	return msg->outer == PL_BIT(PL_SK) || msg->outer == PL_BIT(PL_SKF);
+}
+
 static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_t *plain,
-		   size_t cap)
+		   size_t cap, size_t *used)
 {
 	struct ike_crypt_keys k;
 	size_t n = 0;
 	int r = ike_msg_parse_payloads(msg);
 
-	if (r == IKE_OK && msg->outer != PL_BIT(PL_SK))
+	if (r == IKE_OK && !sk_alone(msg))
 		r = IKE_ERR_OUTSIDE_SK;
 	if (r) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s: %s", ike_exchange_name(msg->hdr.exchange),
@@ -97,11 +103,15 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *msg, bool response, uint8_
 		return -1;
 	}
 	ike_sa_keys_in(sa, &k);
-	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
+	if (msg->outer == PL_BIT(PL_SKF)) {
+		if (ike_frag_receive(sa, msg, response, plain, cap, &n))
+			return -1;	/* kept for later, or dropped */
+	} else if (ike_crypt_open(msg, &k, plain, cap, &n)) {
 		IKE_SA_LOG_LIMITED(sa, LOG_INFO, "dropping %s %u: integrity check or decryption failed",
 			   ike_exchange_name(msg->hdr.exchange), msg->hdr.msgid);
 		return -1;
 	}
+	*used = n;	/* (a reassembled message may be longer than the datagram) */
 	r = ike_msg_parse_inner(msg, plain, n);
 	if (r == IKE_ERR_CRITICAL) {
 		inner_critical(sa, msg, response);
@@ -212,7 +222,9 @@ static uint8_t pending_exchange(enum ike_pending p)
  * message ID is easy to forge and the answer is larger than the question
  * (reflection).  It must be of the cached answer's exchange type and pass the
  * integrity check; then the answer goes where it came from, on the port it
- * came in on (a NAT may have moved the peer: RFC 7296 2.23).  The IKE_SA_INIT
+ * came in on (a NAT may have moved the peer: RFC 7296 2.23).  A request
+ * repeated in fragments is answered once, at its fragment 1 (each checked
+ * on its own), with the whole answer (its fragments too).  The IKE_SA_INIT
  * answer is repeated by init_request(), to the SA's own address only. */
 static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
 			  const struct sockaddr_storage *local,
@@ -225,7 +237,9 @@ static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
 	if (!sa->resp || sa->resp_len < IKE_HDR_LEN || sa->resp[18] == IKE_SA_INIT ||
 	    sa->resp[18] != msg->hdr.exchange)
 		return;
-	if (ike_msg_parse_payloads(msg) != IKE_OK || msg->outer != PL_BIT(PL_SK))
+	if (ike_msg_parse_payloads(msg) != IKE_OK || !sk_alone(msg))
+		return;
+	if (msg->outer == PL_BIT(PL_SKF) && (!sa->frag || msg->sk.frag_num != 1))
 		return;
 	ike_sa_keys_in(sa, &k);
 	if (ike_crypt_open(msg, &k, plain, cap, &n)) {
@@ -234,7 +248,7 @@ static void answer_repeat(struct ike_sa *sa, struct ike_msg *msg,
 		return;
 	}
 	secret_wipe(plain, n);
-	ike_exchange_send_raw(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
+	ike_exchange_send_msgs(sa->eng, local, remote, natt, sa->resp, sa->resp_len);
 }
 
 /* Message-ID rules: a response must answer our outstanding request, in its
@@ -301,7 +315,8 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 				   ike_state_name(sa->state));
 		return;
 	}
-	if (decrypt(sa, &msg, response, plain, sizeof(plain)) == 0) {
+	size_t used = 0;
+	if (decrypt(sa, &msg, response, plain, sizeof(plain), &used) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &sa->last_rx);
 		ike_move_seen(sa, local, remote, natt, response);
 		if (!response) {
@@ -312,5 +327,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 			dispatch(sa, &msg, response);
 		sa->reply_remote.ss_family = AF_UNSPEC;	/* (freed only at the next loop turn) */
 	}
-	secret_wipe(plain, sizeof(plain) < len ? sizeof(plain) : len);
+	if (used < len)
+		used = len;
+	secret_wipe(plain, sizeof(plain) < used ? sizeof(plain) : used);
 }

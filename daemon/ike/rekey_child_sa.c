@@ -110,8 +110,8 @@ static void new_child_up(struct ike_sa *sa, struct child_sa *n, enum ike_rekey_b
 	char algs[128];
 
 	proposal_describe(&e, algs, sizeof(algs));
-	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out",
-		   n->serial, algs, n->spi_in, n->spi_out);
+	IKE_SA_LOG(sa, LOG_NOTICE, "Child SA #%u established by rekey: ESP %s, SPIs %08x in / %08x out%s",
+		   n->serial, algs, n->spi_in, n->spi_out, n->esn ? ", ESN" : "");
 	if (sa->eng->io.conn_rekeyed) {
 		struct ike_rekeyed r = { .what = IKE_REKEY_CHILD, .by = by, .sa = sa, .child = n };
 		sa->eng->io.conn_rekeyed(sa->eng->io.arg, sa->conn, &r);
@@ -273,8 +273,14 @@ static int rekey_request_check(struct ike_sa *sa, const struct ike_msg *msg,
 	}
 	put_be32(spi, spi_in);
 	if (proposal_select(&msg->sa, cfg->esp, cfg->n_esp, PROTO_ESP, true, spi, 4, prop, c)) {
-		IKE_SA_LOG(sa, LOG_WARNING,
-			   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
+		if (proposal_esn_mismatch(&msg->sa, cfg->esp, cfg->n_esp, true))
+			IKE_SA_LOG(sa, LOG_WARNING,
+				   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches phase2alg= "
+				   "but not esn=%s (the peer offers ESN %s)",
+				   proposal_esn_name(cfg->esn), proposal_esn_offered(&msg->sa));
+		else
+			IKE_SA_LOG(sa, LOG_WARNING,
+				   "NO_PROPOSAL_CHOSEN: peer's Child SA rekey matches no phase2alg= proposal (PFS group?)");
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	if (c->dh != DH_NONE && (!ike_msg_has(msg, PL_KE) || msg->ke.kind != c->dh))

@@ -94,6 +94,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 	n->natt = old->natt;
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
+	n->frag = old->frag;	/* what each side supports did not change (RFC 7383 2.3) */
 	n->last_rx = old->last_rx;
 	n->authenticated = true;
 	ike_state_set(n, IKE_S_ESTABLISHED);

@@ -180,6 +180,7 @@ static void sa_free(struct ike_sa *sa)
 	free(sa->cookie);
 	free(sa->req);
 	free(sa->resp);
+	ike_frag_clear(sa);
 	event_free(sa->retx_ev);
 	event_free(sa->free_ev);
 	event_free(sa->state_ev);

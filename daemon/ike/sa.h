@@ -69,12 +69,33 @@ struct ike_rekey_out {
 	uint8_t by;			/* enum ike_rekey_by of our rekey in flight */
 };
 
+/* An encrypted message arriving in Encrypted Fragments (RFC 7383 2.6,
+ * ike/frag.c): each piece is stored decrypted, only after its own integrity
+ * check passed.  One message per direction of the SA at a time (the peer's
+ * request, the answer to ours), bounded in pieces and bytes. */
+#define IKE_FRAG_MAX 32			/* Total Fragments we reassemble, at most */
+#define IKE_FRAG_MAX_BYTES 16384	/* decrypted bytes of one message, at most */
+#define IKE_FRAG_TIMEOUT_S 30		/* from its first fragment to the last */
+struct ike_frag_rx {
+	bool active;
+	uint32_t msgid;
+	uint8_t exchange;
+	uint16_t total, have;
+	uint8_t first_inner;		/* from fragment 1 */
+	size_t bytes;
+	uint8_t *piece[IKE_FRAG_MAX];	/* owned, wiped when freed; by number - 1 */
+	uint16_t piece_len[IKE_FRAG_MAX];
+	struct event *ev;		/* owned: the timeout; made at first use */
+	struct ike_sa *sa;		/* borrowed: the owner, for the timeout */
+};
+
 struct child_sa {
 	struct ike_sa *ike;		/* owner */
 	struct child_sa *next;		/* in ike->children */
 	unsigned serial;		/* #N in trafficstatus */
 	uint32_t spi_in, spi_out;	/* host order */
 	unsigned encr, encr_keybits, integ;
+	bool esn;			/* extended sequence numbers (RFC 4304) */
 	struct secret *key_in, *key_out;	/* owned */
 	struct ike_ts ts_local[IKE_MAX_TS], ts_remote[IKE_MAX_TS];
 	uint8_t n_ts_local, n_ts_remote;
@@ -133,6 +154,10 @@ struct ike_sa {
 	struct event *retx_ev;		/* owned */
 	uint8_t *resp;			/* owned: our last response, for duplicate requests */
 	size_t resp_len;
+	/* req and resp hold one message, or its fragments back to back (each a
+	 * whole IKE message with its own length): sent and resent all together */
+	bool frag;			/* both sides sent IKEV2_FRAGMENTATION_SUPPORTED */
+	struct ike_frag_rx frag_rx[2];	/* [0] the peer's request, [1] a response */
 
 	struct child_sa *children;	/* owned list */
 	struct child_sa *child;		/* borrowed from children: the one carrying traffic */

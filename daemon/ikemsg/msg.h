@@ -86,11 +86,17 @@ struct pl_ts {
 	struct ike_ts ts[IKE_MAX_TS];
 };
 
+/* The Encrypted payload, or one Encrypted Fragment payload (SKF, RFC 7383
+ * 2.5): the same envelope with Fragment Number and Total Fragments after the
+ * generic header, which the AEAD's associated data covers too. */
 struct pl_sk {
 	const uint8_t *data;	/* IV | ciphertext | ICV */
 	size_t len;
-	uint8_t first_inner;	/* next-payload field of the SK payload */
+	uint8_t first_inner;	/* next-payload field of the SK payload (SKF: of the first
+				 * fragment; 0 in the others) */
 	size_t offset;		/* of the SK payload's generic header in the message */
+	uint8_t hdr_len;	/* 4 (SK) or 8 (SKF): the header before data */
+	uint16_t frag_num, frag_total;	/* SKF: 1..total; SK: 0 */
 };
 
 struct ike_msg {
@@ -124,6 +130,7 @@ enum ike_parse_err {
 	IKE_ERR_SK_NOT_LAST = -6,	/* SK must be the last payload */
 	IKE_ERR_CRITICAL = -7,		/* unknown payload with the critical bit */
 	IKE_ERR_OUTSIDE_SK = -8,	/* an encrypted exchange with payloads outside SK */
+	IKE_ERR_FRAGMENT = -9,		/* SKF numbers: 0, or a number above the total */
 };
 
 const char *ike_parse_strerror(int err);

@@ -17,6 +17,7 @@ const char *ike_parse_strerror(int err)
 	case IKE_ERR_SK_NOT_LAST: return "SK payload is not the last payload";
 	case IKE_ERR_CRITICAL: return "unsupported critical payload";
 	case IKE_ERR_OUTSIDE_SK: return "payloads outside the SK payload";
+	case IKE_ERR_FRAGMENT: return "Encrypted Fragment numbered 0 or above its Total Fragments";
 	}
 	return "unknown error";
 }
@@ -223,7 +224,7 @@ static bool is_singleton(uint8_t type)
 {
 	return type == PL_SA || type == PL_KE || type == PL_IDI || type == PL_IDR ||
 	       type == PL_AUTH || type == PL_NONCE || type == PL_TSI || type == PL_TSR ||
-	       type == PL_SK;
+	       type == PL_SK || type == PL_SKF;
 }
 
 static bool is_known(uint8_t type)
@@ -250,7 +251,29 @@ static int body_parse(struct ike_msg *m, uint8_t type, struct cur *b)
 			return IKE_ERR_TOO_MANY;
 		return pl_delete_parse(b, &m->del[m->n_delete++]);
 	}
-	cur_skip(b, cur_left(b));	/* CERT, CERTREQ, V, CP, EAP, SKF: accepted, not used */
+	cur_skip(b, cur_left(b));	/* CERT, CERTREQ, V, CP, EAP: accepted, not used */
+	return IKE_OK;
+}
+
+/* SK or SKF, the last payload; its next-payload field names the first inner
+ * payload.  SKF numbers its fragments from 1 to Total Fragments (RFC 7383
+ * 2.5); whether the total is one we reassemble is the engine's to say. */
+static int sk_parse(struct ike_msg *m, uint8_t type, uint8_t next, size_t off, struct cur *b)
+{
+	m->sk.first_inner = next;
+	m->sk.offset = off;
+	m->sk.hdr_len = IKE_GENERIC_HDR_LEN;
+	if (type == PL_SKF) {
+		m->sk.frag_num = cur_u16(b);
+		m->sk.frag_total = cur_u16(b);
+		if (!cur_ok(b))
+			return IKE_ERR_TRUNCATED;
+		if (m->sk.frag_num == 0 || m->sk.frag_num > m->sk.frag_total)
+			return IKE_ERR_FRAGMENT;
+		m->sk.hdr_len = IKE_GENERIC_HDR_LEN + 4;
+	}
+	m->sk.len = cur_left(b);
+	m->sk.data = cur_take(b, m->sk.len);
 	return IKE_OK;
 }
 
@@ -279,14 +302,12 @@ static int chain_parse(struct ike_msg *m, struct cur *c, uint8_t next, bool inne
 			m->inner |= bit;
 		else
 			m->outer |= bit;
-		if (type == PL_SK) {
-			/* its next-payload field names the first inner payload */
+		if (type == PL_SK || type == PL_SKF) {
 			if (inner || cur_left(c) != 0)
 				return IKE_ERR_SK_NOT_LAST;
-			m->sk.first_inner = next;
-			m->sk.offset = off;
-			m->sk.len = cur_left(&b);
-			m->sk.data = cur_take(&b, m->sk.len);
+			int r = sk_parse(m, type, next, off, &b);
+			if (r)
+				return r;
 			return m->unsupported_critical ? IKE_ERR_CRITICAL : IKE_OK;
 		}
 		int r = body_parse(m, type, &b);

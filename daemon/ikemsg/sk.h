@@ -21,7 +21,25 @@ struct ike_crypt_keys {
  * header length and append the ICV. Returns the message length or -1. */
 int ike_crypt_seal(struct ike_msgb *b, const struct ike_crypt_keys *k);
 
-/* Verify and decrypt msg's SK payload into plain (capacity cap); on success
+/* Encrypted Fragments (RFC 7383 2.5).  IV, ICV and the fixed pad bytes: */
+size_t ike_crypt_overhead(const struct ike_crypt_keys *k);
+/* The length ike_crypt_seal will make of a message with outer_len bytes
+ * before SK and inner_len bytes of inner payloads. */
+size_t ike_crypt_sealed_len(const struct ike_crypt_keys *k, size_t outer_len, size_t inner_len);
+/* The largest piece of the inner payloads one fragment carries within a
+ * datagram (IKE header to ICV) of this many bytes; 0 if none fits. */
+size_t ike_crypt_fragment_room(const struct ike_crypt_keys *k, size_t datagram);
+/* One whole fragment message into out: h's header (its next payload, length
+ * set here), an SKF payload numbered num of total holding piece, sealed.
+ * first_inner goes into fragment 1's next-payload field (0 in the others).
+ * scratch (at least len + 16 bytes) holds the padded piece and is wiped.
+ * Returns the message length or -1. */
+int ike_crypt_seal_fragment(const struct ike_hdr *h, uint8_t first_inner, uint16_t num,
+			    uint16_t total, const uint8_t *piece, size_t len,
+			    const struct ike_crypt_keys *k, uint8_t *out, size_t cap,
+			    uint8_t *scratch, size_t scratch_cap);
+
+/* Verify and decrypt msg's SK (or SKF) payload into plain (capacity cap); on success
  * *plain_len is the inner payload chain's length. -1 on a bad ICV/padding. */
 int ike_crypt_open(const struct ike_msg *msg, const struct ike_crypt_keys *k,
 		   uint8_t *plain, size_t cap, size_t *plain_len);

@@ -93,6 +93,20 @@ int craft_sealed_outer(const struct ike_sa *sa, uint8_t exchange, bool response,
 	return ike_crypt_seal(&b, &k);
 }
 
+int craft_fragment(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+		   uint8_t first_inner, uint16_t num, uint16_t total, const uint8_t *piece,
+		   size_t len, uint8_t *out, size_t cap)
+{
+	static uint8_t scratch[IKE_MAX_MSG + 32];
+	struct ike_crypt_keys k;
+	struct ike_hdr h;
+
+	ike_sa_hdr(sa, &h, exchange, response, msgid);
+	ike_sa_keys_out(sa, &k);
+	return ike_crypt_seal_fragment(&h, first_inner, num, total, piece, len, &k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
 int craft_reseal(const struct ike_sa *sender, const uint8_t *msg, size_t len, craft_mutate mutate,
 		 void *arg, uint8_t *out, size_t cap)
 {

@@ -48,6 +48,13 @@ typedef void (*craft_mutate)(uint8_t *inner, size_t len, void *arg);
 int craft_reseal(const struct ike_sa *sender, const uint8_t *msg, size_t len, craft_mutate mutate,
 		 void *arg, uint8_t *out, size_t cap);
 
+/* One Encrypted Fragment (RFC 7383) on IKE SA sa, sealed with its outbound
+ * keys: fragment num of total, holding piece (first_inner goes into
+ * fragment 1).  The length, or -1. */
+int craft_fragment(const struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msgid,
+		   uint8_t first_inner, uint16_t num, uint16_t total, const uint8_t *piece,
+		   size_t len, uint8_t *out, size_t cap);
+
 /* A payload of a type nobody knows (and so, with critical, one to refuse). */
 void craft_unknown_payload(struct ike_msgb *b, uint8_t type, bool critical);
 

@@ -885,7 +885,7 @@ bool pkt_tamper_sk(struct pkt *p)
 	static struct ike_msg m;
 
 	if (ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m) ||
-	    !(m.outer & PL_BIT(PL_SK)) || m.sk.len == 0)
+	    !(m.outer & (PL_BIT(PL_SK) | PL_BIT(PL_SKF))) || m.sk.len == 0)
 		return false;
 	size_t off = (size_t)(m.sk.data - p->buf) + m.sk.len / 2;
 	p->buf[off] ^= 0x01;

@@ -295,7 +295,7 @@ const struct pkt *net_find(const struct net *n, int from, unsigned exchange, int
 			   unsigned nth);
 bool view_has_notify(const struct pkt_view *v, uint16_t type);
 
-/* Flip one byte in the middle of the message's SK payload. false: no SK. */
+/* Flip one byte in the middle of the message's SK (or SKF) payload. false: none. */
 bool pkt_tamper_sk(struct pkt *p);
 
 /* Log capture: fd 2 goes to a temporary file from start to stop. */

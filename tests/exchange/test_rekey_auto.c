@@ -5,7 +5,7 @@
  * Child SA, 17-21 s for the IKE SA; the responder would wait 10 s and 23 s),
  * and the tunnel never has more or less than one installed pair between
  * exchanges.  With rekey=no the SAs are deleted when their lifetime ends.
- * 2^31 packets sent on a Child SA rekey it too. */
+ * 2^31 packets sent on a Child SA rekey it too (2^63 with ESN). */
 #include <stdio.h>
 #include <string.h>
 
@@ -251,13 +251,13 @@ out:
 	scenario_end(true);
 }
 
-/* The data plane has sent 2^31 packets on the Child SA: the engine rekeys it
- * at its next look (every 10 s), whatever the lifetime; one packet fewer,
- * and nothing happens. */
+/* The data plane has sent 2^31 packets on the Child SA (32-bit sequence
+ * numbers: esn=no): the engine rekeys it at its next look (every 10 s),
+ * whatever the lifetime; one packet fewer, and nothing happens. */
 static void volume_rekey(void)
 {
-	static const struct side_opts a = { .autostart = "start" };	/* salifetime 8h */
-	static const struct side_opts b = { .autostart = "add" };
+	static const struct side_opts a = { .autostart = "start", .extra = "esn=no" };	/* 8h */
+	static const struct side_opts b = { .autostart = "add", .extra = "esn=no" };
 	struct net n;
 
 	scenario_begin("Child SA rekeyed after 2^31 packets");
@@ -293,6 +293,46 @@ out:
 	scenario_end(true);
 }
 
+/* With ESN (esn=either on both sides, the default) 2^31 packets are no
+ * reason to rekey; 2^63 are. */
+static void volume_rekey_esn(void)
+{
+	static const struct side_opts a = { .autostart = "start" };
+	static const struct side_opts b = { .autostart = "add" };
+	struct net n;
+
+	scenario_begin("Child SA with ESN rekeyed after 2^63 packets, not 2^31");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	if (!n.base)
+		goto out;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	if (!check_one_tunnel(&n))
+		goto out;
+	CHECK(n.s[SIDE_A].conn.ike->child->esn);
+	uint32_t old_out = n.s[SIDE_A].conn.ike->child->spi_out;
+	n.s[SIDE_A].sent_spi = old_out;
+	n.s[SIDE_A].sent_packets = 1ull << 31;
+	net_advance(&n, 25000);
+	CHECK_INT(net_count(&n, -1, CREATE_CHILD_SA, -1), 0);
+	n.s[SIDE_A].sent_packets = (1ull << 63) - 1;
+	net_advance(&n, 10000);
+	CHECK_INT(net_count(&n, -1, CREATE_CHILD_SA, -1), 0);
+	n.s[SIDE_A].sent_packets = 1ull << 63;
+	net_advance(&n, 10000);
+	check_net_sane(&n);
+	CHECK_INT(net_count(&n, SIDE_A, CREATE_CHILD_SA, 0), 1);
+	if (check_one_tunnel(&n)) {
+		CHECK(n.s[SIDE_A].conn.ike->child->spi_out != old_out);
+		CHECK(n.s[SIDE_A].conn.ike->child->esn);	/* the rekey keeps ESN */
+	}
+	CHECK_LOG("rekeying (2^63 packets sent)");
+	CHECK_INT(n.s[SIDE_A].rekeys[IKE_REKEY_CHILD][IKE_REKEY_BY_VOLUME], 1);
+out:
+	net_free(&n);
+	scenario_end(true);
+}
+
 int main(void)
 {
 	if (!net_test_start())
@@ -301,6 +341,7 @@ int main(void)
 	no_rekey(true);
 	no_rekey(false);
 	volume_rekey();
+	volume_rekey_esn();
 	auto_rekeys();
 	return check_summary("exchange-rekey-auto");
 }

@@ -53,7 +53,9 @@ enum cfg_life {
 /* KNOBS: bits 0-1 both engines' COOKIE threshold (COOKIE_*), bit 2 a conn
  * whose IKE SA went down initiates again 5 s later (conn.c's retry), bits 3-4
  * the order OP_RUN and OP_ADVANCE deliver in (enum net_order), bits 5-6
- * liveness checks (DPD_*); bit 7 is ignored. */
+ * liveness checks (DPD_*), bit 7 IKE fragments: both sides with
+ * ike-fragment-size=256, so IKE_AUTH and the rekeys go in fragments that the
+ * ops drop, reorder, duplicate and mutate one by one. */
 enum knob_cookie { COOKIE_DEFAULT, COOKIE_ALWAYS, COOKIE_AT_1, COOKIE_AT_3 };
 #define KNOB_COOKIE(k)	((k) & 3)
 #define KNOB_RETRY	0x04
@@ -66,6 +68,7 @@ enum knob_dpd {
 };
 #define KNOB_DPD(k)	(((k) >> 5) & 3)
 #define KNOB_DPD_SHIFT	5
+#define KNOB_FRAG	0x80
 
 enum op {
 	OP_INITIATE,	/* side: ike_engine_initiate for its conn (while it has few SAs) */
@@ -106,7 +109,8 @@ enum op {
 #define TRAFFIC_PEER_SENDS	0x01	/* the peer's tunnel sends all the time */
 #define TRAFFIC_IDLE(m)		(((m) >> 1) & 3)	/* child_idle: never, 0, 3 s, 30 s */
 #define TRAFFIC_PACKET_NOW	0x08	/* a packet arrived on every SA just now */
-#define TRAFFIC_VOLUME		0x10	/* 2^31 packets sent on the current SA */
+#define TRAFFIC_VOLUME		0x10	/* 2^31 packets sent on the current SA
+					 * (2^63 with ESN): it must rekey */
 
 /* OP_INJECT exch: below 4 these, else the byte itself */
 enum { EXCH_AUTH, EXCH_CREATE_CHILD, EXCH_INFO, EXCH_INIT };

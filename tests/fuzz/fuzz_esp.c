@@ -13,7 +13,11 @@
  *      pad length | next header), sealed here with the SA's key, so the
  *      padding and inner-packet checks see any plaintext.
  * kind bit 1 picks the SA: 0 AES-GCM, 1 ChaCha20-Poly1305 (each its own
- * replay window).
+ * replay window).  The first packet's kind bit 2 turns on ESN (RFC 4304)
+ * on both for the whole input; then a sealed packet's bytes are u32 high |
+ * u32 low sequence number | plaintext, the high bits in the AAD only
+ * (RFC 4106 5), so the window's inference of them (replay_esn_infer) meets
+ * any numbers.
  * Each packet is copied to a buffer of its exact size before decap. */
 #include <stddef.h>
 #include <stdint.h>
@@ -88,12 +92,24 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* SPI | seq | IV | E(pt) | ICV; pt is zero-extended to a multiple of 4. */
-static uint8_t *seal(struct aead *sealer, const uint8_t *b, size_t n, size_t *len)
+/* SPI | seq | IV | E(pt) | ICV; pt is zero-extended to a multiple of 4.
+ * With ESN b starts with the high 32 bits: AAD SPI | high | low. */
+static uint8_t *seal(const struct target *t, const uint8_t *b, size_t n, size_t *len)
 {
-	size_t ptlen;
+	uint8_t aad[12], iv[8];
+	size_t ptlen, alen = ESP_HDR_LEN;
 	uint8_t *pkt;
 
+	if (t->sa->esn) {
+		if (n < 8)
+			return NULL;
+		put32(aad, SPI);
+		memcpy(aad + 4, b, 8);
+		memcpy(iv, b, 8);
+		alen = sizeof(aad);
+		b += 4;
+		n -= 4;
+	}
 	if (n < 4)
 		return NULL;
 	ptlen = (n - 4 + 3) & ~(size_t)3;
@@ -104,10 +120,12 @@ static uint8_t *seal(struct aead *sealer, const uint8_t *b, size_t n, size_t *le
 	if (!pkt)
 		abort();
 	put32(pkt, SPI);
-	memcpy(pkt + 4, b, 4);			/* sequence number */
+	memcpy(pkt + 4, b, 4);			/* sequence number (its low 32 bits) */
 	memcpy(pkt + 8, b, 4);			/* IV: any unique value */
+	if (t->sa->esn)
+		memcpy(pkt + 8, iv, 8);
 	memcpy(pkt + ESP_HEADROOM, b + 4, n - 4);
-	if (aead_encrypt(sealer, pkt + 8, pkt, ESP_HDR_LEN, pkt + ESP_HEADROOM, ptlen,
+	if (aead_encrypt(t->sealer, pkt + 8, t->sa->esn ? aad : pkt, alen, pkt + ESP_HEADROOM, ptlen,
 			 pkt + ESP_HEADROOM, pkt + ESP_HEADROOM + ptlen))
 		abort();
 	return pkt;
@@ -138,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	replay_init(&gcm.sa->replay);
 	replay_init(&chacha.sa->replay);
+	gcm.sa->esn = chacha.sa->esn = size > 0 && (data[0] & 4);
 	while (size - off >= 3) {
 		uint8_t kind = data[off];
 		size_t n = (size_t)data[off + 1] << 8 | data[off + 2];
@@ -151,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = size - off;
 		off += n;
 		if (kind & 1) {
-			pkt = seal(t->sealer, b, n, &len);
+			pkt = seal(t, b, n, &len);
 		} else {
 			len = n;
 			pkt = malloc(n ? n : 1);

@@ -87,10 +87,12 @@ static int net_setup(struct fz *f, uint8_t cfg, uint8_t knobs)
 	static char extra_a[256], extra_b[256];
 	const struct variant *v = &algs[CFG_ALGS(cfg)];
 	const char *life = lifetimes[CFG_LIFE(cfg)];
+	const char *frag = knobs & KNOB_FRAG ? "ike-fragment-size=256\n" : "";
 
-	snprintf(extra_a, sizeof(extra_a), "%s%s", life, dpd_a[KNOB_DPD(knobs)]);
-	snprintf(extra_b, sizeof(extra_b), "%s%s", life,
-		 KNOB_DPD(knobs) == DPD_BOTH ? "dpddelay=5s\ndpdtimeout=15s\ndpdaction=hold\n" : "");
+	snprintf(extra_a, sizeof(extra_a), "%s%s%s", life, dpd_a[KNOB_DPD(knobs)], frag);
+	snprintf(extra_b, sizeof(extra_b), "%s%s%s", life,
+		 KNOB_DPD(knobs) == DPD_BOTH ? "dpddelay=5s\ndpdtimeout=15s\ndpdaction=hold\n" : "",
+		 frag);
 	struct side_opts a = { .autostart = cfg & CFG_A_ADD ? "add" : "start", .ike = v->ike_a,
 			       .esp = v->esp_a, .extra = extra_a };
 	struct side_opts b = { .autostart = cfg & CFG_B_START ? "start" : "add", .ike = v->ike_b,
@@ -241,7 +243,9 @@ static void traffic(struct fz *f, int side, uint8_t mode)
 	if (mode & TRAFFIC_PACKET_NOW)
 		side_packet_now(s);
 	s->sent_spi = sa && sa->child ? sa->child->spi_out : 0;
-	s->sent_packets = mode & TRAFFIC_VOLUME ? 1ull << 31 : 0;
+	/* the volume that rekeys: 2^31 packets, 2^63 with ESN (child_sa.c) */
+	s->sent_packets = !(mode & TRAFFIC_VOLUME) ? 0 :
+			  sa && sa->child && sa->child->esn ? 1ull << 63 : 1ull << 31;
 }
 
 static void replay(struct fz *f, uint8_t b)

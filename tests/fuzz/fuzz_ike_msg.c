@@ -90,8 +90,13 @@ static void check_msg(const struct ike_msg *m)
 	}
 	for (unsigned i = 0; i < m->n_delete; i++)
 		touch(m->del[i].spis, (size_t)m->del[i].n_spi * m->del[i].spi_size);
-	if (m->outer & PL_BIT(PL_SK))
+	if (m->outer & (PL_BIT(PL_SK) | PL_BIT(PL_SKF)))
 		touch(m->sk.data, m->sk.len);
+	/* an Encrypted Fragment: numbered 1..total, its header 8 bytes */
+	if ((m->outer & PL_BIT(PL_SKF)) &&
+	    (m->sk.hdr_len != 8 || m->sk.frag_num == 0 || m->sk.frag_num > m->sk.frag_total ||
+	     (m->outer & PL_BIT(PL_SK))))
+		abort();
 	(void)ike_msg_error_notify(m);
 }
 
@@ -109,10 +114,10 @@ static void fuzz_message(const uint8_t *data, size_t size)
 	if (r != IKE_OK)
 		return;
 	check_msg(&m);
-	if (!(m.outer & PL_BIT(PL_SK)))
+	if (!(m.outer & (PL_BIT(PL_SK) | PL_BIT(PL_SKF))))
 		return;
-	/* the SK bytes as the plaintext: an inner chain after an outer one */
-	if (m.sk.offset + 4 + m.sk.len != size)
+	/* the SK (SKF) bytes as the plaintext: an inner chain after an outer one */
+	if (m.sk.offset + m.sk.hdr_len + m.sk.len != size)
 		abort();
 	if (ike_msg_parse_inner(&m, m.sk.data, m.sk.len) == IKE_OK)
 		check_msg(&m);

@@ -151,6 +151,24 @@ static int informational(uint8_t *out, size_t cap, const struct ike_crypt_keys *
 	return ike_crypt_seal(&mb, k);
 }
 
+/* Encrypted Fragment num of 3 of the IKE_AUTH request (RFC 7383). */
+static int ike_auth_fragment(uint8_t *out, size_t cap, const struct ike_crypt_keys *k,
+			     uint16_t num)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msgid = 1 };
+	uint8_t hdr[64], inner[2048], scratch[2048 + 32];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, hdr, sizeof(hdr), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&mb);
+	auth_payloads(&mb);
+	size_t piece = (mb.inner.len + 2) / 3, off = (num - 1u) * piece;
+	size_t len = num < 3 ? piece : mb.inner.len - off;
+	return ike_crypt_seal_fragment(&h, mb.first_inner, num, 3, inner + off, len, k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
 /* The IKE_AUTH payloads in the clear: the SK-less view the inner parser sees. */
 static int ike_auth_plain(uint8_t *out, size_t cap)
 {
@@ -216,6 +234,18 @@ static void gen_ike(void)
 	seed[0] = 0x01;
 	memcpy(seed + 1, m, (size_t)n);
 	put("fuzz_ike_sk", "gcm_ike_auth", seed, (size_t)n + 1);
+	for (uint16_t f = 1; f <= 2; f++) {	/* SKF: the first fragment and a later one */
+		const struct ike_crypt_keys *k = f == 1 ? &cbc : &gcm;
+		char name[64];
+
+		n = ike_auth_fragment(m, sizeof(m), k, f);
+		snprintf(name, sizeof(name), "ike_auth_skf_%s_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_msg", name, m, (size_t)n);
+		seed[0] = f == 1 ? 0x00 : 0x01;
+		memcpy(seed + 1, m, (size_t)n);
+		snprintf(name, sizeof(name), "%s_ike_auth_fragment_%u_of_3", f == 1 ? "cbc" : "gcm", f);
+		put("fuzz_ike_sk", name, seed, (size_t)n + 1);
+	}
 	n = informational(m, sizeof(m), &gcm);
 	put("fuzz_ike_msg", "informational_delete_gcm", m, (size_t)n);
 	memcpy(seed + 1, m, (size_t)n);
@@ -304,6 +334,21 @@ static size_t plain_record(uint8_t *out, uint8_t kind, uint32_t seq, bool v6, si
 	return record(out, kind, b, n);
 }
 
+/* ESN: high | low | inner | trailer, sealed by fuzz_esp with the high bits
+ * in the AAD; kind 3 on the first record turns ESN on for the input. */
+static size_t esn_record(uint8_t *out, uint8_t kind, uint32_t hi, uint32_t lo, size_t len)
+{
+	uint8_t b[2048];
+	size_t n = plain_record(b, lo, false, len) - 3;	/* its bytes, past kind and length */
+
+	memmove(b + 4, b + 3, n);
+	b[0] = (uint8_t)(hi >> 24);
+	b[1] = (uint8_t)(hi >> 16);
+	b[2] = (uint8_t)(hi >> 8);
+	b[3] = (uint8_t)hi;
+	return record(out, kind, b, n + 4);
+}
+
 static void gen_esp(void)
 {
 	struct esp_sa *sa = esp_sa_new(0x0a0b0c0d, esp_key, sizeof(esp_key));
@@ -332,6 +377,14 @@ static void gen_esp(void)
 	put("fuzz_esp", "sealed_here_ipv4", seed, n);
 	n = plain_record(seed, 1, 6, true, 48);
 	put("fuzz_esp", "sealed_here_ipv6", seed, n);
+	/* ESN across 2^32: 5, near the end of epoch 0, into epoch 1, a late
+	 * one of epoch 0, a replay (all accepted but the last) */
+	n = esn_record(seed, 3, 0, 5, 40);
+	n += esn_record(seed + n, 1, 0, 0xfffff000u, 40);
+	n += esn_record(seed + n, 1, 1, 2, 41);
+	n += esn_record(seed + n, 1, 0, 0xfffffff8u, 42);
+	n += esn_record(seed + n, 1, 1, 2, 41);
+	put("fuzz_esp", "esn_boundary", seed, n);
 	esp_sa_free(sa);
 	/* ChaCha20-Poly1305 (kind bit 1): a real packet, then one sealed there. */
 	sa = esp_sa_new_alg(0x0a0b0c0d, ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, esp_key,

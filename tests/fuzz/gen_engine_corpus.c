@@ -104,6 +104,20 @@ static void setup_seeds(const char *dir)
 	BYTES(&p, OP_RUN);
 	put_prog(dir, "establish_loss_dup", &p);
 
+	/* IKE fragments (ike-fragment-size=256): IKE_AUTH's fragments reordered,
+	 * one dropped then retransmitted, one duplicated; then both rekeys */
+	start(&p, ALGS_OPERATORS, 52, KNOB_FRAG);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 0, OP_DELIVER, 0, OP_DELIVER_AT, 1, OP_DROP, 0);
+	BYTES(&p, OP_DUP, 0, OP_TICK, T_600MS, OP_RUN);
+	fire(&p, A, A_CHILD_REKEY);
+	BYTES(&p, OP_RUN);
+	fire(&p, B, B_IKE_REKEY);
+	BYTES(&p, OP_RUN);
+	put_prog(dir, "fragments", &p);
+	establish(start(&p, ALGS_OPERATORS | LIFE_TINY << CFG_LIFE_SHIFT, 53, KNOB_FRAG | 1 << 3));
+	advance(&p, T_3MIN);
+	put_prog(dir, "fragments_lifetimes_lifo", &p);
+
 	/* both sides initiate at once */
 	start(&p, ALGS_X25519_GCM | CFG_B_START, 6, 0);
 	BYTES(&p, OP_INITIATE, A, OP_INITIATE, B, OP_RUN);

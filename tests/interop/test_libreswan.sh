@@ -26,8 +26,9 @@
 #   import is what mcvpnd runs below.
 # Case 1, mcvpnd initiates (auto=start), pluto responds (auto=add): pluto
 #   shows the operators' conn loaded (algorithms, mark, vti1); it picks
-#   IKE AES_CBC_256/HMAC_SHA2_384(_192)/MODP1536 and ESP AES_GCM_C_256 without
-#   ESN, authenticates mcvpnd by PSK as ID_IPV4_ADDR 198.51.100.10, fails the
+#   IKE AES_CBC_256/HMAC_SHA2_384(_192)/MODP1536 and ESP AES_GCM_C_256 with
+#   ESN (esn=either, libreswan's default and mcvpnd's: mcvpnd offers ESN
+#   and 32-bit, pluto takes ESN), authenticates mcvpnd by PSK as ID_IPV4_ADDR 198.51.100.10, fails the
 #   kernel Add SA with errno 38 and answers IKE_AUTH with TS_UNACCEPTABLE.
 #   mcvpnd never counts the conn up: "peer refused the Child SA:
 #   TS_UNACCEPTABLE", IKE SA down, retry in 1 s; status --json down with
@@ -36,7 +37,7 @@
 # Case 2, pluto initiates (auto=start, revival impaired so it tries once),
 #   mcvpnd responds (auto=add, dpddelay=2s dpdtimeout=6s): both sides
 #   establish the IKE SA (same algorithms, PSK, ids); mcvpnd installs the
-#   Child SA (AES_GCM_16-256) whose inbound SPI is exactly the SA pluto then
+#   Child SA (AES_GCM_16-256, ESN) whose inbound SPI is exactly the SA pluto then
 #   fails to add (errno 38); pluto deletes its IKE SA without notification
 #   and holds nothing, while mcvpnd shows one IKE SA and one Child SA (it
 #   cannot know).  mcvpnd's liveness check goes unanswered (pluto drops it:
@@ -283,8 +284,8 @@ mcv_initiated_checks() {
 		'processing decrypted IKE_AUTH request: SK\{IDi,IDr,AUTH,N\(INITIAL_CONTACT\),SA,TSi,TSr\}'
 	check_log pluto oci "pluto authenticates mcvpnd: PSK, ID_IPV4_ADDR 198.51.100.10" \
 		"responder established IKE SA; $LSW_PEER"
-	check_log pluto oci "pluto chooses ESP AES_GCM_C_256 without ESN" \
-		'proposal 1:ESP=AES_GCM_C_256-DISABLED SPI=[0-9a-f]{1,8} chosen from remote proposals 1:ESP:ENCR=AES_GCM_C_256;ESN=DISABLED'
+	check_log pluto oci "pluto chooses ESP AES_GCM_C_256 with ESN from ESN or not" \
+		'proposal 1:ESP=AES_GCM_C_256-ENABLED SPI=[0-9a-f]{1,8} chosen from remote proposals 1:ESP:ENCR=AES_GCM_C_256;ESN=ENABLED;ESN=DISABLED'
 	check_log pluto oci "pluto cannot add the Child SA to the kernel: errno 38" "$ENOSYS"
 	check_log pluto oci "pluto deletes its IKE SA" \
 		'deleting state \(STATE_V2_ESTABLISHED_IKE_SA\)'
@@ -353,8 +354,8 @@ case_lsw_initiates() {
 		'#1: responding to IKE_SA_INIT \(MODP_1536, NAT detected\)'
 	check_log mcvpnd aws "mcvpnd: IKE SA established as responder ($MCV_IKE), NAT-T" \
 		"#1: IKE SA established as responder \\($MCV_IKE\\), NAT-T on port 4500"
-	check_log mcvpnd aws "mcvpnd installs Child SA #2: ESP AES_GCM_16-256" \
-		'#1: Child SA #2 established: ESP AES_GCM_16-256, SPIs [0-9a-f]{8} in / [0-9a-f]{8} out'
+	check_log mcvpnd aws "mcvpnd installs Child SA #2: ESP AES_GCM_16-256 with ESN (pluto offers it)" \
+		'#1: Child SA #2 established: ESP AES_GCM_16-256, SPIs [0-9a-f]{8} in / [0-9a-f]{8} out, ESN$'
 	check_log pluto oci "pluto cannot add the Child SA to the kernel: errno 38" "$ENOSYS"
 	spi=$(mcv_log_first aws 'Child SA #2 established' | sed -nE 's/.*SPIs ([0-9a-f]{8}) in.*/\1/p')
 	line=$(lsw_log_match oci "$ENOSYS")

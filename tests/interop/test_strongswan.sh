@@ -14,6 +14,8 @@
 #
 # Case 1: strongSwan responds, mcvpnd (auto=start) initiates.
 # Case 2: strongSwan initiates (swanctl --initiate), mcvpnd (auto=add) responds.
+# In both, mcvpnd's esn=either (the default) meets strongSwan's default (no
+# ESN): 32-bit sequence numbers, traffic flows.
 # Each case checks the negotiated algorithms as strongSwan reports them, pings
 # both ways across 192.168.2.0/30 and the routed subnets (plus a 1400-byte DF
 # ping from the mcvpnd side), and mcvpnctl trafficstatus.  Then a rekey phase:
@@ -39,6 +41,16 @@
 # both SAs, pings go both ways, and instead of the long rekey phase one Child
 # SA rekey that mcvpnd asks for must come up with ChaCha20-Poly1305 and PFS
 # and carry pings both ways.  SW_SETS="chacha20poly1305" runs one set alone.
+# ESN (esn=, RFC 4304), four short cases after those: mcvpnd esn=yes
+# initiating against strongSwan's aes256gcm16-esn (strongSwan selects
+# ESP:AES_GCM_16_256/EXT_SEQ), strongSwan aes256gcm16-esn initiating against
+# mcvpnd esn=either (mcvpnd establishes the Child SA with ESN, strongSwan
+# accepts the answer), and esn=yes against strongSwan without ESN in both
+# roles (NO_PROPOSAL_CHOSEN, mcvpnd's log names ESN).  No traffic crosses
+# an ESN Child SA here: strongSwan's kernel-libipsec refuses to install any
+# SA with ESN ("IPsec SA: ESN not supported"; the kernel has no ESP), so
+# strongSwan answers NO_PROPOSAL_CHOSEN or deletes the Child SA, and the
+# cases check that too.  ESN_ONLY=1 runs only these.
 #
 # PEER_BOTH_STRONGSWAN=1 runs charon on the AWS side too (no mcvpnd needed): a
 # self-check of the topology, the NAT and the strongSwan settings (with the
@@ -311,13 +323,18 @@ run_case() {
 		check_match "trafficstatus has the peer id" "id='203.0.113.20'" "$line"
 		check_gt "trafficstatus inBytes > 0 after pings" "$(mcvpn_field aws inBytes)" 0
 		check_gt "trafficstatus outBytes > 0 after pings" "$(mcvpn_field aws outBytes)" 0
+		# mcvpnd's esn=either (the default) against strongSwan's default
+		# (no ESN): 32-bit sequence numbers, whoever chose
+		check_match "strongSwan's Child SA has no ESN (esn=either meets noesn)" \
+			'selected proposal: ESP:[A-Z0-9_]+(/MODP_1536)?/NO_EXT_SEQ$' \
+			"$(cat "$(sw_dir oci)/charon.log")"
 		check_gt "mcvpnd's log: Child SA established: $EXP_MCV_ESP" \
 			"$(mcvpn_log_count aws 0 "Child SA #[0-9]+ established: $EXP_MCV_ESP")" 0
 		st=$(mcvpnctl aws status 2>&1)
 		printf '%s\n' "$st" | sed 's/^/    | /'
 		check_match "mcvpnctl status names the IKE SA's $EXP_MCV_IKE" "$EXP_MCV_IKE" "$st"
-		check_match "mcvpnctl status names the Child SA's ${EXP_MCV_ESP#ESP }" \
-			"${EXP_MCV_ESP#ESP }" "$st"
+		check_match "mcvpnctl status names the Child SA's ${EXP_MCV_ESP#ESP }, without ESN" \
+			"Child SA #[0-9]+: $EXP_MCV_ESP in UDP" "$st"
 		# both AEADs: 8-byte IV, 4-byte alignment, 16-byte ICV (mcvpn.conf(5))
 		check_match "vti1 has MTU 1438 under $ALG_SET" ' mtu 1438 ' \
 			"$(nsx aws ip link show vti1 2>&1)"
@@ -330,6 +347,109 @@ run_case() {
 
 	[ "$FAIL" -eq "$fails" ] || { dump_logs; keep_logs; }
 	teardown
+}
+
+# esn_case TITLE INITIATOR SW_ESP_PROPOSALS MCVPN_ESN: strongSwan (oci) with
+# esp_proposals SW_ESP_PROPOSALS, mcvpnd (aws) with esn=MCVPN_ESN; INITIATOR "aws"
+# (mcvpnd, auto=start) or "oci" (swanctl --initiate).  Waits until both
+# logs tell the first Child SA's fate; the caller checks ESN_SW_LOG (charon)
+# and ESN_MCV_LOG (mcvpnd), then calls esn_end.
+esn_case() {
+	local title=$1 initiator=$2 auto=add
+	section "ESN: $title"
+	CASE=$((CASE + 1))
+	RUNDIR="$WORK/case$CASE"
+	mkdir -p "$RUNDIR"
+	ESN_FAILS=$FAIL
+	topo_up
+	[ "$initiator" = aws ] && auto=start
+	SW_ESP_PROPOSALS=$3 sw_write_config oci
+	mcvpn_write_config aws "$auto"
+	mcvpn_conf_set aws "esn=$4"
+	if ! sw_start oci || ! mcvpnd_start aws; then
+		fail "strongSwan (oci) and mcvpnd (aws) start"
+		ESN_SW_LOG='' ESN_MCV_LOG=''
+		return
+	fi
+	[ "$initiator" = oci ] && { sw_initiate oci >"$RUNDIR/initiate.out" 2>&1 & }
+	if wait_for 20 esn_settled; then
+		pass "both sides decided on the Child SA (the logs say how)"
+	else
+		fail "both sides decided on the Child SA within 20 s" \
+			"expected in charon's log: $ESN_SW_END" "expected in mcvpnd's log: $ESN_MCV_END"
+	fi
+	ESN_SW_LOG=$(cat "$(sw_dir oci)/charon.log")
+	ESN_MCV_LOG=$(cat "$(mcvpn_log aws)")
+	printf '%s\n' "$ESN_SW_LOG" | grep -E 'proposal|ESN|NO_PROP|SAD|CHILD_SA' | sed 's/^/    | charon: /'
+	printf '%s\n' "$ESN_MCV_LOG" | grep -E 'Child SA|PROPOSAL' | sed 's/^/    | mcvpnd: /'
+}
+
+# The first Child SA's fate in both logs (ESN_SW_END, ESN_MCV_END: regexes).
+esn_settled() {
+	grep -qE -- "$ESN_SW_END" "$(sw_dir oci)/charon.log" 2>/dev/null &&
+		grep -qE -- "$ESN_MCV_END" "$(mcvpn_log aws)" 2>/dev/null
+}
+
+esn_end() {
+	[ "$FAIL" -eq "$ESN_FAILS" ] || { dump_logs; keep_logs; }
+	teardown
+}
+
+# strongSwan's kernel-libipsec (the only ESP here: the kernel has none)
+# refuses every SA with ESN ("IPsec SA: ESN not supported"): a Child SA
+# with ESN is negotiated, then strongSwan cannot install it.  So these
+# cases check the negotiation both ways and the refusals; ESN traffic is
+# checked between two mcvpnd (tests/netns/test_tunnel.sh) and against the
+# RFCs' packet formats (tests/unit/esp/test_esn.c).
+esn_cases() {
+	ESN_SW_END='IPsec SA: ESN not supported'
+	ESN_MCV_END='peer refused the Child SA'
+	esn_case "mcvpnd (esn=yes) initiates, strongSwan (aes256gcm16-esn) responds" \
+		aws aes256gcm16-esn yes
+	check_match "strongSwan selected ESP:AES_GCM_16_256/EXT_SEQ" \
+		'selected proposal: ESP:AES_GCM_16_256/EXT_SEQ$' "$ESN_SW_LOG"
+	check_match "strongSwan's libipsec cannot install it: ESN not supported" \
+		'IPsec SA: ESN not supported' "$ESN_SW_LOG"
+	check_match "mcvpnd logs the refusal" \
+		'peer refused the Child SA: NO_PROPOSAL_CHOSEN \(we offer only esn=yes\)' "$ESN_MCV_LOG"
+	esn_end
+
+	ESN_SW_END='IPsec SA: ESN not supported'
+	ESN_MCV_END='Child SA #[0-9]+ established'
+	esn_case "strongSwan (aes256gcm16-esn) initiates, mcvpnd (esn=either) responds" \
+		oci aes256gcm16-esn either
+	check_match "mcvpnd establishes the Child SA with ESN" \
+		'Child SA #[0-9]+ established: ESP AES_GCM_16-256, SPIs [0-9a-f]{8} in / [0-9a-f]{8} out, ESN$' \
+		"$ESN_MCV_LOG"
+	check_match "strongSwan accepts our answer: ESP:AES_GCM_16_256/EXT_SEQ" \
+		'selected proposal: ESP:AES_GCM_16_256/EXT_SEQ$' "$ESN_SW_LOG"
+	check_match "strongSwan's libipsec cannot install it, deletes it" \
+		'sending DELETE for ESP CHILD_SA' "$ESN_SW_LOG"
+	check_match "mcvpnd follows the DELETE" 'peer deleted Child SA #[0-9]+' "$ESN_MCV_LOG"
+	esn_end
+
+	ESN_SW_END='no acceptable proposal found'
+	ESN_MCV_END='peer refused the Child SA'
+	esn_case "mcvpnd (esn=yes) initiates, strongSwan (aes256gcm16, no ESN) responds" \
+		aws aes256gcm16 yes
+	check_match "strongSwan finds no proposal: ESN against NO_EXT_SEQ" \
+		'configured proposals: ESP:AES_GCM_16_256/NO_EXT_SEQ$' "$ESN_SW_LOG"
+	check_match "strongSwan answers NO_PROPOSAL_CHOSEN" 'IKE_AUTH response 1 .*N\(NO_PROP\)' \
+		"$ESN_SW_LOG"
+	check_match "mcvpnd's log names esn=yes" \
+		'peer refused the Child SA: NO_PROPOSAL_CHOSEN \(we offer only esn=yes\)' "$ESN_MCV_LOG"
+	esn_end
+
+	ESN_SW_END='N\(NO_PROP\)'
+	ESN_MCV_END='NO_PROPOSAL_CHOSEN'
+	esn_case "strongSwan (aes256gcm16, no ESN) initiates, mcvpnd (esn=yes) responds" \
+		oci aes256gcm16 yes
+	check_match "mcvpnd refuses: ESN is the reason, and says so" \
+		'NO_PROPOSAL_CHOSEN: the peer.s ESP proposals match phase2alg= but not esn=yes \(the peer offers ESN no\)' \
+		"$ESN_MCV_LOG"
+	check_match "strongSwan gets NO_PROPOSAL_CHOSEN" 'parsed IKE_AUTH response 1 .*N\(NO_PROP\)' \
+		"$ESN_SW_LOG"
+	esn_end
 }
 
 # Copy this case's logs to build-logs/ (there when run by run-all.sh).
@@ -353,6 +473,11 @@ teardown() {
 }
 
 say "aws side: $AWS_PEER; oci side: strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon 2>/dev/null)"
+if [ "${ESN_ONLY:-0}" = 1 ] && [ "$BOTH" != 1 ]; then
+	esn_cases
+	summary
+	exit
+fi
 for set in $SW_SETS; do
 	use_alg_set "$set"
 	if [ "$BOTH" = 1 ]; then
@@ -362,5 +487,6 @@ for set in $SW_SETS; do
 	fi
 	run_case "strongSwan initiates, $AWS_PEER responds" oci
 done
+[ "$BOTH" = 1 ] || { use_alg_set seed; esn_cases; }
 
 summary

@@ -33,6 +33,11 @@ SW_IKE_REKEY=${SW_IKE_REKEY:-28800s}
 SW_IKE_OVER=${SW_IKE_OVER:-}
 SW_CHILD_REKEY=${SW_CHILD_REKEY:-3600s}
 SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
+# IKE fragmentation (RFC 7383): swanctl's fragmentation= and strongswan.conf's
+# charon.fragment_size= (the largest IP packet of a fragment); empty leaves
+# strongSwan's defaults (yes, 1280).
+SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
+SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
 
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
@@ -72,6 +77,7 @@ sw_write_config() {
 		install_routes = no
 		install_virtual_ip = no
 		retransmit_tries = 3
+		${SW_FRAGMENT_SIZE:+fragment_size = $SW_FRAGMENT_SIZE}
 		plugins {
 			vici {
 				socket = $(sw_uri "$side")
@@ -80,8 +86,10 @@ sw_write_config() {
 		filelog {
 			test {
 				path = $dir/charon.log
+				flush_line = yes
 				time_format = %H:%M:%S
 				ike_name = yes
+				flush_line = yes
 				default = 1
 				ike = 2
 				cfg = 1
@@ -104,6 +112,7 @@ sw_write_config() {
 			remote_addrs = $SW_REMOTE
 			encap = yes
 			mobike = no
+			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
 			proposals = $SW_IKE_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}

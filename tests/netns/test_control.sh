@@ -198,7 +198,7 @@ for c in conns:
         check("ike_sa spi_i is 16 hex digits", re.fullmatch(r"[0-9a-f]{16}", sa.get("spi_i", "")) is not None)
         for ch in sa.get("child_sas", []):
             typed(ch, {"serial": int, "spi_in": str, "spi_out": str, "algorithms": str,
-                       "add_time": int, "local_ts": str, "remote_ts": str,
+                       "esn": bool, "add_time": int, "local_ts": str, "remote_ts": str,
                        "carrying_traffic": bool}, "child_sa")
 typed(traffic, {"version": int, "sas": list}, "trafficstatus")
 sas = traffic.get("sas", [])

@@ -16,8 +16,9 @@
 # Checks: mcvpnd --check on good and broken configs; the tunnel comes up,
 # settles to exactly one IKE SA and one Child SA per side (a simultaneous
 # start's duplicates deleted) and stays so; interface address, MTU and
-# routes; pings both ways on 192.168.2.0/30 and the routed subnets, a
-# 1400-byte DF ping; byte counters grow; no selector drops (the peer keeps
+# routes; the Child SA with ESN (esn=either on both sides, the default:
+# status and status --json say so); pings both ways on 192.168.2.0/30 and
+# the routed subnets, a 1400-byte DF ping; byte counters grow; no selector drops (the peer keeps
 # its IPv6 chatter to itself); SIGTERM sends DELETE, exits 0 and removes
 # vti1 and its routes.  Every wait is for an event, bounded by SAFETY
 # (common.sh): nothing depends on the machine's speed.
@@ -174,6 +175,11 @@ test_tunnel() {
 		n=$(mcvpnctl "$side" status 2>&1)
 		printf '%s\n' "$n" | sed "s/^/    | $side: /"
 		check_match "$side: mcvpnctl status shows $CONN" "$CONN" "$n"
+		# esn=either on both (the default): 64-bit sequence numbers
+		check_match "$side: mcvpnctl status shows the Child SA with ESN" \
+			'Child SA #[0-9]+: ESP AES_GCM_16-256 ESN in UDP' "$n"
+		check_eq "$side: status --json: the Child SA's esn is true" True \
+			"$(mcvpn_json "$side" 'c["ike_sas"][0]["child_sas"][0]["esn"]')"
 	done
 	check_iface aws 192.168.2.1/30 10.105.0.0/16 10.106.0.0/16
 	check_iface oci 192.168.2.2/30 10.2.0.0/16 10.3.0.0/16

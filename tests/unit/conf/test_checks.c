@@ -247,6 +247,51 @@ static void test_route_keys(void)
 	conf_free(a);
 }
 
+/* fragmentation= and ike-fragment-size=: values, ranges, defaults, and
+ * reload's comparison. */
+static void test_fragment_keys(void)
+{
+	static const char *const bad[][2] = {
+		{ "fragmentation=maybe", "t.conf:6: conn \"t\": fragmentation=maybe: expected yes, no "
+		  "or force" },
+		{ "ike-fragment-size=255", "ike-fragment-size=255: expected a packet size in bytes from "
+		  "256 to 65535" },
+		{ "ike-fragment-size=65536", "ike-fragment-size=65536: expected a packet size" },
+		{ "ike-fragment-size=1k", "ike-fragment-size=1k: expected a packet size" },
+	};
+	static const char *const changed[] = {
+		"fragmentation=no", "fragmentation=force", "ike-fragment-size=1280",
+	};
+	char text[256];
+	struct conf *a;
+
+	CHECK_INT(load(CONN, NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_YES);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 0);
+	CHECK_INT(load(CONN "\tfragmentation=force\n\tike-fragment-size=256\n", NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_FORCE);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 256);
+	CHECK_INT(load(CONN "\tfragmentation=no\n\tike-fragment-size=65535\n", NULL), 0);
+	CHECK_INT(cf->conns[0].fragmentation, CONF_FRAG_NO);
+	CHECK_INT(cf->conns[0].ike_fragment_size, 65535);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", bad[i][0]);
+		CHECK_INT(load(text, NULL), -1);
+		CHECK_PROBLEM(&d, bad[i][1]);
+	}
+	CHECK_INT(load(CONN, NULL), 0);
+	a = cf;
+	cf = NULL;
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++) {
+		snprintf(text, sizeof(text), CONN "\t%s\n", changed[i]);
+		CHECK_INT(load(text, NULL), 0);
+		CHECK(cf && !conf_conn_equal(&a->conns[0], &cf->conns[0]));
+	}
+	CHECK_INT(load(CONN "\tfragmentation=yes\n", NULL), 0);
+	CHECK(conf_conn_equal(&a->conns[0], &cf->conns[0]));	/* the default written out */
+	conf_free(a);
+}
+
 static struct conf_prefix pfx6(const char *text, uint8_t len)
 {
 	struct conf_prefix p = { .family = AF_INET6, .len = len };
@@ -425,6 +470,7 @@ int main(void)
 	test_replace();
 	test_warnings();
 	test_route_keys();
+	test_fragment_keys();
 	test_replace_tables();
 	test_failover();
 	test_routing_external();

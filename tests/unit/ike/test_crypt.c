@@ -3,7 +3,9 @@
  * AES-CBC-256 + HMAC-SHA2-384-192, with AES-GCM-16-256 and with
  * ChaCha20-Poly1305 (and RFC 7634 Appendix B's INFORMATIONAL opened), the
  * wire layout checked against the crypto primitives directly, every flipped
- * bit refused, and bad padding lengths refused. */
+ * bit refused, and bad padding lengths refused.  The same for an Encrypted
+ * Fragment (SKF, RFC 7383), its numbers parsed and checked, and the room a
+ * fragment has in a datagram of each size. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -456,6 +458,144 @@ static void test_cbc_partial_block(void)
 	}
 }
 
+/* ---- Encrypted Fragments ---- */
+
+static const uint8_t piece[300] = { 0x11, 0x22, 0x33, [299] = 0x99 };
+
+static int seal_frag(const struct ike_crypt_keys *k, uint16_t num, uint16_t total, size_t len,
+		     uint8_t *out, size_t cap)
+{
+	uint8_t scratch[BUF];
+
+	return ike_crypt_seal_fragment(&auth_hdr, PL_IDI, num, total, piece, len, k, out, cap,
+				       scratch, sizeof(scratch));
+}
+
+/* Fragment 1 names the first inner payload, the others 0; the numbers
+ * parse; the piece comes back; GCM's AAD runs to the end of Total Fragments. */
+static void test_fragment_roundtrip(const struct ike_crypt_keys *k, bool is_gcm)
+{
+	uint8_t out[BUF], plain[BUF];
+	struct ike_msg m;
+	size_t n = 0;
+
+	for (uint16_t num = 1; num <= 3; num++) {
+		int len = seal_frag(k, num, 3, 40 + num, out, sizeof(out));
+		CHECK(len > 0);
+		CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+		CHECK_INT(m.outer, PL_BIT(PL_SKF));
+		CHECK_INT(m.hdr.next, PL_SKF);
+		CHECK_INT(m.hdr.length, len);
+		CHECK_INT(m.sk.frag_num, num);
+		CHECK_INT(m.sk.frag_total, 3);
+		CHECK_INT(m.sk.hdr_len, 8);
+		CHECK_INT(m.sk.first_inner, num == 1 ? PL_IDI : PL_NONE);
+		CHECK_INT(ike_crypt_open(&m, k, plain, sizeof(plain), &n), 0);
+		CHECK_INT(n, 40 + num);
+		CHECK_MEM(plain, piece, 40 + num);
+		if (!is_gcm)
+			continue;
+		struct aead *a = aead_new(gcm_ke->buf, gcm_ke->len);
+		size_t ctlen = (size_t)len - IKE_HDR_LEN - 8 - 8 - 16;
+		CHECK_INT(aead_decrypt(a, out + IKE_HDR_LEN + 8, out, IKE_HDR_LEN + 8,
+				       out + IKE_HDR_LEN + 16, ctlen, plain, out + len - 16), 0);
+		aead_free(a);
+	}
+}
+
+/* Any bit of a fragment flipped (its numbers too): never opens. */
+static void test_fragment_flips(const struct ike_crypt_keys *k, const char *what)
+{
+	uint8_t out[BUF], plain[BUF];
+	int len = seal_frag(k, 2, 3, 64, out, sizeof(out));
+	unsigned opened = 0;
+	struct ike_msg m;
+	size_t n;
+
+	CHECK(len > 0);
+	for (int i = 0; i < len; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			out[i] ^= (uint8_t)(1u << bit);
+			if (parse_all(out, (size_t)len, &m) == IKE_OK &&
+			    ike_crypt_open(&m, k, plain, sizeof(plain), &n) == 0) {
+				if (!opened)
+					fprintf(stderr, "  %s fragment: opened with byte %d bit %u "
+						"flipped\n", what, i, bit);
+				opened++;
+			}
+			out[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	CHECK_INT(opened, 0);
+}
+
+/* Numbers 0, above the total, a header cut short: refused by the parser;
+ * the sealer refuses to write such numbers. */
+static void test_fragment_numbers(void)
+{
+	uint8_t out[BUF];
+	struct ike_msg m;
+	int len = seal_frag(&cbc, 2, 3, 32, out, sizeof(out));
+	size_t nf = IKE_HDR_LEN + 4;	/* Fragment Number's offset */
+
+	CHECK(len > 0);
+	out[nf + 1] = 0;	/* 0 of 3 */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_ERR_FRAGMENT);
+	out[nf + 1] = 4;	/* 4 of 3 */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_ERR_FRAGMENT);
+	out[nf + 1] = 3;	/* 3 of 3: the parser takes it (the ICV will not) */
+	CHECK_INT(parse_all(out, (size_t)len, &m), IKE_OK);
+	/* an SKF payload of 7 bytes: its numbers cut short */
+	uint8_t shortm[IKE_HDR_LEN + 7];
+	memcpy(shortm, out, IKE_HDR_LEN + 7);
+	shortm[24] = shortm[25] = shortm[26] = 0;
+	shortm[27] = sizeof(shortm);
+	shortm[IKE_HDR_LEN + 2] = 0;
+	shortm[IKE_HDR_LEN + 3] = 7;
+	CHECK_INT(parse_all(shortm, sizeof(shortm), &m), IKE_ERR_TRUNCATED);
+	CHECK_INT(seal_frag(&cbc, 0, 3, 32, out, sizeof(out)), -1);
+	CHECK_INT(seal_frag(&cbc, 4, 3, 32, out, sizeof(out)), -1);
+	CHECK_STR(ike_parse_strerror(IKE_ERR_FRAGMENT),
+		  "Encrypted Fragment numbered 0 or above its Total Fragments");
+}
+
+/* For every datagram size: a piece of ike_crypt_fragment_room bytes seals
+ * into at most that many, one byte more into more; ike_crypt_sealed_len
+ * is what ike_crypt_seal makes. */
+static void test_fragment_room(const struct ike_crypt_keys *k, const char *what)
+{
+	uint8_t out[BUF];
+	unsigned bad = 0;
+
+	for (size_t d = 60; d < 400; d++) {
+		size_t room = ike_crypt_fragment_room(k, d);
+		if (!room)
+			continue;
+		int fits = seal_frag(k, 1, 1, room, out, sizeof(out));
+		int over = room + 1 <= sizeof(piece) ? seal_frag(k, 1, 1, room + 1, out, sizeof(out))
+						      : (int)d + 1;
+		if (fits <= 0 || (size_t)fits > d || (size_t)over <= d) {
+			if (!bad)
+				fprintf(stderr, "  %s: datagram %zu, room %zu: %d and %d bytes\n", what,
+					d, room, fits, over);
+			bad++;
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(ike_crypt_fragment_room(k, 40), 0);
+	for (size_t n = 0; n < 64; n++) {
+		uint8_t inner[BUF];
+		struct ike_msgb b;
+
+		ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &auth_hdr);
+		ike_msgb_begin_encrypted(&b);
+		wbuf_bytes(&b.inner, piece, n);
+		b.first_inner = PL_IDI;
+		size_t want = ike_crypt_sealed_len(k, b.out.len, n);
+		CHECK_INT(ike_crypt_seal(&b, k), (int)want);
+	}
+}
+
 int main(void)
 {
 	keys_setup();
@@ -479,6 +619,13 @@ int main(void)
 	test_empty_inner();
 	test_padding();
 	test_cbc_partial_block();
+	test_fragment_roundtrip(&cbc, false);
+	test_fragment_roundtrip(&gcm, true);
+	test_fragment_flips(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
+	test_fragment_flips(&gcm, "AES-GCM-16-256");
+	test_fragment_numbers();
+	test_fragment_room(&cbc, "AES-CBC-256/HMAC-SHA2-384-192");
+	test_fragment_room(&gcm, "AES-GCM-16-256");
 	secret_free(cbc_ke);
 	secret_free(cbc_ka);
 	secret_free(gcm_ke);

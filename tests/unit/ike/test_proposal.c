@@ -11,19 +11,19 @@
 
 /* ike=aes_cbc256-sha2_384;modp1536 and aes_gcm256-sha2_512;dh19 */
 static const struct conf_alg ike_cbc = { ENCR_AES_CBC, 256, AUTH_HMAC_SHA2_384_192,
-					 PRF_HMAC_SHA2_384, MODP_1536 };
+					 PRF_HMAC_SHA2_384, MODP_1536, 0 };
 static const struct conf_alg ike_gcm = { ENCR_AES_GCM_16, 256, AUTH_NONE,
-					 PRF_HMAC_SHA2_512, ECP_256 };
+					 PRF_HMAC_SHA2_512, ECP_256, 0 };
 /* phase2alg=aes_gcm256 (no PFS) and aes_cbc128-sha2_256;modp2048 */
-static const struct conf_alg esp_gcm = { ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_NONE, DH_NONE };
+static const struct conf_alg esp_gcm = { ENCR_AES_GCM_16, 256, AUTH_NONE, PRF_NONE, DH_NONE, 0 };
 static const struct conf_alg esp_cbc = { ENCR_AES_CBC, 128, AUTH_HMAC_SHA2_256_128, PRF_NONE,
-					 MODP_2048 };
+					 MODP_2048, 0 };
 
 /* ike=chacha20_poly1305-sha2_256;dh31, phase2alg=chacha20_poly1305 */
 static const struct conf_alg ike_chacha = { ENCR_CHACHA20_POLY1305, 256, AUTH_NONE,
-					    PRF_HMAC_SHA2_256, CURVE25519 };
+					    PRF_HMAC_SHA2_256, CURVE25519, 0 };
 static const struct conf_alg esp_chacha = { ENCR_CHACHA20_POLY1305, 256, AUTH_NONE, PRF_NONE,
-					    DH_NONE };
+					    DH_NONE, 0 };
 
 static const uint8_t our_spi[4] = { 0x0a, 0x0b, 0x0c, 0x0d };
 static const uint8_t peer_spi[4] = { 0xf1, 0xf2, 0xf3, 0xf4 };

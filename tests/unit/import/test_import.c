@@ -141,7 +141,7 @@ static void test_meaning_refused(void)
 	static const char *const keys[] = {
 		"leftprotoport=17/1701", "rightprotoport=tcp", "rightsubnets={10.8.0.0/16 10.9.0.0/16/tcp}",
 		"leftsourceip=10.3.1.200", "leftcert=aws.pem", "rightrsasigkey=0sAQ==", "leftauth=rsasig",
-		"authby=rsasig", "ike=3des-sha1;modp1024", "phase2=ah", "ah=sha1", "esn=yes",
+		"authby=rsasig", "ike=3des-sha1;modp1024", "phase2=ah", "ah=sha1",
 		"sha2-truncbug=yes", "ikev2=no", "keyexchange=ikev1", "aggressive=yes", "ppk=insist",
 		"ipsec-max-bytes=1GiB", "ipsec-max-packets=1000000", "leftikeport=4501", "enable-tcp=yes",
 		"sec-label=system_u", "type=transport", "leftnexthop=10.3.1.1", "vti-shared=yes",
@@ -389,6 +389,40 @@ static void test_metric(void)
 	CHECK_MSG("t.conf:12: mtu=1400: dropped: mcvpnd sets the tunnel device's MTU itself");
 }
 
+/* esn= is mcvpn's key too: carried over as written, whichever value; a
+ * value libreswan would not take is an error. */
+static void test_esn(void)
+{
+	static const char *const v[] = { "yes", "no", "either" };
+	char conf[512], want[32];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(conf, sizeof(conf), CONN "  esn=%s\n", v[i]);
+		snprintf(want, sizeof(want), "    esn=%s\n", v[i]);
+		import(conf, PSK, NULL);
+		CHECK_INT(rc, 0);
+		CHECK_CONTAINS(CONF(0), want);
+		CHECK(msg_with("esn=") == NULL);
+	}
+	import(CONN "  esn=maybe\n", PSK, NULL);
+	CHECK_INT(rc, -1);
+	CHECK_MSG("t.conf:11: error: ");
+	CHECK_MSG("esn=maybe: expected yes, no or either");
+	/* replay-window=0 turns libreswan's ESN off: esn=no written out,
+	 * unless esn= says otherwise */
+	import(CONN "  replay-window=0\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    esn=no\n");
+	CHECK_MSG("esn=no added: libreswan uses no ESN with replay-window=0");
+	import(CONN "  replay-window=0\n  esn=yes\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    esn=yes\n");
+	CHECK(strstr(CONF(0), "esn=no") == NULL);
+	import(CONN "  replay-window=128\n", PSK, NULL);
+	CHECK_INT(rc, 0);
+	CHECK(strstr(CONF(0), "esn=") == NULL);
+}
+
 /* The boot script's route metric and table become route-metric= and
  * route-table= when all of a device's routes agree; an iptables TCPMSS rule
  * for the device becomes mss-clamp=. */
@@ -443,6 +477,7 @@ int main(void)
 	test_structure();
 	test_crlf();
 	test_metric();
+	test_esn();
 	test_script_route_options();
 	import_result_free(&r);
 	return check_summary("import");
