@@ -14,6 +14,7 @@
 #include "crypto/aead.h"
 #include "crypto/alg.h"
 #include "daemon/dataplane/esp.h"
+#include "daemon/base/bytes.h"
 #include "esp_test_util.h"
 
 #define SPI 0x0c0c2020
@@ -43,11 +44,6 @@ static struct esp_sa *new_sa(void)
 	local[1] = range6(c, d);
 	CHECK_INT(esp_sa_set_ts(sa, remote, 2, local, 2), 0);
 	return sa;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Seal payload | pad 1,2,.. | pad length | next header ourselves, as RFC
@@ -85,8 +81,8 @@ static void roundtrip(struct esp_sa *out, struct esp_sa *in, const uint8_t *inne
 	CHECK_INT(esp_sa_encap(out, buf, sizeof(buf), len, nh, &elen), ESP_OK);
 	CHECK_INT(elen, esp_sa_out_len(out, len));
 	CHECK_INT((elen - ESP_HEADROOM - 16) % 4, 0);
-	CHECK_INT(be32(buf), SPI);
-	CHECK_INT(be32(buf + 4), seq);
+	CHECK_INT(get_be32(buf), SPI);
+	CHECK_INT(get_be32(buf + 4), seq);
 	iv[4] = (uint8_t)(seq >> 24), iv[5] = (uint8_t)(seq >> 16);
 	iv[6] = (uint8_t)(seq >> 8), iv[7] = (uint8_t)seq;
 	CHECK_MEM(buf + 8, iv, 8);		/* IV = 64-bit sequence number, never reused */
@@ -175,22 +171,11 @@ done:
 static size_t valid_packet(uint8_t *buf, uint32_t seq)
 {
 	struct esp_sa *out = new_sa();
-	size_t elen = 0;
+	size_t elen = esp_test_packet(out, buf, seq, src4, dst4);
 
-	out->seq = seq - 1;
-	make_ipv4(buf + ESP_HEADROOM, 60, src4, dst4);
-	CHECK_INT(esp_sa_encap(out, buf, BUF, 60, ESP_NH_IPV4, &elen), ESP_OK);
+	CHECK(elen > 0);
 	esp_sa_free(out);
 	return elen;
-}
-
-static enum esp_err decap_copy(struct esp_sa *in, const uint8_t *pkt, size_t len)
-{
-	uint8_t copy[BUF], *inner;
-	size_t ilen;
-
-	memcpy(copy, pkt, len);
-	return esp_sa_decap(in, copy, len, &inner, &ilen);
 }
 
 /* Every bit of every byte flipped: SPI -> ESP_ERR_SPI, anything else fails
@@ -210,16 +195,16 @@ static void test_tamper(void)
 
 			memcpy(bad, pkt, len);
 			bad[i] ^= (uint8_t)(1 << bit);
-			wrong += decap_copy(in, bad, len) != want;
+			wrong += esp_test_decap_copy(in, bad, len, NULL) != want;
 		}
 	CHECK_INT(wrong, 0);
 	CHECK(memcmp(&before, &in->replay, sizeof(before)) == 0);
 	for (size_t l = 0; l < ESP_MIN_LEN; l++)
-		wrong += decap_copy(in, pkt, l) != ESP_ERR_LENGTH;
+		wrong += esp_test_decap_copy(in, pkt, l, NULL) != ESP_ERR_LENGTH;
 	CHECK_INT(wrong, 0);
-	CHECK_INT(decap_copy(in, pkt, len - 4), ESP_ERR_AUTH);
-	CHECK_INT(decap_copy(in, pkt, len), ESP_OK);
-	CHECK_INT(decap_copy(in, pkt, len), ESP_ERR_REPLAY);
+	CHECK_INT(esp_test_decap_copy(in, pkt, len - 4, NULL), ESP_ERR_AUTH);
+	CHECK_INT(esp_test_decap_copy(in, pkt, len, NULL), ESP_OK);
+	CHECK_INT(esp_test_decap_copy(in, pkt, len, NULL), ESP_ERR_REPLAY);
 	esp_sa_free(in);
 }
 
@@ -235,7 +220,7 @@ static void test_not_gcm(void)
 	CHECK(gcm != NULL);
 	if (!gcm)
 		return;
-	CHECK_INT(decap_copy(gcm, pkt, len), ESP_ERR_AUTH);
+	CHECK_INT(esp_test_decap_copy(gcm, pkt, len, NULL), ESP_ERR_AUTH);
 	esp_sa_free(gcm);
 }
 
