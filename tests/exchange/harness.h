@@ -346,6 +346,18 @@ static inline bool log_has(const char *needle)
 	return r;
 }
 
+/* How many times needle stands in the captured log. */
+static inline unsigned log_count(const char *needle)
+{
+	char *t = logcap_text();
+	unsigned k = 0;
+
+	for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
+		k++;
+	free(t);
+	return k;
+}
+
 #define CHECK_LOG(needle) do { \
 	bool ok_ = log_has(needle); \
 	check_report(ok_, __FILE__, __LINE__, "log contains \"" needle "\""); \

@@ -79,17 +79,6 @@ static void fresh_log_window(struct net *n)
 	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
 }
 
-static unsigned log_count(const char *needle)
-{
-	char *t = logcap_text();
-	unsigned k = 0;
-
-	for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
-		k++;
-	free(t);
-	return k;
-}
-
 /* ---- negotiation and the happy path ---- */
 
 /* Both force (the same as yes), small packets: IKE_AUTH both ways and a

@@ -131,18 +131,6 @@ static void nonces_responder_gets_long(void)
 
 /* ---- what a flood of IKE_SA_INIT requests may cost ---- */
 
-/* How many log lines contain needle. */
-static unsigned log_count(const char *needle)
-{
-	char *t = logcap_text();
-	unsigned k = 0;
-
-	for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
-		k++;
-	free(t);
-	return k;
-}
-
 #define FLOOD 60
 
 /* Requests from the peer's address whose KE is the right length but not a
