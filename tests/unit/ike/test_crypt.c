@@ -460,7 +460,8 @@ static void test_cbc_partial_block(void)
 
 /* ---- Encrypted Fragments ---- */
 
-static const uint8_t piece[300] = { 0x11, 0x22, 0x33, [299] = 0x99 };
+/* Larger than any room test_fragment_room asks of it (datagrams below 400). */
+static const uint8_t piece[400] = { 0x11, 0x22, 0x33, [299] = 0x99, [399] = 0x77 };
 
 static int seal_frag(const struct ike_crypt_keys *k, uint16_t num, uint16_t total, size_t len,
 		     uint8_t *out, size_t cap)
