@@ -23,6 +23,7 @@ static bool push(char ***v, size_t *n, char *msg)
 }
 
 /* "FILE:LINE: WORDreason" (line 0: "FILE: WORDreason"), NULL on ENOMEM. */
+__attribute__((format(printf, 4, 0)))
 static char *format(const char *file, int line, const char *word, const char *fmt, va_list ap)
 {
 	char reason[1024];
