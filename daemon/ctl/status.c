@@ -87,9 +87,11 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 		return;
 	evbuffer_add_printf(out, "    %s, SPIs %016llx_i %016llx_r\n", algs,
 			    (unsigned long long)sa->spii, (unsigned long long)sa->spir);
-	evbuffer_add_printf(out, "    NAT-T: %s (NAT %s us: %s, in front of peer: %s)\n",
+	evbuffer_add_printf(out, "    NAT-T: %s (NAT %s us: %s, in front of peer: %s); "
+			    "IKE fragmentation: %s\n",
 			    sa->natt ? "yes, UDP 4500" : "no", "in front of",
-			    sa->nat_local ? "yes" : "no", sa->nat_remote ? "yes" : "no");
+			    sa->nat_local ? "yes" : "no", sa->nat_remote ? "yes" : "no",
+			    sa->frag ? "yes" : "no");
 }
 
 /* "0.0.0.0/0,::/0" for a selector list. */

@@ -180,6 +180,11 @@ test_tunnel() {
 			'Child SA #[0-9]+: ESP AES_GCM_16-256 ESN in UDP' "$n"
 		check_eq "$side: status --json: the Child SA's esn is true" True \
 			"$(mcvpn_json "$side" 'c["ike_sas"][0]["child_sas"][0]["esn"]')"
+		# fragmentation=yes on both (the default): both announced it
+		check_eq "$side: status --json: the IKE SA's fragmentation is true" True \
+			"$(mcvpn_json "$side" 'c["ike_sas"][0]["fragmentation"]')"
+		check_match "$side: mcvpnctl status says IKE fragmentation: yes" \
+			'IKE fragmentation: yes' "$n"
 	done
 	check_iface aws 192.168.2.1/30 10.105.0.0/16 10.106.0.0/16
 	check_iface oci 192.168.2.2/30 10.2.0.0/16 10.3.0.0/16
