@@ -90,6 +90,22 @@ static bool in_text(const struct import_file *f, const char *s)
 	return f->text && memmem(f->text, f->len, s, strlen(s)) != NULL;
 }
 
+static size_t occurrences(const struct import_file *f, const char *s)
+{
+	size_t n = 0, l = strlen(s);
+
+	if (!f->text)
+		return 0;
+	for (const char *p = f->text, *end = f->text + f->len; p && (size_t)(end - p) >= l;) {
+		p = memmem(p, (size_t)(end - p), s, l);
+		if (p) {
+			n++;
+			p++;
+		}
+	}
+	return n;
+}
+
 static void find_psks(const struct import_input *in, struct psks *p)
 {
 	const char *t = in->secrets.text, *end = t ? t + in->secrets.len : NULL;
@@ -105,7 +121,8 @@ static void find_psks(const struct import_input *in, struct psks *p)
 		if (q >= end || *q != '"' || !(close = memchr(q + 1, '"', (size_t)(end - q - 1))))
 			continue;
 		len = (size_t)(close - q - 1);
-		if (len < 6 || len >= sizeof(p->s[0]) || memchr(q + 1, '\0', len))
+		/* shorter ones may be any word a message also uses */
+		if (len < 12 || len >= sizeof(p->s[0]) || memchr(q + 1, '\0', len))
 			continue;
 		/* a line the parser takes: nothing but blanks or a comment after
 		 * the closing quote (else the line is skipped, its "secret" is
@@ -116,7 +133,11 @@ static void find_psks(const struct import_input *in, struct psks *p)
 			continue;
 		memcpy(p->s[p->n], q + 1, len);
 		p->s[p->n][len] = '\0';
-		if (!in_text(&in->conf, p->s[p->n]) && !in_text(&in->script, p->s[p->n]))
+		/* text that also stands elsewhere (the conf file, the script, or
+		 * another place of the secrets file: an include's path, an ID)
+		 * may be echoed from there */
+		if (!in_text(&in->conf, p->s[p->n]) && !in_text(&in->script, p->s[p->n]) &&
+		    occurrences(&in->secrets, p->s[p->n]) == 1)
 			p->n++;
 	}
 }
