@@ -153,22 +153,46 @@ static bool has(const char *text, const char *s)
  * own words merely equal the secret (libFuzzer learns the messages' text
  * from this file's searches, and writes it between quotes) shows the
  * unchanged bytes again, and is no leak. */
-static bool echoed(const struct import_input *in, const struct psks *p, size_t i)
+/* Secret i's bytes in text changed to a mark of fill (fill, or alt where the
+ * byte was fill already); false when that mark stands anywhere in the
+ * input besides (libFuzzer learns this file's marks too), as then the
+ * output may show it from there. */
+static bool mark_secret(const struct import_input *in, const struct psks *p, size_t i, char *text,
+			char *mark, char fill, char alt)
 {
 	size_t l = strlen(p->s[i]);
-	char *text = malloc(in->secrets.len), mark[256];
-	struct import_input alt = *in;
-	struct import_result r;
-	bool hit = false;
+	struct import_file f = { "secrets", text, in->secrets.len };
 
-	if (!text)
-		abort();
 	memcpy(text, in->secrets.text, in->secrets.len);
 	for (size_t k = 0; k < l; k++) {
-		mark[k] = text[p->off[i] + k] == 'Z' ? 'Y' : 'Z';
+		mark[k] = text[p->off[i] + k] == fill ? alt : fill;
 		text[p->off[i] + k] = mark[k];
 	}
 	mark[l] = '\0';
+	return !in_text(&in->conf, mark) && !in_text(&in->script, mark) && occurrences(&f, mark) == 1;
+}
+
+/* Whether PSK i is echoed: the import run again with that secret's bytes
+ * changed (its length kept) shows the changed bytes too.  A message whose
+ * own words merely equal the secret (libFuzzer learns the messages' text
+ * from this file's searches, and writes it between quotes) shows the
+ * unchanged bytes again, and is no leak. */
+static bool echoed(const struct import_input *in, const struct psks *p, size_t i)
+{
+	static const char fills[] = "ZQJXVK";
+	char *text = malloc(in->secrets.len), mark[256];
+	struct import_input alt = *in;
+	struct import_result r;
+	bool hit = false, marked = false;
+
+	if (!text)
+		abort();
+	for (size_t f = 0; !marked && fills[f + 1]; f++)
+		marked = mark_secret(in, p, i, text, mark, fills[f], fills[f + 1]);
+	if (!marked) {		/* every mark is in the input: undecidable, not a finding */
+		free(text);
+		return false;
+	}
 	alt.secrets.text = text;
 	import_libreswan(&alt, &r);
 	for (size_t m = 0; m < r.n_msgs && !hit; m++)
