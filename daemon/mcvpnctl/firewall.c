@@ -110,15 +110,51 @@ static bool firewalld_says_yes(const char *query)
 	return r.status == 0;
 }
 
-static enum firewall_answer firewalld(uint16_t port, char *what, size_t wl, char *fix, size_t fl)
+/* What verify asks of the host once, for both ports. */
+struct firewall {
+	bool firewalld;			/* it runs: its answers count */
+	const char *service;		/* "mcvpn" or "ipsec" when firewalld opens one */
+	int nft_status;			/* nft list ruleset's exit status (run()'s) */
+	char *ruleset;			/* its output, owned */
+};
+
+struct firewall *firewall_read(void)
+{
+	struct firewall *fw = calloc(1, sizeof(*fw));
+	char *argv[] = { "nft", "list", "ruleset", NULL };
+	struct run r;
+
+	if (!fw)
+		return NULL;
+	/* firewalld owns the ruleset while it runs: its own answer counts */
+	fw->firewalld = firewalld_says_yes("--state");
+	if (fw->firewalld) {
+		fw->service = firewalld_says_yes("--query-service=mcvpn") ? "mcvpn"
+			    : firewalld_says_yes("--query-service=ipsec") ? "ipsec" : NULL;
+		return fw;
+	}
+	run(argv, &r);
+	fw->nft_status = r.status;
+	fw->ruleset = r.out;
+	return fw;
+}
+
+void firewall_free(struct firewall *fw)
+{
+	if (!fw)
+		return;
+	free(fw->ruleset);
+	free(fw);
+}
+
+static enum firewall_answer firewalld(const struct firewall *fw, uint16_t port, char *what,
+				      size_t wl, char *fix, size_t fl)
 {
 	char q[64];
 
 	snprintf(q, sizeof(q), "--query-port=%u/udp", port);
-	if (firewalld_says_yes("--query-service=mcvpn"))
-		snprintf(what, wl, "%s", "firewalld: service mcvpn is open");
-	else if (firewalld_says_yes("--query-service=ipsec"))
-		snprintf(what, wl, "%s", "firewalld: service ipsec is open");
+	if (fw->service)
+		snprintf(what, wl, "firewalld: service %s is open", fw->service);
 	else if (firewalld_says_yes(q))
 		snprintf(what, wl, "firewalld: port %u/udp is open", port);
 	else {
@@ -130,22 +166,18 @@ static enum firewall_answer firewalld(uint16_t port, char *what, size_t wl, char
 	return FIREWALL_ADMITS;
 }
 
-static enum firewall_answer nftables(uint16_t port, char *what, size_t wl, char *fix, size_t fl)
+static enum firewall_answer nftables(const struct firewall *fw, uint16_t port, char *what,
+				     size_t wl, char *fix, size_t fl)
 {
-	char *argv[] = { "nft", "list", "ruleset", NULL };
 	char why[400], cmd[200];
-	struct run r;
 
-	run(argv, &r);
-	if (r.status != 0) {
-		snprintf(what, wl, "%s", r.status == -1 ? "no firewall checked (neither firewalld "
-			 "nor nft is installed)" : "nftables not checked: nft list ruleset failed "
-			 "(run verify as root)");
-		free(r.out);
+	if (fw->nft_status != 0 || !fw->ruleset) {
+		snprintf(what, wl, "%s", fw->nft_status == -1 ? "no firewall checked (neither "
+			 "firewalld nor nft is installed)" : "nftables not checked: nft list ruleset "
+			 "failed (run verify as root)");
 		return FIREWALL_UNKNOWN;
 	}
-	enum nft_admit a = nft_admits(r.out, port, why, sizeof(why), cmd, sizeof(cmd));
-	free(r.out);
+	enum nft_admit a = nft_admits(fw->ruleset, port, why, sizeof(why), cmd, sizeof(cmd));
 	snprintf(what, wl, "nftables: %s", why);
 	if (a == NFT_UNREADABLE)
 		return FIREWALL_UNKNOWN;
@@ -156,12 +188,15 @@ static enum firewall_answer nftables(uint16_t port, char *what, size_t wl, char 
 	return FIREWALL_REFUSES;
 }
 
-enum firewall_answer firewall_check(uint16_t port, char *what, size_t what_len, char *fix,
-				    size_t fix_len)
+enum firewall_answer firewall_check(const struct firewall *fw, uint16_t port, char *what,
+				    size_t what_len, char *fix, size_t fix_len)
 {
 	snprintf(fix, fix_len, "%s", "");
-	/* firewalld owns the ruleset while it runs: its own answer counts */
-	if (firewalld_says_yes("--state"))
-		return firewalld(port, what, what_len, fix, fix_len);
-	return nftables(port, what, what_len, fix, fix_len);
+	if (!fw) {
+		snprintf(what, what_len, "%s", "the firewall not checked: out of memory");
+		return FIREWALL_UNKNOWN;
+	}
+	if (fw->firewalld)
+		return firewalld(fw, port, what, what_len, fix, fix_len);
+	return nftables(fw, port, what, what_len, fix, fix_len);
 }

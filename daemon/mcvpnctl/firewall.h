@@ -15,9 +15,17 @@ enum firewall_answer {
 	FIREWALL_UNKNOWN,	/* no firewall tool, or it could not be asked: why says */
 };
 
-/* what: who answered and how ("firewalld, zone public: service mcvpn");
+struct firewall;
+
+/* Asks the host once, for every port checked after: whether firewalld runs
+ * and which service it opens, else nft's ruleset.  The caller frees it
+ * (firewall_free); NULL when out of memory (firewall_check says so). */
+struct firewall *firewall_read(void);
+void firewall_free(struct firewall *fw);
+
+/* what: who answered and how ("firewalld: service mcvpn is open");
  * fix: the command that opens the port. */
-enum firewall_answer firewall_check(uint16_t port, char *what, size_t what_len, char *fix,
-				    size_t fix_len);
+enum firewall_answer firewall_check(const struct firewall *fw, uint16_t port, char *what,
+				    size_t what_len, char *fix, size_t fix_len);
 
 #endif

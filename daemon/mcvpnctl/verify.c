@@ -118,10 +118,10 @@ static void check_port(struct vctx *v, const char *proc_root, uint16_t port, boo
 	result(v, ok || (err == EADDRINUSE && daemon_up), what, fix);
 }
 
-static void check_firewall(struct vctx *v, uint16_t port)
+static void check_firewall(struct vctx *v, const struct firewall *fw, uint16_t port)
 {
 	char what[64], how[512], fix[1100];
-	enum firewall_answer a = firewall_check(port, how, sizeof(how), fix, sizeof(fix));
+	enum firewall_answer a = firewall_check(fw, port, how, sizeof(how), fix, sizeof(fix));
 
 	snprintf(what, sizeof(what), "the firewall lets UDP %u in", port);
 	if (a == FIREWALL_UNKNOWN) {
@@ -216,8 +216,10 @@ int verify_run(const char *config_dir, const char *ctl_path, const char *proc_ro
 	check_tun(&v);
 	check_port(&v, proc_root, 500, up);
 	check_port(&v, proc_root, 4500, up);
-	check_firewall(&v, 500);
-	check_firewall(&v, 4500);
+	struct firewall *fw = firewall_read();
+	check_firewall(&v, fw, 500);
+	check_firewall(&v, fw, 4500);
+	firewall_free(fw);
 	check_sysctl(&v, proc_root, "net.ipv4.ip_forward", "1", NULL,
 		     "a gateway forwards the routed subnets");
 	check_sysctl(&v, proc_root, "net.ipv4.conf.all.rp_filter", "0", "2",
