@@ -73,17 +73,54 @@ enum conf_routing { CONF_ROUTING_MCVPND, CONF_ROUTING_EXTERNAL };
 enum conf_dpdaction { CONF_DPD_RESTART, CONF_DPD_CLEAR, CONF_DPD_HOLD };
 
 /* IKEv2 ID types (RFC 7296 3.5): @fqdn, user@fqdn, an address, @[key id]. */
+/* CONF_ID_DN: a distinguished name, rightid="C=JP, O=Example, CN=vpn" (or
+ * leftid=%fromcert / no leftid with leftcert=: the certificate's subject),
+ * kept as DER and compared as X.509 names are (crypto/x509.h,
+ * x509_dn_equal).  CONF_ID_ANY: rightid=%fromcert (or %any) with
+ * certificates: whatever ID the peer sends, as long as its certificate
+ * names it (the certificate and rightca=/rightcert= decide). */
 enum conf_id_type {
-	CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_RFC822 = 3, CONF_ID_IPV6 = 5, CONF_ID_KEY_ID = 11,
+	CONF_ID_ANY = 0,
+	CONF_ID_IPV4 = 1, CONF_ID_FQDN = 2, CONF_ID_RFC822 = 3, CONF_ID_IPV6 = 5, CONF_ID_DN = 9,
+	CONF_ID_KEY_ID = 11,
 };
 
 struct conf_id {
 	enum conf_id_type type;
-	uint8_t data[256];	/* 4 or 16 address bytes, the FQDN without '@', the
-				 * user@fqdn, or the key ID's text without "@[" "]" */
+	uint8_t data[512];	/* 4 or 16 address bytes, the FQDN without '@', the
+				 * user@fqdn, the key ID's text without "@[" "]", or
+				 * the DN's DER; nothing for CONF_ID_ANY */
 	size_t len;
-	char text[260];		/* as an operator reads it: "198.51.100.10", "@vpn.example",
-				 * "ops@vpn.example", "@[key-id]" */
+	char text[520];		/* as an operator reads it: "198.51.100.10", "@vpn.example",
+				 * "ops@vpn.example", "@[key-id]", "C=JP, O=Example, CN=vpn",
+				 * "%fromcert" */
+};
+
+/* authby=: a pre-shared key (secret, psk: the default), or digital
+ * signatures with certificates (rsasig, ecdsa, rsa-sha2, rsa-sha2_256, ...,
+ * ecdsa-sha2_384, and comma lists of them; strongSwan's pubkey). */
+enum conf_authby { CONF_AUTHBY_SECRET, CONF_AUTHBY_SIG };
+#define CONF_SIGKEY_RSA 1u	/* authby= allows RSA keys (ours and the peer's) */
+#define CONF_SIGKEY_ECDSA 2u	/* ... ECDSA keys */
+/* leftsendcert= (libreswan's and strongSwan's key): our CERT payloads
+ * always (the default), only when the peer sent a CERTREQ, or never (the
+ * peer has our certificate pinned). */
+enum conf_sendcert { CONF_SENDCERT_ALWAYS, CONF_SENDCERT_IFASKED, CONF_SENDCERT_NEVER };
+
+struct x509_cert;
+struct sig_key;
+/* A conn's certificates and key, read when the configuration is loaded
+ * (PEM files; the key named in a secrets file as `: RSA FILE` or
+ * `: ECDSA FILE`); owned by the conn (conf_free). */
+struct conf_certs {
+	struct x509_cert **leftcert;	/* leftcert=: ours first, then the intermediates
+					 * that followed it in the file (sent as CERT too) */
+	size_t n_leftcert;
+	struct sig_key *leftkey;	/* the private key whose public half is leftcert's */
+	struct x509_cert **rightca;	/* rightca=: the CAs a peer's certificate must lead to */
+	size_t n_rightca;
+	struct x509_cert *rightcert;	/* rightcert=: the peer's own certificate, pinned (its
+					 * CERT payload must be this one, or it may send none) */
 };
 
 #define CONF_MAX_ALGS 8
@@ -184,7 +221,15 @@ struct conf_conn {
 	struct sockaddr_storage probe;	/* probe=; AF_UNSPEC: no probe */
 	uint32_t probe_interval;	/* probe-interval=, seconds: 1 to 3600, default 10 */
 
-	struct secret *psk;		/* owned; matched from the secrets files */
+	struct secret *psk;		/* owned; matched from the secrets files (authby=secret) */
+
+	enum conf_authby authby;
+	uint8_t sig_keys;		/* CONF_SIGKEY_*: the key types authby= allows */
+	uint8_t sig_hashes;		/* 1 << enum sig_hash (crypto/sig.h) for each hash
+					 * authby= allows: SHA2-256/384/512 by default, one
+					 * with rsa-sha2_384 and the like */
+	enum conf_sendcert sendcert;	/* leftsendcert= */
+	struct conf_certs *certs;	/* owned; NULL with authby=secret */
 };
 
 /* config setup: the daemon-wide settings (conf/setup.c holds their table);

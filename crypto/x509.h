@@ -8,6 +8,7 @@
 #ifndef MCVPN_CRYPTO_X509_H
 #define MCVPN_CRYPTO_X509_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -58,5 +59,18 @@ int x509_verify(const struct x509_cert *ee, struct x509_cert *const *chain, size
  * there are no SANs, which IKE has no need of).  -1 with why. */
 int x509_matches_id(const struct x509_cert *c, enum x509_id type, const uint8_t *id, size_t len,
 		    char *why, size_t wl);
+
+/* Distinguished names as IKE IDs (ID_DER_ASN1_DN) and as operators write
+ * them ("C=JP, O=Example, CN=vpn.example", libreswan's and strongSwan's
+ * form; '/'-separated OpenSSL form too). */
+/* text -> DER into der (cap bytes), its length in *len.  0, or -1 with why. */
+int x509_dn_parse(const char *text, uint8_t *der, size_t cap, size_t *len, char *why, size_t wl);
+/* DER -> "C=JP, O=Example, CN=vpn.example" (cut to buflen; "(not a DN)" for
+ * bytes that do not parse: they may be a peer's). */
+void x509_dn_text(const uint8_t *der, size_t len, char *buf, size_t buflen);
+/* Whether two DER names are the same name (X.509's comparison: the
+ * canonical form, so a PrintableString and a UTF8String of the same text
+ * are equal); false for bytes that do not parse. */
+bool x509_dn_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 #endif

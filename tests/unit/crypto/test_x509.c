@@ -297,6 +297,50 @@ static void test_ids(struct x509_cert *ca, struct x509_cert *rsa, struct x509_ce
 				  sizeof(why)), -1);
 }
 
+/* DNs as operators write them: the subject openssl(1) wrote (PrintableString
+ * or UTF8String, whichever it chose) equals the one parsed from text, in
+ * either form; every malformed one says why. */
+static void test_dns(struct x509_cert *rsa)
+{
+	uint8_t der[512];
+	char text[300];
+	const uint8_t *subj;
+	size_t len, slen;
+
+	subj = x509_subject_der(rsa, &slen);
+	CHECK_INT(x509_dn_parse("O=mcvpn test, CN=vpn.example.com", der, sizeof(der), &len, why,
+				sizeof(why)), 0);
+	CHECK(x509_dn_equal(der, len, subj, slen));
+	CHECK_INT(x509_dn_parse("/O=mcvpn test/CN=vpn.example.com", der, sizeof(der), &len, why,
+				sizeof(why)), 0);
+	CHECK(x509_dn_equal(der, len, subj, slen));
+	CHECK_INT(x509_dn_parse("  O = mcvpn test ,CN= VPN.example.com", der, sizeof(der), &len, why,
+				sizeof(why)), 0);
+	CHECK(x509_dn_equal(der, len, subj, slen));	/* X.509 compares case-blind */
+	CHECK_INT(x509_dn_parse("CN=vpn.example.com, O=mcvpn test", der, sizeof(der), &len, why,
+				sizeof(why)), 0);
+	CHECK(!x509_dn_equal(der, len, subj, slen));	/* order matters */
+	CHECK_INT(x509_dn_parse("O=a\\, b, CN=x", der, sizeof(der), &len, why, sizeof(why)), 0);
+	x509_dn_text(der, len, text, sizeof(text));
+	CHECK_STR(text, "O=a\\, b, CN=x");
+	x509_dn_text(subj, slen, text, sizeof(text));
+	CHECK_STR(text, "O=mcvpn test, CN=vpn.example.com");
+	CHECK_INT(x509_dn_parse("E=ops@example.com, C=JP", der, sizeof(der), &len, why, sizeof(why)), 0);
+	CHECK(!x509_dn_equal(der, len - 1, subj, slen));
+	x509_dn_text(der, len - 1, text, sizeof(text));
+	CHECK_STR(text, "(not a DN)");
+	CHECK_INT(x509_dn_parse("O=x, XYZ=1", der, sizeof(der), &len, why, sizeof(why)), -1);
+	CHECK_CONTAINS(why, "XYZ= is not an attribute");
+	CHECK_INT(x509_dn_parse("vpn.example.com", der, sizeof(der), &len, why, sizeof(why)), -1);
+	CHECK_CONTAINS(why, "is not NAME=value");
+	CHECK_INT(x509_dn_parse("C=JPN", der, sizeof(der), &len, why, sizeof(why)), -1);
+	CHECK_CONTAINS(why, "not a valid value");
+	CHECK_INT(x509_dn_parse("", der, sizeof(der), &len, why, sizeof(why)), -1);
+	CHECK_CONTAINS(why, "empty");
+	CHECK_INT(x509_dn_parse("O=mcvpn test, CN=vpn.example.com", der, 10, &len, why, sizeof(why)), -1);
+	CHECK_CONTAINS(why, "too long");
+}
+
 static void test_spki(struct x509_cert *ca)
 {
 	uint8_t h[20];
@@ -331,6 +375,7 @@ int main(int argc, char **argv)
 		test_chains(ca, in, rsa, p256);
 		test_ids(ca, rsa, p384);
 		test_spki(ca);
+		test_dns(rsa);
 	}
 	x509_free(ca);
 	x509_free(in);
