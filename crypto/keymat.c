@@ -229,3 +229,18 @@ out:
 	secret_free(octets);
 	return r;
 }
+
+struct secret *keymat_signed_octets(unsigned prf, const uint8_t *msg, size_t msglen,
+				    const uint8_t *nonce, size_t noncelen,
+				    const struct secret *sk_p, const uint8_t *idbody, size_t idlen)
+{
+	uint8_t maced_id[PRF_MAX_OUT];
+	size_t hlen = prf_out_len(prf);
+	struct secret *octets = NULL;
+
+	if (hlen && sk_p && !prf_compute(prf, sk_p->buf, sk_p->len, idbody, idlen, maced_id))
+		octets = concat((struct part[]){ { msg, msglen }, { nonce, noncelen },
+						 { maced_id, hlen } }, 3);
+	OPENSSL_cleanse(maced_id, sizeof(maced_id));
+	return octets;
+}

@@ -47,4 +47,11 @@ int keymat_psk_auth(unsigned prf, const uint8_t *psk, size_t psklen,
 		    const uint8_t *msg, size_t msglen, const uint8_t *nonce, size_t noncelen,
 		    const struct secret *sk_p, const uint8_t *idbody, size_t idlen, uint8_t *out);
 
+/* The octets a signature covers (2.15): msg | nonce | prf(sk_p, idbody), the
+ * same InitiatorSignedOctets / ResponderSignedOctets as above, whole, for a
+ * signature (crypto/sig.h).  Caller frees (NULL on failure). */
+struct secret *keymat_signed_octets(unsigned prf, const uint8_t *msg, size_t msglen,
+				    const uint8_t *nonce, size_t noncelen,
+				    const struct secret *sk_p, const uint8_t *idbody, size_t idlen);
+
 #endif

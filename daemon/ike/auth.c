@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication, and the
- * first Child SA with its traffic selectors. */
+/* IKE_AUTH (RFC 7296 1.2, 2.15): identities, PSK authentication (or
+ * certificates: auth_sig.c), and the first Child SA with its traffic
+ * selectors. */
 #include "daemon/ike/engine.h"
 
 #include <arpa/inet.h>
@@ -13,10 +14,15 @@
 #include "crypto/alg.h"
 #include "crypto/rand.h"
 #include "crypto/secret.h"
+#include "crypto/x509.h"
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ike/ts.h"
 #include "daemon/base/bytes.h"
+
+/* An IKE_AUTH message of ours: IDs, AUTH, proposals and selectors fit in
+ * 2 KB; certificates (a chain of RSA-4096 ones) need more. */
+#define IKE_AUTH_MAX 16384
 
 /* ID payload body: type, 3 reserved bytes, data. Returns its length. */
 static size_t id_body(const struct conf_id *id, uint8_t *out, size_t cap)
@@ -42,6 +48,11 @@ static void id_describe(const struct pl_data *id, char *buf, size_t len)
 	else if (id->kind == ID_FQDN || id->kind == ID_RFC822_ADDR)
 		snprintf(buf, len, "%s%s", id->kind == ID_FQDN ? "@" : "",
 			 log_escape(id->data, id->len, name, sizeof(name)));
+	else if (id->kind == ID_DER_ASN1_DN) {
+		x509_dn_text(id->data, id->len, name, sizeof(name));
+		snprintf(buf, len, "\"%s\"", log_escape((const uint8_t *)name, strlen(name), name,
+							 sizeof(name)));
+	}
 	else
 		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);
 }
@@ -61,13 +72,26 @@ static int psk_auth(const struct ike_sa *sa, bool initiator_side, const uint8_t 
 			       sa->ni, sa->nilen, sa->keys.sk_pr, idb, idlen, out);
 }
 
-static int verify_auth(const struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_initiator)
+/* The peer's AUTH under the conn's authby=: 0, or -1 with why. */
+static int verify_auth(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_initiator,
+		       char *why, size_t wl)
 {
 	const struct pl_data *id = peer_is_initiator ? &msg->idi : &msg->idr;
 	uint8_t want[64];
 	size_t n = prf_out_len(sa->alg.prf);
 
-	if (msg->auth.kind != AUTH_METHOD_PSK || msg->auth.len != n || n > sizeof(want))
+	if (sa->conn->cfg->authby == CONF_AUTHBY_SIG)
+		return ike_sig_verify(sa, msg, peer_is_initiator, why, wl);
+	snprintf(why, wl, "its AUTH does not match our PSK");
+	if (msg->auth.kind != AUTH_METHOD_PSK) {
+		snprintf(why, wl, "it authenticates with AUTH method %u (%s), but authby=secret",
+			 msg->auth.kind, msg->auth.kind == AUTH_METHOD_RSA ||
+			 msg->auth.kind == AUTH_METHOD_DIGITAL_SIGNATURE ||
+			 (msg->auth.kind >= AUTH_METHOD_ECDSA_256 && msg->auth.kind <= AUTH_METHOD_ECDSA_521)
+			 ? "a signature: set authby=rsasig or ecdsa and certificates" : "unknown");
+		return -1;
+	}
+	if (msg->auth.len != n || n > sizeof(want))
 		return -1;
 	if (psk_auth(sa, peer_is_initiator, id->body, id->body_len, want))
 		return -1;
@@ -76,21 +100,32 @@ static int verify_auth(const struct ike_sa *sa, const struct ike_msg *msg, bool 
 	return r ? -1 : 0;
 }
 
+/* Our ID, [CERT,] [CERTREQ,] [IDr,] AUTH (RFC 7296 1.2's order). */
 static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
 {
-	uint8_t idb[300], auth[64];
-	size_t idlen = id_body(&sa->conn->cfg->leftid, idb, sizeof(idb));
+	const struct conf_conn *cfg = sa->conn->cfg;
+	uint8_t idb[sizeof(cfg->leftid.data) + 4], auth[1 + 255 + SIG_MAX], method = AUTH_METHOD_PSK;
+	size_t idlen = id_body(&cfg->leftid, idb, sizeof(idb)), alen = prf_out_len(sa->alg.prf);
+	bool sig = cfg->authby == CONF_AUTHBY_SIG;
 
-	if (!idlen || psk_auth(sa, sa->initiator, idb, idlen, auth))
+	if (!idlen)
+		return -1;
+	if (sig ? ike_sig_auth_make(sa, idb, idlen, &method, auth, sizeof(auth), &alen)
+		: psk_auth(sa, sa->initiator, idb, idlen, auth))
 		return -1;
 	pl_data_build(b, id_type, idb[0], idb + 4, idlen - 4);
-	if (sa->initiator) {	/* tell the responder which identity we expect */
-		uint8_t rb[300];
-		size_t rlen = id_body(&sa->conn->cfg->rightid, rb, sizeof(rb));
+	if (sig)
+		ike_sig_certs_add(sa, b);
+	if (sa->initiator) {
+		ike_sig_certreq_add(sa, b);
+		/* tell the responder which identity we expect (not "any") */
+		uint8_t rb[sizeof(cfg->rightid.data) + 4];
+		size_t rlen = cfg->rightid.type != CONF_ID_ANY
+				      ? id_body(&cfg->rightid, rb, sizeof(rb)) : 0;
 		if (rlen)
 			pl_data_build(b, PL_IDR, rb[0], rb + 4, rlen - 4);
 	}
-	pl_data_build(b, PL_AUTH, AUTH_METHOD_PSK, auth, prf_out_len(sa->alg.prf));
+	pl_data_build(b, PL_AUTH, method, auth, alen);
 	secret_wipe(auth, sizeof(auth));
 	return 0;
 }
@@ -100,7 +135,7 @@ int ike_auth_start(struct ike_sa *sa)
 	const struct conf_conn *cfg = sa->conn->cfg;
 	struct ike_proposal props[CONF_MAX_ALGS];
 	struct ike_ts tsl[CONF_MAX_SUBNETS], tsr[CONF_MAX_SUBNETS];
-	uint8_t out[4096], inner[4096];
+	uint8_t out[IKE_AUTH_MAX], inner[IKE_AUTH_MAX];
 	struct ike_msgb b;
 	struct ike_hdr h;
 	uint8_t spi[4];
@@ -132,7 +167,7 @@ int ike_auth_start(struct ike_sa *sa)
 
 static void respond_error(struct ike_sa *sa, uint16_t type, bool with_auth)
 {
-	uint8_t out[1024], inner[1024];
+	uint8_t out[IKE_AUTH_MAX], inner[IKE_AUTH_MAX];
 	struct ike_msgb b;
 	struct ike_hdr h;
 
@@ -162,12 +197,16 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	bool moved = conn != sa->conn;
 	sa->conn = conn;
 	const struct conf_conn *cfg = conn->cfg;
-	if (verify_auth(sa, msg, true)) {
-		IKE_SA_LOG(sa, LOG_WARNING,
-			   "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK", got);
+	char why[400];
+	if (msg->n_certreq)
+		sa->peer_certreq = true;
+	if (verify_auth(sa, msg, true, why, sizeof(why))) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s: %s", got, why);
 		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		return false;
 	}
+	if (cfg->authby == CONF_AUTHBY_SIG)
+		IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
 	sa->authenticated = true;
 	if (moved)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
@@ -220,7 +259,7 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	struct ike_proposal prop;
 	struct ike_ts tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
 	size_t ntsi = 0, ntsr = 0;
-	uint8_t out[4096], inner[4096];
+	uint8_t out[IKE_AUTH_MAX], inner[IKE_AUTH_MAX];
 	struct ike_msgb b;
 	struct ike_hdr h;
 
@@ -280,12 +319,14 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "peer ID mismatch");
 		return false;
 	}
-	if (verify_auth(sa, msg, false)) {
-		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s's AUTH does not match our PSK",
-			   got);
+	char why[400];
+	if (verify_auth(sa, msg, false, why, sizeof(why))) {
+		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s: %s", got, why);
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
 		return false;
 	}
+	if (cfg->authby == CONF_AUTHBY_SIG)
+		IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
 	return true;
 }
 

@@ -153,6 +153,25 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 		      const struct sockaddr_storage *remote, bool natt, struct ike_msg *msg);
 void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
+
+/* auth_sig.c: certificate authentication (authby= signatures). */
+/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256/384/512, in IKE_SA_INIT. */
+void ike_sig_notify_add(struct ike_msgb *b);
+/* The peer's: 1 << enum sig_hash for each hash it named; 0 when it sent none. */
+uint8_t ike_sig_notify_read(const struct ike_msg *msg);
+/* A CERTREQ naming the conn's rightca= CAs (none with authby=secret or a
+ * pinned rightcert= alone). */
+void ike_sig_certreq_add(const struct ike_sa *sa, struct ike_msgb *b);
+/* Our CERT payloads: leftcert= and its intermediates, as leftsendcert= says. */
+void ike_sig_certs_add(const struct ike_sa *sa, struct ike_msgb *b);
+/* Our AUTH's method and data (cap bytes), signed over our ID payload's body
+ * idb; 0, or -1 (logged). */
+int ike_sig_auth_make(struct ike_sa *sa, const uint8_t *idb, size_t idlen, uint8_t *method,
+		      uint8_t *auth, size_t cap, size_t *len);
+/* The peer's AUTH by its certificate: 0 (why says which certificate and
+ * algorithm), or -1 with why. */
+int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_initiator,
+		   char *why, size_t wl);
 void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg);
 void ike_auth_on_response(struct ike_sa *sa, struct ike_msg *msg);
 void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg);

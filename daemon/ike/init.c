@@ -64,6 +64,7 @@ int ike_init_start(struct ike_sa *sa)
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
 	if (ike_frag_enabled(sa))	/* RFC 7383 2.3 */
 		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_sig_notify_add(&b);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < 0)
 		return -1;
@@ -172,6 +173,8 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg)
 	}
 	sa->spir = msg->hdr.spir;
 	sa->frag = ike_frag_enabled(sa) && ike_msg_notify(msg, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->peer_sig_hashes = ike_sig_notify_read(msg);
+	sa->peer_certreq = msg->n_certreq > 0;
 	memcpy(sa->nr, msg->nonce.data, msg->nonce.len);
 	sa->nrlen = msg->nonce.len;
 	set_alg(sa, &c);
@@ -250,6 +253,9 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 			   sa->conn->cfg->encapsulation);
 	if (sa->frag)	/* the initiator announced it and we do too (RFC 7383 2.3) */
 		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (sa->peer_sig_hashes)	/* RFC 7427 4: in answer to the initiator's */
+		ike_sig_notify_add(&b);
+	ike_sig_certreq_add(sa, &b);	/* for the conn the addresses chose */
 	return ike_msgb_finish_plain(&b);
 }
 
@@ -286,6 +292,8 @@ static struct ike_sa *responder_sa(struct ike_engine *eng, struct conn *conn,
 	}
 	detect_nat(sa, msg, 0);
 	sa->frag = ike_frag_enabled(sa) && ike_msg_notify(msg, N_IKEV2_FRAGMENTATION_SUPPORTED);
+	sa->peer_sig_hashes = ike_sig_notify_read(msg);
+	sa->peer_certreq = msg->n_certreq > 0;
 	return sa;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "crypto/x509.h"
 #include "daemon/base/sockaddr.h"
 #include "daemon/ike/ts.h"
 
@@ -26,11 +27,18 @@ bool ike_match_addrs(const struct conf_conn *cfg, const struct sockaddr_storage 
 }
 
 /* Names (FQDN, user@FQDN) compare without regard to case, as DNS names do
- * and as the config does; everything else byte for byte. */
+ * and as the config does; DNs as X.509 compares them; everything else byte
+ * for byte.  rightid=%fromcert takes any ID: the certificate must name it
+ * (ike/auth_sig.c). */
 bool ike_match_id(const struct pl_data *got, const struct conf_id *want)
 {
 	bool name = got->kind == ID_FQDN || got->kind == ID_RFC822_ADDR;
 
+	if (want->type == CONF_ID_ANY)
+		return true;
+	if (want->type == CONF_ID_DN)
+		return got->kind == ID_DER_ASN1_DN &&
+		       x509_dn_equal(got->data, got->len, want->data, want->len);
 	if (got->kind != (unsigned)want->type || got->len != want->len)
 		return false;
 	for (size_t i = 0; i < want->len; i++) {

@@ -22,18 +22,18 @@ struct pl_rule {
 
 static const struct pl_rule init_rules[] = {	/* request and response */
 	{ PL_SA, 1, 1 }, { PL_KE, 1, 1 }, { PL_NONCE, 1, 1 },
-	{ PL_NOTIFY, 0, N_MANY }, { PL_VENDOR, 0, MANY }, { PL_CERTREQ, 0, MANY },
+	{ PL_NOTIFY, 0, N_MANY }, { PL_VENDOR, 0, MANY }, { PL_CERTREQ, 0, IKE_MAX_CERT },
 };
 static const struct pl_rule auth_req_rules[] = {
 	{ PL_IDI, 1, 1 }, { PL_IDR, 0, 1 }, { PL_AUTH, 1, 1 },
 	{ PL_SA, 1, 1 }, { PL_TSI, 1, 1 }, { PL_TSR, 1, 1 },
-	{ PL_CERT, 0, MANY }, { PL_CERTREQ, 0, MANY }, { PL_CP, 0, 1 },
+	{ PL_CERT, 0, IKE_MAX_CERT }, { PL_CERTREQ, 0, IKE_MAX_CERT }, { PL_CP, 0, 1 },
 	{ PL_NOTIFY, 0, N_MANY }, { PL_VENDOR, 0, MANY },
 };
 static const struct pl_rule auth_resp_rules[] = {
 	{ PL_IDR, 1, 1 }, { PL_AUTH, 1, 1 },
 	{ PL_SA, 1, 1 }, { PL_TSI, 1, 1 }, { PL_TSR, 1, 1 },
-	{ PL_CERT, 0, MANY }, { PL_CP, 0, 1 },
+	{ PL_CERT, 0, IKE_MAX_CERT }, { PL_CP, 0, 1 },
 	{ PL_NOTIFY, 0, N_MANY }, { PL_VENDOR, 0, MANY },
 };
 static const struct pl_rule child_rules[] = {	/* a Child SA, new or rekeyed, both ways */

@@ -157,6 +157,9 @@ struct ike_sa {
 	/* req and resp hold one message, or its fragments back to back (each a
 	 * whole IKE message with its own length): sent and resent all together */
 	bool frag;			/* both sides sent IKEV2_FRAGMENTATION_SUPPORTED */
+	uint8_t peer_sig_hashes;	/* the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 4):
+					 * 1 << enum sig_hash for each; 0 none sent */
+	bool peer_certreq;		/* the peer sent a CERTREQ (leftsendcert=ifasked) */
 	struct ike_frag_rx frag_rx[2];	/* [0] the peer's request, [1] a response */
 
 	struct child_sa *children;	/* owned list */

@@ -118,6 +118,15 @@ void pl_data_build(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_
 	ike_msgb_pl_end(b, off);
 }
 
+void pl_cert_build(struct ike_msgb *b, uint8_t type, uint8_t encoding, const uint8_t *data,
+		   size_t len)
+{
+	size_t off = ike_msgb_pl_begin(b, type);
+	wbuf_u8(b->cur, encoding);
+	wbuf_bytes(b->cur, data, len);
+	ike_msgb_pl_end(b, off);
+}
+
 void pl_notify_build(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
 		     uint16_t type, const uint8_t *data, size_t len)
 {

@@ -29,6 +29,7 @@ struct ike_hdr {
 #define IKE_MAX_TS 8
 #define IKE_MAX_NOTIFY 16
 #define IKE_MAX_DELETE 4
+#define IKE_MAX_CERT 8		/* CERT payloads kept (a chain); CERTREQ likewise */
 
 struct ike_transform {
 	uint8_t type;
@@ -63,6 +64,15 @@ struct pl_notify {
 	uint8_t spi_size;
 	uint16_t type;
 	const uint8_t *spi;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* CERT (RFC 7296 3.6) or CERTREQ (3.7): the encoding, then a certificate
+ * (X.509: its DER) or a CERTREQ's list of 20-byte SHA-1 hashes of CAs'
+ * SubjectPublicKeyInfo (empty: any CA). */
+struct pl_cert {
+	uint8_t encoding;
 	const uint8_t *data;
 	size_t len;
 };
@@ -113,6 +123,9 @@ struct ike_msg {
 	struct pl_notify notify[IKE_MAX_NOTIFY];
 	uint8_t n_delete;
 	struct pl_delete del[IKE_MAX_DELETE];
+	uint8_t n_cert, n_certreq;	/* kept, at most IKE_MAX_CERT each (count[] has all) */
+	struct pl_cert cert[IKE_MAX_CERT];
+	struct pl_cert certreq[IKE_MAX_CERT];
 	uint16_t unsupported_critical;	/* type of the first unknown critical payload, 0 none */
 	uint8_t count[PL_LAST - PL_FIRST + 1];	/* of each known payload type, outside
 						 * and inside SK, by PL_xx - PL_FIRST */
@@ -147,6 +160,7 @@ int pl_sa_parse(struct cur *c, struct pl_sa *sa);
 int pl_ts_parse(struct cur *c, struct pl_ts *ts);
 int pl_notify_parse(struct cur *c, struct pl_notify *n);
 int pl_delete_parse(struct cur *c, struct pl_delete *d);
+int pl_cert_parse(struct cur *c, uint8_t type, struct pl_cert *out);
 
 /* First notify of a type, or NULL. */
 const struct pl_notify *ike_msg_notify(const struct ike_msg *msg, uint16_t type);
@@ -179,6 +193,9 @@ void ike_msgb_pl_end(struct ike_msgb *b, size_t off);
 struct ike_proposal;
 void pl_sa_build(struct ike_msgb *b, const struct ike_proposal *props, size_t n);
 void pl_data_build(struct ike_msgb *b, uint8_t type, uint16_t kind, const uint8_t *data, size_t len);
+/* CERT or CERTREQ (type): encoding, then data. */
+void pl_cert_build(struct ike_msgb *b, uint8_t type, uint8_t encoding, const uint8_t *data,
+		   size_t len);
 void pl_notify_build(struct ike_msgb *b, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
 		     uint16_t type, const uint8_t *data, size_t len);
 void pl_delete_build(struct ike_msgb *b, uint8_t proto, uint8_t spi_size,

@@ -185,6 +185,23 @@ int pl_delete_parse(struct cur *c, struct pl_delete *d)
 	return IKE_OK;
 }
 
+/* CERT: encoding, a certificate (never empty); CERTREQ: encoding, hashes of
+ * CAs, 20 bytes each for X.509 (none: any CA, RFC 7296 3.7).  Other
+ * encodings are kept as they are: the engine says it cannot use them. */
+int pl_cert_parse(struct cur *c, uint8_t type, struct pl_cert *out)
+{
+	out->encoding = cur_u8(c);
+	if (!cur_ok(c))
+		return IKE_ERR_SYNTAX;
+	out->len = cur_left(c);
+	out->data = cur_take(c, out->len);
+	if (type == PL_CERT && out->len == 0)
+		return IKE_ERR_SYNTAX;
+	if (type == PL_CERTREQ && out->encoding == CERT_X509_SIGNATURE && out->len % 20)
+		return IKE_ERR_SYNTAX;
+	return IKE_OK;
+}
+
 /* KE: group(2) reserved(2); ID and AUTH: type(1) reserved(3); Nonce: none. */
 static int data_parse(struct cur *c, uint8_t type, struct pl_data *d)
 {
@@ -250,8 +267,16 @@ static int body_parse(struct ike_msg *m, uint8_t type, struct cur *b)
 		if (m->n_delete == IKE_MAX_DELETE)
 			return IKE_ERR_TOO_MANY;
 		return pl_delete_parse(b, &m->del[m->n_delete++]);
+	case PL_CERT:
+	case PL_CERTREQ: {
+		struct pl_cert spare;
+		uint8_t *n = type == PL_CERT ? &m->n_cert : &m->n_certreq;
+		struct pl_cert *slot = type == PL_CERT ? m->cert : m->certreq;
+		/* beyond the kept ones only counted: the rules refuse so many */
+		return pl_cert_parse(b, type, *n < IKE_MAX_CERT ? &slot[(*n)++] : &spare);
 	}
-	cur_skip(b, cur_left(b));	/* CERT, CERTREQ, V, CP, EAP: accepted, not used */
+	}
+	cur_skip(b, cur_left(b));	/* V, CP, EAP: accepted, not used */
 	return IKE_OK;
 }
 

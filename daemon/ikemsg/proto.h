@@ -66,7 +66,18 @@ enum ike_transform_type {
 #define TRANS_ATTR_KEYLEN 14
 #define TRANS_ATTR_TV 0x8000
 
-enum ike_auth_method { AUTH_METHOD_PSK = 2 };
+/* RFC 7296 3.8, RFC 4754 (ECDSA r|s), RFC 7427 (Digital Signature). */
+enum ike_auth_method {
+	AUTH_METHOD_RSA = 1,		/* RSASSA-PKCS1-v1_5 with SHA-1 */
+	AUTH_METHOD_PSK = 2,
+	AUTH_METHOD_ECDSA_256 = 9,	/* P-256 with SHA-256, r|s */
+	AUTH_METHOD_ECDSA_384 = 10,
+	AUTH_METHOD_ECDSA_521 = 11,
+	AUTH_METHOD_DIGITAL_SIGNATURE = 14,
+};
+
+/* CERT and CERTREQ encodings (RFC 7296 3.6): the only one IKEv2 requires. */
+enum ike_cert_encoding { CERT_X509_SIGNATURE = 4 };
 
 enum ike_id_type {
 	ID_IPV4_ADDR = 1,
