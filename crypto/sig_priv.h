@@ -5,6 +5,7 @@
 #define MCVPN_CRYPTO_SIG_PRIV_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "crypto/sig.h"
 
@@ -17,5 +18,8 @@ struct sig_pub {
 };
 
 enum sig_key_type sig_type_of(const EVP_PKEY *pk);
+
+/* A name as x509_dn_text prints it (x509_dn.c), for x509.c's messages. */
+void x509_name_text(const X509_NAME *n, char *buf, size_t buflen);
 
 #endif

@@ -151,17 +151,8 @@ int x509_spki_sha1(const struct x509_cert *c, uint8_t out[20])
 
 void x509_subject_str(const struct x509_cert *c, char *buf, size_t len)
 {
-	BIO *b = BIO_new(BIO_s_mem());
-	int n;
-
-	snprintf(buf, len, "%s", "?");
-	if (!b)
-		return;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(c->x), 0,
-			       XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_read(b, buf, (int)len - 1)) > 0)
-		buf[n] = '\0';
-	BIO_free(b);
+	snprintf(buf, len, "?");
+	x509_name_text(X509_get_subject_name(c->x), buf, len);	/* as rightid= writes it */
 }
 
 /* A certificate that signs IKE: key usage (when present) allows

@@ -4,6 +4,8 @@
  * DER that ID_DER_ASN1_DN carries, and X.509's comparison of two names. */
 #include "crypto/x509.h"
 
+#include "crypto/sig_priv.h"
+
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -121,25 +123,29 @@ static X509_NAME *name_of(const uint8_t *der, size_t len)
 #define DN_FLAGS (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS | \
 		  (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB))
 
-void x509_dn_text(const uint8_t *der, size_t len, char *buf, size_t buflen)
+void x509_name_text(const X509_NAME *n, char *buf, size_t buflen)
 {
-	X509_NAME *n = name_of(der, len);
-	BIO *b;
+	BIO *b = BIO_new(BIO_s_mem());
 	long got;
 	char *mem;
 
-	if (!buflen)
-		return;
-	snprintf(buf, buflen, "(not a DN)");
-	if (!n)
-		return;
-	b = BIO_new(BIO_s_mem());
-	/* RFC 2253's escaping, most significant first, ", " between: as
+	/* RFC 2253's escaping, in the order of the DER, ", " between: as
 	 * libreswan and strongSwan print them; UTF-8 kept, controls escaped */
 	if (b && X509_NAME_print_ex(b, n, 0, DN_FLAGS) >= 0 &&
 	    (got = BIO_get_mem_data(b, &mem)) >= 0)
 		snprintf(buf, buflen, "%.*s", (int)got, mem);
 	BIO_free(b);
+}
+
+void x509_dn_text(const uint8_t *der, size_t len, char *buf, size_t buflen)
+{
+	X509_NAME *n = name_of(der, len);
+
+	if (!buflen)
+		return;
+	snprintf(buf, buflen, "(not a DN)");
+	if (n)
+		x509_name_text(n, buf, buflen);
 	X509_NAME_free(n);
 }
 

@@ -205,9 +205,9 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		return false;
 	}
+	sa->authenticated = true;	/* before the line: a stranger's lines are limited */
 	if (cfg->authby == CONF_AUTHBY_SIG)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
-	sa->authenticated = true;
 	if (moved)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
 	if (ike_msg_has(msg, PL_IDR) && !ike_match_id(&msg->idr, &cfg->leftid)) {

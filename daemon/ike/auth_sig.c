@@ -39,20 +39,29 @@ static const char *scheme_name(enum sig_scheme s)
 	switch (s) {
 	case SIG_RSA_PKCS1: return "RSA PKCS#1 v1.5";
 	case SIG_RSA_PSS: return "RSA-PSS";
-	case SIG_ECDSA:
-	case SIG_ECDSA_RAW: return "ECDSA";
+	case SIG_ECDSA: return "ECDSA";
+	case SIG_ECDSA_RAW: return "ECDSA (RFC 4754)";
 	}
 	return "?";
 }
 
-void ike_sig_notify_add(struct ike_msgb *b)
+void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b)
 {
+	const struct conf_conn *cfg = sa->conn ? sa->conn->cfg : NULL;
+	/* the conn's authby= hashes; a PSK conn's peer may still be another
+	 * conn's (ike/match.c at IKE_AUTH): then every one we verify */
+	unsigned set = cfg && cfg->authby == CONF_AUTHBY_SIG ? cfg->sig_hashes & OUR_HASHES
+							     : OUR_HASHES;
 	uint8_t data[6];
+	size_t n = 0;
 
-	put_be16(data, SIG_SHA256);
-	put_be16(data + 2, SIG_SHA384);
-	put_be16(data + 4, SIG_SHA512);
-	pl_notify_build(b, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, data, sizeof(data));
+	for (unsigned h = SIG_SHA256; h <= SIG_SHA512; h++)
+		if (set & (1u << h)) {
+			put_be16(data + n, (uint16_t)h);
+			n += 2;
+		}
+	if (n)
+		pl_notify_build(b, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, data, n);
 }
 
 uint8_t ike_sig_notify_read(const struct ike_msg *msg)

@@ -155,8 +155,9 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
 
 /* auth_sig.c: certificate authentication (authby= signatures). */
-/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256/384/512, in IKE_SA_INIT. */
-void ike_sig_notify_add(struct ike_msgb *b);
+/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) in IKE_SA_INIT: SHA2-256/384/512,
+ * or those the conn's authby= allows. */
+void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b);
 /* The peer's: 1 << enum sig_hash for each hash it named; 0 when it sent none. */
 uint8_t ike_sig_notify_read(const struct ike_msg *msg);
 /* A CERTREQ naming the conn's rightca= CAs (none with authby=secret or a

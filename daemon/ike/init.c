@@ -64,7 +64,7 @@ int ike_init_start(struct ike_sa *sa)
 	nat_build_notifies(&b, sa->spii, 0, &sa->local, &sa->remote, cfg->encapsulation);
 	if (ike_frag_enabled(sa))	/* RFC 7383 2.3 */
 		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
-	ike_sig_notify_add(&b);
+	ike_sig_notify_add(sa, &b);
 	int len = ike_msgb_finish_plain(&b);
 	if (len < 0)
 		return -1;
@@ -254,7 +254,7 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 	if (sa->frag)	/* the initiator announced it and we do too (RFC 7383 2.3) */
 		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (sa->peer_sig_hashes)	/* RFC 7427 4: in answer to the initiator's */
-		ike_sig_notify_add(&b);
+		ike_sig_notify_add(sa, &b);
 	ike_sig_certreq_add(sa, &b);	/* for the conn the addresses chose */
 	return ike_msgb_finish_plain(&b);
 }

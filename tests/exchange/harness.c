@@ -26,6 +26,7 @@
  * first reading, cut to a whole second so that time() ticks at the same
  * virtual instants in every run, plus virt_ns. */
 static int64_t virt_ns;
+static int64_t wall_shift_s;	/* net_wall_shift */
 static struct timespec mono_base, wall_base;
 static bool mono_set, wall_set;
 bool net_real_realtime;
@@ -54,8 +55,11 @@ int clock_gettime(clockid_t clk, struct timespec *ts)
 		return frozen(CLOCK_MONOTONIC, &mono_base, &mono_set, ts);
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		if (!net_real_realtime)
-			return frozen(CLOCK_REALTIME, &wall_base, &wall_set, ts);
+		if (!net_real_realtime) {
+			int r = frozen(CLOCK_REALTIME, &wall_base, &wall_set, ts);
+			ts->tv_sec += (time_t)wall_shift_s;
+			return r;
+		}
 		break;
 	default:
 		break;
@@ -66,10 +70,16 @@ int clock_gettime(clockid_t clk, struct timespec *ts)
 time_t time(time_t *t)
 {
 	struct timespec ts;
-	time_t now = frozen(CLOCK_REALTIME, &wall_base, &wall_set, &ts) ? (time_t)-1 : ts.tv_sec;
+	time_t now = frozen(CLOCK_REALTIME, &wall_base, &wall_set, &ts) ? (time_t)-1
+									: ts.tv_sec + (time_t)wall_shift_s;
 	if (t)
 		*t = now;
 	return now;
+}
+
+void net_wall_shift(int64_t seconds)
+{
+	wall_shift_s = seconds;
 }
 
 void net_clock_rewind(void)

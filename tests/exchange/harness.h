@@ -258,6 +258,10 @@ void net_tick(struct net *n, unsigned ms, unsigned step_ms);
 /* Virtual time back to its start.  Only between nets (no event base may live
  * across it): each fuzz input starts at the same instant. */
 void net_clock_rewind(void);
+/* The wall clock (time(), CLOCK_REALTIME) this many seconds away from the
+ * virtual one from now on, the monotonic clock untouched: a certificate
+ * expired or not yet valid without waiting (0: back). */
+void net_wall_shift(int64_t seconds);
 /* Set (the fuzz target): clock_gettime(CLOCK_REALTIME) reads the real clock,
  * which libFuzzer times its runs with; time(), the engine's wall clock, stays
  * virtual.  Clear by default: both clocks virtual. */

@@ -5,7 +5,7 @@
 # intermediate, end-entity certificates (RSA from the intermediate with
 # DNS, IP and e-mail subjectAltNames; ECDSA P-256 and P-384 from the root;
 # one whose key usage allows no signatures; one for e-mail only; one from
-# another CA), an encrypted key, signatures of data.bin made by openssl
+# another CA; the exchange tests' two ends, RSA and ECDSA), an encrypted key, signatures of data.bin made by openssl
 # (PKCS#1 v1.5, PSS, ECDSA) and the SHA-1 of the root's
 # SubjectPublicKeyInfo.  Valid for a century from now.
 set -eu
@@ -44,7 +44,15 @@ issue mail ca "-newkey rsa:2048" "/O=mcvpn test/CN=mail.example" \
 	"subjectAltName=DNS:mail.example\nextendedKeyUsage=emailProtection"
 issue stranger other "-newkey rsa:2048" "/O=somebody else/CN=vpn.example.com" \
 	"subjectAltName=DNS:vpn.example.com"
+# the two ends of tests/exchange (harness.h): A 198.51.100.10, B 203.0.113.20
+issue a-rsa int "-newkey rsa:2048" "/O=mcvpn test/CN=a.example" \
+	"subjectAltName=DNS:a.example,IP:198.51.100.10\nkeyUsage=critical,digitalSignature"
+issue a-p256 ca "-newkey ec -pkeyopt ec_paramgen_curve:P-256" "/O=mcvpn test/CN=a256.example" \
+	"subjectAltName=DNS:a256.example,IP:198.51.100.10\nkeyUsage=digitalSignature"
+issue b-p384 ca "-newkey ec -pkeyopt ec_paramgen_curve:P-384" "/O=mcvpn test/CN=b384.example" \
+	"subjectAltName=DNS:b384.example,IP:203.0.113.20\nkeyUsage=digitalSignature"
 cat rsa.pem int.pem >rsa-chain.pem
+cat a-rsa.pem int.pem >a-rsa-chain.pem
 q openssl pkey -in rsa.key -aes256 -passout pass:secret -out encrypted.key
 
 printf 'the octets IKE signs' >data.bin

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* PSK AUTH (RFC 7296 2.15):
+/* PSK AUTH (RFC 7296 2.15), and the octets a signature covers:
  *   AUTH = prf(prf(PSK, "Key Pad for IKEv2"), msg | nonce | prf(SK_p, IDx'))
  * Expected values computed with Python's hmac/hashlib (independent of this
  * code) from these inputs: PSK "correct horse battery staple"; msg = 80
@@ -50,6 +50,28 @@ static void check_auth(unsigned prf, const char *hex)
 	secret_free(sk_p);
 }
 
+/* The octets a signature covers (2.15): msg | nonce | prf(SK_p, IDx'), the
+ * last computed with Python's hmac (HMAC-SHA2-256) from the inputs above. */
+static void check_signed_octets(void)
+{
+	struct secret *sk_p = secret_dup(skp, sizeof(skp));
+	unsigned char maced[32];
+	struct secret *o;
+
+	check_unhex("0b02bd97213e492d2bfbf3aae85f0c6fbbb7741cb59270251e94dee1f89a9c4f", maced, sizeof(maced));
+	o = keymat_signed_octets(PRF_HMAC_SHA2_256, msg, sizeof(msg), nonce, sizeof(nonce), sk_p,
+				 idbody, sizeof(idbody));
+	CHECK(o && o->len == sizeof(msg) + sizeof(nonce) + 32);
+	if (o && o->len == sizeof(msg) + sizeof(nonce) + 32) {
+		CHECK_MEM(o->buf, msg, sizeof(msg));
+		CHECK_MEM(o->buf + sizeof(msg), nonce, sizeof(nonce));
+		CHECK_MEM(o->buf + sizeof(msg) + sizeof(nonce), maced, 32);
+	}
+	secret_free(o);
+	CHECK(keymat_signed_octets(PRF_NONE, msg, 1, nonce, 1, sk_p, idbody, 1) == NULL);
+	secret_free(sk_p);
+}
+
 int main(void)
 {
 	load();
@@ -60,5 +82,6 @@ int main(void)
 		   "48b017b6da71dbfb0c8a903276ec6040");
 	CHECK_INT(keymat_psk_auth(PRF_NONE, (const uint8_t *)psk, 1, msg, 1, nonce, 1, NULL,
 				  idbody, 1, msg), -1);
+	check_signed_octets();
 	return check_summary("crypto-auth");
 }

@@ -243,7 +243,7 @@ static void test_chains(struct x509_cert *ca, struct x509_cert *in, struct x509_
 	/* the intermediate not sent */
 	CHECK_INT(x509_verify(rsa, NULL, 0, cas, 1, now, why, sizeof(why)), -1);
 	CHECK_CONTAINS(why, "unable to get local issuer certificate");
-	CHECK_CONTAINS(why, "CN = vpn.example.com");
+	CHECK_CONTAINS(why, "CN=vpn.example.com");
 	/* another CA's certificate, with the same name */
 	CHECK_INT(x509_verify(stranger, NULL, 0, cas, 1, now, why, sizeof(why)), -1);
 	CHECK_INT(x509_verify(rsa, chain, 1, others, 1, now, why, sizeof(why)), -1);
@@ -259,7 +259,7 @@ static void test_chains(struct x509_cert *ca, struct x509_cert *in, struct x509_
 	CHECK_CONTAINS(why, "extended key usage");
 	CHECK_INT(x509_verify(rsa, chain, 1, NULL, 0, now, why, sizeof(why)), -1);
 	x509_subject_str(rsa, subj, sizeof(subj));
-	CHECK_STR(subj, "O = mcvpn test, CN = vpn.example.com");
+	CHECK_STR(subj, "O=mcvpn test, CN=vpn.example.com");
 	x509_free(other);
 	x509_free(noku);
 	x509_free(mail);

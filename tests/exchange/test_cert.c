@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Certificate authentication between two engines (RFC 7296 2.15, RFC 7427),
+ * with a PKI that openssl(1) made (tests/unit/crypto/mkcerts.sh, run by
+ * x509_test.sh into DIR): RSA through an intermediate and ECDSA P-256/P-384
+ * from the root, IDs as addresses, DNs and %fromcert, a pinned certificate
+ * with leftsendcert=never/ifasked, a peer without RFC 7427 (ECDSA by RFC
+ * 4754; RSA would be SHA-1: refused), and IKE_AUTH in fragments.  Then every
+ * way a peer's certificate or AUTH can be wrong is refused with its reason:
+ * another CA, expired, not yet valid, no signing key usage, an ID its
+ * certificate does not name, someone else's certificate with its own key,
+ * a PSK against certificates and the other way round, a key type or hashes
+ * authby= does not allow, no certificate at all, not the pinned one.
+ *
+ *   test_cert DIR */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "crypto/sig.h"
+#include "crypto/x509.h"
+#include "daemon/base/log.h"
+#include "harness.h"
+
+static const char *dir;
+
+static const char *at(const char *name)
+{
+	static char path[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
+	return path[i];
+}
+
+#define ALL_HASHES ((1u << SIG_SHA256) | (1u << SIG_SHA384) | (1u << SIG_SHA512))
+#define BOTH_KEYS (CONF_SIGKEY_RSA | CONF_SIGKEY_ECDSA)
+
+/* One side's certificate configuration, as the conf keys will say it. */
+struct certs {
+	const char *cert, *key;		/* leftcert= (PEM, chain after it), its key */
+	const char *ca;			/* rightca=, or NULL */
+	const char *pin;		/* rightcert=, or NULL */
+	uint8_t keys, hashes;		/* authby=: 0 = both key types, all hashes */
+	enum conf_sendcert send;
+	bool leftid_dn;			/* leftid = the certificate's subject (%fromcert) */
+	const char *rightid_dn;		/* rightid="..." as a DN */
+	bool rightid_any;		/* rightid=%fromcert */
+	const char *leftid_fqdn;	/* leftid=@... */
+	bool psk;			/* authby=secret after all */
+};
+
+static struct x509_cert **load_list(const char *name, size_t *n)
+{
+	struct x509_cert **list = NULL;
+	char why[300];
+
+	*n = 0;
+	if (name && x509_load_pem(at(name), &list, n, why, sizeof(why)))
+		fprintf(stderr, "  %s\n", why);
+	return list;
+}
+
+static void set_id_dn(struct conf_id *id, const uint8_t *der, size_t len, const char *text)
+{
+	id->type = CONF_ID_DN;
+	memcpy(id->data, der, len);
+	id->len = len;
+	snprintf(id->text, sizeof(id->text), "%s", text);
+}
+
+/* The certificates into the loaded conn (what conf/ will do from the keys). */
+static void side_certs(struct side *s, const struct certs *o)
+{
+	struct conf_conn *cfg = (struct conf_conn *)s->conn.cfg;
+	struct conf_certs *cc = calloc(1, sizeof(*cc));
+	char why[300];
+
+	if (o->psk)
+		return;
+	cfg->authby = CONF_AUTHBY_SIG;
+	cfg->sig_keys = o->keys ? o->keys : BOTH_KEYS;
+	cfg->sig_hashes = o->hashes ? o->hashes : ALL_HASHES;
+	cfg->sendcert = o->send;
+	cfg->certs = cc;
+	cc->leftcert = load_list(o->cert, &cc->n_leftcert);
+	if (sig_key_load(at(o->key), &cc->leftkey, why, sizeof(why)))
+		fprintf(stderr, "  %s\n", why);
+	cc->rightca = load_list(o->ca, &cc->n_rightca);
+	if (o->pin) {
+		size_t n;
+		struct x509_cert **l = load_list(o->pin, &n);
+		cc->rightcert = l ? l[0] : NULL;
+		if (l)
+			l[0] = NULL;
+		x509_list_free(l, n);
+	}
+	CHECK(cc->n_leftcert && cc->leftkey && (cc->n_rightca || cc->rightcert));
+	if (o->leftid_dn && cc->n_leftcert) {
+		size_t len;
+		const uint8_t *der = x509_subject_der(cc->leftcert[0], &len);
+		char text[300];
+		x509_subject_str(cc->leftcert[0], text, sizeof(text));
+		set_id_dn(&cfg->leftid, der, len, text);
+	}
+	if (o->rightid_dn) {
+		uint8_t der[512];
+		size_t len;
+		CHECK_INT(x509_dn_parse(o->rightid_dn, der, sizeof(der), &len, why, sizeof(why)), 0);
+		set_id_dn(&cfg->rightid, der, len, o->rightid_dn);
+	}
+	if (o->rightid_any) {
+		memset(&cfg->rightid, 0, sizeof(cfg->rightid));
+		cfg->rightid.type = CONF_ID_ANY;
+		snprintf(cfg->rightid.text, sizeof(cfg->rightid.text), "%%fromcert");
+	}
+	if (o->leftid_fqdn) {
+		cfg->leftid.type = CONF_ID_FQDN;
+		cfg->leftid.len = strlen(o->leftid_fqdn);
+		memcpy(cfg->leftid.data, o->leftid_fqdn, cfg->leftid.len);
+		snprintf(cfg->leftid.text, sizeof(cfg->leftid.text), "@%s", o->leftid_fqdn);
+	}
+}
+
+/* Ours to free, before the conf goes (it did not make them). */
+static void side_certs_free(struct side *s)
+{
+	struct conf_conn *cfg = (struct conf_conn *)s->conn.cfg;
+	struct conf_certs *cc = cfg->certs;
+
+	if (!cc)
+		return;
+	x509_list_free(cc->leftcert, cc->n_leftcert);
+	x509_list_free(cc->rightca, cc->n_rightca);
+	x509_free(cc->rightcert);
+	sig_key_free(cc->leftkey);
+	free(cc);
+	cfg->certs = NULL;
+}
+
+static bool established(const struct side *s)
+{
+	const struct ike_sa *sa = s->conn.ike;
+	return sa && sa->state == IKE_S_ESTABLISHED && s->n_inst >= 1;
+}
+
+static bool both_up(struct net *n)
+{
+	return established(&n->s[SIDE_A]) && established(&n->s[SIDE_B]);
+}
+
+/* A (initiator, the first set) and B (responder) with their certificates:
+ * one IKE SA set up from start to end, A's and B's messages checked. */
+static struct certs A_RSA = { .cert = "a-rsa-chain.pem", .key = "a-rsa.key", .ca = "ca.pem" };
+static struct certs B_RSA = { .cert = "rsa-chain.pem", .key = "rsa.key", .ca = "ca.pem" };
+
+static void start(struct net *n, const struct certs *a, const struct certs *b, const char *extra)
+{
+	struct side_opts oa = { .autostart = "start", .extra = extra };
+	struct side_opts ob = { .autostart = "add", .extra = extra };
+
+	CHECK_INT(net_init(n, &oa, &ob), 0);
+	/* past the limit on lines about unauthenticated peers (log.h) that
+	 * the scenarios before filled */
+	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	side_certs(&n->s[SIDE_A], a);
+	side_certs(&n->s[SIDE_B], b);
+	CHECK_INT(net_initiate(n, SIDE_A), 0);
+	net_run(n);
+}
+
+static void finish(struct net *n)
+{
+	check_net_sane(n);
+	side_certs_free(&n->s[SIDE_A]);
+	side_certs_free(&n->s[SIDE_B]);
+	net_free(n);
+}
+
+static bool inner_has(const struct pkt *p, uint8_t type)
+{
+	return p && p->view.opened && (p->view.inner & PL_BIT(type));
+}
+
+static void up(const char *name, const struct certs *a, const struct certs *b, const char *log_a,
+	       const char *log_b)
+{
+	struct net n;
+
+	scenario_begin(name);
+	start(&n, a, b, "fragmentation=no");	/* whole messages: their payloads seen */
+	CHECK(both_up(&n));
+	/* RFC 7427 announced both ways; B asks for a certificate from rightca= */
+	const struct pkt *ia = net_find(&n, SIDE_A, IKE_SA_INIT, 0, 0);
+	const struct pkt *ib = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
+	CHECK(ia && view_has_notify(&ia->view, N_SIGNATURE_HASH_ALGORITHMS));
+	CHECK(ib && view_has_notify(&ib->view, N_SIGNATURE_HASH_ALGORITHMS));
+	CHECK(ib && (ib->view.outer & PL_BIT(PL_CERTREQ)) == (b->ca ? PL_BIT(PL_CERTREQ) : 0));
+	const struct pkt *qa = net_find(&n, SIDE_A, IKE_AUTH, 0, 0);
+	const struct pkt *rb = net_find(&n, SIDE_B, IKE_AUTH, 1, 0);
+	CHECK(inner_has(qa, PL_CERT) == (a->send != CONF_SENDCERT_NEVER &&
+					 (a->send == CONF_SENDCERT_ALWAYS || b->ca)));
+	CHECK(inner_has(qa, PL_CERTREQ) == (a->ca != NULL));
+	CHECK(inner_has(rb, PL_CERT) == (b->send != CONF_SENDCERT_NEVER &&
+					 (b->send == CONF_SENDCERT_ALWAYS || a->ca)));
+	if (log_a) {
+		char want[300];
+		snprintf(want, sizeof(want), "\"A\": #1: peer %s", log_a);
+		CHECK(log_has(want));
+		if (!log_has(want))
+			fprintf(stderr, "  no log line \"%s\"\n", want);
+	}
+	if (log_b) {
+		char want[300];
+		snprintf(want, sizeof(want), "\"B\": #1: peer %s", log_b);
+		CHECK(log_has(want));
+		if (!log_has(want))
+			fprintf(stderr, "  no log line \"%s\"\n", want);
+	}
+	finish(&n);
+	scenario_end(true);
+}
+
+static void all_up(void)
+{
+	up("RSA through an intermediate, both ways, address IDs", &A_RSA, &B_RSA,
+	   "203.0.113.20 authenticated: certificate \"O=mcvpn test, CN=vpn.example.com\", "
+	   "RSA-PSS SHA2-256",
+	   "198.51.100.10 authenticated: certificate \"O=mcvpn test, CN=a.example\", "
+	   "RSA-PSS SHA2-256");
+
+	static const struct certs a_ec = { .cert = "a-p256.pem", .key = "a-p256.key", .ca = "ca.pem" };
+	static const struct certs b_ec = { .cert = "b-p384.pem", .key = "b-p384.key", .ca = "ca.pem" };
+	up("ECDSA P-256 and P-384, each with its curve's hash", &a_ec, &b_ec,
+	   "203.0.113.20 authenticated: certificate \"O=mcvpn test, CN=b384.example\", ECDSA SHA2-384",
+	   "198.51.100.10 authenticated: certificate \"O=mcvpn test, CN=a256.example\", ECDSA SHA2-256");
+	up("RSA against ECDSA", &A_RSA, &b_ec, "203.0.113.20 authenticated", "198.51.100.10 authenticated");
+
+	/* DNs: A names B's subject as rightid=, B takes whatever its certificate says */
+	struct certs a_dn = A_RSA, b_dn = B_RSA;
+	a_dn.leftid_dn = b_dn.leftid_dn = true;
+	a_dn.rightid_dn = "O=mcvpn test, CN=vpn.example.com";
+	b_dn.rightid_any = true;
+	up("IDs as DNs and %fromcert", &a_dn, &b_dn,
+	   "\"O=mcvpn test, CN=vpn.example.com\" authenticated",
+	   "\"O=mcvpn test, CN=a.example\" authenticated");
+
+	/* pinned: B has A's certificate and A sends none; B sends its own only
+	 * because A asks (A has rightca=) */
+	struct certs a_pin = A_RSA, b_pin = B_RSA;
+	a_pin.send = CONF_SENDCERT_NEVER;
+	b_pin.ca = NULL;
+	b_pin.pin = "a-rsa.pem";
+	b_pin.send = CONF_SENDCERT_IFASKED;
+	up("rightcert= pinned, leftsendcert=never and ifasked", &a_pin, &b_pin,
+	   "203.0.113.20 authenticated", "198.51.100.10 authenticated: certificate \"O=mcvpn test, CN=a.example\"");
+	/* both pinned, nobody asks, nobody sends */
+	struct certs a_pin2 = a_pin;
+	a_pin2.ca = NULL;
+	a_pin2.pin = "rsa.pem";
+	a_pin2.send = CONF_SENDCERT_IFASKED;
+	up("both pinned, no CERT either way", &a_pin2, &b_pin, "203.0.113.20 authenticated",
+	   "198.51.100.10 authenticated");
+	/* authby=rsa-sha2_512 on B: A signs with what B allows */
+	struct certs b_512 = B_RSA;
+	b_512.hashes = 1u << SIG_SHA512;
+	up("authby= narrows the hash", &A_RSA, &b_512, "203.0.113.20 authenticated: certificate "
+	   "\"O=mcvpn test, CN=vpn.example.com\", RSA-PSS SHA2-512",
+	   "198.51.100.10 authenticated: certificate \"O=mcvpn test, CN=a.example\", RSA-PSS SHA2-512");
+}
+
+/* A peer that knows no RFC 7427: A's SIGNATURE_HASH_ALGORITHMS turned
+ * into a status notify nobody knows on its way, so neither side has the
+ * other's: ECDSA signs by RFC 4754 (AUTH methods 9 and 10), RSA cannot
+ * (it would be SHA-1). */
+static enum verdict hide_sig_hashes(struct net *n, struct pkt *p, void *arg)
+{
+	static struct ike_msg m;
+
+	struct ike_sa *sa = n->s[SIDE_A].conn.ike;
+
+	(void)arg;
+	if (p->from != SIDE_A || p->hdr.exchange != IKE_SA_INIT || !sa ||
+	    sa->init_req_len != p->len || memcmp(sa->init_req, p->buf, p->len) ||
+	    ike_msg_parse_header(p->buf, p->len, &m) || ike_msg_parse_payloads(&m))
+		return V_PASS;
+	/* A's own copy too (AUTH signs it): as if A had sent it so */
+	for (unsigned i = 0; i < m.n_notify; i++)
+		if (m.notify[i].type == N_SIGNATURE_HASH_ALGORITHMS && m.notify[i].spi_size == 0) {
+			size_t off = (size_t)(m.notify[i].data - p->buf) - 2;
+			p->buf[off] = sa->init_req[off] = 0x9c;	/* 40000 */
+			p->buf[off + 1] = sa->init_req[off + 1] = 0x40;
+		}
+	return V_PASS;
+}
+
+static void legacy(void)
+{
+	static const struct certs a_ec = { .cert = "a-p256.pem", .key = "a-p256.key", .ca = "ca.pem" };
+	static const struct certs b_ec = { .cert = "b-p384.pem", .key = "b-p384.key", .ca = "ca.pem" };
+	struct side_opts oa = { .autostart = "start" }, ob = { .autostart = "add" };
+	struct net n;
+
+	scenario_begin("no RFC 7427: ECDSA by RFC 4754");
+	CHECK_INT(net_init(&n, &oa, &ob), 0);
+	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	side_certs(&n.s[SIDE_A], &a_ec);
+	side_certs(&n.s[SIDE_B], &b_ec);
+	n.hook = hide_sig_hashes;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(both_up(&n));
+	const struct pkt *ib = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
+	CHECK(ib && !view_has_notify(&ib->view, N_SIGNATURE_HASH_ALGORITHMS));
+	CHECK_LOG("\"A\": #1: peer 203.0.113.20 authenticated: certificate \"O=mcvpn test, "
+		  "CN=b384.example\", ECDSA (RFC 4754) SHA2-384");
+	CHECK_LOG("\"B\": #1: peer 198.51.100.10 authenticated: certificate \"O=mcvpn test, "
+		  "CN=a256.example\", ECDSA (RFC 4754) SHA2-256");
+	finish(&n);
+	scenario_end(true);
+
+	scenario_begin("no RFC 7427: RSA refuses SHA-1");
+	CHECK_INT(net_init(&n, &oa, &ob), 0);
+	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	side_certs(&n.s[SIDE_A], &A_RSA);
+	side_certs(&n.s[SIDE_B], &B_RSA);
+	n.hook = hide_sig_hashes;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	net_advance(&n, 5000);
+	CHECK(!established(&n.s[SIDE_A]));
+	CHECK_LOG("\"A\": #1: cannot sign our AUTH: the peer did not announce RFC 7427 signatures "
+		  "(SIGNATURE_HASH_ALGORITHMS): RSA would need SHA-1");
+	CHECK_INT(net_count(&n, SIDE_A, IKE_AUTH, 0), 0);
+	finish(&n);
+	scenario_end(true);
+}
+
+/* IKE_AUTH with two RSA chains does not fit 576-byte packets: fragments. */
+static void fragments(void)
+{
+	struct net n;
+
+	scenario_begin("certificates in IKE fragments");
+	start(&n, &A_RSA, &B_RSA, "fragmentation=force\nike-fragment-size=576");
+	CHECK(both_up(&n));
+	const struct pkt *qa = net_find(&n, SIDE_A, IKE_AUTH, 0, 0);
+	CHECK(qa && qa->len <= 576 - 28);
+	CHECK(net_count(&n, SIDE_A, IKE_AUTH, 0) >= 4);	/* two certificates: > 2 KB */
+	CHECK(net_count(&n, SIDE_B, IKE_AUTH, 1) >= 4);
+	finish(&n);
+	scenario_end(true);
+}
+
+/* B refuses A (or A refuses B's answer: by_a): the refuser says why. */
+static void refused(const char *name, const struct certs *a, const struct certs *b, bool by_a,
+		    const char *why)
+{
+	struct net n;
+	char want[400];
+
+	scenario_begin(name);
+	start(&n, a, b, NULL);
+	net_advance(&n, 5000);
+	CHECK(!established(&n.s[SIDE_A]));
+	CHECK(by_a || !established(&n.s[SIDE_B]));	/* a responder is done before A checks */
+	snprintf(want, sizeof(want), "\"%s\": #1: AUTHENTICATION_FAILED: peer ", by_a ? "A" : "B");
+	CHECK(log_has(want));
+	CHECK(log_has(why));
+	if (!log_has(want) || !log_has(why))
+		fprintf(stderr, "  expected \"%s...%s\"\n", want, why);
+	if (!by_a)
+		CHECK_LOG("\"A\": #1: peer refused IKE_AUTH: AUTHENTICATION_FAILED");
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_AUTH], 1);
+	if (!by_a)
+		check_nothing_installed(&n);
+	finish(&n);
+	scenario_end(true);
+}
+
+static void all_refused(void)
+{
+	struct certs a = A_RSA, b = B_RSA;
+
+	a.cert = "stranger.pem", a.key = "stranger.key", a.leftid_fqdn = "vpn.example.com";
+	b.rightid_any = true;
+	refused("a certificate from another CA", &a, &b, false,
+		"its certificate \"O=somebody else, CN=vpn.example.com\": unable to get local issuer");
+	refused("the responder's certificate from another CA", &A_RSA, &(struct certs){
+		.cert = "stranger.pem", .key = "stranger.key", .ca = "ca.pem" }, true,
+		"its certificate \"O=somebody else, CN=vpn.example.com\": unable to get local issuer");
+
+	a = A_RSA, b = B_RSA;
+	a.cert = "noku.pem", a.key = "noku.key", a.leftid_fqdn = "noku.example";
+	b.rightid_any = true;
+	refused("a certificate whose key usage allows no signatures", &a, &b, false,
+		"key usage allows no signatures");
+
+	a = A_RSA, b = B_RSA;
+	a.leftid_fqdn = "not-a.example";
+	b.rightid_any = true;
+	refused("an ID its certificate does not name", &a, &b, false,
+		"its ID is not in its certificate \"O=mcvpn test, CN=a.example\"");
+
+	/* A shows B's certificate (public, anyone may have it) with its own key */
+	a = A_RSA, b = B_RSA;
+	a.cert = "rsa-chain.pem", a.leftid_fqdn = "vpn.example.com";
+	b.rightid_any = true;
+	refused("someone else's certificate, signed with another key", &a, &b, false,
+		"RSA-PSS SHA2-256 signature does not verify with the key of its certificate "
+		"\"O=mcvpn test, CN=vpn.example.com\"");
+
+	a = A_RSA, b = B_RSA;
+	a.psk = true;
+	refused("a PSK against certificates", &a, &b, false, "authenticates with a pre-shared key");
+	b.psk = true, a.psk = false;
+	refused("certificates against a PSK", &a, &b, false, "but authby=secret");
+
+	a = A_RSA, b = B_RSA;
+	b.keys = CONF_SIGKEY_ECDSA;
+	refused("authby=ecdsa and an RSA certificate", &a, &b, false,
+		"has an RSA key, which authby= does not allow");
+
+	a = A_RSA, b = B_RSA;
+	a.send = CONF_SENDCERT_NEVER;
+	refused("no certificate sent, none pinned", &a, &b, false,
+		"it sent no certificate (CERT payload) although we asked (CERTREQ)");
+
+	a = A_RSA, b = B_RSA;
+	b.ca = NULL, b.pin = "a-p256.pem";
+	refused("not the pinned certificate", &a, &b, false,
+		"it sent the certificate \"O=mcvpn test, CN=a.example\", which is not rightcert=");
+
+	/* A allows only SHA2-384, B only SHA2-256: A cannot sign for B */
+	{
+		struct net n;
+		a = A_RSA, b = B_RSA;
+		a.hashes = 1u << SIG_SHA384, b.hashes = 1u << SIG_SHA256;
+		scenario_begin("no hash both allow");
+		start(&n, &a, &b, NULL);
+		net_advance(&n, 5000);
+		CHECK(!established(&n.s[SIDE_A]));
+		CHECK_LOG("\"A\": #1: cannot sign our AUTH: the peer's SIGNATURE_HASH_ALGORITHMS share "
+			  "no hash with authby=");
+		CHECK_INT(net_count(&n, SIDE_A, IKE_AUTH, 0), 0);
+		finish(&n);
+		scenario_end(true);
+	}
+
+	/* the clock: a century on every certificate has expired; a day back
+	 * none is valid yet (mkcerts.sh made them now) */
+	net_wall_shift(200LL * 365 * 86400);
+	refused("expired", &A_RSA, &B_RSA, false, "certificate has expired");
+	net_wall_shift(-2 * 86400);
+	refused("not yet valid", &A_RSA, &B_RSA, false, "certificate is not yet valid");
+	net_wall_shift(0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_cert DIR (made by mkcerts.sh)\n");
+		return 2;
+	}
+	dir = argv[1];
+	if (!net_test_start())
+		return 1;
+	all_up();
+	legacy();
+	fragments();
+	all_refused();
+	return check_summary("exchange-cert");
+}
