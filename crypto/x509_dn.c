@@ -6,6 +6,7 @@
 
 #include "crypto/sig_priv.h"
 
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ int x509_dn_parse(const char *text, uint8_t *der, size_t cap, size_t *len, char 
 out:
 	OPENSSL_free(out);
 	X509_NAME_free(n);
+	ERR_clear_error();
 	return r;
 }
 
@@ -115,8 +117,9 @@ static X509_NAME *name_of(const uint8_t *der, size_t len)
 
 	if (n && p != der + len) {	/* trailing bytes: not one name */
 		X509_NAME_free(n);
-		return NULL;
+		n = NULL;
 	}
+	ERR_clear_error();	/* a peer's bytes: nothing for OpenSSL's queue */
 	return n;
 }
 

@@ -92,6 +92,8 @@ static void ike_line(struct ike_sa *sa, struct evbuffer *out, time_t now)
 			    sa->natt ? "yes, UDP 4500" : "no", "in front of",
 			    sa->nat_local ? "yes" : "no", sa->nat_remote ? "yes" : "no",
 			    sa->frag ? "yes" : "no");
+	if (sa->peer_auth[0])
+		evbuffer_add_printf(out, "    peer authenticated by %s\n", sa->peer_auth);
 }
 
 /* "0.0.0.0/0,::/0" for a selector list. */

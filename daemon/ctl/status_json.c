@@ -145,6 +145,7 @@ static void ike_json(struct daemon *d, struct evbuffer *out, const struct ike_sa
 	evbuffer_add_printf(out, "%s", sa->natt ? "true" : "false");
 	jkey(out, "fragmentation", false);
 	evbuffer_add_printf(out, "%s", sa->frag ? "true" : "false");
+	jkv_str(out, "peer_auth", sa->peer_auth, false);
 	jkey(out, "child_sas", false);
 	evbuffer_add(out, "[", 1);
 	for (const struct child_sa *ch = sa->children; ch; ch = ch->next, first = false) {

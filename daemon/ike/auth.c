@@ -101,6 +101,17 @@ static int verify_auth(struct ike_sa *sa, const struct ike_msg *msg, bool peer_i
 }
 
 /* Our ID, [CERT,] [CERTREQ,] [IDr,] AUTH (RFC 7296 1.2's order). */
+/* Kept for status; with certificates also logged (which one, how). */
+static void peer_authenticated(struct ike_sa *sa, const char *got, const char *why)
+{
+	if (sa->conn->cfg->authby != CONF_AUTHBY_SIG) {
+		snprintf(sa->peer_auth, sizeof(sa->peer_auth), "pre-shared key");
+		return;
+	}
+	snprintf(sa->peer_auth, sizeof(sa->peer_auth), "%s", why);
+	IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
+}
+
 static int add_id_auth(struct ike_sa *sa, struct ike_msgb *b, uint8_t id_type)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -206,8 +217,7 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		return false;
 	}
 	sa->authenticated = true;	/* before the line: a stranger's lines are limited */
-	if (cfg->authby == CONF_AUTHBY_SIG)
-		IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
+	peer_authenticated(sa, got, why);
 	if (moved)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
 	if (ike_msg_has(msg, PL_IDR) && !ike_match_id(&msg->idr, &cfg->leftid)) {
@@ -325,8 +335,7 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
 		return false;
 	}
-	if (cfg->authby == CONF_AUTHBY_SIG)
-		IKE_SA_LOG(sa, LOG_INFO, "peer %s authenticated: %s", got, why);
+	peer_authenticated(sa, got, why);
 	return true;
 }
 

@@ -95,6 +95,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, const struct proposal_choic
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->frag = old->frag;	/* what each side supports did not change (RFC 7383 2.3) */
+	memcpy(n->peer_auth, old->peer_auth, sizeof(n->peer_auth));	/* inherited (2.18) */
 	n->last_rx = old->last_rx;
 	n->authenticated = true;
 	ike_state_set(n, IKE_S_ESTABLISHED);

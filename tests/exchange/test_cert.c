@@ -203,6 +203,9 @@ static void up(const char *name, const struct certs *a, const struct certs *b, c
 	CHECK(inner_has(qa, PL_CERTREQ) == (a->ca != NULL));
 	CHECK(inner_has(rb, PL_CERT) == (b->send != CONF_SENDCERT_NEVER &&
 					 (b->send == CONF_SENDCERT_ALWAYS || a->ca)));
+	for (int i = 0; i < 2; i++)	/* what status shows */
+		if (n.s[i].conn.ike)
+			CHECK_CONTAINS(n.s[i].conn.ike->peer_auth, "certificate \"O=mcvpn test, CN=");
 	if (log_a) {
 		char want[300];
 		snprintf(want, sizeof(want), "\"A\": #1: peer %s", log_a);

@@ -185,6 +185,10 @@ test_tunnel() {
 			"$(mcvpn_json "$side" 'c["ike_sas"][0]["fragmentation"]')"
 		check_match "$side: mcvpnctl status says IKE fragmentation: yes" \
 			'IKE fragmentation: yes' "$n"
+		check_match "$side: mcvpnctl status says how the peer authenticated" \
+			'peer authenticated by pre-shared key' "$n"
+		check_eq "$side: status --json: peer_auth" "pre-shared key" \
+			"$(mcvpn_json "$side" 'c["ike_sas"][0]["peer_auth"]')"
 	done
 	check_iface aws 192.168.2.1/30 10.105.0.0/16 10.106.0.0/16
 	check_iface oci 192.168.2.2/30 10.2.0.0/16 10.3.0.0/16
