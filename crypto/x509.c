@@ -215,6 +215,9 @@ int x509_verify(const struct x509_cert *ee, struct x509_cert *const *chain, size
 	if (!X509_STORE_CTX_init(ctx, store, ee->x, untrusted))
 		goto out;
 	X509_STORE_CTX_set_time(ctx, 0, now);
+	/* 112 bits of security or more along the chain (RFC 8247, NIST
+	 * SP 800-57): no RSA key under 2048 bits, no SHA-1 or MD5 signature */
+	X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx), 2);
 	if (X509_verify_cert(ctx) != 1) {
 		int err = X509_STORE_CTX_get_error(ctx);
 		X509 *at = X509_STORE_CTX_get_current_cert(ctx);

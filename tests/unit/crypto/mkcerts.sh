@@ -51,6 +51,13 @@ issue a-p256 ca "-newkey ec -pkeyopt ec_paramgen_curve:P-256" "/O=mcvpn test/CN=
 	"subjectAltName=DNS:a256.example,IP:198.51.100.10\nkeyUsage=digitalSignature"
 issue b-p384 ca "-newkey ec -pkeyopt ec_paramgen_curve:P-384" "/O=mcvpn test/CN=b384.example" \
 	"subjectAltName=DNS:b384.example,IP:203.0.113.20\nkeyUsage=digitalSignature"
+# too weak for IKE today: RSA-1024, and a SHA-1 signature by the root
+issue weak ca "-newkey rsa:1024" "/O=mcvpn test/CN=weak.example" \
+	"subjectAltName=DNS:weak.example\nkeyUsage=digitalSignature"
+q openssl req -new -newkey rsa:2048 -nodes -keyout sha1.key -out sha1.csr \
+	-subj "/O=mcvpn test/CN=sha1.example"
+q openssl x509 -req -sha1 -in sha1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out sha1.pem \
+	-days $days
 cat rsa.pem int.pem >rsa-chain.pem
 cat a-rsa.pem int.pem >a-rsa-chain.pem
 q openssl pkey -in rsa.key -aes256 -passout pass:secret -out encrypted.key

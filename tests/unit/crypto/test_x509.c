@@ -257,6 +257,18 @@ static void test_chains(struct x509_cert *ca, struct x509_cert *in, struct x509_
 	CHECK_CONTAINS(why, "key usage allows no signatures");
 	CHECK_INT(x509_verify(mail, NULL, 0, cas, 1, now, why, sizeof(why)), -1);
 	CHECK_CONTAINS(why, "extended key usage");
+	/* strength: RSA-1024, a SHA-1 signature */
+	struct x509_cert *weak = cert("weak.pem"), *sha1 = cert("sha1.pem");
+	CHECK(weak && sha1);
+	if (weak && sha1) {
+		CHECK_INT(x509_verify(weak, NULL, 0, cas, 1, now, why, sizeof(why)), -1);
+		CHECK_CONTAINS(why, "key too weak");
+		CHECK_CONTAINS(why, "CN=weak.example");
+		CHECK_INT(x509_verify(sha1, NULL, 0, cas, 1, now, why, sizeof(why)), -1);
+		CHECK_CONTAINS(why, "too weak");
+	}
+	x509_free(weak);
+	x509_free(sha1);
 	CHECK_INT(x509_verify(rsa, chain, 1, NULL, 0, now, why, sizeof(why)), -1);
 	x509_subject_str(rsa, subj, sizeof(subj));
 	CHECK_STR(subj, "O=mcvpn test, CN=vpn.example.com");
