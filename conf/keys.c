@@ -936,7 +936,8 @@ static const struct key_def keys[] = {
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"reauth", "leftauth", "rightauth",
+	"reauth", "leftrsasigkey", "rightrsasigkey", "leftpubkey", "rightpubkey", "leftecdsakey",
+	"rightecdsakey", "leftckaid", "rightckaid", "leftauth", "rightauth",
 	"leftsourceip", "rightsourceip", "leftprotoport", "rightprotoport", "leftikeport",
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
@@ -954,7 +955,8 @@ static const char *const not_yet[] = {
 	"ipsec-max-bytes", "ipsec-max-packets", "require-id-on-certificate",
 };
 
-/* libreswan keys mcvpn will not take, with why. */
+/* libreswan keys mcvpn will not take, with why (they are in not_yet too,
+ * for the manual's list). */
 static const char *key_refused(const char *name)
 {
 	static const char *const raw[] = {
