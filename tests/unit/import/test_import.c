@@ -213,7 +213,7 @@ static void test_conns(void)
 	CHECK_INT(r.n_written, 1);
 	CHECK(r.n_conns == 2 && !r.conns[0].refused && r.conns[1].refused);
 	CHECK(r.n_conns == 2 && r.conns[0].conf && !r.conns[1].conf && !r.conns[1].secrets);
-	CHECK_MSG("t.conf:12: error: leftcert=aws.pem: mcvpn authenticates only with pre-shared keys");
+	CHECK_MSG("t.conf:9: error: conn \"bad\": authby= signatures need rightca= (the CA certificates");
 	CHECK_MSG("t.conf:13: error: also=nowhere: no conn nowhere");
 	CHECK_MSG("t.conf:9: warning: conn \"bad\" not written: 3 errors above");
 	CHECK_MSG("t.conf:9: error: conn \"bad\": the route 203.0.113.30/32 into bad covers the peer's address 203.0.113.30");
@@ -312,7 +312,7 @@ static void test_secrets(void)
 	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
 		  "# Imported by mcvpnctl import-libreswan from t.secrets (conn t).\n"
 		  "203.0.113.20 198.51.100.10\n    : PSK \"split-over-two-lines\"\n");
-	CHECK_MSG("t.secrets:3: line skipped: this secret type is not supported by mcvpn (only PSK)");
+	CHECK_MSG("t.secrets:3: line skipped: libreswan's raw RSA key block: mcvpn reads private keys from PEM files");
 	CHECK_CONTAINS(r.conns[0].summary, "PSK from t.secrets line 6");
 
 	/* only the wildcard fits: it is taken */
