@@ -451,9 +451,18 @@ static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_bui
  * with certificates and no authby= gets libreswan's written out. */
 static void implied_authby(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
 {
+	int peer = !ends_local(cx->in->local ? &cx->host : NULL, cb);
+
 	if (!cb->set[KEY_AUTHBY] && (cb->set[KEY_LEFTCERT] || cb->set[KEY_RIGHTCERT]))
 		key_add(cx, ic, cb, "authby", "rsasig,ecdsa", "libreswan's default with certificates; "
 			"mcvpn's is secret");
+	/* libreswan trusts every CA of its NSS database; mcvpn the peer's rightca= */
+	if (cb->c.authby == CONF_AUTHBY_SIG && cb->set[KEY_LEFTCERT + !peer] &&
+	    !cb->set[KEY_LEFTCA + peer] && !cb->set[KEY_LEFTCERT + peer])
+		key_add(cx, ic, cb, peer ? "rightca" : "leftca", "/etc/mcvpn.d/ca.pem",
+			"libreswan trusts every CA in its NSS database, mcvpn the ones in this file: "
+			"export the CA of the peer's certificate with certutil -L -d "
+			"sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
 }
 
 /* libreswan turns ESN off with replay-window=0 (its esn= default is

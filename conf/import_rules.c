@@ -109,11 +109,13 @@ static const struct rule rules[] = {
 	{ "remote-peer-type", ANY, NULL, IA_DROP, NULL, "mcvpn has no Cisco peer mode" },
 	{ "remote_peer_type", ANY, NULL, IA_DROP, NULL, "mcvpn has no Cisco peer mode" },
 	{ "nm-configured", ANY, NULL, IA_DROP, NULL, "NetworkManager does not configure mcvpn" },
-	{ "sendca", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
-	{ "leftsendcert", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
-	{ "rightsendcert", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
+	{ "sendca", ANY, NULL, IA_DROP, NULL, "mcvpn sends the CA certificates that follow its own in "
+	  "the leftcert= file" },
 	{ "dns-match-id", ANY, NULL, IA_DROP, NULL, "mcvpn resolves no names" },
-	{ "require-id-on-certificate", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
+	{ "require-id-on-certificate", NO, NULL, IA_REFUSE, NULL, "mcvpn always requires the peer's ID "
+	  "on its certificate" },
+	{ "require-id-on-certificate", ANY, NULL, IA_DROP, NULL, "mcvpn always requires the peer's ID "
+	  "on its certificate" },
 	{ "accept-redirect", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
 	{ "accept-redirect-to", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
 	{ "send-redirect", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
@@ -294,6 +296,12 @@ static const struct rule *cert_rule(const char *key, const char *v)
 	return &r;
 }
 
+/* leftca=/rightca= as libreswan writes them (%same, %any, a CA's DN: names
+ * in its NSS database) -> the PEM file to export the CA to. */
+static const struct rule ca_rule = { "rightca", ANY, NULL, IA_CHANGE, "/etc/mcvpn.d/ca.pem",
+	"libreswan names the CA in its NSS database, mcvpn reads PEM files: export the CA "
+	"certificate with certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem" };
+
 static const struct rule comment_rule = { "x-", ANY, NULL, IA_DROP, NULL, "a comment key" };
 static const struct rule empty_rule = { NULL, ANY, NULL, IA_DROP, NULL,
 					"empty value (libreswan reads it as unset)" };
@@ -312,6 +320,9 @@ const struct import_rule *import_rule_for(const char *key, const char *value, bo
 		r = &authby_rule;
 	if (!r)
 		r = cert_rule(key, value);
+	if (!r && (!strcmp(key, "leftca") || !strcmp(key, "rightca")) &&
+	    (value[0] == '%' || (strchr(value, '=') && !strchr(value, '/'))))
+		r = &ca_rule;
 	if (!r && (!strcmp(key, "leftupdown") || !strcmp(key, "rightupdown"))) {
 		r = default_updown(value) ? &updown_rule : unrunnable_updown(value);
 		r = r ? r : &custom_updown_rule;
