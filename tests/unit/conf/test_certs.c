@@ -434,6 +434,9 @@ static void test_secrets(void)
 	bad(c, ": RSA \"rsa.key\n", "t.secrets:1: unterminated quote in the key file's name");
 	bad(c, ": RSA\n", "t.secrets:1: missing the key file's name");
 	bad(c, ": EC rsa.key\n", "t.secrets:1: this secret type is not supported by mcvpn");
+	bad(c, ": RSA /dev/zero\n", "t.secrets:1: key file /dev/zero: not a regular file");
+	bad(CONN "\tauthby=rsasig\n\tleftcert=/dev/zero\n\trightca=ca.pem\n", rsa_secrets,
+	    "t.conf:6: conn \"t\": leftcert=/dev/zero: not a regular file");
 	/* quoted names of files are names */
 	conf_free(good(c, ": RSA \"rsa.key\"\n"));
 	/* the key file's mode, as the secrets files' */
