@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf/internal.h"
 #include "crypto/sig.h"
@@ -90,6 +91,10 @@ static int load(struct loader *ld, const struct conn_build *cb, enum key_id k, c
 		else
 			diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: no such file (%.300s)",
 				 cb->c.name, keys_name(k), value, path);
+		return -1;
+	}
+	if (access(path, R_OK) != 0 && errno == EACCES) {	/* whose it is, and the chown */
+		files_open_failed(ld, path, "cannot open", errno);
 		return -1;
 	}
 	if (x509_load_pem(path, out, n, why, sizeof(why)) < 0) {

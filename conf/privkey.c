@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/grow.h"
 #include "conf/internal.h"
@@ -115,6 +116,10 @@ static bool key_file_ok(struct loader *ld, const char *file, int line, const cha
 	if (conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK) {
 		diag_add(ld, file, line, "key file %s: %s", path, bad);
 		return false;	/* not read: it is reported, and others may have changed it */
+	}
+	if (access(path, R_OK) != 0) {	/* whose it is, and the chown that lets mcvpnd read it */
+		files_open_failed(ld, path, "key file: cannot open", errno);
+		return false;
 	}
 	return true;
 }

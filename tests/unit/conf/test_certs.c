@@ -516,6 +516,66 @@ static void test_reload(void)
 	conf_diag_free(&d);
 }
 
+/* Relative names are relative to the file that names them: a conn in an
+ * included file of a subdirectory, a key in a secrets file there; and a
+ * directory on disk, as mcvpnd loads it. */
+static void test_paths(void)
+{
+	char main_conf[1200], sub_conf[1200], sub_secrets[1200], ddir[1200], path[1300];
+	struct conf *cf = NULL;
+	struct conf_diag d = { 0 };
+	FILE *f;
+
+	snprintf(main_conf, sizeof(main_conf), "%s/main.conf", dir);
+	snprintf(sub_conf, sizeof(sub_conf), "%s/sub/c.conf", dir);
+	snprintf(sub_secrets, sizeof(sub_secrets), "%s/sub/k.secrets", dir);
+	snprintf(ddir, sizeof(ddir), "%s/sub", dir);
+	CHECK_INT(mkdir(ddir, 0700), 0);	/* "sub/.." must lead back to DIR */
+	{
+		struct conf_file files[] = {
+			{ main_conf, "include sub/c.conf\n", CONF_FILE_CONF },
+			{ sub_conf, CONN "\tauthby=rsasig\n\tleftcert=../rsa-chain.pem\n\trightca=../ca.pem\n",
+			  CONF_FILE_INCLUDED },
+			{ sub_secrets, ": RSA ../rsa.key\n", CONF_FILE_SECRETS },
+		};
+
+		if (conf_load_files(files, 3, NULL, &cf, &d) < 0)
+			diag_print_all(&d);
+		CHECK(cf && cf->conns[0].certs && cf->conns[0].certs->n_leftcert == 2 &&
+		      cf->conns[0].certs->leftkey);
+		conf_free(cf);
+		conf_diag_free(&d);
+	}
+	/* the same names from DIR itself do not exist */
+	bad(CONN "\tauthby=rsasig\n\tleftcert=../rsa-chain.pem\n\trightca=ca.pem\n", rsa_secrets,
+	    "leftcert=../rsa-chain.pem: no such file");
+
+	/* a directory on disk: conf_load_dir */
+	snprintf(ddir, sizeof(ddir), "%s/d", dir);
+	CHECK_INT(mkdir(ddir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/t.conf", ddir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(CONN "\tauthby=rsasig,ecdsa\n\tleftcert=../p256.pem\n\trightcert=../rsa.pem\n", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/t.secrets", ddir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(": ECDSA ../p256.key\n", f);
+		fclose(f);
+		CHECK_INT(chmod(path, 0600), 0);
+	}
+	if (conf_load_dir(ddir, &cf, &d) < 0)
+		diag_print_all(&d);
+	CHECK(cf && cf->conns[0].certs && cf->conns[0].certs->leftkey &&
+	      cf->conns[0].certs->rightcert && cf->conns[0].sig_keys == (CONF_SIGKEY_RSA | CONF_SIGKEY_ECDSA));
+	conf_free(cf);
+	conf_diag_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -534,5 +594,6 @@ int main(int argc, char **argv)
 	test_warnings();
 	test_secrets();
 	test_reload();
+	test_paths();
 	return check_summary("conf-certs");
 }
