@@ -339,6 +339,19 @@ static void test_ids(void)
 	    "this host is left); %fromcert in its ID has none");
 	bad(CONN "\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n\tleftid=%any\n", rsa_secrets,
 	    "t.conf:8: conn \"t\": leftid=%any is this host's end");
+	/* a DN with a PSK: the secrets' DN (no blanks) is the same name */
+	{
+		struct conf *cf = good(CONN "\trightid=\"C=JP, O=Example, CN=vpn\"\n",
+				       "192.0.2.1 C=JP,O=Example,CN=other : PSK \"other-one\"\n"
+				       "192.0.2.1 C=JP,O=Example,CN=vpn : PSK \"the-dn-one\"\n");
+
+		if (cf && cf->conns[0].psk) {
+			CHECK_INT(cf->conns[0].rightid.type, CONF_ID_DN);
+			CHECK_INT(cf->conns[0].psk->len, 10);
+			CHECK_MEM(cf->conns[0].psk->buf, "the-dn-one", 10);
+		}
+		conf_free(cf);
+	}
 	bad(CONN "\trightid=%any\n", TEST_SECRETS,
 	    "t.conf:5: conn \"t\": rightid=%any needs certificates (authby=rsasig or ecdsa)");
 }
@@ -425,6 +438,14 @@ static void test_secrets(void)
 	    "mcvpnd starts unattended and reads only unencrypted keys; write it without one (openssl "
 	    "pkey -in rsa.key -out rsa.key.plain; chmod 600 rsa.key.plain)");
 	bad(c, ": RSA rsa.key %prompt\n", "t.secrets:1: a passphrase (or %prompt) for the key");
+	{	/* the passphrase itself is never shown */
+		struct conf *cf;
+		struct conf_diag d;
+
+		CHECK_INT(load(c, ": RSA rsa.key \"hunter2-phrase\"\n", NULL, &cf, &d), -1);
+		CHECK(d.n > 0 && diag_find(&d, "hunter2") == NULL && diag_note_find(&d, "hunter2") == NULL);
+		conf_diag_free(&d);
+	}
 	bad(c, ": RSA p256.key\n", "t.secrets:1: key file ");
 	bad(c, ": RSA p256.key\n", "p256.key holds an ECDSA key: write : ECDSA FILE");
 	bad(c, ": ECDSA rsa.key\n", "rsa.key holds an RSA key: write : RSA FILE");
