@@ -129,6 +129,11 @@ static int path_key(char *out, size_t len, const char *v, char *why, size_t wl)
 		snprintf(why, wl, "expected a file name of fewer than %zu characters", len);
 		return -1;
 	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f || *p == '"') {
+			snprintf(why, wl, "expected a file name without quotes or control characters");
+			return -1;
+		}
 	memcpy(out, v, strlen(v) + 1);
 	return 0;
 }
