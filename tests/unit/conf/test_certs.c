@@ -102,6 +102,7 @@ static void test_authby(void)
 	authby_one("rsasig,ecdsa", "p256.pem", R | E, SHA2);
 	authby_one("rsa-sha2_256,ecdsa-sha2_384", "p256.pem", R | E, h256 | h384);
 	authby_one("rsa-sha2_256,rsa-sha2_512", "rsa.pem", R, h256 | h512);
+	authby_one("\"rsa-sha2_384, ecdsa-sha2_512\"", "rsa.pem", R | E, h384 | h512);
 	authby_one("pubkey", "rsa.pem", R | E, SHA2);
 	authby_one("ecdsasig", "p256.pem", E, SHA2);
 
@@ -129,6 +130,8 @@ static void test_authby(void)
 	bad(CONN "\tauthby=rsasig,,ecdsa\n", TEST_SECRETS, "without empty items");
 	bad(CONN "\tauthby=rsasig,\n", TEST_SECRETS, "without empty items");
 	bad(CONN "\tauthby=dsa\n", TEST_SECRETS, "authby=dsa: dsa: expected secret, rsasig, ecdsa");
+	bad(CONN "\tauthby=rsasig,averyveryverylongmethodnamethatgoesonandon\n", TEST_SECRETS,
+	    ": averyveryverylongmethodnamethat: expected secret, rsasig");
 	/* the certificate's key type must be one authby= allows */
 	bad(CONN "\tauthby=ecdsa\n\tleftcert=rsa.pem\n\trightca=ca.pem\n", rsa_secrets,
 	    "t.conf:6: conn \"t\": leftcert=rsa.pem: an RSA key, which authby= does not allow (add rsasig to it)");
