@@ -274,6 +274,19 @@ static void test_swap(void)
 	}
 	conf_free(cf);
 	conf_diag_free(&d);
+	/* %fromcert and %any by end: on right's host rightid=%fromcert is ours */
+	if (load(CONN "\tauthby=rsasig,ecdsa\n\tleftcert=p256.pem\n\tleftid=%any\n"
+		 "\trightcert=rsa.pem\n\trightid=%fromcert\n\trightca=ca.pem\n", both_secrets, &h, &cf, &d) < 0)
+		diag_print_all(&d);
+	CHECK(cf != NULL);
+	if (cf) {
+		CHECK_INT(cf->conns[0].leftid.type, CONF_ID_DN);
+		CHECK_STR(cf->conns[0].leftid.text, "O=mcvpn test, CN=vpn.example.com");
+		CHECK_INT(cf->conns[0].rightid.type, CONF_ID_ANY);
+		CHECK_STR(cf->conns[0].rightid.text, "%any");
+	}
+	conf_free(cf);
+	conf_diag_free(&d);
 	/* the same file on left's host: left's key (p256) must be there */
 	bad(text, rsa_secrets, "t.conf:6: conn \"t\": leftcert=p256.pem: no private key in *.secrets is "
 	    "this certificate's: add `: ECDSA /path/to/its-key.pem`");
