@@ -350,6 +350,9 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 	if (r) {
 		import_msg(cx, IMPORT_NOTE, k->file, k->line, "%s=%s: changed to %s: %s", k->key,
 			   import_shown(k->value, v, sizeof(v)), r->to, r->why);
+		if ((!strcmp(k->key, "leftcert") || !strcmp(k->key, "rightcert")) &&
+		    import_cert_nickname(k->value))
+			snprintf(ic->nick[k->key[0] == 'r'], sizeof(ic->nick[0]), "%s", k->value);
 		if ((to = strdup(r->to))) {
 			free(k->value);
 			k->value = to;
@@ -444,6 +447,24 @@ static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 			"exchange in the IKE SA's group); mcvpn's is no");
 }
 
+/* libreswan's authby= default is rsasig,ecdsa; mcvpn's is secret: a conn
+ * with certificates and no authby= gets libreswan's written out. */
+static void implied_authby(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
+{
+	int peer = !ends_local(cx->in->local ? &cx->host : NULL, cb);
+
+	if (!cb->set[KEY_AUTHBY] && (cb->set[KEY_LEFTCERT] || cb->set[KEY_RIGHTCERT]))
+		key_add(cx, ic, cb, "authby", "rsasig,ecdsa", "libreswan's default with certificates; "
+			"mcvpn's is secret");
+	/* libreswan trusts every CA of its NSS database; mcvpn the peer's rightca= */
+	if (cb->c.authby == CONF_AUTHBY_SIG && cb->set[KEY_LEFTCERT + !peer] &&
+	    !cb->set[KEY_LEFTCA + peer] && !cb->set[KEY_LEFTCERT + peer])
+		key_add(cx, ic, cb, peer ? "rightca" : "leftca", "/etc/mcvpn.d/ca.pem",
+			"libreswan trusts every CA in its NSS database, mcvpn the ones in this file: "
+			"export the CA of the peer's certificate with certutil -L -d "
+			"sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
+}
+
 /* libreswan turns ESN off with replay-window=0 (its esn= default is
  * either, as mcvpn's): say esn=no where that happened.  replay_off is
  * read before the keys are converted (replay-window= is dropped then). */
@@ -509,6 +530,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 	implied_subnets(cx, ic, cb);
 	implied_pfs(cx, ic, cb);
 	implied_esn(cx, ic, cb, replay_off);
+	implied_authby(cx, ic, cb);
 	warn_pairs(cx, ic, cb);
 	check_local(cx, ic, cb);
 	ends_device_name(&cx->ld, cb);
@@ -520,7 +542,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 static void finish_all(struct import_ctx *cx)
 {
 	const struct import_file *s = &cx->in->secrets;
-	struct loader sl = { .diag = &cx->diag, .files = &cx->files };
+	struct loader sl = { .diag = &cx->diag, .files = &cx->files, .files_elsewhere = true };
 
 	if (s->text && files_find(&cx->files, s->name))
 		secrets_read(&sl, files_find(&cx->files, s->name));
@@ -540,6 +562,7 @@ static void finish_all(struct import_ctx *cx)
 	for (size_t i = 0; i < sl.n_psks; i++)
 		secret_free(sl.psks[i].psk);
 	free(sl.psks);
+	privkey_free_all(&sl);
 }
 
 static void convert_all(struct import_ctx *cx)
@@ -615,12 +638,15 @@ static void ctx_free(struct import_ctx *cx)
 		iconn_free(&cx->conns[i]);
 	free(cx->conns);
 	free(cx->slines);
-	for (size_t i = 0; i < cx->ld.n_conns; i++)
+	for (size_t i = 0; i < cx->ld.n_conns; i++) {
 		secret_free(cx->ld.conns[i].c.psk);
+		certs_free(cx->ld.conns[i].c.certs);
+	}
 	free(cx->ld.conns);
 	for (size_t i = 0; i < cx->ld.n_psks; i++)
 		secret_free(cx->ld.psks[i].psk);
 	free(cx->ld.psks);
+	privkey_free_all(&cx->ld);
 	conf_diag_free(&cx->diag);
 	files_free(&cx->files);
 }
@@ -670,6 +696,7 @@ int import_libreswan(const struct import_input *in, struct import_result *out)
 
 	memset(out, 0, sizeof(*out));
 	cx.ld.diag = &cx.diag;
+	cx.ld.files_elsewhere = true;	/* certificates: written for this host later */
 	if (local_setup(&cx))
 		read_conns(&cx);
 	if (cx.n_conns && !cx.oom && !errors_of(out, -1)) {

@@ -20,12 +20,15 @@ struct conf_sources {
 
 static void loader_free(struct loader *ld)
 {
-	for (size_t i = 0; i < ld->n_conns; i++)
+	for (size_t i = 0; i < ld->n_conns; i++) {
 		secret_free(ld->conns[i].c.psk);
+		certs_free(ld->conns[i].c.certs);
+	}
 	free(ld->conns);
 	for (size_t i = 0; i < ld->n_psks; i++)
 		secret_free(ld->psks[i].psk);
 	free(ld->psks);
+	privkey_free_all(ld);
 	memset(ld, 0, sizeof(*ld));
 }
 
@@ -56,6 +59,7 @@ static int loader_finish(struct loader *ld, struct conf **out)
 	for (size_t i = 0; c && i < ld->n_conns; i++) {
 		c->conns[i] = ld->conns[i].c;
 		ld->conns[i].c.psk = NULL;
+		ld->conns[i].c.certs = NULL;
 	}
 	if (c) {
 		c->n_conns = ld->n_conns;
@@ -72,10 +76,10 @@ static int loader_finish(struct loader *ld, struct conf **out)
 
 /* The set's directory files, in the set's order; a file some include read
  * already is not read again. */
-static int load_set(struct cfiles *set, const struct conf_host *host, struct conf **out,
-		    struct conf_diag *diag)
+static int load_set(struct cfiles *set, const struct conf_host *host, bool elsewhere,
+		    struct conf **out, struct conf_diag *diag)
 {
-	struct loader ld = { .diag = diag, .files = set, .host = host };
+	struct loader ld = { .diag = diag, .files = set, .host = host, .files_elsewhere = elsewhere };
 	size_t n = set->n;	/* includes read from disk are appended */
 
 	for (size_t i = 0; i < n; i++) {
@@ -96,6 +100,12 @@ static int load_set(struct cfiles *set, const struct conf_host *host, struct con
 int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
 		    struct conf **out, struct conf_diag *diag)
 {
+	return load_files(files, n, host, false, out, diag);
+}
+
+int load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+	       bool elsewhere, struct conf **out, struct conf_diag *diag)
+{
 	struct cfiles set = { .fs = false };
 
 	for (size_t i = 0; i < n; i++)
@@ -104,7 +114,7 @@ int conf_load_files(const struct conf_file *files, size_t n, const struct conf_h
 			*out = NULL;
 			return -1;
 		}
-	return load_set(&set, host, out, diag);
+	return load_set(&set, host, elsewhere, out, diag);
 }
 
 int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
@@ -179,7 +189,7 @@ int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
 		free(names[i]);
 	}
 	free(names);
-	return ld.problems ? loader_finish(&ld, out) : load_set(&set, host, out, diag);
+	return ld.problems ? loader_finish(&ld, out) : load_set(&set, host, false, out, diag);
 }
 
 int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag)
@@ -195,15 +205,17 @@ int conf_resolve_again(const struct conf *old, const struct conf_host *host, str
 	*out = NULL;
 	if (!old->sources || files_copy(&set, &old->sources->set) < 0)
 		return -1;
-	return load_set(&set, host, out, diag);
+	return load_set(&set, host, false, out, diag);
 }
 
 void conf_free(struct conf *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_conns; i++)
+	for (size_t i = 0; i < c->n_conns; i++) {
 		secret_free(c->conns[i].psk);
+		certs_free(c->conns[i].certs);
+	}
 	free(c->conns);
 	if (c->sources)
 		files_free(&c->sources->set);
