@@ -296,6 +296,9 @@ else
 	run_suite metrics 300 tests/netns/test_metrics.sh
 	# the in-tunnel probe: answered, a cut path, the peer stopped, IPv6: ~40 s
 	run_suite probe 300 tests/netns/test_probe.sh
+	# two daemons with certificates from files: RSA, a reload to ECDSA, an
+	# expired certificate refused and replaced: ~10 s
+	run_suite cert 300 tests/netns/test_cert.sh
 	# FRR's bgpd on both VMs, routing=external: routes learnt, withdrawn
 	# when the tunnel goes down four ways (BFD too), back with it: ~25 s
 	run_suite frr 300 tests/netns/test_frr.sh

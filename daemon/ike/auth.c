@@ -18,6 +18,7 @@
 #include "daemon/base/log.h"
 #include "daemon/ike/proposal.h"
 #include "daemon/ike/ts.h"
+#include "daemon/ikemsg/sk.h"
 #include "daemon/base/bytes.h"
 
 /* An IKE_AUTH message of ours: IDs, AUTH, proposals and selectors fit in
@@ -309,6 +310,28 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 
 /* ---- initiator ---- */
 
+/* The responder's ID or AUTH failed here: say so in an INFORMATIONAL of its
+ * own (RFC 7296 2.21.2 allows this one request started by an error), so
+ * that the responder, which considers the IKE SA established, drops it
+ * instead of keeping it until DPD.  Sent once: the SA ends right after. */
+static void tell_auth_failed(struct ike_sa *sa)
+{
+	uint8_t out[512], inner[256];
+	struct ike_crypt_keys k;
+	struct ike_msgb b;
+	struct ike_hdr h;
+
+	ike_exchange_finish(sa);	/* IKE_AUTH is over: the next message ID */
+	ike_sa_hdr(sa, &h, INFORMATIONAL, false, sa->next_msgid);
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	ike_msgb_begin_encrypted(&b);
+	pl_notify_build(&b, 0, NULL, 0, N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_sa_keys_out(sa, &k);
+	int len = ike_crypt_seal(&b, &k);
+	if (len > 0)
+		ike_exchange_send_raw(sa->eng, &sa->local, &sa->remote, sa->natt, out, (size_t)len);
+}
+
 static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct conf_conn *cfg = sa->conn->cfg;
@@ -326,12 +349,14 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	if (!ike_match_id(&msg->idr, &cfg->rightid)) {
 		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
 			   cfg->rightid.text);
+		tell_auth_failed(sa);
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "peer ID mismatch");
 		return false;
 	}
 	char why[400];
 	if (verify_auth(sa, msg, false, why, sizeof(why))) {
 		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer %s: %s", got, why);
+		tell_auth_failed(sa);
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
 		return false;
 	}

@@ -69,6 +69,16 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 		n += delete_children(sa, &msg->del[i], ours + n, 64 - n);
 	}
 	const struct pl_notify *err = ike_msg_error_notify(msg);
+	if (err && err->type == N_AUTHENTICATION_FAILED) {
+		/* the initiator did not accept our IKE_AUTH answer (2.21.2):
+		 * the IKE SA we thought established is of no use to it */
+		IKE_SA_LOG(sa, LOG_WARNING, "peer refused our IKE_AUTH answer: AUTHENTICATION_FAILED "
+			   "(does the peer's rightid= name our ID %s, and does it trust our "
+			   "certificate or PSK?)", sa->conn->cfg->leftid.text);
+		ike_exchange_respond_notify(sa, INFORMATIONAL, 0, NULL, 0);
+		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
+		return;
+	}
 	if (err)
 		IKE_SA_LOG(sa, LOG_WARNING, "peer reports %s", ike_notify_name(err->type));
 	respond_delete(sa, ours, n);	/* also the answer to a liveness check */

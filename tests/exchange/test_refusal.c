@@ -203,6 +203,39 @@ static void psk_mismatch(void)
 	scenario_end(true);
 }
 
+/* (6b) B answers as an ID that A's rightid= does not name: A refuses B's
+ * IKE_AUTH answer and tells B in an INFORMATIONAL of its own (RFC 7296
+ * 2.21.2), so that B drops the IKE SA it had established instead of
+ * keeping it (and its Child SA) until DPD. */
+static void responder_refused(void)
+{
+	static const struct side_opts a = {
+		.rightid = "@not-b.example",	/* its PSK: the same for the new ID */
+		.secrets2 = "198.51.100.10 @not-b.example : PSK \"exchange-test: a pre-shared key of decent length 0123456789\"\n" };
+	static const struct side_opts b = { .autostart = "add" };
+	struct net n;
+
+	scenario_begin("the initiator refuses the responder's ID: the responder is told");
+	CHECK_INT(net_init(&n, &a, &b), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	net_advance(&n, 5000);
+	check_net_sane(&n);
+	CHECK_LOG("\"A\": #1: peer identifies as 203.0.113.20, expected rightid @not-b.example");
+	CHECK_LOG("\"B\": #1: peer refused our IKE_AUTH answer: AUTHENTICATION_FAILED");
+	const struct pkt *i = net_find(&n, SIDE_A, INFORMATIONAL, 0, 0);
+	CHECK(i && i->view.opened && view_has_notify(&i->view, N_AUTHENTICATION_FAILED));
+	CHECK_INT(net_count(&n, SIDE_A, INFORMATIONAL, 0), 1);	/* once, not retransmitted */
+	CHECK_INT(n.s[SIDE_A].fails[IKE_FAIL_AUTH], 1);
+	CHECK_INT(n.s[SIDE_B].fails[IKE_FAIL_AUTH], 1);
+	CHECK_INT(n.s[SIDE_B].n_inst, 0);	/* what B installed is gone */
+	CHECK_INT(n.s[SIDE_B].n_down, 1);
+	for (int s = 0; s < 2; s++)
+		CHECK_INT(side_n_live(&n.s[s]), 0);
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* (7a) Disjoint ike=: B answers IKE_SA_INIT with NO_PROPOSAL_CHOSEN. */
 static void no_proposal_ike(void)
 {
@@ -338,6 +371,7 @@ int main(void)
 	invalid_ke();
 	cookie();
 	psk_mismatch();
+	responder_refused();
 	no_proposal_ike();
 	no_proposal_esp();
 	ts_narrowed();
