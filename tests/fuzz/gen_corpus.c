@@ -339,7 +339,7 @@ static size_t plain_record(uint8_t *out, uint8_t kind, uint32_t seq, bool v6, si
 static size_t esn_record(uint8_t *out, uint8_t kind, uint32_t hi, uint32_t lo, size_t len)
 {
 	uint8_t b[2048];
-	size_t n = plain_record(b, lo, false, len) - 3;	/* its bytes, past kind and length */
+	size_t n = plain_record(b, 0, lo, false, len) - 3;	/* its bytes, past kind and length */
 
 	memmove(b + 4, b + 3, n);
 	b[0] = (uint8_t)(hi >> 24);
