@@ -7,8 +7,8 @@
  * so libFuzzer's byte mutations keep their meaning.  tests/fuzz/gen_corpus.c
  * writes the seeds in this language.
  *
- *   header:  CFG SEED KNOBS        then ops until the input ends (at most
- *                                  PROG_MAX_OPS)
+ *   header:  CFG SEED KNOBS [CERTS] then ops until the input ends (at most
+ *                                  PROG_MAX_OPS); CERTS only with CFG_CERTS
  *   op:      OPCODE (taken modulo OP_COUNT) and its argument bytes
  *
  * Arguments, as the ops below name them:
