@@ -141,7 +141,8 @@ void fz_pki_init(void)
 		struct certs a, b;
 		specs((uint8_t)c, &a, &b);
 		if (!load(dir, &a) || !load(dir, &b))
-			fz_fail("the PKI in %s (MCVPN_FUZZ_PKI) lacks the files of CERTS %#x", dir, c);
+			fz_fail("the PKI in %s (MCVPN_FUZZ_PKI) lacks the files of CERTS %#x",
+				dir, c);
 	}
 	have_pki = true;
 }
