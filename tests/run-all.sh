@@ -179,6 +179,12 @@ fuzz_generic() {
 		return 1
 	}
 	ninja -C "$FUZZ_BUILDDIR" || { echo "fuzz: build failed"; return 1; }
+	# fuzz_ike_engine's certificates (tests/fuzz/run.sh does the same)
+	local pki
+	pki=$(mktemp -d) || return 1
+	if tests/unit/crypto/mkcerts.sh "$pki" >/dev/null 2>&1; then
+		export MCVPN_FUZZ_PKI=$pki
+	fi
 	for bin in $(fuzz_targets); do
 		name=$(basename "$bin")
 		# helpers built beside the targets (corpus generators) are no targets
@@ -204,6 +210,8 @@ fuzz_generic() {
 			tail -n 40 "$LOGDIR/fuzz-$name.log" | sed 's/^/         | /'
 		fi
 	done
+	rm -rf "$pki"
+	unset MCVPN_FUZZ_PKI
 	if [ $((p + f)) -eq 0 ]; then
 		echo "the fuzz build defines no targets"
 		return 77

@@ -17,126 +17,11 @@
 
 #include "conf/conf.h"
 #include "crypto/sig.h"
-#include "crypto/x509.h"
 #include "daemon/base/log.h"
+#include "certs.h"
 #include "harness.h"
 
 static const char *dir;
-
-static const char *at(const char *name)
-{
-	static char path[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
-	return path[i];
-}
-
-#define ALL_HASHES ((1u << SIG_SHA256) | (1u << SIG_SHA384) | (1u << SIG_SHA512))
-#define BOTH_KEYS (CONF_SIGKEY_RSA | CONF_SIGKEY_ECDSA)
-
-/* One side's certificate configuration, as the conf keys will say it. */
-struct certs {
-	const char *cert, *key;		/* leftcert= (PEM, chain after it), its key */
-	const char *ca;			/* rightca=, or NULL */
-	const char *pin;		/* rightcert=, or NULL */
-	uint8_t keys, hashes;		/* authby=: 0 = both key types, all hashes */
-	enum conf_sendcert send;
-	bool leftid_dn;			/* leftid = the certificate's subject (%fromcert) */
-	const char *rightid_dn;		/* rightid="..." as a DN */
-	bool rightid_any;		/* rightid=%fromcert */
-	const char *leftid_fqdn;	/* leftid=@... */
-	bool psk;			/* authby=secret after all */
-};
-
-static struct x509_cert **load_list(const char *name, size_t *n)
-{
-	struct x509_cert **list = NULL;
-	char why[300];
-
-	*n = 0;
-	if (name && x509_load_pem(at(name), &list, n, why, sizeof(why)))
-		fprintf(stderr, "  %s\n", why);
-	return list;
-}
-
-static void set_id_dn(struct conf_id *id, const uint8_t *der, size_t len, const char *text)
-{
-	id->type = CONF_ID_DN;
-	memcpy(id->data, der, len);
-	id->len = len;
-	snprintf(id->text, sizeof(id->text), "%s", text);
-}
-
-/* The certificates into the loaded conn (what conf/ will do from the keys). */
-static void side_certs(struct side *s, const struct certs *o)
-{
-	struct conf_conn *cfg = (struct conf_conn *)s->conn.cfg;
-	struct conf_certs *cc = calloc(1, sizeof(*cc));
-	char why[300];
-
-	if (o->psk)
-		return;
-	cfg->authby = CONF_AUTHBY_SIG;
-	cfg->sig_keys = o->keys ? o->keys : BOTH_KEYS;
-	cfg->sig_hashes = o->hashes ? o->hashes : ALL_HASHES;
-	cfg->sendcert = o->send;
-	cfg->certs = cc;
-	cc->leftcert = load_list(o->cert, &cc->n_leftcert);
-	if (sig_key_load(at(o->key), &cc->leftkey, why, sizeof(why)))
-		fprintf(stderr, "  %s\n", why);
-	cc->rightca = load_list(o->ca, &cc->n_rightca);
-	if (o->pin) {
-		size_t n;
-		struct x509_cert **l = load_list(o->pin, &n);
-		cc->rightcert = l ? l[0] : NULL;
-		if (l)
-			l[0] = NULL;
-		x509_list_free(l, n);
-	}
-	CHECK(cc->n_leftcert && cc->leftkey && (cc->n_rightca || cc->rightcert));
-	if (o->leftid_dn && cc->n_leftcert) {
-		size_t len;
-		const uint8_t *der = x509_subject_der(cc->leftcert[0], &len);
-		char text[300];
-		x509_subject_str(cc->leftcert[0], text, sizeof(text));
-		set_id_dn(&cfg->leftid, der, len, text);
-	}
-	if (o->rightid_dn) {
-		uint8_t der[512];
-		size_t len;
-		CHECK_INT(x509_dn_parse(o->rightid_dn, der, sizeof(der), &len, why, sizeof(why)), 0);
-		set_id_dn(&cfg->rightid, der, len, o->rightid_dn);
-	}
-	if (o->rightid_any) {
-		memset(&cfg->rightid, 0, sizeof(cfg->rightid));
-		cfg->rightid.type = CONF_ID_ANY;
-		snprintf(cfg->rightid.text, sizeof(cfg->rightid.text), "%%fromcert");
-	}
-	if (o->leftid_fqdn) {
-		cfg->leftid.type = CONF_ID_FQDN;
-		cfg->leftid.len = strlen(o->leftid_fqdn);
-		memcpy(cfg->leftid.data, o->leftid_fqdn, cfg->leftid.len);
-		snprintf(cfg->leftid.text, sizeof(cfg->leftid.text), "@%s", o->leftid_fqdn);
-	}
-}
-
-/* Ours to free, before the conf goes (it did not make them). */
-static void side_certs_free(struct side *s)
-{
-	struct conf_conn *cfg = (struct conf_conn *)s->conn.cfg;
-	struct conf_certs *cc = cfg->certs;
-
-	if (!cc)
-		return;
-	x509_list_free(cc->leftcert, cc->n_leftcert);
-	x509_list_free(cc->rightca, cc->n_rightca);
-	x509_free(cc->rightcert);
-	sig_key_free(cc->leftkey);
-	free(cc);
-	cfg->certs = NULL;
-}
 
 static bool established(const struct side *s)
 {
@@ -163,8 +48,8 @@ static void start(struct net *n, const struct certs *a, const struct certs *b, c
 	/* past the limit on lines about unauthenticated peers (log.h) that
 	 * the scenarios before filled */
 	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	side_certs(&n->s[SIDE_A], a);
-	side_certs(&n->s[SIDE_B], b);
+	CHECK_INT(side_certs(&n->s[SIDE_A], dir, a), 0);
+	CHECK_INT(side_certs(&n->s[SIDE_B], dir, b), 0);
 	CHECK_INT(net_initiate(n, SIDE_A), 0);
 	net_run(n);
 }
@@ -307,8 +192,8 @@ static void legacy(void)
 	scenario_begin("no RFC 7427: ECDSA by RFC 4754");
 	CHECK_INT(net_init(&n, &oa, &ob), 0);
 	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	side_certs(&n.s[SIDE_A], &a_ec);
-	side_certs(&n.s[SIDE_B], &b_ec);
+	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a_ec), 0);
+	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &b_ec), 0);
 	n.hook = hide_sig_hashes;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
@@ -325,8 +210,8 @@ static void legacy(void)
 	scenario_begin("no RFC 7427: RSA refuses SHA-1");
 	CHECK_INT(net_init(&n, &oa, &ob), 0);
 	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	side_certs(&n.s[SIDE_A], &A_RSA);
-	side_certs(&n.s[SIDE_B], &B_RSA);
+	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &A_RSA), 0);
+	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &B_RSA), 0);
 	n.hook = hide_sig_hashes;
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The pieces of fuzz_ike_engine, shared by its files: the interpreter's state,
  * crafted messages and payloads (engine_craft.c), mutations of queued
- * messages (engine_mutate.c), invariants (engine_check.c).  The input
+ * messages (engine_mutate.c), certificates (engine_certs.c), invariants
+ * (engine_check.c).  The input
  * language is in engine_prog.h. */
 #ifndef MCVPN_TESTS_FUZZ_ENGINE_FUZZ_H
 #define MCVPN_TESTS_FUZZ_ENGINE_FUZZ_H
@@ -80,6 +81,21 @@ void fz_inject_init(struct fz *f);	/* OP_INJECT_INIT */
 /* ---- engine_mutate.c ---- */
 
 void fz_mutate(struct fz *f);		/* OP_MUTATE */
+
+/* ---- engine_certs.c ---- */
+
+/* The PKI in MCVPN_FUZZ_PKI read (once, before the first input); without
+ * the variable, CFG_CERTS inputs authenticate with the PSK. */
+void fz_pki_init(void);
+/* Each side's conn authenticates as the CERTS byte c says (engine_prog.h),
+ * with certificates lent from the PKI; fz_certs_return before net_free. */
+void fz_certs_lend(struct fz *f, uint8_t c);
+void fz_certs_return(struct fz *f);
+/* The DER of the PKI's certificate number i (modulo their number), borrowed;
+ * NULL without a PKI. */
+const uint8_t *fz_pki_der(uint8_t i, size_t *len);
+/* The SHA-1 of the root CA's SubjectPublicKeyInfo (a CERTREQ's hash), or NULL. */
+const uint8_t *fz_pki_ca_hash(void);
 
 /* ---- engine_check.c ---- */
 

@@ -155,6 +155,25 @@ static void mut_payload(struct fz *f, struct edit *e, unsigned kind)
 	}
 }
 
+/* One payload of type (len bytes of pl, generic header first) after the last
+ * one that parses (before any garbage). */
+static void append(struct edit *e, uint8_t type, const uint8_t *pl, size_t len)
+{
+	size_t off[MAX_PL];
+	uint8_t types[MAX_PL];
+	unsigned n = walk(e, off, types);
+	size_t at = n ? off[n - 1] + pl_len(e, off[n - 1]) : 0;
+	uint8_t *link = n ? &e->buf[off[n - 1]] : &e->first;
+	uint8_t follows = *link;
+
+	if (!open_gap(e, at, len))
+		return;
+	memcpy(e->buf + at, pl, len);
+	e->buf[at] = follows;	/* one payload: its next is what came next */
+	link = n ? &e->buf[off[n - 1]] : &e->first;
+	*link = type;
+}
+
 /* A template payload after the last one that parses (before any garbage). */
 static void mut_append(struct fz *f, struct edit *e)
 {
@@ -162,24 +181,130 @@ static void mut_append(struct fz *f, struct edit *e)
 	uint8_t scratch[64];
 	struct ike_hdr h = { 0 };
 	struct ike_msgb b;
-	size_t off[MAX_PL];
-	uint8_t type[MAX_PL];
 
 	ike_msgb_init(&b, scratch, sizeof(scratch), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	fz_template(f, &b, e->side, false);
 	if (b.inner.err || b.inner.len == 0)
 		return;
-	unsigned n = walk(e, off, type);
-	size_t at = n ? off[n - 1] + pl_len(e, off[n - 1]) : 0;
-	uint8_t *link = n ? &e->buf[off[n - 1]] : &e->first;
-	uint8_t follows = *link;
-	if (!open_gap(e, at, b.inner.len))
+	append(e, b.first_inner, b.inner.p, b.inner.len);
+}
+
+/* Payload i's length field set to len. */
+static void set_pl_len(struct edit *e, size_t o, size_t len)
+{
+	e->buf[o + 2] = (uint8_t)(len >> 8);
+	e->buf[o + 3] = (uint8_t)len;
+}
+
+/* CM_SWAP: payload o's DER (after its encoding byte) replaced by der. */
+static void swap_der(struct edit *e, size_t o, const uint8_t *der, size_t len)
+{
+	size_t old = pl_len(e, o);
+
+	if (!der || old < 5 || 5 + len > 0xffff)
 		return;
-	memcpy(e->buf + at, b.inner.p, b.inner.len);
-	e->buf[at] = follows;	/* the template is one payload: its next is what came next */
-	link = n ? &e->buf[off[n - 1]] : &e->first;
-	*link = b.first_inner;
+	close_gap(e, o + 5, old - 5);
+	if (!open_gap(e, o + 5, len)) {
+		set_pl_len(e, o, 5);
+		return;
+	}
+	memcpy(e->buf + o + 5, der, len);
+	set_pl_len(e, o, 5 + len);
+}
+
+/* CM_CERTREQ: encoding 4 (or value itself with bit 7), value % 48 bytes:
+ * the root's hash while it fits, then filler. */
+static void add_certreq(struct edit *e, uint8_t value)
+{
+	uint8_t pl[5 + 48];
+	size_t n = value % 48;
+	const uint8_t *ca = fz_pki_ca_hash();
+
+	pl[0] = PL_NONE;
+	pl[1] = 0;
+	put_be16(pl + 2, (uint16_t)(5 + n));
+	pl[4] = value & 0x80 ? value : CERT_X509_SIGNATURE;
+	fz_fill(pl + 5, n, value);
+	if (ca && n >= 20)
+		memcpy(pl + 5, ca, 20);
+	append(e, PL_CERTREQ, pl, 5 + n);
+}
+
+/* MUT_CERT: the certificate payloads and the AUTH that their key signed. */
+static void mut_cert(struct fz *f, struct edit *e)
+{
+	size_t off[MAX_PL];
+	uint8_t type[MAX_PL];
+	unsigned cert[MAX_PL], ncert = 0, auth = MAX_PL;
+	unsigned what = fz_u8(f) % CM_COUNT;
+	uint8_t nb = fz_u8(f);
+	uint16_t at = fz_u16(f);
+	uint8_t value = fz_u8(f);
+	unsigned n = walk(e, off, type);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (type[i] == PL_CERT)
+			cert[ncert++] = i;
+		else if (type[i] == PL_AUTH && auth == MAX_PL)
+			auth = i;
+	}
+	unsigned i = ncert ? cert[nb % ncert] : MAX_PL;
+	size_t o = i < MAX_PL ? off[i] : 0, len = i < MAX_PL ? pl_len(e, o) : 0;
+	switch (what) {
+	case CM_DROP:
+		if (ncert) {
+			*link_to(e, off, i) = e->buf[o];
+			close_gap(e, o, len);
+		}
+		break;
+	case CM_DUP:
+		if (ncert && open_gap(e, o + len, len)) {
+			memcpy(e->buf + o + len, e->buf + o, len);
+			e->buf[o] = PL_CERT;
+		}
+		break;
+	case CM_DER:
+		if (ncert && len > 5)
+			e->buf[o + 5 + at % (len - 5)] = value;
+		break;
+	case CM_SWAP:
+		if (ncert) {
+			size_t dl = 0;
+			const uint8_t *der = fz_pki_der(value, &dl);
+			swap_der(e, o, der, dl);
+		}
+		break;
+	case CM_ENCODING:
+		if (ncert && len > 4)
+			e->buf[o + 4] = value;
+		break;
+	case CM_ROTATE:
+		/* the chosen one moves before the first CERT: both are CERTs, so
+		 * the links around the first stay as they are */
+		if (ncert > 1 && i != cert[0]) {
+			static uint8_t copy[CHAIN_CAP];
+			size_t first = off[cert[0]];
+			memcpy(copy, e->buf + o, len);
+			*link_to(e, off, i) = e->buf[o];
+			close_gap(e, o, len);
+			if (open_gap(e, first, len)) {
+				memcpy(e->buf + first, copy, len);
+				e->buf[first] = PL_CERT;
+			}
+		}
+		break;
+	case CM_AUTH_FLIP:
+		if (auth < MAX_PL && pl_len(e, off[auth]) > 8)
+			e->buf[off[auth] + 8 + at % (pl_len(e, off[auth]) - 8)] ^= value | 1;
+		break;
+	case CM_AUTH_METHOD:
+		if (auth < MAX_PL && pl_len(e, off[auth]) > 4)
+			e->buf[off[auth] + 4] = value;
+		break;
+	default:
+		add_certreq(e, value);
+	}
 }
 
 static void mutate_once(struct fz *f, struct edit *e)
@@ -226,6 +351,7 @@ static void mutate_once(struct fz *f, struct edit *e)
 		break;
 	case MUT_HDR: mut_hdr(f, e); break;
 	case MUT_APPEND: mut_append(f, e); break;
+	case MUT_CERT: mut_cert(f, e); break;
 	default: mut_payload(f, e, kind);
 	}
 }

@@ -7,8 +7,8 @@
  * so libFuzzer's byte mutations keep their meaning.  tests/fuzz/gen_corpus.c
  * writes the seeds in this language.
  *
- *   header:  CFG SEED KNOBS        then ops until the input ends (at most
- *                                  PROG_MAX_OPS)
+ *   header:  CFG SEED KNOBS [CERTS] then ops until the input ends (at most
+ *                                  PROG_MAX_OPS); CERTS only with CFG_CERTS
  *   op:      OPCODE (taken modulo OP_COUNT) and its argument bytes
  *
  * Arguments, as the ops below name them:
@@ -27,7 +27,9 @@
 
 /* CFG: bits 0-2 algorithms (the fast ones mostly: the operators' MODP group
  * costs milliseconds per key), bit 3 A waits (auto=add), bit 4 B starts too
- * (auto=start), bits 5-6 lifetimes; bit 7 is ignored. */
+ * (auto=start), bits 5-6 lifetimes, bit 7 certificates (CFG_CERTS: a CERTS
+ * byte follows KNOBS; without the bit, as before it had a meaning, both
+ * sides authenticate with the PSK and no CERTS byte is read). */
 enum cfg_algs {
 	ALGS_X25519_GCM,	/* ike=aes_gcm256-sha2_256;dh31, phase2alg=aes_gcm256;dh31 */
 	ALGS_X25519_NOPFS,	/* the same with phase2alg=aes_gcm256 */
@@ -49,6 +51,37 @@ enum cfg_life {
 };
 #define CFG_LIFE(c)	(((c) >> 5) & 3)
 #define CFG_LIFE_SHIFT	5
+#define CFG_CERTS	0x80
+
+/* CERTS (with CFG_CERTS): how the two sides authenticate with certificates
+ * of the PKI tests/unit/crypto/mkcerts.sh makes (run.sh passes its directory
+ * in MCVPN_FUZZ_PKI; without it both sides use the PSK, the byte read all
+ * the same).  Bit 0 A's key: RSA through the intermediate (a-rsa-chain.pem,
+ * sent with the intermediate) or ECDSA P-256; bit 1 B's: RSA through the
+ * intermediate or ECDSA P-384; bits 2-3 trust (CERTS_TRUST_*); bit 4 B's
+ * authby= allows SHA2-512 only; bits 5-6 a flaw (CERTS_FLAW_*) the other
+ * side must refuse; bit 7 is ignored.  IKE_AUTH goes in whole messages
+ * (fragmentation=no) unless KNOB_FRAG, so that MUT_CERT finds its CERTs. */
+#define CERTS_A_ECDSA	0x01
+#define CERTS_B_ECDSA	0x02
+enum certs_trust {
+	CERTS_TRUST_CA,		/* both: rightca= the root, IDs the addresses */
+	CERTS_TRUST_PIN_B,	/* B pins A's certificate (rightcert=), A sends none
+				 * (leftsendcert=never), B sends its own if asked */
+	CERTS_TRUST_PIN_BOTH,	/* both pinned, ifasked: no CERT, no CERTREQ */
+	CERTS_TRUST_DN,		/* IDs as DNs: A's rightid= B's subject, B's %fromcert */
+};
+#define CERTS_TRUST(c)	(((c) >> 2) & 3)
+#define CERTS_TRUST_SHIFT 2
+#define CERTS_B_SHA512	0x10
+enum certs_flaw {
+	CERTS_FLAW_NONE,
+	CERTS_FLAW_B_PSK,	/* B: authby=secret against A's certificate */
+	CERTS_FLAW_STRANGER,	/* A shows a certificate of another CA */
+	CERTS_FLAW_A_ID,	/* A's ID (@not-a.example) is not in its certificate */
+};
+#define CERTS_FLAW(c)	(((c) >> 5) & 3)
+#define CERTS_FLAW_SHIFT 5
 
 /* KNOBS: bits 0-1 both engines' COOKIE threshold (COOKIE_*), bit 2 a conn
  * whose IKE SA went down initiates again 5 s later (conn.c's retry), bits 3-4
@@ -141,7 +174,10 @@ enum { INIT_SPI_FRESH, INIT_SPI_REUSE, INIT_SPI_ZERO, INIT_SPI_RAW };
 
 /* Mutations (kind modulo MUT_COUNT, then its bytes).  pl is a payload of the
  * chain (modulo their number), off a byte offset from its start (modulo what
- * is left of the chain). */
+ * is left of the chain).  MUT_CERT came last, so a kind byte from 12 on
+ * means another mutation than before it came (the one seed that had such a
+ * byte, found-main-cached-response-natt-mismatch-nat, has it as 41 % 12 now,
+ * and runs as it did). */
 enum mut {
 	MUT_FLIP,	/* pl off bit */
 	MUT_SET,	/* pl off value */
@@ -155,7 +191,26 @@ enum mut {
 	MUT_PL_DUP,	/* pl: a copy right after it */
 	MUT_PL_CRIT,	/* pl: the critical bit toggled */
 	MUT_APPEND,	/* tpl: a payload added at the end */
+	MUT_CERT,	/* what n off value: the certificate payloads, CM_* (what
+			 * modulo CM_COUNT); n picks among the CERT payloads */
 	MUT_COUNT
+};
+/* MUT_CERT what */
+enum cert_mut {
+	CM_DROP,	/* the n-th CERT removed (the end entity's, or an intermediate) */
+	CM_DUP,		/* the n-th CERT twice */
+	CM_DER,		/* its DER's byte at off set to value */
+	CM_SWAP,	/* its DER replaced by the PKI's certificate number value
+			 * (fz_pki_der; untouched without a PKI) */
+	CM_ENCODING,	/* its encoding byte set to value */
+	CM_ROTATE,	/* the CERT payloads' order rotated by n (an intermediate first) */
+	CM_AUTH_FLIP,	/* the AUTH payload's byte at off (past its 4-byte method
+			 * header) XOR value | 1: the signature or its algorithm */
+	CM_AUTH_METHOD,	/* the AUTH payload's method set to value */
+	CM_CERTREQ,	/* a CERTREQ appended: encoding 4 (value bit 7: another), value
+			 * % 48 bytes: the root's SHA-1 hash first when it fits, then
+			 * filler (odd lengths, none at all) */
+	CM_COUNT
 };
 /* MUT_HDR field, modulo HDR_COUNT; the length and version only change in
  * outer mode (sealing writes both) */

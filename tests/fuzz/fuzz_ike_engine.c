@@ -13,9 +13,15 @@
  * the input, and the virtual clock starts at the same instant for each input,
  * so an input behaves the same way every time it runs.
  *
+ * Certificates: with CFG_CERTS both sides authenticate with certificates of
+ * the PKI in MCVPN_FUZZ_PKI (engine_certs.c), read once at start.  Their
+ * signatures (RSA-PSS salts, ECDSA) take OpenSSL's own random bytes, so
+ * those bytes, and an ECDSA signature's length, differ between runs.
+ *
  * Environment: FUZZ_IKE_LOG=1 prints the ops and the engines' log lines to
- * stderr, and at the end the data plane calls.  tests/fuzz/README says how to
- * run it. */
+ * stderr, and at the end the data plane calls; MCVPN_FUZZ_PKI is the PKI's
+ * directory (tests/unit/crypto/mkcerts.sh made it).  tests/fuzz/README says
+ * how to run it. */
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,7 @@
 #include "engine_fuzz.h"
 #include "engine_prog.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_INPUT 16384	/* run.sh's -max_len; ops past PROG_MAX_OPS are not read */
@@ -87,7 +94,10 @@ static int net_setup(struct fz *f, uint8_t cfg, uint8_t knobs)
 	static char extra_a[256], extra_b[256];
 	const struct variant *v = &algs[CFG_ALGS(cfg)];
 	const char *life = lifetimes[CFG_LIFE(cfg)];
-	const char *frag = knobs & KNOB_FRAG ? "ike-fragment-size=256\n" : "";
+	/* certificates make IKE_AUTH too long for a 576-byte packet: whole
+	 * messages, so that MUT_CERT finds their payloads, unless KNOB_FRAG */
+	const char *frag = knobs & KNOB_FRAG ? "ike-fragment-size=256\n" :
+			   cfg & CFG_CERTS ? "fragmentation=no\n" : "";
 
 	snprintf(extra_a, sizeof(extra_a), "%s%s%s", life, dpd_a[KNOB_DPD(knobs)], frag);
 	snprintf(extra_b, sizeof(extra_b), "%s%s%s", life,
@@ -341,6 +351,15 @@ __attribute__((constructor)) static void real_wall_clock(void)
 	net_real_realtime = true;
 }
 
+/* Once, before the first input: the certificates (no file read per input). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_pki_init();
+	return 0;
+}
+
 static bool env_set(const char *name)
 {
 	const char *e = getenv(name);
@@ -358,11 +377,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_init(true, show_ops ? LOG_DEBUG : LOG_EMERG);	/* the engine logs nothing at EMERG */
 	f.prog = cur_init(data, size);
 	uint8_t cfg = fz_u8(&f), seed = fz_u8(&f), knobs = fz_u8(&f);
+	uint8_t certs = cfg & CFG_CERTS ? fz_u8(&f) : 0;
 	net_clock_rewind();
 	rand_fixed_seed(0x6d6376706e000000ull | seed);
 	f.order_rng = seed;
 	if (net_setup(&f, cfg, knobs))
 		fz_fail("config variant %#x does not load", cfg);
+	if (cfg & CFG_CERTS)
+		fz_certs_lend(&f, certs);
 	for (unsigned i = 0; i < PROG_MAX_OPS && cur_left(&f.prog); i++) {
 		unsigned op = run_op(&f);
 		fz_check(&f, op_names[op]);
@@ -375,6 +397,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "tunnel sent on an SPI the peer had not installed: %u times%s%s\n",
 			f.net.blackholes, f.net.blackholes ? "; first " : "", f.net.blackhole);
 	}
+	fz_certs_return(&f);	/* the PKI's, not the conf's (certs.h) */
 	net_free(&f.net);
 	free(f.depth);
 	return 0;

@@ -5,9 +5,10 @@
  *   - the header and the outer payload chain, then the SK contents as if
  *     they were the decrypted inner chain (duplicates across both),
  *   - the inner chain alone, its first payload type taken from byte 0,
- *   - each payload body parser (SA, TS, Notify, Delete) through a cursor;
- *     an SA or TS body that parses is built again with the ike_msgb
- *     writer and must parse back to the same values.
+ *   - each payload body parser (SA, TS, Notify, Delete, CERT and CERTREQ)
+ *     through a cursor; an SA, TS, CERT or CERTREQ body that parses is
+ *     built again with the ike_msgb writer and must parse back to the same
+ *     values.
  * After a successful parse every borrowed pointer is checked to lie inside
  * the input and read back, so the sanitizers see any range that does not. */
 #include <stddef.h>
@@ -70,6 +71,16 @@ static void check_sa(const struct pl_sa *sa)
 			abort();
 }
 
+/* A CERT is never empty; an X.509 CERTREQ is whole SHA-1 hashes. */
+static void check_cert(const struct pl_cert *c, uint8_t type)
+{
+	touch(c->data, c->len);
+	if (type == PL_CERT && c->len == 0)
+		abort();
+	if (type == PL_CERTREQ && c->encoding == CERT_X509_SIGNATURE && c->len % 20)
+		abort();
+}
+
 /* Invariants of a message that parsed without error. */
 static void check_msg(const struct ike_msg *m)
 {
@@ -90,6 +101,12 @@ static void check_msg(const struct ike_msg *m)
 	}
 	for (unsigned i = 0; i < m->n_delete; i++)
 		touch(m->del[i].spis, (size_t)m->del[i].n_spi * m->del[i].spi_size);
+	if (m->n_cert > IKE_MAX_CERT || m->n_certreq > IKE_MAX_CERT)
+		abort();
+	for (unsigned i = 0; i < m->n_cert; i++)
+		check_cert(&m->cert[i], PL_CERT);
+	for (unsigned i = 0; i < m->n_certreq; i++)
+		check_cert(&m->certreq[i], PL_CERTREQ);
 	if (m->outer & (PL_BIT(PL_SK) | PL_BIT(PL_SKF)))
 		touch(m->sk.data, m->sk.len);
 	/* an Encrypted Fragment: numbered 1..total, its header 8 bytes */
@@ -194,6 +211,26 @@ static void ts_roundtrip(const struct pl_ts *ts)
 		abort();
 }
 
+/* A CERT or CERTREQ built again parses back to the same bytes. */
+static void cert_roundtrip(const struct pl_cert *c, uint8_t type)
+{
+	static const struct ike_hdr h = { .exchange = IKE_AUTH };
+	static uint8_t out[IKE_MAX_MSG];
+	uint8_t inner[16];
+	struct ike_msgb b;
+	struct pl_cert again;
+
+	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
+	pl_cert_build(&b, type, c->encoding, c->data, c->len);
+	int len = ike_msgb_finish_plain(&b);
+	if (len < IKE_HDR_LEN + 4)
+		return;	/* longer than a message may be: nothing to compare */
+	struct cur cc = cur_init(out + IKE_HDR_LEN + 4, (size_t)len - IKE_HDR_LEN - 4);
+	if (pl_cert_parse(&cc, type, &again) != IKE_OK || again.encoding != c->encoding ||
+	    again.len != c->len || (c->len && memcmp(again.data, c->data, c->len)))
+		abort();
+}
+
 static void fuzz_bodies(const uint8_t *data, size_t size)
 {
 	struct cur c;
@@ -201,6 +238,7 @@ static void fuzz_bodies(const uint8_t *data, size_t size)
 	struct pl_ts ts;
 	struct pl_notify n;
 	struct pl_delete d;
+	struct pl_cert cert;
 
 	c = cur_init(data, size);
 	if (pl_sa_parse(&c, &sa) == IKE_OK) {
@@ -222,6 +260,14 @@ static void fuzz_bodies(const uint8_t *data, size_t size)
 	c = cur_init(data, size);
 	if (pl_delete_parse(&c, &d) == IKE_OK)
 		touch(d.spis, (size_t)d.n_spi * d.spi_size);
+	for (int i = 0; i < 2; i++) {
+		uint8_t type = i ? PL_CERTREQ : PL_CERT;
+		c = cur_init(data, size);
+		if (pl_cert_parse(&c, type, &cert) == IKE_OK) {
+			check_cert(&cert, type);
+			cert_roundtrip(&cert, type);
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

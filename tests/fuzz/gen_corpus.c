@@ -182,6 +182,148 @@ static int ike_auth_plain(uint8_t *out, size_t cap)
 	return ike_msgb_finish_plain(&mb);
 }
 
+/* ---- certificates (CERT, CERTREQ) for the parser ---- */
+
+/* Bytes that look like a DER certificate (the parser keeps them as they
+ * are; the engine's x509 code reads them, not this target). */
+static void fake_der(uint8_t *out, size_t len, uint8_t seed)
+{
+	out[0] = 0x30;
+	out[1] = 0x82;
+	out[2] = (uint8_t)((len - 4) >> 8);
+	out[3] = (uint8_t)(len - 4);
+	for (size_t i = 4; i < len; i++)
+		out[i] = (uint8_t)(seed + i * 7);
+}
+
+enum cert_shape {
+	CERTS_CHAIN,		/* IDi as a DN, a certificate and two intermediates,
+				 * CERTREQ with two CA hashes, AUTH by RFC 7427 */
+	CERTS_ODD,		/* an empty CERTREQ (any CA), one of another encoding
+				 * and odd length, a CERT in PKCS #7 (1), a one-byte CERT */
+	CERTS_TOO_MANY,		/* IKE_MAX_CERT + 1 CERT payloads (counted, not kept) */
+	CERTS_CERTREQ_ODD,	/* an X.509 CERTREQ of 21 bytes: refused */
+	CERTS_EMPTY_CERT,	/* a CERT with its encoding only: refused */
+	CERTS_CERTREQ_BARE,	/* a CERTREQ without even its encoding: refused */
+};
+
+static void cert_payloads(struct ike_msgb *mb, enum cert_shape shape)
+{
+	static const uint8_t dn[] = { 0x30, 0x0f, 0x31, 0x0d, 0x30, 0x0b, 0x06, 0x03, 0x55, 0x04,
+				      0x03, 0x0c, 0x04, 't', 'e', 's', 't' };
+	uint8_t der[700], hashes[40], auth[1 + 16 + 64] = { 16 };
+	const uint8_t odd[7] = { 1, 2, 3, 4, 5, 6, 7 };
+
+	for (size_t i = 0; i < sizeof(hashes); i++)
+		hashes[i] = (uint8_t)(0xa0 + i);
+	pl_data_build(mb, PL_IDI, ID_DER_ASN1_DN, dn, sizeof(dn));
+	switch (shape) {
+	case CERTS_CHAIN:
+		for (uint8_t i = 0; i < 3; i++) {
+			size_t len = i ? 500 : 680;
+			fake_der(der, len, i);
+			pl_cert_build(mb, PL_CERT, CERT_X509_SIGNATURE, der, len);
+		}
+		pl_cert_build(mb, PL_CERTREQ, CERT_X509_SIGNATURE, hashes, sizeof(hashes));
+		break;
+	case CERTS_ODD:
+		pl_cert_build(mb, PL_CERTREQ, CERT_X509_SIGNATURE, NULL, 0);
+		pl_cert_build(mb, PL_CERTREQ, 12, odd, sizeof(odd));
+		fake_der(der, 300, 9);
+		pl_cert_build(mb, PL_CERT, 1, der, 300);
+		pl_cert_build(mb, PL_CERT, CERT_X509_SIGNATURE, der, 1);
+		break;
+	case CERTS_TOO_MANY:
+		fake_der(der, 40, 3);
+		for (unsigned i = 0; i <= IKE_MAX_CERT; i++)
+			pl_cert_build(mb, PL_CERT, CERT_X509_SIGNATURE, der, 40);
+		break;
+	case CERTS_CERTREQ_ODD:
+		pl_cert_build(mb, PL_CERTREQ, CERT_X509_SIGNATURE, hashes, 21);
+		break;
+	case CERTS_EMPTY_CERT:
+		pl_cert_build(mb, PL_CERT, CERT_X509_SIGNATURE, NULL, 0);
+		break;
+	default: {
+		size_t off = ike_msgb_pl_begin(mb, PL_CERTREQ);
+		ike_msgb_pl_end(mb, off);
+	}
+	}
+	for (size_t i = 1; i < sizeof(auth); i++)
+		auth[i] = (uint8_t)(0x30 + i);
+	pl_data_build(mb, PL_AUTH, AUTH_METHOD_DIGITAL_SIGNATURE, auth, sizeof(auth));
+}
+
+/* An IKE_AUTH request with the certificate payloads of shape in the clear. */
+static int ike_auth_certs(uint8_t *out, size_t cap, enum cert_shape shape)
+{
+	struct ike_hdr h = { .spii = 1, .spir = 2, .exchange = IKE_AUTH, .flags = IKE_FLAG_I,
+			     .msgid = 1 };
+	uint8_t inner[16];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	cert_payloads(&mb, shape);
+	return ike_msgb_finish_plain(&mb);
+}
+
+/* The responder's IKE_SA_INIT with a CERTREQ naming two CAs after it. */
+static int sa_init_certreq(uint8_t *out, size_t cap)
+{
+	struct ike_hdr h = { .spii = 0x0123456789abcdefull, .spir = 0xfedcba9876543210ull,
+			     .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R };
+	struct ike_proposal p = { .num = 1, .protocol = PROTO_IKE, .n_trans = 3, .trans = {
+		{ TRANS_ENCR, ENCR_AES_GCM_16, 256 }, { TRANS_PRF, PRF_HMAC_SHA2_256, 0 },
+		{ TRANS_DH, CURVE25519, 0 } } };
+	const uint8_t hashes[40] = { 0x11, 0x22, 0x33 }, algs[6] = { 0, 2, 0, 3, 0, 4 };
+	uint8_t inner[16];
+	struct ike_msgb mb;
+
+	ike_msgb_init(&mb, out, cap, inner, sizeof(inner), &h);
+	pl_sa_build(&mb, &p, 1);
+	pl_data_build(&mb, PL_KE, CURVE25519, ke, 32);
+	pl_data_build(&mb, PL_NONCE, 0, nonce, sizeof(nonce));
+	pl_cert_build(&mb, PL_CERTREQ, CERT_X509_SIGNATURE, hashes, sizeof(hashes));
+	pl_notify_build(&mb, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, algs, sizeof(algs));
+	return ike_msgb_finish_plain(&mb);
+}
+
+static void gen_ike_certs(void)
+{
+	static const char *const names[] = {
+		[CERTS_CHAIN] = "ike_auth_certs_chain",
+		[CERTS_ODD] = "ike_auth_certs_odd",
+		[CERTS_TOO_MANY] = "ike_auth_certs_too_many",
+		[CERTS_CERTREQ_ODD] = "ike_auth_certreq_21_bytes",
+		[CERTS_EMPTY_CERT] = "ike_auth_cert_empty",
+		[CERTS_CERTREQ_BARE] = "ike_auth_certreq_bare",
+	};
+	uint8_t m[8192], seed[8192];
+	int n;
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = ike_auth_certs(m, sizeof(m), (enum cert_shape)i);
+		if (n < 0) {
+			failed = 1;
+			continue;
+		}
+		put("fuzz_ike_msg", names[i], m, (size_t)n);
+	}
+	/* the inner parser alone: first payload type, then the chain */
+	n = ike_auth_certs(m, sizeof(m), CERTS_CHAIN);
+	if (n > IKE_HDR_LEN) {
+		seed[0] = m[16];
+		memcpy(seed + 1, m + IKE_HDR_LEN, (size_t)n - IKE_HDR_LEN);
+		put("fuzz_ike_msg", "inner_certs_chain", seed, (size_t)n - IKE_HDR_LEN + 1);
+		/* the first CERT's body for the body parsers */
+		put("fuzz_ike_msg", "cert_body", m + IKE_HDR_LEN + 4 + 4 + 17 + 4, 681);
+	}
+	n = sa_init_certreq(m, sizeof(m));
+	put("fuzz_ike_msg", "ike_sa_init_response_certreq", m, n > 0 ? (size_t)n : 0);
+	if (n < 0)
+		failed = 1;
+}
+
 /* fuzz_ike_sk "sealed here" seeds: mode byte, first inner type, plaintext
  * (the inner chain as it is after the IKE header, then pad length 0...). */
 static void sk_plain_seed(const char *name, uint8_t mode, const uint8_t *plain_msg, int len)
@@ -257,6 +399,7 @@ static void gen_ike(void)
 	secret_free(cbc_ke);
 	secret_free(cbc_ka);
 	secret_free(gcm_ke);
+	gen_ike_certs();
 }
 
 /* ---- ESP (key, SPI and selectors as in fuzz_esp.c) ---- */
@@ -339,7 +482,7 @@ static size_t plain_record(uint8_t *out, uint8_t kind, uint32_t seq, bool v6, si
 static size_t esn_record(uint8_t *out, uint8_t kind, uint32_t hi, uint32_t lo, size_t len)
 {
 	uint8_t b[2048];
-	size_t n = plain_record(b, lo, false, len) - 3;	/* its bytes, past kind and length */
+	size_t n = plain_record(b, 0, lo, false, len) - 3;	/* its bytes, past kind and length */
 
 	memmove(b + 4, b + 3, n);
 	b[0] = (uint8_t)(hi >> 24);

@@ -420,6 +420,84 @@ static void bug_seeds(const char *dir)
 	put_prog(dir, "info_on_halfopen", &p);
 }
 
+/* Certificates (CFG_CERTS, then the CERTS byte): set up with each kind of
+ * key and trust, refused for a flaw, and IKE_AUTH's CERT, CERTREQ and AUTH
+ * payloads changed inside the encryption (MUT_CERT). */
+static struct prog *start_certs(struct prog *p, uint8_t cfg, uint8_t seed, uint8_t knobs,
+				uint8_t certs)
+{
+	start(p, cfg | CFG_CERTS, seed, knobs);
+	BYTES(p, certs);
+	return p;
+}
+
+/* The IKE_AUTH request (response: B's answer) with one MUT_CERT. */
+static void cert_mutation(const char *dir, const char *name, uint8_t seed, bool response,
+			  uint8_t certs, uint8_t what, uint8_t n, uint16_t at, uint8_t value)
+{
+	struct prog p;
+
+	start_certs(&p, ALGS_X25519_GCM, seed, 0, certs);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, response ? 2 : 1);
+	mutate(&p, 0, true, 1);
+	BYTES(&p, MUT_CERT, what, n, at >> 8, at & 0xff, value, OP_RUN);
+	advance(&p, T_10S);
+	put_prog(dir, name, &p);
+}
+
+static void cert_seeds(const char *dir)
+{
+	struct prog p;
+	const uint8_t ecdsa_b = CERTS_B_ECDSA, ecdsa_a = CERTS_A_ECDSA;
+
+	/* A RSA through the intermediate, B ECDSA P-384; both rekey the IKE SA */
+	establish(start_certs(&p, ALGS_X25519_GCM, 60, 0, ecdsa_b));
+	fire(&p, A, A_IKE_REKEY);
+	BYTES(&p, OP_RUN);
+	advance(&p, T_10S);
+	put_prog(dir, "cert_establish", &p);
+	establish(start_certs(&p, ALGS_ECP_GCM, 61, 0,
+			      ecdsa_a | ecdsa_b | CERTS_TRUST_DN << CERTS_TRUST_SHIFT));
+	put_prog(dir, "cert_establish_dn_ecdsa", &p);
+	establish(start_certs(&p, ALGS_X25519_GCM, 62, 0,
+			      ecdsa_a | CERTS_TRUST_PIN_B << CERTS_TRUST_SHIFT | CERTS_B_SHA512));
+	put_prog(dir, "cert_pinned_sha512", &p);
+	establish(start_certs(&p, ALGS_X25519_GCM, 63, 0,
+			      CERTS_TRUST_PIN_BOTH << CERTS_TRUST_SHIFT));
+	put_prog(dir, "cert_pinned_both", &p);
+	/* two RSA chains in 256-byte fragments, one of them lost */
+	start_certs(&p, ALGS_X25519_GCM, 64, KNOB_FRAG, 0);
+	BYTES(&p, OP_INITIATE, A, OP_DELIVER, 1, OP_DROP, 2, OP_RUN);
+	advance(&p, T_10S);
+	put_prog(dir, "cert_fragments", &p);
+	/* refused: B with a PSK, a certificate of another CA */
+	establish(start_certs(&p, ALGS_X25519_GCM, 65, 0, CERTS_FLAW_B_PSK << CERTS_FLAW_SHIFT));
+	put_prog(dir, "cert_refused_psk", &p);
+	establish(start_certs(&p, ALGS_X25519_GCM, 66, 0,
+			      CERTS_FLAW_STRANGER << CERTS_FLAW_SHIFT));
+	put_prog(dir, "cert_refused_stranger", &p);
+
+	cert_mutation(dir, "cert_mutate_drop_ee", 70, false, 0, CM_DROP, 0, 0, 0);
+	cert_mutation(dir, "cert_mutate_drop_intermediate", 71, false, 0, CM_DROP, 1, 0, 0);
+	cert_mutation(dir, "cert_mutate_dup", 72, true, 0, CM_DUP, 0, 0, 0);
+	cert_mutation(dir, "cert_mutate_der", 73, false, ecdsa_a, CM_DER, 0, 0x40, 0xff);
+	cert_mutation(dir, "cert_mutate_der_length", 74, true, ecdsa_b, CM_DER, 0, 2, 0x7f);
+	cert_mutation(dir, "cert_mutate_swap", 75, false, 0, CM_SWAP, 0, 0, 3);
+	cert_mutation(dir, "cert_mutate_swap_response", 76, true, ecdsa_b, CM_SWAP, 0, 0, 1);
+	cert_mutation(dir, "cert_mutate_encoding", 77, false, 0, CM_ENCODING, 0, 0, 1);
+	cert_mutation(dir, "cert_mutate_intermediate_first", 78, false, 0, CM_ROTATE, 1, 0, 0);
+	cert_mutation(dir, "cert_mutate_auth_sig", 79, false, 0, CM_AUTH_FLIP, 0, 200, 0x10);
+	cert_mutation(dir, "cert_mutate_auth_algid", 80, true, ecdsa_b, CM_AUTH_FLIP, 0, 3, 0x02);
+	cert_mutation(dir, "cert_mutate_auth_rfc4754", 81, false, ecdsa_a, CM_AUTH_METHOD, 0, 0,
+		      9);
+	cert_mutation(dir, "cert_mutate_auth_psk", 82, false, 0, CM_AUTH_METHOD, 0, 0, 2);
+	cert_mutation(dir, "cert_mutate_certreq_odd", 83, false, 0, CM_CERTREQ, 0, 0, 21);
+	cert_mutation(dir, "cert_mutate_certreq_empty", 84, false, 0, CM_CERTREQ, 0, 0, 0);
+	cert_mutation(dir, "cert_mutate_certreq_in_response", 86, true, 0, CM_CERTREQ, 0, 0, 20);
+	cert_mutation(dir, "cert_mutate_certreq_encoding", 85, false,
+		      CERTS_TRUST_PIN_BOTH << CERTS_TRUST_SHIFT, CM_CERTREQ, 0, 0, 0x80 | 20);
+}
+
 void gen_engine(const char *dir)
 {
 	setup_seeds(dir);
@@ -427,4 +505,5 @@ void gen_engine(const char *dir)
 	craft_seeds(dir);
 	refusal_seeds(dir);
 	bug_seeds(dir);
+	cert_seeds(dir);
 }

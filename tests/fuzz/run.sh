@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets (build-fuzz, clang, -Dfuzz=true) and run each
 # one for N seconds (default 20) on a scratch copy of its seed corpus, so the
-# committed corpus stays as it is.  Exits non-zero if any target crashed,
+# committed corpus stays as it is; fuzz_ike_engine gets a PKI made by
+# tests/unit/crypto/mkcerts.sh (MCVPN_FUZZ_PKI).  Exits non-zero if any target crashed,
 # leaked, hit undefined behaviour or broke one of its checks; the input that
 # did it is kept in build-fuzz/fuzz-artifacts/<target>/.
 #
@@ -30,6 +31,14 @@ ninja -C "$build" $(for t in $targets; do printf 'tests/fuzz/%s ' "$t"; done) ||
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# fuzz_ike_engine's certificates (CFG_CERTS): one PKI per run, read by the
+# target once at start (without openssl(1) those inputs use the PSK)
+if command -v openssl >/dev/null && mkdir "$scratch/pki" &&
+	"$src/tests/unit/crypto/mkcerts.sh" "$scratch/pki"; then
+	export MCVPN_FUZZ_PKI=$scratch/pki
+else
+	echo "== no PKI (openssl(1) missing or mkcerts.sh failed): certificate inputs use the PSK"
+fi
 failed=""
 for t in $targets; do
 	work=$scratch/$t
