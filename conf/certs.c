@@ -41,7 +41,7 @@ static const char *file_of(const struct conn_build *cb, enum key_id k)
 	return cb->key_line[k] ? cb->key_file[k] : cb->c.file;
 }
 
-void certs_free(struct conf_certs *c)
+void conf_certs_free(struct conf_certs *c)
 {
 	if (!c)
 		return;

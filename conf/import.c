@@ -640,7 +640,7 @@ static void ctx_free(struct import_ctx *cx)
 	free(cx->slines);
 	for (size_t i = 0; i < cx->ld.n_conns; i++) {
 		secret_free(cx->ld.conns[i].c.psk);
-		certs_free(cx->ld.conns[i].c.certs);
+		conf_certs_free(cx->ld.conns[i].c.certs);
 	}
 	free(cx->ld.conns);
 	for (size_t i = 0; i < cx->ld.n_psks; i++)

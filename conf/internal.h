@@ -302,7 +302,7 @@ void privkey_free_all(struct loader *ld);
  * cb->c.certs, the IDs that come from them, and the checks between them. */
 void certs_finish(struct loader *ld, struct conn_build *cb);
 /* The conn's certificates and key freed (NULL is a no-op). */
-void certs_free(struct conf_certs *c);
+void conf_certs_free(struct conf_certs *c);
 
 /* host.c: questions about the host (NULL: not known, every answer "no").
  * The default route and the route to an address are the main table's,

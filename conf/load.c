@@ -22,7 +22,7 @@ static void loader_free(struct loader *ld)
 {
 	for (size_t i = 0; i < ld->n_conns; i++) {
 		secret_free(ld->conns[i].c.psk);
-		certs_free(ld->conns[i].c.certs);
+		conf_certs_free(ld->conns[i].c.certs);
 	}
 	free(ld->conns);
 	for (size_t i = 0; i < ld->n_psks; i++)
@@ -214,7 +214,7 @@ void conf_free(struct conf *c)
 		return;
 	for (size_t i = 0; i < c->n_conns; i++) {
 		secret_free(c->conns[i].psk);
-		certs_free(c->conns[i].certs);
+		conf_certs_free(c->conns[i].certs);
 	}
 	free(c->conns);
 	if (c->sources)
