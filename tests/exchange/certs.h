@@ -6,9 +6,9 @@
  * by the fuzz target of the engine (tests/fuzz/fuzz_ike_engine.c), which
  * loads its sets once and lends them to each input.
  *
- * Ownership: the conf does not free a conn's certificates yet (its parser
- * for these keys is being written); when it does, conf_free will.  So
- * whoever sets cfg->certs here sets it back to NULL before net_free:
+ * Ownership: conf_free frees a conn's certificates, those its parser read
+ * from leftcert= and the like; these are set behind its back, so whoever
+ * sets cfg->certs here sets it back to NULL before net_free:
  * side_certs_free (loaded for the side) or side_certs_return (lent). */
 #ifndef MCVPN_TESTS_EXCHANGE_CERTS_H
 #define MCVPN_TESTS_EXCHANGE_CERTS_H

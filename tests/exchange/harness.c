@@ -440,19 +440,20 @@ static int conn_text(char *text, size_t cap, int len, const char *name, const ch
 	len += snprintf(text + len, cap - (size_t)len,
 		       "conn %s\n"
 		       "    left=%s\n    leftid=%s\n    right=%s\n"
-		       "    authby=secret\n    auto=%s\n    vti-interface=%s\n    vti-routing=no\n"
+		       "    authby=%s\n    auto=%s\n    vti-interface=%s\n    vti-routing=no\n"
 		       "    ike=%s\n    phase2alg=%s\n    encapsulation=yes\n%s%s%s",
 		       name, left, o && o->leftid ? o->leftid : leftid, right,
+		       o && o->authby ? o->authby : "secret",
 		       o && o->autostart ? o->autostart : "start", vti,
 		       o && o->ike ? o->ike : "aes_cbc256-sha2_384;modp1536",
 		       o && o->esp ? o->esp : "aes_gcm256;modp1536",
 		       o && o->rightid ? "    rightid=" : "", o && o->rightid ? o->rightid : "",
 		       o && o->rightid ? "\n" : "");
 	if (o && o->leftsubnet)
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "    leftsubnet=%s\n",
+		len += snprintf(text + len, cap - (size_t)len, "    leftsubnet=%s\n",
 				o->leftsubnet);
 	if (o && o->rightsubnet)
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "    rightsubnet=%s\n",
+		len += snprintf(text + len, cap - (size_t)len, "    rightsubnet=%s\n",
 				o->rightsubnet);
 	for (const char *e = o ? o->extra : NULL; e && *e && len < (int)cap;) {
 		size_t l = strcspn(e, "\n");

@@ -50,6 +50,7 @@ struct side_opts {
 	const char *leftsubnet;		/* not written when NULL */
 	const char *rightsubnet;
 	const char *psk;		/* default: the same PSK on both sides */
+	const char *authby;		/* default secret */
 	const char *extra;		/* more "key=value" lines, newline-separated
 					 * (salifetime=12s\nrekey=no ...) */
 	const char *leftid, *rightid;	/* default: the two public addresses */

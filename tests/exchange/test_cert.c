@@ -224,6 +224,51 @@ static void legacy(void)
 	scenario_end(true);
 }
 
+/* The same through the configuration: the keys as an operator writes them,
+ * read by conf/ (files by absolute name, the key in the secrets file). */
+static void from_config(void)
+{
+	char a_extra[1024], b_extra[1024], a_key[600], b_key[600];
+	struct net n;
+
+	snprintf(a_extra, sizeof(a_extra), "leftcert=%s/a-rsa-chain.pem\n"
+		 "rightca=%s/ca.pem\nfragmentation=no", dir, dir);
+	snprintf(b_extra, sizeof(b_extra), "leftcert=%s/rsa-chain.pem\nrightca=%s/ca.pem\nrightid=%%fromcert\n"
+		 "leftsendcert=ifasked\nfragmentation=no", dir, dir);
+	snprintf(a_key, sizeof(a_key), ": RSA %s/a-rsa.key\n", dir);
+	snprintf(b_key, sizeof(b_key), ": RSA \"%s/rsa.key\"\n", dir);
+	const struct side_opts oa = { .autostart = "start", .authby = "rsasig,ecdsa",
+				      .extra = a_extra, .secrets2 = a_key };
+	const struct side_opts ob = { .autostart = "add", .authby = "ecdsa-sha2_384,rsa-sha2_384",
+				      .extra = b_extra, .secrets2 = b_key };
+
+	scenario_begin("from the configuration's keys");
+	int r = net_init(&n, &oa, &ob);
+	CHECK_INT(r, 0);
+	if (r) {
+		scenario_end(true);
+		return;
+	}
+	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	const struct conf_conn *ca = n.s[SIDE_A].conn.cfg, *cb = n.s[SIDE_B].conn.cfg;
+	CHECK(ca->authby == CONF_AUTHBY_SIG && ca->certs && ca->certs->n_leftcert == 2);
+	CHECK(cb->authby == CONF_AUTHBY_SIG && cb->rightid.type == CONF_ID_ANY);
+	CHECK_INT(cb->sig_hashes, 1u << SIG_SHA384);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	CHECK(both_up(&n));
+	/* B asked (rightca=): A sent its chain; A asked too: B, ifasked, sent */
+	CHECK(inner_has(net_find(&n, SIDE_A, IKE_AUTH, 0, 0), PL_CERT));
+	CHECK(inner_has(net_find(&n, SIDE_B, IKE_AUTH, 1, 0), PL_CERT));
+	CHECK_LOG("\"A\": #1: peer 203.0.113.20 authenticated: certificate \"O=mcvpn test, "
+		  "CN=vpn.example.com\", RSA-PSS SHA2-384");
+	CHECK_LOG("\"B\": #1: peer 198.51.100.10 authenticated: certificate \"O=mcvpn test, "
+		  "CN=a.example\", RSA-PSS SHA2-384");
+	check_net_sane(&n);
+	net_free(&n);	/* conf_free frees what conf read */
+	scenario_end(true);
+}
+
 /* IKE_AUTH with two RSA chains does not fit 576-byte packets: fragments. */
 static void fragments(void)
 {
@@ -354,6 +399,7 @@ int main(int argc, char **argv)
 	if (!net_test_start())
 		return 1;
 	all_up();
+	from_config();
 	legacy();
 	fragments();
 	all_refused();
