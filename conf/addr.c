@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "conf/internal.h"
+#include "crypto/x509.h"
 
 /* Parse an address into bytes; returns its family or 0. */
 static int addr_bytes(const char *s, uint8_t out[16])
@@ -235,6 +236,25 @@ static int id_at(const char *s, struct conf_id *id, const char **why)
 	return id_name(CONF_ID_FQDN, name, len, s, id, why);
 }
 
+/* A distinguished name, "C=JP, O=Example, CN=vpn" (libreswan's and
+ * strongSwan's form) or "/C=JP/O=Example/CN=vpn": kept as DER. */
+static int id_dn(const char *s, struct conf_id *id, const char **why)
+{
+	static _Thread_local char bad[300];
+	char reason[200];
+
+	if (x509_dn_parse(s, id->data, sizeof(id->data), &id->len, reason, sizeof(reason)) < 0) {
+		snprintf(bad, sizeof(bad), "a distinguished name such as \"C=JP, O=Example, CN=vpn\" "
+			 "(%s)", reason);
+		*why = bad;
+		memset(id, 0, sizeof(*id));
+		return -1;
+	}
+	id->type = CONF_ID_DN;
+	snprintf(id->text, sizeof(id->text), "%s", s);
+	return 0;
+}
+
 int id_parse(const char *s, struct conf_id *id, const char **why)
 {
 	struct sockaddr_storage ss;
@@ -243,16 +263,14 @@ int id_parse(const char *s, struct conf_id *id, const char **why)
 	memset(id, 0, sizeof(*id));
 	if (s[0] == '@')
 		return id_at(s, id, why);
-	if (strchr(s, '=')) {
-		*why = "@fqdn or an IP address (distinguished-name IDs are not supported)";
-		return -1;
-	}
+	if (strchr(s, '='))
+		return id_dn(s, id, why);
 	if (addr_parse(s, &ss, &ignored) == 0) {
 		id_from_addr(&ss, id);
 		return 0;
 	}
 	if (s[0] == '%')
-		*why = "@fqdn or an IP address (%fromcert, %any and other % forms are not supported)";
+		*why = "@fqdn, an IP address or a distinguished name (of the % forms only %fromcert and %any, with certificates)";
 	else if (at && at != s && at[1])
 		return id_name(CONF_ID_RFC822, s, strlen(s), s, id, why);
 	else
@@ -278,9 +296,12 @@ void id_from_addr(const struct sockaddr_storage *ss, struct conf_id *id)
 	inet_ntop(ss->ss_family, a, id->text, sizeof(id->text));
 }
 
-/* FQDNs compare without case, as DNS names do; addresses byte for byte. */
+/* FQDNs compare without case, as DNS names do; DNs as X.509 compares
+ * names; addresses byte for byte. */
 bool id_equal(const struct conf_id *a, const struct conf_id *b)
 {
+	if (a->type == CONF_ID_DN && b->type == CONF_ID_DN)
+		return x509_dn_equal(a->data, a->len, b->data, b->len);
 	if (a->type != b->type || a->len != b->len)
 		return false;
 	if (a->type == CONF_ID_FQDN)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* After every file is read: the defaults that depend on other keys (IDs
- * from addresses, subnets of the conn's family, algorithm lists), then the
- * checks that look at a whole conn or at all conns, then the PSK lookup. */
+ * from addresses, subnets of the conn's family, algorithm lists), the
+ * certificates (certs.c), then the checks that look at a whole conn or at
+ * all conns, then the PSK lookup (authby=secret). */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +189,7 @@ static void check_one(struct loader *ld, struct conn_build *cb)
 {
 	finish_defaults(cb);
 	ends_finish(ld, cb);
+	certs_finish(ld, cb);
 	apply_pfs(ld, cb);
 	for (size_t i = 0; i < cb->c.n_esp; i++)	/* the proposals carry esn= */
 		cb->c.esp[i].esn = (uint16_t)cb->c.esn;
@@ -233,6 +235,8 @@ static void check_psk(struct loader *ld, struct conn_build *cb)
 	struct conf_conn *c = &cb->c;
 	const struct psk_entry *pe;
 
+	if (c->authby != CONF_AUTHBY_SECRET)
+		return;		/* signatures: certs.c */
 	if (!c->leftid.type || !c->rightid.type)
 		return;		/* already reported as a missing or bad endpoint */
 	pe = secrets_match(ld, c);

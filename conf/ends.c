@@ -147,11 +147,12 @@ static void orient(struct conn_build *cb, int local)
 	if (me->kind == END_IP)
 		c->left = me->addr;
 	c->right = peer->addr;
-	if (me->id.type)
+	/* %fromcert, %any, and no ID with a certificate: certs.c */
+	if (me->id_kind == ID_GIVEN)
 		c->leftid = me->id;
-	else if (c->left.ss_family)
+	else if (me->id_kind == ID_UNSET && !me->cert[0] && c->left.ss_family)
 		id_from_addr(&c->left, &c->leftid);
-	if (peer->id.type)
+	if (peer->id_kind != ID_UNSET)
 		c->rightid = peer->id;
 	else
 		id_from_addr(&c->right, &c->rightid);
@@ -267,6 +268,7 @@ void ends_finish(struct loader *ld, struct conn_build *cb)
 		return;
 	local = local_end(ld, cb);
 	cb->local = local;
+	cb->oriented = true;
 	if (cb->end[local].kind == END_DEFAULTROUTE)
 		default_route(ld, cb, local);
 	orient(cb, local);

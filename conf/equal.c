@@ -4,12 +4,14 @@
  * moving a conn inside its file or adding a comment above it must not
  * restart its tunnel, so those two fields are not compared.  Nor are the
  * probe's (probe=, probe-interval=): watching a tunnel is no reason to
- * restart it; the reload gives the running conn its new probe (reload.c). */
+ * restart it; the reload gives the running conn its new probe (reload.c).
+ * Certificates compare as DER: a renewed certificate restarts the conn. */
 #include <netinet/in.h>
 #include <string.h>
 
 #include "conf/internal.h"
 #include "crypto/secret.h"
+#include "crypto/x509.h"
 
 static bool sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -62,6 +64,40 @@ static bool psk_equal(const struct secret *a, const struct secret *b)
 	return a->len == b->len && secret_memcmp(a->buf, b->buf, a->len) == 0;
 }
 
+static bool cert_equal(const struct x509_cert *a, const struct x509_cert *b)
+{
+	const uint8_t *da, *db;
+	size_t la, lb;
+
+	if (!a || !b)
+		return a == b;
+	da = x509_der(a, &la);
+	db = x509_der(b, &lb);
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+static bool cert_list_equal(struct x509_cert *const *a, size_t na, struct x509_cert *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!cert_equal(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* The certificates as DER: a renewed one restarts the conn.  The keys are
+ * not compared: each is leftcert's own (the load checks it), so the same
+ * leftcert means the same key. */
+static bool certs_equal(const struct conf_certs *a, const struct conf_certs *b)
+{
+	if (!a || !b)
+		return a == b;
+	return cert_list_equal(a->leftcert, a->n_leftcert, b->leftcert, b->n_leftcert) &&
+	       cert_list_equal(a->rightca, a->n_rightca, b->rightca, b->n_rightca) &&
+	       cert_equal(a->rightcert, b->rightcert) && !a->leftkey == !b->leftkey;
+}
+
 static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->autostart == b->autostart &&
@@ -80,7 +116,9 @@ static bool scalars_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->route_metric == b->route_metric && a->route_table == b->route_table &&
 	       a->routes_when_down == b->routes_when_down && a->routing == b->routing &&
 	       a->mss_clamp == b->mss_clamp &&
-	       a->mss_clamp_to == b->mss_clamp_to && a->esn == b->esn;
+	       a->mss_clamp_to == b->mss_clamp_to && a->esn == b->esn &&
+	       a->authby == b->authby && a->sig_keys == b->sig_keys &&
+	       a->sig_hashes == b->sig_hashes && a->sendcert == b->sendcert;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
@@ -93,7 +131,7 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       prefixes_equal(a->rightsubnet, a->n_rightsubnet, b->rightsubnet, b->n_rightsubnet) &&
 	       prefixes_equal(&a->interface_ip, a->has_interface_ip, &b->interface_ip, b->has_interface_ip) &&
 	       prefixes_equal(a->routes, a->n_routes, b->routes, b->n_routes) &&
-	       psk_equal(a->psk, b->psk);
+	       psk_equal(a->psk, b->psk) && certs_equal(a->certs, b->certs);
 }
 
 bool conf_conn_hook_equal(const struct conf_conn *a, const struct conf_conn *b)

@@ -520,7 +520,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 static void finish_all(struct import_ctx *cx)
 {
 	const struct import_file *s = &cx->in->secrets;
-	struct loader sl = { .diag = &cx->diag, .files = &cx->files };
+	struct loader sl = { .diag = &cx->diag, .files = &cx->files, .files_elsewhere = true };
 
 	if (s->text && files_find(&cx->files, s->name))
 		secrets_read(&sl, files_find(&cx->files, s->name));
@@ -540,6 +540,7 @@ static void finish_all(struct import_ctx *cx)
 	for (size_t i = 0; i < sl.n_psks; i++)
 		secret_free(sl.psks[i].psk);
 	free(sl.psks);
+	privkey_free_all(&sl);
 }
 
 static void convert_all(struct import_ctx *cx)
@@ -615,12 +616,15 @@ static void ctx_free(struct import_ctx *cx)
 		iconn_free(&cx->conns[i]);
 	free(cx->conns);
 	free(cx->slines);
-	for (size_t i = 0; i < cx->ld.n_conns; i++)
+	for (size_t i = 0; i < cx->ld.n_conns; i++) {
 		secret_free(cx->ld.conns[i].c.psk);
+		certs_free(cx->ld.conns[i].c.certs);
+	}
 	free(cx->ld.conns);
 	for (size_t i = 0; i < cx->ld.n_psks; i++)
 		secret_free(cx->ld.psks[i].psk);
 	free(cx->ld.psks);
+	privkey_free_all(&cx->ld);
 	conf_diag_free(&cx->diag);
 	files_free(&cx->files);
 }
@@ -670,6 +674,7 @@ int import_libreswan(const struct import_input *in, struct import_result *out)
 
 	memset(out, 0, sizeof(*out));
 	cx.ld.diag = &cx.diag;
+	cx.ld.files_elsewhere = true;	/* certificates: written for this host later */
 	if (local_setup(&cx))
 		read_conns(&cx);
 	if (cx.n_conns && !cx.oom && !errors_of(out, -1)) {

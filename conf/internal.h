@@ -26,6 +26,7 @@ enum key_id {
 	KEY_LEFTUPDOWN, KEY_RIGHTUPDOWN, KEY_UPDOWN, KEY_UPDOWN_TIMEOUT,
 	KEY_PROBE, KEY_PROBE_INTERVAL, KEY_FRAGMENTATION, KEY_IKE_FRAGMENT_SIZE, KEY_ROUTING,
 	KEY_ESN,
+	KEY_LEFTCERT, KEY_RIGHTCERT, KEY_LEFTCA, KEY_RIGHTCA, KEY_LEFTSENDCERT, KEY_RIGHTSENDCERT,
 	KEY_COUNT
 };
 
@@ -35,7 +36,12 @@ enum end_addr { END_UNSET, END_IP, END_DEFAULTROUTE };
 struct end_build {
 	enum end_addr kind;
 	struct sockaddr_storage addr;		/* END_IP */
-	struct conf_id id;			/* type 0: not given */
+	struct conf_id id;			/* as given (id_kind ID_GIVEN) */
+	enum { ID_UNSET, ID_GIVEN, ID_FROMCERT, ID_ANY } id_kind;	/* leftid= not given,
+						 * given, %fromcert, %any */
+	char cert[1024];			/* leftcert= as written; "" none */
+	char ca[1024];				/* leftca= as written; "" none */
+	enum conf_sendcert sendcert;		/* leftsendcert=, when set */
 	struct conf_prefix subnet[CONF_MAX_SUBNETS];
 	size_t n_subnet;			/* 0: not given */
 	bool has_vti, vti_bare;
@@ -58,6 +64,7 @@ struct conn_build {
 					 * prefix length */
 	int local;			/* 0, 1: the end that is this host (ends.c) */
 	char ipsec_interface[IFNAMSIZ];	/* "ipsecN" from ipsec-interface= */
+	bool oriented;			/* ends_finish found the ends and oriented them */
 	struct conf_command updown[3];	/* leftupdown=, rightupdown=, updown= as written;
 					 * ends.c keeps this host's */
 };
@@ -71,6 +78,15 @@ struct psk_entry {
 	size_t n_ids;			/* %any IDs are not stored */
 	bool any_written;		/* the line named %any (or no ID at all) */
 	struct secret *psk;
+};
+
+/* One private key named in a secrets file (`: RSA FILE`, `: ECDSA FILE`,
+ * `: PKCS8 FILE`), loaded when the file is read; owns key. */
+struct key_entry {
+	char file[256];			/* the secrets file and line that name it */
+	int line;
+	char path[1024];		/* the key file, resolved */
+	struct sig_key *key;
 };
 
 /* files.c: every file of one load, kept with the config it made. */
@@ -106,6 +122,10 @@ struct loader {
 	size_t n_conns, cap_conns;
 	struct psk_entry *psks;		/* owned, psks[i].psk too */
 	size_t n_psks, cap_psks;
+	struct key_entry *keys;		/* owned, keys[i].key too */
+	size_t n_keys, cap_keys;
+	bool files_elsewhere;		/* the importer: the certificate and key files are
+					 * not on this host yet; only the keys are checked */
 };
 
 /* diag.c: append "FILE:LINE: reason" (line 0: "FILE: reason"): a problem. */
@@ -259,6 +279,25 @@ void algs_default_esp(struct conf_alg *out, size_t *n);
 void secrets_read(struct loader *ld, struct cfile *f);
 /* The best entry for a conn (specific beats single-ID beats wildcard), or NULL. */
 const struct psk_entry *secrets_match(const struct loader *ld, const struct conf_conn *c);
+
+/* privkey.c: a secrets entry of a private key type (RSA, ECDSA, PKCS8):
+ * privkey_type says whether type is one; privkey_entry reads the key file
+ * that value names (relative to file's directory) into ld->keys, and
+ * returns the reason it cannot (why, wl: room for one), or NULL. */
+bool privkey_type(const char *type);
+const char *privkey_entry(struct loader *ld, const char *file, int line, const char *type,
+			  const char *value, char *why, size_t wl);
+/* The key entry whose key is the private half of pub's (the first), or NULL. */
+struct sig_pub;
+const struct key_entry *privkey_find(const struct loader *ld, const struct sig_pub *pub);
+void privkey_free_all(struct loader *ld);
+
+/* certs.c: after ends_finish: authby= against the certificate keys, the
+ * certificates and the key of this host's end and the peer's read into
+ * cb->c.certs, the IDs that come from them, and the checks between them. */
+void certs_finish(struct loader *ld, struct conn_build *cb);
+/* The conn's certificates and key freed (NULL is a no-op). */
+void certs_free(struct conf_certs *c);
 
 /* host.c: questions about the host (NULL: not known, every answer "no").
  * The default route and the route to an address are the main table's,

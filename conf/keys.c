@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf/internal.h"
+#include "crypto/sig.h"
 
 #define WHY_LEN 256
 
@@ -87,24 +88,104 @@ static int k_right(struct conn_build *cb, const char *v, char *why, size_t wl)
 	return end_addr(&cb->end[1], v, why, wl);
 }
 
-static int id_key(struct conf_id *id, const char *v, char *why, size_t wl)
+/* leftid=: an ID (addr.c), or with certificates %fromcert (this host's:
+ * its certificate's subject; the peer's: whatever its certificate names)
+ * or %any (the peer's).  Which end is whose is known later: certs.c
+ * checks them. */
+static int id_key(struct end_build *e, const char *v, char *why, size_t wl)
 {
 	const char *expect;
 
-	if (id_parse(v, id, &expect) == 0)
+	if (strcmp(v, "%fromcert") == 0 || strcmp(v, "%any") == 0) {
+		memset(&e->id, 0, sizeof(e->id));
+		e->id.type = CONF_ID_ANY;
+		snprintf(e->id.text, sizeof(e->id.text), "%s", v);
+		e->id_kind = v[1] == 'f' ? ID_FROMCERT : ID_ANY;
 		return 0;
+	}
+	if (id_parse(v, &e->id, &expect) == 0) {
+		e->id_kind = ID_GIVEN;
+		return 0;
+	}
 	snprintf(why, wl, "expected %s", expect);
 	return -1;
 }
 
 static int k_leftid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->end[0].id, v, why, wl);
+	return id_key(&cb->end[0], v, why, wl);
 }
 
 static int k_rightid(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return id_key(&cb->end[1].id, v, why, wl);
+	return id_key(&cb->end[1], v, why, wl);
+}
+
+/* leftcert=, leftca=: a file, read once the ends are known (certs.c);
+ * kept as written. */
+static int path_key(char *out, size_t len, const char *v, char *why, size_t wl)
+{
+	if (strlen(v) >= len) {
+		snprintf(why, wl, "expected a file name of fewer than %zu characters", len);
+		return -1;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int k_leftcert(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return path_key(cb->end[0].cert, sizeof(cb->end[0].cert), v, why, wl);
+}
+
+static int k_rightcert(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return path_key(cb->end[1].cert, sizeof(cb->end[1].cert), v, why, wl);
+}
+
+static int k_leftca(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return path_key(cb->end[0].ca, sizeof(cb->end[0].ca), v, why, wl);
+}
+
+static int k_rightca(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	if (v[0] == '%') {	/* %same, %any: names in libreswan's NSS database */
+		snprintf(why, wl, "mcvpn reads the CA certificates the peer's must lead to from a PEM "
+			 "file: name it (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > "
+			 "/etc/mcvpn.d/ca.pem)");
+		return -1;
+	}
+	return path_key(cb->end[1].ca, sizeof(cb->end[1].ca), v, why, wl);
+}
+
+/* leftsendcert=: libreswan's and strongSwan's spellings. */
+static int sendcert(struct end_build *e, const char *v, char *why, size_t wl)
+{
+	static const struct { const char *name; enum conf_sendcert s; } t[] = {
+		{ "always", CONF_SENDCERT_ALWAYS }, { "yes", CONF_SENDCERT_ALWAYS },
+		{ "alwayssend", CONF_SENDCERT_ALWAYS }, { "ifasked", CONF_SENDCERT_IFASKED },
+		{ "sendifasked", CONF_SENDCERT_IFASKED }, { "never", CONF_SENDCERT_NEVER },
+		{ "no", CONF_SENDCERT_NEVER },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(v, t[i].name) == 0) {
+			e->sendcert = t[i].s;
+			return 0;
+		}
+	snprintf(why, wl, "expected always, ifasked or never");
+	return -1;
+}
+
+static int k_leftsendcert(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return sendcert(&cb->end[0], v, why, wl);
+}
+
+static int k_rightsendcert(struct conn_build *cb, const char *v, char *why, size_t wl)
+{
+	return sendcert(&cb->end[1], v, why, wl);
 }
 
 /* leftsubnet= (a comma list) or leftsubnets= (blanks or commas, braces
@@ -200,17 +281,92 @@ static int k_rightnexthop(struct conn_build *cb, const char *v, char *why, size_
 	return nexthop(&cb->end[1], v, why, wl);
 }
 
+/* authby=: one method of libreswan's list (ipsec.conf(5)), or a comma list
+ * of signature methods: the key types and hashes each allows, united. */
+static const struct {
+	const char *name;
+	uint8_t keys;		/* CONF_SIGKEY_*; 0: secret */
+	uint8_t hashes;		/* 1 << enum sig_hash */
+} authby_methods[] = {
+#define SHA2 (1u << SIG_SHA256 | 1u << SIG_SHA384 | 1u << SIG_SHA512)
+	{ "secret", 0, 0 }, { "psk", 0, 0 },
+	{ "rsasig", CONF_SIGKEY_RSA, SHA2 }, { "rsa", CONF_SIGKEY_RSA, SHA2 },
+	{ "rsa-sha2", CONF_SIGKEY_RSA, SHA2 },
+	{ "rsa-sha2_256", CONF_SIGKEY_RSA, 1u << SIG_SHA256 },
+	{ "rsa-sha2_384", CONF_SIGKEY_RSA, 1u << SIG_SHA384 },
+	{ "rsa-sha2_512", CONF_SIGKEY_RSA, 1u << SIG_SHA512 },
+	{ "ecdsa", CONF_SIGKEY_ECDSA, SHA2 }, { "ecdsa-sha2", CONF_SIGKEY_ECDSA, SHA2 },
+	{ "ecdsa-sha2_256", CONF_SIGKEY_ECDSA, 1u << SIG_SHA256 },
+	{ "ecdsa-sha2_384", CONF_SIGKEY_ECDSA, 1u << SIG_SHA384 },
+	{ "ecdsa-sha2_512", CONF_SIGKEY_ECDSA, 1u << SIG_SHA512 },
+	/* strongSwan's words for the same */
+	{ "pubkey", CONF_SIGKEY_RSA | CONF_SIGKEY_ECDSA, SHA2 }, { "ecdsasig", CONF_SIGKEY_ECDSA, SHA2 },
+#undef SHA2
+};
+
+/* Why a method of libreswan's (or strongSwan's) is refused, or NULL. */
+static const char *authby_refused(const char *m)
+{
+	if (!strcmp(m, "rsa-sha1"))
+		return "SHA-1 signatures are not accepted (RFC 8247); use rsasig (RSA with SHA-2)";
+	if (!strcmp(m, "null"))
+		return "NULL authentication (RFC 7619) is not supported by mcvpn: it authenticates no one";
+	if (!strcmp(m, "never"))
+		return "never is for conns that do not negotiate (passthrough), which mcvpn has not";
+	if (!strcmp(m, "eddsa"))
+		return "EdDSA signatures are not supported by mcvpn (rsasig or ecdsa)";
+	if (!strcmp(m, "xauthpsk") || !strcmp(m, "xauthrsasig"))
+		return "XAUTH is IKEv1's; mcvpn speaks only IKEv2";
+	return NULL;
+}
+
+static int authby_one(const char *m, struct conn_build *cb, bool *secret, char *why, size_t wl)
+{
+	const char *bad = authby_refused(m);
+
+	for (size_t i = 0; !bad && i < sizeof(authby_methods) / sizeof(authby_methods[0]); i++) {
+		if (strcmp(m, authby_methods[i].name))
+			continue;
+		*secret |= authby_methods[i].keys == 0;
+		cb->c.sig_keys |= authby_methods[i].keys;
+		cb->c.sig_hashes |= authby_methods[i].hashes;
+		return 0;
+	}
+	if (bad)
+		snprintf(why, wl, "%s: %s", m, bad);
+	else
+		snprintf(why, wl, "%.40s: expected secret, rsasig, ecdsa, rsa-sha2_256 (_384, _512), "
+			 "ecdsa-sha2_256 (_384, _512) or a comma list of the signature methods", m);
+	return -1;
+}
+
 static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	if (strcmp(v, "secret") == 0)
-		return 0;
-	if (strncmp(v, "rsa", 3) == 0 || strncmp(v, "ecdsa", 5) == 0 || strchr(v, '|'))
-		snprintf(why, wl, "certificates and raw keys are not supported by mcvpn; only authby=secret");
-	else if (strcmp(v, "null") == 0 || strcmp(v, "never") == 0)
-		snprintf(why, wl, "authby=%s is not supported by mcvpn; only authby=secret", v);
-	else
-		snprintf(why, wl, "expected secret (the only method mcvpn supports)");
-	return -1;
+	char m[32];
+	bool secret = false;
+	size_t n = 0;
+
+	cb->c.sig_keys = cb->c.sig_hashes = 0;
+	for (const char *p = v;; p += n + 1) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(m)) {
+			snprintf(why, wl, "expected a method or a comma list of them, without empty items");
+			return -1;
+		}
+		memcpy(m, p, n);
+		m[n] = '\0';
+		if (authby_one(m, cb, &secret, why, wl) < 0)
+			return -1;
+		if (!p[n])
+			break;
+	}
+	if (secret && cb->c.sig_keys) {
+		snprintf(why, wl, "a shared secret and signatures cannot be mixed (libreswan refuses "
+			 "it too): one or the other");
+		return -1;
+	}
+	cb->c.authby = secret ? CONF_AUTHBY_SECRET : CONF_AUTHBY_SIG;
+	return 0;
 }
 
 static int k_auto(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -770,12 +926,18 @@ static const struct key_def keys[] = {
 	{ "probe", KEY_PROBE, k_probe },
 	{ "probe-interval", KEY_PROBE_INTERVAL, k_probe_interval },
 	{ "esn", KEY_ESN, k_esn },
+	{ "leftcert", KEY_LEFTCERT, k_leftcert },
+	{ "rightcert", KEY_RIGHTCERT, k_rightcert },
+	{ "leftca", KEY_LEFTCA, k_leftca },
+	{ "rightca", KEY_RIGHTCA, k_rightca },
+	{ "leftsendcert", KEY_LEFTSENDCERT, k_leftsendcert },
+	{ "rightsendcert", KEY_RIGHTSENDCERT, k_rightsendcert },
 };
 
 /* libreswan keys an operator may carry over that mcvpn does not implement yet. */
 static const char *const not_yet[] = {
-	"reauth", "leftcert", "rightcert", "leftrsasigkey", "rightrsasigkey",
-	"leftca", "rightca", "leftsendcert", "rightsendcert", "leftauth", "rightauth",
+	"reauth", "leftrsasigkey", "rightrsasigkey", "leftpubkey", "rightpubkey", "leftecdsakey",
+	"rightecdsakey", "leftckaid", "rightckaid", "leftauth", "rightauth",
 	"leftsourceip", "rightsourceip", "leftprotoport", "rightprotoport", "leftikeport",
 	"rightikeport", "leftmodecfgserver",
 	"rightmodecfgserver", "leftmodecfgclient", "rightmodecfgclient", "leftxauthserver",
@@ -792,6 +954,22 @@ static const char *const not_yet[] = {
 	"ms-dh-downgrade", "pam-authorize", "dns-match-id", "session-resumption",
 	"ipsec-max-bytes", "ipsec-max-packets", "require-id-on-certificate",
 };
+
+/* libreswan keys mcvpn will not take, with why (they are in not_yet too,
+ * for the manual's list). */
+static const char *key_refused(const char *name)
+{
+	static const char *const raw[] = {
+		"leftrsasigkey", "rightrsasigkey", "leftpubkey", "rightpubkey", "leftecdsakey",
+		"rightecdsakey", "leftckaid", "rightckaid",
+	};
+
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+		if (strcmp(raw[i], name) == 0)
+			return "raw public keys are not supported by mcvpn: authenticate with certificates "
+			       "(leftcert=, and rightca= or rightcert=: PEM files)";
+	return NULL;
+}
 
 static const struct key_def *key_find(const char *name)
 {
@@ -859,7 +1037,9 @@ void keys_apply(struct loader *ld, struct conn_build *cb, const char *file, int 
 	char why[WHY_LEN];
 
 	if (!k) {
-		if (key_not_yet(key))
+		if (key_refused(key))
+			diag_add(ld, file, line, "conn \"%s\": %s=: %s", conn, key, key_refused(key));
+		else if (key_not_yet(key))
 			diag_add(ld, file, line, "key '%s' in conn \"%s\" is not supported by mcvpn yet",
 				 key, conn);
 		else

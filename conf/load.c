@@ -20,12 +20,15 @@ struct conf_sources {
 
 static void loader_free(struct loader *ld)
 {
-	for (size_t i = 0; i < ld->n_conns; i++)
+	for (size_t i = 0; i < ld->n_conns; i++) {
 		secret_free(ld->conns[i].c.psk);
+		certs_free(ld->conns[i].c.certs);
+	}
 	free(ld->conns);
 	for (size_t i = 0; i < ld->n_psks; i++)
 		secret_free(ld->psks[i].psk);
 	free(ld->psks);
+	privkey_free_all(ld);
 	memset(ld, 0, sizeof(*ld));
 }
 
@@ -56,6 +59,7 @@ static int loader_finish(struct loader *ld, struct conf **out)
 	for (size_t i = 0; c && i < ld->n_conns; i++) {
 		c->conns[i] = ld->conns[i].c;
 		ld->conns[i].c.psk = NULL;
+		ld->conns[i].c.certs = NULL;
 	}
 	if (c) {
 		c->n_conns = ld->n_conns;
@@ -202,8 +206,10 @@ void conf_free(struct conf *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_conns; i++)
+	for (size_t i = 0; i < c->n_conns; i++) {
 		secret_free(c->conns[i].psk);
+		certs_free(c->conns[i].certs);
+	}
 	free(c->conns);
 	if (c->sources)
 		files_free(&c->sources->set);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ipsec.secrets syntax (the PSK part of it):
+/* ipsec.secrets syntax (the PSK part of it; private keys, `: RSA FILE`,
+ * are privkey.c's):
  *     ID1 ID2 : PSK "text"        ID1 : PSK 0x0123...        : PSK 0sBASE64==
  *     ID1 ID2: PSK "text"         (libreswan: a ':' ending the last ID ends the IDs)
  * An entry may go on over indented lines.  '#' outside quotes starts a comment.
@@ -254,20 +255,25 @@ static const char *ids_parse(char *s, struct psk_entry *pe, char **rest, char *w
 
 static const char *type_check(const char *type)
 {
-	static const char *const refused[] = { "RSA", "ECDSA", "XAUTH", "EAP", "PIN", "PPKS", "NTLM" };
+	static const char *const refused[] = {
+		"XAUTH", "EAP", "PIN", "PPKS", "NTLM", "BLISS", "P12", "EC",
+	};
 
 	if (!*type)
-		return "missing secret type after ':' (expected PSK)";
+		return "missing secret type after ':' (expected PSK, RSA, ECDSA or PKCS8)";
 	if (strcasecmp(type, "PSK") == 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strcasecmp(type, refused[i]) == 0)
-			return "this secret type is not supported by mcvpn (only PSK)";
-	return "unknown secret type (expected PSK)";
+			return "this secret type is not supported by mcvpn (PSK, and RSA, ECDSA or PKCS8 "
+			       "naming a PEM key file)";
+	return "unknown secret type (expected PSK, RSA, ECDSA or PKCS8)";
 }
 
-/* "IDS : TYPE VALUE" into pe. Returns the reason, or NULL. */
-static const char *entry_parse(char *s, struct psk_entry *pe, char *why, size_t wl)
+/* "IDS : TYPE VALUE" into pe, or a private key's into ld (*key set).
+ * Returns the reason, or NULL. */
+static const char *entry_parse(struct loader *ld, char *s, struct psk_entry *pe, bool *key,
+			       char *why, size_t wl)
 {
 	char *type, *value;
 	const char *bad = ids_parse(s, pe, &type, why, wl);
@@ -278,27 +284,34 @@ static const char *entry_parse(char *s, struct psk_entry *pe, char *why, size_t 
 	value = type + strcspn(type, " \t");
 	if (*value)
 		*value++ = '\0';
-	bad = type_check(type);
-	if (bad)
-		return bad;
 	value += strspn(value, " \t");
 	for (size_t n = strlen(value); n > 0 && isspace((unsigned char)value[n - 1]); n--)
 		value[n - 1] = '\0';
+	if (privkey_type(type)) {	/* the IDs do not matter: the certificate finds it */
+		*key = true;
+		return privkey_entry(ld, pe->file, pe->line, type, value, why, wl);
+	}
+	bad = type_check(type);
+	if (bad)
+		return bad;
 	return psk_value(value, &pe->psk);
 }
 
 static void entry_store(struct loader *ld, const char *file, struct entry_text *e)
 {
-	char why[256];
+	char why[768];
 	struct psk_entry pe = { .line = e->line };
 	const char *bad;
+	bool key = false;
 
 	if (e->too_long) {
 		diag_add(ld, file, e->line, "secrets entry too long");
 		return;
 	}
 	strncpy(pe.file, file, sizeof(pe.file) - 1);
-	bad = entry_parse(e->s, &pe, why, sizeof(why));
+	bad = entry_parse(ld, e->s, &pe, &key, why, sizeof(why));
+	if (key && !bad)
+		return;
 	if (!bad && ld->n_psks == ld->cap_psks) {
 		size_t cap = ld->cap_psks ? ld->cap_psks * 2 : 8;
 		struct psk_entry *grown = realloc(ld->psks, cap * sizeof(*grown));

@@ -28,7 +28,8 @@ static void test_keys(void)
 	bad("\tdpdtimeout=fast", "dpdtimeout=fast: expected a duration");
 	bad("\tsalifetime=10m\n\trekeymargin=9m", "t.conf:6: conn \"t\": rekeymargin 540s (+100% fuzz) leaves no time before salifetime 600s ends");
 	bad("\tdpddelay=30s\n\tdpdtimeout=20s", "t.conf:6: conn \"t\": dpdtimeout 20s must be longer than dpddelay 30s");
-	bad("\tleftcert=a.pem", "t.conf:5: key 'leftcert' in conn \"t\" is not supported by mcvpn yet");
+	bad("\tleftcert=a.pem", "t.conf:5: conn \"t\": leftcert= with authby=secret (the default): set authby=rsasig or ecdsa to authenticate with certificates");
+	bad("\tleftrsasigkey=0sAwEAAQ", "t.conf:5: conn \"t\": leftrsasigkey=: raw public keys are not supported by mcvpn: authenticate with certificates");
 	bad("\talso=base", "t.conf:5: also=base: no conn base in t.conf or the files it includes");
 	bad("\tleft=192.0.2.5", "t.conf:5: duplicate key 'left' in conn \"t\" (first set at line 2)");
 	bad("\tphase2alg=aes_gcm256\n\tesp=aes_gcm128", "t.conf:6: duplicate key 'esp' in conn \"t\" (first set at line 5)");
@@ -42,7 +43,8 @@ static void test_values(void)
 	bad("\tmark=abc", "t.conf:5: conn \"t\": mark=abc: expected N or N/MASK");
 	bad("\tmark=0x100000000", "t.conf:5: conn \"t\": mark=0x100000000: expected N or N/MASK");
 	bad("\tmark=3/1", "t.conf:5: conn \"t\": mark=3/1: the mark has bits outside its mask");
-	bad("\tauthby=rsasig", "t.conf:5: conn \"t\": authby=rsasig: certificates and raw keys are not supported by mcvpn; only authby=secret");
+	bad("\tauthby=rsasig", "t.conf:5: conn \"t\": authby= signatures need leftcert= (this host's certificate, a PEM file; this host is left)");
+	bad("\tauthby=rsasig", "t.conf:5: conn \"t\": authby= signatures need rightca= (the CA certificates the peer's must lead to) or rightcert= (the peer's certificate itself), PEM files");
 	bad("\tauthby=foo", "expected secret");
 	bad("\tauto=route", "t.conf:5: conn \"t\": auto=route: auto=route is not supported by mcvpn (use start or add)");
 	bad("\tauto=ondemand", "auto=ondemand is not supported by mcvpn");
@@ -55,9 +57,9 @@ static void test_values(void)
 	bad("\tencapsulation=no", "encapsulation=no: mcvpn always carries ESP in UDP 4500");
 	bad("\tvti-routing=on", "vti-routing=on: expected yes or no");
 	bad("\tpfs=1", "pfs=1: expected yes or no");
-	bad("\tleftid=%fromcert", "t.conf:5: conn \"t\": leftid=%fromcert: expected @fqdn or an IP address (%fromcert");
+	bad("\tleftid=%fromcert", "t.conf:5: conn \"t\": leftid=%fromcert needs certificates (authby=rsasig or ecdsa); with authby=secret give an ID the PSK is found by");
 	bad("\trightid=vpn.example", "write @NAME for an FQDN ID");
-	bad("\trightid=\"C=US, CN=x\"", "distinguished-name IDs are not supported");
+	bad("\trightid=\"C=US, FOO=x\"", "rightid=C=US, FOO=x: expected a distinguished name such as \"C=JP, O=Example, CN=vpn\" (");
 	bad("\trightid=@", "expected a name after '@'");
 }
 

@@ -128,9 +128,9 @@ static void test_errors(void)
 {
 	check_no_leak("@a.example 192.0.2.2 PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: missing ':' between the IDs and the secret");
-	check_no_leak("\n@a.example : RSA \"hunter2\"\n", "hunter2",
-		      "t.secrets:2: this secret type is not supported by mcvpn (only PSK)");
-	check_no_leak("@a.example : XYZ hunter2\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
+	check_no_leak("\n@a.example : XAUTH \"hunter2\"\n", "hunter2",
+		      "t.secrets:2: this secret type is not supported by mcvpn (PSK, and RSA, ECDSA or PKCS8 naming a PEM key file)");
+	check_no_leak("@a.example : XYZ hunter2\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK, RSA, ECDSA or PKCS8)");
 	check_no_leak("# c\n\n@a.example : PSK \"hunter2\n", "hunter2", "t.secrets:3: unterminated quote in PSK");
 	check_no_leak("@a.example : PSK \"hunter2\" extra\n", "hunter2", "t.secrets:1: text after the PSK's closing quote");
 	check_no_leak("@a.example : PSK hunter2\n", "hunter2", "t.secrets:1: a PSK is \"quoted\", 0xHEX or 0sBASE64");
@@ -140,7 +140,7 @@ static void test_errors(void)
 	check_no_leak("@a.example : PSK 0sZm9v=YmFy\n", "Zm9v", "t.secrets:1: the PSK is not valid base64 after 0s");
 	check_no_leak("@a.example : PSK \"\"\n", "\"\"", "t.secrets:1: the PSK is empty");
 	check_no_leak("@a.example : PSK\n", "hunter2", "t.secrets:1: missing PSK value");
-	check_no_leak("@a.example :\n", "hunter2", "t.secrets:1: missing secret type after ':' (expected PSK)");
+	check_no_leak("@a.example :\n", "hunter2", "t.secrets:1: missing secret type after ':' (expected PSK, RSA, ECDSA or PKCS8)");
 	check_no_leak("a.example : PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: ID 1 of the line: expected @fqdn or an IP address (write @NAME");
 	/* ': PSK "' forgotten: the key stands where an ID would, and is not shown */
@@ -149,7 +149,7 @@ static void test_errors(void)
 	check_no_leak("\"C=US, CN=x\" : PSK \"hunter2\"\n", "hunter2",
 		      "t.secrets:1: quoted (distinguished-name) IDs are not supported");
 	check_no_leak("include /etc/ipsec.d/x.secrets\n", "hunter2", "t.secrets:1: include /etc/ipsec.d/x.secrets: no such file");
-	check_no_leak("@a.example 192.0.2.2: \"hunter2\"\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK)");
+	check_no_leak("@a.example 192.0.2.2: \"hunter2\"\n", "hunter2", "t.secrets:1: unknown secret type (expected PSK, RSA, ECDSA or PKCS8)");
 	check_no_leak("@[a.example : PSK \"hunter2\"\n", "hunter2", "t.secrets:1: ID 1 of the line: expected @[text] (a key ID: the closing ']' is missing)");
 	check_no_leak("@#00ff : PSK \"hunter2\"\n", "hunter2", "the binary @# and @~ forms are not supported");
 }
