@@ -278,7 +278,10 @@ static bool sig_needs(struct loader *ld, struct conn_build *cb, int me)
 	if (!cb->end[!me].cert[0] && !cb->end[!me].ca[0]) {
 		diag_add(ld, file_of(cb, a), line_of(cb, a), "conn \"%s\": authby= signatures need "
 			 "%sca= (the CA certificates the peer's must lead to) or %scert= (the peer's "
-			 "certificate itself), PEM files", cb->c.name, side[!me], side[!me]);
+			 "certificate itself), PEM files%s", cb->c.name, side[!me], side[!me],
+			 ld->files_elsewhere ? "; libreswan trusts every CA in its NSS database: export "
+			 "the peer's (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > "
+			 "/etc/mcvpn.d/ca.pem) and add rightca=/etc/mcvpn.d/ca.pem" : "");
 		ok = false;
 	}
 	return ok;

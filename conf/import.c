@@ -350,6 +350,9 @@ static void convert_key(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 	if (r) {
 		import_msg(cx, IMPORT_NOTE, k->file, k->line, "%s=%s: changed to %s: %s", k->key,
 			   import_shown(k->value, v, sizeof(v)), r->to, r->why);
+		if ((!strcmp(k->key, "leftcert") || !strcmp(k->key, "rightcert")) &&
+		    import_cert_nickname(k->value))
+			snprintf(ic->nick[k->key[0] == 'r'], sizeof(ic->nick[0]), "%s", k->value);
 		if ((to = strdup(r->to))) {
 			free(k->value);
 			k->value = to;
@@ -444,6 +447,24 @@ static void implied_pfs(struct import_ctx *cx, struct iconn *ic, struct conn_bui
 			"exchange in the IKE SA's group); mcvpn's is no");
 }
 
+/* libreswan's authby= default is rsasig,ecdsa; mcvpn's is secret: a conn
+ * with certificates and no authby= gets libreswan's written out. */
+static void implied_authby(struct import_ctx *cx, struct iconn *ic, struct conn_build *cb)
+{
+	int peer = !ends_local(cx->in->local ? &cx->host : NULL, cb);
+
+	if (!cb->set[KEY_AUTHBY] && (cb->set[KEY_LEFTCERT] || cb->set[KEY_RIGHTCERT]))
+		key_add(cx, ic, cb, "authby", "rsasig,ecdsa", "libreswan's default with certificates; "
+			"mcvpn's is secret");
+	/* libreswan trusts every CA of its NSS database; mcvpn the peer's rightca= */
+	if (cb->c.authby == CONF_AUTHBY_SIG && cb->set[KEY_LEFTCERT + !peer] &&
+	    !cb->set[KEY_LEFTCA + peer] && !cb->set[KEY_LEFTCERT + peer])
+		key_add(cx, ic, cb, peer ? "rightca" : "leftca", "/etc/mcvpn.d/ca.pem",
+			"libreswan trusts every CA in its NSS database, mcvpn the ones in this file: "
+			"export the CA of the peer's certificate with certutil -L -d "
+			"sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
+}
+
 /* libreswan turns ESN off with replay-window=0 (its esn= default is
  * either, as mcvpn's): say esn=no where that happened.  replay_off is
  * read before the keys are converted (replay-window= is dropped then). */
@@ -509,6 +530,7 @@ static void convert_conn(struct import_ctx *cx, size_t i)
 	implied_subnets(cx, ic, cb);
 	implied_pfs(cx, ic, cb);
 	implied_esn(cx, ic, cb, replay_off);
+	implied_authby(cx, ic, cb);
 	warn_pairs(cx, ic, cb);
 	check_local(cx, ic, cb);
 	ends_device_name(&cx->ld, cb);

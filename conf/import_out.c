@@ -72,7 +72,7 @@ static void this_host(FILE *m, const struct import_ctx *cx, const struct conn_bu
 		fprintf(m, " (%s)", cx->in->local ? "--local" : "taken as left; --local ADDR says otherwise");
 }
 
-static char *summary(struct import_ctx *cx, size_t i, const char *psk_where, bool psk)
+static char *summary(struct import_ctx *cx, size_t i, const char *auth)
 {
 	const struct iconn *ic = &cx->conns[i];
 	const struct conf_conn *c = &cx->ld.conns[i].c;
@@ -99,10 +99,7 @@ static char *summary(struct import_ctx *cx, size_t i, const char *psk_where, boo
 	} else if (cx->in->script.text) {
 		fprintf(m, "; nothing from %s", cx->in->script.name);
 	}
-	if (psk)
-		fprintf(m, "; PSK from %s %s", cx->in->secrets.name, psk_where);
-	else
-		fprintf(m, "; no PSK");
+	fprintf(m, "; %s", auth);
 	if (fclose(m) != 0) {
 		free(out);
 		cx->oom = true;
@@ -125,7 +122,8 @@ static void self_check(struct import_ctx *cx, const struct import_conn *oc)
 	};
 
 	snprintf(name, sizeof(name), "%s.conf", oc->name);
-	if (conf_load_files(f, 2, cx->in->local ? &cx->host : NULL, &c, &d) != 0) {
+	/* the certificate and key files are exported later, elsewhere */
+	if (load_files(f, 2, cx->in->local ? &cx->host : NULL, true, &c, &d) != 0) {
 		import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "internal error: the output does not load");
 		for (size_t i = 0; i < d.n; i++)
 			import_msg(cx, IMPORT_ERROR, "mcvpnctl", 0, "%s", d.msgs[i]);
@@ -142,22 +140,62 @@ static bool routes_something(const struct conf_conn *c)
 	return c->n_routes > 0;
 }
 
+/* NAME.secrets of a conn with certificates: the line that names this
+ * host's private key, exported from libreswan's NSS database as the note
+ * says; NULL (a warning) when leftcert= was a file already. */
+static char *key_secrets(struct import_ctx *cx, size_t i, char *auth, size_t len)
+{
+	const struct iconn *ic = &cx->conns[i];
+	const struct conn_build *cb = &cx->ld.conns[i];
+	const char *nick = ic->nick[cb->local], *side = cb->local ? "right" : "left";
+	const char *type = cb->c.sig_keys == CONF_SIGKEY_ECDSA ? "ECDSA" : "RSA";
+	char *out = NULL;
+
+	if (!nick[0]) {
+		import_msg(cx, IMPORT_WARNING, ic->file, ic->line, "conn \"%s\": %s.secrets not written: "
+			   "name the private key of %scert=%s in it (mode 0600): : %s /path/to/its-key.pem",
+			   ic->name, ic->name, side, cb->end[cb->local].cert, type);
+		snprintf(auth, len, "no private key");
+		return NULL;
+	}
+	import_msg(cx, IMPORT_NOTE, ic->file, ic->line, "conn \"%s\": the private key of %scert=%s "
+		   "stays in libreswan's NSS database: export it with pk12util -o %s.p12 -n %s -d "
+		   "sql:/var/lib/ipsec/nss, then openssl pkcs12 -in %s.p12 -nocerts -nodes -out "
+		   "/etc/mcvpn.d/%s.key and chmod 600 /etc/mcvpn.d/%s.key (%s.secrets names it; remove "
+		   "%s.p12 after)", ic->name, side, nick, nick, nick, nick, nick, nick, ic->name, nick);
+	if (asprintf(&out, "# Imported by mcvpnctl import-libreswan (conn %s): the key of %s.pem.\n"
+		     ": %s /etc/mcvpn.d/%s.key\n", ic->name, nick, type, nick) < 0) {
+		cx->oom = true;
+		out = NULL;
+	}
+	snprintf(auth, len, "private key /etc/mcvpn.d/%s.key (to export)", nick);
+	return out;
+}
+
 void import_finish_conn(struct import_ctx *cx, size_t i, const struct loader *sl)
 {
 	const struct iconn *ic = &cx->conns[i];
 	const struct conf_conn *c = &cx->ld.conns[i].c;
 	struct import_conn *oc = &cx->out->conns[i];
-	char where[TEXT_MAX] = "";
+	char where[TEXT_MAX] = "", auth[TEXT_MAX + 200];
 
 	oc->conf = conf_text(cx, ic);
-	oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
+	if (c->authby == CONF_AUTHBY_SIG) {
+		oc->secrets = key_secrets(cx, i, auth, sizeof(auth));
+	} else {
+		oc->secrets = import_secrets_for(cx, sl, &cx->ld.conns[i], where, sizeof(where));
+		if (oc->secrets)
+			snprintf(auth, sizeof(auth), "PSK from %s %s", cx->in->secrets.name, where);
+		else
+			snprintf(auth, sizeof(auth), "no PSK");
+	}
 	if (!routes_something(c))
 		import_msg(cx, IMPORT_WARNING, ic->file, ic->line,
 			   "conn \"%s\" routes nothing into %s: %s",
 			   ic->name, c->vti_interface, cx->in->script.text ?
 			   "the boot script has no 'ip route add ... dev' line for it; add routes=" :
 			   "give the boot script with --boot-script, or add routes=");
-	oc->summary = summary(cx, i, where, oc->secrets != NULL);
+	oc->summary = summary(cx, i, auth);
 	if (oc->conf)
 		self_check(cx, oc);
 }

@@ -54,6 +54,8 @@ struct iconn {
 	size_t n_taken, cap_taken;
 	struct route_opt metric, table;	/* of the script's routes: route-metric=, route-table= */
 	char mss[16];			/* mss-clamp= from an iptables TCPMSS rule, "" none */
+	char nick[2][104];		/* leftcert=, rightcert= as libreswan's NSS nicknames
+					 * (changed to /etc/mcvpn.d/NICK.pem); "" none */
 	int mss_line;
 };
 
@@ -118,6 +120,8 @@ struct import_rule {
 	const char *why;
 };
 const struct import_rule *import_rule_for(const char *key, const char *value, bool mcvpn_knows_it);
+/* Whether leftcert='s value is a libreswan NSS nickname (no file name). */
+bool import_cert_nickname(const char *v);
 
 /* import_out.c: NAME.conf, NAME.secrets and the summary of conn i, once
  * its checks passed (sl: the secrets file, parsed). */

@@ -2,7 +2,7 @@
 /* What becomes of each libreswan conn key on import: carried over as it is
  * (mcvpnd reads it: keys_apply decides), changed to another value, dropped
  * with a note because mcvpn does the same thing its own way or the key
- * has no effect on a route-based PSK tunnel, dropped with a warning
+ * has no effect on a route-based tunnel, dropped with a warning
  * because something the operator relied on is no longer done, or refused
  * because its loss would change the conn's meaning: its traffic selectors,
  * algorithms, authentication, IKE version, or how the peer is reached.
@@ -27,7 +27,8 @@ struct rule {
 
 #define ESP_ONLY "mcvpn uses only ESP"
 #define IKEV1 "IKEv1 only: mcvpn speaks IKEv2"
-#define CERTS "mcvpn authenticates only with pre-shared keys: certificates and raw keys would be lost"
+#define RAWKEY "raw public keys: mcvpn authenticates with certificates (leftcert=, rightca= or rightcert=: PEM files)"
+#define ASYM "asymmetric authentication: mcvpn's ends both use authby= (secret, or signatures with certificates)"
 #define REMOTE "remote access (mode config, XAUTH, address pools): mcvpn joins two sites"
 #define KERNEL "a kernel IPsec setting: mcvpn has no kernel policy"
 #define NOT_AGREED "not implemented by mcvpn: a peer that insists on it cannot agree with it"
@@ -108,11 +109,13 @@ static const struct rule rules[] = {
 	{ "remote-peer-type", ANY, NULL, IA_DROP, NULL, "mcvpn has no Cisco peer mode" },
 	{ "remote_peer_type", ANY, NULL, IA_DROP, NULL, "mcvpn has no Cisco peer mode" },
 	{ "nm-configured", ANY, NULL, IA_DROP, NULL, "NetworkManager does not configure mcvpn" },
-	{ "sendca", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
-	{ "leftsendcert", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
-	{ "rightsendcert", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
+	{ "sendca", ANY, NULL, IA_DROP, NULL, "mcvpn sends the CA certificates that follow its own in "
+	  "the leftcert= file" },
 	{ "dns-match-id", ANY, NULL, IA_DROP, NULL, "mcvpn resolves no names" },
-	{ "require-id-on-certificate", ANY, NULL, IA_DROP, NULL, "no certificates with pre-shared keys" },
+	{ "require-id-on-certificate", NO, NULL, IA_REFUSE, NULL, "mcvpn always requires the peer's ID "
+	  "on its certificate" },
+	{ "require-id-on-certificate", ANY, NULL, IA_DROP, NULL, "mcvpn always requires the peer's ID "
+	  "on its certificate" },
 	{ "accept-redirect", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
 	{ "accept-redirect-to", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
 	{ "send-redirect", ANY, NULL, IA_DROP, NULL, "mcvpn neither sends nor follows redirects" },
@@ -152,26 +155,25 @@ static const struct rule rules[] = {
 	{ "pam-authorize", ANY, NULL, IA_REFUSE, NULL, REMOTE },
 	{ "leftauth", IS, "secret", IA_DROP, NULL, "the pre-shared key is what mcvpn uses" },
 	{ "rightauth", IS, "secret", IA_DROP, NULL, "the pre-shared key is what mcvpn uses" },
-	{ "leftauth", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightauth", ANY, NULL, IA_REFUSE, NULL, CERTS },
+	{ "leftauth", ANY, NULL, IA_REFUSE, NULL, ASYM },
+	{ "rightauth", ANY, NULL, IA_REFUSE, NULL, ASYM },
 	{ "leftautheap", IS, "none", IA_DROP, NULL, "mcvpn has no EAP" },
 	{ "rightautheap", IS, "none", IA_DROP, NULL, "mcvpn has no EAP" },
 	{ "leftautheap", ANY, NULL, IA_REFUSE, NULL, "EAP authentication: mcvpn has only pre-shared keys" },
 	{ "rightautheap", ANY, NULL, IA_REFUSE, NULL, "EAP authentication: mcvpn has only pre-shared keys" },
-	{ "leftcert", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightcert", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "leftca", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightca", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "leftckaid", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightckaid", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "leftrsasigkey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightrsasigkey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "leftpubkey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightpubkey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "leftecdsakey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "rightecdsakey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "lefteddsakey", ANY, NULL, IA_REFUSE, NULL, CERTS },
-	{ "righteddsakey", ANY, NULL, IA_REFUSE, NULL, CERTS },
+	{ "leftrsasigkey", IS, "%cert", IA_DROP, NULL, "the key is the certificate's (leftcert=)" },
+	{ "rightrsasigkey", IS, "%cert", IA_DROP, NULL, "the key is the certificate's (rightcert=, "
+	  "or the one the peer sends)" },
+	{ "leftckaid", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "rightckaid", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "leftrsasigkey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "rightrsasigkey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "leftpubkey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "rightpubkey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "leftecdsakey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "rightecdsakey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "lefteddsakey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
+	{ "righteddsakey", ANY, NULL, IA_REFUSE, NULL, RAWKEY },
 	{ "leftsourceip", ANY, NULL, IA_REFUSE, NULL, "mcvpn sets no source address for the routed "
 	  "traffic: it would leave from another address" },
 	{ "rightsourceip", ANY, NULL, IA_REFUSE, NULL, "mcvpn sets no source address for the routed "
@@ -243,7 +245,7 @@ static bool default_updown(const char *v)
 }
 
 static const struct rule authby_rule = { "authby", ANY, NULL, IA_CHANGE, "secret",
-					 "mcvpn authenticates only with the pre-shared key" };
+					 "mcvpn takes one method per conn, and the pre-shared key is there" };
 static const struct rule updown_rule = { "leftupdown", ANY, NULL, IA_DROP, NULL,
 					 "libreswan's own script: mcvpnd sets up the device and routes itself" };
 static const struct rule custom_updown_rule = { "leftupdown", ANY, NULL, IA_KEEP, NULL,
@@ -265,6 +267,41 @@ static const struct rule *unrunnable_updown(const char *v)
 	snprintf(why, sizeof(why), "%s; then set updown= by hand (mcvpn.conf(5), HOOK)", reason);
 	return &r;
 }
+/* libreswan's leftcert= names a certificate in its NSS database; mcvpn
+ * reads PEM files: the name of the file to export it to, and how. */
+bool import_cert_nickname(const char *v)
+{
+	static const char *const suffix[] = { ".pem", ".crt", ".cer", ".der" };
+	size_t n = strlen(v);
+
+	if (strchr(v, '/') || !*v)
+		return false;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
+		if (n > strlen(suffix[i]) && !strcmp(v + n - strlen(suffix[i]), suffix[i]))
+			return false;
+	return true;
+}
+
+static const struct rule *cert_rule(const char *key, const char *v)
+{
+	static char to[200], why[400];
+	static struct rule r = { "leftcert", ANY, NULL, IA_CHANGE, to, why };
+
+	if ((strcmp(key, "leftcert") && strcmp(key, "rightcert")) || !import_cert_nickname(v) ||
+	    strlen(v) > 100)
+		return NULL;
+	snprintf(to, sizeof(to), "/etc/mcvpn.d/%s.pem", v);
+	snprintf(why, sizeof(why), "libreswan names the certificate in its NSS database, mcvpn reads "
+		 "PEM files: export it with certutil -L -d sql:/var/lib/ipsec/nss -n %s -a > %s", v, to);
+	return &r;
+}
+
+/* leftca=/rightca= as libreswan writes them (%same, %any, a CA's DN: names
+ * in its NSS database) -> the PEM file to export the CA to. */
+static const struct rule ca_rule = { "rightca", ANY, NULL, IA_CHANGE, "/etc/mcvpn.d/ca.pem",
+	"libreswan names the CA in its NSS database, mcvpn reads PEM files: export the CA "
+	"certificate with certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem" };
+
 static const struct rule comment_rule = { "x-", ANY, NULL, IA_DROP, NULL, "a comment key" };
 static const struct rule empty_rule = { NULL, ANY, NULL, IA_DROP, NULL,
 					"empty value (libreswan reads it as unset)" };
@@ -281,6 +318,11 @@ const struct import_rule *import_rule_for(const char *key, const char *value, bo
 			r = &rules[i];
 	if (!r && authby_with_secret(key, value))
 		r = &authby_rule;
+	if (!r)
+		r = cert_rule(key, value);
+	if (!r && (!strcmp(key, "leftca") || !strcmp(key, "rightca")) &&
+	    (value[0] == '%' || (strchr(value, '=') && !strchr(value, '/'))))
+		r = &ca_rule;
 	if (!r && (!strcmp(key, "leftupdown") || !strcmp(key, "rightupdown"))) {
 		r = default_updown(value) ? &updown_rule : unrunnable_updown(value);
 		r = r ? r : &custom_updown_rule;

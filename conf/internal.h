@@ -128,6 +128,11 @@ struct loader {
 					 * not on this host yet; only the keys are checked */
 };
 
+/* load.c: conf_load_files, and with elsewhere the certificate and key
+ * files are not read (the importer's check of what it wrote). */
+int load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+	       bool elsewhere, struct conf **out, struct conf_diag *diag);
+
 /* diag.c: append "FILE:LINE: reason" (line 0: "FILE: reason"): a problem. */
 void diag_add(struct loader *ld, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -143,20 +143,28 @@ static int k_rightcert(struct conn_build *cb, const char *v, char *why, size_t w
 	return path_key(cb->end[1].cert, sizeof(cb->end[1].cert), v, why, wl);
 }
 
+/* leftca=, rightca=: a PEM file of CA certificates.  libreswan's values
+ * name CAs in its NSS database: %same, %any, or the CA's distinguished
+ * name. */
+static int ca_key(char *out, size_t len, const char *v, char *why, size_t wl)
+{
+	if (v[0] == '%' || (strchr(v, '=') && !strchr(v, '/'))) {
+		snprintf(why, wl, "libreswan names the CA in its NSS database; mcvpn reads the CA "
+			 "certificates from a PEM file: export it (certutil -L -d sql:/var/lib/ipsec/nss "
+			 "-n CANICK -a > /etc/mcvpn.d/ca.pem) and name that file");
+		return -1;
+	}
+	return path_key(out, len, v, why, wl);
+}
+
 static int k_leftca(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	return path_key(cb->end[0].ca, sizeof(cb->end[0].ca), v, why, wl);
+	return ca_key(cb->end[0].ca, sizeof(cb->end[0].ca), v, why, wl);
 }
 
 static int k_rightca(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	if (v[0] == '%') {	/* %same, %any: names in libreswan's NSS database */
-		snprintf(why, wl, "mcvpn reads the CA certificates the peer's must lead to from a PEM "
-			 "file: name it (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > "
-			 "/etc/mcvpn.d/ca.pem)");
-		return -1;
-	}
-	return path_key(cb->end[1].ca, sizeof(cb->end[1].ca), v, why, wl);
+	return ca_key(cb->end[1].ca, sizeof(cb->end[1].ca), v, why, wl);
 }
 
 /* leftsendcert=: libreswan's and strongSwan's spellings. */

@@ -76,10 +76,10 @@ static int loader_finish(struct loader *ld, struct conf **out)
 
 /* The set's directory files, in the set's order; a file some include read
  * already is not read again. */
-static int load_set(struct cfiles *set, const struct conf_host *host, struct conf **out,
-		    struct conf_diag *diag)
+static int load_set(struct cfiles *set, const struct conf_host *host, bool elsewhere,
+		    struct conf **out, struct conf_diag *diag)
 {
-	struct loader ld = { .diag = diag, .files = set, .host = host };
+	struct loader ld = { .diag = diag, .files = set, .host = host, .files_elsewhere = elsewhere };
 	size_t n = set->n;	/* includes read from disk are appended */
 
 	for (size_t i = 0; i < n; i++) {
@@ -100,6 +100,12 @@ static int load_set(struct cfiles *set, const struct conf_host *host, struct con
 int conf_load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
 		    struct conf **out, struct conf_diag *diag)
 {
+	return load_files(files, n, host, false, out, diag);
+}
+
+int load_files(const struct conf_file *files, size_t n, const struct conf_host *host,
+	       bool elsewhere, struct conf **out, struct conf_diag *diag)
+{
 	struct cfiles set = { .fs = false };
 
 	for (size_t i = 0; i < n; i++)
@@ -108,7 +114,7 @@ int conf_load_files(const struct conf_file *files, size_t n, const struct conf_h
 			*out = NULL;
 			return -1;
 		}
-	return load_set(&set, host, out, diag);
+	return load_set(&set, host, elsewhere, out, diag);
 }
 
 int conf_load_text(const char *name, const char *conf_text, const char *secrets_name,
@@ -183,7 +189,7 @@ int conf_load(const char *dir, const struct conf_host *host, struct conf **out,
 		free(names[i]);
 	}
 	free(names);
-	return ld.problems ? loader_finish(&ld, out) : load_set(&set, host, out, diag);
+	return ld.problems ? loader_finish(&ld, out) : load_set(&set, host, false, out, diag);
 }
 
 int conf_load_dir(const char *dir, struct conf **out, struct conf_diag *diag)
@@ -199,7 +205,7 @@ int conf_resolve_again(const struct conf *old, const struct conf_host *host, str
 	*out = NULL;
 	if (!old->sources || files_copy(&set, &old->sources->set) < 0)
 		return -1;
-	return load_set(&set, host, out, diag);
+	return load_set(&set, host, false, out, diag);
 }
 
 void conf_free(struct conf *c)

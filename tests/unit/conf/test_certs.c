@@ -365,7 +365,8 @@ static void test_problems(void)
 	bad(CONN "\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n", ": ECDSA p256.key\n",
 	    "t.conf:6: conn \"t\": leftcert=rsa.pem: no private key in *.secrets is this certificate's: add "
 	    "`: RSA /path/to/its-key.pem`");
-	bad(CONN "\trightca=%same\n", TEST_SECRETS, "rightca=%same: mcvpn reads the CA certificates");
+	bad(CONN "\trightca=%same\n", TEST_SECRETS, "t.conf:5: conn \"t\": rightca=%same: libreswan names the CA in its NSS database; mcvpn reads the CA certificates from a PEM file: export it (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem) and name that file");
+	bad(CONN "\tleftca=\"C=JP, O=Example, CN=Example CA\"\n", TEST_SECRETS, "leftca=C=JP, O=Example, CN=Example CA: libreswan names the CA in its NSS database");
 	/* no "no PSK" for a conn with signatures, even with no secrets at all
 	 * but the key */
 	{

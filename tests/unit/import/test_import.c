@@ -213,9 +213,9 @@ static void test_conns(void)
 	CHECK_INT(r.n_written, 1);
 	CHECK(r.n_conns == 2 && !r.conns[0].refused && r.conns[1].refused);
 	CHECK(r.n_conns == 2 && r.conns[0].conf && !r.conns[1].conf && !r.conns[1].secrets);
-	CHECK_MSG("t.conf:12: error: leftcert=aws.pem: mcvpn authenticates only with pre-shared keys");
+	CHECK_MSG("t.conf:9: conn \"bad\": rightca=/etc/mcvpn.d/ca.pem added: libreswan trusts every CA in its NSS database");
 	CHECK_MSG("t.conf:13: error: also=nowhere: no conn nowhere");
-	CHECK_MSG("t.conf:9: warning: conn \"bad\" not written: 3 errors above");
+	CHECK_MSG("t.conf:9: warning: conn \"bad\" not written: 2 errors above");
 	CHECK_MSG("t.conf:9: error: conn \"bad\": the route 203.0.113.30/32 into bad covers the peer's address 203.0.113.30");
 	opt_all = true;
 	import(two, psks, NULL);
@@ -312,7 +312,7 @@ static void test_secrets(void)
 	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
 		  "# Imported by mcvpnctl import-libreswan from t.secrets (conn t).\n"
 		  "203.0.113.20 198.51.100.10\n    : PSK \"split-over-two-lines\"\n");
-	CHECK_MSG("t.secrets:3: line skipped: this secret type is not supported by mcvpn (only PSK)");
+	CHECK_MSG("t.secrets:3: line skipped: libreswan's raw RSA key block: mcvpn reads private keys from PEM files");
 	CHECK_CONTAINS(r.conns[0].summary, "PSK from t.secrets line 6");
 
 	/* only the wildcard fits: it is taken */
@@ -462,6 +462,82 @@ static void test_script_route_options(void)
 	CHECK_MSG("boot.sh:1: error: conn \"t\": mss-clamp=100: expected yes, no or an MSS from 536 to 65495");
 }
 
+/* A conn with certificates from libreswan's NSS database: the names
+ * become PEM files under /etc/mcvpn.d with the export commands, the key
+ * a line of NAME.secrets; the swap is followed (this host right=). */
+#define CERT_CONN "conn c\n  left=10.3.1.200\n  right=203.0.113.20\n  vti-interface=vti1\n" \
+		  "  leftsubnet=0.0.0.0/0\n  rightsubnet=0.0.0.0/0\n  routes=10.105.0.0/16\n" \
+		  "  vti-routing=no\n  auto=start\n"
+static void test_certs(void)
+{
+	import(CERT_CONN "  authby=rsasig\n  leftcert=awsvpn\n  leftid=%fromcert\n"
+	       "  rightid=\"C=JP, O=Example, CN=oci.vpn.example\"\n  rightca=%same\n"
+	       "  leftrsasigkey=%cert\n  rightrsasigkey=%cert\n  leftsendcert=always\n",
+	       ": RSA \"awsvpn\"\n", NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    authby=rsasig\n");
+	CHECK_CONTAINS(CONF(0), "    leftcert=/etc/mcvpn.d/awsvpn.pem\n");
+	CHECK_CONTAINS(CONF(0), "    leftid=%fromcert\n");
+	CHECK_CONTAINS(CONF(0), "    rightid=\"C=JP, O=Example, CN=oci.vpn.example\"\n");
+	CHECK_CONTAINS(CONF(0), "    rightca=/etc/mcvpn.d/ca.pem\n");
+	CHECK_CONTAINS(CONF(0), "    leftsendcert=always\n");
+	CHECK(!strstr(CONF(0), "rsasigkey"));
+	CHECK_MSG("t.conf:11: leftcert=awsvpn: changed to /etc/mcvpn.d/awsvpn.pem: libreswan names the "
+		  "certificate in its NSS database, mcvpn reads PEM files: export it with certutil -L -d "
+		  "sql:/var/lib/ipsec/nss -n awsvpn -a > /etc/mcvpn.d/awsvpn.pem");
+	CHECK_MSG("t.conf:14: rightca=%same: changed to /etc/mcvpn.d/ca.pem: libreswan names the CA in its "
+		  "NSS database, mcvpn reads PEM files: export the CA certificate with certutil -L -d "
+		  "sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
+	CHECK_MSG("t.conf:15: leftrsasigkey=%cert: dropped: the key is the certificate's (leftcert=)");
+	CHECK_MSG("t.conf:1: conn \"c\": the private key of leftcert=awsvpn stays in libreswan's NSS "
+		  "database: export it with pk12util -o awsvpn.p12 -n awsvpn -d sql:/var/lib/ipsec/nss, "
+		  "then openssl pkcs12 -in awsvpn.p12 -nocerts -nodes -out /etc/mcvpn.d/awsvpn.key and "
+		  "chmod 600 /etc/mcvpn.d/awsvpn.key");
+	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
+		  "# Imported by mcvpnctl import-libreswan (conn c): the key of awsvpn.pem.\n"
+		  ": RSA /etc/mcvpn.d/awsvpn.key\n");
+	CHECK_CONTAINS(r.n_conns && r.conns[0].summary ? r.conns[0].summary : "",
+		       "; private key /etc/mcvpn.d/awsvpn.key (to export)");
+
+	/* libreswan's default authby= with certificates; no rightca=: the CAs
+	 * libreswan trusted are to be exported; ECDSA only: an ECDSA line */
+	import(CERT_CONN "  leftcert=awsvpn\n", NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    authby=rsasig,ecdsa\n");
+	CHECK_CONTAINS(CONF(0), "    rightca=/etc/mcvpn.d/ca.pem\n");
+	CHECK_MSG("t.conf:1: conn \"c\": authby=rsasig,ecdsa added: libreswan's default with certificates");
+	CHECK_MSG("t.conf:1: conn \"c\": rightca=/etc/mcvpn.d/ca.pem added: libreswan trusts every CA in its NSS database");
+	import(CERT_CONN "  authby=ecdsa\n  leftcert=awsvpn\n  rightca=%any\n", NULL, NULL);
+	CHECK_CONTAINS(r.n_conns && r.conns[0].secrets ? r.conns[0].secrets : "", ": ECDSA /etc/mcvpn.d/awsvpn.key\n");
+
+	/* this host is right=: rightcert= is ours, leftcert= the peer's (pinned) */
+	opt_local = "203.0.113.20";
+	import(CERT_CONN "  authby=rsasig\n  leftcert=awspeer\n  rightcert=ocivpn\n", NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    leftcert=/etc/mcvpn.d/awspeer.pem\n");
+	CHECK_CONTAINS(CONF(0), "    rightcert=/etc/mcvpn.d/ocivpn.pem\n");
+	CHECK(!strstr(CONF(0), "ca.pem"));	/* the peer's certificate is pinned */
+	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
+		  "# Imported by mcvpnctl import-libreswan (conn c): the key of ocivpn.pem.\n"
+		  ": RSA /etc/mcvpn.d/ocivpn.key\n");
+
+	/* a certificate named by its file: no key line can be written */
+	import(CERT_CONN "  authby=rsasig\n  leftcert=/etc/pki/aws.pem\n  rightca=/etc/pki/ca.pem\n", NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_MSG("t.conf:1: warning: conn \"c\": c.secrets not written: name the private key of "
+		  "leftcert=/etc/pki/aws.pem in it (mode 0600): : RSA /path/to/its-key.pem");
+	CHECK(r.n_conns && r.conns[0].conf && !r.conns[0].secrets);
+
+	/* raw keys and asymmetric authentication: refused with why */
+	import(CERT_CONN "  authby=rsasig\n  leftrsasigkey=0sAwEAAbcdef\n", NULL, NULL);
+	CHECK_MSG("t.conf:11: error: leftrsasigkey=0sAwEAAbcdef: raw public keys: mcvpn authenticates with certificates");
+	import(CERT_CONN "  leftauth=rsasig\n  rightauth=secret\n", PSK, NULL);
+	CHECK_MSG("t.conf:10: error: leftauth=rsasig: asymmetric authentication");
+	/* SHA-1 and null: mcvpnd's own reasons */
+	import(CERT_CONN "  authby=rsa-sha1\n  leftcert=awsvpn\n", NULL, NULL);
+	CHECK_MSG("t.conf:10: error: conn \"c\": authby=rsa-sha1: rsa-sha1: SHA-1 signatures are not accepted");
+}
+
 int main(void)
 {
 	test_script_variants();
@@ -479,6 +555,7 @@ int main(void)
 	test_metric();
 	test_esn();
 	test_script_route_options();
+	test_certs();
 	import_result_free(&r);
 	return check_summary("import");
 }
