@@ -12,24 +12,33 @@
 #  | wan0 10.3.1.200/24   +------+ aws0 10.3.1.1  oci0 10.106.1.1 +------+ wan0 10.106.1.200/24   |
 #  +----------------------+      +--------------------------------+      +------------------------+
 #
-# The PKI (pki --gen/--self/--issue): a root CA (RSA-2048), an intermediate
-# CA under it (RSA-4096), another root nobody trusts, and end certificates
-# with DN subjects and FQDN subjectAltNames.
+# The PKI (pki --gen/--self/--issue): a root CA (RSA-2048), two intermediate
+# CAs under it (one for each side), another root nobody trusts, and end
+# certificates with DN subjects and FQDN subjectAltNames.
 # Case 1: RSA-2048 both sides, mcvpnd initiates; IDs are DNs (mcvpnd
 #   leftid=%fromcert and rightid="C=.., O=.., CN=..", strongSwan's default
 #   local id, its certificate's subject).  strongSwan signs RSA PKCS#1 v1.5
 #   (RSA_EMSA_PKCS1_SHA2_256: its default, charon.rsa_pss = no), mcvpnd
-#   RSA-PSS: strongSwan 5.9 verifies an RFC 7427 RSA-PSS AUTH with no
-#   setting of its own (rsa_pss only chooses what it signs with, and a
-#   remote auth = pubkey puts no constraint on the peer's scheme).  Also:
-#   mcvpnctl status and status --json on a certificate conn.
-# Case 2: ECDSA, strongSwan P-256 and mcvpnd P-384, strongSwan initiates;
-#   IDs are the FQDNs of the subjectAltNames (rightid=@..., swanctl id = ...).
-# Case 3: strongSwan's RSA-4096 certificate under the intermediate (which
-#   it sends along: mcvpnd trusts the root only), mcvpnd's RSA-4096 under
-#   the root; IKE fragmentation on both (strongSwan fragment_size 300,
-#   mcvpnd ike-fragment-size=256): both IKE_AUTH messages go in fragments.
-# Case 4: refusals, strongSwan initiating: a certificate from a CA mcvpnd
+#   RSA-PSS (RSA_EMSA_PSS_SHA2_256_SALT_32 in charon's words): strongSwan
+#   5.9 verifies an RFC 7427 RSA-PSS AUTH with no setting of its own
+#   (rsa_pss only chooses what it signs with, and remote auth = pubkey puts
+#   no constraint on the peer's scheme).  Also: mcvpnctl status and status
+#   --json on a certificate conn, and strongSwan decoding mcvpnd's CERTREQ
+#   (the root's key hash) as the root CA.
+# Case 2: as case 1 but strongSwan initiates and signs RSA-PSS too
+#   (charon.rsa_pss = yes); mcvpnd without leftid= (the subject is the
+#   default) and rightid=%fromcert.
+# Case 3: ECDSA, strongSwan P-256 and mcvpnd P-384, strongSwan initiates;
+#   IDs are the FQDNs of the subjectAltNames (rightid=@..., swanctl id = ...);
+#   mcvpnd leftsendcert=ifasked (strongSwan's CERTREQ makes it send).
+# Case 4: RSA-4096 end certificates, each under its own intermediate: the
+#   one strongSwan sends is in its x509ca/, the one mcvpnd sends is only in
+#   its leftcert= file (strongSwan must take it from the CERT payload); each
+#   side trusts the root only.  IKE fragmentation on both (strongSwan
+#   fragment_size 300, mcvpnd ike-fragment-size=256): both IKE_AUTH messages
+#   go in fragments (about 20 and 17).  strongSwan picks SHA2-384 for an
+#   RSA-4096 key.
+# Cases 5-7: refusals, strongSwan initiating: a certificate from a CA mcvpnd
 #   does not trust, an expired certificate (pki --not-before/--not-after in
 #   the past: strongSwan sends it anyway), and mcvpnd's rightid= naming
 #   another DN than the peer's certificate (strongSwan will not send an ID
@@ -111,8 +120,12 @@ make_pki() {
 	pki_key oci-p256 ecdsa 256
 	pki_cert oci-p256 root "$DN_OCI" --san oci.vpn.example
 	# case 3
+	pki_key inter-aws rsa 2048
+	pki_cert inter-aws root "$O, CN=mcvpn test AWS intermediate CA" --ca
 	pki_key aws-big rsa 4096
-	pki_cert aws-big root "$DN_AWS" --san aws.vpn.example
+	pki_cert aws-big inter-aws "$DN_AWS" --san aws.vpn.example
+	# leftcert=: the certificate, then the intermediate to send along
+	cat "$PKI/aws-big.pem" "$PKI/inter-aws.pem" >"$PKI/aws-big-chain.pem"
 	pki_key oci-big rsa 4096
 	pki_cert oci-big inter "$DN_OCI" --san oci.vpn.example
 	# case 4: the same key as case 1, from the other CA; an expired one
@@ -128,6 +141,7 @@ make_pki() {
 # SIDE's written config (mcvpn_write_config first) with certificates: CERT
 # (leftcert=), KEY (": KEYTYPE file" in the secrets file, instead of the
 # PSK), CA (rightca=), all PKI names; the other keys as mcvpn_conf_set.
+# LEFTID "-" leaves leftid= out (the default: the certificate's subject).
 mcvpn_cert_conf() {
 	local side=$1 authby=$2 cert=$3 ktype=$4 key=$5 ca=$6 lid=$7 rid=$8 dir
 	shift 8
@@ -135,8 +149,12 @@ mcvpn_cert_conf() {
 	cp "$PKI/$cert.pem" "$dir/cert.pem" && cp "$PKI/$ca.pem" "$dir/ca.pem" &&
 		install -m 600 "$PKI/$key.key" "$dir/key.pem" || die "copying the PKI into $dir failed"
 	printf ': %s key.pem\n' "$ktype" >"$dir/$CONN.secrets"
-	mcvpn_conf_set "$side" "authby=$authby" leftcert=cert.pem rightca=ca.pem \
-		"leftid=$lid" "rightid=$rid" "$@"
+	mcvpn_conf_set "$side" "authby=$authby" leftcert=cert.pem rightca=ca.pem "rightid=$rid" "$@"
+	if [ "$lid" = - ]; then
+		sed -i '/^[[:space:]]*leftid=/d' "$dir/$CONN.conf"
+	else
+		mcvpn_conf_set "$side" "leftid=$lid"
+	fi
 }
 
 both_up() { sw_up oci && mcvpn_up aws; }
@@ -159,7 +177,8 @@ start_case() {
 	RUNDIR="$WORK/case$CASE"
 	mkdir -p "$RUNDIR"
 	CASE_FAILS=$FAIL
-	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE=''	# strongSwan's defaults unless a case sets them
+	# strongSwan's defaults unless a case sets them
+	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE='' SW_RSA_PSS=''
 	topo_up
 }
 
@@ -279,6 +298,27 @@ case_ecdsa_fqdn() {
 	end_case
 }
 
+# strongSwan signing RSA-PSS too (charon.rsa_pss = yes): our PSS verification.
+case_rsa_pss() {
+	start_case "RSA both sides, strongSwan signs RSA-PSS (rsa_pss = yes), strongSwan initiates"
+	SW_CERT=$PKI/oci-rsa.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
+	SW_ID_LOCAL='' SW_ID_REMOTE=''
+	SW_RSA_PSS=yes
+	# leftid= left out (the certificate's subject), rightid=%fromcert
+	mcvpn_write_config aws add
+	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa root - %fromcert
+	start_peers || { end_case; return; }
+	expect_up oci
+	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", RSA-PSS SHA2-256" \
+		"authentication of '$DN_AWS' with RSA_EMSA_PSS_SHA2_256_SALT_32 successful"
+	check_match "strongSwan signed with RSA-PSS" \
+		"authentication of '$DN_OCI' \(myself\) with RSA_EMSA_PSS_SHA2_256_SALT_32 successful" \
+		"$(cat "$(slog)")"
+	check_eq "mcvpnctl status --json: leftid is the certificate's subject" "$DN_AWS" \
+		"$(mcvpn_json aws 'c["leftid"]')"
+	end_case
+}
+
 # max_frags FILE REGEX: the largest N of "N fragments" in the lines of FILE
 # matching the extended REGEX (which ends in "[0-9]+ fragments").
 max_frags() {
@@ -287,12 +327,14 @@ max_frags() {
 
 case_chain_frag() {
 	local n log
-	start_case "RSA-4096 through an intermediate (strongSwan), IKE fragments, mcvpnd initiates"
+	start_case "RSA-4096 through intermediates (both sides), IKE fragments, mcvpnd initiates"
 	SW_CERT=$PKI/oci-big.pem SW_KEY=$PKI/oci-big.key SW_CACERTS="$PKI/root.pem $PKI/inter.pem"
 	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS
 	SW_FRAGMENTATION=yes SW_FRAGMENT_SIZE=300
 	mcvpn_write_config aws start
-	mcvpn_cert_conf aws rsasig aws-big RSA aws-big root %fromcert "\"$DN_OCI\"" \
+	# mcvpnd's intermediate is in its leftcert= file only: strongSwan (which
+	# trusts the root) must take it from mcvpnd's CERT payloads
+	mcvpn_cert_conf aws rsasig aws-big-chain RSA aws-big root %fromcert "\"$DN_OCI\"" \
 		fragmentation=yes ike-fragment-size=256
 	start_peers || { end_case; return; }
 	expect_up aws
@@ -301,8 +343,15 @@ case_chain_frag() {
 		"authentication of '$DN_AWS' with RSA_EMSA_PSS_SHA2_256_SALT_32 successful"
 	check_match "strongSwan signed with RSA_EMSA_PKCS1_SHA2_384" \
 		"authentication of '$DN_OCI' \(myself\) with RSA_EMSA_PKCS1_SHA2_384 successful" "$(cat "$(slog)")"
-	check_match "strongSwan sent the intermediate along" \
+	check_match "strongSwan sent its intermediate along" \
 		"sending issuer cert \"$O, CN=mcvpn test intermediate CA\"" "$(cat "$(slog)")"
+	check_match "mcvpnd sent its intermediate along (strongSwan received it)" \
+		"received issuer cert \"$O, CN=mcvpn test AWS intermediate CA\"" "$(cat "$(slog)")"
+	check_match "strongSwan used it (untrusted: it came from mcvpnd)" \
+		"using untrusted intermediate certificate \"$O, CN=mcvpn test AWS intermediate CA\"" \
+		"$(cat "$(slog)")"
+	check_match "strongSwan reached the root through it" \
+		'reached self-signed root ca with a path length of 1' "$(cat "$(slog)")"
 	log=$(mcvpn_log aws)
 	grep -E 'IKE_AUTH (request|response) 1 (in|reassembled)' "$log" | sed 's/^/    | mcvpnd: /'
 	grep -E 'splitting IKE message|IKE_AUTH .*EF\(' "$(slog)" | sed 's/^/    | charon: /'
@@ -349,6 +398,7 @@ say "aws side: mcvpnd; oci side: strongSwan $(dpkg-query -W -f='${Version}' stro
 make_pki
 info "PKI made with pki $(dpkg-query -W -f='${Version}' strongswan-pki 2>/dev/null) in $PKI"
 case_rsa_dn
+case_rsa_pss
 case_ecdsa_fqdn
 case_chain_frag
 refused "a certificate from a CA mcvpnd does not trust" oci-other "\"$DN_OCI\"" \

@@ -38,6 +38,10 @@ SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
 # strongSwan's defaults (yes, 1280).
 SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
 SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
+# charon.rsa_pss: "yes" makes charon sign RSA with RSA-PSS (RFC 7427) instead
+# of PKCS#1 v1.5; empty leaves its default (no).  It does not restrict what
+# charon accepts: it verifies a peer's PSS signature either way.
+SW_RSA_PSS=${SW_RSA_PSS:-}
 
 # Authentication: SW_AUTH=psk (the default: the example configs' PSK and
 # addresses as IDs) or pubkey (certificates).  With pubkey, sw_write_config
@@ -142,6 +146,7 @@ sw_write_config() {
 		install_virtual_ip = no
 		retransmit_tries = 3
 		${SW_FRAGMENT_SIZE:+fragment_size = $SW_FRAGMENT_SIZE}
+		${SW_RSA_PSS:+rsa_pss = $SW_RSA_PSS}
 		plugins {
 			vici {
 				socket = $(sw_uri "$side")
