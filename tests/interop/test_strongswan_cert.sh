@@ -31,19 +31,24 @@
 # Case 3: ECDSA, strongSwan P-256 and mcvpnd P-384, strongSwan initiates;
 #   IDs are the FQDNs of the subjectAltNames (rightid=@..., swanctl id = ...);
 #   mcvpnd leftsendcert=ifasked (strongSwan's CERTREQ makes it send).
-# Case 4: RSA-4096 end certificates, each under its own intermediate: the
+# Case 4: mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
+#   strongSwan never sends it (send_cert = never); mcvpnd initiates with
+#   leftsendcert=ifasked: strongSwan's CERTREQ in IKE_SA_INIT makes it send.
+# Case 5: RSA-4096 end certificates, each under its own intermediate: the
 #   one strongSwan sends is in its x509ca/, the one mcvpnd sends is only in
 #   its leftcert= file (strongSwan must take it from the CERT payload); each
 #   side trusts the root only.  IKE fragmentation on both (strongSwan
 #   fragment_size 300, mcvpnd ike-fragment-size=256): both IKE_AUTH messages
 #   go in fragments (about 20 and 17).  strongSwan picks SHA2-384 for an
 #   RSA-4096 key.
-# Cases 5-7: refusals, strongSwan initiating: a certificate from a CA mcvpnd
+# Cases 6-9: refusals, strongSwan initiating: a certificate from a CA mcvpnd
 #   does not trust, an expired certificate (pki --not-before/--not-after in
-#   the past: strongSwan sends it anyway), and mcvpnd's rightid= naming
-#   another DN than the peer's certificate (strongSwan will not send an ID
-#   its certificate does not hold).  Each: mcvpnd's log gives the reason,
-#   strongSwan gets AUTHENTICATION_FAILED, no SA on either side.
+#   the past: strongSwan sends it anyway), mcvpnd's rightid= naming another
+#   DN than the peer's certificate, and strongSwan's local id an FQDN its
+#   certificate does not hold (strongSwan 5.9.8 does not check its own id
+#   against its certificate: it sends it, signed) against rightid=%fromcert.
+#   Each: mcvpnd's log gives the reason, strongSwan gets
+#   AUTHENTICATION_FAILED, no SA on either side.
 # Each good case: the tunnel up on both sides, pings both ways, mcvpnd's
 # "peer ... authenticated: certificate ..." line with the signature scheme,
 # and charon's "authentication of '...' with SCHEME successful" for mcvpnd.
@@ -141,15 +146,22 @@ make_pki() {
 # SIDE's written config (mcvpn_write_config first) with certificates: CERT
 # (leftcert=), KEY (": KEYTYPE file" in the secrets file, instead of the
 # PSK), CA (rightca=), all PKI names; the other keys as mcvpn_conf_set.
-# LEFTID "-" leaves leftid= out (the default: the certificate's subject).
+# LEFTID "-" leaves leftid= out (the default: the certificate's subject);
+# CA "pin:NAME" pins the peer's certificate NAME (rightcert=, no rightca=).
 mcvpn_cert_conf() {
 	local side=$1 authby=$2 cert=$3 ktype=$4 key=$5 ca=$6 lid=$7 rid=$8 dir
 	shift 8
 	dir="$(mcvpn_dir "$side")/conf"
-	cp "$PKI/$cert.pem" "$dir/cert.pem" && cp "$PKI/$ca.pem" "$dir/ca.pem" &&
+	cp "$PKI/$cert.pem" "$dir/cert.pem" && cp "$PKI/${ca#pin:}.pem" "$dir/ca.pem" &&
 		install -m 600 "$PKI/$key.key" "$dir/key.pem" || die "copying the PKI into $dir failed"
 	printf ': %s key.pem\n' "$ktype" >"$dir/$CONN.secrets"
-	mcvpn_conf_set "$side" "authby=$authby" leftcert=cert.pem rightca=ca.pem "rightid=$rid" "$@"
+	if [ "${ca#pin:}" != "$ca" ]; then
+		mv "$dir/ca.pem" "$dir/peer.pem"
+		mcvpn_conf_set "$side" rightcert=peer.pem
+	else
+		mcvpn_conf_set "$side" rightca=ca.pem
+	fi
+	mcvpn_conf_set "$side" "authby=$authby" leftcert=cert.pem "rightid=$rid" "$@"
 	if [ "$lid" = - ]; then
 		sed -i '/^[[:space:]]*leftid=/d' "$dir/$CONN.conf"
 	else
@@ -178,7 +190,7 @@ start_case() {
 	mkdir -p "$RUNDIR"
 	CASE_FAILS=$FAIL
 	# strongSwan's defaults unless a case sets them
-	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE='' SW_RSA_PSS=''
+	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE='' SW_RSA_PSS='' SW_SEND_CERT=''
 	topo_up
 }
 
@@ -319,6 +331,30 @@ case_rsa_pss() {
 	end_case
 }
 
+# mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
+# strongSwan never sends it: mcvpnd verifies with the pinned key.  mcvpnd
+# (leftsendcert=ifasked) sends its own because strongSwan's CERTREQ (in its
+# IKE_SA_INIT response) asks.
+case_pinned() {
+	local log
+	start_case "pinned rightcert=, strongSwan send_cert = never, mcvpnd (ifasked) initiates"
+	SW_CERT=$PKI/oci-rsa.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
+	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS SW_SEND_CERT=never
+	mcvpn_write_config aws start
+	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa pin:oci-rsa %fromcert "\"$DN_OCI\"" \
+		leftsendcert=ifasked
+	start_peers || { end_case; return; }
+	expect_up aws
+	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", RSA PKCS#1 v1\.5 SHA2-256" \
+		"authentication of '$DN_AWS' with RSA_EMSA_PSS_SHA2_256_SALT_32 successful"
+	log=$(cat "$(slog)")
+	check_match "strongSwan's IKE_AUTH response carried no CERT" \
+		'generating IKE_AUTH response 1 \[ IDr AUTH ' "$log"
+	check_match "mcvpnd (ifasked) sent its certificate: strongSwan asked in IKE_SA_INIT" \
+		"received end entity cert \"$DN_AWS\"" "$log"
+	end_case
+}
+
 # max_frags FILE REGEX: the largest N of "N fragments" in the lines of FILE
 # matching the extended REGEX (which ends in "[0-9]+ fragments").
 max_frags() {
@@ -366,15 +402,16 @@ case_chain_frag() {
 	end_case
 }
 
-# refused TITLE OCI_CERT MCV_RIGHTID MCV_REASON: strongSwan (certificate
-# OCI_CERT of the PKI, key oci-rsa) initiates; mcvpnd (rightid=MCV_RIGHTID)
-# must refuse with a line matching MCV_REASON.
+# refused TITLE OCI_CERT MCV_RIGHTID MCV_REASON [OCI_ID]: strongSwan
+# (certificate OCI_CERT of the PKI, key oci-rsa, local id OCI_ID or its
+# default) initiates; mcvpnd (rightid=MCV_RIGHTID) must refuse with a line
+# matching MCV_REASON.
 refused_line() { grep -qE -- "$1" "$(mcvpn_log aws)"; }
 refused() {
 	local title=$1 cert=$2 rid=$3 reason=$4 lines
 	start_case "refused: $title"
 	SW_CERT=$PKI/$cert.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
-	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS
+	SW_ID_LOCAL=${5:-} SW_ID_REMOTE=$DN_AWS
 	mcvpn_write_config aws add
 	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa root %fromcert "$rid"
 	start_peers || { end_case; return; }
@@ -400,6 +437,7 @@ info "PKI made with pki $(dpkg-query -W -f='${Version}' strongswan-pki 2>/dev/nu
 case_rsa_dn
 case_rsa_pss
 case_ecdsa_fqdn
+case_pinned
 case_chain_frag
 refused "a certificate from a CA mcvpnd does not trust" oci-other "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": unable to get local issuer certificate"
@@ -407,4 +445,7 @@ refused "an expired certificate" oci-old "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": certificate has expired"
 refused "rightid= names another DN than the peer's certificate" oci-rsa "\"$O, CN=someone.vpn.example\"" \
 	"AUTHENTICATION_FAILED: peer ID \"$DN_OCI\" is not rightid $O, CN=someone\.vpn\.example"
+refused "strongSwan's ID is not in its certificate (rightid=%fromcert)" oci-rsa %fromcert \
+	"AUTHENTICATION_FAILED: peer @bogus\.vpn\.example: its ID is not in its certificate \"$DN_OCI\"" \
+	bogus.vpn.example
 summary

@@ -59,6 +59,9 @@ SW_KEY=${SW_KEY:-}
 SW_CACERTS=${SW_CACERTS:-}
 SW_ID_LOCAL=${SW_ID_LOCAL:-}
 SW_ID_REMOTE=${SW_ID_REMOTE:-}
+# SW_SEND_CERT: swanctl's send_cert (always, ifasked, never); empty leaves
+# its default (ifasked).
+SW_SEND_CERT=${SW_SEND_CERT:-}
 
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
@@ -182,6 +185,7 @@ sw_write_config() {
 			encap = yes
 			mobike = no
 			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
+			${SW_SEND_CERT:+send_cert = $SW_SEND_CERT}
 			proposals = $SW_IKE_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
