@@ -21,10 +21,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf/internal.h"
 #include "crypto/sig.h"
 #include "crypto/x509.h"
+
+#define PEM_MAX (1024 * 1024)	/* as the configuration files */
 
 static const char *const side[2] = { "left", "right" };
 
@@ -74,6 +77,11 @@ static int load(struct loader *ld, const struct conn_build *cb, enum key_id k, c
 	struct stat st;
 
 	files_include_path(file, value, path, sizeof(path));
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > PEM_MAX)) {
+		diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: %s", cb->c.name, keys_name(k),
+			 value, S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+		return -1;
+	}
 	if (stat(path, &st) != 0 && errno == ENOENT) {
 		if (nss_nickname(value))
 			diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: no such file; libreswan "
@@ -83,6 +91,10 @@ static int load(struct loader *ld, const struct conn_build *cb, enum key_id k, c
 		else
 			diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: no such file (%.300s)",
 				 cb->c.name, keys_name(k), value, path);
+		return -1;
+	}
+	if (access(path, R_OK) != 0 && errno == EACCES) {	/* whose it is, and the chown */
+		files_open_failed(ld, path, "cannot open", errno);
 		return -1;
 	}
 	if (x509_load_pem(path, out, n, why, sizeof(why)) < 0) {
@@ -128,17 +140,30 @@ static int names(const struct x509_cert *c, const struct conf_id *id, char *why,
 	return x509_matches_id(c, (enum x509_id)id->type, id->data, id->len, why, wl);
 }
 
-/* An ID from c's subject. */
-static void id_subject(const struct x509_cert *c, struct conf_id *id)
+/* An ID from c's subject; false when it does not fit one. */
+static bool id_subject(const struct x509_cert *c, struct conf_id *id)
 {
 	size_t len;
 	const uint8_t *subj = x509_subject_der(c, &len);
 
 	memset(id, 0, sizeof(*id));
+	if (len > sizeof(id->data))
+		return false;
 	id->type = CONF_ID_DN;
-	id->len = len < sizeof(id->data) ? len : sizeof(id->data);
-	memcpy(id->data, subj, id->len);
+	id->len = len;
+	memcpy(id->data, subj, len);
 	x509_dn_text(subj, len, id->text, sizeof(id->text));
+	return true;
+}
+
+/* The ID from certificate key k's subject. */
+static void id_from_cert(struct loader *ld, const struct conn_build *cb, enum key_id k,
+			 const struct x509_cert *c, struct conf_id *id)
+{
+	if (!id_subject(c, id))
+		diag_add(ld, file_of(cb, k), line_of(cb, k), "conn \"%s\": %s=: the certificate's "
+			 "subject is longer than an ID mcvpn keeps (%zu bytes as DER): give its ID with "
+			 "%sid=", cb->c.name, keys_name(k), sizeof(id->data), side[k != KEY_LEFTCERT]);
 }
 
 /* Keys that name certificates (and %fromcert, %any) with authby=secret. */
@@ -161,21 +186,37 @@ static void secret_conn(struct loader *ld, struct conn_build *cb)
 				 cb->end[i].id.text);
 }
 
+/* The key of our certificate, from the secrets files: each conn loads
+ * its own copy (conf_free frees each). */
+static void our_key(struct loader *ld, const struct conn_build *cb, struct conf_certs *certs, int me)
+{
+	enum key_id kc = KEY_LEFTCERT + me;
+	const struct sig_pub *pub = x509_pub(certs->leftcert[0]);
+	const struct key_entry *ke = privkey_find(ld, pub);
+	char why[400];
+
+	if (!ke) {
+		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: no private key "
+			 "in *.secrets is this certificate's: add `: %s /path/to/its-key.pem`", cb->c.name,
+			 keys_name(kc), cb->end[me].cert, sig_pub_type(pub) == SIG_KEY_RSA ? "RSA" : "ECDSA");
+		return;
+	}
+	if (sig_key_load(ke->path, &certs->leftkey, why, sizeof(why)) < 0)
+		diag_add(ld, ke->file, ke->line, "%s", why);
+}
+
 /* This host's certificate, our ID from it or checked against it, its key. */
 static void ours(struct loader *ld, struct conn_build *cb, struct conf_certs *certs, int me)
 {
 	struct conf_conn *c = &cb->c;
 	const struct end_build *e = &cb->end[me];
 	enum key_id kc = KEY_LEFTCERT + me, ki = KEY_LEFTID + me;
-	const struct sig_pub *pub;
-	const struct key_entry *ke;
 	enum sig_key_type t;
 	char why[400];
 
 	if (load(ld, cb, kc, e->cert, &certs->leftcert, &certs->n_leftcert) < 0)
 		return;
-	pub = x509_pub(certs->leftcert[0]);
-	t = sig_pub_type(pub);
+	t = sig_pub_type(x509_pub(certs->leftcert[0]));
 	if (t == SIG_KEY_OTHER || !(c->sig_keys & (t == SIG_KEY_RSA ? CONF_SIGKEY_RSA : CONF_SIGKEY_ECDSA))) {
 		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: %s key, which "
 			 "authby= does not allow%s", c->name, keys_name(kc), e->cert,
@@ -186,21 +227,13 @@ static void ours(struct loader *ld, struct conn_build *cb, struct conf_certs *ce
 	}
 	validity(ld, cb, kc, certs->leftcert[0]);
 	if (e->id_kind == ID_UNSET || e->id_kind == ID_FROMCERT)
-		id_subject(certs->leftcert[0], &c->leftid);
+		id_from_cert(ld, cb, kc, certs->leftcert[0], &c->leftid);
 	else if (names(certs->leftcert[0], &c->leftid, why, sizeof(why)) < 0)
 		diag_add(ld, file_of(cb, ki), line_of(cb, ki), "conn \"%s\": %sid=%s is not a name "
 			 "%s=%.100s holds (%s): the peer would refuse it; leave %sid= out (the "
 			 "certificate's subject) or give one of its names", c->name, side[me], c->leftid.text,
 			 keys_name(kc), e->cert, why, side[me]);
-	ke = privkey_find(ld, pub);
-	if (!ke) {
-		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: no private key "
-			 "in *.secrets is this certificate's: add `: %s /path/to/its-key.pem`", c->name,
-			 keys_name(kc), e->cert, t == SIG_KEY_RSA ? "RSA" : "ECDSA");
-		return;
-	}
-	if (sig_key_load(ke->path, &certs->leftkey, why, sizeof(why)) < 0)	/* its own copy */
-		diag_add(ld, ke->file, ke->line, "%s", why);
+	our_key(ld, cb, certs, me);
 }
 
 /* leftca= of this host's end: the CAs our certificate should lead to, for
@@ -248,7 +281,7 @@ static void theirs(struct loader *ld, struct conn_build *cb, struct conf_certs *
 	free(list);
 	validity(ld, cb, kc, certs->rightcert);
 	if (e->id_kind == ID_UNSET)
-		id_subject(certs->rightcert, &c->rightid);
+		id_from_cert(ld, cb, kc, certs->rightcert, &c->rightid);
 	else if (e->id_kind == ID_GIVEN && names(certs->rightcert, &c->rightid, why, sizeof(why)) < 0)
 		diag_add(ld, file_of(cb, ki), line_of(cb, ki), "conn \"%s\": %sid=%s is not a name "
 			 "%s=%.100s holds (%s): the peer could not prove it", c->name, side[peer],

@@ -147,8 +147,10 @@ struct conf_conn {
 	struct sockaddr_storage left;	/* local address (port 0); AF_UNSPEC while a
 					 * %defaultroute has no default route to follow */
 	struct sockaddr_storage right;	/* peer address (port 0) */
-	struct conf_id leftid;		/* defaults to left's address */
-	struct conf_id rightid;		/* defaults to right's address */
+	struct conf_id leftid;		/* defaults to left's address; with leftcert=
+					 * (and for %fromcert) its subject (CONF_ID_DN) */
+	struct conf_id rightid;		/* defaults to right's address; with rightcert=
+					 * its subject; %fromcert, %any: CONF_ID_ANY */
 	bool swapped;
 	bool left_defaultroute;		/* the local end is %defaultroute: the address of
 					 * the default route's source, found again when

@@ -149,7 +149,7 @@ static char *key_secrets(struct import_ctx *cx, size_t i, char *auth, size_t len
 	const struct conn_build *cb = &cx->ld.conns[i];
 	const char *nick = ic->nick[cb->local], *side = cb->local ? "right" : "left";
 	const char *type = cb->c.sig_keys == CONF_SIGKEY_ECDSA ? "ECDSA" : "RSA";
-	char *out = NULL;
+	char *out = NULL, file[128];
 
 	if (!nick[0]) {
 		import_msg(cx, IMPORT_WARNING, ic->file, ic->line, "conn \"%s\": %s.secrets not written: "
@@ -158,17 +158,18 @@ static char *key_secrets(struct import_ctx *cx, size_t i, char *auth, size_t len
 		snprintf(auth, len, "no private key");
 		return NULL;
 	}
+	import_nick_file(nick, file, sizeof(file));
 	import_msg(cx, IMPORT_NOTE, ic->file, ic->line, "conn \"%s\": the private key of %scert=%s "
-		   "stays in libreswan's NSS database: export it with pk12util -o %s.p12 -n %s -d "
+		   "stays in libreswan's NSS database: export it with pk12util -o %s.p12 -n '%s' -d "
 		   "sql:/var/lib/ipsec/nss, then openssl pkcs12 -in %s.p12 -nocerts -nodes -out "
 		   "/etc/mcvpn.d/%s.key and chmod 600 /etc/mcvpn.d/%s.key (%s.secrets names it; remove "
-		   "%s.p12 after)", ic->name, side, nick, nick, nick, nick, nick, nick, ic->name, nick);
+		   "%s.p12 after)", ic->name, side, nick, file, nick, file, file, file, ic->name, file);
 	if (asprintf(&out, "# Imported by mcvpnctl import-libreswan (conn %s): the key of %s.pem.\n"
-		     ": %s /etc/mcvpn.d/%s.key\n", ic->name, nick, type, nick) < 0) {
+		     ": %s /etc/mcvpn.d/%s.key\n", ic->name, file, type, file) < 0) {
 		cx->oom = true;
 		out = NULL;
 	}
-	snprintf(auth, len, "private key /etc/mcvpn.d/%s.key (to export)", nick);
+	snprintf(auth, len, "private key /etc/mcvpn.d/%s.key (to export)", file);
 	return out;
 }
 

@@ -122,6 +122,8 @@ struct import_rule {
 const struct import_rule *import_rule_for(const char *key, const char *value, bool mcvpn_knows_it);
 /* Whether leftcert='s value is a libreswan NSS nickname (no file name). */
 bool import_cert_nickname(const char *v);
+/* The file name a nickname is exported to (without directory and suffix). */
+void import_nick_file(const char *nick, char *out, size_t len);
 
 /* import_out.c: NAME.conf, NAME.secrets and the summary of conn i, once
  * its checks passed (sl: the secrets file, parsed). */

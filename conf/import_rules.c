@@ -8,6 +8,7 @@
  * algorithms, authentication, IKE version, or how the peer is reached.
  * A key in none of these lists, and unknown to mcvpn, is refused too:
  * nothing is dropped that nobody looked at. */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -274,25 +275,40 @@ bool import_cert_nickname(const char *v)
 	static const char *const suffix[] = { ".pem", ".crt", ".cer", ".der" };
 	size_t n = strlen(v);
 
-	if (strchr(v, '/') || !*v)
+	if (strchr(v, '/') || !*v || n > 100 || strchr(v, '\''))
 		return false;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return false;
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
 		if (n > strlen(suffix[i]) && !strcmp(v + n - strlen(suffix[i]), suffix[i]))
 			return false;
 	return true;
 }
 
+/* The nickname as a file name: what is not a letter, digit, '.', '-' or
+ * '_' becomes '_' (an NSS nickname may hold blanks). */
+void import_nick_file(const char *nick, char *out, size_t len)
+{
+	size_t i = 0;
+
+	for (; nick[i] && i + 1 < len; i++)
+		out[i] = (isalnum((unsigned char)nick[i]) || strchr(".-_", nick[i])) ? nick[i] : '_';
+	out[i] = '\0';
+}
+
 static const struct rule *cert_rule(const char *key, const char *v)
 {
 	static char to[200], why[400];
 	static struct rule r = { "leftcert", ANY, NULL, IA_CHANGE, to, why };
+	char file[128];
 
-	if ((strcmp(key, "leftcert") && strcmp(key, "rightcert")) || !import_cert_nickname(v) ||
-	    strlen(v) > 100)
+	if ((strcmp(key, "leftcert") && strcmp(key, "rightcert")) || !import_cert_nickname(v))
 		return NULL;
-	snprintf(to, sizeof(to), "/etc/mcvpn.d/%s.pem", v);
+	import_nick_file(v, file, sizeof(file));
+	snprintf(to, sizeof(to), "/etc/mcvpn.d/%s.pem", file);
 	snprintf(why, sizeof(why), "libreswan names the certificate in its NSS database, mcvpn reads "
-		 "PEM files: export it with certutil -L -d sql:/var/lib/ipsec/nss -n %s -a > %s", v, to);
+		 "PEM files: export it with certutil -L -d sql:/var/lib/ipsec/nss -n '%s' -a > %s", v, to);
 	return &r;
 }
 

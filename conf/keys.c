@@ -129,6 +129,11 @@ static int path_key(char *out, size_t len, const char *v, char *why, size_t wl)
 		snprintf(why, wl, "expected a file name of fewer than %zu characters", len);
 		return -1;
 	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f || *p == '"') {
+			snprintf(why, wl, "expected a file name without quotes or control characters");
+			return -1;
+		}
 	memcpy(out, v, strlen(v) + 1);
 	return 0;
 }
@@ -356,13 +361,16 @@ static int k_authby(struct conn_build *cb, const char *v, char *why, size_t wl)
 
 	cb->c.sig_keys = cb->c.sig_hashes = 0;
 	for (const char *p = v;; p += n + 1) {
+		p += strspn(p, " \t");
 		n = strcspn(p, ",");
-		if (n == 0 || n >= sizeof(m)) {
+		memcpy(m, p, n < sizeof(m) ? n : sizeof(m) - 1);
+		m[n < sizeof(m) ? n : sizeof(m) - 1] = '\0';
+		for (size_t e = strlen(m); e > 0 && (m[e - 1] == ' ' || m[e - 1] == '\t'); e--)
+			m[e - 1] = '\0';
+		if (!m[0]) {
 			snprintf(why, wl, "expected a method or a comma list of them, without empty items");
 			return -1;
 		}
-		memcpy(m, p, n);
-		m[n] = '\0';
 		if (authby_one(m, cb, &secret, why, wl) < 0)
 			return -1;
 		if (!p[n])

@@ -15,10 +15,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/grow.h"
 #include "conf/internal.h"
 #include "crypto/sig.h"
+
+#define PEM_MAX (1024 * 1024)	/* as the configuration files */
 
 bool privkey_type(const char *type)
 {
@@ -105,8 +108,19 @@ static bool key_file_ok(struct loader *ld, const char *file, int line, const cha
 			files_open_failed(ld, path, "key file: cannot open", errno);
 		return false;
 	}
-	if (conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK)
+	if (!S_ISREG(st.st_mode) || st.st_size > PEM_MAX) {
+		diag_add(ld, file, line, "key file %s: %s", path, S_ISREG(st.st_mode) ?
+			 "larger than 1 MiB" : "not a regular file");
+		return false;
+	}
+	if (conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK) {
 		diag_add(ld, file, line, "key file %s: %s", path, bad);
+		return false;	/* not read: it is reported, and others may have changed it */
+	}
+	if (access(path, R_OK) != 0) {	/* whose it is, and the chown that lets mcvpnd read it */
+		files_open_failed(ld, path, "key file: cannot open", errno);
+		return false;
+	}
 	return true;
 }
 

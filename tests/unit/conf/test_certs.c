@@ -102,6 +102,7 @@ static void test_authby(void)
 	authby_one("rsasig,ecdsa", "p256.pem", R | E, SHA2);
 	authby_one("rsa-sha2_256,ecdsa-sha2_384", "p256.pem", R | E, h256 | h384);
 	authby_one("rsa-sha2_256,rsa-sha2_512", "rsa.pem", R, h256 | h512);
+	authby_one("\"rsa-sha2_384, ecdsa-sha2_512\"", "rsa.pem", R | E, h384 | h512);
 	authby_one("pubkey", "rsa.pem", R | E, SHA2);
 	authby_one("ecdsasig", "p256.pem", E, SHA2);
 
@@ -129,6 +130,8 @@ static void test_authby(void)
 	bad(CONN "\tauthby=rsasig,,ecdsa\n", TEST_SECRETS, "without empty items");
 	bad(CONN "\tauthby=rsasig,\n", TEST_SECRETS, "without empty items");
 	bad(CONN "\tauthby=dsa\n", TEST_SECRETS, "authby=dsa: dsa: expected secret, rsasig, ecdsa");
+	bad(CONN "\tauthby=rsasig,averyveryverylongmethodnamethatgoesonandon\n", TEST_SECRETS,
+	    ": averyveryverylongmethodnamethat: expected secret, rsasig");
 	/* the certificate's key type must be one authby= allows */
 	bad(CONN "\tauthby=ecdsa\n\tleftcert=rsa.pem\n\trightca=ca.pem\n", rsa_secrets,
 	    "t.conf:6: conn \"t\": leftcert=rsa.pem: an RSA key, which authby= does not allow (add rsasig to it)");
@@ -271,6 +274,19 @@ static void test_swap(void)
 	}
 	conf_free(cf);
 	conf_diag_free(&d);
+	/* %fromcert and %any by end: on right's host rightid=%fromcert is ours */
+	if (load(CONN "\tauthby=rsasig,ecdsa\n\tleftcert=p256.pem\n\tleftid=%any\n"
+		 "\trightcert=rsa.pem\n\trightid=%fromcert\n\trightca=ca.pem\n", both_secrets, &h, &cf, &d) < 0)
+		diag_print_all(&d);
+	CHECK(cf != NULL);
+	if (cf) {
+		CHECK_INT(cf->conns[0].leftid.type, CONF_ID_DN);
+		CHECK_STR(cf->conns[0].leftid.text, "O=mcvpn test, CN=vpn.example.com");
+		CHECK_INT(cf->conns[0].rightid.type, CONF_ID_ANY);
+		CHECK_STR(cf->conns[0].rightid.text, "%any");
+	}
+	conf_free(cf);
+	conf_diag_free(&d);
 	/* the same file on left's host: left's key (p256) must be there */
 	bad(text, rsa_secrets, "t.conf:6: conn \"t\": leftcert=p256.pem: no private key in *.secrets is "
 	    "this certificate's: add `: ECDSA /path/to/its-key.pem`");
@@ -339,6 +355,19 @@ static void test_ids(void)
 	    "this host is left); %fromcert in its ID has none");
 	bad(CONN "\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n\tleftid=%any\n", rsa_secrets,
 	    "t.conf:8: conn \"t\": leftid=%any is this host's end");
+	/* a DN with a PSK: the secrets' DN (no blanks) is the same name */
+	{
+		struct conf *cf = good(CONN "\trightid=\"C=JP, O=Example, CN=vpn\"\n",
+				       "192.0.2.1 C=JP,O=Example,CN=other : PSK \"other-one\"\n"
+				       "192.0.2.1 C=JP,O=Example,CN=vpn : PSK \"the-dn-one\"\n");
+
+		if (cf && cf->conns[0].psk) {
+			CHECK_INT(cf->conns[0].rightid.type, CONF_ID_DN);
+			CHECK_INT(cf->conns[0].psk->len, 10);
+			CHECK_MEM(cf->conns[0].psk->buf, "the-dn-one", 10);
+		}
+		conf_free(cf);
+	}
 	bad(CONN "\trightid=%any\n", TEST_SECRETS,
 	    "t.conf:5: conn \"t\": rightid=%any needs certificates (authby=rsasig or ecdsa)");
 }
@@ -365,6 +394,8 @@ static void test_problems(void)
 	bad(CONN "\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n", ": ECDSA p256.key\n",
 	    "t.conf:6: conn \"t\": leftcert=rsa.pem: no private key in *.secrets is this certificate's: add "
 	    "`: RSA /path/to/its-key.pem`");
+	bad(CONN "\tleftcert=a\"b.pem\n", TEST_SECRETS,
+	    "t.conf:5: conn \"t\": leftcert=a\"b.pem: expected a file name without quotes or control characters");
 	bad(CONN "\trightca=%same\n", TEST_SECRETS, "t.conf:5: conn \"t\": rightca=%same: libreswan names the CA in its NSS database; mcvpn reads the CA certificates from a PEM file: export it (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem) and name that file");
 	bad(CONN "\tleftca=\"C=JP, O=Example, CN=Example CA\"\n", TEST_SECRETS, "leftca=C=JP, O=Example, CN=Example CA: libreswan names the CA in its NSS database");
 	/* no "no PSK" for a conn with signatures, even with no secrets at all
@@ -425,6 +456,14 @@ static void test_secrets(void)
 	    "mcvpnd starts unattended and reads only unencrypted keys; write it without one (openssl "
 	    "pkey -in rsa.key -out rsa.key.plain; chmod 600 rsa.key.plain)");
 	bad(c, ": RSA rsa.key %prompt\n", "t.secrets:1: a passphrase (or %prompt) for the key");
+	{	/* the passphrase itself is never shown */
+		struct conf *cf;
+		struct conf_diag d;
+
+		CHECK_INT(load(c, ": RSA rsa.key \"hunter2-phrase\"\n", NULL, &cf, &d), -1);
+		CHECK(d.n > 0 && diag_find(&d, "hunter2") == NULL && diag_note_find(&d, "hunter2") == NULL);
+		conf_diag_free(&d);
+	}
 	bad(c, ": RSA p256.key\n", "t.secrets:1: key file ");
 	bad(c, ": RSA p256.key\n", "p256.key holds an ECDSA key: write : ECDSA FILE");
 	bad(c, ": ECDSA rsa.key\n", "rsa.key holds an RSA key: write : RSA FILE");
@@ -434,6 +473,9 @@ static void test_secrets(void)
 	bad(c, ": RSA \"rsa.key\n", "t.secrets:1: unterminated quote in the key file's name");
 	bad(c, ": RSA\n", "t.secrets:1: missing the key file's name");
 	bad(c, ": EC rsa.key\n", "t.secrets:1: this secret type is not supported by mcvpn");
+	bad(c, ": RSA /dev/zero\n", "t.secrets:1: key file /dev/zero: not a regular file");
+	bad(CONN "\tauthby=rsasig\n\tleftcert=/dev/zero\n\trightca=ca.pem\n", rsa_secrets,
+	    "t.conf:6: conn \"t\": leftcert=/dev/zero: not a regular file");
 	/* quoted names of files are names */
 	conf_free(good(c, ": RSA \"rsa.key\"\n"));
 	/* the key file's mode, as the secrets files' */
@@ -513,6 +555,66 @@ static void test_reload(void)
 	conf_diag_free(&d);
 }
 
+/* Relative names are relative to the file that names them: a conn in an
+ * included file of a subdirectory, a key in a secrets file there; and a
+ * directory on disk, as mcvpnd loads it. */
+static void test_paths(void)
+{
+	char main_conf[1200], sub_conf[1200], sub_secrets[1200], ddir[1200], path[1300];
+	struct conf *cf = NULL;
+	struct conf_diag d = { 0 };
+	FILE *f;
+
+	snprintf(main_conf, sizeof(main_conf), "%s/main.conf", dir);
+	snprintf(sub_conf, sizeof(sub_conf), "%s/sub/c.conf", dir);
+	snprintf(sub_secrets, sizeof(sub_secrets), "%s/sub/k.secrets", dir);
+	snprintf(ddir, sizeof(ddir), "%s/sub", dir);
+	CHECK_INT(mkdir(ddir, 0700), 0);	/* "sub/.." must lead back to DIR */
+	{
+		struct conf_file files[] = {
+			{ main_conf, "include sub/c.conf\n", CONF_FILE_CONF },
+			{ sub_conf, CONN "\tauthby=rsasig\n\tleftcert=../rsa-chain.pem\n\trightca=../ca.pem\n",
+			  CONF_FILE_INCLUDED },
+			{ sub_secrets, ": RSA ../rsa.key\n", CONF_FILE_SECRETS },
+		};
+
+		if (conf_load_files(files, 3, NULL, &cf, &d) < 0)
+			diag_print_all(&d);
+		CHECK(cf && cf->conns[0].certs && cf->conns[0].certs->n_leftcert == 2 &&
+		      cf->conns[0].certs->leftkey);
+		conf_free(cf);
+		conf_diag_free(&d);
+	}
+	/* the same names from DIR itself do not exist */
+	bad(CONN "\tauthby=rsasig\n\tleftcert=../rsa-chain.pem\n\trightca=ca.pem\n", rsa_secrets,
+	    "leftcert=../rsa-chain.pem: no such file");
+
+	/* a directory on disk: conf_load_dir */
+	snprintf(ddir, sizeof(ddir), "%s/d", dir);
+	CHECK_INT(mkdir(ddir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/t.conf", ddir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(CONN "\tauthby=rsasig,ecdsa\n\tleftcert=../p256.pem\n\trightcert=../rsa.pem\n", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/t.secrets", ddir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(": ECDSA ../p256.key\n", f);
+		fclose(f);
+		CHECK_INT(chmod(path, 0600), 0);
+	}
+	if (conf_load_dir(ddir, &cf, &d) < 0)
+		diag_print_all(&d);
+	CHECK(cf && cf->conns[0].certs && cf->conns[0].certs->leftkey &&
+	      cf->conns[0].certs->rightcert && cf->conns[0].sig_keys == (CONF_SIGKEY_RSA | CONF_SIGKEY_ECDSA));
+	conf_free(cf);
+	conf_diag_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -531,5 +633,6 @@ int main(int argc, char **argv)
 	test_warnings();
 	test_secrets();
 	test_reload();
+	test_paths();
 	return check_summary("conf-certs");
 }

@@ -484,13 +484,13 @@ static void test_certs(void)
 	CHECK(!strstr(CONF(0), "rsasigkey"));
 	CHECK_MSG("t.conf:11: leftcert=awsvpn: changed to /etc/mcvpn.d/awsvpn.pem: libreswan names the "
 		  "certificate in its NSS database, mcvpn reads PEM files: export it with certutil -L -d "
-		  "sql:/var/lib/ipsec/nss -n awsvpn -a > /etc/mcvpn.d/awsvpn.pem");
+		  "sql:/var/lib/ipsec/nss -n 'awsvpn' -a > /etc/mcvpn.d/awsvpn.pem");
 	CHECK_MSG("t.conf:14: rightca=%same: changed to /etc/mcvpn.d/ca.pem: libreswan names the CA in its "
 		  "NSS database, mcvpn reads PEM files: export the CA certificate with certutil -L -d "
 		  "sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
 	CHECK_MSG("t.conf:15: leftrsasigkey=%cert: dropped: the key is the certificate's (leftcert=)");
 	CHECK_MSG("t.conf:1: conn \"c\": the private key of leftcert=awsvpn stays in libreswan's NSS "
-		  "database: export it with pk12util -o awsvpn.p12 -n awsvpn -d sql:/var/lib/ipsec/nss, "
+		  "database: export it with pk12util -o awsvpn.p12 -n 'awsvpn' -d sql:/var/lib/ipsec/nss, "
 		  "then openssl pkcs12 -in awsvpn.p12 -nocerts -nodes -out /etc/mcvpn.d/awsvpn.key and "
 		  "chmod 600 /etc/mcvpn.d/awsvpn.key");
 	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
@@ -521,6 +521,14 @@ static void test_certs(void)
 		  "# Imported by mcvpnctl import-libreswan (conn c): the key of ocivpn.pem.\n"
 		  ": RSA /etc/mcvpn.d/ocivpn.key\n");
 
+	/* a nickname with blanks: a file name without them, the nickname quoted */
+	import(CERT_CONN "  authby=rsasig\n  leftcert=\"AWS VPN #1\"\n  rightca=/etc/pki/ca.pem\n", NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_CONTAINS(CONF(0), "    leftcert=/etc/mcvpn.d/AWS_VPN__1.pem\n");
+	CHECK_MSG("-n 'AWS VPN #1' -a > /etc/mcvpn.d/AWS_VPN__1.pem");
+	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
+		  "# Imported by mcvpnctl import-libreswan (conn c): the key of AWS_VPN__1.pem.\n"
+		  ": RSA /etc/mcvpn.d/AWS_VPN__1.key\n");
 	/* a certificate named by its file: no key line can be written */
 	import(CERT_CONN "  authby=rsasig\n  leftcert=/etc/pki/aws.pem\n  rightca=/etc/pki/ca.pem\n", NULL, NULL);
 	CHECK_INT(rc, 0);
