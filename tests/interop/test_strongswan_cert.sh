@@ -31,20 +31,26 @@
 # Case 3: ECDSA, strongSwan P-256 and mcvpnd P-384, strongSwan initiates;
 #   IDs are the FQDNs of the subjectAltNames (rightid=@..., swanctl id = ...);
 #   mcvpnd leftsendcert=ifasked (strongSwan's CERTREQ makes it send).
-# Case 4: mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
+# Case 4: ECDSA by RFC 4754 (AUTH methods 9 and 10): strongSwan with
+#   charon.signature_authentication = no sends no SIGNATURE_HASH_ALGORITHMS
+#   and signs "ECDSA-256 signature"; mcvpnd, initiating, signs with its
+#   P-384 key's hash by RFC 4754 too, and strongSwan verifies it.
+# Case 5: mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
 #   strongSwan never sends it (send_cert = never); mcvpnd initiates with
 #   leftsendcert=ifasked: strongSwan's CERTREQ in IKE_SA_INIT makes it send.
-# Case 5: RSA-4096 end certificates, each under its own intermediate: the
+# Case 6: RSA-4096 end certificates, each under its own intermediate: the
 #   one strongSwan sends is in its x509ca/, the one mcvpnd sends is only in
 #   its leftcert= file (strongSwan must take it from the CERT payload); each
 #   side trusts the root only.  IKE fragmentation on both (strongSwan
 #   fragment_size 300, mcvpnd ike-fragment-size=256): both IKE_AUTH messages
 #   go in fragments (about 20 and 17).  strongSwan picks SHA2-384 for an
 #   RSA-4096 key.
-# Cases 6-9: refusals, strongSwan initiating: a certificate from a CA mcvpnd
+# Cases 7-11: refusals, strongSwan initiating: a certificate from a CA mcvpnd
 #   does not trust, an expired certificate (pki --not-before/--not-after in
 #   the past: strongSwan sends it anyway), mcvpnd's rightid= naming another
-#   DN than the peer's certificate, and strongSwan's local id an FQDN its
+#   DN than the peer's certificate, RSA without RFC 7427 (strongSwan then
+#   signs PKCS#1 v1.5 with SHA-1, AUTH method 1, which mcvpnd does not
+#   accept), and strongSwan's local id an FQDN its
 #   certificate does not hold (strongSwan 5.9.8 does not check its own id
 #   against its certificate: it sends it, signed) against rightid=%fromcert.
 #   Each: mcvpnd's log gives the reason, strongSwan gets
@@ -190,7 +196,7 @@ start_case() {
 	mkdir -p "$RUNDIR"
 	CASE_FAILS=$FAIL
 	# strongSwan's defaults unless a case sets them
-	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE='' SW_RSA_PSS='' SW_SEND_CERT=''
+	SW_FRAGMENTATION='' SW_FRAGMENT_SIZE='' SW_RSA_PSS='' SW_SEND_CERT='' SW_SIG_AUTH=''
 	topo_up
 }
 
@@ -331,6 +337,26 @@ case_rsa_pss() {
 	end_case
 }
 
+# strongSwan without RFC 7427 (signature_authentication = no): ECDSA by RFC
+# 4754 both ways, each with its curve's hash.
+case_ecdsa_rfc4754() {
+	start_case "ECDSA by RFC 4754 (strongSwan without RFC 7427), mcvpnd initiates"
+	SW_CERT=$PKI/oci-p256.pem SW_KEY=$PKI/oci-p256.key SW_CACERTS=$PKI/root.pem
+	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=no
+	mcvpn_write_config aws start
+	mcvpn_cert_conf aws ecdsa aws-p384 ECDSA aws-p384 root %fromcert "\"$DN_OCI\""
+	start_peers || { end_case; return; }
+	expect_up aws
+	check_not "strongSwan sent no SIGNATURE_HASH_ALGORITHMS" \
+		grep -qE 'generating IKE_SA_INIT response 0 .*HASH_ALG' "$(slog)"
+	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", ECDSA \(RFC 4754\) SHA2-256" \
+		"authentication of '$DN_AWS' with ECDSA-384 signature successful"
+	check_match "strongSwan signed by RFC 4754 (P-256, SHA-256)" \
+		"authentication of '$DN_OCI' \(myself\) with ECDSA-256 signature successful" \
+		"$(cat "$(slog)")"
+	end_case
+}
+
 # mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
 # strongSwan never sends it: mcvpnd verifies with the pinned key.  mcvpnd
 # (leftsendcert=ifasked) sends its own because strongSwan's CERTREQ (in its
@@ -411,7 +437,8 @@ refused() {
 	local title=$1 cert=$2 rid=$3 reason=$4 lines
 	start_case "refused: $title"
 	SW_CERT=$PKI/$cert.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
-	SW_ID_LOCAL=${5:-} SW_ID_REMOTE=$DN_AWS
+	SW_ID_LOCAL=${5:-} SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=${SW_SIG_AUTH_NEXT:-}
+	SW_SIG_AUTH_NEXT=
 	mcvpn_write_config aws add
 	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa root %fromcert "$rid"
 	start_peers || { end_case; return; }
@@ -437,6 +464,7 @@ info "PKI made with pki $(dpkg-query -W -f='${Version}' strongswan-pki 2>/dev/nu
 case_rsa_dn
 case_rsa_pss
 case_ecdsa_fqdn
+case_ecdsa_rfc4754
 case_pinned
 case_chain_frag
 refused "a certificate from a CA mcvpnd does not trust" oci-other "\"$DN_OCI\"" \
@@ -445,6 +473,9 @@ refused "an expired certificate" oci-old "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": certificate has expired"
 refused "rightid= names another DN than the peer's certificate" oci-rsa "\"$O, CN=someone.vpn.example\"" \
 	"AUTHENTICATION_FAILED: peer ID \"$DN_OCI\" is not rightid $O, CN=someone\.vpn\.example"
+SW_SIG_AUTH_NEXT=no
+refused "RSA without RFC 7427 (strongSwan signature_authentication = no: SHA-1)" oci-rsa "\"$DN_OCI\"" \
+	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": it signs with RSA and SHA-1 \(AUTH method 1\)"
 refused "strongSwan's ID is not in its certificate (rightid=%fromcert)" oci-rsa %fromcert \
 	"AUTHENTICATION_FAILED: peer @bogus\.vpn\.example: its ID is not in its certificate \"$DN_OCI\"" \
 	bogus.vpn.example

@@ -42,6 +42,10 @@ SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
 # of PKCS#1 v1.5; empty leaves its default (no).  It does not restrict what
 # charon accepts: it verifies a peer's PSS signature either way.
 SW_RSA_PSS=${SW_RSA_PSS:-}
+# charon.signature_authentication: "no" turns RFC 7427 off (no
+# SIGNATURE_HASH_ALGORITHMS, the classic AUTH methods: RSA with SHA-1, RFC
+# 4754 ECDSA); empty leaves its default (yes).
+SW_SIG_AUTH=${SW_SIG_AUTH:-}
 
 # Authentication: SW_AUTH=psk (the default: the example configs' PSK and
 # addresses as IDs) or pubkey (certificates).  With pubkey, sw_write_config
@@ -150,6 +154,7 @@ sw_write_config() {
 		retransmit_tries = 3
 		${SW_FRAGMENT_SIZE:+fragment_size = $SW_FRAGMENT_SIZE}
 		${SW_RSA_PSS:+rsa_pss = $SW_RSA_PSS}
+		${SW_SIG_AUTH:+signature_authentication = $SW_SIG_AUTH}
 		plugins {
 			vici {
 				socket = $(sw_uri "$side")
