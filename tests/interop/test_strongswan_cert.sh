@@ -23,8 +23,9 @@
 #   5.9 verifies an RFC 7427 RSA-PSS AUTH with no setting of its own
 #   (rsa_pss only chooses what it signs with, and remote auth = pubkey puts
 #   no constraint on the peer's scheme).  Also: mcvpnctl status and status
-#   --json on a certificate conn, and strongSwan decoding mcvpnd's CERTREQ
-#   (the root's key hash) as the root CA.
+#   --json on a certificate conn, strongSwan decoding mcvpnd's CERTREQ
+#   (the root's key hash) as the root CA, and rekeys: the IKE SA by each
+#   side, the Child SA by strongSwan, pings and status after them.
 # Case 2: as case 1 but strongSwan initiates and signs RSA-PSS too
 #   (charon.rsa_pss = yes); mcvpnd without leftid= (the subject is the
 #   default) and rightid=%fromcert.
@@ -54,7 +55,9 @@
 #   certificate does not hold (strongSwan 5.9.8 does not check its own id
 #   against its certificate: it sends it, signed) against rightid=%fromcert.
 #   Each: mcvpnd's log gives the reason, strongSwan gets
-#   AUTHENTICATION_FAILED, no SA on either side.
+#   AUTHENTICATION_FAILED, no SA on either side.  And mcvpnd initiating
+#   with RSA to strongSwan without RFC 7427: it cannot sign (SHA-1 only),
+#   logs why and sends no IKE_AUTH.
 # Each good case: the tunnel up on both sides, pings both ways, mcvpnd's
 # "peer ... authenticated: certificate ..." line with the signature scheme,
 # and charon's "authentication of '...' with SCHEME successful" for mcvpnd.
@@ -265,6 +268,32 @@ keep_logs() {
 	info "logs kept in $dir/$tag-*.log"
 }
 
+# rekeys_since MARK REGEX N: at least N lines of mcvpnd's log after MARK
+# match REGEX.
+rekeys_since() { [ "$(mcvpn_log_count aws "$1" "$2")" -ge "$3" ]; }
+
+# rekeys: on an established certificate conn, an IKE SA rekey started by
+# each side and a Child SA rekey by strongSwan (none authenticates again,
+# but the new IKE SA must carry on the conn), pings after each.
+rekeys() {
+	local mark
+	mark=$(mcvpn_log_mark aws)
+	info "mcvpnctl rekey $CONN ike: $(mcvpnctl aws rekey "$CONN" ike 2>&1)"
+	check "IKE SA rekeyed (mcvpnd started it)" \
+		wait_for 20 rekeys_since "$mark" 'IKE SA #[0-9]+ rekeyed into' 1
+	info "swanctl --rekey --ike: $(sw_ctl oci --rekey --ike "$SW_CONN" 2>&1 | tail -n 1)"
+	check "IKE SA rekeyed again (strongSwan started it)" \
+		wait_for 20 rekeys_since "$mark" 'IKE SA #[0-9]+ rekeyed into' 2
+	info "swanctl --rekey --child: $(sw_ctl oci --rekey --child "$SW_CONN" 2>&1 | tail -n 1)"
+	check "Child SA rekeyed (strongSwan started it)" \
+		wait_for 20 rekeys_since "$mark" 'established by rekey' 1
+	sw_drop_table220 oci
+	check "ping aws -> oci 192.168.2.2 after the rekeys" topo_ping aws 192.168.2.2
+	check "ping oci -> aws 192.168.2.1 after the rekeys" topo_ping oci 192.168.2.1
+	check_match "mcvpnctl status after the rekeys: the conn with its DN IDs, UP" \
+		"\\[$DN_AWS\\]\\.\\.\\..*\\[$DN_OCI\\].*UP" "$(mcvpnctl aws status 2>&1)"
+}
+
 # ---------------------------------------------------------------- the cases
 case_rsa_dn() {
 	local st
@@ -292,6 +321,7 @@ case_rsa_dn() {
 	check_match "mcvpnctl status shows its Child SA" 'Child SA #[0-9]+: ESP' "$st"
 	check_eq "mcvpnctl status --json: the conn, its IDs, one IKE SA" "$CONN|$DN_AWS|$DN_OCI|1|established" \
 		"$(mcvpn_json aws '(c["name"], c["leftid"], c["rightid"], len(c["ike_sas"]), c["ike_sas"][0]["state"])')"
+	rekeys
 	end_case
 }
 
@@ -428,6 +458,29 @@ case_chain_frag() {
 	end_case
 }
 
+# mcvpnd (RSA) initiating to strongSwan without RFC 7427: it cannot sign
+# (RSA would need SHA-1) and says so; no SA.
+case_cannot_sign() {
+	start_case "refused: mcvpnd cannot sign RSA for strongSwan without RFC 7427"
+	SW_CERT=$PKI/oci-rsa.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
+	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=no
+	mcvpn_write_config aws start
+	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa root %fromcert "\"$DN_OCI\""
+	start_peers || { end_case; return; }
+	if wait_for 20 refused_line 'cannot sign our AUTH: the peer did not announce RFC 7427 signatures \(SIGNATURE_HASH_ALGORITHMS\): RSA would need SHA-1'; then
+		pass "mcvpnd: cannot sign our AUTH: the peer did not announce RFC 7427 signatures, RSA would need SHA-1"
+	else
+		fail "mcvpnd: cannot sign our AUTH: the peer did not announce RFC 7427 signatures, RSA would need SHA-1" \
+			"$(tail -n 5 "$(mcvpn_log aws)")"
+	fi
+	# strongSwan keeps its half-open IKE SA until its own timeout: no
+	# established one, and no Child SA on mcvpnd's side
+	check_not "strongSwan has no established IKE SA" grep -q ESTABLISHED <<<"$(sw_ctl oci --list-sas 2>&1)"
+	check_eq "mcvpnctl trafficstatus: no Child SA" 0 "$(mcvpn_sa_count aws)"
+	check_not "mcvpnd sent no IKE_AUTH (strongSwan parsed none)" grep -q 'parsed IKE_AUTH' "$(slog)"
+	end_case
+}
+
 # refused TITLE OCI_CERT MCV_RIGHTID MCV_REASON [OCI_ID]: strongSwan
 # (certificate OCI_CERT of the PKI, key oci-rsa, local id OCI_ID or its
 # default) initiates; mcvpnd (rightid=MCV_RIGHTID) must refuse with a line
@@ -476,6 +529,7 @@ refused "rightid= names another DN than the peer's certificate" oci-rsa "\"$O, C
 SW_SIG_AUTH_NEXT=no
 refused "RSA without RFC 7427 (strongSwan signature_authentication = no: SHA-1)" oci-rsa "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": it signs with RSA and SHA-1 \(AUTH method 1\)"
+case_cannot_sign
 refused "strongSwan's ID is not in its certificate (rightid=%fromcert)" oci-rsa %fromcert \
 	"AUTHENTICATION_FAILED: peer @bogus\.vpn\.example: its ID is not in its certificate \"$DN_OCI\"" \
 	bogus.vpn.example
