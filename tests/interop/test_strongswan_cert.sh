@@ -32,10 +32,10 @@
 # Case 3: ECDSA, strongSwan P-256 and mcvpnd P-384, strongSwan initiates;
 #   IDs are the FQDNs of the subjectAltNames (rightid=@..., swanctl id = ...);
 #   mcvpnd leftsendcert=ifasked (strongSwan's CERTREQ makes it send).
-# Case 4: ECDSA by RFC 4754 (AUTH methods 9 and 10): strongSwan with
+# Case 4: ECDSA by RFC 4754 (AUTH methods 9 and 11): strongSwan with
 #   charon.signature_authentication = no sends no SIGNATURE_HASH_ALGORITHMS
 #   and signs "ECDSA-256 signature"; mcvpnd, initiating, signs with its
-#   P-384 key's hash by RFC 4754 too, and strongSwan verifies it.
+#   P-521 key's hash (SHA-512) by RFC 4754 too, and strongSwan verifies it.
 # Case 5: mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
 #   strongSwan never sends it (send_cert = never); mcvpnd initiates with
 #   leftsendcert=ifasked: strongSwan's CERTREQ in IKE_SA_INIT makes it send.
@@ -132,6 +132,8 @@ make_pki() {
 	pki_key aws-p384 ecdsa 384
 	pki_cert aws-p384 root "$DN_AWS" --san aws.vpn.example
 	pki_key oci-p256 ecdsa 256
+	pki_key aws-p521 ecdsa 521
+	pki_cert aws-p521 root "$DN_AWS" --san aws.vpn.example
 	pki_cert oci-p256 root "$DN_OCI" --san oci.vpn.example
 	# case 3
 	pki_key inter-aws rsa 2048
@@ -368,19 +370,19 @@ case_rsa_pss() {
 }
 
 # strongSwan without RFC 7427 (signature_authentication = no): ECDSA by RFC
-# 4754 both ways, each with its curve's hash.
+# 4754 both ways, each with its curve's hash (P-256 SHA-256, P-521 SHA-512).
 case_ecdsa_rfc4754() {
-	start_case "ECDSA by RFC 4754 (strongSwan without RFC 7427), mcvpnd initiates"
+	start_case "ECDSA by RFC 4754: P-256 (strongSwan without RFC 7427) and P-521 (mcvpnd), mcvpnd initiates"
 	SW_CERT=$PKI/oci-p256.pem SW_KEY=$PKI/oci-p256.key SW_CACERTS=$PKI/root.pem
 	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=no
 	mcvpn_write_config aws start
-	mcvpn_cert_conf aws ecdsa aws-p384 ECDSA aws-p384 root %fromcert "\"$DN_OCI\""
+	mcvpn_cert_conf aws ecdsa aws-p521 ECDSA aws-p521 root %fromcert "\"$DN_OCI\""
 	start_peers || { end_case; return; }
 	expect_up aws
 	check_not "strongSwan sent no SIGNATURE_HASH_ALGORITHMS" \
 		grep -qE 'generating IKE_SA_INIT response 0 .*HASH_ALG' "$(slog)"
 	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", ECDSA \(RFC 4754\) SHA2-256" \
-		"authentication of '$DN_AWS' with ECDSA-384 signature successful"
+		"authentication of '$DN_AWS' with ECDSA-521 signature successful"
 	check_match "strongSwan signed by RFC 4754 (P-256, SHA-256)" \
 		"authentication of '$DN_OCI' \(myself\) with ECDSA-256 signature successful" \
 		"$(cat "$(slog)")"
