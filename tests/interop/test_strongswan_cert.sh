@@ -123,19 +123,19 @@ make_pki() {
 	pki_key inter rsa 4096
 	pki_cert inter root "$O, CN=mcvpn test intermediate CA" --ca
 
-	# case 1
+	# RSA-2048 under the root
 	pki_key aws-rsa rsa 2048
 	pki_cert aws-rsa root "$DN_AWS" --san aws.vpn.example --flag serverAuth --flag clientAuth
 	pki_key oci-rsa rsa 2048
 	pki_cert oci-rsa root "$DN_OCI" --san oci.vpn.example --flag serverAuth --flag clientAuth
-	# case 2
+	# ECDSA under the root
 	pki_key aws-p384 ecdsa 384
 	pki_cert aws-p384 root "$DN_AWS" --san aws.vpn.example
-	pki_key oci-p256 ecdsa 256
 	pki_key aws-p521 ecdsa 521
 	pki_cert aws-p521 root "$DN_AWS" --san aws.vpn.example
+	pki_key oci-p256 ecdsa 256
 	pki_cert oci-p256 root "$DN_OCI" --san oci.vpn.example
-	# case 3
+	# RSA-4096 under an intermediate each
 	pki_key inter-aws rsa 2048
 	pki_cert inter-aws root "$O, CN=mcvpn test AWS intermediate CA" --ca
 	pki_key aws-big rsa 4096
@@ -144,7 +144,7 @@ make_pki() {
 	cat "$PKI/aws-big.pem" "$PKI/inter-aws.pem" >"$PKI/aws-big-chain.pem"
 	pki_key oci-big rsa 4096
 	pki_cert oci-big inter "$DN_OCI" --san oci.vpn.example
-	# case 4: the same key as case 1, from the other CA; an expired one
+	# strongSwan's RSA-2048 key from the other CA; an expired certificate
 	cp "$PKI/oci-rsa.key" "$PKI/oci-other.key"
 	pki_cert oci-other other "$DN_OCI" --san oci.vpn.example
 	cp "$PKI/oci-rsa.key" "$PKI/oci-old.key"
@@ -483,17 +483,17 @@ case_cannot_sign() {
 	end_case
 }
 
-# refused TITLE OCI_CERT MCV_RIGHTID MCV_REASON [OCI_ID]: strongSwan
-# (certificate OCI_CERT of the PKI, key oci-rsa, local id OCI_ID or its
-# default) initiates; mcvpnd (rightid=MCV_RIGHTID) must refuse with a line
-# matching MCV_REASON.
+# refused TITLE OCI_CERT MCV_RIGHTID MCV_REASON [OCI_ID [SIG_AUTH]]:
+# strongSwan (certificate OCI_CERT of the PKI, key oci-rsa, local id OCI_ID
+# or its default, signature_authentication SIG_AUTH or its default)
+# initiates; mcvpnd (rightid=MCV_RIGHTID) must refuse with a line matching
+# MCV_REASON.
 refused_line() { grep -qE -- "$1" "$(mcvpn_log aws)"; }
 refused() {
 	local title=$1 cert=$2 rid=$3 reason=$4 lines
 	start_case "refused: $title"
 	SW_CERT=$PKI/$cert.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
-	SW_ID_LOCAL=${5:-} SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=${SW_SIG_AUTH_NEXT:-}
-	SW_SIG_AUTH_NEXT=
+	SW_ID_LOCAL=${5:-} SW_ID_REMOTE=$DN_AWS SW_SIG_AUTH=${6:-}
 	mcvpn_write_config aws add
 	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa root %fromcert "$rid"
 	start_peers || { end_case; return; }
@@ -528,9 +528,8 @@ refused "an expired certificate" oci-old "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": certificate has expired"
 refused "rightid= names another DN than the peer's certificate" oci-rsa "\"$O, CN=someone.vpn.example\"" \
 	"AUTHENTICATION_FAILED: peer ID \"$DN_OCI\" is not rightid $O, CN=someone\.vpn\.example"
-SW_SIG_AUTH_NEXT=no
 refused "RSA without RFC 7427 (strongSwan signature_authentication = no: SHA-1)" oci-rsa "\"$DN_OCI\"" \
-	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": it signs with RSA and SHA-1 \(AUTH method 1\)"
+	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": it signs with RSA and SHA-1 \(AUTH method 1\)" '' no
 case_cannot_sign
 refused "strongSwan's ID is not in its certificate (rightid=%fromcert)" oci-rsa %fromcert \
 	"AUTHENTICATION_FAILED: peer @bogus\.vpn\.example: its ID is not in its certificate \"$DN_OCI\"" \
