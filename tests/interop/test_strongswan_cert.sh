@@ -39,6 +39,8 @@
 # Case 5: mcvpnd pins strongSwan's certificate (rightcert=, no rightca=) and
 #   strongSwan never sends it (send_cert = never); mcvpnd initiates with
 #   leftsendcert=ifasked: strongSwan's CERTREQ in IKE_SA_INIT makes it send.
+#   authby=rsa-sha2_384: mcvpnd announces SHA2-384 only, and both sides sign
+#   with it (strongSwan PKCS#1 v1.5, mcvpnd RSA-PSS with a 48-byte salt).
 # Case 6: RSA-4096 end certificates, each under its own intermediate: the
 #   one strongSwan sends is in its x509ca/, the one mcvpnd sends is only in
 #   its leftcert= file (strongSwan must take it from the CERT payload); each
@@ -395,16 +397,18 @@ case_ecdsa_rfc4754() {
 # IKE_SA_INIT response) asks.
 case_pinned() {
 	local log
-	start_case "pinned rightcert=, strongSwan send_cert = never, mcvpnd (ifasked) initiates"
+	start_case "pinned rightcert=, strongSwan send_cert = never, mcvpnd (ifasked, rsa-sha2_384) initiates"
 	SW_CERT=$PKI/oci-rsa.pem SW_KEY=$PKI/oci-rsa.key SW_CACERTS=$PKI/root.pem
 	SW_ID_LOCAL='' SW_ID_REMOTE=$DN_AWS SW_SEND_CERT=never
 	mcvpn_write_config aws start
-	mcvpn_cert_conf aws rsasig aws-rsa RSA aws-rsa pin:oci-rsa %fromcert "\"$DN_OCI\"" \
+	# authby=rsa-sha2_384: our SIGNATURE_HASH_ALGORITHMS names SHA2-384
+	# alone, so strongSwan must sign with it, and we do too
+	mcvpn_cert_conf aws rsa-sha2_384 aws-rsa RSA aws-rsa pin:oci-rsa %fromcert "\"$DN_OCI\"" \
 		leftsendcert=ifasked
 	start_peers || { end_case; return; }
 	expect_up aws
-	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", RSA PKCS#1 v1\.5 SHA2-256" \
-		"authentication of '$DN_AWS' with RSA_EMSA_PSS_SHA2_256_SALT_32 successful"
+	expect_auth "peer \"$DN_OCI\" authenticated: certificate \"$DN_OCI\", RSA PKCS#1 v1\.5 SHA2-384" \
+		"authentication of '$DN_AWS' with RSA_EMSA_PSS_SHA2_384_SALT_48 successful"
 	log=$(cat "$(slog)")
 	check_match "strongSwan's IKE_AUTH response carried no CERT" \
 		'generating IKE_AUTH response 1 \[ IDr AUTH ' "$log"
