@@ -39,6 +39,9 @@ PKGS=(
 	# openssl and gcm in the standard ones).  Never add libreswan: it conflicts.
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
+	# ...and its pki tool, which makes the certificates of the interop
+	# test with certificates (tests/interop/test_strongswan_cert.sh)
+	strongswan-pki
 	# libreswan's pluto as a peer (tests/interop/test_libreswan.sh unpacks
 	# the libreswan .deb itself, never installed): the libraries it needs
 	# that nothing above brings, and certutil for its NSS database

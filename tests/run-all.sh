@@ -325,6 +325,10 @@ else
 	run_suite interop 600 tests/interop/test_strongswan.sh
 	# IKE fragmentation (RFC 7383) both ways, both roles, rekeys, GCM: ~15 s
 	run_suite interop-frag 180 tests/interop/test_strongswan_frag.sh
+	# certificates (a pki-made PKI): RSA PKCS#1/PSS, ECDSA P-256/P-384 by
+	# RFC 7427 and RFC 4754, a pinned certificate, chains both ways in IKE
+	# fragments, five refusals by their reasons: ~30 s
+	run_suite interop-cert 180 tests/interop/test_strongswan_cert.sh
 	# libreswan 4.10's pluto: IKE both ways, its Child SA refused by this
 	# kernel (no ESP), mcvpnd's side of it; ~20 s
 	run_suite interop-libreswan 180 tests/interop/test_libreswan.sh

@@ -38,6 +38,34 @@ SW_CHILD_LIFE=${SW_CHILD_LIFE:-}
 # strongSwan's defaults (yes, 1280).
 SW_FRAGMENTATION=${SW_FRAGMENTATION:-}
 SW_FRAGMENT_SIZE=${SW_FRAGMENT_SIZE:-}
+# charon.rsa_pss: "yes" makes charon sign RSA with RSA-PSS (RFC 7427) instead
+# of PKCS#1 v1.5; empty leaves its default (no).  It does not restrict what
+# charon accepts: it verifies a peer's PSS signature either way.
+SW_RSA_PSS=${SW_RSA_PSS:-}
+# charon.signature_authentication: "no" turns RFC 7427 off (no
+# SIGNATURE_HASH_ALGORITHMS, the classic AUTH methods: RSA with SHA-1, RFC
+# 4754 ECDSA); empty leaves its default (yes).
+SW_SIG_AUTH=${SW_SIG_AUTH:-}
+
+# Authentication: SW_AUTH=psk (the default: the example configs' PSK and
+# addresses as IDs) or pubkey (certificates).  With pubkey, sw_write_config
+# copies SW_CERT (this side's certificate, PEM) into swanctl's x509/, SW_KEY
+# (its private key) into private/ and each file of SW_CACERTS (trusted CAs,
+# and the intermediates charon sends along with SW_CERT: it sends those it
+# finds between its certificate and a trusted root) into x509ca/, next to
+# swanctl.conf (swanctl --file reads the credential directories beside the
+# file).  SW_ID_LOCAL and SW_ID_REMOTE are swanctl's local and remote id=:
+# empty leaves strongSwan's defaults, the certificate's subject (a DN) and
+# %any.
+SW_AUTH=${SW_AUTH:-psk}
+SW_CERT=${SW_CERT:-}
+SW_KEY=${SW_KEY:-}
+SW_CACERTS=${SW_CACERTS:-}
+SW_ID_LOCAL=${SW_ID_LOCAL:-}
+SW_ID_REMOTE=${SW_ID_REMOTE:-}
+# SW_SEND_CERT: swanctl's send_cert (always, ifasked, never); empty leaves
+# its default (ifasked).
+SW_SEND_CERT=${SW_SEND_CERT:-}
 
 declare -A CHARON_PID=()
 CHARON_REGISTERED=0
@@ -62,14 +90,61 @@ sw_psk() {
 	sed -n 's/.*PSK "\(.*\)".*/\1/p' "$REPO/tests/configs/aws/oracle-tunnel-1.secrets" | head -n 1
 }
 
+# sw_auth_blocks SIDE: the local { }, remote { } and secrets { } parts of
+# swanctl.conf for SW_AUTH (psk or pubkey), with the certificates and key in
+# place for pubkey.
+sw_auth_blocks() {
+	local side=$1 dir psk f
+	dir=$(sw_dir "$side")
+	if [ "$SW_AUTH" = psk ]; then
+		psk=$(sw_psk)
+		[ -n "$psk" ] || die "no PSK found in tests/configs/aws/oracle-tunnel-1.secrets"
+		cat <<-EOF
+		local {
+			auth = psk
+			id = $SW_LID
+		}
+		remote {
+			auth = psk
+			id = $SW_RID
+		}
+		EOF
+		SW_SECRETS=$(printf 'ike-%s {\nid-local = %s\nid-remote = %s\nsecret = "%s"\n}' \
+			"$SW_CONN" "$SW_LID" "$SW_RID" "$psk")
+		return
+	fi
+	[ "$SW_AUTH" = pubkey ] || die "sw_write_config: SW_AUTH is psk or pubkey, not '$SW_AUTH'"
+	[ -f "$SW_CERT" ] && [ -f "$SW_KEY" ] || die "sw_write_config: SW_AUTH=pubkey needs SW_CERT and SW_KEY"
+	rm -rf "$dir/x509" "$dir/x509ca" "$dir/private"
+	mkdir -p "$dir/x509" "$dir/x509ca" "$dir/private" || die "mkdir in $dir failed"
+	cp "$SW_CERT" "$dir/x509/local.pem" && install -m 600 "$SW_KEY" "$dir/private/local.key" ||
+		die "copying SW_CERT, SW_KEY into $dir failed"
+	for f in $SW_CACERTS; do
+		cp "$f" "$dir/x509ca/" || die "copying $f into $dir/x509ca failed"
+	done
+	cat <<-EOF
+	local {
+		auth = pubkey
+		certs = local.pem
+		${SW_ID_LOCAL:+id = \"$SW_ID_LOCAL\"}
+	}
+	remote {
+		auth = pubkey
+		${SW_ID_REMOTE:+id = \"$SW_ID_REMOTE\"}
+	}
+	EOF
+	SW_SECRETS=
+}
+
 # sw_write_config SIDE: strongswan.conf and swanctl.conf for SIDE.
 sw_write_config() {
-	local side=$1 dir psk
+	local side=$1 dir auth
 	dir=$(sw_dir "$side")
 	sw_side_facts "$side"
-	psk=$(sw_psk)
-	[ -n "$psk" ] || die "no PSK found in tests/configs/aws/oracle-tunnel-1.secrets"
 	mkdir -p "$dir/run" && chmod 700 "$dir" || die "mkdir $dir failed"
+	# not in a $( ): it sets SW_SECRETS
+	sw_auth_blocks "$side" >"$dir/auth.part" || return 1
+	auth=$(cat "$dir/auth.part")
 
 	cat >"$dir/strongswan.conf" <<-EOF
 	charon {
@@ -78,6 +153,8 @@ sw_write_config() {
 		install_virtual_ip = no
 		retransmit_tries = 3
 		${SW_FRAGMENT_SIZE:+fragment_size = $SW_FRAGMENT_SIZE}
+		${SW_RSA_PSS:+rsa_pss = $SW_RSA_PSS}
+		${SW_SIG_AUTH:+signature_authentication = $SW_SIG_AUTH}
 		plugins {
 			vici {
 				socket = $(sw_uri "$side")
@@ -113,17 +190,11 @@ sw_write_config() {
 			encap = yes
 			mobike = no
 			${SW_FRAGMENTATION:+fragmentation = $SW_FRAGMENTATION}
+			${SW_SEND_CERT:+send_cert = $SW_SEND_CERT}
 			proposals = $SW_IKE_PROPOSALS
 			rekey_time = $SW_IKE_REKEY
 			${SW_IKE_OVER:+over_time = $SW_IKE_OVER}
-			local {
-				auth = psk
-				id = $SW_LID
-			}
-			remote {
-				auth = psk
-				id = $SW_RID
-			}
+	$auth
 			children {
 				$SW_CONN {
 					mode = tunnel
@@ -138,11 +209,7 @@ sw_write_config() {
 		}
 	}
 	secrets {
-		ike-$SW_CONN {
-			id-local = $SW_LID
-			id-remote = $SW_RID
-			secret = "$psk"
-		}
+	$SW_SECRETS
 	}
 	EOF
 	chmod 600 "$dir/swanctl.conf"
