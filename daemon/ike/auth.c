@@ -201,8 +201,9 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	id_describe(&msg->idi, got, sizeof(got));
 	struct conn *conn = ike_match_auth(sa, msg);
 	if (!conn) {
+		char want[sizeof(sa->conn->cfg->rightid.text) + 2];
 		IKE_SA_LOG(sa, LOG_WARNING, "AUTHENTICATION_FAILED: peer ID %s is not rightid %s",
-			   got, sa->conn->cfg->rightid.text);
+			   got, ike_id_text(&sa->conn->cfg->rightid, want, sizeof(want)));
 		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		return false;
 	}
@@ -223,8 +224,10 @@ static bool auth_request_ok(struct ike_sa *sa, const struct ike_msg *msg)
 		IKE_SA_LOG(sa, LOG_INFO, "peer %s belongs to conn \"%s\"", got, cfg->name);
 	if (ike_msg_has(msg, PL_IDR) && !ike_match_id(&msg->idr, &cfg->leftid)) {
 		id_describe(&msg->idr, got, sizeof(got));
+		char ours[sizeof(cfg->leftid.text) + 2];
+		ike_id_text(&cfg->leftid, ours, sizeof(ours));
 		IKE_SA_LOG(sa, LOG_WARNING, "peer expects us as %s, but leftid is %s; answering as %s",
-			   got, cfg->leftid.text, cfg->leftid.text);
+			   got, ours, ours);
 	}
 	return true;
 }
@@ -347,8 +350,9 @@ static bool auth_response_ok(struct ike_sa *sa, const struct ike_msg *msg)
 	}
 	id_describe(&msg->idr, got, sizeof(got));
 	if (!ike_match_id(&msg->idr, &cfg->rightid)) {
+		char want[sizeof(cfg->rightid.text) + 2];
 		IKE_SA_LOG(sa, LOG_WARNING, "peer identifies as %s, expected rightid %s", got,
-			   cfg->rightid.text);
+			   ike_id_text(&cfg->rightid, want, sizeof(want)));
 		tell_auth_failed(sa);
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "peer ID mismatch");
 		return false;

@@ -371,7 +371,7 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 	struct x509_cert *const *cas = cc->n_rightca ? cc->rightca : &cc->rightcert;
 	size_t n_cas = cc->n_rightca ? cc->n_rightca : cc->rightcert != NULL;
 	if (x509_verify(ee, chain, n_chain, cas, n_cas, time(NULL), w, sizeof(w))) {
-		snprintf(why, wl, "its certificate \"%s\": %s", subj, w);
+		snprintf(why, wl, "its certificate: %s", w);	/* w names the one refused */
 		goto out;
 	}
 	if (x509_matches_id(ee, (enum x509_id)id->kind, id->data, id->len, w, sizeof(w))) {

@@ -47,6 +47,8 @@ struct conf_id;
 bool ike_match_addrs(const struct conf_conn *cfg, const struct sockaddr_storage *local,
 		     const struct sockaddr_storage *remote);
 bool ike_match_id(const struct pl_data *got, const struct conf_id *want);
+/* A configured ID for a log line, a DN quoted as a peer's is. */
+const char *ike_id_text(const struct conf_id *id, char *buf, size_t len);
 /* The conn an IKE_AUTH request belongs to, by IDi (and IDr), the IKE SA's
  * algorithms and the selectors; NULL when no conn's rightid is IDi. */
 struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg);

@@ -72,9 +72,10 @@ void ike_info_respond(struct ike_sa *sa, struct ike_msg *msg)
 	if (err && err->type == N_AUTHENTICATION_FAILED) {
 		/* the initiator did not accept our IKE_AUTH answer (2.21.2):
 		 * the IKE SA we thought established is of no use to it */
+		char me[sizeof(sa->conn->cfg->leftid.text) + 2];
 		IKE_SA_LOG(sa, LOG_WARNING, "peer refused our IKE_AUTH answer: AUTHENTICATION_FAILED "
 			   "(does the peer's rightid= name our ID %s, and does it trust our "
-			   "certificate or PSK?)", sa->conn->cfg->leftid.text);
+			   "certificate or PSK?)", ike_id_text(&sa->conn->cfg->leftid, me, sizeof(me)));
 		ike_exchange_respond_notify(sa, INFORMATIONAL, 0, NULL, 0);
 		ike_sa_fail(sa, IKE_FAIL_AUTH, "AUTHENTICATION_FAILED");
 		return;

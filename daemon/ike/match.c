@@ -9,6 +9,7 @@
  * apart (conf/check.c). */
 #include "daemon/ike/engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -51,6 +52,12 @@ bool ike_match_id(const struct pl_data *got, const struct conf_id *want)
 			return false;
 	}
 	return true;
+}
+
+const char *ike_id_text(const struct conf_id *id, char *buf, size_t len)
+{
+	snprintf(buf, len, id->type == CONF_ID_DN ? "\"%s\"" : "%s", id->text);
+	return buf;
 }
 
 /* The IKE SA's negotiated algorithms are one of cfg's ike= proposals. */

@@ -318,10 +318,12 @@ static void all_refused(void)
 	a.cert = "stranger.pem", a.key = "stranger.key", a.leftid_fqdn = "vpn.example.com";
 	b.rightid_any = true;
 	refused("a certificate from another CA", &a, &b, false,
-		"its certificate \"O=somebody else, CN=vpn.example.com\": unable to get local issuer");
+		"its certificate: unable to get local issuer certificate (certificate \"O=somebody else, "
+		"CN=vpn.example.com\")");
 	refused("the responder's certificate from another CA", &A_RSA, &(struct certs){
 		.cert = "stranger.pem", .key = "stranger.key", .ca = "ca.pem" }, true,
-		"its certificate \"O=somebody else, CN=vpn.example.com\": unable to get local issuer");
+		"its certificate: unable to get local issuer certificate (certificate \"O=somebody else, "
+		"CN=vpn.example.com\")");
 
 	a = A_RSA, b = B_RSA;
 	a.cert = "noku.pem", a.key = "noku.key", a.leftid_fqdn = "noku.example";

@@ -527,11 +527,11 @@ case_ecdsa_rfc4754
 case_pinned
 case_chain_frag
 refused "a certificate from a CA mcvpnd does not trust" oci-other "\"$DN_OCI\"" \
-	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": unable to get local issuer certificate"
+	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate: unable to get local issuer certificate \\(certificate \"$DN_OCI\"\\)"
 refused "an expired certificate" oci-old "\"$DN_OCI\"" \
-	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate \"$DN_OCI\": certificate has expired"
+	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": its certificate: certificate has expired \\(certificate \"$DN_OCI\"\\)"
 refused "rightid= names another DN than the peer's certificate" oci-rsa "\"$O, CN=someone.vpn.example\"" \
-	"AUTHENTICATION_FAILED: peer ID \"$DN_OCI\" is not rightid $O, CN=someone\.vpn\.example"
+	"AUTHENTICATION_FAILED: peer ID \"$DN_OCI\" is not rightid \"$O, CN=someone\.vpn\.example\""
 refused "RSA without RFC 7427 (strongSwan signature_authentication = no: SHA-1)" oci-rsa "\"$DN_OCI\"" \
 	"AUTHENTICATION_FAILED: peer \"$DN_OCI\": it signs with RSA and SHA-1 \(AUTH method 1\)" '' no
 case_cannot_sign
