@@ -309,3 +309,23 @@ sw_dump_logs() {
 		tail -n 40 "$f" | sed 's/^/    | /'
 	done
 }
+
+# sw_expect_up INITIATOR: strongSwan on oci and mcvpnd on aws, INITIATOR
+# (oci: swanctl --initiate; aws: mcvpnd's auto=start) brings the SA up
+# on both sides within 20 s, and pings pass both ways over the tunnel
+# addresses.  The interop tests' common opening of a case.
+sw_expect_up() {
+	local initiator=$1
+	[ "$initiator" = oci ] && check "swanctl --initiate from oci" sw_initiate oci
+	if wait_for 20 sw_mcvpn_both_up; then
+		pass "SA up on both sides within 20 s ($initiator initiated)"
+	else
+		fail "SA up on both sides within 20 s ($initiator initiated)" \
+			"strongSwan up: $(sw_up oci && echo yes || echo no)" \
+			"mcvpnd up: $(mcvpn_up aws && echo yes || echo no)"
+	fi
+	sw_drop_table220 oci	# charon adds its catch-all rule with the Child SA
+	check "ping aws -> oci 192.168.2.2" topo_ping aws 192.168.2.2
+	check "ping oci -> aws 192.168.2.1" topo_ping oci 192.168.2.1
+}
+sw_mcvpn_both_up() { sw_up oci && mcvpn_up aws; }
