@@ -244,19 +244,14 @@ expect_auth() {
 }
 
 end_case() {
-	[ "$FAIL" -eq "$CASE_FAILS" ] || { sw_dump_logs; mcvpn_dump_logs; keep_logs; }
+	if [ "$FAIL" -ne "$CASE_FAILS" ]; then
+		sw_dump_logs
+		mcvpn_dump_logs
+		sw_keep_logs "interop-cert-case$CASE"
+	fi
 	mcvpnd_stop_all
 	sw_stop_all
 	topo_down
-}
-
-keep_logs() {
-	local dir=$REPO/build-logs tag
-	[ -d "$dir" ] || return 0
-	tag="interop-cert-case$CASE"
-	cp "$(slog)" "$dir/$tag-charon-oci.log" 2>/dev/null
-	cp "$(mcvpn_log aws)" "$dir/$tag-mcvpnd-aws.log" 2>/dev/null
-	info "logs kept in $dir/$tag-*.log"
 }
 
 # rekeys_since MARK REGEX N: at least N lines of mcvpnd's log after MARK

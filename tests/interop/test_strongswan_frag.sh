@@ -162,17 +162,12 @@ run_case() {
 	rekey_ike
 	rekey_by oci
 
-	[ "$FAIL" -eq "$fails" ] || { sw_dump_logs; mcvpn_dump_logs; keep_logs; }
+	if [ "$FAIL" -ne "$fails" ]; then
+		sw_dump_logs
+		mcvpn_dump_logs
+		sw_keep_logs "interop-frag-case$CASE"
+	fi
 	teardown
-}
-
-keep_logs() {
-	local dir=$REPO/build-logs tag
-	[ -d "$dir" ] || return 0
-	tag="interop-frag-case$CASE"
-	cp "$(sw_dir oci)/charon.log" "$dir/$tag-charon-oci.log" 2>/dev/null
-	cp "$(mcvpn_log aws)" "$dir/$tag-mcvpnd-aws.log" 2>/dev/null
-	info "logs kept in $dir/$tag-*.log"
 }
 
 teardown() {

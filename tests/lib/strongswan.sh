@@ -329,3 +329,13 @@ sw_expect_up() {
 	check "ping oci -> aws 192.168.2.1" topo_ping oci 192.168.2.1
 }
 sw_mcvpn_both_up() { sw_up oci && mcvpn_up aws; }
+
+# sw_keep_logs TAG: charon's (oci) and mcvpnd's (aws) logs of a failed
+# case into $REPO/build-logs (CI keeps that directory), as TAG-*.log.
+sw_keep_logs() {
+	local dir=$REPO/build-logs
+	[ -d "$dir" ] || return 0
+	cp "$(sw_dir oci)/charon.log" "$dir/$1-charon-oci.log" 2>/dev/null
+	cp "$(mcvpn_log aws)" "$dir/$1-mcvpnd-aws.log" 2>/dev/null
+	info "logs kept in $dir/$1-*.log"
+}
