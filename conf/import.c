@@ -23,7 +23,7 @@
 #include "conf/import_priv.h"
 #include "crypto/alg.h"
 #include "crypto/secret.h"
-#include "conf/grow.h"
+#include "daemon/base/grow.h"
 
 /* ---- growing arrays and messages ---- */
 
@@ -38,7 +38,7 @@ static void msg_push(struct import_ctx *cx, enum import_level level, char *text)
 			free(text);
 			return;
 		}
-	if (!text || !conf_grow((void **)&r->msgs, &cx->cap_msgs, r->n_msgs, sizeof(*r->msgs))) {
+	if (!text || !grow_room((void **)&r->msgs, &cx->cap_msgs, r->n_msgs, sizeof(*r->msgs))) {
 		free(text);
 		cx->oom = true;
 		return;
@@ -186,7 +186,7 @@ static void ikey_add(struct import_ctx *cx, struct iconn *ic, const struct cf_re
 {
 	struct ikey *k;
 
-	if (!conf_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
+	if (!grow_room((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
 		return;
 	}
@@ -370,7 +370,7 @@ static void key_add(struct import_ctx *cx, struct iconn *ic, struct conn_build *
 {
 	struct ikey *k;
 
-	if (!conf_grow((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
+	if (!grow_room((void **)&ic->keys, &ic->cap_keys, ic->n_keys, sizeof(*k))) {
 		cx->oom = true;
 		return;
 	}

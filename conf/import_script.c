@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "conf/import_priv.h"
-#include "conf/grow.h"
+#include "daemon/base/grow.h"
 
 /* A prefix of word, at least min characters long: ip's own abbreviations. */
 static bool abbrev(const char *tok, const char *word, size_t min)
@@ -179,7 +179,7 @@ static void script_command(struct import_ctx *cx, int line, char **t, size_t n)
 			return;		/* #!/bin/bash, sleep 30, other work: not ours */
 		tcpmss(&sl, t, n);
 	}
-	if (!conf_grow((void **)&cx->slines, &cx->cap_slines, cx->n_slines, sizeof(sl))) {
+	if (!grow_room((void **)&cx->slines, &cx->cap_slines, cx->n_slines, sizeof(sl))) {
 		cx->oom = true;
 		return;
 	}
@@ -239,7 +239,7 @@ static void add_taken(struct import_ctx *cx, struct iconn *ic, int line)
 {
 	if (ic->n_taken && ic->taken[ic->n_taken - 1] == line)
 		return;
-	if (!conf_grow((void **)&ic->taken, &ic->cap_taken, ic->n_taken, sizeof(*ic->taken)))
+	if (!grow_room((void **)&ic->taken, &ic->cap_taken, ic->n_taken, sizeof(*ic->taken)))
 		cx->oom = true;
 	else
 		ic->taken[ic->n_taken++] = line;

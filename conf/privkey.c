@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf/grow.h"
+#include "daemon/base/grow.h"
 #include "conf/internal.h"
 #include "crypto/sig.h"
 
@@ -139,7 +139,7 @@ static const char *store(struct loader *ld, const char *file, int line, const ch
 {
 	struct key_entry *e;
 
-	if (!conf_grow((void **)&ld->keys, &ld->cap_keys, ld->n_keys, sizeof(*ld->keys))) {
+	if (!grow_room((void **)&ld->keys, &ld->cap_keys, ld->n_keys, sizeof(*ld->keys))) {
 		sig_key_free(k);
 		return "out of memory";
 	}

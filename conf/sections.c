@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "conf/internal.h"
-#include "conf/grow.h"
+#include "daemon/base/grow.h"
 
 struct reader {
 	struct cf_unit *u;
@@ -52,7 +52,7 @@ static void section_add(struct loader *ld, struct reader *r, struct cfile *f,
 			 "conn name '%.80s': expected 1 to 63 letters, digits, '-', '_', '.' or '+'", it->b);
 		return;
 	}
-	if (!conf_grow((void **)&u->secs, &u->cap_secs, u->n_secs, sizeof(*s))) {
+	if (!grow_room((void **)&u->secs, &u->cap_secs, u->n_secs, sizeof(*s))) {
 		diag_add(ld, f->path, it->line, "out of memory");
 		return;
 	}
@@ -115,7 +115,7 @@ static void key(struct loader *ld, struct reader *r, struct cfile *f, const stru
 		diag_add(ld, f->path, it->line, "key '%.64s...' is too long", it->a);
 		return;
 	}
-	if (!conf_grow((void **)&u->keys, &u->cap_keys, u->n_keys, sizeof(*k))) {
+	if (!grow_room((void **)&u->keys, &u->cap_keys, u->n_keys, sizeof(*k))) {
 		diag_add(ld, f->path, it->line, "out of memory");
 		return;
 	}
@@ -200,7 +200,7 @@ static void ref_add(struct flat *fl, const struct cf_key *k, enum cf_origin orig
 {
 	struct cf_conn *c = fl->c;
 
-	if (!conf_grow((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs))) {
+	if (!grow_room((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs))) {
 		diag_add(fl->ld, k->file, k->line, "out of memory");
 		return;
 	}

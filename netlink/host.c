@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/base/grow.h"
+
 struct link_name {
 	int ifindex;
 	char name[IFNAMSIZ];
@@ -26,20 +28,6 @@ struct dump {
 	size_t cap_addrs, cap_routes;
 };
 
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t want = *cap ? *cap * 2 : 16;
-	void *q;
-
-	if (n < *cap)
-		return true;
-	q = realloc(*p, want * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = want;
-	return true;
-}
 
 static int link_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -55,7 +43,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nl_attr_table(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0 ||
 	    !tb[IFLA_IFNAME] || mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) < 0)
 		return 0;
-	if (!grow((void **)&d->links, &d->cap_links, d->n_links, sizeof(*l)))
+	if (!grow_room((void **)&d->links, &d->cap_links, d->n_links, sizeof(*l)))
 		return -ENOMEM;
 	l = &d->links[d->n_links++];
 	l->ifindex = ifi->ifi_index;
@@ -87,7 +75,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	r = nl_addr_parse(nlh, &ai);
 	if (r < 0)
 		return r == -EAFNOSUPPORT ? 0 : r;
-	if (!grow((void **)&d->h->addrs, &d->cap_addrs, d->h->n_addrs, sizeof(*a)))
+	if (!grow_room((void **)&d->h->addrs, &d->cap_addrs, d->h->n_addrs, sizeof(*a)))
 		return -ENOMEM;
 	a = &d->h->addrs[d->h->n_addrs++];
 	a->ifindex = ai.ifindex;
@@ -134,7 +122,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 		return e == -EAFNOSUPPORT ? 0 : e;
 	if (!nl_route_is_unicast(&ri))
 		return 0;
-	if (!grow((void **)&d->h->routes, &d->cap_routes, d->h->n_routes, sizeof(*r)))
+	if (!grow_room((void **)&d->h->routes, &d->cap_routes, d->h->n_routes, sizeof(*r)))
 		return -ENOMEM;
 	r = &d->h->routes[d->h->n_routes];
 	memset(r, 0, sizeof(*r));

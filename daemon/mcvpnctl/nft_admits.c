@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/grow.h"
+#include "daemon/base/grow.h"
 
 #define MAX_JUMPS 16	/* nft itself refuses deeper jump chains */
 #define MAX_TOKENS 256	/* a longer rule is judged "maybe" */
@@ -121,14 +121,14 @@ static int parse(struct ruleset *rs)
 				return -1;
 		} else if (depth == 1 && opens && strncmp(line, "chain ", 6) == 0) {
 			const char *name = one_word(line);
-			if (!name || !conf_grow((void **)&rs->chains, &rs->cap_chains, rs->nchains,
+			if (!name || !grow_room((void **)&rs->chains, &rs->cap_chains, rs->nchains,
 					   sizeof(*rs->chains)))
 				return -1;
 			c = &rs->chains[rs->nchains++];
 			*c = (struct chain){ family, table, name, false, false, rs->nrules, 0 };
 		} else if (depth == 1 && opens && strncmp(line, "set ", 4) == 0) {
 			const char *name = one_word(line);
-			if (!name || !conf_grow((void **)&rs->sets, &rs->cap_sets, rs->nsets, sizeof(*rs->sets)))
+			if (!name || !grow_room((void **)&rs->sets, &rs->cap_sets, rs->nsets, sizeof(*rs->sets)))
 				return -1;
 			s = &rs->sets[rs->nsets++];
 			*s = (struct set){ family, table, name, "" };
@@ -137,7 +137,7 @@ static int parse(struct ruleset *rs)
 			if (strncmp(line, "type ", 5) == 0 || strncmp(line, "policy ", 7) == 0) {
 				chain_header(c, line);
 			} else if (strncmp(line, "comment ", 8) != 0) {
-				if (!conf_grow((void **)&rs->rules, &rs->cap_rules, rs->nrules, sizeof(*rs->rules)))
+				if (!grow_room((void **)&rs->rules, &rs->cap_rules, rs->nrules, sizeof(*rs->rules)))
 					return -1;
 				rs->rules[rs->nrules++] = line;
 				c->n++;
