@@ -21,7 +21,8 @@
 # each peer showed and how it signed; a reload that gives oci an ECDSA
 # P-384 certificate restarts the conn and aws then sees that one; oci with
 # an expired certificate: aws refuses it and says so (expired), oci's
-# conn does not come up; oci back on its valid certificate: up again.
+# conn does not come up; oci back on its valid certificate: up again;
+# with fragmentation=no the IKE_AUTH messages cross the NAT in IP fragments.
 # Every wait is for a state polled from the daemons, bounded by SAFETY.
 #
 # Usage: sudo tests/netns/test_cert.sh   (after a build).  Ends with
@@ -155,9 +156,26 @@ test_expired() {
 	check_up "again"
 }
 
+# Without IKE fragmentation the IKE_AUTH messages (two RSA chains, ~3 KB)
+# go as one UDP datagram each, which IP fragments through the NAT.
+test_ip_fragments() {
+	section "fragmentation=no: IKE_AUTH in IP fragments"
+	mcvpnd_stop_all
+	mcvpn_conf_set aws fragmentation=no
+	mcvpn_conf_set oci fragmentation=no
+	: >"$(mcvpn_log aws)"
+	mcvpnd_start oci && mcvpnd_start aws || fail "both daemons start" "see the logs"
+	check_up "with fragmentation=no" || return
+	check_not "aws: no IKE fragmentation on the IKE SA" \
+		grep -q 'IKE SA established as .*IKE fragmentation' "$(mcvpn_log aws)"
+	check_match "aws: status says IKE fragmentation: no" 'IKE fragmentation: no' \
+		"$(mcvpnctl aws status 2>&1)"
+}
+
 make_pki
 topo_up
 test_up
 test_reload
 test_expired
+test_ip_fragments
 summary
