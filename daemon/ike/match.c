@@ -82,10 +82,18 @@ static bool takes_ts(const struct conf_conn *cfg, const struct ike_msg *msg)
 	       ts_narrow(&msg->tsr, ours, ts_local_conf(cfg, ours), out, IKE_MAX_TS);
 }
 
+/* The AUTH's method is the kind authby= asks for: a PSK, or a signature. */
+static bool takes_auth(const struct conf_conn *cfg, const struct ike_msg *msg)
+{
+	return (msg->auth.kind == AUTH_METHOD_PSK) == (cfg->authby == CONF_AUTHBY_SECRET);
+}
+
 /* Among the conns between the addresses whose rightid is IDi and whose ike=
- * has the algorithms: best the one whose leftid is the IDr the peer asked for
- * (or none was), then the one whose selectors take the peer's; the first of
- * equals. */
+ * has the algorithms: best the one whose authby= fits the AUTH the peer sent
+ * (a PSK peer never lands in a certificate conn whose rightid=%fromcert took
+ * its ID too), then the one whose leftid is the IDr the peer asked for (or
+ * none was), then one whose rightid names IDi rather than taking any, then
+ * the one whose selectors take the peer's; the first of equals. */
 struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg)
 {
 	const struct ike_engine *eng = sa->eng;
@@ -97,8 +105,9 @@ struct conn *ike_match_auth(const struct ike_sa *sa, const struct ike_msg *msg)
 		if (!ike_match_addrs(cfg, &sa->local, &sa->remote) ||
 		    !ike_match_id(&msg->idi, &cfg->rightid) || !takes_algs(cfg, sa))
 			continue;
-		int score = (!ike_msg_has(msg, PL_IDR) || ike_match_id(&msg->idr, &cfg->leftid)) * 2 +
-			    takes_ts(cfg, msg);
+		int score = takes_auth(cfg, msg) * 8 +
+			    (!ike_msg_has(msg, PL_IDR) || ike_match_id(&msg->idr, &cfg->leftid)) * 4 +
+			    (cfg->rightid.type != CONF_ID_ANY) * 2 + takes_ts(cfg, msg);
 		if (score > best_score) {
 			best = eng->conns[i];
 			best_score = score;

@@ -269,6 +269,52 @@ static void from_config(void)
 	scenario_end(true);
 }
 
+/* B has a certificate conn with rightid=%fromcert first and a PSK conn
+ * second, between the same addresses: a PSK peer's ID fits both, and its
+ * PSK AUTH decides (ike/match.c): it lands in the PSK conn and comes up;
+ * a certificate peer lands in the certificate conn. */
+static void auth_picks_conn(void)
+{
+	char b_extra[1024], b_key[600];
+	static const struct side_opts b2 = { .autostart = "add" };
+	struct net n;
+
+	snprintf(b_extra, sizeof(b_extra), "leftcert=%s/rsa-chain.pem\nrightca=%s/ca.pem\n"
+		 "rightid=%%fromcert\nfragmentation=no", dir, dir);
+	snprintf(b_key, sizeof(b_key), ": RSA %s/rsa.key\n", dir);
+	const struct side_opts ob = { .autostart = "add", .authby = "rsasig", .extra = b_extra,
+				      .secrets2 = b_key, .conn2 = &b2 };
+	const struct side_opts oa = { .autostart = "start" };
+
+	for (int cert = 0; cert < 2; cert++) {
+		scenario_begin(cert ? "a certificate peer lands in the certificate conn"
+				    : "a PSK peer lands in the PSK conn, not in %fromcert's");
+		int r = net_init(&n, &oa, &ob);
+		CHECK_INT(r, 0);
+		if (r) {
+			scenario_end(true);
+			continue;
+		}
+		net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+		if (cert)
+			CHECK_INT(side_certs(&n.s[SIDE_A], dir, &A_RSA), 0);
+		CHECK_INT(net_initiate(&n, SIDE_A), 0);
+		net_run(&n);
+		const struct ike_sa *sa = side_n_live(&n.s[SIDE_B]) ? side_live(&n.s[SIDE_B], 0) : NULL;
+		CHECK(sa && sa->state == IKE_S_ESTABLISHED);
+		CHECK(sa && sa->conn == (cert ? &n.s[SIDE_B].conn : &n.s[SIDE_B].conn2));
+		CHECK(established(&n.s[SIDE_A]));
+		if (sa)
+			CHECK_STR(sa->peer_auth, cert ? "certificate \"O=mcvpn test, CN=a.example\", "
+							"RSA-PSS SHA2-256" : "pre-shared key");
+		check_net_sane(&n);
+		if (cert)
+			side_certs_free(&n.s[SIDE_A]);
+		net_free(&n);
+		scenario_end(true);
+	}
+}
+
 /* IKE_AUTH with two RSA chains does not fit 576-byte packets: fragments. */
 static void fragments(void)
 {
@@ -402,6 +448,7 @@ int main(int argc, char **argv)
 		return 1;
 	all_up();
 	from_config();
+	auth_picks_conn();
 	legacy();
 	fragments();
 	all_refused();
