@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Two conns between the same addresses are told apart by their IDs and
+/* Two conns between the same addresses are told apart by their IDs, the
+ * kind of authby= (a PSK or signatures: the peer's AUTH says which) and
  * then their selectors (the responder's choice at IKE_AUTH,
  * ike/match.c).  Two that neither tells apart would mix up their IKE
  * SAs: the second is refused, with what would tell them apart. */
@@ -50,6 +51,7 @@ void check_distinct(struct loader *ld, size_t i)
 	for (size_t j = 0; j < i; j++) {
 		const struct conf_conn *a = &ld->conns[j].c;
 		if (a->autostart == CONF_AUTO_IGNORE || !strcmp(a->name, b->name) ||
+		    a->authby != b->authby ||
 		    !same_addr(&a->left, &b->left) ||
 		    !same_addr(&a->right, &b->right) || !id_equal(&a->leftid, &b->leftid) ||
 		    !id_equal(&a->rightid, &b->rightid) ||

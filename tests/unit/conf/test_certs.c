@@ -196,6 +196,27 @@ static void test_basic(void)
 }
 
 /* leftsendcert= spellings, by end. */
+/* A PSK conn and a certificate conn to one peer with the same IDs: the
+ * peer's AUTH tells them apart (ike/match.c), so both load; two
+ * certificate conns alike do not. */
+static void test_distinct(void)
+{
+	struct conf *cf = good(CONN "\tauto=add\n\tleftid=@vpn.example.com\n\trightid=192.0.2.2\n"
+			       "conn c\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=w\n"
+			       "\tauto=add\n\tauthby=rsasig\n\tleftid=@vpn.example.com\n"
+			       "\trightid=192.0.2.2\n"
+			       "\tleftcert=rsa.pem\n\trightca=ca.pem\n",
+			       "@vpn.example.com 192.0.2.2 : PSK \"a PSK of decent length for conn t\"\n"
+			       ": RSA rsa.key\n");
+
+	CHECK(cf && cf->n_conns == 2);
+	conf_free(cf);
+	bad(CONN "\tauto=add\n\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n"
+	    "conn c\n\tleft=192.0.2.1\n\tright=192.0.2.2\n\tvti-interface=w\n"
+	    "\tauto=add\n\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n",
+	    rsa_secrets, "conn \"c\" cannot be told apart from conn \"t\"");
+}
+
 static void test_sendcert(void)
 {
 	static const struct { const char *v; enum conf_sendcert s; } t[] = {
@@ -627,6 +648,7 @@ int main(int argc, char **argv)
 	test_authby();
 	test_basic();
 	test_sendcert();
+	test_distinct();
 	test_swap();
 	test_ids();
 	test_problems();
