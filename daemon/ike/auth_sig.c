@@ -45,23 +45,37 @@ static const char *scheme_name(enum sig_scheme s)
 	return "?";
 }
 
+/* The conns this IKE SA may serve: its own, except for a responder before
+ * IKE_AUTH, which knows only the addresses: then every conn between them,
+ * as IKE_AUTH may move it to any of those (ike/match.c). */
+static bool may_serve(const struct ike_sa *sa, const struct conn *c)
+{
+	if (sa->initiator || sa->authenticated)
+		return c == sa->conn;
+	return ike_match_addrs(c->cfg, &sa->local, &sa->remote);
+}
+
 void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b)
 {
-	const struct conf_conn *cfg = sa->conn ? sa->conn->cfg : NULL;
-	/* the conn's authby= hashes; a PSK conn's peer may still be another
-	 * conn's (ike/match.c at IKE_AUTH): then every one we verify */
-	unsigned set = cfg && cfg->authby == CONF_AUTHBY_SIG ? cfg->sig_hashes & OUR_HASHES
-							     : OUR_HASHES;
+	unsigned set = 0;
 	uint8_t data[6];
 	size_t n = 0;
 
+	/* the hashes authby= allows in the conns it may serve; with none that
+	 * signs, every one we verify (a PSK conn's peer may still sign) */
+	for (size_t i = 0; i < sa->eng->n_conns; i++) {
+		const struct conf_conn *cfg = sa->eng->conns[i]->cfg;
+		if (may_serve(sa, sa->eng->conns[i]) && cfg->authby == CONF_AUTHBY_SIG)
+			set |= cfg->sig_hashes & OUR_HASHES;
+	}
+	if (!set)
+		set = OUR_HASHES;
 	for (unsigned h = SIG_SHA256; h <= SIG_SHA512; h++)
 		if (set & (1u << h)) {
 			put_be16(data + n, (uint16_t)h);
 			n += 2;
 		}
-	if (n)
-		pl_notify_build(b, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, data, n);
+	pl_notify_build(b, 0, NULL, 0, N_SIGNATURE_HASH_ALGORITHMS, data, n);
 }
 
 uint8_t ike_sig_notify_read(const struct ike_msg *msg)
@@ -77,19 +91,35 @@ uint8_t ike_sig_notify_read(const struct ike_msg *msg)
 	return set;
 }
 
-void ike_sig_certreq_add(const struct ike_sa *sa, struct ike_msgb *b)
+/* Up to this many CAs named in one CERTREQ (a peer with more rightca=
+ * certificates still chains to the others: we only do not ask for them). */
+#define CERTREQ_MAX_CAS 32
+
+void ike_sig_certreq_add(struct ike_sa *sa, struct ike_msgb *b)
 {
-	const struct conf_conn *cfg = sa->conn->cfg;
-	uint8_t hashes[IKE_MAX_CERT * 20];
+	uint8_t hashes[CERTREQ_MAX_CAS * 20];
 	size_t n = 0;
 
-	if (cfg->authby != CONF_AUTHBY_SIG || !cfg->certs || !cfg->certs->n_rightca)
-		return;	/* a pinned rightcert= needs no CA named */
-	for (size_t i = 0; i < cfg->certs->n_rightca && n + 20 <= sizeof(hashes); i++)
-		if (!x509_spki_sha1(cfg->certs->rightca[i], hashes + n))
-			n += 20;
-	if (n)
-		pl_cert_build(b, PL_CERTREQ, CERT_X509_SIGNATURE, hashes, n);
+	/* the rightca= CAs of every conn it may serve (a pinned rightcert=
+	 * needs none named), each once */
+	for (size_t i = 0; i < sa->eng->n_conns; i++) {
+		const struct conf_conn *cfg = sa->eng->conns[i]->cfg;
+		if (!may_serve(sa, sa->eng->conns[i]) || cfg->authby != CONF_AUTHBY_SIG || !cfg->certs)
+			continue;
+		for (size_t j = 0; j < cfg->certs->n_rightca && n + 20 <= sizeof(hashes); j++) {
+			bool seen = false;
+			if (x509_spki_sha1(cfg->certs->rightca[j], hashes + n))
+				continue;
+			for (size_t k = 0; k < n && !seen; k += 20)
+				seen = memcmp(hashes + k, hashes + n, 20) == 0;
+			if (!seen)
+				n += 20;
+		}
+	}
+	if (!n)
+		return;
+	pl_cert_build(b, PL_CERTREQ, CERT_X509_SIGNATURE, hashes, n);
+	sa->certreq_sent = true;
 }
 
 /* ---- ours ---- */
@@ -313,7 +343,8 @@ static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg, struct 
 	}
 	if (!*ee) {
 		snprintf(why, wl, "it sent no certificate (CERT payload)%s",
-			 sa->conn->cfg->certs->n_rightca ? " although we asked (CERTREQ)" : "");
+			 sa->certreq_sent ? " although we asked (CERTREQ)"
+					  : "; with rightca= it would have been asked (CERTREQ)");
 		return -1;
 	}
 	return 0;

@@ -157,14 +157,15 @@ void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
 
 /* auth_sig.c: certificate authentication (authby= signatures). */
-/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) in IKE_SA_INIT: SHA2-256/384/512,
- * or those the conn's authby= allows. */
+/* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) in IKE_SA_INIT: the hashes the
+ * authby= of the conns it may serve allow (a responder's: every conn between
+ * the addresses), SHA2-256/384/512 when none signs. */
 void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b);
 /* The peer's: 1 << enum sig_hash for each hash it named; 0 when it sent none. */
 uint8_t ike_sig_notify_read(const struct ike_msg *msg);
-/* A CERTREQ naming the conn's rightca= CAs (none with authby=secret or a
- * pinned rightcert= alone). */
-void ike_sig_certreq_add(const struct ike_sa *sa, struct ike_msgb *b);
+/* A CERTREQ naming the rightca= CAs of the conns it may serve (as above;
+ * none with authby=secret or a pinned rightcert= alone). */
+void ike_sig_certreq_add(struct ike_sa *sa, struct ike_msgb *b);
 /* Our CERT payloads: leftcert= and its intermediates, as leftsendcert= says. */
 void ike_sig_certs_add(const struct ike_sa *sa, struct ike_msgb *b);
 /* Our AUTH's method and data (cap bytes), signed over our ID payload's body

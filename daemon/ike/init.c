@@ -255,7 +255,7 @@ static int build_init_response(struct ike_sa *sa, const struct ike_proposal *pro
 		pl_notify_build(&b, 0, NULL, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (sa->peer_sig_hashes)	/* RFC 7427 4: in answer to the initiator's */
 		ike_sig_notify_add(sa, &b);
-	ike_sig_certreq_add(sa, &b);	/* for the conn the addresses chose */
+	ike_sig_certreq_add(sa, &b);	/* for every conn the addresses may lead to */
 	return ike_msgb_finish_plain(&b);
 }
 

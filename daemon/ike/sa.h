@@ -160,6 +160,7 @@ struct ike_sa {
 	uint8_t peer_sig_hashes;	/* the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 4):
 					 * 1 << enum sig_hash for each; 0 none sent */
 	bool peer_certreq;		/* the peer sent a CERTREQ (leftsendcert=ifasked) */
+	bool certreq_sent;		/* we sent one */
 	char peer_auth[240];		/* how the peer authenticated, for status: "pre-shared
 					 * key", or its certificate's subject and algorithm */
 	struct ike_frag_rx frag_rx[2];	/* [0] the peer's request, [1] a response */

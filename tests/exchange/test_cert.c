@@ -315,6 +315,51 @@ static void auth_picks_conn(void)
 	}
 }
 
+/* B's PSK conn first, its certificate conn second: B's IKE_SA_INIT answer
+ * must ask (CERTREQ) for every conn the addresses may lead to, so that A
+ * with leftsendcert=ifasked sends its certificate and lands in the second.
+ * (Before: the CERTREQ came from the first conn alone: none, no CERT, and
+ * a refusal that claimed we had asked.) */
+static void certreq_for_all_conns(void)
+{
+	char b_extra[1024], b_key[600];
+	struct net n;
+
+	snprintf(b_extra, sizeof(b_extra), "leftcert=%s/rsa-chain.pem\nrightca=%s/ca.pem\n"
+		 "rightid=%%fromcert\nfragmentation=no", dir, dir);
+	snprintf(b_key, sizeof(b_key), ": RSA %s/rsa.key\n", dir);
+	const struct side_opts b2 = { .autostart = "add", .authby = "rsa-sha2_512", .extra = b_extra };
+	const struct side_opts ob = { .autostart = "add", .secrets2 = b_key, .conn2 = &b2 };
+	const struct side_opts oa = { .autostart = "start" };
+	struct certs a = A_RSA;
+
+	a.send = CONF_SENDCERT_IFASKED;
+	scenario_begin("ifasked peer, PSK conn first: asked all the same, lands in the second");
+	int r = net_init(&n, &oa, &ob);
+	CHECK_INT(r, 0);
+	if (r) {
+		scenario_end(true);
+		return;
+	}
+	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a), 0);
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	const struct ike_sa *sa = side_n_live(&n.s[SIDE_B]) ? side_live(&n.s[SIDE_B], 0) : NULL;
+	CHECK(sa && sa->state == IKE_S_ESTABLISHED);
+	CHECK(sa && sa->conn == &n.s[SIDE_B].conn2);
+	CHECK(established(&n.s[SIDE_A]));
+	const struct pkt *ib = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
+	CHECK(ib && (ib->view.outer & PL_BIT(PL_CERTREQ)));
+	/* B2's authby=rsa-sha2_512 announced: A signs with SHA2-512 */
+	CHECK_LOG("\"B2\": #1: peer 198.51.100.10 authenticated: certificate \"O=mcvpn test, "
+		  "CN=a.example\", RSA-PSS SHA2-512");
+	check_net_sane(&n);
+	side_certs_free(&n.s[SIDE_A]);
+	net_free(&n);
+	scenario_end(true);
+}
+
 /* IKE_AUTH with two RSA chains does not fit 576-byte packets: fragments. */
 static void fragments(void)
 {
@@ -449,6 +494,7 @@ int main(int argc, char **argv)
 	all_up();
 	from_config();
 	auth_picks_conn();
+	certreq_for_all_conns();
 	legacy();
 	fragments();
 	all_refused();
