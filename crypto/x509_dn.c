@@ -22,12 +22,20 @@ static int attr_nid(const char *name)
 	return nid == NID_undef ? OBJ_ln2nid(name) : nid;
 }
 
-/* One "NAME=value" (spaces around both trimmed, "\x" keeps x) from s up to
- * sep or the end; *end after it.  0, or -1 with why. */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One "NAME=value" (blanks around both trimmed) from s up to sep or the
+ * end; *end after it.  In the value "\x" keeps x and "\XX" (two hex
+ * digits) is that byte (RFC 4514 2.4: how x509_dn_text writes bytes that
+ * are not printable ASCII).  0, or -1 with why. */
 static int one_rdn(X509_NAME *n, const char *s, char sep, const char **end, char *why, size_t wl)
 {
 	char name[64], value[256];
-	size_t nl = 0, vl = 0;
+	size_t nl = 0, vl = 0, kept = 0;	/* kept: value bytes no trim may take */
 	const char *p = s;
 
 	while (*p == ' ' || *p == '\t')
@@ -45,15 +53,20 @@ static int one_rdn(X509_NAME *n, const char *s, char sep, const char **end, char
 	while (*p == ' ' || *p == '\t')
 		p++;
 	while (*p && *p != sep) {
-		if (*p == '\\' && p[1])
-			p++;
+		int c = (unsigned char)*p++;
+		if (c == '\\' && *p) {
+			int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+			c = lo < 0 ? (unsigned char)*p++ : hi << 4 | lo;
+			p += lo < 0 ? 0 : 2;
+			kept = vl + 1;
+		}
 		if (vl + 1 >= sizeof(value)) {
 			snprintf(why, wl, "the value of %s= is too long", name);
 			return -1;
 		}
-		value[vl++] = *p++;
+		value[vl++] = (char)c;
 	}
-	while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t') && p[-2] != '\\')
+	while (vl > kept && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
 		vl--;
 	value[vl] = 0;
 	int nid = attr_nid(name);
@@ -124,7 +137,7 @@ static X509_NAME *name_of(const uint8_t *der, size_t len)
 }
 
 #define DN_FLAGS (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS | \
-		  (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB))
+		  ASN1_STRFLGS_RFC2253)
 
 void x509_name_text(const X509_NAME *n, char *buf, size_t buflen)
 {
@@ -132,11 +145,18 @@ void x509_name_text(const X509_NAME *n, char *buf, size_t buflen)
 	long got;
 	char *mem;
 
-	/* RFC 2253's escaping, in the order of the DER, ", " between: as
-	 * libreswan and strongSwan print them; UTF-8 kept, controls escaped */
+	/* RFC 2253's escaping, in the order of the DER, ", " between, as
+	 * libreswan and strongSwan print them; every byte that is not
+	 * printable ASCII as \XX (a peer's certificate may hold anything:
+	 * terminal controls, bidi overrides), so the text is safe in a log
+	 * line and x509_dn_parse reads it back */
 	if (b && X509_NAME_print_ex(b, n, 0, DN_FLAGS) >= 0 &&
-	    (got = BIO_get_mem_data(b, &mem)) >= 0)
+	    (got = BIO_get_mem_data(b, &mem)) >= 0) {
 		snprintf(buf, buflen, "%.*s", (int)got, mem);
+		for (char *c = buf; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';	/* never: the flags escape them */
+	}
 	BIO_free(b);
 }
 

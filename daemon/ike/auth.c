@@ -50,9 +50,8 @@ static void id_describe(const struct pl_data *id, char *buf, size_t len)
 		snprintf(buf, len, "%s%s", id->kind == ID_FQDN ? "@" : "",
 			 log_escape(id->data, id->len, name, sizeof(name)));
 	else if (id->kind == ID_DER_ASN1_DN) {
-		x509_dn_text(id->data, id->len, name, sizeof(name));
-		snprintf(buf, len, "\"%s\"", log_escape((const uint8_t *)name, strlen(name), name,
-							 sizeof(name)));
+		x509_dn_text(id->data, id->len, name, sizeof(name));	/* printable ASCII */
+		snprintf(buf, len, "\"%s\"", name);
 	}
 	else
 		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);

@@ -341,6 +341,29 @@ static void test_dns(struct x509_cert *rsa)
 	CHECK(!x509_dn_equal(der, len - 1, subj, slen));
 	x509_dn_text(der, len - 1, text, sizeof(text));
 	CHECK_STR(text, "(not a DN)");
+	/* a peer's subject may hold terminal controls and bidi overrides:
+	 * printed as \\XX (never a raw byte outside printable ASCII), and
+	 * the printed text parses back to the same name */
+	{
+		uint8_t again[512];
+		size_t alen;
+		bool clean = true;
+		CHECK_INT(x509_dn_parse("O=bank\\E2\\80\\AEgpj.exe\\C2\\9B31m\\1b, CN=x", der,
+					sizeof(der), &len, why, sizeof(why)), 0);
+		x509_dn_text(der, len, text, sizeof(text));
+		for (const char *c = text; *c; c++)
+			clean = clean && (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f;
+		CHECK(clean);
+		CHECK_CONTAINS(text, "\\E2\\80\\AE");
+		CHECK_INT(x509_dn_parse(text, again, sizeof(again), &alen, why, sizeof(why)), 0);
+		CHECK(x509_dn_equal(der, len, again, alen));
+		/* an escaped blank at the end is kept, an unescaped one trimmed */
+		CHECK_INT(x509_dn_parse("CN=x\\ ", der, sizeof(der), &len, why, sizeof(why)), 0);
+		CHECK_INT(x509_dn_parse("CN=x\\20", again, sizeof(again), &alen, why, sizeof(why)), 0);
+		CHECK(x509_dn_equal(der, len, again, alen));
+		CHECK_INT(x509_dn_parse("CN=x ", again, sizeof(again), &alen, why, sizeof(why)), 0);
+		CHECK(alen == len - 1);	/* (X.509's comparison ignores it anyway) */
+	}
 	CHECK_INT(x509_dn_parse("O=x, XYZ=1", der, sizeof(der), &len, why, sizeof(why)), -1);
 	CHECK_CONTAINS(why, "XYZ= is not an attribute");
 	CHECK_INT(x509_dn_parse("vpn.example.com", der, sizeof(der), &len, why, sizeof(why)), -1);
