@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "crypto/sig_priv.h"
 
@@ -238,6 +237,24 @@ out:
 	return rc;
 }
 
+/* ASCII letters without regard to case, every byte compared (strncasecmp
+ * stops at a NUL, which a dNSName may hold). */
+static bool same_name(const ASN1_STRING *s, const uint8_t *id, size_t len)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(s);
+
+	if ((size_t)ASN1_STRING_length(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned a = p[i], b = id[i];
+		a = a >= 'A' && a <= 'Z' ? a + 32 : a;
+		b = b >= 'A' && b <= 'Z' ? b + 32 : b;
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
 static int san_matches(const GENERAL_NAME *g, enum x509_id type, const uint8_t *id, size_t len)
 {
 	const ASN1_STRING *s;
@@ -246,15 +263,11 @@ static int san_matches(const GENERAL_NAME *g, enum x509_id type, const uint8_t *
 	case X509_ID_FQDN:
 		if (g->type != GEN_DNS)
 			return 0;
-		s = g->d.dNSName;
-		return (size_t)ASN1_STRING_length(s) == len &&
-		       strncasecmp((const char *)ASN1_STRING_get0_data(s), (const char *)id, len) == 0;
+		return same_name(g->d.dNSName, id, len);
 	case X509_ID_RFC822:
 		if (g->type != GEN_EMAIL)
 			return 0;
-		s = g->d.rfc822Name;
-		return (size_t)ASN1_STRING_length(s) == len &&
-		       strncasecmp((const char *)ASN1_STRING_get0_data(s), (const char *)id, len) == 0;
+		return same_name(g->d.rfc822Name, id, len);
 	case X509_ID_IPV4:
 	case X509_ID_IPV6:
 		if (g->type != GEN_IPADD)

@@ -297,6 +297,9 @@ void ike_auth_respond(struct ike_sa *sa, struct ike_msg *msg)
 	ike_msgb_init(&b, out, sizeof(out), inner, sizeof(inner), &h);
 	ike_msgb_begin_encrypted(&b);
 	if (add_id_auth(sa, &b, PL_IDR)) {
+		/* we cannot sign for this peer (logged why): say so rather than
+		 * leave it retransmitting to its timeout */
+		respond_error(sa, N_AUTHENTICATION_FAILED, false);
 		ike_sa_fail(sa, IKE_FAIL_LOCAL, "cannot compute AUTH");
 		return;
 	}

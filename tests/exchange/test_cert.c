@@ -222,6 +222,25 @@ static void legacy(void)
 	CHECK_INT(net_count(&n, SIDE_A, IKE_AUTH, 0), 0);
 	finish(&n);
 	scenario_end(true);
+
+	/* the responder that cannot sign (RSA, the initiator ECDSA without
+	 * RFC 7427) answers AUTHENTICATION_FAILED at once */
+	scenario_begin("no RFC 7427: a responder that cannot sign says so");
+	oa.extra = ob.extra = "fragmentation=no";	/* one message each: counted */
+	CHECK_INT(net_init(&n, &oa, &ob), 0);
+	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a_ec), 0);
+	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &B_RSA), 0);
+	n.hook = hide_sig_hashes;
+	CHECK_INT(net_initiate(&n, SIDE_A), 0);
+	net_run(&n);
+	net_advance(&n, 5000);
+	CHECK(!established(&n.s[SIDE_A]));
+	CHECK_LOG("\"B\": #1: cannot sign our AUTH: the peer did not announce RFC 7427 signatures");
+	CHECK_LOG("\"A\": #1: peer refused IKE_AUTH: AUTHENTICATION_FAILED");
+	CHECK_INT(net_count(&n, SIDE_A, IKE_AUTH, 0), 1);	/* answered: no retransmission */
+	finish(&n);
+	scenario_end(true);
 }
 
 /* The same through the configuration: the keys as an operator writes them,
