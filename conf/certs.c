@@ -216,6 +216,20 @@ static void ours(struct loader *ld, struct conn_build *cb, struct conf_certs *ce
 
 	if (load(ld, cb, kc, e->cert, &certs->leftcert, &certs->n_leftcert) < 0)
 		return;
+	size_t total = 0;
+	for (size_t i = 0; i < certs->n_leftcert; i++) {
+		size_t len;
+		x509_der(certs->leftcert[i], &len);
+		total += len;
+	}
+	if (certs->n_leftcert > CONF_LEFTCERT_MAX || total > CONF_LEFTCERT_BYTES) {
+		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s holds %zu "
+			 "certificates of %zu bytes: at most %d and %d bytes go in IKE_AUTH (peers "
+			 "refuse more); leave out the root and CAs the peer has", c->name,
+			 keys_name(kc), e->cert, certs->n_leftcert, total, CONF_LEFTCERT_MAX,
+			 CONF_LEFTCERT_BYTES);
+		return;
+	}
 	t = sig_pub_type(x509_pub(certs->leftcert[0]));
 	if (t == SIG_KEY_OTHER || !(c->sig_keys & (t == SIG_KEY_RSA ? CONF_SIGKEY_RSA : CONF_SIGKEY_ECDSA))) {
 		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: %s key, which "
@@ -266,6 +280,10 @@ static void theirs(struct loader *ld, struct conn_build *cb, struct conf_certs *
 	size_t n;
 	char why[400];
 
+	if (e->id_kind == ID_GIVEN && c->rightid.type == CONF_ID_KEY_ID)
+		diag_add(ld, file_of(cb, ki), line_of(cb, ki), "conn \"%s\": %sid=%s is a key ID, "
+			 "which no certificate names: give the peer certificate's DN, one of its "
+			 "subjectAltNames, or %%fromcert", c->name, side[peer], c->rightid.text);
 	if (cb->set[ka])
 		load(ld, cb, ka, e->ca, &certs->rightca, &certs->n_rightca);
 	if (!cb->set[kc] || load(ld, cb, kc, e->cert, &list, &n) < 0)

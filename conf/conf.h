@@ -107,6 +107,11 @@ enum conf_authby { CONF_AUTHBY_SECRET, CONF_AUTHBY_SIG };
  * peer has our certificate pinned). */
 enum conf_sendcert { CONF_SENDCERT_ALWAYS, CONF_SENDCERT_IFASKED, CONF_SENDCERT_NEVER };
 
+/* leftcert=: what one IKE_AUTH message carries (IKE_MAX_CERT CERT
+ * payloads, and room in its 16 KB buffer) */
+#define CONF_LEFTCERT_MAX 8
+#define CONF_LEFTCERT_BYTES 12288
+
 struct x509_cert;
 struct sig_key;
 /* A conn's certificates and key, read when the configuration is loaded

@@ -419,6 +419,30 @@ static void test_problems(void)
 	    "t.conf:5: conn \"t\": leftcert=a\"b.pem: expected a file name without quotes or control characters");
 	bad(CONN "\trightca=%same\n", TEST_SECRETS, "t.conf:5: conn \"t\": rightca=%same: libreswan names the CA in its NSS database; mcvpn reads the CA certificates from a PEM file: export it (certutil -L -d sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem) and name that file");
 	bad(CONN "\tleftca=\"C=JP, O=Example, CN=Example CA\"\n", TEST_SECRETS, "leftca=C=JP, O=Example, CN=Example CA: libreswan names the CA in its NSS database");
+	/* a key ID names no certificate */
+	bad(CONN "\tauthby=rsasig\n\tleftcert=rsa.pem\n\trightca=ca.pem\n\trightid=@[gw-key]\n",
+	    rsa_secrets, "t.conf:8: conn \"t\": rightid=@[gw-key] is a key ID, which no certificate "
+	    "names");
+	/* more certificates than an IKE_AUTH carries: rsa.pem nine times */
+	{
+		char path[1100], line[4096];
+		snprintf(path, sizeof(path), "%s/nine.pem", dir);
+		FILE *out = fopen(path, "w");
+		for (int i = 0; out && i < 9; i++) {
+			snprintf(line, sizeof(line), "%s/rsa.pem", dir);
+			FILE *in = fopen(line, "r");
+			size_t got;
+			while (in && (got = fread(line, 1, sizeof(line), in)) > 0)
+				fwrite(line, 1, got, out);
+			if (in)
+				fclose(in);
+		}
+		CHECK(out != NULL);
+		if (out)
+			fclose(out);
+		bad(CONN "\tauthby=rsasig\n\tleftcert=nine.pem\n\trightca=ca.pem\n", rsa_secrets,
+		    "t.conf:6: conn \"t\": leftcert=nine.pem holds 9 certificates of ");
+	}
 	/* no "no PSK" for a conn with signatures, even with no secrets at all
 	 * but the key */
 	{
