@@ -186,14 +186,14 @@ static void secret_conn(struct loader *ld, struct conn_build *cb)
 				 cb->end[i].id.text);
 }
 
-/* The key of our certificate, from the secrets files: each conn loads
- * its own copy (conf_free frees each). */
+/* The key of our certificate, from the secrets files: each conn holds a
+ * reference to the one the secrets file's line loaded (conf_free lets go of
+ * each), never a second read of the file, whose mode was checked once. */
 static void our_key(struct loader *ld, const struct conn_build *cb, struct conf_certs *certs, int me)
 {
 	enum key_id kc = KEY_LEFTCERT + me;
 	const struct sig_pub *pub = x509_pub(certs->leftcert[0]);
 	const struct key_entry *ke = privkey_find(ld, pub);
-	char why[400];
 
 	if (!ke) {
 		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: no private key "
@@ -201,8 +201,8 @@ static void our_key(struct loader *ld, const struct conn_build *cb, struct conf_
 			 keys_name(kc), cb->end[me].cert, sig_pub_type(pub) == SIG_KEY_RSA ? "RSA" : "ECDSA");
 		return;
 	}
-	if (sig_key_load(ke->path, &certs->leftkey, why, sizeof(why)) < 0)
-		diag_add(ld, ke->file, ke->line, "%s", why);
+	if (!(certs->leftkey = sig_key_ref(ke->key)))
+		diag_add(ld, ke->file, ke->line, "out of memory");
 }
 
 /* This host's certificate, our ID from it or checked against it, its key. */

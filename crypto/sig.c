@@ -72,6 +72,18 @@ int sig_key_load(const char *path, struct sig_key **out, char *why, size_t wl)
 	return 0;
 }
 
+struct sig_key *sig_key_ref(const struct sig_key *k)
+{
+	struct sig_key *r = calloc(1, sizeof(*r));
+
+	if (!r || !EVP_PKEY_up_ref(k->pk)) {
+		free(r);
+		return NULL;
+	}
+	r->pk = k->pk;
+	return r;
+}
+
 void sig_key_free(struct sig_key *k)
 {
 	if (!k)

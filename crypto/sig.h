@@ -37,6 +37,9 @@ struct sig_pub;
  * the caller's (sig_key_free).  0, or -1 with why set. */
 int sig_key_load(const char *path, struct sig_key **out, char *why, size_t wl);
 void sig_key_free(struct sig_key *k);
+/* Another holder of the same key (one copy of it in memory, freed with its
+ * last holder); NULL when out of memory.  The caller's (sig_key_free). */
+struct sig_key *sig_key_ref(const struct sig_key *k);
 enum sig_key_type sig_key_type(const struct sig_key *k);
 enum sig_key_type sig_pub_type(const struct sig_pub *p);
 /* Whether k is the private half of p (a certificate and its key file). */

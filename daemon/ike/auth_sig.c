@@ -47,12 +47,21 @@ static const char *scheme_name(enum sig_scheme s)
 
 /* The conns this IKE SA may serve: its own, except for a responder before
  * IKE_AUTH, which knows only the addresses: then every conn between them,
- * as IKE_AUTH may move it to any of those (ike/match.c). */
-static bool may_serve(const struct ike_sa *sa, const struct conn *c)
+ * as IKE_AUTH may move it to any of those (ike/match.c).  The i-th of
+ * n_served (NULL: not one of them).  The engine's list is read only on
+ * the responder's way, from ike_receive: an initiator may be started
+ * while a reload is still changing that list. */
+static size_t n_served(const struct ike_sa *sa)
+{
+	return sa->initiator || sa->authenticated ? 1 : sa->eng->n_conns;
+}
+
+static const struct conf_conn *served(const struct ike_sa *sa, size_t i)
 {
 	if (sa->initiator || sa->authenticated)
-		return c == sa->conn;
-	return ike_match_addrs(c->cfg, &sa->local, &sa->remote);
+		return sa->conn->cfg;
+	const struct conf_conn *cfg = sa->eng->conns[i]->cfg;
+	return ike_match_addrs(cfg, &sa->local, &sa->remote) ? cfg : NULL;
 }
 
 void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b)
@@ -63,9 +72,9 @@ void ike_sig_notify_add(const struct ike_sa *sa, struct ike_msgb *b)
 
 	/* the hashes authby= allows in the conns it may serve; with none that
 	 * signs, every one we verify (a PSK conn's peer may still sign) */
-	for (size_t i = 0; i < sa->eng->n_conns; i++) {
-		const struct conf_conn *cfg = sa->eng->conns[i]->cfg;
-		if (may_serve(sa, sa->eng->conns[i]) && cfg->authby == CONF_AUTHBY_SIG)
+	for (size_t i = 0; i < n_served(sa); i++) {
+		const struct conf_conn *cfg = served(sa, i);
+		if (cfg && cfg->authby == CONF_AUTHBY_SIG)
 			set |= cfg->sig_hashes & OUR_HASHES;
 	}
 	if (!set)
@@ -102,9 +111,9 @@ void ike_sig_certreq_add(struct ike_sa *sa, struct ike_msgb *b)
 
 	/* the rightca= CAs of every conn it may serve (a pinned rightcert=
 	 * needs none named), each once */
-	for (size_t i = 0; i < sa->eng->n_conns; i++) {
-		const struct conf_conn *cfg = sa->eng->conns[i]->cfg;
-		if (!may_serve(sa, sa->eng->conns[i]) || cfg->authby != CONF_AUTHBY_SIG || !cfg->certs)
+	for (size_t i = 0; i < n_served(sa); i++) {
+		const struct conf_conn *cfg = served(sa, i);
+		if (!cfg || cfg->authby != CONF_AUTHBY_SIG || !cfg->certs)
 			continue;
 		for (size_t j = 0; j < cfg->certs->n_rightca && n + 20 <= sizeof(hashes); j++) {
 			bool seen = false;
