@@ -40,6 +40,16 @@
 #   certificate (SEC_ERROR_UNKNOWN_ISSUER), pluto answers
 #   AUTHENTICATION_FAILED and mcvpnd says so and retries.
 #
+# What pluto 4.10 sends and does (seen with pluto --debug all): with
+# authby=rsasig it allows RSASSA-PSS and PKCS#1 v1.5 ("RSASIG+RSASIG_v1_5")
+# and signs RSASSA-PSS; SIGNATURE_HASH_ALGORITHMS SHA2-256, 384, 512 in its
+# IKE_SA_INIT message either role; a CERTREQ with the root's key hash in its
+# IKE_SA_INIT response (responder) and its IKE_AUTH request (initiator); its
+# own certificate in CERT (rightca=%same: the CA of its own certificate is
+# the one it requires of the peer).  It logs "peer certificate
+# subjectAltName extension does not match ID_DER_ASN1_DN" for its own DN id
+# (the SAN is a DNS name) and goes on: a DN id matches the subject.
+#
 # Usage: sudo tests/interop/test_libreswan_cert.sh     Ends with "N passed, N failed".
 # Needs what test_libreswan.sh needs (LIBRESWAN_ROOT=DIR as there).  About 20 s.
 # shellcheck source-path=SCRIPTDIR/../lib source-path=SCRIPTDIR disable=SC2015  # A && B || fail is meant
@@ -332,8 +342,9 @@ case_mcv_initiates() {
 		'processing decrypted IKE_AUTH request: SK\{IDi,CERT,CERTREQ,IDr,AUTH,N\(INITIAL_CONTACT\),SA,TSi,TSr\}'
 	check_log pluto oci "pluto authenticates mcvpnd's certificate: RSASSA-PSS with SHA2_256 under the root" \
 		"responder established IKE SA; $PLUTO_AUTH"
-	# pluto 4.10 responding signs with SHA2-256, initiating (case 2) with
-	# SHA2-512, against the same SIGNATURE_HASH_ALGORITHMS (256, 384, 512)
+	# pluto responding signs with the hash and scheme of the initiator's
+	# AUTH (mcvpnd's: RSA-PSS SHA2-256); initiating (case 2) it takes the
+	# strongest of the peer's SIGNATURE_HASH_ALGORITHMS (SHA2-512)
 	check_log mcvpnd aws "mcvpnd authenticates pluto's certificate (RSA-PSS SHA2-256)" "#1: ${MCV_AUTH}256\$"
 	check_log pluto oci "pluto cannot add the Child SA to the kernel: errno 38" "$ENOSYS"
 	check_log mcvpnd aws "mcvpnd: peer refused the Child SA: TS_UNACCEPTABLE" \
