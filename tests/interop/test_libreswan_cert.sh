@@ -9,9 +9,9 @@
 # mcv-oci-PID).
 #
 # The PKI (openssl, made here): a root CA "Example Root CA", end certificates
-# aws.example.net and oci.example.net (RSA-2048, DN subjects), and a root
-# "Rogue Root CA" nobody trusts with another oci.example.net under it.  Each
-# pluto gets its own the libreswan way: pk12util -i of a PKCS#12 (nickname
+# aws.example.net and oci.example.net (RSA-2048, and P-256 for case 5; DN
+# subjects, DNS subjectAltNames), and a root "Rogue Root CA" nobody trusts
+# with another oci.example.net under it.  Each pluto gets its own the libreswan way: pk12util -i of a PKCS#12 (nickname
 # aws or oci) and certutil -A of the CA with trust CT,,.  libreswan's conns
 # (libreswan/aws-cert, libreswan/oci-cert): authby=rsasig, leftcert=NICK,
 # leftid=%fromcert, leftrsasigkey=%cert, rightid="C=US, O=Example, CN=...",
@@ -39,6 +39,10 @@
 #   certificate from there); mcvpnd initiates; NSS refuses mcvpnd's
 #   certificate (SEC_ERROR_UNKNOWN_ISSUER), pluto answers
 #   AUTHENTICATION_FAILED and mcvpnd says so and retries.
+# Case 5, authby=ecdsa with P-256 certificates both sides (the libreswan
+#   files but for authby=; the migration run again for them: the import
+#   writes ": ECDSA .../aws.key"), mcvpnd initiating: both authenticate
+#   ECDSA with SHA2-256 by RFC 7427, then the Child SA fails as in case 1.
 #
 # What pluto 4.10 sends and does (seen with pluto --debug all): with
 # authby=rsasig it allows RSASSA-PSS and PKCS#1 v1.5 ("RSASIG+RSASIG_v1_5")
@@ -51,7 +55,7 @@
 # (the SAN is a DNS name) and goes on: a DN id matches the subject.
 #
 # Usage: sudo tests/interop/test_libreswan_cert.sh     Ends with "N passed, N failed".
-# Needs what test_libreswan.sh needs (LIBRESWAN_ROOT=DIR as there).  About 20 s.
+# Needs what test_libreswan.sh needs (LIBRESWAN_ROOT=DIR as there).  About 12 s.
 # shellcheck source-path=SCRIPTDIR/../lib source-path=SCRIPTDIR disable=SC2015  # A && B || fail is meant
 set -u -o pipefail
 
@@ -120,13 +124,15 @@ check_lsw_no_sa() {
 
 PKI=$WORK/pki
 
-# pki_end NAME CN CA: an RSA-2048 end certificate NAME.pem (key NAME.key)
-# for CN under CA (ca or rogue), and NAME.p12 with nickname ${NAME%%-*}.
+# pki_end NAME CN CA [KEYOPTS]: an end certificate NAME.pem (key NAME.key,
+# RSA-2048 unless KEYOPTS says otherwise) for CN under CA (ca or rogue), and
+# NAME.p12 with nickname ${NAME%%-*}.
+# shellcheck disable=SC2086  # KEYOPTS is a list of words
 pki_end() {
-	local name=$1 cn=$2 ca=$3
+	local name=$1 cn=$2 ca=$3 keyopts=${4:-rsa:2048}
 	printf 'subjectAltName=DNS:%s\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:false\n' \
 		"$cn" >"$PKI/$name.ext" &&
-		openssl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" \
+		openssl req -new -newkey $keyopts -nodes -keyout "$PKI/$name.key" \
 			-subj "/C=US/O=Example/CN=$cn" -out "$PKI/$name.csr" 2>/dev/null &&
 		openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.pem" -CAkey "$PKI/$ca.key" \
 			-CAcreateserial -days 30 -extfile "$PKI/$name.ext" -out "$PKI/$name.pem" 2>/dev/null &&
@@ -148,6 +154,8 @@ make_pki() {
 	pki_end aws aws.example.net ca
 	pki_end oci oci.example.net ca
 	pki_end oci-rogue oci.example.net rogue
+	pki_end aws-ecdsa aws.example.net ca "ec -pkeyopt ec_paramgen_curve:P-256"
+	pki_end oci-ecdsa oci.example.net ca "ec -pkeyopt ec_paramgen_curve:P-256"
 }
 
 # nss_load NSSDIR P12 [CA]: the libreswan way: the certificate with its key
@@ -159,9 +167,29 @@ nss_load() {
 
 # ------------------------------------------------------------ migration
 
-IMP=$WORK/import-aws	# what mcvpnctl import-libreswan writes
-ETC=$WORK/etc-mcvpn.d	# /etc/mcvpn.d of the AWS host
-AWSNSS=$WORK/aws-nss	# /var/lib/ipsec/nss of the AWS host
+# use_kind rsa|ecdsa: the libreswan files (authby=rsasig: libreswan/*-cert
+# as they are; authby=ecdsa: the same with that authby=), certificates and
+# migration directories of the one or the other.
+use_kind() {
+	local side
+	KIND=$1
+	IMP=$WORK/import-aws-$KIND	# what mcvpnctl import-libreswan writes
+	ETC=$WORK/etc-mcvpn.d-$KIND	# /etc/mcvpn.d of the AWS host
+	AWSNSS=$WORK/aws-nss-$KIND	# /var/lib/ipsec/nss of the AWS host
+	if [ "$KIND" = rsa ]; then
+		LSWSRC=$LSWCONF CERTS=aws,oci AUTHBY=rsasig KEYTYPE=RSA
+		return
+	fi
+	LSWSRC=$WORK/lsw-$KIND CERTS=aws-$KIND,oci-$KIND AUTHBY=$KIND KEYTYPE=ECDSA
+	for side in aws oci; do
+		mkdir -p "$LSWSRC/$side-cert" &&
+			sed "s/^\([[:space:]]*authby=\).*/\1$AUTHBY/" "$LSWCONF/$side-cert/oracle-tunnel-1.conf" \
+				>"$LSWSRC/$side-cert/oracle-tunnel-1.conf" &&
+			cp "$LSWCONF/$side-cert/oracle-tunnel-1.secrets" "$LSWSRC/$side-cert/" ||
+			die "writing $LSWSRC/$side-cert failed"
+	done
+	ln -sfn "$LSWCONF/aws" "$LSWSRC/aws" || die "ln failed"
+}
 
 # The command of the import's note or change on line LINE after "WITH ".
 import_cmd() {
@@ -202,18 +230,18 @@ same_key() {
 }
 
 migration() {
-	local side rc st cmd
-	section "Migration: libreswan's certificate conn, imported, its certificate and key exported"
+	local side rc st cmd awscert=${CERTS%,*}
+	section "Migration ($AUTHBY): libreswan's certificate conn, imported, its certificate and key exported"
 	for side in aws oci; do
-		check "libreswan $(lsw_version) accepts $side-cert/oracle-tunnel-1.conf (addconn --checkconfig)" \
-			timeout 10 "$LSW_EXEC/addconn" --checkconfig --config "$LSWCONF/$side-cert/oracle-tunnel-1.conf"
+		check "libreswan $(lsw_version) accepts $side-cert/oracle-tunnel-1.conf, authby=$AUTHBY (addconn --checkconfig)" \
+			timeout 10 "$LSW_EXEC/addconn" --checkconfig --config "$LSWSRC/$side-cert/oracle-tunnel-1.conf"
 	done
 	mkdir -p "$AWSNSS" "$ETC" "$IMP" "$WORK/scratch" && chmod 700 "$AWSNSS" "$ETC" "$IMP" ||
 		die "mkdir failed"
-	certutil -N -d "sql:$AWSNSS" --empty-password >/dev/null 2>&1 && nss_load "$AWSNSS" "$PKI/aws.p12" ||
+	certutil -N -d "sql:$AWSNSS" --empty-password >/dev/null 2>&1 && nss_load "$AWSNSS" "$PKI/$awscert.p12" ||
 		die "the AWS host's NSS database failed"
 
-	(cd "$LSWCONF/aws-cert" && "$MCVPNCTL" import-libreswan oracle-tunnel-1.conf \
+	(cd "$LSWSRC/aws-cert" && "$MCVPNCTL" import-libreswan oracle-tunnel-1.conf \
 		--boot-script ../aws/reboot.sh --output-dir "$IMP") >"$IMP/import.out" 2>&1
 	rc=$?
 	sed -n '/^conn /p' "$IMP/import.out" | sed 's/^/         | /'
@@ -226,9 +254,9 @@ migration() {
 		'"oracle-tunnel-1": this host is left=10\.3\.1\.200 .*; 17 keys carried over, 1 dropped, 2 changed; interface-ip=192\.168\.2\.1/30 and 2 routes from \.\./aws/reboot\.sh lines 5-7; private key /etc/mcvpn.d/aws.key \(to export\)' \
 		"$(cat "$IMP/import.out")"
 	check_eq "import: leftcert=, rightca=, ids and authby= as mcvpn reads them" \
-		"leftid=%fromcert|leftcert=/etc/mcvpn.d/aws.pem|rightid=\"$OCI_DN\"|rightca=/etc/mcvpn.d/ca.pem|authby=rsasig|" \
+		"leftid=%fromcert|leftcert=/etc/mcvpn.d/aws.pem|rightid=\"$OCI_DN\"|rightca=/etc/mcvpn.d/ca.pem|authby=$AUTHBY|" \
 		"$(grep -E '^ *(leftid|leftcert|rightid|rightca|authby)=' "$IMP/oracle-tunnel-1.conf" | tr -d ' ' | tr '\n' '|' | sed 's/C=US,O=Example,CN=/C=US, O=Example, CN=/')"
-	check_eq "import: the secrets name the key to export" ": RSA /etc/mcvpn.d/aws.key" \
+	check_eq "import: the secrets name the key to export" ": $KEYTYPE /etc/mcvpn.d/aws.key" \
 		"$(grep -v '^#' "$IMP/oracle-tunnel-1.secrets")"
 
 	run_printed "the printed certutil command exports leftcert=aws" \
@@ -237,13 +265,13 @@ migration() {
 		"$(import_cmd 11 'export the CA certificate')"
 	cmd=$(sed -nE "s/.*the private key of leftcert=aws stays in libreswan's NSS database: export it with (.*) \\(oracle-tunnel-1\\.secrets names it\\)\$/\\1/p" "$IMP/import.out")
 	run_printed "the printed pk12util/openssl commands export the key (no terminal)" "$cmd"
-	same_cert "$ETC/aws.pem" "$PKI/aws.pem" && pass "aws.pem is the AWS certificate" ||
+	same_cert "$ETC/aws.pem" "$PKI/$awscert.pem" && pass "aws.pem is the AWS certificate" ||
 		fail "aws.pem is the AWS certificate"
 	same_cert "$ETC/ca.pem" "$PKI/ca.pem" && pass "ca.pem is the root CA" || fail "ca.pem is the root CA"
-	same_key "$ETC/aws.key" "$PKI/aws.key" && pass "aws.key is the AWS certificate's key" ||
+	same_key "$ETC/aws.key" "$PKI/$awscert.key" && pass "aws.key is the AWS certificate's key" ||
 		fail "aws.key is the AWS certificate's key"
 	check_eq "aws.key has mode 600" 600 "$(stat -c %a "$ETC/aws.key" 2>/dev/null)"
-	check_eq "no .p12 left behind" "" "$(ls "$WORK/scratch")"
+	check_eq "no .p12 left behind" "" "$(ls -A "$WORK/scratch")"
 
 	# the host's /etc/mcvpn.d is $ETC here
 	sed -i "s|/etc/mcvpn.d/|$ETC/|g" "$IMP/oracle-tunnel-1.conf" "$IMP/oracle-tunnel-1.secrets" ||
@@ -277,13 +305,13 @@ start_mcv() {
 	return 1
 }
 
-# start_lsw AUTO P12 [PLUTO ARGS...]: pluto (oci) on oci-cert/ with the
+# start_lsw AUTO P12 [PLUTO ARGS...]: pluto (oci) on oci-cert/ ($KIND) with the
 # certificate and key of P12 and the CA $LSW_CA (default ca) in its NSS
 # database.
 start_lsw() {
 	local auto=$1 p12=$2
 	shift 2
-	lsw_write_config oci "$LSWCONF/oci-cert/oracle-tunnel-1.conf" "$auto"
+	lsw_write_config oci "$LSWSRC/oci-cert/oracle-tunnel-1.conf" "$auto"
 	nss_load "$(lsw_dir oci)/nss" "$p12" "${LSW_CA:-ca}" >/dev/null || die "loading $p12 into pluto's NSS database failed"
 	if lsw_start oci "$@"; then
 		pass "pluto (oci) starts and loads the certificate conn (auto=$auto${*:+, $*})"
@@ -442,11 +470,40 @@ case_lsw_refuses() {
 	end_case "$fails"
 }
 
+# Case 5: authby=ecdsa, P-256 certificates both sides (the migration run
+# again for them), mcvpnd initiates.
+case_ecdsa() {
+	local fails=$FAIL
+	start_case "authby=ecdsa, P-256 both sides: mcvpnd initiates, pluto responds"
+	start_lsw add "$PKI/oci-ecdsa.p12" || { end_case "$fails"; return; }
+	check_match "pluto: our auth and theirs ECDSA (authby=ecdsa)" 'our auth:ecdsa, their auth:ecdsa,' \
+		"$(lsw_whack oci --status 2>&1)"
+	start_mcv start || { end_case "$fails"; return; }
+	if wait_for 15 mcv_log_has aws '#1: IKE SA down'; then
+		pass "mcvpnd's first IKE SA ended within 15 s"
+	else
+		fail "mcvpnd's first IKE SA ended within 15 s"
+	fi
+	check_log pluto oci "pluto authenticates mcvpnd's P-256 certificate: ECDSA with SHA2_256 (RFC 7427)" \
+		"responder established IKE SA; authenticated peer 'P-256 ECDSA with SHA2_256' digital signature using peer certificate '$AWS_DN' issued by CA 'C=US, O=Example, CN=Example Root CA'"
+	check_log mcvpnd aws "mcvpnd authenticates pluto's ECDSA certificate (SHA2-256)" \
+		"#1: peer \"$OCI_DN\" authenticated: certificate \"$OCI_DN\", ECDSA SHA2-256\$"
+	check_log pluto oci "pluto cannot add the Child SA to the kernel: errno 38" "$ENOSYS"
+	check_log mcvpnd aws "mcvpnd: peer refused the Child SA: TS_UNACCEPTABLE" \
+		'#1: peer refused the Child SA: TS_UNACCEPTABLE'
+	check_lsw_no_sa
+	end_case "$fails"
+}
+
 say "aws side: $("$MCVPND" --version 2>/dev/null | head -n 1); oci side: libreswan $(lsw_version) (unpacked in $LSW_ROOT)"
 make_pki
+use_kind rsa
 migration
 case_mcv_initiates
 case_lsw_initiates
 case_rogue
 case_lsw_refuses
+use_kind ecdsa
+migration
+case_ecdsa
 summary
