@@ -11,11 +11,12 @@
 # The PKI (openssl, made here): a root CA "Example Root CA", end certificates
 # aws.example.net and oci.example.net (RSA-2048, and P-256 for case 5; DN
 # subjects, DNS subjectAltNames), and a root "Rogue Root CA" nobody trusts
-# with another oci.example.net under it.  Each pluto gets its own the libreswan way: pk12util -i of a PKCS#12 (nickname
-# aws or oci) and certutil -A of the CA with trust CT,,.  libreswan's conns
+# with another oci.example.net under it.  Each pluto gets its own the
+# libreswan way: pk12util -i of a PKCS#12 (nickname aws or oci) and
+# certutil -A of the CA with trust CT,,.  libreswan's conns
 # (libreswan/aws-cert, libreswan/oci-cert): authby=rsasig, leftcert=NICK,
 # leftid=%fromcert, leftrsasigkey=%cert, rightid="C=US, O=Example, CN=...",
-# rightca=%same.
+# rightca=%same (the forms of libreswan 4.10's ipsec.conf(5)).
 #
 # Migration: addconn --checkconfig accepts both files; the AWS import names
 #   /etc/mcvpn.d/aws.pem, /etc/mcvpn.d/ca.pem and /etc/mcvpn.d/aws.key,
