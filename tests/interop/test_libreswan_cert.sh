@@ -16,7 +16,8 @@
 # certutil -A of the CA with trust CT,,.  libreswan's conns
 # (libreswan/aws-cert, libreswan/oci-cert): authby=rsasig, leftcert=NICK,
 # leftid=%fromcert, leftrsasigkey=%cert, rightid="C=US, O=Example, CN=...",
-# rightca=%same (the forms of libreswan 4.10's ipsec.conf(5)).
+# rightca=%same (the forms of libreswan 4.10's ipsec.conf(5); %same is its
+# default for rightca=).
 #
 # Migration: addconn --checkconfig accepts both files; the AWS import names
 #   /etc/mcvpn.d/aws.pem, /etc/mcvpn.d/ca.pem and /etc/mcvpn.d/aws.key,
@@ -44,6 +45,9 @@
 #   files but for authby=; the migration run again for them: the import
 #   writes ": ECDSA .../aws.key"), mcvpnd initiating: both authenticate
 #   ECDSA with SHA2-256 by RFC 7427, then the Child SA fails as in case 1.
+# Cases 6 and 7 (before 5 in the run): pluto with authby=rsa-sha2_384
+#   (RSASSA-PSS with SHA2-384 only) against mcvpnd's authby=rsasig, pluto
+#   responding, then initiating once: both sign RSASSA-PSS with SHA2-384.
 #
 # What pluto 4.10 sends and does (seen with pluto --debug all): with
 # authby=rsasig it allows RSASSA-PSS and PKCS#1 v1.5 ("RSASIG+RSASIG_v1_5")
@@ -56,7 +60,7 @@
 # (the SAN is a DNS name) and goes on: a DN id matches the subject.
 #
 # Usage: sudo tests/interop/test_libreswan_cert.sh     Ends with "N passed, N failed".
-# Needs what test_libreswan.sh needs (LIBRESWAN_ROOT=DIR as there).  About 12 s.
+# Needs what test_libreswan.sh needs (LIBRESWAN_ROOT=DIR as there).  About 15 s.
 # shellcheck source-path=SCRIPTDIR/../lib source-path=SCRIPTDIR disable=SC2015  # A && B || fail is meant
 set -u -o pipefail
 
@@ -496,6 +500,43 @@ case_ecdsa() {
 	end_case "$fails"
 }
 
+# Cases 6 and 7: pluto with authby=rsa-sha2_384 (RSASSA-PSS with SHA2-384
+# only: its SIGNATURE_HASH_ALGORITHMS), mcvpnd with the migrated
+# authby=rsasig; pluto responding (6), initiating once (7): both sign
+# SHA2-384.
+case_sha384() {
+	local role=$1 fails=$FAIL
+	start_case "pluto authby=rsa-sha2_384, mcvpnd authby=rsasig: pluto $role"
+	mkdir -p "$WORK/lsw-sha384/oci-cert" &&
+		sed 's/^\([[:space:]]*authby=\).*/\1rsa-sha2_384/' "$LSWCONF/oci-cert/oracle-tunnel-1.conf" \
+			>"$WORK/lsw-sha384/oci-cert/oracle-tunnel-1.conf" &&
+		cp "$LSWCONF/oci-cert/oracle-tunnel-1.secrets" "$WORK/lsw-sha384/oci-cert/" ||
+		die "writing $WORK/lsw-sha384 failed"
+	if [ "$role" = responds ]; then
+		LSWSRC=$WORK/lsw-sha384 start_lsw add "$PKI/oci.p12" || { end_case "$fails"; return; }
+	fi
+	if [ "$role" = responds ]; then
+		start_mcv start || { end_case "$fails"; return; }
+		wait_for 15 mcv_log_has aws '#1: IKE SA down' && pass "mcvpnd's first IKE SA ended within 15 s" ||
+			fail "mcvpnd's first IKE SA ended within 15 s"
+	else
+		start_mcv add || { end_case "$fails"; return; }
+		LSWSRC=$WORK/lsw-sha384 start_lsw start "$PKI/oci.p12" --impair revival ||
+			{ end_case "$fails"; return; }
+		wait_for 15 lsw_log_has oci 'deleting state' && pass "pluto's IKE SA came and went within 15 s" ||
+			fail "pluto's IKE SA came and went within 15 s"
+	fi
+	check_match "pluto: RSA (no PKCS#1 v1.5 fallback listed), SHA2-384 only" \
+		'our auth:rsasig, their auth:rsasig,.*v2-auth-hash-policy: SHA2_384;' \
+		"$(lsw_whack oci --status 2>&1 | tr '\n' ' ')"
+	check_log pluto oci "pluto authenticates mcvpnd's certificate: RSASSA-PSS with SHA2_384" \
+		"established IKE SA; authenticated peer '2048-bit RSASSA-PSS with SHA2_384' digital signature using peer certificate '$AWS_DN'"
+	check_log mcvpnd aws "mcvpnd authenticates pluto's certificate (RSA-PSS SHA2-384)" "#1: ${MCV_AUTH}384\$"
+	check_log pluto oci "pluto cannot add the Child SA to the kernel: errno 38" "$ENOSYS"
+	check_lsw_no_sa
+	end_case "$fails"
+}
+
 say "aws side: $("$MCVPND" --version 2>/dev/null | head -n 1); oci side: libreswan $(lsw_version) (unpacked in $LSW_ROOT)"
 make_pki
 use_kind rsa
@@ -504,6 +545,8 @@ case_mcv_initiates
 case_lsw_initiates
 case_rogue
 case_lsw_refuses
+case_sha384 responds
+case_sha384 initiates
 use_kind ecdsa
 migration
 case_ecdsa
