@@ -41,13 +41,13 @@
 #   certificate from there); mcvpnd initiates; NSS refuses mcvpnd's
 #   certificate (SEC_ERROR_UNKNOWN_ISSUER), pluto answers
 #   AUTHENTICATION_FAILED and mcvpnd says so and retries.
-# Case 5, authby=ecdsa with P-256 certificates both sides (the libreswan
+# Cases 5 and 6: pluto with authby=rsa-sha2_384
+#   (RSASSA-PSS with SHA2-384 only) against mcvpnd's authby=rsasig, pluto
+#   responding, then initiating once: both sign RSASSA-PSS with SHA2-384.
+# Case 7, authby=ecdsa with P-256 certificates both sides (the libreswan
 #   files but for authby=; the migration run again for them: the import
 #   writes ": ECDSA .../aws.key"), mcvpnd initiating: both authenticate
 #   ECDSA with SHA2-256 by RFC 7427, then the Child SA fails as in case 1.
-# Cases 6 and 7 (before 5 in the run): pluto with authby=rsa-sha2_384
-#   (RSASSA-PSS with SHA2-384 only) against mcvpnd's authby=rsasig, pluto
-#   responding, then initiating once: both sign RSASSA-PSS with SHA2-384.
 #
 # What pluto 4.10 sends and does (seen with pluto --debug all): with
 # authby=rsasig it allows RSASSA-PSS and PKCS#1 v1.5 ("RSASIG+RSASIG_v1_5")
@@ -475,7 +475,7 @@ case_lsw_refuses() {
 	end_case "$fails"
 }
 
-# Case 5: authby=ecdsa, P-256 certificates both sides (the migration run
+# Case 7: authby=ecdsa, P-256 certificates both sides (the migration run
 # again for them), mcvpnd initiates.
 case_ecdsa() {
 	local fails=$FAIL
@@ -500,9 +500,9 @@ case_ecdsa() {
 	end_case "$fails"
 }
 
-# Cases 6 and 7: pluto with authby=rsa-sha2_384 (RSASSA-PSS with SHA2-384
+# Cases 5 and 6: pluto with authby=rsa-sha2_384 (RSASSA-PSS with SHA2-384
 # only: its SIGNATURE_HASH_ALGORITHMS), mcvpnd with the migrated
-# authby=rsasig; pluto responding (6), initiating once (7): both sign
+# authby=rsasig; pluto responding (5), initiating once (6): both sign
 # SHA2-384.
 case_sha384() {
 	local role=$1 fails=$FAIL
