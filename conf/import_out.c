@@ -159,11 +159,15 @@ static char *key_secrets(struct import_ctx *cx, size_t i, char *auth, size_t len
 		return NULL;
 	}
 	import_nick_file(nick, file, sizeof(file));
+	/* Commands that ask nothing: without a terminal pk12util -o fails
+	 * quietly (exit 0, NSS 3.87) and openssl pkcs12 stops; the empty
+	 * password leaves the key plain in NICK.p12 for a moment, so umask
+	 * 077 (which also makes the .key 0600) and rm -f whatever happened. */
 	import_msg(cx, IMPORT_NOTE, ic->file, ic->line, "conn \"%s\": the private key of %scert=%s "
-		   "stays in libreswan's NSS database: export it with pk12util -o %s.p12 -n '%s' -d "
-		   "sql:/var/lib/ipsec/nss, then openssl pkcs12 -in %s.p12 -nocerts -nodes -out "
-		   "/etc/mcvpn.d/%s.key and chmod 600 /etc/mcvpn.d/%s.key (%s.secrets names it; remove "
-		   "%s.p12 after)", ic->name, side, nick, file, nick, file, file, file, ic->name, file);
+		   "stays in libreswan's NSS database: export it with (umask 077 && pk12util -o %s.p12 "
+		   "-n '%s' -d sql:/var/lib/ipsec/nss -W '' && openssl pkcs12 -in %s.p12 -passin pass: "
+		   "-nocerts -nodes -out /etc/mcvpn.d/%s.key); rm -f %s.p12 (%s.secrets names it)",
+		   ic->name, side, nick, file, nick, file, file, file, ic->name);
 	if (asprintf(&out, "# Imported by mcvpnctl import-libreswan (conn %s): the key of %s.pem.\n"
 		     ": %s /etc/mcvpn.d/%s.key\n", ic->name, file, type, file) < 0) {
 		cx->oom = true;

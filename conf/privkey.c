@@ -55,8 +55,9 @@ static const char *value_split(const char *v, char *name, size_t len, char *why,
 	if (*v == '{') {
 		return "libreswan's raw RSA key block: mcvpn reads private keys from PEM files "
 		       "(: RSA /etc/mcvpn.d/host.key; with libreswan's NSS keys, export the "
-		       "certificate's key: pk12util -o host.p12 -n NICK -d sql:/var/lib/ipsec/nss, "
-		       "then openssl pkcs12 -in host.p12 -nocerts -nodes -out /etc/mcvpn.d/host.key)";
+		       "certificate's key: (umask 077 && pk12util -o host.p12 -n 'NICK' -d "
+		       "sql:/var/lib/ipsec/nss -W '' && openssl pkcs12 -in host.p12 -passin pass: "
+		       "-nocerts -nodes -out /etc/mcvpn.d/host.key); rm -f host.p12)";
 	}
 	if (*v == '"' || *v == '\'') {
 		end = strchr(v + 1, *v);
@@ -64,12 +65,14 @@ static const char *value_split(const char *v, char *name, size_t len, char *why,
 			return "unterminated quote in the key file's name";
 		n = (size_t)(end - v - 1);
 		if (nss_nickname(v + 1, n)) {
+			/* commands that ask nothing, as import_out.c prints them */
 			snprintf(why, wl, "\"%.*s\" is a libreswan NSS nickname: mcvpn reads the private "
-				 "key from a PEM file: export it (pk12util -o key.p12 -n %.*s -d "
-				 "sql:/var/lib/ipsec/nss; openssl pkcs12 -in key.p12 -nocerts -nodes -out "
-				 "/etc/mcvpn.d/%.*s.key; chmod 600 /etc/mcvpn.d/%.*s.key) and name the file",
+				 "key from a PEM file: export it ((umask 077 && pk12util -o key.p12 -n "
+				 "'%.*s' -d sql:/var/lib/ipsec/nss -W '' && openssl pkcs12 -in key.p12 "
+				 "-passin pass: -nocerts -nodes -out /etc/mcvpn.d/%.*s.key); rm -f key.p12) "
+				 "and name the file",
 				 (int)(n > 60 ? 60 : n), v + 1, (int)(n > 60 ? 60 : n), v + 1,
-				 (int)(n > 60 ? 60 : n), v + 1, (int)(n > 60 ? 60 : n), v + 1);
+				 (int)(n > 60 ? 60 : n), v + 1);
 			return why;
 		}
 		v++;

@@ -332,6 +332,9 @@ else
 	# libreswan 4.10's pluto: IKE both ways, its Child SA refused by this
 	# kernel (no ESP), mcvpnd's side of it; ~20 s
 	run_suite interop-libreswan 180 tests/interop/test_libreswan.sh
+	# libreswan 4.10 with certificates: the import and the NSS export it
+	# prints, RSA-PSS both roles, refusals both ways, SHA2-384 only, ECDSA; ~15 s
+	run_suite interop-libreswan-cert 180 tests/interop/test_libreswan_cert.sh
 fi
 
 section "Summary ($(( $(date +%s) - START )) s)"

@@ -492,9 +492,9 @@ static void test_secrets(void)
 	char path[1200], sec[2600];
 
 	bad(c, ": RSA \"vpnnick\"\n", "t.secrets:1: \"vpnnick\" is a libreswan NSS nickname: mcvpn reads "
-	    "the private key from a PEM file: export it (pk12util -o key.p12 -n vpnnick -d "
-	    "sql:/var/lib/ipsec/nss; openssl pkcs12 -in key.p12 -nocerts -nodes -out "
-	    "/etc/mcvpn.d/vpnnick.key; chmod 600 /etc/mcvpn.d/vpnnick.key) and name the file");
+	    "the private key from a PEM file: export it ((umask 077 && pk12util -o key.p12 -n "
+	    "'vpnnick' -d sql:/var/lib/ipsec/nss -W '' && openssl pkcs12 -in key.p12 -passin pass: "
+	    "-nocerts -nodes -out /etc/mcvpn.d/vpnnick.key); rm -f key.p12) and name the file");
 	bad(c, ": RSA {\n\tModulus: 0xC0FFEE\n\tPublicExponent: 0x03\n\t}\n",
 	    "t.secrets:1: libreswan's raw RSA key block: mcvpn reads private keys from PEM files");
 	bad(c, ": RSA rsa.key \"pass phrase\"\n", "t.secrets:1: a passphrase (or %prompt) for the key: "

@@ -490,9 +490,9 @@ static void test_certs(void)
 		  "sql:/var/lib/ipsec/nss -n CANICK -a > /etc/mcvpn.d/ca.pem");
 	CHECK_MSG("t.conf:15: leftrsasigkey=%cert: dropped: the key is the certificate's (leftcert=)");
 	CHECK_MSG("t.conf:1: conn \"c\": the private key of leftcert=awsvpn stays in libreswan's NSS "
-		  "database: export it with pk12util -o awsvpn.p12 -n 'awsvpn' -d sql:/var/lib/ipsec/nss, "
-		  "then openssl pkcs12 -in awsvpn.p12 -nocerts -nodes -out /etc/mcvpn.d/awsvpn.key and "
-		  "chmod 600 /etc/mcvpn.d/awsvpn.key");
+		  "database: export it with (umask 077 && pk12util -o awsvpn.p12 -n 'awsvpn' -d "
+		  "sql:/var/lib/ipsec/nss -W '' && openssl pkcs12 -in awsvpn.p12 -passin pass: -nocerts "
+		  "-nodes -out /etc/mcvpn.d/awsvpn.key); rm -f awsvpn.p12 (c.secrets names it)");
 	CHECK_STR(r.n_conns ? r.conns[0].secrets : NULL,
 		  "# Imported by mcvpnctl import-libreswan (conn c): the key of awsvpn.pem.\n"
 		  ": RSA /etc/mcvpn.d/awsvpn.key\n");
