@@ -82,32 +82,6 @@ ENOSYS='netlink response for Add SA esp\.[0-9a-f]{1,8}@198\.51\.100\.10: Functio
 # ... and as mcvpnd names it.
 MCV_IKE='AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/MODP_1536'
 
-# json_is SIDE EXPR VALUE: for wait_for.
-json_is() { [ "$(mcvpn_json "$1" "$2")" = "$3" ]; }
-
-mcv_log_has() { grep -qE -- "$2" "$(mcvpn_log "$1")"; }
-mcv_log_first() { grep -E -m 1 -- "$2" "$(mcvpn_log "$1")"; }
-mcv_log_count() {
-	local n
-	n=$(grep -cE -- "$2" "$(mcvpn_log "$1")")
-	printf '%s' "${n:-0}"
-}
-lsw_log_has() { grep -qE -- "$2" "$(lsw_log "$1")"; }
-
-# check_log WHO SIDE DESC REGEX: WHO's log (pluto or mcvpnd) has a line
-# matching REGEX; shows it.
-check_log() {
-	local who=$1 side=$2 desc=$3 re=$4 line
-	if [ "$who" = pluto ]; then line=$(lsw_log_match "$side" "$re"); else line=$(mcv_log_first "$side" "$re"); fi
-	if [ -n "$line" ]; then
-		pass "$desc"
-		printf '         | %s\n' "$line"
-		return 0
-	fi
-	fail "$desc" "expected a line of $who's log matching: $re"
-	return 1
-}
-
 # pluto (SIDE) holds no IKE SA and no IPsec SA.
 lsw_no_sa() {
 	local st

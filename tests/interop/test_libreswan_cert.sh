@@ -85,30 +85,6 @@ ENOSYS='netlink response for Add SA esp\.[0-9a-f]{1,8}@198\.51\.100\.10: Functio
 AWS_DN='C=US, O=Example, CN=aws.example.net'
 OCI_DN='C=US, O=Example, CN=oci.example.net'
 
-mcv_log_has() { grep -qE -- "$2" "$(mcvpn_log "$1")"; }
-mcv_log_first() { grep -E -m 1 -- "$2" "$(mcvpn_log "$1")"; }
-mcv_log_count() {
-	local n
-	n=$(grep -cE -- "$2" "$(mcvpn_log "$1")")
-	printf '%s' "${n:-0}"
-}
-lsw_log_has() { grep -qE -- "$2" "$(lsw_log "$1")"; }
-json_is() { [ "$(mcvpn_json "$1" "$2")" = "$3" ]; }
-
-# check_log WHO SIDE DESC REGEX: WHO's log (pluto or mcvpnd) has a line
-# matching REGEX; shows it.
-check_log() {
-	local who=$1 side=$2 desc=$3 re=$4 line
-	if [ "$who" = pluto ]; then line=$(lsw_log_match "$side" "$re"); else line=$(mcv_log_first "$side" "$re"); fi
-	if [ -n "$line" ]; then
-		pass "$desc"
-		printf '         | %s\n' "$line"
-		return 0
-	fi
-	fail "$desc" "expected a line of $who's log matching: $re"
-	return 1
-}
-
 lsw_no_sa() {
 	local st
 	st=$(lsw_whack "$1" --status 2>&1) || return 1

@@ -180,3 +180,31 @@ lsw_dump_log() {
 	sed -n '/listening for IKE messages/,$p' "$f" | grep -v 'adding UDP interface' |
 		tail -n 40 | sed 's/^/    | /'
 }
+
+# ---- checks shared by the libreswan interop tests (need mcvpn.sh) ----
+
+# json_is SIDE EXPR VALUE: for wait_for.
+json_is() { [ "$(mcvpn_json "$1" "$2")" = "$3" ]; }
+
+mcv_log_has() { grep -qE -- "$2" "$(mcvpn_log "$1")"; }
+mcv_log_first() { grep -E -m 1 -- "$2" "$(mcvpn_log "$1")"; }
+mcv_log_count() {
+	local n
+	n=$(grep -cE -- "$2" "$(mcvpn_log "$1")")
+	printf '%s' "${n:-0}"
+}
+lsw_log_has() { grep -qE -- "$2" "$(lsw_log "$1")"; }
+
+# check_log WHO SIDE DESC REGEX: WHO's log (pluto or mcvpnd) has a line
+# matching REGEX; shows it.
+check_log() {
+	local who=$1 side=$2 desc=$3 re=$4 line
+	if [ "$who" = pluto ]; then line=$(lsw_log_match "$side" "$re"); else line=$(mcv_log_first "$side" "$re"); fi
+	if [ -n "$line" ]; then
+		pass "$desc"
+		printf '         | %s\n' "$line"
+		return 0
+	fi
+	fail "$desc" "expected a line of $who's log matching: $re"
+	return 1
+}
