@@ -39,7 +39,9 @@ static bool both_up(struct net *n)
 static struct certs A_RSA = { .cert = "a-rsa-chain.pem", .key = "a-rsa.key", .ca = "ca.pem" };
 static struct certs B_RSA = { .cert = "rsa-chain.pem", .key = "rsa.key", .ca = "ca.pem" };
 
-static void start(struct net *n, const struct certs *a, const struct certs *b, const char *extra)
+/* ... with hook on the network from the first message on (NULL: none). */
+static void start_hooked(struct net *n, const struct certs *a, const struct certs *b,
+			 const char *extra, net_hook hook)
 {
 	struct side_opts oa = { .autostart = "start", .extra = extra };
 	struct side_opts ob = { .autostart = "add", .extra = extra };
@@ -50,8 +52,14 @@ static void start(struct net *n, const struct certs *a, const struct certs *b, c
 	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
 	CHECK_INT(side_certs(&n->s[SIDE_A], dir, a), 0);
 	CHECK_INT(side_certs(&n->s[SIDE_B], dir, b), 0);
+	n->hook = hook;
 	CHECK_INT(net_initiate(n, SIDE_A), 0);
 	net_run(n);
+}
+
+static void start(struct net *n, const struct certs *a, const struct certs *b, const char *extra)
+{
+	start_hooked(n, a, b, extra, NULL);
 }
 
 static void finish(struct net *n)
@@ -186,17 +194,10 @@ static void legacy(void)
 {
 	static const struct certs a_ec = { .cert = "a-p256.pem", .key = "a-p256.key", .ca = "ca.pem" };
 	static const struct certs b_ec = { .cert = "b-p384.pem", .key = "b-p384.key", .ca = "ca.pem" };
-	struct side_opts oa = { .autostart = "start" }, ob = { .autostart = "add" };
 	struct net n;
 
 	scenario_begin("no RFC 7427: ECDSA by RFC 4754");
-	CHECK_INT(net_init(&n, &oa, &ob), 0);
-	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a_ec), 0);
-	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &b_ec), 0);
-	n.hook = hide_sig_hashes;
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
+	start_hooked(&n, &a_ec, &b_ec, NULL, hide_sig_hashes);
 	CHECK(both_up(&n));
 	const struct pkt *ib = net_find(&n, SIDE_B, IKE_SA_INIT, 1, 0);
 	CHECK(ib && !view_has_notify(&ib->view, N_SIGNATURE_HASH_ALGORITHMS));
@@ -208,13 +209,7 @@ static void legacy(void)
 	scenario_end(true);
 
 	scenario_begin("no RFC 7427: RSA refuses SHA-1");
-	CHECK_INT(net_init(&n, &oa, &ob), 0);
-	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &A_RSA), 0);
-	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &B_RSA), 0);
-	n.hook = hide_sig_hashes;
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
+	start_hooked(&n, &A_RSA, &B_RSA, NULL, hide_sig_hashes);
 	net_advance(&n, 5000);
 	CHECK(!established(&n.s[SIDE_A]));
 	CHECK_LOG("\"A\": #1: cannot sign our AUTH: the peer did not announce RFC 7427 signatures "
@@ -226,14 +221,8 @@ static void legacy(void)
 	/* the responder that cannot sign (RSA, the initiator ECDSA without
 	 * RFC 7427) answers AUTHENTICATION_FAILED at once */
 	scenario_begin("no RFC 7427: a responder that cannot sign says so");
-	oa.extra = ob.extra = "fragmentation=no";	/* one message each: counted */
-	CHECK_INT(net_init(&n, &oa, &ob), 0);
-	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
-	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a_ec), 0);
-	CHECK_INT(side_certs(&n.s[SIDE_B], dir, &B_RSA), 0);
-	n.hook = hide_sig_hashes;
-	CHECK_INT(net_initiate(&n, SIDE_A), 0);
-	net_run(&n);
+	/* fragmentation=no: one message each, counted */
+	start_hooked(&n, &a_ec, &B_RSA, "fragmentation=no", hide_sig_hashes);
 	net_advance(&n, 5000);
 	CHECK(!established(&n.s[SIDE_A]));
 	CHECK_LOG("\"B\": #1: cannot sign our AUTH: the peer did not announce RFC 7427 signatures");
