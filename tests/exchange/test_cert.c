@@ -13,6 +13,7 @@
  *
  *   test_cert DIR */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -39,6 +40,22 @@ static bool both_up(struct net *n)
 static struct certs A_RSA = { .cert = "a-rsa-chain.pem", .key = "a-rsa.key", .ca = "ca.pem" };
 static struct certs B_RSA = { .cert = "rsa-chain.pem", .key = "rsa.key", .ca = "ca.pem" };
 
+/* The two engines from oa and ob, past the limit on lines about
+ * unauthenticated peers (log.h) that the scenarios before filled.  false
+ * (the scenario ended) when a config does not load. */
+static bool net_ready(struct net *n, const struct side_opts *oa, const struct side_opts *ob)
+{
+	int r = net_init(n, oa, ob);
+
+	CHECK_INT(r, 0);
+	if (r) {
+		scenario_end(true);
+		return false;
+	}
+	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	return true;
+}
+
 /* ... with hook on the network from the first message on (NULL: none). */
 static void start_hooked(struct net *n, const struct certs *a, const struct certs *b,
 			 const char *extra, net_hook hook)
@@ -46,10 +63,8 @@ static void start_hooked(struct net *n, const struct certs *a, const struct cert
 	struct side_opts oa = { .autostart = "start", .extra = extra };
 	struct side_opts ob = { .autostart = "add", .extra = extra };
 
-	CHECK_INT(net_init(n, &oa, &ob), 0);
-	/* past the limit on lines about unauthenticated peers (log.h) that
-	 * the scenarios before filled */
-	net_tick(n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
+	if (!net_ready(n, &oa, &ob))
+		exit(check_summary("exchange-cert"));	/* the callers go on with n */
 	CHECK_INT(side_certs(&n->s[SIDE_A], dir, a), 0);
 	CHECK_INT(side_certs(&n->s[SIDE_B], dir, b), 0);
 	n->hook = hook;
@@ -251,13 +266,8 @@ static void from_config(void)
 				      .extra = b_extra, .secrets2 = b_key };
 
 	scenario_begin("from the configuration's keys");
-	int r = net_init(&n, &oa, &ob);
-	CHECK_INT(r, 0);
-	if (r) {
-		scenario_end(true);
+	if (!net_ready(&n, &oa, &ob))
 		return;
-	}
-	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
 	const struct conf_conn *ca = n.s[SIDE_A].conn.cfg, *cb = n.s[SIDE_B].conn.cfg;
 	CHECK(ca->authby == CONF_AUTHBY_SIG && ca->certs && ca->certs->n_leftcert == 2);
 	CHECK(cb->authby == CONF_AUTHBY_SIG && cb->rightid.type == CONF_ID_ANY);
@@ -297,13 +307,8 @@ static void auth_picks_conn(void)
 	for (int cert = 0; cert < 2; cert++) {
 		scenario_begin(cert ? "a certificate peer lands in the certificate conn"
 				    : "a PSK peer lands in the PSK conn, not in %fromcert's");
-		int r = net_init(&n, &oa, &ob);
-		CHECK_INT(r, 0);
-		if (r) {
-			scenario_end(true);
+		if (!net_ready(&n, &oa, &ob))
 			continue;
-		}
-		net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
 		if (cert)
 			CHECK_INT(side_certs(&n.s[SIDE_A], dir, &A_RSA), 0);
 		CHECK_INT(net_initiate(&n, SIDE_A), 0);
@@ -343,13 +348,8 @@ static void certreq_for_all_conns(void)
 
 	a.send = CONF_SENDCERT_IFASKED;
 	scenario_begin("ifasked peer, PSK conn first: asked all the same, lands in the second");
-	int r = net_init(&n, &oa, &ob);
-	CHECK_INT(r, 0);
-	if (r) {
-		scenario_end(true);
+	if (!net_ready(&n, &oa, &ob))
 		return;
-	}
-	net_tick(&n, (LOG_LIMIT_WINDOW_S + 1) * 1000, 1000);
 	CHECK_INT(side_certs(&n.s[SIDE_A], dir, &a), 0);
 	CHECK_INT(net_initiate(&n, SIDE_A), 0);
 	net_run(&n);
