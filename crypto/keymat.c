@@ -203,33 +203,6 @@ static const uint8_t key_pad[] = {
 	'K', 'e', 'y', ' ', 'P', 'a', 'd', ' ', 'f', 'o', 'r', ' ', 'I', 'K', 'E', 'v', '2',
 };
 
-int keymat_psk_auth(unsigned prf, const uint8_t *psk, size_t psklen,
-		    const uint8_t *msg, size_t msglen, const uint8_t *nonce, size_t noncelen,
-		    const struct secret *sk_p, const uint8_t *idbody, size_t idlen, uint8_t *out)
-{
-	uint8_t padkey[PRF_MAX_OUT], maced_id[PRF_MAX_OUT];
-	size_t hlen = prf_out_len(prf);
-	struct secret *octets = NULL;
-	int r = -1;
-
-	if (!hlen || !sk_p)
-		return -1;
-	/* AUTH = prf(prf(PSK, pad), <SignedOctets>), SignedOctets =
-	 * message | peer's nonce | prf(SK_p, IDx') */
-	if (prf_compute(prf, psk, psklen, key_pad, sizeof(key_pad), padkey) ||
-	    prf_compute(prf, sk_p->buf, sk_p->len, idbody, idlen, maced_id))
-		goto out;
-	octets = concat((struct part[]){ { msg, msglen }, { nonce, noncelen },
-					 { maced_id, hlen } }, 3);
-	if (octets)
-		r = prf_compute(prf, padkey, hlen, octets->buf, octets->len, out);
-out:
-	OPENSSL_cleanse(padkey, sizeof(padkey));
-	OPENSSL_cleanse(maced_id, sizeof(maced_id));
-	secret_free(octets);
-	return r;
-}
-
 struct secret *keymat_signed_octets(unsigned prf, const uint8_t *msg, size_t msglen,
 				    const uint8_t *nonce, size_t noncelen,
 				    const struct secret *sk_p, const uint8_t *idbody, size_t idlen)
@@ -243,4 +216,21 @@ struct secret *keymat_signed_octets(unsigned prf, const uint8_t *msg, size_t msg
 						 { maced_id, hlen } }, 3);
 	OPENSSL_cleanse(maced_id, sizeof(maced_id));
 	return octets;
+}
+
+int keymat_psk_auth(unsigned prf, const uint8_t *psk, size_t psklen,
+		    const uint8_t *msg, size_t msglen, const uint8_t *nonce, size_t noncelen,
+		    const struct secret *sk_p, const uint8_t *idbody, size_t idlen, uint8_t *out)
+{
+	uint8_t padkey[PRF_MAX_OUT];
+	struct secret *octets = keymat_signed_octets(prf, msg, msglen, nonce, noncelen, sk_p,
+						     idbody, idlen);
+	int r = -1;
+
+	/* AUTH = prf(prf(PSK, pad), <SignedOctets>) */
+	if (octets && !prf_compute(prf, psk, psklen, key_pad, sizeof(key_pad), padkey))
+		r = prf_compute(prf, padkey, prf_out_len(prf), octets->buf, octets->len, out);
+	OPENSSL_cleanse(padkey, sizeof(padkey));
+	secret_free(octets);
+	return r;
 }

@@ -57,19 +57,26 @@ static void id_describe(const struct pl_data *id, char *buf, size_t len)
 		snprintf(buf, len, "(ID type %u, %zu bytes)", id->kind, id->len);
 }
 
+struct ike_auth_in ike_auth_in(const struct ike_sa *sa, bool signer_is_initiator)
+{
+	if (signer_is_initiator)
+		return (struct ike_auth_in){ sa->init_req, sa->init_req_len, sa->nr, sa->nrlen,
+					     sa->keys.sk_pi };
+	return (struct ike_auth_in){ sa->init_resp, sa->init_resp_len, sa->ni, sa->nilen,
+				     sa->keys.sk_pr };
+}
+
 /* AUTH for the signer: prf(prf(PSK, pad), its first message | peer nonce | prf(SK_p, ID)). */
 static int psk_auth(const struct ike_sa *sa, bool initiator_side, const uint8_t *idb,
 		    size_t idlen, uint8_t *out)
 {
 	const struct secret *psk = sa->conn->cfg->psk;
+	struct ike_auth_in in = ike_auth_in(sa, initiator_side);
+
 	if (!psk)
 		return -1;
-	if (initiator_side)
-		return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_req,
-				       sa->init_req_len, sa->nr, sa->nrlen, sa->keys.sk_pi, idb,
-				       idlen, out);
-	return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, sa->init_resp, sa->init_resp_len,
-			       sa->ni, sa->nilen, sa->keys.sk_pr, idb, idlen, out);
+	return keymat_psk_auth(sa->alg.prf, psk->buf, psk->len, in.msg, in.msglen, in.nonce,
+			       in.noncelen, in.sk_p, idb, idlen, out);
 }
 
 /* The peer's AUTH under the conn's authby=: 0, or -1 with why. */

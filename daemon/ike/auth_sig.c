@@ -133,6 +133,16 @@ void ike_sig_certreq_add(struct ike_sa *sa, struct ike_msgb *b)
 
 /* ---- ours ---- */
 
+/* The octets the signer's signature covers (ike_auth_in); the caller's. */
+static struct secret *signed_octets(const struct ike_sa *sa, bool signer_is_initiator,
+				    const uint8_t *idb, size_t idlen)
+{
+	struct ike_auth_in in = ike_auth_in(sa, signer_is_initiator);
+
+	return keymat_signed_octets(sa->alg.prf, in.msg, in.msglen, in.nonce, in.noncelen, in.sk_p,
+				    idb, idlen);
+}
+
 /* The hash for our signature among those both allow: the curve's own for
  * ECDSA (P-384 with SHA2-384), else the first of SHA2-256/384/512. */
 static enum sig_hash pick_hash(uint8_t allowed, enum sig_key_type t)
@@ -227,12 +237,7 @@ int ike_sig_auth_make(struct ike_sa *sa, const uint8_t *idb, size_t idlen, uint8
 		memcpy(auth + 1, id, idl);
 		off = 1 + idl;
 	}
-	if (sa->initiator)
-		octets = keymat_signed_octets(sa->alg.prf, sa->init_req, sa->init_req_len, sa->nr,
-					      sa->nrlen, sa->keys.sk_pi, idb, idlen);
-	else
-		octets = keymat_signed_octets(sa->alg.prf, sa->init_resp, sa->init_resp_len, sa->ni,
-					      sa->nilen, sa->keys.sk_pr, idb, idlen);
+	octets = signed_octets(sa, sa->initiator, idb, idlen);
 	int r = octets ? sig_sign(cc->leftkey, a, octets->buf, octets->len, auth + off, cap - off,
 				  &slen) : -1;
 	secret_free(octets);
@@ -418,12 +423,7 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 		snprintf(why, wl, "its ID is not in its certificate \"%s\": %s", subj, w);
 		goto out;
 	}
-	if (peer_is_initiator)
-		octets = keymat_signed_octets(sa->alg.prf, sa->init_req, sa->init_req_len, sa->nr,
-					      sa->nrlen, sa->keys.sk_pi, id->body, id->body_len);
-	else
-		octets = keymat_signed_octets(sa->alg.prf, sa->init_resp, sa->init_resp_len, sa->ni,
-					      sa->nilen, sa->keys.sk_pr, id->body, id->body_len);
+	octets = signed_octets(sa, peer_is_initiator, id->body, id->body_len);
 	if (!octets) {
 		snprintf(why, wl, "out of memory");
 		goto out;

@@ -156,6 +156,19 @@ void ike_init_respond(struct ike_engine *eng, const struct sockaddr_storage *loc
 void ike_init_on_response(struct ike_sa *sa, struct ike_msg *msg);
 int ike_auth_start(struct ike_sa *sa);
 
+/* What the signer's AUTH covers (RFC 7296 2.15): its own first message,
+ * the other side's nonce and its SK_p (SK_pi or SK_pr); with its ID
+ * payload's body they make the signed octets, for a PSK and a signature
+ * alike. */
+struct ike_auth_in {
+	const uint8_t *msg;
+	size_t msglen;
+	const uint8_t *nonce;
+	size_t noncelen;
+	const struct secret *sk_p;
+};
+struct ike_auth_in ike_auth_in(const struct ike_sa *sa, bool signer_is_initiator);
+
 /* auth_sig.c: certificate authentication (authby= signatures). */
 /* SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) in IKE_SA_INIT: the hashes the
  * authby= of the conns it may serve allow (a responder's: every conn between
