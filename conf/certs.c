@@ -52,6 +52,15 @@ void conf_certs_free(struct conf_certs *c)
 	free(c);
 }
 
+bool conf_sig_key_allowed(const struct conf_conn *c, enum sig_key_type t)
+{
+	if (t == SIG_KEY_RSA)
+		return c->sig_keys & CONF_SIGKEY_RSA;
+	if (t == SIG_KEY_P256 || t == SIG_KEY_P384 || t == SIG_KEY_P521)
+		return c->sig_keys & CONF_SIGKEY_ECDSA;
+	return false;
+}
+
 /* libreswan's leftcert= names a certificate in its NSS database: a name
  * without '/' nor a certificate file's suffix. */
 static bool nss_nickname(const char *v)
@@ -231,7 +240,7 @@ static void ours(struct loader *ld, struct conn_build *cb, struct conf_certs *ce
 		return;
 	}
 	t = sig_pub_type(x509_pub(certs->leftcert[0]));
-	if (t == SIG_KEY_OTHER || !(c->sig_keys & (t == SIG_KEY_RSA ? CONF_SIGKEY_RSA : CONF_SIGKEY_ECDSA))) {
+	if (!conf_sig_key_allowed(c, t)) {
 		diag_add(ld, file_of(cb, kc), line_of(cb, kc), "conn \"%s\": %s=%.100s: %s key, which "
 			 "authby= does not allow%s", c->name, keys_name(kc), e->cert,
 			 t == SIG_KEY_RSA ? "an RSA" : t == SIG_KEY_OTHER ? "neither an RSA nor an ECDSA" :

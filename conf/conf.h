@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "crypto/sig.h"
+
 struct secret;
 
 struct conf_prefix {
@@ -113,7 +115,6 @@ enum conf_sendcert { CONF_SENDCERT_ALWAYS, CONF_SENDCERT_IFASKED, CONF_SENDCERT_
 #define CONF_LEFTCERT_BYTES 12288
 
 struct x509_cert;
-struct sig_key;
 /* A conn's certificates and key, read when the configuration is loaded
  * (PEM files; the key named in a secrets file as `: RSA FILE` or
  * `: ECDSA FILE`); owned by the conn (conf_free). */
@@ -368,6 +369,10 @@ int conf_command_parse(const char *text, struct conf_command *c, char *why, size
 /* The words of c into argv (room for max pointers, NULL-terminated:
  * max - 1 words at most), pointing into c.  Returns the word count. */
 size_t conf_command_argv(const struct conf_command *c, const char **argv, size_t max);
+
+/* Whether the conn's authby= allows a key of type t: ours in leftcert=,
+ * and the peer's. */
+bool conf_sig_key_allowed(const struct conf_conn *c, enum sig_key_type t);
 
 /* Field-by-field equality of two conns (psk compared in constant time), for reload.
  * file and line are not compared: moving a conn in its file is no change; nor

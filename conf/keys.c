@@ -301,7 +301,7 @@ static const struct {
 	uint8_t keys;		/* CONF_SIGKEY_*; 0: secret */
 	uint8_t hashes;		/* 1 << enum sig_hash */
 } authby_methods[] = {
-#define SHA2 (1u << SIG_SHA256 | 1u << SIG_SHA384 | 1u << SIG_SHA512)
+#define SHA2 SIG_SHA2_SET
 	{ "secret", 0, 0 }, { "psk", 0, 0 },
 	{ "rsasig", CONF_SIGKEY_RSA, SHA2 }, { "rsa", CONF_SIGKEY_RSA, SHA2 },
 	{ "rsa-sha2", CONF_SIGKEY_RSA, SHA2 },

@@ -13,6 +13,9 @@
 
 /* RFC 7427's hash algorithm numbers (IANA "IKEv2 Hash Algorithms"). */
 enum sig_hash { SIG_SHA1 = 1, SIG_SHA256 = 2, SIG_SHA384 = 3, SIG_SHA512 = 4 };
+/* The SHA-2 hashes as a set of 1 << enum sig_hash: what IKE signs with
+ * (RFC 8247 3.2: no SHA-1 for new signatures). */
+#define SIG_SHA2_SET ((1u << SIG_SHA256) | (1u << SIG_SHA384) | (1u << SIG_SHA512))
 
 enum sig_scheme {
 	SIG_RSA_PKCS1,	/* RSASSA-PKCS1-v1_5 */

@@ -19,9 +19,8 @@
 #include "crypto/x509.h"
 #include "daemon/base/bytes.h"
 
-/* What we announce and accept: SHA2-256/384/512 (RFC 8247 3.2: SHA-1
- * MUST NOT be used for new signatures). */
-#define OUR_HASHES ((1u << SIG_SHA256) | (1u << SIG_SHA384) | (1u << SIG_SHA512))
+/* What we announce and accept: SHA2-256/384/512. */
+#define OUR_HASHES SIG_SHA2_SET
 
 static const char *hash_name(enum sig_hash h)
 {
@@ -364,15 +363,6 @@ static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg, struct 
 	return 0;
 }
 
-static bool key_allowed(const struct conf_conn *cfg, enum sig_key_type t)
-{
-	if (t == SIG_KEY_RSA)
-		return cfg->sig_keys & CONF_SIGKEY_RSA;
-	if (t == SIG_KEY_P256 || t == SIG_KEY_P384 || t == SIG_KEY_P521)
-		return cfg->sig_keys & CONF_SIGKEY_ECDSA;
-	return false;
-}
-
 /* The scheme must be one the certificate's key makes: an RSA signature from
  * an ECDSA certificate cannot verify, and saying so beats "bad signature". */
 static bool scheme_fits(enum sig_scheme s, enum sig_key_type t)
@@ -403,7 +393,7 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 		goto out;
 	x509_subject_str(ee, subj, sizeof(subj));
 	enum sig_key_type t = sig_pub_type(x509_pub(ee));
-	if (!key_allowed(cfg, t)) {
+	if (!conf_sig_key_allowed(cfg, t)) {
 		snprintf(why, wl, "its certificate \"%s\" has a%s key, which authby= does not allow",
 			 subj, t == SIG_KEY_RSA ? "n RSA" : t == SIG_KEY_OTHER ? "n unsupported" : "n ECDSA");
 		goto out;
