@@ -27,7 +27,6 @@
 #include "crypto/sig.h"
 #include "crypto/x509.h"
 
-#define PEM_MAX (1024 * 1024)	/* as the configuration files */
 
 static const char *const side[2] = { "left", "right" };
 
@@ -86,12 +85,13 @@ static int load(struct loader *ld, const struct conn_build *cb, enum key_id k, c
 	struct stat st;
 
 	files_include_path(file, value, path, sizeof(path));
-	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > PEM_MAX)) {
+	int found = stat(path, &st);
+	if (found == 0 && files_shape_problem(&st)) {
 		diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: %s", cb->c.name, keys_name(k),
-			 value, S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+			 value, files_shape_problem(&st));
 		return -1;
 	}
-	if (stat(path, &st) != 0 && errno == ENOENT) {
+	if (found != 0 && errno == ENOENT) {
 		if (nss_nickname(value))
 			diag_add(ld, file, line_of(cb, k), "conn \"%s\": %s=%.100s: no such file; libreswan "
 				 "names certificates in its NSS database, mcvpn reads PEM files: certutil -L "

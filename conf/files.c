@@ -100,8 +100,8 @@ static char *fd_read(struct loader *ld, const char *path, int fd, bool secret, s
 		diag_add(ld, path, 0, "cannot stat: %s", strerror(errno));
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
-		diag_add(ld, path, 0, "%s", S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+	if (files_shape_problem(&st)) {
+		diag_add(ld, path, 0, "%s", files_shape_problem(&st));
 		return NULL;
 	}
 	if (secret && conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK)
@@ -124,6 +124,13 @@ static char *fd_read(struct loader *ld, const char *path, int fd, bool secret, s
 	}
 	buf[*len] = '\0';
 	return buf;
+}
+
+const char *files_shape_problem(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	return st->st_size > FILE_MAX ? "larger than 1 MiB" : NULL;
 }
 
 void files_open_failed(struct loader *ld, const char *path, const char *what, int err)

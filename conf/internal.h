@@ -151,6 +151,10 @@ struct cfile *files_open(struct loader *ld, const char *path, bool secret, enum 
 /* A file or directory that could not be opened (errno err): the problem,
  * "PATH: WHAT: reason", with whose it is when the reader may not read it. */
 void files_open_failed(struct loader *ld, const char *path, const char *what, int err);
+/* What keeps a file of the configuration (a conf or secrets file, a
+ * certificate, a key) from being read: not a regular file, or larger than
+ * 1 MiB (leftcert=/dev/zero would hang the load); NULL when nothing. */
+const char *files_shape_problem(const struct stat *st);
 int files_copy(struct cfiles *to, const struct cfiles *from);
 void files_free(struct cfiles *set);
 /* arg relative to the directory of the file from (absolute: as it is). */

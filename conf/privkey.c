@@ -21,7 +21,6 @@
 #include "conf/internal.h"
 #include "crypto/sig.h"
 
-#define PEM_MAX (1024 * 1024)	/* as the configuration files */
 
 bool privkey_type(const char *type)
 {
@@ -111,9 +110,8 @@ static bool key_file_ok(struct loader *ld, const char *file, int line, const cha
 			files_open_failed(ld, path, "key file: cannot open", errno);
 		return false;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > PEM_MAX) {
-		diag_add(ld, file, line, "key file %s: %s", path, S_ISREG(st.st_mode) ?
-			 "larger than 1 MiB" : "not a regular file");
+	if (files_shape_problem(&st)) {
+		diag_add(ld, file, line, "key file %s: %s", path, files_shape_problem(&st));
 		return false;
 	}
 	if (conf_perm_check(&st, path, false, bad, sizeof(bad)) != CONF_PERM_OK) {
