@@ -66,14 +66,7 @@ static bool psk_equal(const struct secret *a, const struct secret *b)
 
 static bool cert_equal(const struct x509_cert *a, const struct x509_cert *b)
 {
-	const uint8_t *da, *db;
-	size_t la, lb;
-
-	if (!a || !b)
-		return a == b;
-	da = x509_der(a, &la);
-	db = x509_der(b, &lb);
-	return la == lb && memcmp(da, db, la) == 0;
+	return a && b ? x509_equal(a, b) : a == b;
 }
 
 static bool cert_list_equal(struct x509_cert *const *a, size_t na, struct x509_cert *const *b, size_t nb)

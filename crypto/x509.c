@@ -148,6 +148,11 @@ int x509_spki_sha1(const struct x509_cert *c, uint8_t out[20])
 	return ok ? 0 : -1;
 }
 
+bool x509_equal(const struct x509_cert *a, const struct x509_cert *b)
+{
+	return a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0;
+}
+
 void x509_subject_str(const struct x509_cert *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "?");

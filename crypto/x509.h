@@ -37,6 +37,8 @@ void x509_list_free(struct x509_cert **list, size_t n);
 
 /* The certificate as DER (borrowed, lives as long as c). */
 const uint8_t *x509_der(const struct x509_cert *c, size_t *len);
+/* Whether a and b are the same certificate (byte for byte, as DER). */
+bool x509_equal(const struct x509_cert *a, const struct x509_cert *b);
 /* Its subject Name as DER (borrowed): an ID_DER_ASN1_DN of its own. */
 const uint8_t *x509_subject_der(const struct x509_cert *c, size_t *len);
 /* Its public key (borrowed, lives as long as c). */

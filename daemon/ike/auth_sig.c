@@ -336,9 +336,7 @@ static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg, struct 
 			chain[(*n_chain)++] = x;
 	}
 	if (*ee && cc->rightcert) {
-		size_t a, b;
-		const uint8_t *da = x509_der(*ee, &a), *db = x509_der(cc->rightcert, &b);
-		if (a != b || memcmp(da, db, a)) {
+		if (!x509_equal(*ee, cc->rightcert)) {
 			char subj[200];
 			x509_subject_str(*ee, subj, sizeof(subj));
 			snprintf(why, wl, "it sent the certificate \"%s\", which is not rightcert=", subj);

@@ -427,6 +427,7 @@ int main(int argc, char **argv)
 		test_ids(ca, rsa, p384);
 		test_spki(ca);
 		test_dns(rsa);
+		CHECK(x509_equal(rsa, rsa) && !x509_equal(rsa, ca) && !x509_equal(p256, p384));
 	}
 	x509_free(ca);
 	x509_free(in);
