@@ -302,14 +302,16 @@ static int read_auth(const struct ike_sa *sa, const struct pl_data *auth, struct
 }
 
 /* The peer's certificate: its first CERT (X.509), which must be the pinned
- * rightcert= when there is one; or, when it sent none, the pinned one.
- * The other CERTs are its intermediates.  *ee is the caller's. */
-static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg, struct x509_cert **ee,
+ * rightcert= when there is one; or, when it sent none, the pinned one
+ * itself (*ee borrows it).  The other CERTs are its intermediates.  What
+ * came from the message is the caller's: *sent (NULL: none) and chain. */
+static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg,
+		     const struct x509_cert **ee, struct x509_cert **sent,
 		     struct x509_cert **chain, size_t *n_chain, char *why, size_t wl)
 {
 	const struct conf_certs *cc = sa->conn->cfg->certs;
 
-	*ee = NULL;
+	*sent = NULL;
 	*n_chain = 0;
 	for (size_t i = 0; i < msg->n_cert; i++) {
 		const struct pl_cert *c = &msg->cert[i];
@@ -330,28 +332,18 @@ static int peer_cert(const struct ike_sa *sa, const struct ike_msg *msg, struct 
 			}
 			continue;
 		}
-		if (!*ee)
-			*ee = x;
+		if (!*sent)
+			*sent = x;
 		else
 			chain[(*n_chain)++] = x;
 	}
-	if (*ee && cc->rightcert) {
-		if (!x509_equal(*ee, cc->rightcert)) {
-			char subj[200];
-			x509_subject_str(*ee, subj, sizeof(subj));
-			snprintf(why, wl, "it sent the certificate \"%s\", which is not rightcert=", subj);
-			return -1;
-		}
+	if (*sent && cc->rightcert && !x509_equal(*sent, cc->rightcert)) {
+		char subj[200];
+		x509_subject_str(*sent, subj, sizeof(subj));
+		snprintf(why, wl, "it sent the certificate \"%s\", which is not rightcert=", subj);
+		return -1;
 	}
-	if (!*ee && cc->rightcert) {
-		size_t len;
-		const uint8_t *der = x509_der(cc->rightcert, &len);
-		char w[160];
-		if (x509_from_der(der, len, ee, w, sizeof(w))) {
-			snprintf(why, wl, "rightcert= cannot be used: %s", w);
-			return -1;
-		}
-	}
+	*ee = *sent ? *sent : cc->rightcert;
 	if (!*ee) {
 		snprintf(why, wl, "it sent no certificate (CERT payload)%s",
 			 sa->certreq_sent ? " although we asked (CERTREQ)"
@@ -374,7 +366,8 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 	const struct conf_conn *cfg = sa->conn->cfg;
 	const struct conf_certs *cc = cfg->certs;
 	const struct pl_data *id = peer_is_initiator ? &msg->idi : &msg->idr;
-	struct x509_cert *ee = NULL, *chain[IKE_MAX_CERT];
+	const struct x509_cert *ee = NULL;
+	struct x509_cert *sent = NULL, *chain[IKE_MAX_CERT];
 	size_t n_chain = 0, slen;
 	const uint8_t *sig;
 	struct sig_alg a;
@@ -387,7 +380,7 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 		return -1;
 	}
 	if (read_auth(sa, &msg->auth, &a, &sig, &slen, why, wl) ||
-	    peer_cert(sa, msg, &ee, chain, &n_chain, why, wl))
+	    peer_cert(sa, msg, &ee, &sent, chain, &n_chain, why, wl))
 		goto out;
 	x509_subject_str(ee, subj, sizeof(subj));
 	enum sig_key_type t = sig_pub_type(x509_pub(ee));
@@ -425,7 +418,7 @@ int ike_sig_verify(struct ike_sa *sa, const struct ike_msg *msg, bool peer_is_in
 	r = 0;
 out:
 	secret_free(octets);
-	x509_free(ee);
+	x509_free(sent);
 	for (size_t i = 0; i < n_chain; i++)
 		x509_free(chain[i]);
 	return r;
