@@ -292,15 +292,10 @@ int x509_matches_id(const struct x509_cert *c, enum x509_id type, const uint8_t 
 	int found = 0;
 
 	if (type == X509_ID_DN) {
-		const unsigned char *p = id;
-		X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)len);
-
-		found = name && p == id + len && X509_NAME_cmp(name, X509_get_subject_name(c->x)) == 0;
-		X509_NAME_free(name);
-		ERR_clear_error();
-		if (!found)
-			snprintf(why, wl, "the ID (a DN) is not the certificate's subject");
-		return found ? 0 : -1;
+		if (x509_dn_equal(id, len, c->subject, c->subject_len))
+			return 0;
+		snprintf(why, wl, "the ID (a DN) is not the certificate's subject");
+		return -1;
 	}
 	if ((type == X509_ID_IPV4 && len != 4) || (type == X509_ID_IPV6 && len != 16)) {
 		snprintf(why, wl, "an IP address ID of %zu bytes", len);
