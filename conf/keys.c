@@ -172,23 +172,41 @@ static int k_rightca(struct conn_build *cb, const char *v, char *why, size_t wl)
 	return ca_key(cb->end[1].ca, sizeof(cb->end[1].ca), v, why, wl);
 }
 
+/* A key whose value is one of a few words: the value the word v stands
+ * for (0, *out set), or -1 with why "expected EXPECT". */
+struct word {
+	const char *name;
+	int value;
+};
+#define WORDS(t) t, sizeof(t) / sizeof(t[0])
+
+static int word_of(const char *v, const struct word *w, size_t n, const char *expect, int *out,
+		   char *why, size_t wl)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, w[i].name) == 0) {
+			*out = w[i].value;
+			return 0;
+		}
+	snprintf(why, wl, "expected %s", expect);
+	return -1;
+}
+
 /* leftsendcert=: libreswan's and strongSwan's spellings. */
 static int sendcert(struct end_build *e, const char *v, char *why, size_t wl)
 {
-	static const struct { const char *name; enum conf_sendcert s; } t[] = {
+	static const struct word t[] = {
 		{ "always", CONF_SENDCERT_ALWAYS }, { "yes", CONF_SENDCERT_ALWAYS },
 		{ "alwayssend", CONF_SENDCERT_ALWAYS }, { "ifasked", CONF_SENDCERT_IFASKED },
 		{ "sendifasked", CONF_SENDCERT_IFASKED }, { "never", CONF_SENDCERT_NEVER },
 		{ "no", CONF_SENDCERT_NEVER },
 	};
+	int x;
 
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(v, t[i].name) == 0) {
-			e->sendcert = t[i].s;
-			return 0;
-		}
-	snprintf(why, wl, "expected always, ifasked or never");
-	return -1;
+	if (word_of(v, WORDS(t), "always, ifasked or never", &x, why, wl))
+		return -1;
+	e->sendcert = (enum conf_sendcert)x;
+	return 0;
 }
 
 static int k_leftsendcert(struct conn_build *cb, const char *v, char *why, size_t wl)
@@ -650,31 +668,29 @@ static int k_dpdtimeout(struct conn_build *cb, const char *v, char *why, size_t 
 
 static int k_dpdaction(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	static const struct { const char *name; enum conf_dpdaction a; } t[] = {
+	static const struct word t[] = {
 		{ "restart", CONF_DPD_RESTART }, { "clear", CONF_DPD_CLEAR }, { "hold", CONF_DPD_HOLD },
 		{ "restart_by_peer", CONF_DPD_RESTART },	/* libreswan's old name of restart */
 	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(v, t[i].name) == 0) {
-			cb->c.dpdaction = t[i].a;
-			return 0;
-		}
-	snprintf(why, wl, "expected restart, clear or hold");
-	return -1;
+	int x;
+
+	if (word_of(v, WORDS(t), "restart, clear or hold", &x, why, wl))
+		return -1;
+	cb->c.dpdaction = (enum conf_dpdaction)x;
+	return 0;
 }
 
 static int k_esn(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	static const struct { const char *name; enum conf_esn e; } t[] = {
+	static const struct word t[] = {
 		{ "no", CONF_ESN_NO }, { "yes", CONF_ESN_YES }, { "either", CONF_ESN_EITHER },
 	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(v, t[i].name) == 0) {
-			cb->c.esn = t[i].e;
-			return 0;
-		}
-	snprintf(why, wl, "expected yes, no or either");
-	return -1;
+	int x;
+
+	if (word_of(v, WORDS(t), "yes, no or either", &x, why, wl))
+		return -1;
+	cb->c.esn = (enum conf_esn)x;
+	return 0;
 }
 
 /* The address of the tunnel device with its prefix: host bits are expected. */
@@ -776,18 +792,15 @@ static int k_mss_clamp(struct conn_build *cb, const char *v, char *why, size_t w
 /* fragmentation=yes|no|force (RFC 7383; see enum conf_frag). */
 static int k_fragmentation(struct conn_build *cb, const char *v, char *why, size_t wl)
 {
-	static const struct { const char *name; enum conf_frag v; } vals[] = {
+	static const struct word t[] = {
 		{ "yes", CONF_FRAG_YES }, { "no", CONF_FRAG_NO }, { "force", CONF_FRAG_FORCE },
 	};
+	int x;
 
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		if (strcmp(v, vals[i].name) == 0) {
-			cb->c.fragmentation = vals[i].v;
-			return 0;
-		}
-	}
-	snprintf(why, wl, "expected yes, no or force");
-	return -1;
+	if (word_of(v, WORDS(t), "yes, no or force", &x, why, wl))
+		return -1;
+	cb->c.fragmentation = (enum conf_frag)x;
+	return 0;
 }
 
 /* ike-fragment-size=N: the largest IP packet an IKE fragment is sent in. */
