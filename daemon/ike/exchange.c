@@ -172,7 +172,7 @@ int ike_exchange_send_response(struct ike_sa *sa, const uint8_t *msg, size_t len
 	 * for an answer that is not to a received request */
 	if (sa->reply_remote.ss_family)
 		return ike_exchange_send_msgs(sa->eng, &sa->reply_local, &sa->reply_remote,
-					      sa->natt, msg, len);
+					      sa->reply_natt, msg, len);
 	return ike_exchange_send_msgs(sa->eng, &sa->local, &sa->remote, sa->natt, msg, len);
 }
 

@@ -322,6 +322,7 @@ void ike_receive(struct ike_engine *eng, const struct sockaddr_storage *local,
 		if (!response) {
 			sa->reply_local = *local;
 			sa->reply_remote = *remote;
+			sa->reply_natt = natt;
 		}
 		if (rules_ok(sa, &msg, response))
 			dispatch(sa, &msg, response);

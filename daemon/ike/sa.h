@@ -150,6 +150,7 @@ struct ike_sa {
 	struct sockaddr_storage alt_local, alt_remote;	/* here too */
 	struct sockaddr_storage reply_local, reply_remote;	/* where the request being
 					 * handled came from: its response goes there (2.11) */
+	bool reply_natt;		/* ... and whether on port 4500 (with the marker) */
 	unsigned retries;
 	struct event *retx_ev;		/* owned */
 	uint8_t *resp;			/* owned: our last response, for duplicate requests */
